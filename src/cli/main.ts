@@ -1,0 +1,97 @@
+/**
+ * `hearth <command>`: for now `hearth serve [--host] [--port] [--data-dir] [--region]
+ * [--account-id] [--log-level]`, each also settable as HEARTH_* in the environment.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, fromEnv, loadConfig } from '../config/load.js';
+import { createPlatform } from '../server/create-platform.js';
+
+const USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
+                   [--region us-east-1] [--account-id 123456789012] [--log-level info]
+                   [--account-concurrency 1000] [--idle-timeout-ms 300000]
+Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...`;
+
+const FLAGS = {
+  host: 'host',
+  port: 'port',
+  'data-dir': 'dataDir',
+  region: 'region',
+  'account-id': 'accountId',
+  'log-level': 'logLevel',
+  'account-concurrency': 'accountConcurrency',
+  'min-unreserved-concurrency': 'minUnreservedConcurrency',
+  'idle-timeout-ms': 'idleTimeoutMs',
+  'max-concurrent-starts': 'maxConcurrentStarts',
+  'public-url': 'publicUrl',
+} as const;
+
+function fail(message: string): number {
+  process.stderr.write(`hearth: ${message}\n`);
+  return 2;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'serve') {
+    return fail(`unknown command '${command}'\n${USAGE}`);
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }]));
+    values = parseArgs({
+      args: [...rest],
+      options: { ...options, help: { type: 'boolean' } },
+      strict: true,
+    }).values;
+  } catch (e) {
+    return fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const flags: Record<string, string> = {};
+  for (const [flag, key] of Object.entries(FLAGS)) {
+    const v = values[flag];
+    if (typeof v === 'string') {
+      flags[key] = v;
+    }
+  }
+  let config;
+  try {
+    config = loadConfig(fromEnv(process.env), flags);
+  } catch (e) {
+    return fail(e instanceof ConfigError ? e.message : String(e));
+  }
+  let platform;
+  try {
+    platform = await createPlatform(config);
+  } catch (e) {
+    return fail(e instanceof Error ? e.message : String(e));
+  }
+  process.stdout.write(`hearth listening on ${platform.url}\n`);
+  const running = platform;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        return;
+      }
+      stopping = true;
+      running.logger.info({ signal }, 'shutting down');
+      running.close().then(
+        () => resolve(0),
+        (e: unknown) => {
+          process.stderr.write(`hearth: error while shutting down: ${String(e)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * hearth's neutral data model. Names and units are the platform's own (`memoryMb`,
+ * `timeoutSec`); only dialects know vendor field names (ARCHITECTURE.md principle 1).
+ *
+ * Every resource lives in a scope (account, region); SCF namespaces sit inside a scope and
+ * the AWS dialect sees namespace `default` only.
+ */
+
+export interface Scope {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+export const DEFAULT_NAMESPACE = 'default';
+export const LATEST = '$LATEST';
+
+/** Identifies one function. */
+export interface FunctionKey extends Scope {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * The configuration of one version of a function: `$LATEST`'s current one, or a published
+ * version's frozen copy. Code is referenced by the package's sha256 (hex), stored
+ * content-addressed by the PackageStore.
+ */
+export interface FunctionConfig {
+  /** Canonical runtime id that decides how environments start, e.g. `nodejs20.x`, `provided.al2023`. */
+  readonly runtime: string;
+  readonly handler: string;
+  readonly role: string;
+  readonly description: string;
+  readonly timeoutSec: number;
+  readonly memoryMb: number;
+  /** Undefined when variables were never set (AWS then omits `Environment`). */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly architectures: readonly string[];
+  readonly ephemeralStorageMb: number;
+  readonly tracingMode: string;
+  readonly logFormat: string;
+  /** Undefined means the default `/aws/lambda/<name>`. */
+  readonly logGroup?: string;
+  readonly codeSha256Hex: string;
+  readonly codeSizeBytes: number;
+  /**
+   * Fields a dialect accepts and echoes but core does not act on (VpcConfig, Layers, SCF's
+   * own settings...), keyed by the dialect's name for them.
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface VersionRecord {
+  /** `$LATEST` or a decimal version number. */
+  readonly version: string;
+  readonly config: FunctionConfig;
+  /** A UUID, new on every change of this version's record. */
+  readonly revisionId: string;
+  readonly lastModifiedMs: number;
+}
+
+export interface FunctionRecord {
+  readonly key: FunctionKey;
+  readonly createdMs: number;
+  /** The mutable head; published versions are separate, immutable VersionRecords. */
+  readonly latest: VersionRecord;
+  /** Highest version number ever published (never reused, even after deletes); 0 if none. */
+  readonly lastPublishedVersion: number;
+  /** Reserved concurrent executions; undefined when none is reserved. */
+  readonly reservedConcurrency?: number;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Dialect-specific function-level settings (e.g. SCF quotas in MB). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface AliasRecord {
+  readonly name: string;
+  /** `$LATEST` or a version number. */
+  readonly functionVersion: string;
+  readonly description: string;
+  /** Additional version → weight in [0, 1]; empty when the alias routes to one version. */
+  readonly additionalVersionWeights: Readonly<Record<string, number>>;
+  readonly revisionId: string;
+  readonly createdMs: number;
+  readonly lastModifiedMs: number;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Desired provisioned concurrency for one qualifier (alias name or version number).
+ * Actual state (allocated, available, status) lives in the pool, never here.
+ */
+export interface ProvisionedConfigRecord {
+  readonly qualifier: string;
+  readonly requested: number;
+  readonly lastModifiedMs: number;
+  /** Dialect-specific settings (SCF TriggerActions, tracking parameters...). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface NamespaceRecord {
+  readonly name: string;
+  readonly description: string;
+  readonly createdMs: number;
+  readonly lastModifiedMs: number;
+}
+
+/** Observed state of a provisioned config, computed by the pool from live environments. */
+export interface ProvisionedStatus {
+  readonly allocated: number;
+  readonly available: number;
+  readonly status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  readonly statusReason?: string;
+}
+
+/** True when `q` names a published version (`^[0-9]+$`). */
+export function isVersionQualifier(q: string): boolean {
+  return /^[0-9]+$/.test(q);
+}
+
+export function functionKeyString(k: FunctionKey): string {
+  return `${k.accountId}/${k.region}/${k.namespace}/${k.name}`;
+}

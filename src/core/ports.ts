@@ -1,0 +1,216 @@
+/**
+ * The ports core depends on. Implementations live in store/, pool/ and server/; core
+ * imports none of them (ARCHITECTURE.md). Every Store method is async so that a
+ * PostgreSQL store can implement the same contract later (principle 8).
+ */
+import type {
+  AliasRecord,
+  FunctionKey,
+  FunctionRecord,
+  NamespaceRecord,
+  ProvisionedConfigRecord,
+  ProvisionedStatus,
+  Scope,
+  VersionRecord,
+} from './model.js';
+
+/**
+ * Durable state. Reads of functions and aliases must be served from memory (no disk round
+ * trip per request); writes are durable when the promise resolves (a hard kill afterwards
+ * loses nothing).
+ *
+ * Conflicts are reported with PlatformError codes (FUNCTION_ALREADY_EXISTS,
+ * ALIAS_ALREADY_EXISTS, NAMESPACE_ALREADY_EXISTS).
+ */
+export interface Store {
+  // ---- functions ----
+  getFunction(key: FunctionKey): Promise<FunctionRecord | undefined>;
+  /** Functions of a scope (optionally one namespace), sorted by name. */
+  listFunctions(scope: Scope, namespace?: string): Promise<FunctionRecord[]>;
+  /** Every function of every scope (used at start-up to re-provision). */
+  listAllFunctions(): Promise<FunctionRecord[]>;
+  /** Creates a function; with `published`, its version 1 is written in the same transaction. */
+  createFunction(fn: FunctionRecord, published?: VersionRecord): Promise<void>;
+  /** Replaces the function row (its $LATEST, reserved concurrency, tags...). */
+  updateFunction(fn: FunctionRecord): Promise<void>;
+  /** Deletes a function with its versions, aliases and provisioned configs. */
+  deleteFunction(key: FunctionKey): Promise<void>;
+
+  // ---- published versions (immutable) ----
+  getVersion(key: FunctionKey, version: string): Promise<VersionRecord | undefined>;
+  /** Published versions in ascending numeric order ($LATEST is not included). */
+  listVersions(key: FunctionKey): Promise<VersionRecord[]>;
+  /** Writes a new version and the function's updated row atomically. */
+  publishVersion(fn: FunctionRecord, version: VersionRecord): Promise<void>;
+  /** Deletes one version and any provisioned config on it. */
+  deleteVersion(key: FunctionKey, version: string): Promise<void>;
+
+  // ---- aliases ----
+  getAlias(key: FunctionKey, name: string): Promise<AliasRecord | undefined>;
+  /** Aliases sorted by name. */
+  listAliases(key: FunctionKey): Promise<AliasRecord[]>;
+  /** Inserts (fails with ALIAS_ALREADY_EXISTS) or replaces when `replace` is true. */
+  putAlias(key: FunctionKey, alias: AliasRecord, replace: boolean): Promise<void>;
+  /** Deletes an alias and any provisioned config on it. */
+  deleteAlias(key: FunctionKey, name: string): Promise<void>;
+
+  // ---- provisioned concurrency (desired state) ----
+  getProvisionedConfig(key: FunctionKey, qualifier: string): Promise<ProvisionedConfigRecord | undefined>;
+  /** Configs of one function sorted by qualifier. */
+  listProvisionedConfigs(key: FunctionKey): Promise<ProvisionedConfigRecord[]>;
+  /** Every config of every function (start-up reconciliation). */
+  listAllProvisionedConfigs(): Promise<{ key: FunctionKey; config: ProvisionedConfigRecord }[]>;
+  putProvisionedConfig(key: FunctionKey, config: ProvisionedConfigRecord): Promise<void>;
+  deleteProvisionedConfig(key: FunctionKey, qualifier: string): Promise<void>;
+
+  // ---- namespaces (SCF); `default` always exists and is not stored ----
+  listNamespaces(scope: Scope): Promise<NamespaceRecord[]>;
+  createNamespace(scope: Scope, ns: NamespaceRecord): Promise<void>;
+  deleteNamespace(scope: Scope, name: string): Promise<void>;
+
+  // ---- per-scope settings (account concurrency limits, SCF quotas...) ----
+  getSettings(scope: Scope): Promise<Readonly<Record<string, unknown>>>;
+  putSettings(scope: Scope, settings: Readonly<Record<string, unknown>>): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** What the package store learned about an accepted zip. */
+export interface PackageInfo {
+  /** sha256 of the zip bytes, hex. AWS's CodeSha256 is the same digest in base64. */
+  readonly sha256Hex: string;
+  readonly sizeBytes: number;
+  readonly unzippedSizeBytes: number;
+}
+
+/**
+ * Code packages, content-addressed by sha256 under the data dir.
+ * `put` validates the zip (format, size limits, no path traversal, no escaping
+ * symlinks) and fails with CODE_* PlatformErrors.
+ */
+export interface PackageStore {
+  put(zip: Buffer): Promise<PackageInfo>;
+  /** The exact bytes that were uploaded. */
+  read(sha256Hex: string): Promise<Buffer>;
+  has(sha256Hex: string): Promise<boolean>;
+  /**
+   * A read-only directory holding the unpacked package; unpacked once per package and
+   * reused by every environment that runs it.
+   */
+  unpacked(sha256Hex: string): Promise<string>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+// ---------------------------------------------------------------------------------------
+// The data plane
+// ---------------------------------------------------------------------------------------
+
+/** Everything needed to start an environment for one function version. Immutable. */
+export interface EnvironmentSpec {
+  /**
+   * Identity of what runs: environments with the same key are interchangeable.
+   * Built by core from (function key, version, revision of that version's config).
+   */
+  readonly key: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly namespace: string;
+  readonly functionName: string;
+  /** `$LATEST` or the executed version number; never an alias name. */
+  readonly version: string;
+  readonly runtime: string;
+  readonly handler: string;
+  readonly memoryMb: number;
+  readonly timeoutSec: number;
+  /** The user's variables only; the pool adds the Lambda-reserved ones (spec §5.5). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The unpacked, read-only code directory (LAMBDA_TASK_ROOT and cwd). */
+  readonly codeDir: string;
+  readonly logGroup: string;
+}
+
+export type InitializationType = 'on-demand' | 'provisioned-concurrency';
+
+export interface InvokeRequest {
+  readonly spec: EnvironmentSpec;
+  readonly requestId: string;
+  readonly payload: Buffer;
+  /** The ARN as the caller named it (unqualified, `:version` or `:alias`). */
+  readonly invokedFunctionArn: string;
+  /** Decoded client context JSON, if the caller sent one. */
+  readonly clientContext?: string;
+  readonly traceId?: string;
+  /** Collect the invocation's log text for a tail (AWS LogType=Tail, SCF Log). */
+  readonly wantLog: boolean;
+  /** The provisioned config serving this version, if any (see Pool.setProvisioned). */
+  readonly provisionedKey?: string;
+  /** Admission inputs, computed by core from the store. */
+  readonly admission: AdmissionInput;
+}
+
+export interface AdmissionInput {
+  /** Scope-wide key under which unreserved on-demand executions are counted. */
+  readonly scopeKey: string;
+  /** Function-wide key under which a reserved function's on-demand executions are counted. */
+  readonly functionKey: string;
+  /** Reserved concurrency of the function, if set; 0 blocks every invoke. */
+  readonly reserved?: number;
+  /** Σ requested provisioned concurrency of the function (the reserved on-demand cap is reserved − this). */
+  readonly provisionedTotal: number;
+  /** The scope's UnreservedConcurrentExecutions (capacity of the unreserved on-demand pool). */
+  readonly unreservedCapacity: number;
+}
+
+interface OutcomeCommon {
+  readonly requestId: string;
+  /** Version that ran. */
+  readonly executedVersion: string;
+  /** The invocation's log text (START ... REPORT), when `wantLog` was set. */
+  readonly log?: string;
+  readonly durationMs: number;
+  /** Set when this invocation had to initialise its environment. */
+  readonly initDurationMs?: number;
+  readonly initializationType: InitializationType;
+  /** Peak resident memory of the environment, when known. */
+  readonly maxMemoryUsedMb?: number;
+}
+
+/**
+ * The result of running a function. A function error is an outcome, not an exception
+ * (ARCHITECTURE.md principle 5): `payload` is the error document to return verbatim.
+ */
+export type InvocationOutcome =
+  | (OutcomeCommon & { readonly kind: 'success'; readonly payload: Buffer; readonly contentType: string })
+  | (OutcomeCommon & {
+      readonly kind: 'function-error';
+      readonly payload: Buffer;
+      readonly errorType: string;
+    });
+
+/**
+ * Execution environments: on-demand and provisioned, with admission.
+ * The pool throws PlatformError THROTTLED_RESERVED / THROTTLED_ACCOUNT when admission fails.
+ */
+export interface Pool {
+  invoke(req: InvokeRequest): Promise<InvocationOutcome>;
+  /**
+   * Declares desired provisioned environments for one config (`provisionedKey` is chosen by
+   * core and stable for the config). Changing the spec (alias moved, new version) replaces
+   * environments make-before-break; count 0 or spec undefined drains and forgets the config.
+   */
+  setProvisioned(provisionedKey: string, spec: EnvironmentSpec | undefined, count: number): void;
+  /** Truth about a config, from live environments. */
+  provisionedStatus(provisionedKey: string): ProvisionedStatus;
+  /** Utilisation in [0, 1] of a config's environments (busy / allocated), for autoscaling. */
+  provisionedUtilization(provisionedKey: string): number;
+  /** Drains every environment built from specs whose key starts with `prefix` (a deleted function/version). */
+  drain(prefix: string): Promise<void>;
+  start(): Promise<void>;
+  /** Kills every child process; idempotent. */
+  dispose(): Promise<void>;
+}

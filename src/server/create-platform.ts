@@ -1,0 +1,110 @@
+/**
+ * The composition root: the only module that imports every layer. It builds the ports
+ * (store, packages, pool, clock), core and the dialects, then listens.
+ *
+ * Start-up, in order:
+ *   1. open the store and the package store under the data dir (fails early if unusable);
+ *   2. build the pool and core, and the dialects on the front door;
+ *   3. listen, so the public URL (Code.Location) is known;
+ *   4. core.start(): re-read desired provisioned state and reconcile.
+ * Close runs the reverse: stop accepting, dispose the pool (kills children), close the store.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { HearthConfig } from '../config/schema.js';
+import { createCore, type Core } from '../core/index.js';
+import { systemClock } from '../core/ports.js';
+import { createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
+import { createPool } from '../pool/index.js';
+import { createPackageStore } from '../store/packages/package-store.js';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { createFrontDoor } from './front-door.js';
+import { createHearthEndpoints } from './hearth-endpoints.js';
+
+export interface Platform {
+  /** e.g. http://127.0.0.1:8910 */
+  readonly url: string;
+  readonly core: Core;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export class DataDirError extends Error {
+  constructor(dir: string, cause: unknown) {
+    super(`data dir ${dir} is not usable: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'DataDirError';
+  }
+}
+
+export async function createPlatform(
+  config: HearthConfig,
+  opts: { logger?: Logger } = {},
+): Promise<Platform> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const dataDir = path.resolve(config.dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (e) {
+    throw new DataDirError(dataDir, e);
+  }
+  let store;
+  try {
+    store = await openSqliteStore(path.join(dataDir, 'hearth.db'));
+  } catch (e) {
+    throw new DataDirError(dataDir, e);
+  }
+  const packages = await createPackageStore(path.join(dataDir, 'packages'));
+  const pool = createPool({
+    logger: logger.child({ layer: 'pool' }),
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConcurrentStarts: config.maxConcurrentStarts,
+  });
+  const core = createCore({
+    store,
+    packages,
+    pool,
+    clock: systemClock,
+    limits: {
+      accountConcurrency: config.accountConcurrency,
+      minUnreservedConcurrency: config.minUnreservedConcurrency,
+    },
+  });
+  let url = '';
+  const aws = createAwsLambdaDialect(core, {
+    defaultRegion: config.region,
+    accountId: config.accountId,
+    publicUrl: () => config.publicUrl ?? url,
+  });
+  const app = createFrontDoor({ logger, dialects: [createHearthEndpoints(packages), aws] });
+  await pool.start();
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    await pool.dispose();
+    await store.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  url = `http://${host}:${port}`;
+  await core.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    core,
+    logger,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await pool.dispose();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

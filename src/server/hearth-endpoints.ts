@@ -1,0 +1,38 @@
+/**
+ * hearth's own endpoints under /_hearth/: health and code package download (the target of
+ * GetFunction's Code.Location).
+ */
+import type { PackageStore } from '../core/ports.js';
+import type { Dialect, WireResponse } from '../dialects/http.js';
+
+const json = (status: number, value: unknown): WireResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(value),
+});
+
+export function createHearthEndpoints(packages: PackageStore): Dialect {
+  return {
+    name: 'hearth',
+    matches: (req) => req.rawPath.startsWith('/_hearth/'),
+    async handle(req) {
+      if (req.method === 'GET' && req.rawPath === '/_hearth/health') {
+        return json(200, { status: 'ok' });
+      }
+      const code = /^\/_hearth\/code\/([0-9a-f]{64})\.zip$/.exec(req.rawPath);
+      if ((req.method === 'GET' || req.method === 'HEAD') && code?.[1] !== undefined) {
+        const sha = code[1];
+        if (!(await packages.has(sha))) {
+          return json(404, { message: 'No such code package' });
+        }
+        const bytes = await packages.read(sha);
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/zip', 'content-length': String(bytes.length) },
+          body: req.method === 'HEAD' ? '' : bytes,
+        };
+      }
+      return json(404, { message: `Not found: ${req.rawPath}` });
+    },
+  };
+}
