@@ -1,0 +1,70 @@
+/**
+ * Builds the immutable EnvironmentSpec the pool starts environments from, for one version
+ * of a function. Specs are cached per (function, version, revision): published versions
+ * never change, and `$LATEST` gets a new revision id on every update, so a stale spec is
+ * never reused.
+ */
+import { functionKeyString, type FunctionKey, type VersionRecord } from '../model.js';
+import type { EnvironmentSpec, PackageStore } from '../ports.js';
+
+/** Prefix shared by every spec key of a function (for Pool.drain). */
+export function specPrefixOfFunction(key: FunctionKey): string {
+  return `${functionKeyString(key)}/`;
+}
+
+/** Prefix shared by every spec key of one version of a function (for Pool.drain). */
+export function specPrefixOfVersion(key: FunctionKey, version: string): string {
+  return `${functionKeyString(key)}/${version}@`;
+}
+
+export class SpecCache {
+  readonly #packages: PackageStore;
+  readonly #cache = new Map<string, Promise<EnvironmentSpec>>();
+
+  constructor(packages: PackageStore) {
+    this.#packages = packages;
+  }
+
+  /** The spec for `version` of `key`, unpacking its code once. */
+  get(key: FunctionKey, version: VersionRecord): Promise<EnvironmentSpec> {
+    const specKey = `${specPrefixOfVersion(key, version.version)}${version.revisionId}`;
+    let spec = this.#cache.get(specKey);
+    if (spec === undefined) {
+      spec = this.#build(specKey, key, version);
+      this.#cache.set(specKey, spec);
+      // A failed unpack must not be remembered.
+      spec.catch(() => this.#cache.delete(specKey));
+    }
+    return spec;
+  }
+
+  /** Forgets every cached spec of a function (deleted, or its $LATEST replaced). */
+  forget(key: FunctionKey): void {
+    const prefix = specPrefixOfFunction(key);
+    for (const k of this.#cache.keys()) {
+      if (k.startsWith(prefix)) {
+        this.#cache.delete(k);
+      }
+    }
+  }
+
+  async #build(specKey: string, key: FunctionKey, v: VersionRecord): Promise<EnvironmentSpec> {
+    const c = v.config;
+    const codeDir = await this.#packages.unpacked(c.codeSha256Hex);
+    return Object.freeze({
+      key: specKey,
+      accountId: key.accountId,
+      region: key.region,
+      namespace: key.namespace,
+      functionName: key.name,
+      version: v.version,
+      runtime: c.runtime,
+      handler: c.handler,
+      memoryMb: c.memoryMb,
+      timeoutSec: c.timeoutSec,
+      environment: c.environment ?? {},
+      codeDir,
+      logGroup: c.logGroup ?? `/aws/lambda/${key.name}`,
+    });
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Invoke: resolve the qualifier to a version, pick the provisioned config that may serve
+ * it, and hand the request to the pool with the admission inputs (aws-lambda.md §3.7).
+ *
+ *   1. resolve: no qualifier or `$LATEST` → $LATEST; a number → that version; an alias →
+ *      its primary version, or the additional one with the alias's weight (§3.6);
+ *   2. DryRun stops here; Event is queued (202) and runs steps 3–4 later;
+ *   3. build (or reuse) the version's EnvironmentSpec;
+ *   4. pool.invoke with the serving provisioned key (never for `$LATEST`) and the limits.
+ *
+ * Everything on this path is served from memory: the store caches functions and aliases,
+ * specs are cached per version revision, and provisioned/accounting figures are indexes
+ * kept up to date by their services.
+ */
+import { randomUUID } from 'node:crypto';
+import { PlatformError } from '../errors.js';
+import { LATEST, functionKeyString, isVersionQualifier, type FunctionKey, type VersionRecord } from '../model.js';
+import type { InvocationOutcome, Pool, Store } from '../ports.js';
+import type { ProvisionedService } from '../provisioned/provisioned-service.js';
+import type { SpecCache } from './environment-spec.js';
+import type { EventQueue } from './event-queue.js';
+
+export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+export interface InvokeParams {
+  readonly key: FunctionKey;
+  /** Qualifier from the name or the parameter (the dialect reconciled them). */
+  readonly qualifier?: string;
+  readonly payload: Buffer;
+  readonly invocationType: InvocationType;
+  readonly wantLog: boolean;
+  /** The ARN as the caller named the function (runtime header Invoked-Function-Arn). */
+  readonly invokedFunctionArn: string;
+  readonly clientContext?: string;
+  readonly traceId?: string;
+}
+
+export type InvokeResult =
+  | { readonly kind: 'completed'; readonly outcome: InvocationOutcome }
+  | { readonly kind: 'queued'; readonly requestId: string; readonly executedVersion: string }
+  | { readonly kind: 'dry-run'; readonly executedVersion: string };
+
+export interface InvokeDeps {
+  readonly store: Store;
+  readonly pool: Pool;
+  readonly specs: SpecCache;
+  readonly provisioned: ProvisionedService;
+  readonly events: EventQueue;
+  /** The scope's UnreservedConcurrentExecutions, from memory. */
+  readonly unreservedCapacity: (key: FunctionKey) => number;
+  readonly random?: () => number;
+}
+
+export class InvokeService {
+  readonly #d: InvokeDeps;
+  readonly #random: () => number;
+  /** Published versions are immutable: cached until `forget` (version or function deleted). */
+  readonly #versions = new Map<string, VersionRecord>();
+
+  constructor(deps: InvokeDeps) {
+    this.#d = deps;
+    this.#random = deps.random ?? Math.random;
+  }
+
+  async invoke(p: InvokeParams): Promise<InvokeResult> {
+    const version = await this.#resolve(p.key, p.qualifier);
+    if (p.invocationType === 'DryRun') {
+      return { kind: 'dry-run', executedVersion: version.version };
+    }
+    const requestId = randomUUID();
+    if (p.invocationType === 'Event') {
+      this.#d.events.enqueue({
+        requestId,
+        functionLabel: p.key.name,
+        // Re-resolve nothing: the event runs the version it was routed to.
+        run: () => this.#run(p, version, requestId, false),
+      });
+      return { kind: 'queued', requestId, executedVersion: version.version };
+    }
+    return { kind: 'completed', outcome: await this.#run(p, version, requestId, p.wantLog) };
+  }
+
+  async #run(p: InvokeParams, version: VersionRecord, requestId: string, wantLog: boolean): Promise<InvocationOutcome> {
+    const fn = await this.#d.store.getFunction(p.key);
+    if (fn === undefined) {
+      throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: p.key.name });
+    }
+    const spec = await this.#d.specs.get(p.key, version);
+    // `$LATEST` never runs on provisioned environments (§3.7).
+    const provisionedKey = version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
+    return this.#d.pool.invoke({
+      spec,
+      requestId,
+      payload: p.payload,
+      invokedFunctionArn: p.invokedFunctionArn,
+      ...(p.clientContext === undefined ? {} : { clientContext: p.clientContext }),
+      ...(p.traceId === undefined ? {} : { traceId: p.traceId }),
+      wantLog,
+      ...(provisionedKey === undefined ? {} : { provisionedKey }),
+      admission: {
+        scopeKey: `${p.key.accountId}/${p.key.region}`,
+        functionKey: functionKeyString(p.key),
+        ...(fn.reservedConcurrency === undefined ? {} : { reserved: fn.reservedConcurrency }),
+        provisionedTotal: this.#d.provisioned.requestedTotal(p.key),
+        unreservedCapacity: this.#d.unreservedCapacity(p.key),
+      },
+    });
+  }
+
+  async #resolve(key: FunctionKey, qualifier: string | undefined): Promise<VersionRecord> {
+    const fn = await this.#d.store.getFunction(key);
+    if (fn === undefined) {
+      throw new PlatformError('FUNCTION_NOT_FOUND', qualifier === undefined ? { functionName: key.name } : { functionName: key.name, qualifier });
+    }
+    if (qualifier === undefined || qualifier === LATEST) {
+      return fn.latest;
+    }
+    let versionName = qualifier;
+    if (!isVersionQualifier(qualifier)) {
+      const alias = await this.#d.store.getAlias(key, qualifier);
+      if (alias === undefined) {
+        throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name, qualifier });
+      }
+      versionName = this.#pick(alias.functionVersion, alias.additionalVersionWeights);
+      if (versionName === LATEST) {
+        return fn.latest;
+      }
+    }
+    const cacheKey = `${functionKeyString(key)}/${versionName}`;
+    let v = this.#versions.get(cacheKey);
+    if (v === undefined) {
+      v = await this.#d.store.getVersion(key, versionName);
+      if (v === undefined) {
+        throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name, qualifier: versionName });
+      }
+      this.#versions.set(cacheKey, v);
+    }
+    return v;
+  }
+
+  /** Drops cached versions of a function (a version or the function was deleted). */
+  forget(key: FunctionKey): void {
+    const prefix = `${functionKeyString(key)}/`;
+    for (const k of this.#versions.keys()) {
+      if (k.startsWith(prefix)) {
+        this.#versions.delete(k);
+      }
+    }
+  }
+
+  /** Weighted alias routing: the additional version with probability w (§3.6). */
+  #pick(primary: string, weights: Readonly<Record<string, number>>): string {
+    let r = this.#random();
+    for (const [version, w] of Object.entries(weights)) {
+      if (r < w) {
+        return version;
+      }
+      r -= w;
+    }
+    return primary;
+  }
+}

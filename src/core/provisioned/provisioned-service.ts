@@ -1,0 +1,234 @@
+/**
+ * Provisioned concurrency: desired state in the store, actual state in the pool, and this
+ * service between them (ARCHITECTURE.md principle 2).
+ *
+ * Each config (function, qualifier) gets a stable pool key. `reconcile(fn)` recomputes,
+ * for every config of a function, the version it must run (the version itself, or the
+ * alias's current primary version) and declares it to the pool; the pool starts, replaces
+ * and drains environments and reports Allocated/Available/Status from live ones. Every
+ * change that can move a config (put, delete, alias update/delete, version delete, function
+ * delete, start-up) ends with a reconcile of that function.
+ *
+ * Invokes ask `servingKey(fn, version)` which config's environments may serve a version
+ * (aws-lambda.md §3.6: PC on an alias also serves direct invokes of its version).
+ */
+import { PlatformError } from '../errors.js';
+import {
+  LATEST,
+  functionKeyString,
+  isVersionQualifier,
+  type FunctionKey,
+  type ProvisionedConfigRecord,
+  type ProvisionedStatus,
+} from '../model.js';
+import type { Clock, Pool, Store } from '../ports.js';
+import type { SpecCache } from '../invoke/environment-spec.js';
+import { checkProvisionedPut, targetVersionOf } from '../rules/provisioned-rules.js';
+
+export interface ProvisionedView {
+  readonly config: ProvisionedConfigRecord;
+  readonly status: ProvisionedStatus;
+}
+
+export interface ProvisionedDeps {
+  readonly store: Store;
+  readonly pool: Pool;
+  readonly clock: Clock;
+  readonly specs: SpecCache;
+  readonly minUnreservedConcurrency: number;
+  /** The scope's current UnreservedConcurrentExecutions. */
+  readonly unreserved: (key: FunctionKey) => Promise<number>;
+  /** Serialises mutations of one function with the rest of core. */
+  readonly withLock: <T>(key: FunctionKey, fn: () => Promise<T>) => Promise<T>;
+  /** Called after the function's provisioned state changed (accounting caches). */
+  readonly onChanged: (key: FunctionKey) => void;
+}
+
+/** What a function's configs serve, rebuilt on every reconcile (hot-path index). */
+interface Serving {
+  /** version → pool key of the config whose environments run it */
+  readonly byVersion: Map<string, string>;
+  /** Σ requested over the function's configs */
+  readonly requestedTotal: number;
+  /** pool keys declared to the pool, to retract the ones that went away */
+  readonly poolKeys: Set<string>;
+}
+
+export class ProvisionedService {
+  readonly #d: ProvisionedDeps;
+  readonly #serving = new Map<string, Serving>();
+
+  constructor(deps: ProvisionedDeps) {
+    this.#d = deps;
+  }
+
+  /** The stable pool key of one config. */
+  poolKey(key: FunctionKey, qualifier: string): string {
+    return `${functionKeyString(key)}#${qualifier}`;
+  }
+
+  /** The pool key of the config whose environments may serve `version`, if any. */
+  servingKey(key: FunctionKey, version: string): string | undefined {
+    return this.#serving.get(functionKeyString(key))?.byVersion.get(version);
+  }
+
+  /** Σ requested provisioned concurrency of a function (admission's reserved on-demand cap). */
+  requestedTotal(key: FunctionKey): number {
+    return this.#serving.get(functionKeyString(key))?.requestedTotal ?? 0;
+  }
+
+  /** PutProvisionedConcurrencyConfig: validate (§3.3), store, reconcile, report. */
+  put(key: FunctionKey, qualifier: string, requested: number, extra?: Record<string, unknown>): Promise<ProvisionedView> {
+    return this.#d.withLock(key, async () => {
+      if (qualifier === LATEST) {
+        throw new PlatformError('PROVISIONED_ON_UNPUBLISHED', { functionName: key.name });
+      }
+      const fn = await this.#resolve(key, qualifier);
+      const aliases = await this.#d.store.listAliases(key);
+      const alias = isVersionQualifier(qualifier) ? undefined : aliases.find((a) => a.name === qualifier);
+      if (alias?.functionVersion === LATEST) {
+        throw new PlatformError('PROVISIONED_ON_UNPUBLISHED', { functionName: key.name });
+      }
+      const configs = await this.#d.store.listProvisionedConfigs(key);
+      checkProvisionedPut({
+        functionName: key.name,
+        qualifier,
+        requested,
+        ...(alias === undefined ? {} : { alias }),
+        ...(fn.reservedConcurrency === undefined ? {} : { reserved: fn.reservedConcurrency }),
+        configs,
+        aliases,
+        unreserved: await this.#d.unreserved(key),
+        minUnreserved: this.#d.minUnreservedConcurrency,
+      });
+      const config: ProvisionedConfigRecord = {
+        qualifier,
+        requested,
+        lastModifiedMs: this.#d.clock.now(),
+        ...(extra === undefined ? {} : { extra }),
+      };
+      await this.#d.store.putProvisionedConfig(key, config);
+      await this.#reconcileLocked(key);
+      this.#d.onChanged(key);
+      return { config, status: this.#d.pool.provisionedStatus(this.poolKey(key, qualifier)) };
+    });
+  }
+
+  /** GetProvisionedConcurrencyConfig. */
+  async get(key: FunctionKey, qualifier: string): Promise<ProvisionedView> {
+    if (qualifier === LATEST) {
+      throw new PlatformError('PROVISIONED_QUALIFIER_INVALID', { functionName: key.name, qualifier });
+    }
+    await this.#resolve(key, qualifier);
+    const config = await this.#d.store.getProvisionedConfig(key, qualifier);
+    if (config === undefined) {
+      throw new PlatformError('PROVISIONED_CONFIG_NOT_FOUND', { functionName: key.name, qualifier });
+    }
+    return { config, status: this.#d.pool.provisionedStatus(this.poolKey(key, qualifier)) };
+  }
+
+  /** DeleteProvisionedConcurrencyConfig: idempotent once the qualifier exists (§3.3). */
+  delete(key: FunctionKey, qualifier: string): Promise<void> {
+    return this.#d.withLock(key, async () => {
+      if (qualifier === LATEST) {
+        throw new PlatformError('PROVISIONED_QUALIFIER_INVALID', { functionName: key.name, qualifier });
+      }
+      await this.#resolve(key, qualifier);
+      await this.#d.store.deleteProvisionedConfig(key, qualifier);
+      await this.#reconcileLocked(key);
+      this.#d.onChanged(key);
+    });
+  }
+
+  /** ListProvisionedConcurrencyConfigs (all configs of a function, by qualifier). */
+  async list(key: FunctionKey): Promise<ProvisionedView[]> {
+    if ((await this.#d.store.getFunction(key)) === undefined) {
+      throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name });
+    }
+    const configs = await this.#d.store.listProvisionedConfigs(key);
+    return configs.map((config) => ({
+      config,
+      status: this.#d.pool.provisionedStatus(this.poolKey(key, config.qualifier)),
+    }));
+  }
+
+  /**
+   * Re-declares a function's configs to the pool. Call with the function's lock held
+   * (alias and version changes do) or through `reconcile`.
+   */
+  async reconcileLocked(key: FunctionKey): Promise<void> {
+    await this.#reconcileLocked(key);
+    this.#d.onChanged(key);
+  }
+
+  /** Start-up: every function that has configs is reconciled (§3 "on restart, re-provisioned"). */
+  async start(): Promise<void> {
+    const all = await this.#d.store.listAllProvisionedConfigs();
+    const seen = new Map<string, FunctionKey>();
+    for (const { key } of all) {
+      seen.set(functionKeyString(key), key);
+    }
+    for (const key of seen.values()) {
+      await this.#d.withLock(key, () => this.reconcileLocked(key));
+    }
+  }
+
+  /** The function is gone: retract every config from the pool. */
+  forget(key: FunctionKey): void {
+    const s = this.#serving.get(functionKeyString(key));
+    if (s !== undefined) {
+      for (const pk of s.poolKeys) {
+        this.#d.pool.setProvisioned(pk, undefined, 0);
+      }
+      this.#serving.delete(functionKeyString(key));
+    }
+  }
+
+  async #reconcileLocked(key: FunctionKey): Promise<void> {
+    const id = functionKeyString(key);
+    const previous = this.#serving.get(id);
+    const fn = await this.#d.store.getFunction(key);
+    if (fn === undefined) {
+      this.forget(key);
+      return;
+    }
+    const [configs, aliases] = await Promise.all([this.#d.store.listProvisionedConfigs(key), this.#d.store.listAliases(key)]);
+    const byVersion = new Map<string, string>();
+    const poolKeys = new Set<string>();
+    let requestedTotal = 0;
+    for (const config of configs) {
+      requestedTotal += config.requested;
+      const pk = this.poolKey(key, config.qualifier);
+      const version = targetVersionOf(config.qualifier, aliases);
+      const record = version === undefined || version === LATEST ? undefined : await this.#d.store.getVersion(key, version);
+      if (record === undefined) {
+        // The target vanished (cascades normally remove the config first): nothing to run.
+        this.#d.pool.setProvisioned(pk, undefined, 0);
+        continue;
+      }
+      const spec = await this.#d.specs.get(key, record);
+      this.#d.pool.setProvisioned(pk, spec, config.requested);
+      byVersion.set(record.version, pk);
+      poolKeys.add(pk);
+    }
+    for (const pk of previous?.poolKeys ?? []) {
+      if (!poolKeys.has(pk)) {
+        this.#d.pool.setProvisioned(pk, undefined, 0);
+      }
+    }
+    this.#serving.set(id, { byVersion, requestedTotal, poolKeys });
+  }
+
+  /** §3.3 step 2: resolution errors, which AWS words by the qualifier's shape. */
+  async #resolve(key: FunctionKey, qualifier: string) {
+    const fn = await this.#d.store.getFunction(key);
+    if (isVersionQualifier(qualifier)) {
+      if (fn === undefined || (await this.#d.store.getVersion(key, qualifier)) === undefined) {
+        throw new PlatformError('VERSION_NOT_FOUND', { functionName: key.name, version: qualifier });
+      }
+    } else if (fn === undefined || (await this.#d.store.getAlias(key, qualifier)) === undefined) {
+      throw new PlatformError('ALIAS_NOT_FOUND', { functionName: key.name, alias: qualifier });
+    }
+    return fn;
+  }
+}
