@@ -1,0 +1,62 @@
+// Child side of bench/pool-channels.mjs: echoes what it is handed, over one of three
+// channels, doing the work a runtime client does (parse the event, call a handler,
+// stringify the result).
+import net from 'node:net';
+import http from 'node:http';
+
+const mode = process.argv[2];
+const handler = async (event) => event;
+
+if (mode === 'ipc') {
+  process.on('message', async (m) => {
+    const result = await handler(JSON.parse(m.payload));
+    process.send({ id: m.id, payload: JSON.stringify(result) });
+  });
+  process.send({ ready: true });
+} else if (mode === 'pipe') {
+  const sock = new net.Socket({ fd: 3, readable: true, writable: true });
+  let buf = Buffer.alloc(0);
+  const ready = Buffer.alloc(5);
+  ready.writeUInt32LE(1, 0);
+  ready[4] = 1;
+  sock.write(ready);
+  sock.on('data', async (chunk) => {
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    while (buf.length >= 4) {
+      const len = buf.readUInt32LE(0);
+      if (buf.length < 4 + len) break;
+      const frame = buf.subarray(4, 4 + len);
+      buf = buf.subarray(4 + len);
+      const idLen = frame[1];
+      const id = frame.subarray(2, 2 + idLen).toString('latin1');
+      const event = JSON.parse(frame.subarray(2 + idLen).toString());
+      const result = Buffer.from(JSON.stringify(await handler(event)));
+      const out = Buffer.allocUnsafe(4 + 2 + idLen + result.length);
+      out.writeUInt32LE(2 + idLen + result.length, 0);
+      out[4] = 2;
+      out[5] = idLen;
+      out.write(id, 6, 'latin1');
+      result.copy(out, 6 + idLen);
+      sock.write(out);
+    }
+  });
+} else if (mode === 'http') {
+  const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const req = (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const r = http.request({ host, port, method, path, agent, headers: body ? { 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      });
+      r.on('error', reject);
+      r.end(body);
+    });
+  for (;;) {
+    const next = await req('GET', '/2018-06-01/runtime/invocation/next');
+    const id = next.headers['lambda-runtime-aws-request-id'];
+    const result = JSON.stringify(await handler(JSON.parse(next.body)));
+    await req('POST', `/2018-06-01/runtime/invocation/${id}/response`, result);
+  }
+}

@@ -1,0 +1,251 @@
+#!/usr/bin/env node
+// hearth's benchmark: one run, every figure beside a baseline measured in the same run
+// (the machine is shared and noisy; only ratios travel). Run with `npm run bench`.
+//
+//   1. warm invokes: p50/p99 of sequential invokes on a READY provisioned alias, beside a
+//      bare node:http echo server measured by the same client;
+//   2. throughput at concurrency 32 with 32 provisioned environments, beside the echo at 32;
+//   3. the cold first invoke of an on-demand version;
+//   4. Put → READY for 100 environments of a trivial Node function;
+//   5. unique memory (USS) per idle provisioned environment;
+//   and a check that no invocation was lost or run twice under load.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  PutProvisionedConcurrencyConfigCommand,
+  DeleteProvisionedConcurrencyConfigCommand,
+} from '@aws-sdk/client-lambda';
+import yazl from 'yazl';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { createPlatform } = await import(path.join(root, 'dist/server/create-platform.js'));
+const { loadConfig } = await import(path.join(root, 'dist/config/load.js'));
+
+const WARM_N = Number(process.env.BENCH_WARM_N ?? 3000);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
+const CONCURRENCY = 32;
+
+function zip(files) {
+  return new Promise((resolve, reject) => {
+    const z = new yazl.ZipFile();
+    for (const [name, text] of Object.entries(files)) {
+      z.addBuffer(Buffer.from(text), name);
+    }
+    z.end();
+    const chunks = [];
+    z.outputStream.on('data', (c) => chunks.push(c));
+    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    z.outputStream.on('error', reject);
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function post(url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-length': body.length } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const seen = new Map(); // pid -> highest invocation number seen (hearth only)
+let sentToHearth = 0;
+function record(url, res) {
+  if (!url.startsWith(platformUrl)) {
+    return;
+  }
+  sentToHearth++;
+  const { n, pid } = JSON.parse(res.body.toString());
+  seen.set(pid, Math.max(seen.get(pid) ?? 0, n));
+}
+
+async function sequential(url, n, body) {
+  for (let i = 0; i < Math.min(300, n / 10); i++) {
+    record(url, await post(url, body)); // warm-up
+  }
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const res = await post(url, body);
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    if (res.status !== 200) {
+      throw new Error(`status ${res.status}: ${res.body}`);
+    }
+    record(url, res);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+async function load(url, concurrency, seconds, makeBody, check) {
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      let i = 0;
+      while (Date.now() < end) {
+        const body = makeBody(w, i++);
+        const res = await post(url, body);
+        if (res.status !== 200 || !check(body, res)) {
+          errors++;
+        } else {
+          record(url, res);
+        }
+        done++;
+      }
+    }),
+  );
+  return { rps: done / seconds, done, errors };
+}
+
+function echoServer() {
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function childPids(pid) {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function ussKiB(pid) {
+  // USS = private clean + private dirty pages (smaps_rollup, Linux >= 4.14).
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return field('Private_Clean') + field('Private_Dirty');
+}
+
+async function waitReady(client, fn, qualifier, timeoutMs) {
+  const t0 = Date.now();
+  for (;;) {
+    const c = await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: qualifier }));
+    if (c.Status === 'READY') {
+      return Date.now() - t0;
+    }
+    if (c.Status === 'FAILED' || Date.now() - t0 > timeoutMs) {
+      throw new Error(`provisioned config ${fn}:${qualifier} is ${c.Status} (${c.StatusReason ?? ''})`);
+    }
+    await new Promise((r) => setTimeout(r, 5)); // polling the API like a client would
+  }
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-bench-'));
+const platform = await createPlatform(loadConfig({ port: 0, dataDir, logLevel: 'warn', maxConcurrentStarts: 64 }));
+const client = new LambdaClient({
+  endpoint: platform.url,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  maxAttempts: 1,
+});
+const platformUrl = platform.url;
+const echo = await echoServer();
+const echoUrl = `http://127.0.0.1:${echo.address().port}/`;
+const results = {};
+try {
+  const code = await zip({
+    // Each environment numbers its invocations, so the bench can prove that none was lost
+    // or run twice: Σ over environments of their last number = invokes sent.
+    'index.mjs': 'let n = 0;\nexport const handler = async (event) => ({ ...event, n: ++n, pid: process.pid });\n',
+  });
+  const role = 'arn:aws:iam::123456789012:role/bench';
+  await client.send(
+    new CreateFunctionCommand({ FunctionName: 'echo', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role, Code: { ZipFile: code } }),
+  );
+  await client.send(new PublishVersionCommand({ FunctionName: 'echo' }));
+  await client.send(new CreateAliasCommand({ FunctionName: 'echo', Name: 'live', FunctionVersion: '1' }));
+  const invokeUrl = (q) => `${platform.url}/2015-03-31/functions/echo/invocations?Qualifier=${q}`;
+
+  // 3. cold first invoke of an on-demand version ($LATEST has no provisioned environments).
+  const t0 = process.hrtime.bigint();
+  const cold = await post(invokeUrl('%24LATEST'), Buffer.from('{"cold":true}'));
+  results.coldFirstInvokeMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (cold.status !== 200) {
+    throw new Error(`cold invoke failed: ${cold.status} ${cold.body}`);
+  }
+  const coldPid = JSON.parse(cold.body.toString()).pid;
+
+  // 1 & 2: 32 provisioned environments on the alias.
+  await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live', ProvisionedConcurrentExecutions: CONCURRENCY }));
+  await waitReady(client, 'echo', 'live', 60_000);
+  const body = Buffer.from('{"hello":"world"}');
+  results.echoSequential = await sequential(echoUrl, WARM_N, body);
+  results.warmSequential = await sequential(invokeUrl('live'), WARM_N, body);
+  const makeBody = (w, i) => Buffer.from(JSON.stringify({ w, i }));
+  const same = (b, res) => res.body.equals(b);
+  const echoed = (b, res) => {
+    const sent = JSON.parse(b.toString());
+    const got = JSON.parse(res.body.toString());
+    return got.w === sent.w && got.i === sent.i;
+  };
+  results.echoLoad = await load(echoUrl, CONCURRENCY, LOAD_SECONDS, makeBody, same);
+  results.warmLoad = await load(invokeUrl('live'), CONCURRENCY, LOAD_SECONDS, makeBody, echoed);
+  const counted = [...seen.values()].reduce((a, b) => a + b, 0);
+  results.accounting = { sent: sentToHearth, counted, coldPid };
+
+  // 5. USS per idle provisioned environment (children of this process running the runtime).
+  const envPids = childPids(process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').includes('AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency');
+    } catch {
+      return false;
+    }
+  });
+  const uss = envPids.map(ussKiB).sort((a, b) => a - b);
+  results.idleEnvironments = envPids.length;
+  results.ussPerIdleEnvMiB = uss.length ? percentile(uss, 50) / 1024 : undefined;
+
+  // 4. Put → READY for 100 environments.
+  await client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live' }));
+  await client.send(new PublishVersionCommand({ FunctionName: 'echo', Description: 'v2' })).catch(() => undefined);
+  await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: '1', ProvisionedConcurrentExecutions: 100 }));
+  results.hundredReadyMs = await waitReady(client, 'echo', '1', 60_000);
+} finally {
+  echo.close();
+  agent.destroy();
+  await platform.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const r = results;
+const fmt = (x, d = 0) => (x === undefined ? 'n/a' : x.toFixed(d));
+console.log(`hearth bench (${new Date().toISOString()}, node ${process.version})`);
+console.log(`warm invoke, sequential (n=${WARM_N}): p50 ${fmt(r.warmSequential.p50)} µs, p99 ${fmt(r.warmSequential.p99)} µs`);
+console.log(`bare echo,   sequential (n=${WARM_N}): p50 ${fmt(r.echoSequential.p50)} µs, p99 ${fmt(r.echoSequential.p99)} µs`);
+console.log(`  ratio p50 ${fmt(r.warmSequential.p50 / r.echoSequential.p50, 2)}x (target <= 2x)`);
+console.log(`throughput c=${CONCURRENCY}: hearth ${fmt(r.warmLoad.rps)} req/s (${r.warmLoad.errors} wrong/failed of ${r.warmLoad.done}), echo ${fmt(r.echoLoad.rps)} req/s`);
+console.log(`  ratio ${fmt((100 * r.warmLoad.rps) / r.echoLoad.rps, 1)}% of echo (target >= 40%)`);
+console.log(`cold first invoke (on-demand): ${fmt(r.coldFirstInvokeMs, 1)} ms`);
+console.log(`Put -> READY, 100 environments: ${fmt(r.hundredReadyMs)} ms (target <= 3000 ms)`);
+console.log(`USS per idle provisioned environment: ${fmt(r.ussPerIdleEnvMiB, 1)} MiB over ${r.idleEnvironments} environments (target <= 12 MiB)`);
+const exact = r.accounting.sent === r.accounting.counted;
+console.log(`invocations sent ${r.accounting.sent}, executed ${r.accounting.counted}: ${exact ? 'none lost or run twice' : 'MISMATCH'}`);
+process.exit(r.warmLoad.errors === 0 && exact ? 0 : 1);
