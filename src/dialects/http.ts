@@ -16,6 +16,8 @@ export interface WireRequest {
   /** The raw path, still percent-encoded, without the query string. */
   readonly rawPath: string;
   readonly query: URLSearchParams;
+  /** The query string exactly as sent, without `?` (signatures cover it byte for byte). */
+  readonly rawQuery: string;
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   /**

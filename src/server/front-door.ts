@@ -85,6 +85,7 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       method: raw.method ?? 'GET',
       rawPath: q === -1 ? url : url.slice(0, q),
       query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+      rawQuery: q === -1 ? '' : url.slice(q + 1),
       headers: lowerHeaders(raw),
       requestId: randomUUID(),
       readBody: (limit) => {
