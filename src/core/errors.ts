@@ -29,13 +29,21 @@ export interface ErrorDetails {
   UPDATE_IN_PROGRESS: { functionName: string };
   // ---- preconditions ------------------------------------------------------------------
   REVISION_MISMATCH: Record<string, never>;
+  /** `given` as the caller spelled it; `actual` is the hex sha256 of `$LATEST`'s code. */
   CODE_SHA256_MISMATCH: { given: string; actual: string };
   LATEST_NOT_DELETABLE: { functionName: string };
+  /** A published version cannot be deleted while aliases route to it. */
+  VERSION_REFERENCED_BY_ALIAS: { functionName: string; version: string; aliases: readonly string[] };
   // ---- code packages ------------------------------------------------------------------
   CODE_INVALID_ZIP: { reason: string };
   CODE_ZIPPED_TOO_LARGE: { limitBytes: number };
   CODE_UNZIPPED_TOO_LARGE: { limitBytes: number };
   CODE_UNSAFE_ENTRY: { entry: string };
+  // ---- function configuration ---------------------------------------------------------
+  /** The runtime is not one hearth can run; `supported` lists the canonical ids it can. */
+  RUNTIME_NOT_SUPPORTED: { runtime: string; supported: readonly string[] };
+  /** Adding tags would exceed the per-function limit. */
+  TOO_MANY_TAGS: { functionName: string; limit: number };
   // ---- aliases ------------------------------------------------------------------------
   ROUTING_TOO_MANY_VERSIONS: Record<string, never>;
   ROUTING_SAME_AS_PRIMARY: { version: string };

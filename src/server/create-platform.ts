@@ -77,6 +77,7 @@ export async function createPlatform(
     defaultRegion: config.region,
     accountId: config.accountId,
     publicUrl: () => config.publicUrl ?? url,
+    logger: logger.child({ dialect: 'aws-lambda' }),
   });
   const app = createFrontDoor({ logger, dialects: [createHearthEndpoints(packages), aws] });
   await pool.start();

@@ -1,6 +1,37 @@
-// Placeholder: replaced by the AWS Lambda dialect.
+/**
+ * The AWS Lambda dialect: the REST API of Lambda (`rest-json`, spec §1) on hearth's core.
+ * Each request runs one pipeline:
+ *
+ *   1. parse: split the raw path on `/`, percent-decode each segment (spec §1.1);
+ *   2. detect the operation from method, segments and query (routes.ts);
+ *   3. request context: region from the SigV4 credential scope, account, access key id;
+ *   4. read the body under the operation's own limit (413 beyond it);
+ *   5. validate, call core and render (operations/*): ValidationException for model
+ *      constraints, InvalidParameterValueException for AWS's semantic rules;
+ *   6. errors: AwsWireError as is, PlatformError through the table in errors.ts, anything
+ *      else as a logged 500 ServiceException. Every response has `x-amzn-RequestId`.
+ */
 import type { Core } from '../../core/index.js';
-import type { Dialect } from '../http.js';
+import { isPlatformError } from '../../core/errors.js';
+import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../http.js';
+import { UNEXPECTED_ERROR, renderPlatformError } from './errors.js';
+import { OPERATION_HANDLERS } from './operations/index.js';
+import type { OperationHandlers, OperationResult } from './operations/types.js';
+import { requestContext } from './request-context.js';
+import { matchRoute, pathSegments, type OperationName, type RouteDef } from './routes.js';
+import { BodyReader } from './validation.js';
+import {
+  AwsWireError,
+  invalidRequestContent,
+  requestTooLarge,
+  unknownOperation,
+  type AwsErrorBody,
+} from './wire-error.js';
+
+/** The part of a pino logger the dialect uses. */
+export interface DialectLogger {
+  error(obj: object, msg: string): void;
+}
 
 export interface AwsLambdaDialectOptions {
   /** Default region when the request carries no SigV4 credential scope. */
@@ -8,12 +39,155 @@ export interface AwsLambdaDialectOptions {
   readonly accountId: string;
   /** Base URL of this hearth (for Code.Location), known once listening. */
   readonly publicUrl: () => string;
+  /** Where unexpected exceptions are reported. */
+  readonly logger?: DialectLogger;
+  /** Handlers added to (or replacing) the built-in ones, by AWS operation name. */
+  readonly handlers?: OperationHandlers;
 }
 
-export function createAwsLambdaDialect(_core: Core, _opts: AwsLambdaDialectOptions): Dialect {
+const DATED_PREFIX = /^\/20(15-03-31|16-08-19|17-03-31|17-10-31|19-09-30)\//;
+
+export function createAwsLambdaDialect(core: Core, opts: AwsLambdaDialectOptions): Dialect {
+  const handlers: OperationHandlers = { ...OPERATION_HANDLERS, ...(opts.handlers ?? {}) };
   return {
     name: 'aws-lambda',
-    matches: (req) => /^\/20(15-03-31|16-08-19|17-03-31|17-10-31|19-09-30)\//.test(req.rawPath),
-    handle: () => Promise.resolve({ status: 501, body: 'not implemented' }),
+    matches: (req) => DATED_PREFIX.test(req.rawPath),
+    handle: (req) => handle(core, opts, handlers, req),
   };
+}
+
+async function handle(
+  core: Core,
+  opts: AwsLambdaDialectOptions,
+  handlers: OperationHandlers,
+  req: WireRequest,
+): Promise<WireResponse> {
+  let operation: OperationName | undefined;
+  let region = opts.defaultRegion;
+  try {
+    const match = matchRoute(req.method, pathSegments(req.rawPath), req.query);
+    if (match === undefined) {
+      throw unknownOperation(req.method, req.rawPath);
+    }
+    operation = match.route.operation;
+    const ctx = requestContext(req, operation, opts);
+    region = ctx.region;
+    const handler = handlers[operation];
+    if (handler === undefined) {
+      throw notAvailableYet(operation);
+    }
+    const { body, rawBody } = await readBody(req, match.route);
+    const result = await handler({
+      core,
+      ctx,
+      opts,
+      labels: match.labels,
+      query: req.query,
+      headers: req.headers,
+      body,
+      rawBody,
+    });
+    return success(result, req.requestId);
+  } catch (e) {
+    return failure(
+      e,
+      req,
+      { region, accountId: opts.accountId, ...(operation === undefined ? {} : { operation }) },
+      opts,
+    );
+  }
+}
+
+async function readBody(req: WireRequest, route: RouteDef): Promise<{ body: BodyReader; rawBody: Buffer }> {
+  if (route.body === 'none') {
+    return { body: BodyReader.parse(Buffer.alloc(0)), rawBody: Buffer.alloc(0) };
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await req.readBody(route.bodyLimitBytes);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) {
+      throw requestTooLarge(
+        `Request must be smaller than ${e.limitBytes} bytes for the ${route.limitName ?? route.operation} operation`,
+      );
+    }
+    throw invalidRequestContent('the request body could not be read');
+  }
+  return route.body === 'raw'
+    ? { body: BodyReader.parse(Buffer.alloc(0)), rawBody: bytes }
+    : { body: BodyReader.parse(bytes), rawBody: Buffer.alloc(0) };
+}
+
+/** A known operation whose handler is not in this build (see operations/index.ts). */
+function notAvailableYet(operation: OperationName): AwsWireError {
+  return new AwsWireError({
+    status: 404,
+    type: 'UnknownOperationException',
+    message: `${operation} is not available in this version of hearth yet.`,
+    messageKey: 'message',
+    userType: 'User',
+  });
+}
+
+function success(result: OperationResult, requestId: string): WireResponse {
+  const headers: Record<string, string> = { 'x-amzn-RequestId': requestId, ...(result.headers ?? {}) };
+  if (result.raw !== undefined) {
+    return { status: result.status, headers, body: result.raw };
+  }
+  if (result.json === undefined) {
+    return { status: result.status, headers };
+  }
+  return {
+    status: result.status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(result.json),
+  };
+}
+
+function failure(
+  e: unknown,
+  req: WireRequest,
+  ctx: { region: string; accountId: string; operation?: OperationName },
+  opts: AwsLambdaDialectOptions,
+): WireResponse {
+  let body: AwsErrorBody;
+  if (e instanceof AwsWireError) {
+    body = e.body;
+  } else if (isPlatformError(e)) {
+    body = renderPlatformError(e, ctx);
+    if (e.isSystemError) {
+      opts.logger?.error({ err: e, requestId: req.requestId, operation: ctx.operation }, 'platform error');
+    }
+  } else {
+    opts.logger?.error(
+      { err: e, requestId: req.requestId, operation: ctx.operation, method: req.method, path: req.rawPath },
+      'unexpected error in the aws-lambda dialect',
+    );
+    body = UNEXPECTED_ERROR;
+  }
+  return renderError(body, req.requestId);
+}
+
+/** The wire form of an error (spec §1.4): header + body type, `Type`, message key by model casing. */
+export function renderError(body: AwsErrorBody, requestId: string): WireResponse {
+  const json: Record<string, unknown> = {};
+  if (body.reason !== undefined) {
+    json.Reason = body.reason;
+  }
+  if (body.userType !== undefined) {
+    json.Type = body.userType;
+  }
+  if (body.message !== undefined) {
+    json[body.messageKey] = body.message;
+  }
+  json.__type = body.type;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-amzn-RequestId': requestId,
+    'x-amzn-ErrorType': body.type,
+  };
+  if (body.retryAfterSeconds !== undefined) {
+    headers['Retry-After'] = String(body.retryAfterSeconds);
+  }
+  return { status: body.status, headers, body: JSON.stringify(json) };
 }

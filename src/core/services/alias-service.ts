@@ -1,0 +1,141 @@
+/**
+ * Aliases: named pointers to a version, optionally splitting traffic with one additional
+ * version by weight (spec §2.3, §3.6).
+ */
+import { PlatformError, notFound } from '../errors.js';
+import type { AliasRecord, FunctionKey, FunctionRecord } from '../model.js';
+import { checkRouting } from './alias-rules.js';
+import { functionLockKey } from './keyed-mutex.js';
+import { versionOf } from './qualifier-resolver.js';
+import { requireFunction, type ServiceContext } from './service-context.js';
+
+export interface CreateAliasInput {
+  readonly name: string;
+  /** `$LATEST` or a published version number. */
+  readonly functionVersion: string;
+  readonly description?: string;
+  /** Additional version → weight in [0, 1]; absent or empty for a plain alias. */
+  readonly additionalVersionWeights?: Readonly<Record<string, number>>;
+}
+
+export interface UpdateAliasInput {
+  readonly functionVersion?: string;
+  readonly description?: string;
+  /** Replaces the routing; `{}` removes it; absent keeps it. */
+  readonly additionalVersionWeights?: Readonly<Record<string, number>>;
+  /** Update only if the alias's RevisionId is this (REVISION_MISMATCH otherwise). */
+  readonly revisionId?: string;
+}
+
+export interface AliasService {
+  /**
+   * Creates an alias. Errors: FUNCTION_NOT_FOUND (naming the target version, as AWS does),
+   * routing rules (ROUTING_*), VERSION_NOT_FOUND, ALIAS_ALREADY_EXISTS.
+   */
+  create(key: FunctionKey, input: CreateAliasInput): Promise<AliasRecord>;
+  /** FUNCTION_NOT_FOUND or ALIAS_NOT_FOUND. */
+  get(key: FunctionKey, name: string): Promise<AliasRecord>;
+  update(key: FunctionKey, name: string, input: UpdateAliasInput): Promise<AliasRecord>;
+  /** Deletes the alias and its provisioned config; a missing alias is not an error (AWS: 204). */
+  delete(key: FunctionKey, name: string): Promise<void>;
+  /** Aliases sorted by name, optionally only those whose primary version is `functionVersion`. */
+  list(key: FunctionKey, options?: { readonly functionVersion?: string }): Promise<AliasRecord[]>;
+}
+
+/** Builds the alias service over the shared context. */
+export function createAliasService(ctx: ServiceContext): AliasService {
+  const { store, clock } = ctx.deps;
+
+  async function checkTargets(
+    fn: FunctionRecord,
+    primary: string,
+    weights: Readonly<Record<string, number>>,
+  ) {
+    checkRouting(primary, weights);
+    await versionOf(ctx, fn, primary);
+    for (const version of Object.keys(weights)) {
+      await versionOf(ctx, fn, version);
+    }
+  }
+
+  return {
+    create(key, input) {
+      return ctx.locks.run(functionLockKey(key), async () => {
+        const fn = await store.getFunction(key);
+        if (fn === undefined) {
+          throw notFound.fn(key.name, input.functionVersion);
+        }
+        const weights = { ...(input.additionalVersionWeights ?? {}) };
+        await checkTargets(fn, input.functionVersion, weights);
+        if ((await store.getAlias(key, input.name)) !== undefined) {
+          throw new PlatformError('ALIAS_ALREADY_EXISTS', { functionName: key.name, alias: input.name });
+        }
+        const now = clock.now();
+        const alias: AliasRecord = {
+          name: input.name,
+          functionVersion: input.functionVersion,
+          description: input.description ?? '',
+          additionalVersionWeights: weights,
+          revisionId: ctx.newRevisionId(),
+          createdMs: now,
+          lastModifiedMs: now,
+        };
+        await store.putAlias(key, alias, false);
+        ctx.changes.emit({ kind: 'alias-changed', key, alias: alias.name });
+        return alias;
+      });
+    },
+
+    async get(key, name) {
+      await requireFunction(ctx, key);
+      const alias = await store.getAlias(key, name);
+      if (alias === undefined) {
+        throw notFound.alias(key.name, name);
+      }
+      return alias;
+    },
+
+    update(key, name, input) {
+      return ctx.locks.run(functionLockKey(key), async () => {
+        const fn = await requireFunction(ctx, key);
+        const alias = await store.getAlias(key, name);
+        if (alias === undefined) {
+          throw notFound.alias(key.name, name);
+        }
+        if (input.revisionId !== undefined && input.revisionId !== alias.revisionId) {
+          throw new PlatformError('REVISION_MISMATCH', {});
+        }
+        const next: AliasRecord = {
+          ...alias,
+          functionVersion: input.functionVersion ?? alias.functionVersion,
+          description: input.description ?? alias.description,
+          additionalVersionWeights: { ...(input.additionalVersionWeights ?? alias.additionalVersionWeights) },
+          revisionId: ctx.newRevisionId(),
+          lastModifiedMs: clock.now(),
+        };
+        await checkTargets(fn, next.functionVersion, next.additionalVersionWeights);
+        await store.putAlias(key, next, true);
+        ctx.changes.emit({ kind: 'alias-changed', key, alias: name });
+        return next;
+      });
+    },
+
+    delete(key, name) {
+      return ctx.locks.run(functionLockKey(key), async () => {
+        await requireFunction(ctx, key);
+        if ((await store.getAlias(key, name)) === undefined) {
+          return;
+        }
+        await store.deleteAlias(key, name);
+        ctx.changes.emit({ kind: 'alias-deleted', key, alias: name });
+      });
+    },
+
+    async list(key, options = {}) {
+      await requireFunction(ctx, key);
+      const aliases = await store.listAliases(key);
+      const wanted = options.functionVersion;
+      return wanted === undefined ? aliases : aliases.filter((a) => a.functionVersion === wanted);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Committed changes, announced after the store has made them durable. Services that keep
+ * derived state (the provisioned-concurrency reconciler, caches, metrics) subscribe here
+ * instead of being called by every mutating service.
+ */
+import type { FunctionKey } from '../model.js';
+
+export type CoreChange =
+  | { readonly kind: 'function-created'; readonly key: FunctionKey }
+  /** `$LATEST`'s code or configuration changed (its revision is new). */
+  | { readonly kind: 'function-updated'; readonly key: FunctionKey }
+  | { readonly kind: 'function-deleted'; readonly key: FunctionKey }
+  | { readonly kind: 'version-published'; readonly key: FunctionKey; readonly version: string }
+  | { readonly kind: 'version-deleted'; readonly key: FunctionKey; readonly version: string }
+  /** Created or updated (target version, weights or description). */
+  | { readonly kind: 'alias-changed'; readonly key: FunctionKey; readonly alias: string }
+  | { readonly kind: 'alias-deleted'; readonly key: FunctionKey; readonly alias: string }
+  | { readonly kind: 'reserved-concurrency-changed'; readonly key: FunctionKey };
+
+export type ChangeListener = (change: CoreChange) => void;
+
+export class ChangeFeed {
+  private readonly listeners = new Set<ChangeListener>();
+
+  constructor(
+    private readonly onListenerError: (error: unknown, change: CoreChange) => void = () => undefined,
+  ) {}
+
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Tells every listener, synchronously and in subscription order. The change is already
+   * committed, so a throwing listener must not fail the caller's request: its exception is
+   * handed to `onListenerError` (default: ignored).
+   */
+  emit(change: CoreChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (e) {
+        this.onListenerError(e, change);
+      }
+    }
+  }
+}

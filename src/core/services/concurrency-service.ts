@@ -1,0 +1,149 @@
+/**
+ * Reserved concurrency and the account view of concurrency (spec §3.1–3.2).
+ *
+ * Account-wide decisions run under the scope lock, taken after the function lock (see
+ * keyed-mutex.ts), so two functions reserving at once cannot both pass the floor check.
+ */
+import type { FunctionKey, Scope } from '../model.js';
+import { LATEST, functionKeyString } from '../model.js';
+import {
+  checkReservedPut,
+  claimOf,
+  unreservedConcurrency,
+  type FunctionConcurrencyClaim,
+} from './concurrency-rules.js';
+import { functionLockKey, scopeLockKey } from './keyed-mutex.js';
+import { requireFunction, type ServiceContext } from './service-context.js';
+
+/** Claims of every function of a scope, keyed by `functionKeyString`. */
+export interface ScopeClaims {
+  /** ConcurrentExecutions of the scope. */
+  readonly limit: number;
+  /** Floor of UnreservedConcurrentExecutions. */
+  readonly minUnreserved: number;
+  readonly byFunction: ReadonlyMap<string, FunctionConcurrencyClaim>;
+  /** UnreservedConcurrentExecutions now. */
+  readonly unreserved: number;
+}
+
+export interface AccountSettings {
+  readonly concurrencyLimit: number;
+  readonly unreservedConcurrency: number;
+  readonly minUnreservedConcurrency: number;
+  /** Σ code size of every version (`$LATEST` included) of every function. */
+  readonly totalCodeSizeBytes: number;
+  readonly functionCount: number;
+}
+
+export interface ConcurrencyService {
+  /**
+   * Sets the function's reserved concurrency (0 blocks it). Errors: FUNCTION_NOT_FOUND
+   * (naming `$LATEST`, as AWS does), RESERVED_BELOW_UNRESERVED_MINIMUM,
+   * RESERVED_BELOW_PROVISIONED.
+   */
+  putReserved(key: FunctionKey, reserved: number): Promise<number>;
+  /** Undefined when nothing is reserved. */
+  getReserved(key: FunctionKey): Promise<number | undefined>;
+  /** Removes the reservation; idempotent. */
+  deleteReserved(key: FunctionKey): Promise<void>;
+  /** Every function's claim on the scope's concurrency, and what is left unreserved. */
+  claims(scope: Scope): Promise<ScopeClaims>;
+  accountSettings(scope: Scope): Promise<AccountSettings>;
+}
+
+/** Builds the concurrency service; limits come from `deps.limits`. */
+export function createConcurrencyService(ctx: ServiceContext): ConcurrencyService {
+  const { store, limits } = ctx.deps;
+
+  async function claims(scope: Scope): Promise<ScopeClaims> {
+    const fns = await store.listFunctions(scope);
+    const configs = await store.listAllProvisionedConfigs();
+    const byFunction = new Map<string, { reserved?: number; provisioned: Record<string, number> }>();
+    for (const fn of fns) {
+      byFunction.set(
+        functionKeyString(fn.key),
+        fn.reservedConcurrency === undefined
+          ? { provisioned: {} }
+          : { reserved: fn.reservedConcurrency, provisioned: {} },
+      );
+    }
+    for (const { key, config } of configs) {
+      const claim = byFunction.get(functionKeyString(key));
+      if (claim !== undefined) {
+        claim.provisioned[config.qualifier] = config.requested;
+      }
+    }
+    return {
+      limit: limits.accountConcurrency,
+      minUnreserved: limits.minUnreservedConcurrency,
+      byFunction,
+      unreserved: unreservedConcurrency(limits.accountConcurrency, byFunction.values()),
+    };
+  }
+
+  return {
+    putReserved(key, reserved) {
+      return ctx.locks.run(functionLockKey(key), () =>
+        ctx.locks.run(scopeLockKey(key), async () => {
+          // Existence before value checks: AWS answers 404 even for a valid value (§3.2 step 2).
+          const fn = await requireFunction(ctx, key, LATEST);
+          const scope = await claims(key);
+          const id = functionKeyString(key);
+          let otherClaims = 0;
+          for (const [k, c] of scope.byFunction) {
+            if (k !== id) {
+              otherClaims += claimOf(c);
+            }
+          }
+          checkReservedPut({
+            limit: scope.limit,
+            minUnreserved: scope.minUnreserved,
+            otherClaims,
+            current: scope.byFunction.get(id) ?? { provisioned: {} },
+            requested: reserved,
+          });
+          await store.updateFunction({ ...fn, reservedConcurrency: reserved });
+          ctx.changes.emit({ kind: 'reserved-concurrency-changed', key });
+          return reserved;
+        }),
+      );
+    },
+
+    async getReserved(key) {
+      return (await requireFunction(ctx, key)).reservedConcurrency;
+    },
+
+    deleteReserved(key) {
+      return ctx.locks.run(functionLockKey(key), async () => {
+        const fn = await requireFunction(ctx, key);
+        if (fn.reservedConcurrency === undefined) {
+          return;
+        }
+        const { reservedConcurrency: _dropped, ...rest } = fn;
+        await store.updateFunction(rest);
+        ctx.changes.emit({ kind: 'reserved-concurrency-changed', key });
+      });
+    },
+
+    claims,
+
+    async accountSettings(scope) {
+      const { limit, minUnreserved, unreserved } = await claims(scope);
+      const fns = await store.listFunctions(scope);
+      let totalCodeSizeBytes = 0;
+      for (const fn of fns) {
+        totalCodeSizeBytes += fn.latest.config.codeSizeBytes;
+        for (const v of await store.listVersions(fn.key)) {
+          totalCodeSizeBytes += v.config.codeSizeBytes;
+        }
+      }
+      return {
+        concurrencyLimit: limit,
+        unreservedConcurrency: unreserved,
+        minUnreservedConcurrency: minUnreserved,
+        totalCodeSizeBytes,
+        functionCount: fns.length,
+      };
+    },
+  };
+}

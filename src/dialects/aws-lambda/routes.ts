@@ -1,0 +1,243 @@
+/**
+ * The operation table: every AWS Lambda operation hearth knows, keyed by AWS's own
+ * operation name, with its method, path template, body and size limit (spec §1.1, §2.2).
+ * Detection splits the raw path on `/` first and percent-decodes each segment after, so
+ * an ARN label (`arn%3Aaws%3Alambda%3A...`) stays one segment.
+ */
+
+export const OPERATION_NAMES = [
+  'CreateFunction',
+  'GetFunction',
+  'GetFunctionConfiguration',
+  'UpdateFunctionCode',
+  'UpdateFunctionConfiguration',
+  'DeleteFunction',
+  'ListFunctions',
+  'PublishVersion',
+  'ListVersionsByFunction',
+  'CreateAlias',
+  'GetAlias',
+  'UpdateAlias',
+  'DeleteAlias',
+  'ListAliases',
+  'Invoke',
+  'PutFunctionConcurrency',
+  'GetFunctionConcurrency',
+  'DeleteFunctionConcurrency',
+  'GetAccountSettings',
+  'PutProvisionedConcurrencyConfig',
+  'GetProvisionedConcurrencyConfig',
+  'DeleteProvisionedConcurrencyConfig',
+  'ListProvisionedConcurrencyConfigs',
+  'TagResource',
+  'UntagResource',
+  'ListTags',
+] as const;
+
+export type OperationName = (typeof OPERATION_NAMES)[number];
+
+/** `json`: a JSON object (empty means `{}`); `raw`: bytes (Invoke's payload); `none`: not read. */
+export type BodyKind = 'json' | 'raw' | 'none';
+
+export interface RouteDef {
+  readonly operation: OperationName;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** `/`-separated segments; `{Label}` captures one percent-decoded segment. */
+  readonly path: string;
+  /** A query member that must be present with this value (the modelled `?List=ALL`). */
+  readonly requiredQuery?: readonly [name: string, value: string];
+  readonly body: BodyKind;
+  /** Largest body accepted; beyond it 413 RequestEntityTooLargeException. */
+  readonly bodyLimitBytes: number;
+  /** The operation name AWS uses in its 413 message, when it differs (`InvokeFunction`). */
+  readonly limitName?: string;
+}
+
+/** CreateFunction and UpdateFunctionCode carry the zip base64 in JSON (spec §1.4, REC). */
+export const CODE_REQUEST_LIMIT_BYTES = 70_167_211;
+/** Invoke's synchronous payload limit (spec §1.4). */
+export const INVOKE_REQUEST_LIMIT_BYTES = 6_291_456;
+/** [DESIGN] Every other JSON body; AWS's own limit for them is unrecorded. */
+export const SMALL_REQUEST_LIMIT_BYTES = 1_048_576;
+
+const json = (limit = SMALL_REQUEST_LIMIT_BYTES) => ({ body: 'json' as const, bodyLimitBytes: limit });
+const none = { body: 'none' as const, bodyLimitBytes: 0 };
+
+/** Order matters only where a query member discriminates (List before Get). */
+export const ROUTES: readonly RouteDef[] = [
+  {
+    operation: 'CreateFunction',
+    method: 'POST',
+    path: '/2015-03-31/functions',
+    ...json(CODE_REQUEST_LIMIT_BYTES),
+  },
+  { operation: 'ListFunctions', method: 'GET', path: '/2015-03-31/functions', ...none },
+  { operation: 'GetFunction', method: 'GET', path: '/2015-03-31/functions/{FunctionName}', ...none },
+  { operation: 'DeleteFunction', method: 'DELETE', path: '/2015-03-31/functions/{FunctionName}', ...none },
+  {
+    operation: 'GetFunctionConfiguration',
+    method: 'GET',
+    path: '/2015-03-31/functions/{FunctionName}/configuration',
+    ...none,
+  },
+  {
+    operation: 'UpdateFunctionConfiguration',
+    method: 'PUT',
+    path: '/2015-03-31/functions/{FunctionName}/configuration',
+    ...json(),
+  },
+  {
+    operation: 'UpdateFunctionCode',
+    method: 'PUT',
+    path: '/2015-03-31/functions/{FunctionName}/code',
+    ...json(CODE_REQUEST_LIMIT_BYTES),
+  },
+  {
+    operation: 'PublishVersion',
+    method: 'POST',
+    path: '/2015-03-31/functions/{FunctionName}/versions',
+    ...json(),
+  },
+  {
+    operation: 'ListVersionsByFunction',
+    method: 'GET',
+    path: '/2015-03-31/functions/{FunctionName}/versions',
+    ...none,
+  },
+  {
+    operation: 'CreateAlias',
+    method: 'POST',
+    path: '/2015-03-31/functions/{FunctionName}/aliases',
+    ...json(),
+  },
+  { operation: 'ListAliases', method: 'GET', path: '/2015-03-31/functions/{FunctionName}/aliases', ...none },
+  {
+    operation: 'GetAlias',
+    method: 'GET',
+    path: '/2015-03-31/functions/{FunctionName}/aliases/{Name}',
+    ...none,
+  },
+  {
+    operation: 'UpdateAlias',
+    method: 'PUT',
+    path: '/2015-03-31/functions/{FunctionName}/aliases/{Name}',
+    ...json(),
+  },
+  {
+    operation: 'DeleteAlias',
+    method: 'DELETE',
+    path: '/2015-03-31/functions/{FunctionName}/aliases/{Name}',
+    ...none,
+  },
+  {
+    operation: 'Invoke',
+    method: 'POST',
+    path: '/2015-03-31/functions/{FunctionName}/invocations',
+    body: 'raw',
+    bodyLimitBytes: INVOKE_REQUEST_LIMIT_BYTES,
+    limitName: 'InvokeFunction',
+  },
+  {
+    operation: 'PutFunctionConcurrency',
+    method: 'PUT',
+    path: '/2017-10-31/functions/{FunctionName}/concurrency',
+    ...json(),
+  },
+  {
+    operation: 'GetFunctionConcurrency',
+    method: 'GET',
+    path: '/2019-09-30/functions/{FunctionName}/concurrency',
+    ...none,
+  },
+  {
+    operation: 'DeleteFunctionConcurrency',
+    method: 'DELETE',
+    path: '/2017-10-31/functions/{FunctionName}/concurrency',
+    ...none,
+  },
+  { operation: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings', ...none },
+  {
+    operation: 'ListProvisionedConcurrencyConfigs',
+    method: 'GET',
+    path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
+    requiredQuery: ['List', 'ALL'],
+    ...none,
+  },
+  {
+    operation: 'GetProvisionedConcurrencyConfig',
+    method: 'GET',
+    path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
+    ...none,
+  },
+  {
+    operation: 'PutProvisionedConcurrencyConfig',
+    method: 'PUT',
+    path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
+    ...json(),
+  },
+  {
+    operation: 'DeleteProvisionedConcurrencyConfig',
+    method: 'DELETE',
+    path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
+    ...none,
+  },
+  { operation: 'TagResource', method: 'POST', path: '/2017-03-31/tags/{Resource}', ...json() },
+  { operation: 'UntagResource', method: 'DELETE', path: '/2017-03-31/tags/{Resource}', ...none },
+  { operation: 'ListTags', method: 'GET', path: '/2017-03-31/tags/{Resource}', ...none },
+];
+
+/** Splits a raw path on `/`, then percent-decodes each segment (spec §1.1). */
+export function pathSegments(rawPath: string): string[] {
+  const parts = rawPath.split('/');
+  if (parts[0] === '') {
+    parts.shift();
+  }
+  if (parts.length > 0 && parts[parts.length - 1] === '') {
+    parts.pop(); // a trailing slash, as older SDKs send for ListFunctions
+  }
+  return parts.map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p; // malformed escapes stay as they are and fail the label's pattern
+    }
+  });
+}
+
+export interface RouteMatch {
+  readonly route: RouteDef;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+const TEMPLATES = ROUTES.map((route) => ({ route, segments: pathSegments(route.path) }));
+
+/** The operation for a request, or undefined when no operation has this method and path. */
+export function matchRoute(
+  method: string,
+  segments: readonly string[],
+  query: URLSearchParams,
+): RouteMatch | undefined {
+  for (const { route, segments: template } of TEMPLATES) {
+    if (route.method !== method || template.length !== segments.length) {
+      continue;
+    }
+    if (route.requiredQuery !== undefined && query.get(route.requiredQuery[0]) !== route.requiredQuery[1]) {
+      continue;
+    }
+    const labels: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < template.length && ok; i++) {
+      const t = template[i] as string;
+      const s = segments[i] as string;
+      if (t.startsWith('{') && t.endsWith('}')) {
+        labels[t.slice(1, -1)] = s;
+      } else {
+        ok = t === s;
+      }
+    }
+    if (ok) {
+      return { route, labels };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * An error already in AWS's wire terms: what the dialect raises for failures that never
+ * reach core (ValidationException, malformed requests, other accounts...). Core's
+ * PlatformErrors are translated into the same shape by errors.ts.
+ */
+
+/** Everything needed to write one AWS error response (spec §1.4). */
+export interface AwsErrorBody {
+  readonly status: number;
+  /** The error shape name: `x-amzn-ErrorType` header and `__type` in the body. */
+  readonly type: string;
+  /** Omitted from the body when undefined (AccessDeniedException has none, Appendix A). */
+  readonly message?: string;
+  /** The model member's casing: `message` or `Message` (spec §0 rule 1). */
+  readonly messageKey: 'message' | 'Message';
+  /** The `Type` member; absent for the few errors AWS sends without it (Appendix A). */
+  readonly userType?: 'User' | 'Service';
+  /** TooManyRequestsException's `Reason`. */
+  readonly reason?: string;
+  /** Sent as `Retry-After` (TooManyRequestsException). */
+  readonly retryAfterSeconds?: number;
+}
+
+export class AwsWireError extends Error {
+  constructor(readonly body: AwsErrorBody) {
+    super(`${body.type}: ${body.message ?? ''}`);
+    this.name = 'AwsWireError';
+  }
+}
+
+/** InvalidParameterValueException (400, `message`); `typed: false` drops `Type` (Appendix A). */
+export function invalidParameter(message: string, typed = true): AwsWireError {
+  return new AwsWireError({
+    status: 400,
+    type: 'InvalidParameterValueException',
+    message,
+    messageKey: 'message',
+    ...(typed ? { userType: 'User' as const } : {}),
+  });
+}
+
+/** ResourceNotFoundException (404, `Message`). */
+export function resourceNotFound(message: string): AwsWireError {
+  return new AwsWireError({
+    status: 404,
+    type: 'ResourceNotFoundException',
+    message,
+    messageKey: 'Message',
+    userType: 'User',
+  });
+}
+
+/**
+ * The body could not be read as the operation's JSON input (malformed JSON, a member of
+ * the wrong type, bad base64). [DESIGN] AWS's exact answer for control-plane operations is
+ * unrecorded; InvalidRequestContentException is the modelled Lambda error for it on Invoke.
+ */
+export function invalidRequestContent(detail: string): AwsWireError {
+  return new AwsWireError({
+    status: 400,
+    type: 'InvalidRequestContentException',
+    message: `Could not parse request body into json: ${detail}`,
+    messageKey: 'message',
+    userType: 'User',
+  });
+}
+
+/** 403 with no message (spec §1.2: an ARN of another account). */
+export function accessDenied(): AwsWireError {
+  return new AwsWireError({ status: 403, type: 'AccessDeniedException', messageKey: 'Message' });
+}
+
+/** 413 RequestEntityTooLargeException, body key `Message` only (spec §1.4). */
+export function requestTooLarge(message: string): AwsWireError {
+  return new AwsWireError({
+    status: 413,
+    type: 'RequestEntityTooLargeException',
+    message,
+    messageKey: 'Message',
+  });
+}
+
+/** No operation has this method and path. */
+export function unknownOperation(method: string, path: string): AwsWireError {
+  return new AwsWireError({
+    status: 404,
+    type: 'UnknownOperationException',
+    message: `No operation matches ${method} ${path}`,
+    messageKey: 'message',
+    userType: 'User',
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Starts a real hearth (createPlatform) on port 0 with a temp data dir, and an
+ * @aws-sdk/client-lambda client pointed at it with retries off (spec §1.5).
+ *
+ *   const p = await startPlatform();
+ *   await p.client.send(new ListFunctionsCommand({}));
+ *   await p.close();            // keeps the data dir; p.restart() reopens it
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { loadConfig } from '../../src/config/load.js';
+import type { HearthConfigInput } from '../../src/config/schema.js';
+import { createPlatform, type Platform } from '../../src/server/create-platform.js';
+
+export interface TestPlatform {
+  readonly url: string;
+  readonly client: LambdaClient;
+  readonly platform: Platform;
+  readonly dataDir: string;
+  /** A client for another region (its requests carry that region's credential scope). */
+  clientFor(region: string): LambdaClient;
+  /** Stops the server, keeping the data dir. */
+  close(): Promise<void>;
+  /** Stops the server (if running) and starts a new one on the same data dir. */
+  restart(): Promise<TestPlatform>;
+  /** Stops the server and removes the data dir. */
+  dispose(): Promise<void>;
+}
+
+export const TEST_REGION = 'us-east-1';
+export const TEST_ACCOUNT = '123456789012';
+
+export function lambdaClient(url: string, region = TEST_REGION): LambdaClient {
+  return new LambdaClient({
+    endpoint: url,
+    region,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
+}
+
+export async function startPlatform(
+  overrides: HearthConfigInput = {},
+  dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-test-')),
+): Promise<TestPlatform> {
+  const config = loadConfig({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    region: TEST_REGION,
+    accountId: TEST_ACCOUNT,
+    logLevel: 'silent',
+    ...overrides,
+  });
+  const platform = await createPlatform(config);
+  const client = lambdaClient(platform.url);
+  const clients: LambdaClient[] = [client];
+  let closed = false;
+  const close = async () => {
+    if (!closed) {
+      closed = true;
+      for (const c of clients) {
+        c.destroy();
+      }
+      await platform.close();
+    }
+  };
+  return {
+    url: platform.url,
+    client,
+    platform,
+    dataDir,
+    clientFor(region) {
+      const c = lambdaClient(platform.url, region);
+      clients.push(c);
+      return c;
+    },
+    close,
+    async restart() {
+      await close();
+      return startPlatform(overrides, dataDir);
+    },
+    async dispose() {
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
