@@ -7,12 +7,18 @@
  * service (invoke, provisioned concurrency...), write `createXService(ctx)` under
  * services/ and add it to `Core` and `createCore` below.
  */
+import { LATEST, type FunctionKey } from './model.js';
 import type { Clock, PackageStore, Pool, Store } from './ports.js';
+import { SpecCache, specPrefixOfFunction, specPrefixOfVersion } from './invoke/environment-spec.js';
+import { EventQueue, realTimers, type EventQueueOptions } from './invoke/event-queue.js';
+import { InvokeService } from './invoke/invoke-service.js';
+import { UnreservedCache } from './invoke/unreserved-cache.js';
+import { ProvisionedService } from './provisioned/provisioned-service.js';
 import { createAliasService, type AliasService } from './services/alias-service.js';
 import type { ChangeFeed } from './services/change-feed.js';
 import { createConcurrencyService, type ConcurrencyService } from './services/concurrency-service.js';
 import { createFunctionService, type FunctionService } from './services/function-service.js';
-import type { KeyedMutex } from './services/keyed-mutex.js';
+import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
 import { createServiceContext, type ServiceContext } from './services/service-context.js';
 import { createTagService, type TagService } from './services/tag-service.js';
 import { createVersionService, type VersionService } from './services/version-service.js';
@@ -30,6 +36,10 @@ export interface CoreDeps {
   readonly pool: Pool;
   readonly clock: Clock;
   readonly limits: CoreLimits;
+  /** Async invocation queue settings (defaults: AWS's retry delays, 10 000 events). */
+  readonly events?: Partial<EventQueueOptions>;
+  /** Where core reports faults it cannot return to a caller (background reconciles, dropped events). */
+  readonly onBackgroundError?: (what: string, error: unknown) => void;
 }
 
 export interface Core {
@@ -40,6 +50,12 @@ export interface Core {
   /** Reserved concurrency and the account's concurrency figures. */
   readonly concurrency: ConcurrencyService;
   readonly tags: TagService;
+  /** Provisioned concurrency configs (desired state) and their live status. */
+  readonly provisioned: ProvisionedService;
+  /** Invoke: RequestResponse, Event and DryRun. */
+  readonly invoke: InvokeService;
+  /** The asynchronous invocation queue (for shutdown and tests). */
+  readonly events: EventQueue;
   /** Committed changes, for services that keep derived state (e.g. the PC reconciler). */
   readonly changes: ChangeFeed;
   /** Per-function (and per-scope) serialisation of mutations; see keyed-mutex.ts for lock order. */
@@ -48,21 +64,112 @@ export interface Core {
   readonly context: ServiceContext;
   /** Re-reads desired state and reconciles (start-up). */
   start(): Promise<void>;
+  /** Stops background work (the event queue); the pool is disposed by its owner. */
+  stop(): void;
 }
 
 /** Builds core from its ports; `overrides` replace context parts in tests (ids, locks). */
 export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = {}): Core {
   const context = createServiceContext(deps, overrides);
+  const { locks, changes } = context;
+  const report = deps.onBackgroundError ?? (() => undefined);
+  const concurrency = createConcurrencyService(context);
+  const specs = new SpecCache(deps.packages);
+  const unreserved = new UnreservedCache((scope) => concurrency.claims(scope).then((c) => c.unreserved));
+  const provisioned = new ProvisionedService({
+    store: deps.store,
+    pool: deps.pool,
+    clock: deps.clock,
+    specs,
+    minUnreservedConcurrency: deps.limits.minUnreservedConcurrency,
+    unreserved: (key) => concurrency.claims(key).then((c) => c.unreserved),
+    // Function lock, then scope lock: the order putReserved uses (keyed-mutex.ts), so a
+    // PC put and a reservation cannot both pass the account floor.
+    withLock: (key, fn) => locks.run(functionLockKey(key), () => locks.run(scopeLockKey(key), fn)),
+    onChanged: (key) => unreserved.invalidate(key),
+  });
+  const events = new EventQueue({
+    capacity: 10_000,
+    workers: 64,
+    retryDelaysMs: [60_000, 120_000],
+    throttleBackoffMs: 1_000,
+    maxEventAgeMs: 6 * 3600_000,
+    timers: realTimers,
+    onDrop: (ev, reason) => report(`async event ${ev.requestId} for ${ev.functionLabel} dropped: ${reason}`, undefined),
+    ...deps.events,
+  });
+  const invoke = new InvokeService({
+    store: deps.store,
+    pool: deps.pool,
+    specs,
+    provisioned,
+    events,
+    unreservedCapacity: (key) => unreserved.get(key),
+  });
+
+  // Derived state follows committed changes. Listeners run while the mutating service
+  // still holds the function lock, so follow-up work that needs the lock is queued.
+  const reconcile = (key: FunctionKey) => {
+    locks.run(functionLockKey(key), () => provisioned.reconcileLocked(key)).catch((e: unknown) => report(`reconcile ${key.name}`, e));
+  };
+  const drain = (prefix: string) => {
+    deps.pool.drain(prefix).catch((e: unknown) => report(`drain ${prefix}`, e));
+  };
+  changes.subscribe((change) => {
+    const { key } = change;
+    switch (change.kind) {
+      case 'function-updated':
+        // $LATEST has a new revision: environments of the old ones are drained (spec keys
+        // carry the revision, so new invokes already start fresh ones).
+        void deps.store.getFunction(key).then((fn) => {
+          for (const old of specs.forgetVersion(key, LATEST, fn?.latest.revisionId)) {
+            drain(old);
+          }
+        });
+        break;
+      case 'version-deleted':
+        invoke.forget(key);
+        drain(specPrefixOfVersion(key, change.version));
+        reconcile(key);
+        unreserved.invalidate(key);
+        break;
+      case 'function-deleted':
+        invoke.forget(key);
+        specs.forget(key);
+        provisioned.forget(key);
+        drain(specPrefixOfFunction(key));
+        unreserved.invalidate(key);
+        break;
+      case 'alias-changed':
+      case 'alias-deleted':
+        // An alias move re-provisions on the new version and drains the old (§3.6);
+        // a deleted alias's config was removed by the store's cascade.
+        reconcile(key);
+        unreserved.invalidate(key);
+        break;
+      case 'reserved-concurrency-changed':
+        unreserved.invalidate(key);
+        break;
+      case 'function-created':
+      case 'version-published':
+        break;
+    }
+  });
+
   return {
     deps,
     functions: createFunctionService(context),
     versions: createVersionService(context),
     aliases: createAliasService(context),
-    concurrency: createConcurrencyService(context),
+    concurrency,
     tags: createTagService(context),
-    changes: context.changes,
-    locks: context.locks,
+    provisioned,
+    invoke,
+    events,
+    changes,
+    locks,
     context,
-    start: () => Promise.resolve(),
+    start: () => provisioned.start(),
+    stop: () => events.close(),
   };
 }

@@ -71,6 +71,7 @@ export async function createPlatform(
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
     },
+    onBackgroundError: (what, err) => logger.warn({ err }, what),
   });
   let url = '';
   const aws = createAwsLambdaDialect(core, {
@@ -102,6 +103,7 @@ export async function createPlatform(
     close() {
       closing ??= (async () => {
         await app.close();
+        core.stop();
         await pool.dispose();
         await store.close();
       })();

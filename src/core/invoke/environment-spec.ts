@@ -38,6 +38,22 @@ export class SpecCache {
     return spec;
   }
 
+  /**
+   * Forgets the cached specs of one version except `keepRevision`, returning their keys
+   * so the pool can drain exactly those environments ($LATEST was updated).
+   */
+  forgetVersion(key: FunctionKey, version: string, keepRevision?: string): string[] {
+    const prefix = specPrefixOfVersion(key, version);
+    const gone: string[] = [];
+    for (const k of this.#cache.keys()) {
+      if (k.startsWith(prefix) && k !== `${prefix}${keepRevision ?? ''}`) {
+        this.#cache.delete(k);
+        gone.push(k);
+      }
+    }
+    return gone;
+  }
+
   /** Forgets every cached spec of a function (deleted, or its $LATEST replaced). */
   forget(key: FunctionKey): void {
     const prefix = specPrefixOfFunction(key);

@@ -46,8 +46,8 @@ export interface InvokeDeps {
   readonly specs: SpecCache;
   readonly provisioned: ProvisionedService;
   readonly events: EventQueue;
-  /** The scope's UnreservedConcurrentExecutions, from memory. */
-  readonly unreservedCapacity: (key: FunctionKey) => number;
+  /** The scope's UnreservedConcurrentExecutions (cached; see unreserved-cache.ts). */
+  readonly unreservedCapacity: (key: FunctionKey) => Promise<number>;
   readonly random?: () => number;
 }
 
@@ -102,7 +102,7 @@ export class InvokeService {
         functionKey: functionKeyString(p.key),
         ...(fn.reservedConcurrency === undefined ? {} : { reserved: fn.reservedConcurrency }),
         provisionedTotal: this.#d.provisioned.requestedTotal(p.key),
-        unreservedCapacity: this.#d.unreservedCapacity(p.key),
+        unreservedCapacity: await this.#d.unreservedCapacity(p.key),
       },
     });
   }

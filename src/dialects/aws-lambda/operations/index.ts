@@ -2,14 +2,14 @@
  * Every implemented operation, by AWS operation name. An operation listed in routes.ts
  * but absent here is answered as not available yet (see index.ts).
  *
- * Open slots: `Invoke` (spec §5.7) and the four ProvisionedConcurrency operations
- * (`PutProvisionedConcurrencyConfig`, `GetProvisionedConcurrencyConfig`,
- * `DeleteProvisionedConcurrencyConfig`, `ListProvisionedConcurrencyConfigs`, spec §3.3):
- * add a module exporting their handlers and spread it below.
+ * To add an operation: route it in routes.ts, write its handler in a module here and
+ * spread the module below.
  */
 import { aliasOperations } from './aliases.js';
 import { concurrencyOperations } from './concurrency.js';
 import { functionOperations } from './functions.js';
+import { invokeOperations } from './invoke.js';
+import { provisionedOperations } from './provisioned.js';
 import { tagOperations } from './tags.js';
 import type { OperationHandlers } from './types.js';
 import { versionOperations } from './versions.js';
@@ -20,4 +20,6 @@ export const OPERATION_HANDLERS: OperationHandlers = {
   ...aliasOperations,
   ...concurrencyOperations,
   ...tagOperations,
+  ...invokeOperations,
+  ...provisionedOperations,
 };

@@ -1,0 +1,112 @@
+/**
+ * Invoke (spec §5.7): RequestResponse, Event (202) and DryRun (204).
+ *
+ * The payload must be JSON (AWS parses it: InvalidRequestContentException otherwise); an
+ * empty payload is passed as `{}`. A function error is a 200 with
+ * `X-Amz-Function-Error: Unhandled` and the error document verbatim.
+ */
+import { functionArn } from '../arns.js';
+import { Violations } from '../validation.js';
+import { invalidRequestContent, requestTooLarge } from '../wire-error.js';
+import { parseFunctionLabel, readQualifierParam, resolveRef } from './common.js';
+import type { OperationCall, OperationHandlers, OperationResult } from './types.js';
+
+const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
+const LOG_TYPES = ['None', 'Tail'] as const;
+/** Asynchronous payload limit (spec §7.9 DESIGN: AWS's historical 256 KB). */
+export const ASYNC_PAYLOAD_LIMIT_BYTES = 262_144;
+/** X-Amz-Log-Result carries the last 4 KB of the log (spec §5.7). */
+const LOG_TAIL_BYTES = 4096;
+/** X-Amz-Client-Context: at most 3583 bytes of base64 (spec §5.3). */
+const CLIENT_CONTEXT_LIMIT = 3583;
+const EMPTY_EVENT = Buffer.from('{}');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+type InvocationType = (typeof INVOCATION_TYPES)[number];
+
+function checkJson(payload: Buffer): void {
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    const bad = payload.find((b) => b >= 0x80) ?? 0;
+    throw invalidRequestContent(`Could not parse payload into json: Invalid UTF-8 start byte 0x${bad.toString(16)}`);
+  }
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    throw invalidRequestContent(`Could not parse payload into json: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function decodeClientContext(v: Violations, raw: string | undefined): string | undefined {
+  if (raw === undefined) {
+    return undefined;
+  }
+  if (raw.length > CLIENT_CONTEXT_LIMIT) {
+    v.add('clientContext', raw, `Member must have length less than or equal to ${CLIENT_CONTEXT_LIMIT}`);
+    return undefined;
+  }
+  const text = Buffer.from(raw, 'base64').toString('utf8');
+  try {
+    JSON.parse(text);
+  } catch {
+    throw invalidRequestContent('Client context must be a valid Base64-encoded JSON object.');
+  }
+  return text;
+}
+
+async function invoke(call: OperationCall): Promise<OperationResult> {
+  const v = new Violations();
+  const parsed = parseFunctionLabel(v, call, 'NamespacedFunctionName');
+  const qualifierParam = readQualifierParam(v, call);
+  const invocationType = (call.headers['x-amz-invocation-type'] ?? 'RequestResponse') as InvocationType;
+  v.enumValue('invocationType', invocationType, INVOCATION_TYPES);
+  const logType = call.headers['x-amz-log-type'] ?? 'None';
+  v.enumValue('logType', logType, LOG_TYPES);
+  const clientContext = decodeClientContext(v, call.headers['x-amz-client-context']);
+  const ref = resolveRef(v, call, parsed, qualifierParam);
+
+  const payload = call.rawBody.length === 0 ? EMPTY_EVENT : call.rawBody;
+  if (invocationType === 'Event' && payload.length > ASYNC_PAYLOAD_LIMIT_BYTES) {
+    throw requestTooLarge(`Request must be smaller than ${ASYNC_PAYLOAD_LIMIT_BYTES} bytes for the InvokeAsync operation`);
+  }
+  checkJson(payload);
+  const traceId = call.headers['x-amzn-trace-id'];
+  const result = await call.core.invoke.invoke({
+    key: ref.key,
+    ...(ref.qualifier === undefined ? {} : { qualifier: ref.qualifier }),
+    payload,
+    invocationType,
+    // LogType Tail is honoured only for synchronous calls (spec §5.7).
+    wantLog: logType === 'Tail' && invocationType === 'RequestResponse',
+    invokedFunctionArn: functionArn(call.ctx, ref.key.name, ref.qualifier),
+    ...(clientContext === undefined ? {} : { clientContext }),
+    ...(traceId === undefined ? {} : { traceId }),
+  });
+
+  if (result.kind === 'dry-run') {
+    return { status: 204, headers: { 'X-Amz-Executed-Version': result.executedVersion } };
+  }
+  if (result.kind === 'queued') {
+    return { status: 202, headers: { 'x-amzn-RequestId': result.requestId } };
+  }
+  const { outcome } = result;
+  const headers: Record<string, string> = {
+    'x-amzn-RequestId': outcome.requestId,
+    'X-Amz-Executed-Version': outcome.executedVersion,
+    'content-type': outcome.kind === 'success' ? outcome.contentType : 'application/json',
+  };
+  if (outcome.kind === 'function-error') {
+    headers['X-Amz-Function-Error'] = 'Unhandled';
+  }
+  if (logType === 'Tail' && outcome.log !== undefined) {
+    const bytes = Buffer.from(outcome.log, 'utf8');
+    headers['X-Amz-Log-Result'] = bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64');
+  }
+  return { status: 200, headers, raw: outcome.payload };
+}
+
+export const invokeOperations: OperationHandlers = {
+  Invoke: invoke,
+};
