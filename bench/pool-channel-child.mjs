@@ -40,6 +40,46 @@ if (mode === 'ipc') {
       sock.write(out);
     }
   });
+} else if (mode === 'sync') {
+  // Blocking reads between invocations: the environment is "frozen" in read(2) until the
+  // next frame, as Lambda freezes it; the event loop runs while a handler is in flight.
+  const { readSync, writeSync } = await import('node:fs');
+  const head = Buffer.alloc(4);
+  let big = Buffer.alloc(65536);
+  const readFull = (buf, len) => {
+    let off = 0;
+    while (off < len) {
+      const n = readSync(3, buf, off, len - off, null);
+      if (n === 0) process.exit(0);
+      off += n;
+    }
+  };
+  const ready = Buffer.alloc(5);
+  ready.writeUInt32LE(1, 0);
+  ready[4] = 1;
+  writeSync(3, ready);
+  const loop = () => {
+    readFull(head, 4);
+    const len = head.readUInt32LE(0);
+    if (big.length < len) big = Buffer.alloc(len);
+    readFull(big, len);
+    const frame = big.subarray(0, len);
+    const idLen = frame[1];
+    const id = frame.subarray(2, 2 + idLen).toString('latin1');
+    const event = JSON.parse(frame.subarray(2 + idLen).toString());
+    handler(event).then((r) => {
+      const result = Buffer.from(JSON.stringify(r));
+      const out = Buffer.allocUnsafe(4 + 2 + idLen + result.length);
+      out.writeUInt32LE(2 + idLen + result.length, 0);
+      out[4] = 2;
+      out[5] = idLen;
+      out.write(id, 6, 'latin1');
+      result.copy(out, 6 + idLen);
+      writeSync(3, out);
+      setImmediate(loop);
+    });
+  };
+  setImmediate(loop);
 } else if (mode === 'http') {
   const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

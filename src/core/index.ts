@@ -108,30 +108,29 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
   });
 
   // Derived state follows committed changes. Listeners run while the mutating service
-  // still holds the function lock, so follow-up work that needs the lock is queued.
-  const reconcile = (key: FunctionKey) => {
-    locks.run(functionLockKey(key), () => provisioned.reconcileLocked(key)).catch((e: unknown) => report(`reconcile ${key.name}`, e));
-  };
+  // still holds the function lock (and it waits for them), so they reconcile directly.
+  const reconcile = (key: FunctionKey) =>
+    provisioned.reconcileLocked(key).catch((e: unknown) => report(`reconcile ${key.name}`, e));
   const drain = (prefix: string) => {
     deps.pool.drain(prefix).catch((e: unknown) => report(`drain ${prefix}`, e));
   };
-  changes.subscribe((change) => {
+  changes.subscribe(async (change) => {
     const { key } = change;
     switch (change.kind) {
-      case 'function-updated':
+      case 'function-updated': {
         // $LATEST has a new revision: environments of the old ones are drained (spec keys
         // carry the revision, so new invokes already start fresh ones).
-        void deps.store.getFunction(key).then((fn) => {
-          for (const old of specs.forgetVersion(key, LATEST, fn?.latest.revisionId)) {
-            drain(old);
-          }
-        });
+        const fn = await deps.store.getFunction(key);
+        for (const old of specs.forgetVersion(key, LATEST, fn?.latest.revisionId)) {
+          drain(old);
+        }
         break;
+      }
       case 'version-deleted':
         invoke.forget(key);
         drain(specPrefixOfVersion(key, change.version));
-        reconcile(key);
         unreserved.invalidate(key);
+        await reconcile(key);
         break;
       case 'function-deleted':
         invoke.forget(key);
@@ -144,8 +143,8 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
       case 'alias-deleted':
         // An alias move re-provisions on the new version and drains the old (§3.6);
         // a deleted alias's config was removed by the store's cascade.
-        reconcile(key);
         unreserved.invalidate(key);
+        await reconcile(key);
         break;
       case 'reserved-concurrency-changed':
         unreserved.invalidate(key);

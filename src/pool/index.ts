@@ -1,22 +1,13 @@
-// Placeholder: replaced by the execution-environment pool.
-import type { Pool } from '../core/ports.js';
-import type { Logger } from 'pino';
+/**
+ * The data plane: execution environments as real child processes, the Runtime API, the
+ * provisioned-concurrency reconciler and admission (ARCHITECTURE.md; design and measured
+ * figures in ./README.md).
+ */
+import { DataPlane, type HearthPool, type PoolOptions } from './pool.js';
 
-export interface PoolOptions {
-  readonly logger: Logger;
-  readonly idleTimeoutMs: number;
-  readonly maxConcurrentStarts: number;
-}
+export type { EnvironmentView, FunctionLogEntry, HearthPool, PoolEvent, PoolOptions } from './pool.js';
+export type { RuntimeCommand } from './launch.js';
 
-export function createPool(_opts: PoolOptions): Pool {
-  const fail = () => Promise.reject(new Error('pool not implemented yet'));
-  return {
-    invoke: fail,
-    setProvisioned: () => undefined,
-    provisionedStatus: () => ({ allocated: 0, available: 0, status: 'IN_PROGRESS' }),
-    provisionedUtilization: () => 0,
-    drain: () => Promise.resolve(),
-    start: () => Promise.resolve(),
-    dispose: () => Promise.resolve(),
-  };
+export function createPool(opts: PoolOptions): HearthPool {
+  return new DataPlane(opts);
 }

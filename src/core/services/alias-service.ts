@@ -81,7 +81,7 @@ export function createAliasService(ctx: ServiceContext): AliasService {
           lastModifiedMs: now,
         };
         await store.putAlias(key, alias, false);
-        ctx.changes.emit({ kind: 'alias-changed', key, alias: alias.name });
+        await ctx.changes.emit({ kind: 'alias-changed', key, alias: alias.name });
         return alias;
       });
     },
@@ -115,7 +115,7 @@ export function createAliasService(ctx: ServiceContext): AliasService {
         };
         await checkTargets(fn, next.functionVersion, next.additionalVersionWeights);
         await store.putAlias(key, next, true);
-        ctx.changes.emit({ kind: 'alias-changed', key, alias: name });
+        await ctx.changes.emit({ kind: 'alias-changed', key, alias: name });
         return next;
       });
     },
@@ -127,7 +127,7 @@ export function createAliasService(ctx: ServiceContext): AliasService {
           return;
         }
         await store.deleteAlias(key, name);
-        ctx.changes.emit({ kind: 'alias-deleted', key, alias: name });
+        await ctx.changes.emit({ kind: 'alias-deleted', key, alias: name });
       });
     },
 

@@ -17,7 +17,13 @@ export type CoreChange =
   | { readonly kind: 'alias-deleted'; readonly key: FunctionKey; readonly alias: string }
   | { readonly kind: 'reserved-concurrency-changed'; readonly key: FunctionKey };
 
-export type ChangeListener = (change: CoreChange) => void;
+/**
+ * A listener may return a promise: the emitting service awaits it before it releases the
+ * function's lock and answers, so derived state (the provisioned reconcile after an alias
+ * move) is already true when the caller hears back. Listeners run inside that lock and
+ * must not take it again.
+ */
+export type ChangeListener = (change: CoreChange) => void | Promise<void>;
 
 export class ChangeFeed {
   private readonly listeners = new Set<ChangeListener>();
@@ -35,14 +41,14 @@ export class ChangeFeed {
   }
 
   /**
-   * Tells every listener, synchronously and in subscription order. The change is already
-   * committed, so a throwing listener must not fail the caller's request: its exception is
-   * handed to `onListenerError` (default: ignored).
+   * Tells every listener, in subscription order, and waits for the ones that return a
+   * promise. The change is already committed, so a failing listener must not fail the
+   * caller's request: its error is handed to `onListenerError` (default: ignored).
    */
-  emit(change: CoreChange): void {
+  async emit(change: CoreChange): Promise<void> {
     for (const listener of this.listeners) {
       try {
-        listener(change);
+        await listener(change);
       } catch (e) {
         this.onListenerError(e, change);
       }

@@ -103,7 +103,7 @@ export function createConcurrencyService(ctx: ServiceContext): ConcurrencyServic
             requested: reserved,
           });
           await store.updateFunction({ ...fn, reservedConcurrency: reserved });
-          ctx.changes.emit({ kind: 'reserved-concurrency-changed', key });
+          await ctx.changes.emit({ kind: 'reserved-concurrency-changed', key });
           return reserved;
         }),
       );
@@ -121,7 +121,7 @@ export function createConcurrencyService(ctx: ServiceContext): ConcurrencyServic
         }
         const { reservedConcurrency: _dropped, ...rest } = fn;
         await store.updateFunction(rest);
-        ctx.changes.emit({ kind: 'reserved-concurrency-changed', key });
+        await ctx.changes.emit({ kind: 'reserved-concurrency-changed', key });
       });
     },
 

@@ -214,7 +214,9 @@ describe('functions', () => {
   it('announces committed changes', async () => {
     const { core } = setup();
     const seen: string[] = [];
-    core.changes.subscribe((c) => seen.push(c.kind));
+    core.changes.subscribe((c) => {
+      seen.push(c.kind);
+    });
     core.changes.subscribe(() => {
       throw new Error('a bad listener does not fail the request');
     });

@@ -139,9 +139,9 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
           fn = { ...fn, lastPublishedVersion: 1 };
         }
         await store.createFunction(fn, published);
-        ctx.changes.emit({ kind: 'function-created', key });
+        await ctx.changes.emit({ kind: 'function-created', key });
         if (published !== undefined) {
-          ctx.changes.emit({ kind: 'version-published', key, version: published.version });
+          await ctx.changes.emit({ kind: 'version-published', key, version: published.version });
           return { fn, published };
         }
         return { fn };
@@ -185,13 +185,13 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
           return { fn: next };
         }
         await store.updateFunction(next);
-        ctx.changes.emit({ kind: 'function-updated', key });
+        await ctx.changes.emit({ kind: 'function-updated', key });
         if (input.publish !== true) {
           return { fn: next };
         }
         const result = await publishLocked(ctx, next, {});
         if (result.created) {
-          ctx.changes.emit({ kind: 'version-published', key, version: result.version.version });
+          await ctx.changes.emit({ kind: 'version-published', key, version: result.version.version });
         }
         return { fn: result.fn, published: result.version };
       });
@@ -214,7 +214,7 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
           },
         };
         await store.updateFunction(next);
-        ctx.changes.emit({ kind: 'function-updated', key });
+        await ctx.changes.emit({ kind: 'function-updated', key });
         return next;
       });
     },
@@ -235,7 +235,7 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
         await requireFunction(ctx, key);
         if (qualifier === undefined) {
           await store.deleteFunction(key);
-          ctx.changes.emit({ kind: 'function-deleted', key });
+          await ctx.changes.emit({ kind: 'function-deleted', key });
           return;
         }
         if ((await store.getVersion(key, qualifier)) === undefined) {
@@ -252,7 +252,7 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
           });
         }
         await store.deleteVersion(key, qualifier);
-        ctx.changes.emit({ kind: 'version-deleted', key, version: qualifier });
+        await ctx.changes.emit({ kind: 'version-deleted', key, version: qualifier });
       });
     },
   };

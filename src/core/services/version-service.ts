@@ -50,7 +50,7 @@ export function createVersionService(ctx: ServiceContext): VersionService {
         const fn = await requireFunction(ctx, key);
         const result = await publishLocked(ctx, fn, options);
         if (result.created) {
-          ctx.changes.emit({ kind: 'version-published', key, version: result.version.version });
+          await ctx.changes.emit({ kind: 'version-published', key, version: result.version.version });
         }
         return result;
       });

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// The pool's invoke path against a bare node:http echo, measured in the same run
+// (performance-notes.md: the machine is noisy; only ratios to a baseline run alongside mean
+// anything). A node:http front end reads the body and calls pool.invoke with a warm
+// nodejs20.x echo function; the load generator (bench/pool-loadgen.mjs) is its own process.
+//
+//   node bench/pool-invoke.mjs [durationMs=3000] [rounds=3] [modes=echo,private,http]
+//
+// modes: echo (no pool: the floor), private (bundled client on the private channel),
+//        http (bundled client over the HTTP Runtime API), ric (official aws-lambda-ric).
+// It bundles src/pool with esbuild into a temporary file, so it runs from a source checkout.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { build } from 'esbuild';
+import pino from 'pino';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const durationMs = Number(process.argv[2] ?? 3000);
+const rounds = Number(process.argv[3] ?? 3);
+const modes = (process.argv[4] ?? 'echo,private,http').split(',');
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
+const bundle = path.join(tmp, 'pool.mjs');
+await build({
+  entryPoints: [path.join(root, 'src/pool/index.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: bundle,
+  external: ['pino'],
+  logLevel: 'error',
+});
+const { createPool } = await import(pathToFileURL(bundle).href);
+
+const spec = {
+  key: 'bench/echo@1',
+  accountId: '123456789012',
+  region: 'us-east-1',
+  namespace: 'default',
+  functionName: 'echo',
+  version: '1',
+  runtime: 'nodejs20.x',
+  handler: 'index.handler',
+  memoryMb: 128,
+  timeoutSec: 30,
+  environment: {},
+  codeDir: path.join(root, 'test/fixtures/functions/echo'),
+  logGroup: '/aws/lambda/echo',
+};
+const admission = { scopeKey: 's', functionKey: 'f', provisionedTotal: 0, unreservedCapacity: 100000 };
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function poolFor(mode) {
+  if (mode === 'echo') {
+    return undefined;
+  }
+  return createPool({
+    logger: pino({ level: 'silent' }),
+    idleTimeoutMs: 600_000,
+    maxConcurrentStarts: 32,
+    nodeRuntimeEntry: path.join(root, 'src/runtimes/node/bootstrap.mjs'),
+    nodeChannel: mode === 'http' ? 'http' : 'private',
+    ...(process.env.NODE_FLAGS === undefined ? {} : { nodeFlags: process.env.NODE_FLAGS.split(' ').filter(Boolean) }),
+    ...(mode === 'ric'
+      ? {
+          runtimeCommands: {
+            'nodejs20.x': { command: process.execPath, args: [path.join(root, 'node_modules/aws-lambda-ric/index.mjs')] },
+          },
+        }
+      : {}),
+  });
+}
+
+
+async function run(mode, concurrency) {
+  const pool = poolFor(mode);
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    let out = body;
+    if (pool !== undefined) {
+      const o = await pool.invoke({
+        spec,
+        requestId: randomUUID(),
+        payload: body,
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:echo:1',
+        wantLog: false,
+        admission,
+      });
+      out = o.payload;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
+    res.end(out);
+  });
+  server.keepAliveTimeout = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const lg = spawn(
+    process.execPath,
+    [path.join(root, 'bench/pool-loadgen.mjs'), String(server.address().port), String(concurrency), String(durationMs)],
+    { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  lg.stdout.on('data', (c) => (out += c));
+  await new Promise((r) => lg.on('close', r));
+  const envs = pool?.environments().length ?? 0;
+  server.close();
+  await pool?.dispose();
+  return { ...JSON.parse(out), envs };
+}
+
+const results = {};
+for (let r = 0; r < rounds; r++) {
+  for (const c of [1, 32]) {
+    for (const mode of modes) {
+      const res = await run(mode, c);
+      (results[`${mode} c=${c}`] ??= []).push(res);
+      console.log(`round ${r + 1} c=${c} ${mode.padEnd(8)} rps=${res.rps} p50=${res.p50Us}µs p99=${res.p99Us}µs envs=${res.envs} errors=${res.errors}`);
+    }
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log('\nmedians (ratio to echo in the same round, then median of ratios):');
+for (const c of [1, 32]) {
+  for (const mode of modes) {
+    const rs = results[`${mode} c=${c}`];
+    const base = results[`echo c=${c}`];
+    const p50 = median(rs.map((x) => x.p50Us));
+    const rps = median(rs.map((x) => x.rps));
+    const line = `c=${c} ${mode.padEnd(8)} p50=${p50}µs rps=${rps}`;
+    if (base === undefined || mode === 'echo') {
+      console.log(line);
+    } else {
+      const p50Ratio = median(rs.map((x, i) => x.p50Us / base[i].p50Us));
+      const rpsRatio = median(rs.map((x, i) => x.rps / base[i].rps));
+      console.log(`${line}  p50 ×${p50Ratio.toFixed(2)} of echo, throughput ${(rpsRatio * 100).toFixed(0)}% of echo`);
+    }
+  }
+}
+rmSync(tmp, { recursive: true, force: true });
+process.exit(0);

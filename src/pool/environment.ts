@@ -1,0 +1,483 @@
+/**
+ * One execution environment: a child process, the channel to its runtime, its state
+ * (environment-state.ts) and the invocation it is serving. It decides nothing about
+ * placement; it reports readiness, idleness and death to its listener (the pool).
+ *
+ * Lifecycle (aws-lambda.md §5.6):
+ *   1. start: plan the launch, open the Runtime API (HTTP) or the private channel, spawn
+ *      in its own process group with a clean environment, cwd = the code directory;
+ *   2. init ends with the runtime's first "next", raced against an init/error post, the
+ *      process's exit and the init timeout, whichever comes first (never a sleep);
+ *   3. invoke: deliver, arm the function timeout, wait for response/error; then "next"
+ *      makes the environment idle again;
+ *   4. a timeout SIGKILLs the process group (§5.6 "Reset"); a crash is answered with
+ *      Runtime.ExitError (§5.7); either way the environment is dead and never reused.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
+import { transition, type EnvironmentState } from './environment-state.js';
+import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
+import { LogCapture, endLine, reportLine, startLine, timeoutLine, type ReportStatus } from './log-capture.js';
+import {
+  errorTypeOf,
+  exitError,
+  responseTooLargeError,
+  timeoutError,
+  type ErrorDocument,
+} from './outcomes.js';
+import { openPrivateChannel } from './runtime-channel/private-channel.js';
+import { listenRuntimeApi } from './runtime-channel/runtime-api-server.js';
+import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
+
+/** Why an environment never became ready. */
+export type InitFailure =
+  | { readonly kind: 'init-error'; readonly errorType: string; readonly body: Buffer }
+  | { readonly kind: 'exit'; readonly code: number | null; readonly signal: NodeJS.Signals | null }
+  | { readonly kind: 'timeout'; readonly afterMs: number }
+  | { readonly kind: 'entrypoint'; readonly detail: string }
+  | { readonly kind: 'killed' };
+
+export type DeathCause =
+  | { readonly phase: 'init'; readonly failure: InitFailure; readonly initLog: string }
+  | { readonly phase: 'run'; readonly reason: 'exit' | 'timeout' | 'killed' | 'protocol' };
+
+export interface EnvironmentListener {
+  /** Init completed: the environment is idle and may take an invocation. */
+  onReady(env: Environment): void;
+  /** An invocation is over and the runtime asked for the next one. */
+  onIdle(env: Environment): void;
+  /** The environment is dead (once per environment). */
+  onDead(env: Environment, cause: DeathCause): void;
+}
+
+/** A chunk of function log text (process output or a platform line), for a log sink. */
+export type LogSink = (env: Environment, text: Buffer | string) => void;
+
+export interface EnvironmentOptions {
+  readonly id: number;
+  readonly spec: EnvironmentSpec;
+  readonly initType: InitializationType;
+  readonly initTimeoutMs: number;
+  readonly launch: LaunchOptions;
+  readonly listener: EnvironmentListener;
+  readonly logSink: LogSink | undefined;
+  /** The provisioned config this environment belongs to, if any. */
+  readonly provisionedKey?: string;
+}
+
+interface Active {
+  readonly req: InvokeRequest;
+  readonly startedAt: number;
+  readonly timeoutMs: number;
+  readonly timer: NodeJS.Timeout;
+  readonly capture: LogCapture | undefined;
+  readonly initDurationMs: number | undefined;
+  readonly resolve: (o: InvocationOutcome) => void;
+  done: boolean;
+}
+
+type Result =
+  | { readonly kind: 'success'; readonly payload: Buffer; readonly contentType: string }
+  | { readonly kind: 'error'; readonly doc: ErrorDocument; readonly status: ReportStatus };
+
+/** After the process exits, its output pipes get this long to close before they are cut. */
+const CLOSE_GRACE_MS = 2000;
+/** Init output kept for an init failure's log. */
+const INIT_LOG_BYTES = 4096;
+
+export class Environment implements RuntimeEvents {
+  readonly id: number;
+  readonly spec: EnvironmentSpec;
+  readonly initType: InitializationType;
+  readonly provisionedKey: string | undefined;
+  /** Set once init completed. */
+  initDurationMs: number | undefined;
+  /** performance.now() when the environment last became idle (MRU placement, reaping). */
+  lastUsedMs = 0;
+  /** Resolves when the process is gone and its pipes are closed (or it never started). */
+  readonly exited: Promise<void>;
+
+  #state: EnvironmentState = 'starting';
+  #proc: ChildProcess | undefined;
+  #channel: RuntimeChannel | undefined;
+  #active: Active | undefined;
+  #invocations = 0;
+  #startedAt = performance.now();
+  #initTimer: NodeJS.Timeout | undefined;
+  #initLog: LogCapture | undefined = new LogCapture(INIT_LOG_BYTES);
+  #logStream = '';
+  #resolveExited: () => void = () => undefined;
+  readonly #o: EnvironmentOptions;
+
+  constructor(o: EnvironmentOptions) {
+    this.#o = o;
+    this.id = o.id;
+    this.spec = o.spec;
+    this.initType = o.initType;
+    this.provisionedKey = o.provisionedKey;
+    this.exited = new Promise((resolve) => {
+      this.#resolveExited = resolve;
+    });
+  }
+
+  get state(): EnvironmentState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#proc?.pid;
+  }
+
+  get logStreamName(): string {
+    return this.#logStream;
+  }
+
+  /** True while busy with an invocation whose outcome is not known yet. */
+  get invoking(): boolean {
+    return this.#active !== undefined && !this.#active.done;
+  }
+
+  /** Spawns the process; readiness and failure arrive through the listener. */
+  async start(): Promise<void> {
+    const plan = planLaunch(this.spec, this.initType, this.#o.launch);
+    if (!plan.ok) {
+      this.#resolveExited();
+      this.#die({ phase: 'init', failure: { kind: 'entrypoint', detail: plan.detail }, initLog: '' });
+      return;
+    }
+    this.#logStream = plan.logStreamName;
+    const env: Record<string, string> = { ...plan.env };
+    if (plan.channel === 'http') {
+      const api = await listenRuntimeApi(this);
+      this.#channel = api;
+      env.AWS_LAMBDA_RUNTIME_API = api.address;
+      if (this.#state === 'dead') {
+        // Retired while the port was being opened.
+        api.close();
+        this.#resolveExited();
+        return;
+      }
+    } else {
+      env[PRIVATE_FD_VARIABLE] = String(PRIVATE_FD);
+    }
+    this.#startedAt = performance.now();
+    this.#platformLog(`INIT_START Runtime Version: hearth:${this.spec.runtime}\tRuntime Version ARN: hearth:${this.spec.runtime}\n`);
+    let proc: ChildProcess;
+    try {
+      proc = spawn(plan.command, [...plan.args], {
+        cwd: this.spec.codeDir,
+        env,
+        // fd 3 is the private channel's socketpair; stdin is /dev/null, as on Lambda.
+        stdio: plan.channel === 'private' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so that a kill reaches whatever the bootstrap started.
+        detached: true,
+      });
+    } catch (e) {
+      this.#resolveExited();
+      this.#die({ phase: 'init', failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${String(e)}` }, initLog: '' });
+      return;
+    }
+    this.#proc = proc;
+    proc.on('error', (e) => {
+      // Spawning failed (ENOENT, EACCES...): there is no process to wait for.
+      if (proc.pid === undefined) {
+        this.#resolveExited();
+        this.#die({ phase: 'init', failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${e.message}` }, initLog: '' });
+      }
+    });
+    proc.stdout?.on('data', (c: Buffer) => this.#output(c));
+    proc.stderr?.on('data', (c: Buffer) => this.#output(c));
+    proc.on('exit', () => {
+      // Whatever the runtime left behind in its group goes with it, so the pipes close.
+      this.#killGroup();
+      setTimeout(() => {
+        proc.stdout?.destroy();
+        proc.stderr?.destroy();
+      }, CLOSE_GRACE_MS).unref();
+    });
+    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      this.#onClose(code, signal);
+      this.#resolveExited();
+    });
+    if (plan.channel === 'private') {
+      this.#channel = openPrivateChannel(proc.stdio[PRIVATE_FD] as Socket, this);
+    }
+    if (this.#state === 'starting') {
+      this.#initTimer = setTimeout(() => {
+        this.#die({
+          phase: 'init',
+          failure: { kind: 'timeout', afterMs: this.#o.initTimeoutMs },
+          initLog: this.#initLog?.text() ?? '',
+        });
+      }, this.#o.initTimeoutMs);
+    }
+  }
+
+  /** Runs one invocation; the environment must be idle. Resolves with its outcome. */
+  invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+    this.#state = transition(this.#state, 'busy');
+    const first = this.#invocations === 0;
+    this.#invocations++;
+    const capture = req.wantLog ? new LogCapture() : undefined;
+    if (capture !== undefined || this.#o.logSink !== undefined) {
+      const line = startLine(req.requestId, this.spec.version);
+      capture?.append(line);
+      this.#o.logSink?.(this, line);
+    }
+    const timeoutMs = this.spec.timeoutSec * 1000;
+    return new Promise((resolve) => {
+      this.#active = {
+        req,
+        startedAt: performance.now(),
+        timeoutMs,
+        timer: setTimeout(() => this.#onTimeout(), timeoutMs),
+        capture,
+        // §5.7: Init Duration is reported by the invocation that waited for the init;
+        // provisioned environments initialised ahead of any invocation.
+        initDurationMs: first && this.initType === 'on-demand' ? this.initDurationMs : undefined,
+        resolve,
+        done: false,
+      };
+      this.#channel?.deliver({
+        requestId: req.requestId,
+        deadlineMs: Date.now() + timeoutMs,
+        invokedFunctionArn: req.invokedFunctionArn,
+        traceId: req.traceId ?? '',
+        clientContext: req.clientContext ?? '',
+        cognitoIdentity: '',
+        payload: req.payload,
+      });
+    });
+  }
+
+  /**
+   * Takes the environment out of service: at once when starting or idle; after its
+   * invocation's outcome when busy (draining). Idempotent.
+   */
+  retire(): void {
+    if (this.#state === 'busy' && this.invoking) {
+      this.#state = transition(this.#state, 'draining');
+    } else if (this.#state !== 'dead' && this.#state !== 'draining') {
+      this.kill();
+    }
+  }
+
+  /** Kills the process group now; an invocation in flight ends as `signal: killed`. */
+  kill(): void {
+    if (this.#state === 'starting') {
+      this.#die({ phase: 'init', failure: { kind: 'killed' }, initLog: this.#initLog?.text() ?? '' });
+    } else {
+      this.#die({ phase: 'run', reason: 'killed' }, { code: null, signal: 'SIGKILL' });
+    }
+  }
+
+  // ---- RuntimeEvents (from the channel) ------------------------------------------------
+
+  onNext(): void {
+    if (this.#state === 'starting') {
+      clearTimeout(this.#initTimer);
+      this.initDurationMs = performance.now() - this.#startedAt;
+      this.#initLog = undefined;
+      this.#state = transition(this.#state, 'idle');
+      this.lastUsedMs = performance.now();
+      if (this.initType === 'provisioned-concurrency') {
+        this.#platformLog(`INIT_REPORT Init Duration: ${this.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: success\n`);
+      }
+      this.#o.listener.onReady(this);
+    } else if (this.#state === 'busy' && this.#active?.done === true) {
+      this.#active = undefined;
+      this.#state = transition(this.#state, 'idle');
+      this.lastUsedMs = performance.now();
+      this.#o.listener.onIdle(this);
+    }
+    // Otherwise a runtime asked for work without answering; its invocation times out.
+  }
+
+  onResponse(requestId: string, payload: Buffer, contentType: string): void {
+    if (this.#isCurrent(requestId)) {
+      this.#complete({ kind: 'success', payload, contentType });
+    }
+  }
+
+  onError(requestId: string, errorType: string, body: Buffer): void {
+    if (this.#isCurrent(requestId)) {
+      // §5.4: the runtime's error document is forwarded verbatim.
+      const type = errorTypeOf(errorType, body);
+      this.#complete({ kind: 'error', doc: { errorType: type, payload: body }, status: { kind: 'error', errorType: type } });
+    }
+  }
+
+  onResponseTooLarge(requestId: string): void {
+    if (this.#isCurrent(requestId)) {
+      const doc = responseTooLargeError();
+      this.#complete({ kind: 'error', doc, status: { kind: 'error', errorType: doc.errorType } });
+    }
+  }
+
+  onInitError(errorType: string, body: Buffer): void {
+    if (this.#state === 'starting') {
+      // §5.6 (a): the platform shuts the runtime down; the body is the init error.
+      this.#die({
+        phase: 'init',
+        failure: { kind: 'init-error', errorType: errorTypeOf(errorType, body), body },
+        initLog: this.#initLog?.text() ?? '',
+      });
+    }
+  }
+
+  onProtocolError(): void {
+    this.#die({ phase: 'run', reason: 'protocol' }, { code: null, signal: 'SIGKILL' });
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  #isCurrent(requestId: string): boolean {
+    const a = this.#active;
+    return a !== undefined && !a.done && a.req.requestId === requestId;
+  }
+
+  #output(chunk: Buffer): void {
+    const a = this.#active;
+    if (a !== undefined && !a.done) {
+      a.capture?.append(chunk);
+    } else if (this.#initLog !== undefined) {
+      this.#initLog.append(chunk);
+    }
+    this.#o.logSink?.(this, chunk);
+  }
+
+  #platformLog(line: string): void {
+    this.#initLog?.append(line);
+    this.#o.logSink?.(this, line);
+  }
+
+  #onTimeout(): void {
+    const a = this.#active;
+    if (a === undefined || a.done) {
+      return;
+    }
+    const doc = timeoutError(a.req.requestId, a.timeoutMs);
+    const line = timeoutLine(a.req.requestId, a.timeoutMs, new Date());
+    a.capture?.append(line);
+    this.#o.logSink?.(this, line);
+    this.#complete({ kind: 'error', doc, status: { kind: 'timeout' } });
+    // §5.6 Timeout: reset the environment.
+    this.#die({ phase: 'run', reason: 'timeout' });
+  }
+
+  #onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#state === 'starting') {
+      this.#die({ phase: 'init', failure: { kind: 'exit', code, signal }, initLog: this.#initLog?.text() ?? '' });
+    } else {
+      this.#die({ phase: 'run', reason: 'exit' }, { code, signal });
+    }
+  }
+
+  /**
+   * The one way to dead: stop timers, kill the group, close the channel, answer an open
+   * invocation with Runtime.ExitError, tell the listener. Runs once.
+   */
+  #die(cause: DeathCause, exit?: { code: number | null; signal: NodeJS.Signals | null }): void {
+    if (this.#state === 'dead') {
+      return;
+    }
+    this.#state = transition(this.#state, 'dead');
+    clearTimeout(this.#initTimer);
+    this.#killGroup();
+    this.#channel?.close();
+    const a = this.#active;
+    if (a !== undefined && !a.done) {
+      const doc = exitError(a.req.requestId, exit?.code ?? null, exit?.signal ?? 'SIGKILL');
+      this.#complete({ kind: 'error', doc, status: { kind: 'error', errorType: doc.errorType } });
+    }
+    if (cause.phase === 'init' && cause.failure.kind !== 'killed') {
+      this.#platformLog(
+        `INIT_REPORT Init Duration: ${(performance.now() - this.#startedAt).toFixed(2)} ms\tPhase: init\tStatus: ${cause.failure.kind === 'timeout' ? 'timeout' : 'error'}\n`,
+      );
+    }
+    this.#o.listener.onDead(this, cause);
+  }
+
+  #killGroup(): void {
+    const pid = this.#proc?.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  #complete(result: Result): void {
+    const a = this.#active;
+    if (a === undefined || a.done) {
+      return;
+    }
+    a.done = true;
+    clearTimeout(a.timer);
+    const durationMs = performance.now() - a.startedAt;
+    const logging = a.capture !== undefined || this.#o.logSink !== undefined;
+    const finish = (): void => {
+      let log: string | undefined;
+      let maxMemoryUsedMb: number | undefined;
+      if (logging) {
+        maxMemoryUsedMb = this.#peakMemoryMb();
+        const lines =
+          endLine(a.req.requestId) +
+          reportLine({
+            requestId: a.req.requestId,
+            durationMs,
+            memoryMb: this.spec.memoryMb,
+            maxMemoryUsedMb,
+            initDurationMs: a.initDurationMs,
+            ...(result.kind === 'error' ? { status: result.status } : {}),
+          });
+        a.capture?.append(lines);
+        this.#o.logSink?.(this, lines);
+        log = a.capture?.text();
+      }
+      const common = {
+        requestId: a.req.requestId,
+        executedVersion: this.spec.version,
+        durationMs,
+        initializationType: this.initType,
+        ...(a.initDurationMs === undefined ? {} : { initDurationMs: a.initDurationMs }),
+        ...(log === undefined ? {} : { log }),
+        ...(maxMemoryUsedMb === undefined ? {} : { maxMemoryUsedMb }),
+      };
+      a.resolve(
+        result.kind === 'success'
+          ? { ...common, kind: 'success', payload: result.payload, contentType: result.contentType }
+          : { ...common, kind: 'function-error', payload: result.doc.payload, errorType: result.doc.errorType },
+      );
+    };
+    if (logging && this.#state !== 'dead') {
+      // The runtime wrote its log lines before its answer, but on another pipe: one turn
+      // of the event loop lets everything already written be read first (README).
+      setImmediate(finish);
+    } else {
+      finish();
+    }
+    if (this.#state === 'draining') {
+      this.kill();
+    }
+  }
+
+  /** Peak resident memory of the process (VmHWM), for the REPORT line. */
+  #peakMemoryMb(): number | undefined {
+    const pid = this.#proc?.pid;
+    if (pid === undefined) {
+      return undefined;
+    }
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+      return m?.[1] === undefined ? undefined : Math.ceil(Number(m[1]) / 1024);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * How an environment's process is started: which program, which arguments, which
+ * environment variables (aws-lambda.md §5.5), which channel.
+ *
+ * The environment is clean and explicit: nothing of hearth's own process.env is inherited
+ * but PATH (performance-notes.md: an inherited NODE_EXTRA_CA_CERTS alone costs 40 ms per
+ * start; §5.5: Lambda sets every variable itself).
+ */
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EnvironmentSpec, InitializationType } from '../core/ports.js';
+
+/** A program that speaks the HTTP Runtime API (e.g. the official aws-lambda-ric). */
+export interface RuntimeCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export interface LaunchOptions {
+  /** The bundled Node.js runtime client's entry (bootstrap.mjs). */
+  readonly nodeRuntimeEntry: string;
+  /** How the bundled Node.js client talks to the pool. */
+  readonly nodeChannel: 'private' | 'http';
+  /** Extra node flags for the bundled client (V8 tuning). */
+  readonly nodeFlags: readonly string[];
+  /** Runtime id → command, replacing the built-in choice (always the HTTP Runtime API). */
+  readonly runtimeCommands: Readonly<Record<string, RuntimeCommand>>;
+  /** Credentials given to functions (§5.5 allows dummies). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  /** PATH for environments. */
+  readonly path: string;
+}
+
+export type LaunchPlan =
+  | {
+      readonly ok: true;
+      readonly command: string;
+      readonly args: readonly string[];
+      /** Variables without AWS_LAMBDA_RUNTIME_API / the private fd, which the environment adds. */
+      readonly env: Readonly<Record<string, string>>;
+      readonly channel: 'private' | 'http';
+      readonly logStreamName: string;
+    }
+  | { readonly ok: false; readonly detail: string };
+
+/** The variable naming the private channel's fd; the runtime deletes it before user code runs. */
+export const PRIVATE_FD_VARIABLE = '_HEARTH_RUNTIME_FD';
+export const PRIVATE_FD = 3;
+
+const NODE_RUNTIME = /^nodejs\d+\.x$/;
+const PROVIDED_RUNTIME = /^provided(\.al2|\.al2023)?$/;
+
+/**
+ * The bundled client ships as source (.mjs) beside this module's source. When hearth runs
+ * from dist/ (tsc does not copy .mjs files), the source tree's copy is used.
+ */
+export function defaultNodeRuntimeEntry(): string {
+  const candidates = [
+    fileURLToPath(new URL('../runtimes/node/bootstrap.mjs', import.meta.url)),
+    fileURLToPath(new URL('../../src/runtimes/node/bootstrap.mjs', import.meta.url)),
+  ];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0] ?? '';
+}
+
+/** `YYYY/MM/DD/[<version>]<32 hex>` (§5.5). */
+export function logStreamName(version: string, now: Date): string {
+  const d = now.toISOString().slice(0, 10).replace(/-/g, '/');
+  return `${d}/[${version}]${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * Heap limit for a node runtime from the function's MemorySize: 90 % of it, leaving the
+ * rest to code, stacks and buffers, as Lambda's Node.js bootstrap does in spirit. [DESIGN]
+ */
+export function maxOldSpaceMb(memoryMb: number): number {
+  return Math.max(16, Math.floor(memoryMb * 0.9));
+}
+
+export function planLaunch(spec: EnvironmentSpec, initType: InitializationType, opts: LaunchOptions, now = new Date()): LaunchPlan {
+  const stream = logStreamName(spec.version, now);
+  let command: string;
+  let args: readonly string[];
+  let channel: 'private' | 'http';
+  const override = opts.runtimeCommands[spec.runtime];
+  const isNode = NODE_RUNTIME.test(spec.runtime);
+  if (override !== undefined) {
+    ({ command, args } = override);
+    channel = 'http';
+  } else if (isNode) {
+    command = process.execPath;
+    args = [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...opts.nodeFlags, opts.nodeRuntimeEntry];
+    channel = opts.nodeChannel;
+  } else if (PROVIDED_RUNTIME.test(spec.runtime)) {
+    // §5.6 / RIE: a custom runtime is the package's executable `bootstrap`.
+    command = path.join(spec.codeDir, 'bootstrap');
+    args = [];
+    channel = 'http';
+    try {
+      if (!statSync(command).isFile()) {
+        return { ok: false, detail: `fork/exec ${command}: permission denied` };
+      }
+      accessSync(command, constants.X_OK);
+    } catch (e) {
+      const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
+      return {
+        ok: false,
+        detail: `fork/exec ${command}: ${code === 'ENOENT' ? 'no such file or directory' : 'permission denied'}`,
+      };
+    }
+  } else {
+    return { ok: false, detail: `hearth has no runtime ${JSON.stringify(spec.runtime)}` };
+  }
+
+  const env: Record<string, string> = {
+    // Unreserved defaults first: the function's own variables may replace them (§5.5).
+    PATH: opts.path,
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    ...spec.environment,
+    // Reserved: always the platform's (§5.5).
+    _HANDLER: spec.handler,
+    LAMBDA_TASK_ROOT: spec.codeDir,
+    LAMBDA_RUNTIME_DIR: path.dirname(isNode && override === undefined ? opts.nodeRuntimeEntry : command),
+    AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: spec.version,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
+    AWS_LAMBDA_LOG_STREAM_NAME: stream,
+    AWS_LAMBDA_INITIALIZATION_TYPE: initType,
+    AWS_REGION: spec.region,
+    AWS_DEFAULT_REGION: spec.region,
+    AWS_ACCESS_KEY_ID: opts.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: opts.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: opts.credentials.sessionToken,
+  };
+  // §5.5: AWS_EXECUTION_ENV is not set for provided* runtimes.
+  if (isNode) {
+    env.AWS_EXECUTION_ENV = `AWS_Lambda_${spec.runtime}`;
+  } else {
+    delete env.AWS_EXECUTION_ENV;
+  }
+  return { ok: true, command, args, env, channel, logStreamName: stream };
+}

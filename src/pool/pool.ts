@@ -1,0 +1,812 @@
+/**
+ * The data plane's stateful shell (STYLE.md: one small shell that mutates; the decisions
+ * are pure functions in placement.ts and provisioned-plan.ts).
+ *
+ * It owns every environment and three indexes over them:
+ * - on-demand groups, one per spec key: an idle stack (most recently used on top, so the
+ *   set of environments in use stays small and the rest age out), the starts in flight
+ *   and the invocations waiting for an environment;
+ * - provisioned configs, one per provisioned key: desired spec and count, their
+ *   environments, and an idle stack of those that may serve the current spec;
+ * - admission leases, counted per function key (reserved) or scope key (unreserved).
+ *
+ * Invariants: a lease is released on every path out of `invoke`; an environment is in at
+ * most one idle stack and only while idle; every environment is killed by `dispose`.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { PlatformError } from '../core/errors.js';
+import type { ProvisionedStatus } from '../core/model.js';
+import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest, Pool } from '../core/ports.js';
+import { Environment, type DeathCause, type EnvironmentListener, type InitFailure, type LogSink } from './environment.js';
+import type { EnvironmentState } from './environment-state.js';
+import { isInitialised } from './environment-state.js';
+import { defaultNodeRuntimeEntry, type LaunchOptions, type RuntimeCommand } from './launch.js';
+import { LogCapture, endLine, reportLine, startLine } from './log-capture.js';
+import { exitError, invalidEntrypointError, timeoutError, type ErrorDocument } from './outcomes.js';
+import { place } from './placement.js';
+import {
+  MAX_INIT_ATTEMPTS,
+  planProvisioned,
+  provisionedStatus,
+  type ProvisionedCounts,
+} from './provisioned-plan.js';
+import { StartLimiter } from './start-limiter.js';
+
+export interface PoolOptions {
+  readonly logger: Logger;
+  /** Idle on-demand environments are stopped after this long; 0 stops them after each invoke. */
+  readonly idleTimeoutMs: number;
+  /** Environments starting at once, across all functions. */
+  readonly maxConcurrentStarts: number;
+  /** Init time limit of on-demand environments (aws-lambda.md §3.8: 10 s). */
+  readonly onDemandInitTimeoutMs?: number;
+  /** Lower bound of the provisioned init limit, max(this, function timeout) (§3.8: 130 s). */
+  readonly provisionedInitTimeoutMs?: number;
+  /** Init failures in a row before a provisioned config is FAILED (§3.4: 6). */
+  readonly maxInitAttempts?: number;
+  /** Channel of the bundled Node.js client: the private channel (default) or HTTP. */
+  readonly nodeChannel?: 'private' | 'http';
+  /** Node flags for the bundled client (default: a one-thread V8 platform; README). */
+  readonly nodeFlags?: readonly string[];
+  /** The bundled client's entry file (default: src/runtimes/node/bootstrap.mjs). */
+  readonly nodeRuntimeEntry?: string;
+  /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
+  readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
+  /** Credentials given to functions (§5.5 allows dummies). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  /** Receives function output and START/END/REPORT lines; without it they go to the logger at debug. */
+  readonly onFunctionLog?: (entry: FunctionLogEntry) => void;
+  /** Receives lifecycle events (also available through `subscribe`). */
+  readonly onEvent?: (event: PoolEvent) => void;
+}
+
+export interface FunctionLogEntry {
+  readonly environmentId: number;
+  readonly specKey: string;
+  readonly functionName: string;
+  readonly version: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+  /** Raw text: lines may be split across entries. */
+  readonly text: string;
+}
+
+interface EnvironmentFacts {
+  readonly environmentId: number;
+  readonly specKey: string;
+  readonly initializationType: InitializationType;
+  readonly provisionedKey?: string;
+}
+
+export type PoolEvent =
+  | (EnvironmentFacts & { readonly type: 'environment-starting' })
+  | (EnvironmentFacts & { readonly type: 'environment-ready'; readonly initDurationMs: number })
+  | (EnvironmentFacts & { readonly type: 'environment-dead'; readonly cause: string })
+  | { readonly type: 'provisioned-status'; readonly provisionedKey: string; readonly status: ProvisionedStatus };
+
+export interface EnvironmentView extends EnvironmentFacts {
+  readonly pid: number | undefined;
+  readonly state: EnvironmentState;
+}
+
+/** The Pool port plus observation for tests, metrics and the dashboard. */
+export interface HearthPool extends Pool {
+  /** Every environment not yet dead. */
+  environments(): EnvironmentView[];
+  /** Calls `listener` with every event until the returned function is called. */
+  subscribe(listener: (event: PoolEvent) => void): () => void;
+}
+
+interface Waiter {
+  readonly req: InvokeRequest;
+  readonly since: number;
+  readonly resolve: (o: InvocationOutcome) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+class OnDemandGroup {
+  /** Idle environments, least recently used first. */
+  readonly idle: Environment[] = [];
+  /** Invocations waiting for an environment, oldest first. */
+  readonly waiters: Waiter[] = [];
+  /** Processes starting for this spec. */
+  starting = 0;
+  /** Starts queued for a start slot. */
+  queued = 0;
+  /** Environments not dead. */
+  live = 0;
+  constructor(readonly spec: EnvironmentSpec) {}
+}
+
+class ProvisionedConfig {
+  readonly envs = new Set<Environment>();
+  /** Idle environments of the current spec, least recently used first. */
+  readonly idle: Environment[] = [];
+  queued = 0;
+  failures = 0;
+  failed = false;
+  removed = false;
+  /**
+   * The config reached READY for its current spec and count: invokes keep using its
+   * environments while a recycled one is replaced (§3.8 "Lambda always ensures…"), though
+   * Available dips. Cleared by a new spec or a larger count (§3.4 no partial availability).
+   */
+  latch = false;
+  /** Cached from the last reconcile: Available == Requested. */
+  complete = false;
+  lastStatus = '';
+  constructor(
+    readonly key: string,
+    public spec: EnvironmentSpec,
+    public requested: number,
+  ) {}
+}
+
+const DEFAULT_CREDENTIALS = {
+  accessKeyId: 'HEARTHLOCALACCESSKEY',
+  secretAccessKey: 'hearth-local-secret-access-key',
+  sessionToken: 'hearth-local-session-token',
+};
+
+function removeFrom(stack: Environment[], env: Environment): void {
+  const i = stack.lastIndexOf(env);
+  if (i >= 0) {
+    stack.splice(i, 1);
+  }
+}
+
+function describeDeath(cause: DeathCause): string {
+  if (cause.phase === 'run') {
+    return cause.reason;
+  }
+  const f = cause.failure;
+  switch (f.kind) {
+    case 'init-error':
+      return `init error ${f.errorType}`;
+    case 'exit':
+      return `exited during init (code ${f.code}, signal ${f.signal})`;
+    case 'timeout':
+      return `init timed out after ${f.afterMs} ms`;
+    case 'entrypoint':
+      return `cannot start: ${f.detail}`;
+    case 'killed':
+      return 'killed during init';
+  }
+}
+
+/** The outcome an invocation gets when the environment started for it failed init (§5.6). */
+function initFailureDocument(f: InitFailure, requestId: string): ErrorDocument {
+  switch (f.kind) {
+    case 'init-error':
+      // §5.7: the body posted to /init/error, verbatim.
+      return { errorType: f.errorType, payload: f.body };
+    case 'exit':
+      return exitError(requestId, f.code, f.signal);
+    case 'timeout':
+      return timeoutError(requestId, f.afterMs);
+    case 'entrypoint':
+      return invalidEntrypointError(requestId, f.detail);
+    case 'killed':
+      return exitError(requestId, null, 'SIGKILL');
+  }
+}
+
+export class DataPlane implements HearthPool, EnvironmentListener {
+  readonly #o: PoolOptions;
+  readonly #log: Logger;
+  readonly #launch: LaunchOptions;
+  readonly #limiter: StartLimiter;
+  readonly #envs = new Set<Environment>();
+  readonly #groups = new Map<string, OnDemandGroup>();
+  readonly #configs = new Map<string, ProvisionedConfig>();
+  readonly #groupOf = new Map<Environment, OnDemandGroup>();
+  readonly #configOf = new Map<Environment, ProvisionedConfig>();
+  readonly #leases = new Map<string, number>();
+  readonly #listeners = new Set<(e: PoolEvent) => void>();
+  readonly #logSink: LogSink | undefined;
+  #nextId = 1;
+  #reaper: NodeJS.Timeout | undefined;
+  #disposed = false;
+  #disposing: Promise<void> | undefined;
+  readonly #onProcessExit = (): void => {
+    // Last resort when hearth exits without dispose(): no environment outlives it.
+    for (const env of this.#envs) {
+      env.kill();
+    }
+  };
+
+  constructor(o: PoolOptions) {
+    this.#o = o;
+    this.#log = o.logger;
+    this.#limiter = new StartLimiter(o.maxConcurrentStarts);
+    this.#launch = {
+      nodeRuntimeEntry: o.nodeRuntimeEntry ?? defaultNodeRuntimeEntry(),
+      nodeChannel: o.nodeChannel ?? 'private',
+      nodeFlags: o.nodeFlags ?? ['--v8-pool-size=1'],
+      runtimeCommands: o.runtimeCommands ?? {},
+      credentials: o.credentials ?? DEFAULT_CREDENTIALS,
+      path: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    };
+    const sink = o.onFunctionLog;
+    if (sink !== undefined) {
+      this.#logSink = (env, text) =>
+        sink({
+          environmentId: env.id,
+          specKey: env.spec.key,
+          functionName: env.spec.functionName,
+          version: env.spec.version,
+          logGroup: env.spec.logGroup,
+          logStream: env.logStreamName,
+          text: typeof text === 'string' ? text : text.toString('utf8'),
+        });
+    } else if (this.#log.isLevelEnabled('debug')) {
+      this.#logSink = (env, text) => this.#log.debug({ environmentId: env.id, fn: env.spec.functionName }, String(text));
+    }
+    process.on('exit', this.#onProcessExit);
+  }
+
+  // ---- Pool port --------------------------------------------------------------------------
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+    if (this.#disposed) {
+      throw new PlatformError('INTERNAL', { reason: 'the pool is shut down' });
+    }
+    const a = req.admission;
+    const cfg = req.provisionedKey === undefined ? undefined : this.#configs.get(req.provisionedKey);
+    const group = this.#groups.get(req.spec.key);
+    const decision = place({
+      ...(a.reserved === undefined ? {} : { reserved: a.reserved }),
+      provisionedTotal: a.provisionedTotal,
+      unreservedCapacity: a.unreservedCapacity,
+      busyFunction: this.#leases.get(a.functionKey) ?? 0,
+      busyScope: this.#leases.get(a.scopeKey) ?? 0,
+      ...(cfg === undefined
+        ? {}
+        : {
+            provisioned: {
+              // §3.4: only a READY config serves, and only the spec it was built from.
+              usable: !cfg.failed && (cfg.complete || cfg.latch) && cfg.spec.key === req.spec.key,
+              idle: cfg.idle.length,
+            },
+          }),
+      onDemand: {
+        idle: group?.idle.length ?? 0,
+        starting: (group?.starting ?? 0) + (group?.queued ?? 0),
+        waiters: group?.waiters.length ?? 0,
+      },
+    });
+    switch (decision.kind) {
+      case 'throttle':
+        throw decision.code === 'THROTTLED_RESERVED'
+          ? new PlatformError('THROTTLED_RESERVED', { functionName: req.spec.functionName })
+          : new PlatformError('THROTTLED_ACCOUNT', {});
+      case 'provisioned': {
+        const env = cfg?.idle.pop();
+        if (env === undefined) {
+          throw new PlatformError('INTERNAL', { reason: 'provisioned environment vanished' });
+        }
+        return env.invoke(req);
+      }
+      case 'warm':
+      case 'wait':
+      case 'start': {
+        const leaseKey = decision.lease === 'function' ? a.functionKey : a.scopeKey;
+        this.#leases.set(leaseKey, (this.#leases.get(leaseKey) ?? 0) + 1);
+        try {
+          if (decision.kind === 'warm' && group !== undefined) {
+            const env = group.idle.pop();
+            if (env !== undefined) {
+              return await env.invoke(req);
+            }
+          }
+          return await this.#waitForEnvironment(req);
+        } finally {
+          const n = (this.#leases.get(leaseKey) ?? 1) - 1;
+          if (n === 0) {
+            this.#leases.delete(leaseKey);
+          } else {
+            this.#leases.set(leaseKey, n);
+          }
+        }
+      }
+    }
+  }
+
+  setProvisioned(provisionedKey: string, spec: EnvironmentSpec | undefined, count: number): void {
+    if (this.#disposed) {
+      return;
+    }
+    let cfg = this.#configs.get(provisionedKey);
+    if (spec === undefined || count <= 0) {
+      if (cfg !== undefined) {
+        // Drain and forget (§3.3 Delete).
+        this.#configs.delete(provisionedKey);
+        cfg.removed = true;
+        cfg.idle.length = 0;
+        for (const env of cfg.envs) {
+          env.retire();
+        }
+        this.#emitStatus(cfg);
+      }
+      return;
+    }
+    if (cfg === undefined) {
+      cfg = new ProvisionedConfig(provisionedKey, spec, count);
+      this.#configs.set(provisionedKey, cfg);
+      this.#reconcile(cfg);
+      return;
+    }
+    const specChanged = cfg.spec.key !== spec.key;
+    if (!specChanged && cfg.requested === count) {
+      // Core re-declares every config of a function on each reconcile: nothing changed.
+      return;
+    }
+    if (specChanged) {
+      // Make-before-break (§3.6 alias move): the old spec's initialised environments stay
+      // (counted as Allocated) until the new ones are all ready; its starts are abandoned.
+      cfg.spec = spec;
+      cfg.idle.length = 0;
+      for (const env of cfg.envs) {
+        if (env.state === 'starting') {
+          env.retire();
+        }
+      }
+    }
+    if (specChanged || count > cfg.requested) {
+      cfg.latch = false;
+    }
+    cfg.requested = count;
+    cfg.failures = 0;
+    cfg.failed = false;
+    this.#reconcile(cfg);
+  }
+
+  provisionedStatus(provisionedKey: string): ProvisionedStatus {
+    const cfg = this.#configs.get(provisionedKey);
+    return cfg === undefined ? { allocated: 0, available: 0, status: 'IN_PROGRESS' } : provisionedStatus(this.#count(cfg));
+  }
+
+  provisionedUtilization(provisionedKey: string): number {
+    const cfg = this.#configs.get(provisionedKey);
+    if (cfg === undefined || cfg.failed) {
+      return 0;
+    }
+    let busy = 0;
+    let allocated = 0;
+    for (const env of cfg.envs) {
+      if (isInitialised(env.state)) {
+        allocated++;
+        if (env.state === 'busy') {
+          busy++;
+        }
+      }
+    }
+    return allocated === 0 ? 0 : busy / allocated;
+  }
+
+  async drain(prefix: string): Promise<void> {
+    const victims = [...this.#envs].filter((env) => env.spec.key.startsWith(prefix));
+    for (const env of victims) {
+      this.#unlistIdle(env);
+      env.retire();
+    }
+    await Promise.all(victims.map((env) => env.exited));
+  }
+
+  dispose(): Promise<void> {
+    this.#disposing ??= (async () => {
+      this.#disposed = true;
+      clearTimeout(this.#reaper);
+      this.#limiter.clear();
+      const stopped = new PlatformError('INTERNAL', { reason: 'the pool is shut down' });
+      for (const group of this.#groups.values()) {
+        for (const w of group.waiters.splice(0)) {
+          w.reject(stopped);
+        }
+      }
+      for (const cfg of this.#configs.values()) {
+        cfg.removed = true;
+      }
+      this.#configs.clear();
+      const all = [...this.#envs];
+      for (const env of all) {
+        env.kill();
+      }
+      await Promise.all(all.map((env) => env.exited));
+      process.off('exit', this.#onProcessExit);
+    })();
+    return this.#disposing;
+  }
+
+  // ---- observation ------------------------------------------------------------------------
+
+  environments(): EnvironmentView[] {
+    return [...this.#envs].map((env) => ({
+      ...this.#facts(env),
+      pid: env.pid,
+      state: env.state,
+    }));
+  }
+
+  subscribe(listener: (event: PoolEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ---- EnvironmentListener ------------------------------------------------------------------
+
+  onReady(env: Environment): void {
+    this.#limiter.release();
+    this.#emit({ ...this.#facts(env), type: 'environment-ready', initDurationMs: env.initDurationMs ?? 0 });
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      group.starting--;
+      this.#offer(group, env);
+      return;
+    }
+    const cfg = this.#configOf.get(env);
+    if (cfg !== undefined) {
+      cfg.failures = 0;
+      if (cfg.removed || cfg.failed || env.spec.key !== cfg.spec.key) {
+        env.retire();
+      } else {
+        cfg.idle.push(env);
+      }
+      this.#reconcile(cfg);
+    }
+  }
+
+  onIdle(env: Environment): void {
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      this.#offer(group, env);
+      return;
+    }
+    const cfg = this.#configOf.get(env);
+    if (cfg !== undefined) {
+      if (cfg.removed || cfg.failed) {
+        env.retire();
+      } else if (env.spec.key === cfg.spec.key) {
+        cfg.idle.push(env);
+      } else {
+        this.#reconcile(cfg);
+      }
+    }
+  }
+
+  onDead(env: Environment, cause: DeathCause): void {
+    this.#envs.delete(env);
+    if (cause.phase === 'init') {
+      this.#limiter.release();
+    }
+    this.#emit({ ...this.#facts(env), type: 'environment-dead', cause: describeDeath(cause) });
+    if (cause.phase === 'init' && cause.failure.kind !== 'killed') {
+      this.#log.warn(
+        { environmentId: env.id, fn: env.spec.functionName, version: env.spec.version, initLog: cause.initLog },
+        `environment failed init: ${describeDeath(cause)}`,
+      );
+    }
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      this.#groupOf.delete(env);
+      group.live--;
+      removeFrom(group.idle, env);
+      if (cause.phase === 'init') {
+        group.starting--;
+        if (cause.failure.kind !== 'killed') {
+          // §5.6: the invocation that waited for this init gets its error.
+          const w = group.waiters.shift();
+          if (w !== undefined) {
+            w.resolve(this.#initFailureOutcome(w, env, cause.failure, cause.initLog));
+          }
+        }
+      }
+      this.#pumpGroup(group);
+      this.#forgetGroupIfEmpty(group);
+      return;
+    }
+    const cfg = this.#configOf.get(env);
+    if (cfg !== undefined) {
+      this.#configOf.delete(env);
+      cfg.envs.delete(env);
+      removeFrom(cfg.idle, env);
+      if (cause.phase === 'init' && cause.failure.kind !== 'killed' && !cfg.removed && env.spec.key === cfg.spec.key) {
+        cfg.failures++;
+        if (cfg.failures >= (this.#o.maxInitAttempts ?? MAX_INIT_ATTEMPTS)) {
+          this.#fail(cfg);
+        }
+      }
+      this.#reconcile(cfg);
+    }
+  }
+
+  // ---- on-demand ----------------------------------------------------------------------------
+
+  #waitForEnvironment(req: InvokeRequest): Promise<InvocationOutcome> {
+    let group = this.#groups.get(req.spec.key);
+    if (group === undefined) {
+      group = new OnDemandGroup(req.spec);
+      this.#groups.set(req.spec.key, group);
+    }
+    const g = group;
+    return new Promise((resolve, reject) => {
+      g.waiters.push({ req, since: performance.now(), resolve, reject });
+      this.#pumpGroup(g);
+    });
+  }
+
+  /** Requests the starts the group's waiters still need (placement.ts: no stampede). */
+  #pumpGroup(group: OnDemandGroup): void {
+    if (this.#disposed) {
+      return;
+    }
+    while (group.waiters.length > group.starting + group.queued) {
+      group.queued++;
+      this.#limiter.request('on-demand', () => {
+        group.queued--;
+        // Re-checked when the slot comes: a warm environment may have served the waiter.
+        if (!this.#disposed && group.waiters.length > group.starting) {
+          this.#startEnvironment(group.spec, 'on-demand', group, undefined);
+        } else {
+          this.#forgetGroupIfEmpty(group);
+        }
+      });
+    }
+  }
+
+  /** An on-demand environment became free: the oldest waiter gets it, else the idle stack. */
+  #offer(group: OnDemandGroup, env: Environment): void {
+    if (this.#disposed) {
+      env.kill();
+      return;
+    }
+    const w = group.waiters.shift();
+    if (w !== undefined) {
+      env.invoke(w.req).then(w.resolve, w.reject);
+      return;
+    }
+    if (this.#o.idleTimeoutMs === 0) {
+      env.retire();
+      return;
+    }
+    group.idle.push(env);
+    this.#armReaper();
+  }
+
+  #forgetGroupIfEmpty(group: OnDemandGroup): void {
+    if (group.live === 0 && group.waiters.length === 0 && group.queued === 0 && this.#groups.get(group.spec.key) === group) {
+      this.#groups.delete(group.spec.key);
+    }
+  }
+
+  #armReaper(): void {
+    if (this.#reaper === undefined && !this.#disposed) {
+      this.#reaper = setTimeout(() => this.#reap(), this.#o.idleTimeoutMs);
+      this.#reaper.unref();
+    }
+  }
+
+  /** Stops on-demand environments idle for idleTimeoutMs, least recently used first. */
+  #reap(): void {
+    this.#reaper = undefined;
+    const now = performance.now();
+    let nextDue = Infinity;
+    for (const group of this.#groups.values()) {
+      for (let oldest = group.idle[0]; oldest !== undefined; oldest = group.idle[0]) {
+        const due = oldest.lastUsedMs + this.#o.idleTimeoutMs;
+        if (due > now) {
+          nextDue = Math.min(nextDue, due);
+          break;
+        }
+        group.idle.shift();
+        oldest.retire();
+      }
+    }
+    if (nextDue !== Infinity && !this.#disposed) {
+      this.#reaper = setTimeout(() => this.#reap(), Math.max(1, Math.ceil(nextDue - now)));
+      this.#reaper.unref();
+    }
+  }
+
+  #initFailureOutcome(w: Waiter, env: Environment, f: InitFailure, initLog: string): InvocationOutcome {
+    const id = w.req.requestId;
+    const doc = initFailureDocument(f, id);
+    const durationMs = performance.now() - w.since;
+    let log: string | undefined;
+    if (w.req.wantLog) {
+      const capture = new LogCapture();
+      capture.append(initLog);
+      capture.append(startLine(id, env.spec.version));
+      capture.append(endLine(id));
+      capture.append(
+        reportLine({
+          requestId: id,
+          durationMs,
+          memoryMb: env.spec.memoryMb,
+          maxMemoryUsedMb: undefined,
+          initDurationMs: undefined,
+          status: f.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'error', errorType: doc.errorType },
+        }),
+      );
+      log = capture.text();
+    }
+    return {
+      kind: 'function-error',
+      requestId: id,
+      executedVersion: env.spec.version,
+      durationMs,
+      initializationType: 'on-demand',
+      payload: doc.payload,
+      errorType: doc.errorType,
+      ...(log === undefined ? {} : { log }),
+    };
+  }
+
+  // ---- provisioned ----------------------------------------------------------------------------
+
+  #count(cfg: ProvisionedConfig): ProvisionedCounts {
+    let currentStarting = cfg.queued;
+    let currentInitialised = 0;
+    let oldInitialised = 0;
+    for (const env of cfg.envs) {
+      const s = env.state;
+      if (env.spec.key === cfg.spec.key) {
+        if (s === 'starting') {
+          currentStarting++;
+        } else if (isInitialised(s)) {
+          currentInitialised++;
+        }
+      } else if (isInitialised(s)) {
+        oldInitialised++;
+      }
+    }
+    return { requested: cfg.requested, failed: cfg.failed, currentStarting, currentInitialised, oldInitialised };
+  }
+
+  /** Brings a config's live environments towards its desired state (provisioned-plan.ts). */
+  #reconcile(cfg: ProvisionedConfig): void {
+    if (cfg.removed || this.#disposed) {
+      this.#emitStatus(cfg);
+      return;
+    }
+    const counts = this.#count(cfg);
+    const plan = planProvisioned(counts);
+    for (let i = 0; i < plan.start; i++) {
+      cfg.queued++;
+      this.#limiter.request('provisioned', () => {
+        cfg.queued--;
+        if (!cfg.removed && !this.#disposed && planProvisioned(this.#count(cfg)).start > 0) {
+          this.#startEnvironment(cfg.spec, 'provisioned-concurrency', undefined, cfg);
+        }
+      });
+    }
+    if (plan.retire > 0) {
+      // Queued starts lapse by themselves when granted; retire processes for the rest,
+      // the least useful first: starting, then idle (least recently used), then busy.
+      let n = plan.retire - Math.min(plan.retire, cfg.queued);
+      const current = [...cfg.envs].filter((e) => e.spec.key === cfg.spec.key && e.state !== 'draining' && e.state !== 'dead');
+      const rank = (e: Environment): number => (e.state === 'starting' ? 0 : e.state === 'idle' ? 1 : 2);
+      current.sort((x, y) => rank(x) - rank(y) || x.lastUsedMs - y.lastUsedMs);
+      for (const env of current) {
+        if (n-- <= 0) {
+          break;
+        }
+        removeFrom(cfg.idle, env);
+        env.retire();
+      }
+    }
+    if (plan.retireOld) {
+      for (const env of cfg.envs) {
+        if (env.spec.key !== cfg.spec.key) {
+          env.retire();
+        }
+      }
+    }
+    const status = provisionedStatus(this.#count(cfg));
+    cfg.complete = status.status === 'READY';
+    if (cfg.complete) {
+      cfg.latch = true;
+    }
+    this.#emitStatus(cfg, status);
+  }
+
+  /** §3.4: FAILED / FUNCTION_ERROR_INIT_FAILURE after the last init attempt; nothing stays. */
+  #fail(cfg: ProvisionedConfig): void {
+    cfg.failed = true;
+    cfg.latch = false;
+    cfg.idle.length = 0;
+    for (const env of cfg.envs) {
+      env.retire();
+    }
+  }
+
+  // ---- shared ---------------------------------------------------------------------------------
+
+  #startEnvironment(
+    spec: EnvironmentSpec,
+    initType: InitializationType,
+    group: OnDemandGroup | undefined,
+    cfg: ProvisionedConfig | undefined,
+  ): void {
+    const timeoutMs = spec.timeoutSec * 1000;
+    const env = new Environment({
+      id: this.#nextId++,
+      spec,
+      initType,
+      // §3.8: 10 s on-demand; max(130 s, function timeout) for provisioned concurrency.
+      initTimeoutMs:
+        initType === 'on-demand'
+          ? (this.#o.onDemandInitTimeoutMs ?? 10_000)
+          : Math.max(this.#o.provisionedInitTimeoutMs ?? 130_000, timeoutMs),
+      launch: this.#launch,
+      listener: this,
+      logSink: this.#logSink,
+      ...(cfg === undefined ? {} : { provisionedKey: cfg.key }),
+    });
+    this.#limiter.take();
+    this.#envs.add(env);
+    if (group !== undefined) {
+      group.starting++;
+      group.live++;
+      this.#groupOf.set(env, group);
+    }
+    if (cfg !== undefined) {
+      cfg.envs.add(env);
+      this.#configOf.set(env, cfg);
+    }
+    this.#emit({ ...this.#facts(env), type: 'environment-starting' });
+    // In a microtask: a start that fails at once (no bootstrap) must not recurse into the
+    // caller's loop through onDead.
+    queueMicrotask(() => {
+      env.start().catch((e: unknown) => {
+        this.#log.error({ err: e, environmentId: env.id }, 'environment failed to start');
+        env.kill();
+      });
+    });
+  }
+
+  #unlistIdle(env: Environment): void {
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      removeFrom(group.idle, env);
+    }
+    const cfg = this.#configOf.get(env);
+    if (cfg !== undefined) {
+      removeFrom(cfg.idle, env);
+    }
+  }
+
+  #facts(env: Environment): EnvironmentFacts {
+    return {
+      environmentId: env.id,
+      specKey: env.spec.key,
+      initializationType: env.initType,
+      ...(env.provisionedKey === undefined ? {} : { provisionedKey: env.provisionedKey }),
+    };
+  }
+
+  #emitStatus(cfg: ProvisionedConfig, status?: ProvisionedStatus): void {
+    const s = status ?? (cfg.removed ? { allocated: 0, available: 0, status: 'IN_PROGRESS' as const } : provisionedStatus(this.#count(cfg)));
+    const sig = `${s.status}/${s.allocated}/${s.available}`;
+    if (sig !== cfg.lastStatus) {
+      cfg.lastStatus = sig;
+      this.#emit({ type: 'provisioned-status', provisionedKey: cfg.key, status: s });
+    }
+  }
+
+  #emit(e: PoolEvent): void {
+    try {
+      this.#o.onEvent?.(e);
+      for (const l of this.#listeners) {
+        l(e);
+      }
+    } catch (err) {
+      this.#log.error({ err }, 'pool event listener failed');
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Provisioned concurrency as pure functions of what is live (table-tested): the status a
+ * config reports (aws-lambda.md §3.4) and what the reconciler must do next (§3.3, §3.8).
+ *
+ * Working definitions (§3.4 [DESIGN]):
+ * - Allocated = initialised environments of the config, of any spec (during an alias move
+ *   the old version's environments still count until they are replaced);
+ * - Available = initialised environments of the config's current spec;
+ * - READY when Available == Requested; FAILED after `MAX_INIT_ATTEMPTS` init failures in a
+ *   row (§3.4: "AWS attempts initialization a total of 6 times"), then Allocated =
+ *   Available = 0; IN_PROGRESS otherwise.
+ */
+import type { ProvisionedStatus } from '../core/model.js';
+
+export const MAX_INIT_ATTEMPTS = 6;
+export const INIT_FAILURE_REASON = 'FUNCTION_ERROR_INIT_FAILURE';
+
+/** Live environments of one config, by spec generation; draining ones are not counted. */
+export interface ProvisionedCounts {
+  readonly requested: number;
+  readonly failed: boolean;
+  /** Current spec: processes starting, plus starts queued for a start slot. */
+  readonly currentStarting: number;
+  /** Current spec: initialised (idle or busy). */
+  readonly currentInitialised: number;
+  /** Older specs (alias moved): initialised. */
+  readonly oldInitialised: number;
+}
+
+export function provisionedStatus(c: ProvisionedCounts): ProvisionedStatus {
+  if (c.failed) {
+    return { allocated: 0, available: 0, status: 'FAILED', statusReason: INIT_FAILURE_REASON };
+  }
+  const available = c.currentInitialised;
+  return {
+    allocated: available + c.oldInitialised,
+    available,
+    status: available === c.requested ? 'READY' : 'IN_PROGRESS',
+  };
+}
+
+export interface ProvisionedPlan {
+  /** Environments of the current spec to start. */
+  readonly start: number;
+  /** Environments of the current spec to retire (scale-down). */
+  readonly retire: number;
+  /** Retire every environment of older specs (make-before-break is complete). */
+  readonly retireOld: boolean;
+}
+
+/**
+ * Only the difference is acted on: scaling changes `start`/`retire`, never both, and the
+ * old spec's environments go only once the current spec is fully initialised.
+ */
+export function planProvisioned(c: ProvisionedCounts): ProvisionedPlan {
+  if (c.failed) {
+    return { start: 0, retire: c.currentStarting + c.currentInitialised, retireOld: true };
+  }
+  const live = c.currentStarting + c.currentInitialised;
+  return {
+    start: Math.max(0, c.requested - live),
+    retire: Math.max(0, live - c.requested),
+    retireOld: c.currentInitialised >= c.requested,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Platform side of hearth's private runtime channel: the frame codec. The layout is
+ * described (and implemented for the runtime) in src/runtimes/node/frames.mjs; the two are
+ * tested against each other in frames.test.ts.
+ */
+
+export const FRAME_HEADER_BYTES = 5;
+
+export const FrameType = {
+  INVOKE: 1,
+  NEXT: 2,
+  RESPONSE: 3,
+  ERROR: 4,
+  INIT_ERROR: 5,
+  RESPONSE_TOO_LARGE: 6,
+} as const;
+
+/** A frame larger than this is a broken runtime, not a response (the limit is ~6 MiB). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+export interface InvokeFrame {
+  readonly requestId: string;
+  readonly deadlineMs: number;
+  readonly invokedFunctionArn: string;
+  readonly traceId: string;
+  readonly clientContext: string;
+  readonly cognitoIdentity: string;
+  readonly payload: Buffer;
+}
+
+export type RuntimeFrame =
+  | { readonly type: 'next' }
+  | { readonly type: 'response'; readonly requestId: string; readonly contentType: string; readonly payload: Buffer }
+  | { readonly type: 'error'; readonly requestId: string; readonly errorType: string; readonly body: Buffer }
+  | { readonly type: 'init-error'; readonly errorType: string; readonly body: Buffer }
+  | { readonly type: 'response-too-large'; readonly requestId: string; readonly sizeBytes: number };
+
+/** Encodes an INVOKE frame in one buffer (one write on the socket). */
+export function encodeInvoke(f: InvokeFrame): Buffer {
+  const strings = [f.requestId, f.invokedFunctionArn, f.traceId, f.clientContext, f.cognitoIdentity];
+  let bodyBytes = 8 + f.payload.length;
+  const lengths: number[] = [];
+  for (const s of strings) {
+    const n = Buffer.byteLength(s);
+    if (n > 0xffff) {
+      throw new RangeError(`runtime channel field of ${n} bytes exceeds 65535`);
+    }
+    lengths.push(n);
+    bodyBytes += 2 + n;
+  }
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyBytes);
+  out.writeUInt32LE(bodyBytes, 0);
+  out[4] = FrameType.INVOKE;
+  out.writeDoubleLE(f.deadlineMs, 5);
+  let offset = 13;
+  strings.forEach((s, i) => {
+    const n = lengths[i] ?? 0;
+    out.writeUInt16LE(n, offset);
+    out.write(s, offset + 2, n, 'utf8');
+    offset += 2 + n;
+  });
+  f.payload.copy(out, offset);
+  return out;
+}
+
+/** Thrown for bytes that are not frames: the environment is then unusable. */
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+}
+
+function decodeBody(type: number, body: Buffer): RuntimeFrame {
+  let offset = 0;
+  const str = (): string => {
+    if (offset + 2 > body.length) {
+      throw new FrameError('truncated string length');
+    }
+    const n = body.readUInt16LE(offset);
+    if (offset + 2 + n > body.length) {
+      throw new FrameError('truncated string');
+    }
+    const s = body.toString('utf8', offset + 2, offset + 2 + n);
+    offset += 2 + n;
+    return s;
+  };
+  switch (type) {
+    case FrameType.NEXT:
+      return { type: 'next' };
+    case FrameType.RESPONSE: {
+      const requestId = str();
+      const contentType = str();
+      return { type: 'response', requestId, contentType, payload: body.subarray(offset) };
+    }
+    case FrameType.ERROR: {
+      const requestId = str();
+      const errorType = str();
+      return { type: 'error', requestId, errorType, body: body.subarray(offset) };
+    }
+    case FrameType.INIT_ERROR: {
+      const errorType = str();
+      return { type: 'init-error', errorType, body: body.subarray(offset) };
+    }
+    case FrameType.RESPONSE_TOO_LARGE: {
+      const requestId = str();
+      if (offset + 8 > body.length) {
+        throw new FrameError('truncated size');
+      }
+      return { type: 'response-too-large', requestId, sizeBytes: body.readDoubleLE(offset) };
+    }
+    default:
+      throw new FrameError(`unknown frame type ${type}`);
+  }
+}
+
+/**
+ * Incremental decoder for the runtime → platform direction. The common case, one whole
+ * frame per chunk, costs no copy; a large frame arriving in many chunks is joined once,
+ * when it is complete.
+ */
+export class FrameReader {
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  /** Body length of the frame being collected, once its header has arrived. */
+  #need = -1;
+
+  /** Feeds a chunk; returns the frames it completed. Throws FrameError on garbage. */
+  push(chunk: Buffer): RuntimeFrame[] {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    const frames: RuntimeFrame[] = [];
+    for (;;) {
+      if (this.#need < 0) {
+        if (this.#bytes < FRAME_HEADER_BYTES) {
+          break;
+        }
+        const head = this.#peekHeader();
+        if (head > MAX_FRAME_BYTES) {
+          throw new FrameError(`frame of ${head} bytes`);
+        }
+        this.#need = head;
+      }
+      const end = FRAME_HEADER_BYTES + this.#need;
+      if (this.#bytes < end) {
+        break;
+      }
+      const buf = this.#chunks.length === 1 ? (this.#chunks[0] ?? chunk) : Buffer.concat(this.#chunks, this.#bytes);
+      frames.push(decodeBody(buf[4] ?? 0, buf.subarray(FRAME_HEADER_BYTES, end)));
+      const rest = buf.subarray(end);
+      this.#chunks = rest.length > 0 ? [rest] : [];
+      this.#bytes = rest.length;
+      this.#need = -1;
+    }
+    return frames;
+  }
+
+  #peekHeader(): number {
+    const first = this.#chunks[0];
+    if (first !== undefined && first.length >= FRAME_HEADER_BYTES) {
+      return first.readUInt32LE(0);
+    }
+    const joined = Buffer.concat(this.#chunks, this.#bytes);
+    this.#chunks = [joined];
+    return joined.readUInt32LE(0);
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * hearth's bundled Node.js runtime client (nodejs18.x, nodejs20.x, nodejs22.x). It runs as
+ * the environment's process, imports nothing of hearth, and behaves like the official
+ * client for the handler (aws-lambda.md §5, §6):
+ *
+ *   1. read the Lambda variables (§5.5); pick the channel: the private fd named by
+ *      _HEARTH_RUNTIME_FD (removed from process.env before user code loads), else the
+ *      HTTP Runtime API at AWS_LAMBDA_RUNTIME_API;
+ *   2. patch console into the Lambda text format, load `_HANDLER` (init); an init failure
+ *      is reported on init/error and the process exits 1, as the official client does;
+ *   3. loop: next → run the handler (async or callback) → response or error → next.
+ *
+ * Callback handlers follow the Node.js 18–22 rules: with callbackWaitsForEmptyEventLoop
+ * (the default) the result is sent when the event loop has drained ('beforeExit'); a
+ * handler that neither returns a promise nor calls back answers `null` at that point.
+ */
+import { createFdChannel } from './channel-fd.mjs';
+import { errorForLog, formatError } from './errors.mjs';
+import { loadHandler } from './handler-loader.mjs';
+import { logContext, patchConsole } from './log-patch.mjs';
+
+/** @typedef {import('./frames.mjs').Invocation} Invocation */
+/** @typedef {import('./channel-fd.mjs').Channel} Channel */
+/** @typedef {import('./handler-loader.mjs').Handler} Handler */
+
+const env = process.env;
+const privateFd = env._HEARTH_RUNTIME_FD;
+delete env._HEARTH_RUNTIME_FD;
+
+/** @returns {Promise<Channel>} */
+async function openChannel() {
+  if (privateFd !== undefined) {
+    return createFdChannel(Number(privateFd));
+  }
+  const api = env.AWS_LAMBDA_RUNTIME_API;
+  if (api === undefined || api === '') {
+    throw new Error('AWS_LAMBDA_RUNTIME_API environment variable is not set');
+  }
+  // node:http is loaded only for this channel: it is the costliest module to start.
+  const { createHttpChannel } = await import('./channel-http.mjs');
+  return createHttpChannel(api);
+}
+
+const channel = await openChannel();
+patchConsole();
+
+/** Per-environment facts for the context object (§5.5). */
+const fixed = {
+  functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? '',
+  functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
+  memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '128',
+  logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME ?? '',
+  logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME ?? '',
+};
+
+/**
+ * @typedef {object} Current
+ * @property {string} requestId
+ * @property {boolean} settled
+ * @property {{ error: unknown, result: unknown } | undefined} deferred
+ *   a callback result waiting for the event loop to drain
+ */
+
+/** @type {Current | undefined} */
+let current;
+/** @type {Handler} */
+let handler = () => undefined;
+/** Set once `_HANDLER` is loaded: an uncaught exception before that is an init error. */
+let initDone = false;
+
+/**
+ * @param {string} errorType
+ * @param {unknown} error
+ */
+async function failInit(errorType, error) {
+  console.error('Uncaught Exception', errorForLog(error));
+  const doc = formatError(error);
+  try {
+    await channel.initError(errorType, JSON.stringify(doc));
+  } finally {
+    process.exit(1);
+  }
+}
+
+/**
+ * @param {string} s
+ * @returns {unknown}
+ */
+function parseOptionalJson(s) {
+  if (s === '') {
+    return undefined;
+  }
+  try {
+    return /** @type {unknown} */ (JSON.parse(s));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reports the outcome of the current invocation once, then moves on to the next.
+ * @param {Current} inv
+ * @param {unknown} error undefined/null for success
+ * @param {unknown} result
+ */
+function settle(inv, error, result) {
+  if (inv.settled) {
+    return;
+  }
+  inv.settled = true;
+  /** @type {void | Promise<void>} */
+  let sent;
+  if (error !== undefined && error !== null) {
+    console.error('Invoke Error', errorForLog(error));
+    const doc = formatError(error);
+    sent = channel.fail(inv.requestId, doc.errorType, JSON.stringify(doc));
+  } else {
+    let json;
+    try {
+      // JSON.stringify(undefined) is undefined: Lambda answers `null` (§5.7).
+      json = JSON.stringify(result) ?? 'null';
+    } catch (e) {
+      settleFailure(inv, e);
+      return;
+    }
+    sent = channel.respond(inv.requestId, json);
+  }
+  afterSend(sent);
+}
+
+/**
+ * A failure while serialising a result is the invocation's error.
+ * @param {Current} inv
+ * @param {unknown} e
+ */
+function settleFailure(inv, e) {
+  console.error('Invoke Error', errorForLog(e));
+  const doc = formatError(e);
+  afterSend(channel.fail(inv.requestId, doc.errorType, JSON.stringify(doc)));
+}
+
+/**
+ * @param {void | Promise<void>} sent
+ */
+function afterSend(sent) {
+  current = undefined;
+  logContext.requestId = 'undefined';
+  if (sent instanceof Promise) {
+    sent.then(
+      () => setImmediate(step),
+      (/** @type {unknown} */ e) => {
+        console.error('Failed to post invocation result', errorForLog(e));
+        process.exit(1);
+      },
+    );
+  } else {
+    // The answer is out; one turn of the event loop before blocking in next(): callbacks
+    // already due run now, as they would before Lambda freezes the environment.
+    setImmediate(step);
+  }
+}
+
+/**
+ * @param {Invocation} inv
+ */
+function run(inv) {
+  /** @type {Current} */
+  const me = { requestId: inv.requestId, settled: false, deferred: undefined };
+  current = me;
+  logContext.requestId = inv.requestId;
+  if (inv.traceId === '') {
+    delete env._X_AMZN_TRACE_ID;
+  } else {
+    env._X_AMZN_TRACE_ID = inv.traceId;
+  }
+  /** @type {unknown} */
+  let event;
+  try {
+    // Parsed before anything else: on the private channel the payload's bytes are reused.
+    event = inv.payload.length === 0 ? {} : /** @type {unknown} */ (JSON.parse(inv.payload.toString('utf8')));
+  } catch (e) {
+    settle(me, e, undefined);
+    return;
+  }
+  const deadlineMs = inv.deadlineMs;
+  /** @param {unknown} error @param {unknown} result */
+  const callback = (error, result) => {
+    if (me.settled || me.deferred !== undefined) {
+      return;
+    }
+    if (context.callbackWaitsForEmptyEventLoop) {
+      me.deferred = { error, result };
+    } else {
+      settle(me, error, result);
+    }
+  };
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    ...fixed,
+    invokedFunctionArn: inv.invokedFunctionArn,
+    awsRequestId: inv.requestId,
+    identity: parseOptionalJson(inv.cognitoIdentity),
+    clientContext: parseOptionalJson(inv.clientContext),
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    // The legacy context methods answer at once (they never waited for the event loop).
+    /** @param {unknown} [error] @param {unknown} [result] */
+    done: (error, result) => settle(me, error, result),
+    /** @param {unknown} result */
+    succeed: (result) => settle(me, undefined, result),
+    /** @param {unknown} error */
+    fail: (error) => settle(me, error ?? 'handled', undefined),
+  };
+  try {
+    const returned = handler(event, context, callback);
+    if (typeof returned === 'object' && returned !== null && 'then' in returned && typeof returned.then === 'function') {
+      /** @type {PromiseLike<unknown>} */ (returned).then(
+        (result) => settle(me, undefined, result),
+        (/** @type {unknown} */ error) => settle(me, error ?? new Error('Promise rejected with a falsy value'), undefined),
+      );
+    }
+  } catch (e) {
+    settle(me, e, undefined);
+  }
+}
+
+/** Waits for the next invocation (blocking on the private channel) and runs it. */
+function step() {
+  const next = channel.next();
+  if (next instanceof Promise) {
+    next.then(run, (/** @type {unknown} */ e) => {
+      console.error('Failed to get next invocation', errorForLog(e));
+      process.exit(1);
+    });
+  } else {
+    run(next);
+  }
+}
+
+// The event loop drained with an invocation still open: a deferred callback result is
+// sent now; a handler that returned nothing and never called back answers null.
+process.on('beforeExit', () => {
+  const inv = current;
+  if (inv !== undefined && !inv.settled) {
+    const deferred = inv.deferred;
+    settle(inv, deferred?.error, deferred?.result ?? null);
+  }
+});
+
+/**
+ * An exception nobody caught ends the environment: it is the current invocation's error
+ * (or the init error), and the process exits, as with the official client.
+ * @param {unknown} error
+ * @param {number} exitCode
+ */
+function fatal(error, exitCode) {
+  const inv = current;
+  if (inv === undefined || inv.settled) {
+    if (!initDone) {
+      void failInit(error instanceof Error ? error.name : 'Runtime.Unknown', error);
+      return;
+    }
+    console.error('Uncaught Exception', errorForLog(error));
+    process.exit(exitCode);
+  }
+  inv.settled = true;
+  console.error('Uncaught Exception', errorForLog(error));
+  const doc = formatError(error);
+  const sent = channel.failAndExit(inv.requestId, doc.errorType, JSON.stringify(doc));
+  const exit = () => process.exit(exitCode);
+  if (sent instanceof Promise) {
+    sent.then(exit, exit);
+  } else {
+    exit();
+  }
+}
+
+process.on('uncaughtException', (error) => fatal(error, 129));
+process.on('unhandledRejection', (reason) => {
+  const error = new Error(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+  error.name = 'Runtime.UnhandledPromiseRejection';
+  fatal(error, 128);
+});
+
+try {
+  handler = await loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '');
+  initDone = true;
+} catch (e) {
+  await failInit(e instanceof Error ? e.name : 'Runtime.Unknown', e);
+}
+step();

@@ -1,0 +1,118 @@
+/**
+ * hearth's private runtime channel: length-prefixed binary frames over one socketpair
+ * (fd 3 of the environment's process). It carries exactly what the HTTP Runtime API
+ * carries (aws-lambda.md §5.2–5.3) with one write per message in each direction.
+ *
+ * The pool has its own TypeScript codec (src/pool/runtime-channel/frames.ts); a test
+ * checks that the two agree byte for byte.
+ *
+ * Frame: u32le bodyLength | u8 type | body
+ * Strings inside bodies are u16le byteLength + UTF-8 bytes; the payload is the rest.
+ *
+ *   INVOKE (platform → runtime)  f64le deadlineMs | str requestId | str invokedFunctionArn
+ *                                | str traceId | str clientContext | str cognitoIdentity | payload
+ *   NEXT (runtime → platform)     empty: "GET /invocation/next" (the first one ends init, §5.6)
+ *   RESPONSE                      str requestId | str contentType | payload
+ *   ERROR                         str requestId | str errorType | error document
+ *   INIT_ERROR                    str errorType | error document
+ *   RESPONSE_TOO_LARGE            str requestId | f64le sizeBytes (the runtime saw §5.2's 413)
+ */
+
+export const FRAME_HEADER_BYTES = 5;
+export const FRAME = Object.freeze({
+  INVOKE: 1,
+  NEXT: 2,
+  RESPONSE: 3,
+  ERROR: 4,
+  INIT_ERROR: 5,
+  RESPONSE_TOO_LARGE: 6,
+});
+
+/** Largest response the platform accepts (aws-lambda.md §5.2, RIE MaxPayloadSize). */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
+
+/**
+ * @typedef {object} Invocation
+ * @property {string} requestId
+ * @property {number} deadlineMs
+ * @property {string} invokedFunctionArn
+ * @property {string} traceId
+ * @property {string} clientContext
+ * @property {string} cognitoIdentity
+ * @property {Buffer} payload
+ */
+
+/**
+ * Decodes an INVOKE body.
+ * @param {Buffer} body
+ * @returns {Invocation}
+ */
+export function decodeInvoke(body) {
+  const deadlineMs = body.readDoubleLE(0);
+  let offset = 8;
+  /** @returns {string} */
+  const str = () => {
+    const n = body.readUInt16LE(offset);
+    const s = body.toString('utf8', offset + 2, offset + 2 + n);
+    offset += 2 + n;
+    return s;
+  };
+  const requestId = str();
+  const invokedFunctionArn = str();
+  const traceId = str();
+  const clientContext = str();
+  const cognitoIdentity = str();
+  return {
+    requestId,
+    deadlineMs,
+    invokedFunctionArn,
+    traceId,
+    clientContext,
+    cognitoIdentity,
+    payload: body.subarray(offset),
+  };
+}
+
+/**
+ * Encodes a frame whose body is some strings followed by a payload string, in one buffer.
+ * @param {number} type
+ * @param {readonly string[]} strings
+ * @param {string} payload
+ * @returns {Buffer}
+ */
+export function encodeFrame(type, strings, payload) {
+  let bodyBytes = Buffer.byteLength(payload);
+  for (const s of strings) {
+    bodyBytes += 2 + Buffer.byteLength(s);
+  }
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyBytes);
+  out.writeUInt32LE(bodyBytes, 0);
+  out[4] = type;
+  let offset = FRAME_HEADER_BYTES;
+  for (const s of strings) {
+    const n = out.write(s, offset + 2, 'utf8');
+    out.writeUInt16LE(n, offset);
+    offset += 2 + n;
+  }
+  out.write(payload, offset, 'utf8');
+  return out;
+}
+
+/**
+ * RESPONSE_TOO_LARGE carries a number rather than a payload.
+ * @param {string} requestId
+ * @param {number} sizeBytes
+ * @returns {Buffer}
+ */
+export function encodeResponseTooLarge(requestId, sizeBytes) {
+  const idBytes = Buffer.byteLength(requestId);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 2 + idBytes + 8);
+  out.writeUInt32LE(2 + idBytes + 8, 0);
+  out[4] = FRAME.RESPONSE_TOO_LARGE;
+  out.writeUInt16LE(idBytes, 5);
+  out.write(requestId, 7, 'utf8');
+  out.writeDoubleLE(sizeBytes, 7 + idBytes);
+  return out;
+}
+
+export const NEXT_FRAME = Buffer.from([0, 0, 0, 0, FRAME.NEXT]);
