@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify from 'fastify';
+import Fastify, { LogController, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { BodyTooLargeError, type Dialect, type WireRequest } from '../dialects/http.js';
 
@@ -62,9 +62,29 @@ export interface FrontDoorOptions {
 export function createFrontDoor(opts: FrontDoorOptions) {
   const app = Fastify({
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    // One log line per request would cost more than the invoke path itself.
+    logController: new LogController({ disableRequestLogging: true }),
     // Percent-encoded ARNs are long; the dialects route on the raw path themselves.
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
+    // A path fastify cannot even decode (a bad percent-escape) never reaches a dialect:
+    // answer it in the AWS REST form, the only dialect that puts data in the path.
+    frameworkErrors: (error, request, frameworkReply) => {
+      // The framework types this reply by route schema; there is no route here.
+      const reply = frameworkReply as unknown as FastifyReply;
+      void reply
+        .code(400)
+        .header('content-type', 'application/json')
+        .header('x-amzn-RequestId', randomUUID())
+        .header('x-amzn-ErrorType', 'InvalidParameterValueException')
+        .send(
+          JSON.stringify({
+            Type: 'User',
+            message: `The request path could not be decoded: ${error.message}`,
+            __type: 'InvalidParameterValueException',
+          }),
+        );
+      request.log.debug({ err: error }, 'undecodable request');
+    },
     // Bodies are read by the dialects under per-operation limits, see readBodyLimited.
     bodyLimit: Number.MAX_SAFE_INTEGER,
     return503OnClosing: true,
