@@ -85,11 +85,21 @@ if (mode === 'ipc') {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const req = (method, path, body) =>
     new Promise((resolve, reject) => {
-      const r = http.request({ host, port, method, path, agent, headers: body ? { 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      });
+      const r = http.request(
+        {
+          host,
+          port,
+          method,
+          path,
+          agent,
+          headers: body ? { 'content-length': Buffer.byteLength(body) } : {},
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        },
+      );
       r.on('error', reject);
       r.end(body);
     });

@@ -39,7 +39,10 @@ async function startChildren(mode, n) {
   const children = [];
   for (let i = 0; i < n; i++) {
     if (mode === 'ipc') {
-      const cp = fork(childScript, ['ipc'], { env: cleanEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const cp = fork(childScript, ['ipc'], {
+        env: cleanEnv,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       const pending = new Map();
       await new Promise((r) => cp.once('message', r));
       cp.on('message', (m) => {
@@ -56,7 +59,16 @@ async function startChildren(mode, n) {
           }),
       });
     } else if (mode === 'pipe' || mode === 'sync') {
-      const cp = spawn(process.env.PIN ? 'taskset' : process.execPath, [...(process.env.PIN ? ['-c', process.env.PIN, process.execPath] : []), ...(process.env.CHILD_FLAGS ? process.env.CHILD_FLAGS.split(' ') : []), childScript, mode], { env: cleanEnv, stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+      const cp = spawn(
+        process.env.PIN ? 'taskset' : process.execPath,
+        [
+          ...(process.env.PIN ? ['-c', process.env.PIN, process.execPath] : []),
+          ...(process.env.CHILD_FLAGS ? process.env.CHILD_FLAGS.split(' ') : []),
+          childScript,
+          mode,
+        ],
+        { env: cleanEnv, stdio: ['ignore', 'inherit', 'inherit', 'pipe'] },
+      );
       const sock = cp.stdio[3];
       let resolveNext;
       let buf = Buffer.alloc(0);
@@ -100,7 +112,9 @@ async function startChildren(mode, n) {
           return;
         }
         const body = await readBody(req);
-        res.writeHead(202, { 'content-type': 'application/json', 'content-length': 15 }).end('{"status":"OK"}');
+        res
+          .writeHead(202, { 'content-type': 'application/json', 'content-length': 15 })
+          .end('{"status":"OK"}');
         pendingResponse(body);
       });
       server.keepAliveTimeout = 0;
@@ -134,7 +148,8 @@ async function startChildren(mode, n) {
 }
 
 async function run(mode, concurrency) {
-  const children = mode === "echo" ? [] : await startChildren(mode, Number(process.env.CHILDREN ?? concurrency));
+  const children =
+    mode === 'echo' ? [] : await startChildren(mode, Number(process.env.CHILDREN ?? concurrency));
   const pool = idleStack(children);
   const server = http.createServer(async (req, res) => {
     const body = await readBody(req);
@@ -150,23 +165,43 @@ async function run(mode, concurrency) {
   });
   server.keepAliveTimeout = 0;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const lg = spawn(process.execPath, [path.join(here, 'pool-loadgen.mjs'), String(server.address().port), String(concurrency), String(durationMs)], {
-    env: cleanEnv,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const lg = spawn(
+    process.execPath,
+    [
+      path.join(here, 'pool-loadgen.mjs'),
+      String(server.address().port),
+      String(concurrency),
+      String(durationMs),
+    ],
+    {
+      env: cleanEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   lg.stdout.on('data', (c) => (out += c));
   const cpu0 = process.cpuUsage();
-  const ticks = (pid) => { try { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); } catch { return 0; } };
+  const ticks = (pid) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0;
+    }
+  };
   const child0 = children.reduce((a, c) => a + ticks(c.cp.pid), 0);
   let lgTicks = 0;
-  const poll = setInterval(() => { lgTicks = Math.max(lgTicks, ticks(lg.pid)); }, 100);
+  const poll = setInterval(() => {
+    lgTicks = Math.max(lgTicks, ticks(lg.pid));
+  }, 100);
   await new Promise((r) => lg.on('close', r));
   clearInterval(poll);
   const cpu = process.cpuUsage(cpu0);
   const childTicks = children.reduce((a, c) => a + ticks(c.cp.pid), 0) - child0;
   const used = new Set(children.filter((c) => ticks(c.cp.pid) > 0).map((c) => c.cp.pid));
-  console.log(`  parent cpu ${(cpu.user + cpu.system) / 1000} ms, children ${childTicks * 10} ms, loadgen ${lgTicks * 10} ms`);
+  console.log(
+    `  parent cpu ${(cpu.user + cpu.system) / 1000} ms, children ${childTicks * 10} ms, loadgen ${lgTicks * 10} ms`,
+  );
   server.close();
   for (const c of children) {
     c.cp.kill('SIGKILL');

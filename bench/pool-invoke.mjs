@@ -22,6 +22,7 @@ import pino from 'pino';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const durationMs = Number(process.argv[2] ?? 3000);
 const rounds = Number(process.argv[3] ?? 3);
+// A mode may carry node flags for the bundled client: `private[--max-semi-space-size=1]`.
 const modes = (process.argv[4] ?? 'echo,private,http').split(',');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
@@ -62,7 +63,10 @@ function readBody(req) {
   });
 }
 
-function poolFor(mode) {
+function poolFor(spelled) {
+  const m = /^([a-z]+)(?:\[(.*)\])?$/.exec(spelled);
+  const mode = m[1];
+  const flags = m[2]?.split(' ').filter(Boolean);
   if (mode === 'echo') {
     return undefined;
   }
@@ -72,17 +76,19 @@ function poolFor(mode) {
     maxConcurrentStarts: 32,
     nodeRuntimeEntry: path.join(root, 'src/runtimes/node/bootstrap.mjs'),
     nodeChannel: mode === 'http' ? 'http' : 'private',
-    ...(process.env.NODE_FLAGS === undefined ? {} : { nodeFlags: process.env.NODE_FLAGS.split(' ').filter(Boolean) }),
+    ...(flags === undefined ? {} : { nodeFlags: flags }),
     ...(mode === 'ric'
       ? {
           runtimeCommands: {
-            'nodejs20.x': { command: process.execPath, args: [path.join(root, 'node_modules/aws-lambda-ric/index.mjs')] },
+            'nodejs20.x': {
+              command: process.execPath,
+              args: [path.join(root, 'node_modules/aws-lambda-ric/index.mjs')],
+            },
           },
         }
       : {}),
   });
 }
-
 
 async function run(mode, concurrency) {
   const pool = poolFor(mode);
@@ -107,7 +113,12 @@ async function run(mode, concurrency) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const lg = spawn(
     process.execPath,
-    [path.join(root, 'bench/pool-loadgen.mjs'), String(server.address().port), String(concurrency), String(durationMs)],
+    [
+      path.join(root, 'bench/pool-loadgen.mjs'),
+      String(server.address().port),
+      String(concurrency),
+      String(durationMs),
+    ],
     { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -125,7 +136,9 @@ for (let r = 0; r < rounds; r++) {
     for (const mode of modes) {
       const res = await run(mode, c);
       (results[`${mode} c=${c}`] ??= []).push(res);
-      console.log(`round ${r + 1} c=${c} ${mode.padEnd(8)} rps=${res.rps} p50=${res.p50Us}µs p99=${res.p99Us}µs envs=${res.envs} errors=${res.errors}`);
+      console.log(
+        `round ${r + 1} c=${c} ${mode.padEnd(12)} rps=${res.rps} p50=${res.p50Us}µs p99=${res.p99Us}µs envs=${res.envs} errors=${res.errors}`,
+      );
     }
   }
 }
@@ -137,13 +150,15 @@ for (const c of [1, 32]) {
     const base = results[`echo c=${c}`];
     const p50 = median(rs.map((x) => x.p50Us));
     const rps = median(rs.map((x) => x.rps));
-    const line = `c=${c} ${mode.padEnd(8)} p50=${p50}µs rps=${rps}`;
+    const line = `c=${c} ${mode.padEnd(12)} p50=${p50}µs rps=${rps}`;
     if (base === undefined || mode === 'echo') {
       console.log(line);
     } else {
       const p50Ratio = median(rs.map((x, i) => x.p50Us / base[i].p50Us));
       const rpsRatio = median(rs.map((x, i) => x.rps / base[i].rps));
-      console.log(`${line}  p50 ×${p50Ratio.toFixed(2)} of echo, throughput ${(rpsRatio * 100).toFixed(0)}% of echo`);
+      console.log(
+        `${line}  p50 ×${p50Ratio.toFixed(2)} of echo, throughput ${(rpsRatio * 100).toFixed(0)}% of echo`,
+      );
     }
   }
 }

@@ -4,6 +4,26 @@
  */
 import { z } from 'zod';
 
+/** One SCF API key: TC3 signatures with this SecretId are verified with SecretKey. */
+const scfCredential = z.strictObject({
+  secretId: z.string().min(1),
+  secretKey: z.string().min(1),
+  /** Account the key acts as; defaults to `accountId`. */
+  accountId: z.string().min(1).optional(),
+});
+
+/** JSON text (from the environment) is parsed first; a parse failure is left for the schema to report. */
+const jsonText = (v: unknown): unknown => {
+  if (typeof v !== 'string') {
+    return v;
+  }
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+};
+
 export const configSchema = z.strictObject({
   /** Interface to listen on. */
   host: z.string().min(1).default('127.0.0.1'),
@@ -32,6 +52,31 @@ export const configSchema = z.strictObject({
   maxConcurrentStarts: z.coerce.number().int().min(1).default(32),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
+
+  // ---- Tencent SCF dialect (src/dialects/tencent-scf/README.md) ----
+  /**
+   * SCF API keys (JSON array of {secretId, secretKey, accountId?}). Empty: open mode, every
+   * request acts as `accountId` and signatures are not verified.
+   */
+  scfCredentials: z.preprocess(jsonText, z.array(scfCredential)).default([]),
+  /** Requests per second per account and action (Tencent: 20). */
+  scfRateLimitPerSecond: z.coerce.number().int().min(1).default(20),
+  /** Zone of TriggerCronConfig and of SCF datetimes (Tencent's console: Beijing time). */
+  scfTimeZone: z.string().min(1).default('Asia/Shanghai'),
+  /** Scheduled provisioned-concurrency actions per version. */
+  scfMaxTriggerActions: z.coerce.number().int().min(0).default(20),
+  /** Shortest interval between two fires of one TriggerCronConfig, seconds (0: no check). */
+  scfMinTriggerIntervalSec: z.coerce.number().int().min(0).default(60),
+  /** Default account concurrency quota (TotalConcurrencyMem), MB. */
+  scfTotalConcurrencyMem: z.coerce.number().int().min(0).default(128_000),
+  /** Highest TotalConcurrencyMem PutTotalConcurrencyConfig accepts, MB. */
+  scfTotalConcurrencyMemLimit: z.coerce.number().int().min(0).default(128_000),
+
+  // ---- scaling loop (scheduled and utilisation-tracking provisioned concurrency) ----
+  /** Tracking scale-out cadence, ms (Tencent: 10 s). Shorter only for tests. */
+  scalingScaleOutPeriodMs: z.coerce.number().int().min(10).default(10_000),
+  /** Tracking scale-in window and spacing, ms (Tencent: 10 min). */
+  scalingScaleInWindowMs: z.coerce.number().int().min(10).default(600_000),
 });
 
 export type HearthConfig = Readonly<z.infer<typeof configSchema>>;

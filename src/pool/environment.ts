@@ -47,6 +47,8 @@ export type DeathCause =
 export interface EnvironmentListener {
   /** Init completed: the environment is idle and may take an invocation. */
   onReady(env: Environment): void;
+  /** Its invocation has an outcome; the runtime has not asked for the next one yet. */
+  onAnswered(env: Environment): void;
   /** An invocation is over and the runtime asked for the next one. */
   onIdle(env: Environment): void;
   /** The environment is dead (once per environment). */
@@ -108,6 +110,8 @@ export class Environment implements RuntimeEvents {
   #startedAt = performance.now();
   #initTimer: NodeJS.Timeout | undefined;
   #initLog: LogCapture | undefined = new LogCapture(INIT_LOG_BYTES);
+  /** The capture of an invocation that has answered, until its log is closed. */
+  #lingering: LogCapture | undefined;
   #logStream = '';
   #resolveExited: () => void = () => undefined;
   readonly #o: EnvironmentOptions;
@@ -142,6 +146,11 @@ export class Environment implements RuntimeEvents {
 
   /** Spawns the process; readiness and failure arrive through the listener. */
   async start(): Promise<void> {
+    if (this.#state === 'dead') {
+      // Retired before it was spawned.
+      this.#resolveExited();
+      return;
+    }
     const plan = planLaunch(this.spec, this.initType, this.#o.launch);
     if (!plan.ok) {
       this.#resolveExited();
@@ -154,7 +163,8 @@ export class Environment implements RuntimeEvents {
       const api = await listenRuntimeApi(this);
       this.#channel = api;
       env.AWS_LAMBDA_RUNTIME_API = api.address;
-      if (this.#state === 'dead') {
+      // (read through the getter: the state may have changed during the await)
+      if (this.state === 'dead') {
         // Retired while the port was being opened.
         api.close();
         this.#resolveExited();
@@ -164,7 +174,9 @@ export class Environment implements RuntimeEvents {
       env[PRIVATE_FD_VARIABLE] = String(PRIVATE_FD);
     }
     this.#startedAt = performance.now();
-    this.#platformLog(`INIT_START Runtime Version: hearth:${this.spec.runtime}\tRuntime Version ARN: hearth:${this.spec.runtime}\n`);
+    this.#platformLog(
+      `INIT_START Runtime Version: hearth:${this.spec.runtime}\tRuntime Version ARN: hearth:${this.spec.runtime}\n`,
+    );
     let proc: ChildProcess;
     try {
       proc = spawn(plan.command, [...plan.args], {
@@ -177,7 +189,11 @@ export class Environment implements RuntimeEvents {
       });
     } catch (e) {
       this.#resolveExited();
-      this.#die({ phase: 'init', failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${String(e)}` }, initLog: '' });
+      this.#die({
+        phase: 'init',
+        failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${String(e)}` },
+        initLog: '',
+      });
       return;
     }
     this.#proc = proc;
@@ -185,7 +201,11 @@ export class Environment implements RuntimeEvents {
       // Spawning failed (ENOENT, EACCES...): there is no process to wait for.
       if (proc.pid === undefined) {
         this.#resolveExited();
-        this.#die({ phase: 'init', failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${e.message}` }, initLog: '' });
+        this.#die({
+          phase: 'init',
+          failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${e.message}` },
+          initLog: '',
+        });
       }
     });
     proc.stdout?.on('data', (c: Buffer) => this.#output(c));
@@ -284,10 +304,13 @@ export class Environment implements RuntimeEvents {
       this.#state = transition(this.#state, 'idle');
       this.lastUsedMs = performance.now();
       if (this.initType === 'provisioned-concurrency') {
-        this.#platformLog(`INIT_REPORT Init Duration: ${this.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: success\n`);
+        this.#platformLog(
+          `INIT_REPORT Init Duration: ${this.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: success\n`,
+        );
       }
       this.#o.listener.onReady(this);
     } else if (this.#state === 'busy' && this.#active?.done === true) {
+      clearTimeout(this.#active.timer);
       this.#active = undefined;
       this.#state = transition(this.#state, 'idle');
       this.lastUsedMs = performance.now();
@@ -306,7 +329,11 @@ export class Environment implements RuntimeEvents {
     if (this.#isCurrent(requestId)) {
       // §5.4: the runtime's error document is forwarded verbatim.
       const type = errorTypeOf(errorType, body);
-      this.#complete({ kind: 'error', doc: { errorType: type, payload: body }, status: { kind: 'error', errorType: type } });
+      this.#complete({
+        kind: 'error',
+        doc: { errorType: type, payload: body },
+        status: { kind: 'error', errorType: type },
+      });
     }
   }
 
@@ -341,7 +368,10 @@ export class Environment implements RuntimeEvents {
 
   #output(chunk: Buffer): void {
     const a = this.#active;
-    if (a !== undefined && !a.done) {
+    if (this.#lingering !== undefined) {
+      // Written before the answer that has just been read: it belongs to that invocation.
+      this.#lingering.append(chunk);
+    } else if (a !== undefined && !a.done) {
       a.capture?.append(chunk);
     } else if (this.#initLog !== undefined) {
       this.#initLog.append(chunk);
@@ -356,7 +386,13 @@ export class Environment implements RuntimeEvents {
 
   #onTimeout(): void {
     const a = this.#active;
-    if (a === undefined || a.done) {
+    if (a === undefined) {
+      return;
+    }
+    if (a.done) {
+      // Answered but never asked for the next: the invoke phase lasts until /next, and
+      // the timeout bounds it (§5.6); the caller has its answer, the environment is reset.
+      this.#die({ phase: 'run', reason: 'timeout' });
       return;
     }
     const doc = timeoutError(a.req.requestId, a.timeoutMs);
@@ -370,7 +406,11 @@ export class Environment implements RuntimeEvents {
 
   #onClose(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#state === 'starting') {
-      this.#die({ phase: 'init', failure: { kind: 'exit', code, signal }, initLog: this.#initLog?.text() ?? '' });
+      this.#die({
+        phase: 'init',
+        failure: { kind: 'exit', code, signal },
+        initLog: this.#initLog?.text() ?? '',
+      });
     } else {
       this.#die({ phase: 'run', reason: 'exit' }, { code, signal });
     }
@@ -386,11 +426,15 @@ export class Environment implements RuntimeEvents {
     }
     this.#state = transition(this.#state, 'dead');
     clearTimeout(this.#initTimer);
+    clearTimeout(this.#active?.timer);
     this.#killGroup();
     this.#channel?.close();
     const a = this.#active;
     if (a !== undefined && !a.done) {
-      const doc = exitError(a.req.requestId, exit?.code ?? null, exit?.signal ?? 'SIGKILL');
+      const doc =
+        exit === undefined
+          ? exitError(a.req.requestId, null, 'SIGKILL')
+          : exitError(a.req.requestId, exit.code, exit.signal);
       this.#complete({ kind: 'error', doc, status: { kind: 'error', errorType: doc.errorType } });
     }
     if (cause.phase === 'init' && cause.failure.kind !== 'killed') {
@@ -418,10 +462,19 @@ export class Environment implements RuntimeEvents {
       return;
     }
     a.done = true;
-    clearTimeout(a.timer);
+    if (this.#state !== 'busy') {
+      // Otherwise the timer runs on until the runtime asks for the next invocation.
+      clearTimeout(a.timer);
+    }
     const durationMs = performance.now() - a.startedAt;
+    if (this.#state === 'busy') {
+      this.#o.listener.onAnswered(this);
+    }
     const logging = a.capture !== undefined || this.#o.logSink !== undefined;
     const finish = (): void => {
+      if (this.#lingering === a.capture) {
+        this.#lingering = undefined;
+      }
       let log: string | undefined;
       let maxMemoryUsedMb: number | undefined;
       if (logging) {
@@ -452,12 +505,18 @@ export class Environment implements RuntimeEvents {
       a.resolve(
         result.kind === 'success'
           ? { ...common, kind: 'success', payload: result.payload, contentType: result.contentType }
-          : { ...common, kind: 'function-error', payload: result.doc.payload, errorType: result.doc.errorType },
+          : {
+              ...common,
+              kind: 'function-error',
+              payload: result.doc.payload,
+              errorType: result.doc.errorType,
+            },
       );
     };
     if (logging && this.#state !== 'dead') {
       // The runtime wrote its log lines before its answer, but on another pipe: one turn
       // of the event loop lets everything already written be read first (README).
+      this.#lingering = a.capture;
       setImmediate(finish);
     } else {
       finish();

@@ -28,7 +28,11 @@ export interface LaunchOptions {
   /** Runtime id → command, replacing the built-in choice (always the HTTP Runtime API). */
   readonly runtimeCommands: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  readonly credentials: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken: string;
+  };
   /** PATH for environments. */
   readonly path: string;
 }
@@ -78,7 +82,12 @@ export function maxOldSpaceMb(memoryMb: number): number {
   return Math.max(16, Math.floor(memoryMb * 0.9));
 }
 
-export function planLaunch(spec: EnvironmentSpec, initType: InitializationType, opts: LaunchOptions, now = new Date()): LaunchPlan {
+export function planLaunch(
+  spec: EnvironmentSpec,
+  initType: InitializationType,
+  opts: LaunchOptions,
+  now = new Date(),
+): LaunchPlan {
   const stream = logStreamName(spec.version, now);
   let command: string;
   let args: readonly string[];

@@ -41,7 +41,8 @@ export function endLine(requestId: string): string {
   return `END RequestId: ${requestId}\n`;
 }
 
-export type ReportStatus = { readonly kind: 'timeout' } | { readonly kind: 'error'; readonly errorType: string };
+export type ReportStatus =
+  { readonly kind: 'timeout' } | { readonly kind: 'error'; readonly errorType: string };
 
 export interface ReportFields {
   readonly requestId: string;

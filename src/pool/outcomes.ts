@@ -43,13 +43,20 @@ export function exitReason(code: number | null, signal: NodeJS.Signals | null): 
 }
 
 /** §5.7: the process ended while (or before) serving `requestId`. */
-export function exitError(requestId: string, code: number | null, signal: NodeJS.Signals | null): ErrorDocument {
+export function exitError(
+  requestId: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): ErrorDocument {
   return doc('Runtime.ExitError', `RequestId: ${requestId} Error: ${exitReason(code, signal)}`);
 }
 
 /** §5.7 (current AWS): seconds always formatted with two decimals. */
 export function timeoutError(requestId: string, timeoutMs: number): ErrorDocument {
-  return doc('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+  return doc(
+    'Sandbox.Timedout',
+    `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+  );
 }
 
 /** §5.7: a response over 6291556 bytes. */
@@ -77,7 +84,12 @@ export function errorTypeOf(given: string, body: Buffer): string {
   }
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'errorType' in parsed && typeof parsed.errorType === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'errorType' in parsed &&
+      typeof parsed.errorType === 'string'
+    ) {
       return parsed.errorType;
     }
   } catch {

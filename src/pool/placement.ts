@@ -6,6 +6,8 @@
  *   1. reserved concurrency 0 blocks every invoke (§3.2) → THROTTLED_RESERVED;
  *   2. a free environment of a READY provisioned config serving this exact spec → use it;
  *      it is not counted against any on-demand pool (§3.7 "account-pool accounting");
+ *      none free, but one has answered and is about to ask for the next (an HTTP runtime
+ *      between its response and its /next) → wait for that one rather than spill over;
  *   3. otherwise on-demand, which needs a lease:
  *      - a reserved function may run `reserved − Σ requested PC` on-demand executions,
  *        else THROTTLED_RESERVED (reserved == Σ PC throttles $LATEST, §3.7);
@@ -28,11 +30,21 @@ export interface PlacementInput {
   /** Unreserved on-demand executions of the scope now leased. */
   readonly busyScope: number;
   /** Provisioned config for this invoke: usable = READY and built from the invoke's spec. */
-  readonly provisioned?: { readonly usable: boolean; readonly idle: number };
+  readonly provisioned?: {
+    readonly usable: boolean;
+    readonly idle: number;
+    /** environments that answered and have not asked for the next yet */
+    readonly finishing: number;
+    /** invocations already waiting for one of those */
+    readonly waiters: number;
+  };
   /** On-demand environments of the invoke's spec. */
   readonly onDemand: {
     readonly idle: number;
-    /** starting processes plus starts queued for a start slot */
+    /**
+     * environments on their way to idle: processes starting, starts queued for a start
+     * slot, and environments that answered and have not asked for the next yet
+     */
     readonly starting: number;
     /** invocations already waiting for an environment of this spec */
     readonly waiters: number;
@@ -44,6 +56,7 @@ export type LeaseKind = 'function' | 'scope';
 
 export type Placement =
   | { readonly kind: 'provisioned' }
+  | { readonly kind: 'provisioned-wait' }
   | { readonly kind: 'throttle'; readonly code: 'THROTTLED_RESERVED' | 'THROTTLED_ACCOUNT' }
   | { readonly kind: 'warm'; readonly lease: LeaseKind }
   | { readonly kind: 'wait'; readonly lease: LeaseKind }
@@ -53,8 +66,14 @@ export function place(i: PlacementInput): Placement {
   if (i.reserved === 0) {
     return { kind: 'throttle', code: 'THROTTLED_RESERVED' };
   }
-  if (i.provisioned !== undefined && i.provisioned.usable && i.provisioned.idle > 0) {
-    return { kind: 'provisioned' };
+  const pc = i.provisioned;
+  if (pc !== undefined && pc.usable) {
+    if (pc.idle > 0) {
+      return { kind: 'provisioned' };
+    }
+    if (pc.finishing > pc.waiters) {
+      return { kind: 'provisioned-wait' };
+    }
   }
   let lease: LeaseKind;
   if (i.reserved !== undefined) {

@@ -17,8 +17,20 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { PlatformError } from '../core/errors.js';
 import type { ProvisionedStatus } from '../core/model.js';
-import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest, Pool } from '../core/ports.js';
-import { Environment, type DeathCause, type EnvironmentListener, type InitFailure, type LogSink } from './environment.js';
+import type {
+  EnvironmentSpec,
+  InitializationType,
+  InvocationOutcome,
+  InvokeRequest,
+  Pool,
+} from '../core/ports.js';
+import {
+  Environment,
+  type DeathCause,
+  type EnvironmentListener,
+  type InitFailure,
+  type LogSink,
+} from './environment.js';
 import type { EnvironmentState } from './environment-state.js';
 import { isInitialised } from './environment-state.js';
 import { defaultNodeRuntimeEntry, type LaunchOptions, type RuntimeCommand } from './launch.js';
@@ -54,7 +66,11 @@ export interface PoolOptions {
   /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
   readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken: string;
+  };
   /** Receives function output and START/END/REPORT lines; without it they go to the logger at debug. */
   readonly onFunctionLog?: (entry: FunctionLogEntry) => void;
   /** Receives lifecycle events (also available through `subscribe`). */
@@ -83,7 +99,13 @@ export type PoolEvent =
   | (EnvironmentFacts & { readonly type: 'environment-starting' })
   | (EnvironmentFacts & { readonly type: 'environment-ready'; readonly initDurationMs: number })
   | (EnvironmentFacts & { readonly type: 'environment-dead'; readonly cause: string })
-  | { readonly type: 'provisioned-status'; readonly provisionedKey: string; readonly status: ProvisionedStatus };
+  /** The process is gone and reaped (after `environment-dead`). */
+  | (EnvironmentFacts & { readonly type: 'environment-exited' })
+  | {
+      readonly type: 'provisioned-status';
+      readonly provisionedKey: string;
+      readonly status: ProvisionedStatus;
+    };
 
 export interface EnvironmentView extends EnvironmentFacts {
   readonly pid: number | undefined;
@@ -114,6 +136,10 @@ class OnDemandGroup {
   starting = 0;
   /** Starts queued for a start slot. */
   queued = 0;
+  /** Environments that answered and have not asked for the next yet. */
+  finishing = 0;
+  /** Bounds how long waiters count on `finishing` environments. */
+  grace: NodeJS.Timeout | undefined;
   /** Environments not dead. */
   live = 0;
   constructor(readonly spec: EnvironmentSpec) {}
@@ -123,6 +149,12 @@ class ProvisionedConfig {
   readonly envs = new Set<Environment>();
   /** Idle environments of the current spec, least recently used first. */
   readonly idle: Environment[] = [];
+  /** Invocations waiting for a current-spec environment that is finishing (placement.ts). */
+  readonly waiters: Waiter[] = [];
+  /** Current-spec environments that answered and have not asked for the next yet. */
+  finishing = 0;
+  /** Bounds how long waiters count on `finishing` environments. */
+  grace: NodeJS.Timeout | undefined;
   queued = 0;
   failures = 0;
   failed = false;
@@ -142,6 +174,9 @@ class ProvisionedConfig {
     public requested: number,
   ) {}
 }
+
+/** How long a waiter counts on an environment that answered coming back for more. */
+const FINISHING_GRACE_MS = 100;
 
 const DEFAULT_CREDENTIALS = {
   accessKeyId: 'HEARTHLOCALACCESSKEY',
@@ -203,6 +238,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   readonly #groupOf = new Map<Environment, OnDemandGroup>();
   readonly #configOf = new Map<Environment, ProvisionedConfig>();
   readonly #leases = new Map<string, number>();
+  /** Environments counted in a group's or config's `finishing`, and where. */
+  readonly #finishing = new Map<Environment, OnDemandGroup | ProvisionedConfig>();
   readonly #listeners = new Set<(e: PoolEvent) => void>();
   readonly #logSink: LogSink | undefined;
   #nextId = 1;
@@ -241,7 +278,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
           text: typeof text === 'string' ? text : text.toString('utf8'),
         });
     } else if (this.#log.isLevelEnabled('debug')) {
-      this.#logSink = (env, text) => this.#log.debug({ environmentId: env.id, fn: env.spec.functionName }, String(text));
+      this.#logSink = (env, text) =>
+        this.#log.debug({ environmentId: env.id, fn: env.spec.functionName }, String(text));
     }
     process.on('exit', this.#onProcessExit);
   }
@@ -252,7 +290,15 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     return Promise.resolve();
   }
 
-  async invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+  invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+    return this.#invoke(req, false);
+  }
+
+  /**
+   * `impatient`: environments between their answer and their next /next are not
+   * waited for (used once FINISHING_GRACE_MS has passed without them coming back).
+   */
+  async #invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
     if (this.#disposed) {
       throw new PlatformError('INTERNAL', { reason: 'the pool is shut down' });
     }
@@ -272,11 +318,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
               // §3.4: only a READY config serves, and only the spec it was built from.
               usable: !cfg.failed && (cfg.complete || cfg.latch) && cfg.spec.key === req.spec.key,
               idle: cfg.idle.length,
+              finishing: impatient ? 0 : cfg.finishing,
+              waiters: cfg.waiters.length,
             },
           }),
       onDemand: {
         idle: group?.idle.length ?? 0,
-        starting: (group?.starting ?? 0) + (group?.queued ?? 0),
+        starting: (group?.starting ?? 0) + (group?.queued ?? 0) + (impatient ? 0 : (group?.finishing ?? 0)),
         waiters: group?.waiters.length ?? 0,
       },
     });
@@ -292,6 +340,16 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         }
         return env.invoke(req);
       }
+      case 'provisioned-wait': {
+        const c = cfg;
+        if (c === undefined) {
+          throw new PlatformError('INTERNAL', { reason: 'provisioned config vanished' });
+        }
+        return new Promise((resolve, reject) => {
+          c.waiters.push({ req, since: performance.now(), resolve, reject });
+          this.#armGrace(c);
+        });
+      }
       case 'warm':
       case 'wait':
       case 'start': {
@@ -304,7 +362,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
               return await env.invoke(req);
             }
           }
-          return await this.#waitForEnvironment(req);
+          return await this.#waitForEnvironment(req, impatient);
         } finally {
           const n = (this.#leases.get(leaseKey) ?? 1) - 1;
           if (n === 0) {
@@ -328,6 +386,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         this.#configs.delete(provisionedKey);
         cfg.removed = true;
         cfg.idle.length = 0;
+        this.#redispatch(cfg, 0);
         for (const env of cfg.envs) {
           env.retire();
         }
@@ -351,6 +410,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       // (counted as Allocated) until the new ones are all ready; its starts are abandoned.
       cfg.spec = spec;
       cfg.idle.length = 0;
+      this.#uncountFinishing(cfg);
+      this.#redispatch(cfg, 0);
       for (const env of cfg.envs) {
         if (env.state === 'starting') {
           env.retire();
@@ -368,7 +429,9 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   provisionedStatus(provisionedKey: string): ProvisionedStatus {
     const cfg = this.#configs.get(provisionedKey);
-    return cfg === undefined ? { allocated: 0, available: 0, status: 'IN_PROGRESS' } : provisionedStatus(this.#count(cfg));
+    return cfg === undefined
+      ? { allocated: 0, available: 0, status: 'IN_PROGRESS' }
+      : provisionedStatus(this.#count(cfg));
   }
 
   provisionedUtilization(provisionedKey: string): number {
@@ -391,6 +454,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   async drain(prefix: string): Promise<void> {
     const victims = [...this.#envs].filter((env) => env.spec.key.startsWith(prefix));
+    // A provisioned config still running a drained spec would start replacements at once:
+    // its function or version is gone, so the config goes too.
+    for (const cfg of [...this.#configs.values()]) {
+      if (cfg.spec.key.startsWith(prefix)) {
+        this.setProvisioned(cfg.key, undefined, 0);
+      }
+    }
     for (const env of victims) {
       this.#unlistIdle(env);
       env.retire();
@@ -405,12 +475,17 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       this.#limiter.clear();
       const stopped = new PlatformError('INTERNAL', { reason: 'the pool is shut down' });
       for (const group of this.#groups.values()) {
+        clearTimeout(group.grace);
         for (const w of group.waiters.splice(0)) {
           w.reject(stopped);
         }
       }
       for (const cfg of this.#configs.values()) {
         cfg.removed = true;
+        clearTimeout(cfg.grace);
+        for (const w of cfg.waiters.splice(0)) {
+          w.reject(stopped);
+        }
       }
       this.#configs.clear();
       const all = [...this.#envs];
@@ -441,13 +516,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   // ---- EnvironmentListener ------------------------------------------------------------------
 
   onReady(env: Environment): void {
-    this.#limiter.release();
     this.#emit({ ...this.#facts(env), type: 'environment-ready', initDurationMs: env.initDurationMs ?? 0 });
     const group = this.#groupOf.get(env);
     if (group !== undefined) {
       group.starting--;
       this.#offer(group, env);
-      return;
     }
     const cfg = this.#configOf.get(env);
     if (cfg !== undefined) {
@@ -455,13 +528,30 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       if (cfg.removed || cfg.failed || env.spec.key !== cfg.spec.key) {
         env.retire();
       } else {
-        cfg.idle.push(env);
+        this.#offerProvisioned(cfg, env);
       }
       this.#reconcile(cfg);
+    }
+    // Last: the freed start slot may go to a start that the bookkeeping above still needs.
+    this.#limiter.release();
+  }
+
+  onAnswered(env: Environment): void {
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      group.finishing++;
+      this.#finishing.set(env, group);
+      return;
+    }
+    const cfg = this.#configOf.get(env);
+    if (cfg !== undefined && !cfg.removed && env.spec.key === cfg.spec.key) {
+      cfg.finishing++;
+      this.#finishing.set(env, cfg);
     }
   }
 
   onIdle(env: Environment): void {
+    this.#unfinish(env);
     const group = this.#groupOf.get(env);
     if (group !== undefined) {
       this.#offer(group, env);
@@ -472,7 +562,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       if (cfg.removed || cfg.failed) {
         env.retire();
       } else if (env.spec.key === cfg.spec.key) {
-        cfg.idle.push(env);
+        this.#offerProvisioned(cfg, env);
       } else {
         this.#reconcile(cfg);
       }
@@ -481,13 +571,26 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   onDead(env: Environment, cause: DeathCause): void {
     this.#envs.delete(env);
-    if (cause.phase === 'init') {
-      this.#limiter.release();
-    }
     this.#emit({ ...this.#facts(env), type: 'environment-dead', cause: describeDeath(cause) });
+    try {
+      this.#forget(env, cause);
+    } finally {
+      if (cause.phase === 'init') {
+        this.#limiter.release();
+      }
+    }
+  }
+
+  #forget(env: Environment, cause: DeathCause): void {
+    this.#unfinish(env);
     if (cause.phase === 'init' && cause.failure.kind !== 'killed') {
       this.#log.warn(
-        { environmentId: env.id, fn: env.spec.functionName, version: env.spec.version, initLog: cause.initLog },
+        {
+          environmentId: env.id,
+          fn: env.spec.functionName,
+          version: env.spec.version,
+          initLog: cause.initLog,
+        },
         `environment failed init: ${describeDeath(cause)}`,
       );
     }
@@ -515,7 +618,14 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       this.#configOf.delete(env);
       cfg.envs.delete(env);
       removeFrom(cfg.idle, env);
-      if (cause.phase === 'init' && cause.failure.kind !== 'killed' && !cfg.removed && env.spec.key === cfg.spec.key) {
+      // Waiters beyond what is still finishing go back through placement.
+      this.#redispatch(cfg, cfg.finishing);
+      if (
+        cause.phase === 'init' &&
+        cause.failure.kind !== 'killed' &&
+        !cfg.removed &&
+        env.spec.key === cfg.spec.key
+      ) {
         cfg.failures++;
         if (cfg.failures >= (this.#o.maxInitAttempts ?? MAX_INIT_ATTEMPTS)) {
           this.#fail(cfg);
@@ -527,7 +637,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   // ---- on-demand ----------------------------------------------------------------------------
 
-  #waitForEnvironment(req: InvokeRequest): Promise<InvocationOutcome> {
+  #waitForEnvironment(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
     let group = this.#groups.get(req.spec.key);
     if (group === undefined) {
       group = new OnDemandGroup(req.spec);
@@ -536,21 +646,29 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     const g = group;
     return new Promise((resolve, reject) => {
       g.waiters.push({ req, since: performance.now(), resolve, reject });
-      this.#pumpGroup(g);
+      this.#pumpGroup(g, impatient);
+      if (g.waiters.length > g.starting + g.queued) {
+        // Counting on an environment that answered to come back for more.
+        this.#armGrace(g);
+      }
     });
   }
 
-  /** Requests the starts the group's waiters still need (placement.ts: no stampede). */
-  #pumpGroup(group: OnDemandGroup): void {
+  /**
+   * Requests the starts the group's waiters still need (placement.ts: no stampede).
+   * `impatient`: environments that answered but have not come back are not counted.
+   */
+  #pumpGroup(group: OnDemandGroup, impatient = false): void {
     if (this.#disposed) {
       return;
     }
-    while (group.waiters.length > group.starting + group.queued) {
+    const finishing = (): number => (impatient ? 0 : group.finishing);
+    while (group.waiters.length > group.starting + group.queued + finishing()) {
       group.queued++;
       this.#limiter.request('on-demand', () => {
         group.queued--;
         // Re-checked when the slot comes: a warm environment may have served the waiter.
-        if (!this.#disposed && group.waiters.length > group.starting) {
+        if (!this.#disposed && group.waiters.length > group.starting + finishing()) {
           this.#startEnvironment(group.spec, 'on-demand', group, undefined);
         } else {
           this.#forgetGroupIfEmpty(group);
@@ -579,7 +697,12 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   }
 
   #forgetGroupIfEmpty(group: OnDemandGroup): void {
-    if (group.live === 0 && group.waiters.length === 0 && group.queued === 0 && this.#groups.get(group.spec.key) === group) {
+    if (
+      group.live === 0 &&
+      group.waiters.length === 0 &&
+      group.queued === 0 &&
+      this.#groups.get(group.spec.key) === group
+    ) {
       this.#groups.delete(group.spec.key);
     }
   }
@@ -665,7 +788,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         oldInitialised++;
       }
     }
-    return { requested: cfg.requested, failed: cfg.failed, currentStarting, currentInitialised, oldInitialised };
+    return {
+      requested: cfg.requested,
+      failed: cfg.failed,
+      currentStarting,
+      currentInitialised,
+      oldInitialised,
+    };
   }
 
   /** Brings a config's live environments towards its desired state (provisioned-plan.ts). */
@@ -689,7 +818,9 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       // Queued starts lapse by themselves when granted; retire processes for the rest,
       // the least useful first: starting, then idle (least recently used), then busy.
       let n = plan.retire - Math.min(plan.retire, cfg.queued);
-      const current = [...cfg.envs].filter((e) => e.spec.key === cfg.spec.key && e.state !== 'draining' && e.state !== 'dead');
+      const current = [...cfg.envs].filter(
+        (e) => e.spec.key === cfg.spec.key && e.state !== 'draining' && e.state !== 'dead',
+      );
       const rank = (e: Environment): number => (e.state === 'starting' ? 0 : e.state === 'idle' ? 1 : 2);
       current.sort((x, y) => rank(x) - rank(y) || x.lastUsedMs - y.lastUsedMs);
       for (const env of current) {
@@ -720,9 +851,71 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     cfg.failed = true;
     cfg.latch = false;
     cfg.idle.length = 0;
+    this.#uncountFinishing(cfg);
+    this.#redispatch(cfg, 0);
     for (const env of cfg.envs) {
       env.retire();
     }
+  }
+
+  /**
+   * An environment that answered usually asks for the next within microseconds (an HTTP
+   * runtime's POST then GET). Waiters counting on one get FINISHING_GRACE_MS; after that
+   * they stop counting on it: starts for on-demand waiters, spillover for provisioned ones.
+   */
+  #armGrace(owner: OnDemandGroup | ProvisionedConfig): void {
+    if (owner.grace !== undefined || this.#disposed) {
+      return;
+    }
+    owner.grace = setTimeout(() => {
+      owner.grace = undefined;
+      if (owner instanceof OnDemandGroup) {
+        this.#pumpGroup(owner, true);
+      } else {
+        for (const w of owner.waiters.splice(0)) {
+          this.#invoke(w.req, true).then(w.resolve, w.reject);
+        }
+      }
+    }, FINISHING_GRACE_MS);
+    owner.grace.unref();
+  }
+
+  /** A provisioned environment is free: a waiter gets it, else the config's idle stack. */
+  #offerProvisioned(cfg: ProvisionedConfig, env: Environment): void {
+    const w = cfg.waiters.shift();
+    if (w !== undefined) {
+      env.invoke(w.req).then(w.resolve, w.reject);
+    } else {
+      cfg.idle.push(env);
+    }
+  }
+
+  /** Sends a config's waiters beyond `keep` back through placement (on-demand, usually). */
+  #redispatch(cfg: ProvisionedConfig, keep: number): void {
+    while (cfg.waiters.length > keep) {
+      const w = cfg.waiters.pop();
+      if (w !== undefined) {
+        this.invoke(w.req).then(w.resolve, w.reject);
+      }
+    }
+  }
+
+  #unfinish(env: Environment): void {
+    const owner = this.#finishing.get(env);
+    if (owner !== undefined) {
+      this.#finishing.delete(env);
+      owner.finishing--;
+    }
+  }
+
+  /** The config's finishing environments no longer serve it (new spec, failed). */
+  #uncountFinishing(cfg: ProvisionedConfig): void {
+    for (const [env, owner] of this.#finishing) {
+      if (owner === cfg) {
+        this.#finishing.delete(env);
+      }
+    }
+    cfg.finishing = 0;
   }
 
   // ---- shared ---------------------------------------------------------------------------------
@@ -760,6 +953,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       this.#configOf.set(env, cfg);
     }
     this.#emit({ ...this.#facts(env), type: 'environment-starting' });
+    void env.exited.then(() => this.#emit({ ...this.#facts(env), type: 'environment-exited' }));
     // In a microtask: a start that fails at once (no bootstrap) must not recurse into the
     // caller's loop through onDead.
     queueMicrotask(() => {
@@ -791,7 +985,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   }
 
   #emitStatus(cfg: ProvisionedConfig, status?: ProvisionedStatus): void {
-    const s = status ?? (cfg.removed ? { allocated: 0, available: 0, status: 'IN_PROGRESS' as const } : provisionedStatus(this.#count(cfg)));
+    const s =
+      status ??
+      (cfg.removed
+        ? { allocated: 0, available: 0, status: 'IN_PROGRESS' as const }
+        : provisionedStatus(this.#count(cfg)));
     const sig = `${s.status}/${s.allocated}/${s.available}`;
     if (sig !== cfg.lastStatus) {
       cfg.lastStatus = sig;

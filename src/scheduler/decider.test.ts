@@ -305,6 +305,40 @@ describe('utilisation tracking (spec §3.4)', () => {
   });
 });
 
+describe('a shortened tracking cadence (DeciderTiming)', () => {
+  const spec: DeciderSpec = { scheduledActions: [], tracking: { targetUtilization: 0.5, min: 1, max: 10 } };
+  const timing = { scaleOutPeriodMs: 500, scaleInWindowMs: 5 * SEC };
+
+  it('checks every scaleOutPeriodMs and looks back that far only', () => {
+    const observed: DeciderObserved = {
+      currentDesired: 2,
+      configuredAtMs: t0,
+      samples: [{ atMs: t0 + 400, concurrency: 2 }],
+    };
+    expect(decide(spec, observed, t0 + 500, timing)).toMatchObject({
+      desired: 4,
+      reason: 'tracking-scale-out',
+      nextCheckAt: t0 + 1000,
+    });
+    expect(decide(spec, observed, t0 + 1000, timing)).toMatchObject({ reason: 'tracking-no-data' });
+  });
+
+  it('scales in once the shortened window has passed', () => {
+    const observed: DeciderObserved = {
+      currentDesired: 4,
+      configuredAtMs: t0,
+      samples: [{ atMs: t0 + 4900, concurrency: 0.5 }],
+    };
+    expect(decide(spec, observed, t0 + 4900, timing)).toMatchObject({ desired: 4, reason: 'tracking-hold' });
+    expect(
+      decide(spec, { ...observed, samples: [{ atMs: t0 + 5000, concurrency: 0.5 }] }, t0 + 5000, timing),
+    ).toMatchObject({
+      desired: 1,
+      reason: 'tracking-scale-in',
+    });
+  });
+});
+
 describe('scheduled actions under tracking ([REC] on spec §3.3 + §3.4)', () => {
   const spec: DeciderSpec = {
     scheduledActions: [

@@ -22,6 +22,23 @@ export const SCALE_OUT_PERIOD_MS = 10_000;
 /** Scale-in looks at a 10-minute window and happens at most once per window (spec §3.4). */
 export const SCALE_IN_WINDOW_MS = 10 * 60_000;
 
+/**
+ * The tracking cadence. Tencent's is fixed (10 s out, 10 min in, spec §3.4); it is a
+ * parameter so that a test deployment can run the same policy on a shorter timeline
+ * (config `scalingScaleOutPeriodMs` / `scalingScaleInWindowMs`) without fake clocks.
+ */
+export interface DeciderTiming {
+  /** How often scale-out is evaluated and how far back its peak looks, ms. */
+  readonly scaleOutPeriodMs: number;
+  /** Scale-in look-back window and minimum spacing between scale-ins, ms. */
+  readonly scaleInWindowMs: number;
+}
+
+export const DEFAULT_DECIDER_TIMING: DeciderTiming = Object.freeze({
+  scaleOutPeriodMs: SCALE_OUT_PERIOD_MS,
+  scaleInWindowMs: SCALE_IN_WINDOW_MS,
+});
+
 /** When something fires, in epoch milliseconds. Implementations must be pure. */
 export interface FireSchedule {
   /** The first fire instant strictly after `afterMs`, or undefined if it never fires again. */
@@ -142,7 +159,12 @@ export interface Decision {
 }
 
 /** Decides the target count for `spec` at `nowMs` (epoch ms). Pure. */
-export function decide(spec: DeciderSpec, observed: DeciderObserved, nowMs: number): Decision {
+export function decide(
+  spec: DeciderSpec,
+  observed: DeciderObserved,
+  nowMs: number,
+  timing: DeciderTiming = DEFAULT_DECIDER_TIMING,
+): Decision {
   const fired = latestFire(spec.scheduledActions, observed.configuredAtMs, nowMs);
   const nextFireAt = earliestNextFire(spec.scheduledActions, nowMs);
 
@@ -166,7 +188,7 @@ export function decide(spec: DeciderSpec, observed: DeciderObserved, nowMs: numb
       detail: `requested ${requested}`,
     };
   }
-  return decideTracking(spec.tracking, observed, nowMs, fired, nextFireAt);
+  return decideTracking(spec.tracking, observed, nowMs, fired, nextFireAt, timing);
 }
 
 function decideTracking(
@@ -175,8 +197,10 @@ function decideTracking(
   nowMs: number,
   fired: Fired | undefined,
   nextFireAt: number | undefined,
+  timing: DeciderTiming,
 ): Decision {
-  const nextCheckAt = Math.min(nowMs + SCALE_OUT_PERIOD_MS, nextFireAt ?? Infinity);
+  const { scaleOutPeriodMs, scaleInWindowMs } = timing;
+  const nextCheckAt = Math.min(nowMs + scaleOutPeriodMs, nextFireAt ?? Infinity);
   const current = observed.currentDesired;
   const clamp = (n: number): number => Math.min(policy.max, Math.max(policy.min, n));
   const decision = (desired: number, reason: DecisionReason, detail: string): Decision => ({
@@ -214,9 +238,9 @@ function decideTracking(
 
   // 3. Scale out: every 10 s, no window (spec §3.4). desired = ceil(peak / target), the
   //    formula of spec §3.4 [REC]; peak/current > target ⇔ ceil(peak/target) > current.
-  const recent = samplesSince(observed.samples, nowMs - SCALE_OUT_PERIOD_MS, nowMs);
+  const recent = samplesSince(observed.samples, nowMs - scaleOutPeriodMs, nowMs);
   if (recent.length === 0) {
-    return decision(current, 'tracking-no-data', `no sample since ${isoOf(nowMs - SCALE_OUT_PERIOD_MS)}`);
+    return decision(current, 'tracking-no-data', `no sample since ${isoOf(nowMs - scaleOutPeriodMs)}`);
   }
   const recentPeak = peakOf(recent);
   const outWant = clamp(instancesFor(recentPeak, policy.targetUtilization));
@@ -231,7 +255,7 @@ function decideTracking(
   // 4. Scale in: to what the busiest moment of the last 10 min needed, and at most once per
   //    10 min (spec §3.4). The window must also hold 10 min of evidence since sampling
   //    began, the config changed or a scheduled action jumped (see step 1).
-  const windowPeak = peakOf(samplesSince(observed.samples, nowMs - SCALE_IN_WINDOW_MS, nowMs));
+  const windowPeak = peakOf(samplesSince(observed.samples, nowMs - scaleInWindowMs, nowMs));
   const inWant = clamp(instancesFor(windowPeak, policy.targetUtilization));
   if (inWant < current) {
     const windowStart = Math.max(
@@ -240,7 +264,7 @@ function decideTracking(
       observed.lastScaleInAtMs ?? -Infinity,
       observed.lastScheduledFireAtMs ?? -Infinity,
     );
-    const allowedAt = windowStart + SCALE_IN_WINDOW_MS;
+    const allowedAt = windowStart + scaleInWindowMs;
     if (nowMs >= allowedAt) {
       return decision(inWant, 'tracking-scale-in', `peak ${windowPeak} in 10 min needs ${inWant}`);
     }

@@ -14,11 +14,11 @@
 import type { Clock } from '../core/ports.js';
 import {
   decide,
-  SCALE_IN_WINDOW_MS,
-  SCALE_OUT_PERIOD_MS,
+  DEFAULT_DECIDER_TIMING,
   validateDeciderSpec,
   type ConcurrencySample,
   type DeciderSpec,
+  type DeciderTiming,
   type Decision,
 } from './decider.js';
 
@@ -68,8 +68,10 @@ export interface ScalingLoopOptions {
   readonly apply: (targetId: string, desired: number, decision: Decision) => void | Promise<void>;
   /** Failures of `apply` or of deciding (a schedule that throws). Defaults to ignoring them. */
   readonly onError?: (targetId: string, error: unknown) => void;
-  /** Retry delay after a failure, ms. Default 10 s (the tracking cadence, spec §3.4). */
+  /** Retry delay after a failure, ms. Default: the scale-out period (10 s, spec §3.4). */
   readonly retryDelayMs?: number;
+  /** Tracking cadence; defaults to Tencent's 10 s / 10 min (spec §3.4). */
+  readonly timing?: DeciderTiming;
   /**
    * Longest single timer, ms. Default 1 h: a check weeks away is reached in hops, which
    * stays under setTimeout's 24.8-day limit and re-reads the clock after wall-clock jumps.
@@ -105,10 +107,12 @@ export class ScalingLoop {
   private readonly entries = new Map<string, Entry>();
   private readonly retryDelayMs: number;
   private readonly maxSleepMs: number;
+  private readonly timing: DeciderTiming;
   private stopped = false;
 
   constructor(private readonly options: ScalingLoopOptions) {
-    this.retryDelayMs = options.retryDelayMs ?? SCALE_OUT_PERIOD_MS;
+    this.timing = options.timing ?? DEFAULT_DECIDER_TIMING;
+    this.retryDelayMs = options.retryDelayMs ?? this.timing.scaleOutPeriodMs;
     this.maxSleepMs = options.maxSleepMs ?? 60 * 60_000;
   }
 
@@ -211,7 +215,7 @@ export class ScalingLoop {
       } catch (e) {
         this.options.onError?.(entry.target.id, e);
       }
-      entry.samples = entry.samples.filter((s) => s.atMs > now - SCALE_IN_WINDOW_MS);
+      entry.samples = entry.samples.filter((s) => s.atMs > now - this.timing.scaleInWindowMs);
     }
 
     // 2. Decide.
@@ -230,6 +234,7 @@ export class ScalingLoop {
             : { lastScheduledFireAtMs: entry.lastScheduledFireAtMs }),
         },
         now,
+        this.timing,
       );
     } catch (e) {
       this.options.onError?.(entry.target.id, e);

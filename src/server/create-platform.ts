@@ -15,8 +15,12 @@ import pino, { type Logger } from 'pino';
 import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
 import { systemClock } from '../core/ports.js';
+import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-service.js';
 import { createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
+import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
+import { SCF_CRON_KIND, createTencentScfDialect } from '../dialects/tencent-scf/index.js';
 import { createPool } from '../pool/index.js';
+import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { createFrontDoor } from './front-door.js';
@@ -80,7 +84,43 @@ export async function createPlatform(
     publicUrl: () => config.publicUrl ?? url,
     logger: logger.child({ dialect: 'aws-lambda' }),
   });
-  const app = createFrontDoor({ logger, dialects: [createHearthEndpoints(packages), aws] });
+  // Scheduled and tracking provisioned concurrency: core glue + the scheduler's loop, which
+  // calls back into the glue to change counts through core.
+  const scalingLog = logger.child({ layer: 'scaling' });
+  const scaling = new ScalingService({
+    store,
+    pool,
+    provisioned: core.provisioned,
+    changes: core.changes,
+    locks: core.locks,
+    schedules: scheduleFactory,
+    onError: (id, err) => scalingLog.warn({ err, target: id }, 'scaling target not registered'),
+  });
+  const loop = new ScalingLoop({
+    clock: systemClock,
+    timers: systemTimers,
+    apply: (id, desired) => scaling.apply(id, desired),
+    onError: (id, err) => scalingLog.warn({ err, target: id }, 'scaling decision not applied'),
+    timing: {
+      scaleOutPeriodMs: config.scalingScaleOutPeriodMs,
+      scaleInWindowMs: config.scalingScaleInWindowMs,
+    },
+  });
+  scaling.attach(loop);
+  const scf = createTencentScfDialect(core, {
+    defaultRegion: config.region,
+    accountId: config.accountId,
+    credentials: config.scfCredentials,
+    rateLimitPerSecond: config.scfRateLimitPerSecond,
+    timeZone: config.scfTimeZone,
+    maxTriggerActions: config.scfMaxTriggerActions,
+    minTriggerIntervalSec: config.scfMinTriggerIntervalSec,
+    totalConcurrencyMem: config.scfTotalConcurrencyMem,
+    totalConcurrencyMemLimit: config.scfTotalConcurrencyMemLimit,
+    scaling,
+    logger: logger.child({ dialect: 'tencent-scf' }),
+  });
+  const app = createFrontDoor({ logger, dialects: [createHearthEndpoints(packages), aws, scf] });
   await pool.start();
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -94,6 +134,7 @@ export async function createPlatform(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   url = `http://${host}:${port}`;
   await core.start();
+  await scaling.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -103,6 +144,8 @@ export async function createPlatform(
     close() {
       closing ??= (async () => {
         await app.close();
+        loop.stop();
+        scaling.stop();
         core.stop();
         await pool.dispose();
         await store.close();
@@ -111,3 +154,11 @@ export async function createPlatform(
     },
   };
 }
+
+/** Stored schedule references → fire instants (core/scaling knows no cron dialect). */
+const scheduleFactory: ScheduleFactory = (ref) => {
+  if (ref.kind === SCF_CRON_KIND) {
+    return scfCronSchedule(ref.expression, ref.timeZone);
+  }
+  throw new Error(`unknown schedule kind '${ref.kind}'`);
+};

@@ -44,7 +44,10 @@ export const OPEN_ADMISSION: AdmissionInput = {
   unreservedCapacity: 1000,
 };
 
-export function makeRequest(spec: EnvironmentSpec, overrides: Partial<InvokeRequest> & { event?: unknown } = {}): InvokeRequest {
+export function makeRequest(
+  spec: EnvironmentSpec,
+  overrides: Partial<InvokeRequest> & { event?: unknown } = {},
+): InvokeRequest {
   const { event, ...rest } = overrides;
   return {
     spec,
@@ -52,7 +55,10 @@ export function makeRequest(spec: EnvironmentSpec, overrides: Partial<InvokeRequ
     payload: Buffer.from(JSON.stringify(event ?? {})),
     invokedFunctionArn: `arn:aws:lambda:${spec.region}:${spec.accountId}:function:${spec.functionName}`,
     wantLog: false,
-    admission: { ...OPEN_ADMISSION, functionKey: `${spec.accountId}/${spec.region}/default/${spec.functionName}` },
+    admission: {
+      ...OPEN_ADMISSION,
+      functionKey: `${spec.accountId}/${spec.region}/default/${spec.functionName}`,
+    },
     ...rest,
   };
 }
@@ -70,7 +76,11 @@ export function testPool(overrides: Partial<PoolOptions> = {}): HearthPool {
  * Resolves when `predicate` holds, re-checking after every pool event (and once now).
  * Rejects after `limitMs` so that a broken test fails instead of hanging.
  */
-export function until(pool: HearthPool, predicate: (e?: PoolEvent) => boolean, limitMs = 20_000): Promise<void> {
+export function until(
+  pool: HearthPool,
+  predicate: (e?: PoolEvent) => boolean,
+  limitMs = 20_000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (predicate()) {
       resolve();

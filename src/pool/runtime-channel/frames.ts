@@ -30,7 +30,12 @@ export interface InvokeFrame {
 
 export type RuntimeFrame =
   | { readonly type: 'next' }
-  | { readonly type: 'response'; readonly requestId: string; readonly contentType: string; readonly payload: Buffer }
+  | {
+      readonly type: 'response';
+      readonly requestId: string;
+      readonly contentType: string;
+      readonly payload: Buffer;
+    }
   | { readonly type: 'error'; readonly requestId: string; readonly errorType: string; readonly body: Buffer }
   | { readonly type: 'init-error'; readonly errorType: string; readonly body: Buffer }
   | { readonly type: 'response-too-large'; readonly requestId: string; readonly sizeBytes: number };
@@ -142,7 +147,8 @@ export class FrameReader {
       if (this.#bytes < end) {
         break;
       }
-      const buf = this.#chunks.length === 1 ? (this.#chunks[0] ?? chunk) : Buffer.concat(this.#chunks, this.#bytes);
+      const buf =
+        this.#chunks.length === 1 ? (this.#chunks[0] ?? chunk) : Buffer.concat(this.#chunks, this.#bytes);
       frames.push(decodeBody(buf[4] ?? 0, buf.subarray(FRAME_HEADER_BYTES, end)));
       const rest = buf.subarray(end);
       this.#chunks = rest.length > 0 ? [rest] : [];

@@ -28,7 +28,12 @@ export interface RuntimeApiServer extends RuntimeChannel {
   readonly address: string;
 }
 
-function send(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
@@ -71,7 +76,11 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Body> {
     });
     req.on('end', () => {
       done = true;
-      resolve({ bytes: size <= limit ? Buffer.concat(chunks, size) : Buffer.alloc(0), sizeBytes: size, truncated: false });
+      resolve({
+        bytes: size <= limit ? Buffer.concat(chunks, size) : Buffer.alloc(0),
+        sizeBytes: size,
+        truncated: false,
+      });
     });
     req.on('close', () => {
       if (!done) {
@@ -114,7 +123,12 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
   const onNext = (res: http.ServerResponse): void => {
     if (parked !== undefined && !parked.writableEnded) {
       // A second long poll replaces the first (the runtime reconnected).
-      sendError(parked, 403, 'InvalidStateTransition', 'State transition from Ready to Ready failed for runtime. Error: superseded by a newer /next');
+      sendError(
+        parked,
+        403,
+        'InvalidStateTransition',
+        'State transition from Ready to Ready failed for runtime. Error: superseded by a newer /next',
+      );
     }
     parked = res;
     res.on('close', () => {
@@ -139,7 +153,12 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
     if (path === 'init/error') {
       const body = await readBody(req, MAX_RESPONSE_BYTES);
       if (initDone) {
-        sendError(res, 403, 'InvalidStateTransition', 'State transition from Ready to InitError failed for runtime. Error: init already completed');
+        sendError(
+          res,
+          403,
+          'InvalidStateTransition',
+          'State transition from Ready to InitError failed for runtime. Error: init already completed',
+        );
         return;
       }
       send(res, 202, OK_BODY);
@@ -170,7 +189,12 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
     }
     if (kind === 'response' && body.sizeBytes > MAX_RESPONSE_BYTES) {
       outstanding = undefined;
-      sendError(res, 413, 'RequestEntityTooLarge', `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`);
+      sendError(
+        res,
+        413,
+        'RequestEntityTooLarge',
+        `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+      );
       events.onResponseTooLarge(requestId, body.sizeBytes);
       return;
     }
@@ -186,7 +210,7 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = req.url ?? '';
     if (!url.startsWith(PREFIX)) {
       req.resume();
@@ -207,7 +231,11 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
       req.resume();
       sendError(res, 404, 'InvalidRequest', 'Not Found');
     }
-  });
+  };
+  const server = http.createServer(handle);
+  // aws-lambda-cpp's libcurl may send an `Expect:` header other than 100-continue; node
+  // would answer 417 unless someone handles it (§5.3).
+  server.on('checkExpectation', handle);
   // A long poll waits as long as it must, and the runtime's connection is kept (§5.2, §6).
   server.keepAliveTimeout = 0;
   server.requestTimeout = 0;

@@ -212,10 +212,16 @@ function run(inv) {
   };
   try {
     const returned = handler(event, context, callback);
-    if (typeof returned === 'object' && returned !== null && 'then' in returned && typeof returned.then === 'function') {
+    if (
+      typeof returned === 'object' &&
+      returned !== null &&
+      'then' in returned &&
+      typeof returned.then === 'function'
+    ) {
       /** @type {PromiseLike<unknown>} */ (returned).then(
         (result) => settle(me, undefined, result),
-        (/** @type {unknown} */ error) => settle(me, error ?? new Error('Promise rejected with a falsy value'), undefined),
+        (/** @type {unknown} */ error) =>
+          settle(me, error ?? new Error('Promise rejected with a falsy value'), undefined),
       );
     }
   } catch (e) {

@@ -42,7 +42,9 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * @returns {string | undefined}
  */
 function errnoCode(e) {
-  return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+  return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string'
+    ? e.code
+    : undefined;
 }
 
 /**
@@ -94,7 +96,9 @@ export function createFdChannel(fd) {
     let pending = buffers.filter((b) => b.length > 0);
     while (pending.length > 0) {
       const parts = pending;
-      let n = retrying(() => (parts.length === 1 && parts[0] ? writeSync(fd, parts[0]) : writevSync(fd, parts)));
+      let n = retrying(() =>
+        parts.length === 1 && parts[0] ? writeSync(fd, parts[0]) : writevSync(fd, parts),
+      );
       /** @type {Buffer[]} */
       const rest = [];
       for (const b of pending) {

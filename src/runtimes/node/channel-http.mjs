@@ -38,13 +38,19 @@ export function createHttpChannel(runtimeApi) {
           headers:
             body === undefined
               ? headers
-              : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+              : {
+                  ...headers,
+                  'content-type': 'application/json',
+                  'content-length': String(Buffer.byteLength(body)),
+                },
         },
         (res) => {
           /** @type {Buffer[]} */
           const chunks = [];
           res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
           res.on('error', reject);
         },
       );

@@ -53,12 +53,20 @@ export function formatError(error) {
 }
 
 /**
- * The JSON that follows "Invoke Error" in the log line: the error's own enumerable fields
- * plus type, message and the stack as an array (§5.7 log lines).
+ * What follows "Invoke Error" in the log line: a tab, then the error's own enumerable
+ * fields plus type, message and the stack as an array (§5.7 log lines).
  * @param {unknown} error
  * @returns {string}
  */
 export function errorForLog(error) {
+  return `\t${errorJson(error)}`;
+}
+
+/**
+ * @param {unknown} error
+ * @returns {string}
+ */
+function errorJson(error) {
   if (!(error instanceof Error)) {
     return JSON.stringify(formatError(error));
   }

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Provisioned concurrency at scale: time for N environments to be READY, and the memory
+// an idle environment costs (USS = private pages; PSS = private + share of shared pages),
+// for the bundled client on its private channel and, for reference, over HTTP and with the
+// official aws-lambda-ric.
+//
+//   node bench/pool-provision.mjs [count=100] [maxConcurrentStarts=32] [modes=private,http,ric]
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import pino from 'pino';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const count = Number(process.argv[2] ?? 100);
+const maxConcurrentStarts = Number(process.argv[3] ?? 32);
+const modes = (process.argv[4] ?? 'private,http,ric').split(',');
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
+const bundle = path.join(tmp, 'pool.mjs');
+await build({
+  entryPoints: [path.join(root, 'src/pool/index.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: bundle,
+  external: ['pino'],
+  logLevel: 'error',
+});
+const { createPool } = await import(pathToFileURL(bundle).href);
+
+function memoryKb(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    rss: field('Rss'),
+    pss: field('Pss'),
+    uss: field('Private_Clean') + field('Private_Dirty'),
+  };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+for (const mode of modes) {
+  const pool = createPool({
+    logger: pino({ level: 'silent' }),
+    idleTimeoutMs: 600_000,
+    maxConcurrentStarts,
+    nodeRuntimeEntry: path.join(root, 'src/runtimes/node/bootstrap.mjs'),
+    nodeChannel: mode === 'http' ? 'http' : 'private',
+    ...(mode === 'ric'
+      ? { runtimeCommands: { 'nodejs20.x': { command: process.execPath, args: [path.join(root, 'node_modules/aws-lambda-ric/index.mjs')] } } }
+      : {}),
+  });
+  const spec = {
+    key: `bench/${mode}@1`,
+    accountId: '123456789012',
+    region: 'us-east-1',
+    namespace: 'default',
+    functionName: 'echo',
+    version: '1',
+    runtime: 'nodejs20.x',
+    handler: 'index.handler',
+    memoryMb: 128,
+    timeoutSec: 30,
+    environment: {},
+    codeDir: path.join(root, 'test/fixtures/functions/echo'),
+    logGroup: '/aws/lambda/echo',
+  };
+  const initDurations = [];
+  pool.subscribe((e) => {
+    if (e.type === 'environment-ready') {
+      initDurations.push(e.initDurationMs);
+    }
+  });
+  const started = performance.now();
+  await new Promise((resolve) => {
+    const stop = pool.subscribe(() => {
+      if (pool.provisionedStatus('k').status === 'READY') {
+        stop();
+        resolve();
+      }
+    });
+    pool.setProvisioned('k', spec, count);
+  });
+  const readyMs = performance.now() - started;
+  // Let the children settle (lazy compilation, GC) before reading their memory.
+  await new Promise((r) => setTimeout(r, 1000));
+  const mem = pool.environments().map((e) => memoryKb(e.pid));
+  console.log(
+    `${mode.padEnd(8)} ${count} environments READY in ${readyMs.toFixed(0)} ms ` +
+      `(${((count * 1000) / readyMs).toFixed(0)}/s, maxConcurrentStarts ${maxConcurrentStarts}); ` +
+      `init p50 ${median(initDurations).toFixed(1)} ms; ` +
+      `idle memory per environment (median): USS ${(median(mem.map((m) => m.uss)) / 1024).toFixed(1)} MiB, ` +
+      `PSS ${(median(mem.map((m) => m.pss)) / 1024).toFixed(1)} MiB, RSS ${(median(mem.map((m) => m.rss)) / 1024).toFixed(1)} MiB`,
+  );
+  await pool.dispose();
+}
+rmSync(tmp, { recursive: true, force: true });
+process.exit(0);

@@ -1,0 +1,129 @@
+/**
+ * What an action handler receives and returns. Handlers validate their parameters (spec
+ * §2.6: MissingParameter, InvalidParameter, then InvalidParameterValue.<Field>), call core
+ * and return the response members; `RequestId` and the envelope are added by the pipeline.
+ * Errors are thrown (ScfWireError or PlatformError) and rendered by index.ts.
+ */
+import type { Core } from '../../core/index.js';
+import type { InvokeService } from '../../core/invoke/invoke-service.js';
+import type { FunctionKey, Scope } from '../../core/model.js';
+import type { ProvisionedService, ProvisionedView } from '../../core/provisioned/provisioned-service.js';
+import type { ScalingPolicy } from '../../core/scaling/scaling-policy.js';
+import type { KeyedMutex } from '../../core/services/keyed-mutex.js';
+import type { NamespaceService } from '../../core/services/namespace-service.js';
+import type { ScopeSettingsService } from '../../core/services/scope-settings.js';
+import type { ScfActionName } from './action-names.js';
+import type { AccountQuotaCache } from './account-view.js';
+import type { DateTimeFormatter } from './codec.js';
+import type { InvokeGate } from './invoke-gate.js';
+import type { Params } from './params.js';
+
+/** Core with the provisioned-concurrency and invoke services this dialect drives. */
+export type ScfCore = Core & {
+  readonly provisioned: Pick<ProvisionedService, 'put' | 'get' | 'delete' | 'list' | 'poolKey'>;
+  readonly invoke: Pick<InvokeService, 'invoke'>;
+};
+
+/** Writes of provisioned configs that carry a scaling policy (core/scaling ScalingService). */
+export interface ScfScaling {
+  configure(
+    key: FunctionKey,
+    qualifier: string,
+    policy: ScalingPolicy,
+    extra?: Record<string, unknown>,
+  ): Promise<ProvisionedView>;
+  remove(key: FunctionKey, qualifier: string): Promise<void>;
+}
+
+/** A SecretId hearth accepts when credentials are configured, and the account it acts as. */
+export interface ScfCredential {
+  readonly secretId: string;
+  readonly secretKey: string;
+  /** Defaults to the platform's account id. */
+  readonly accountId?: string | undefined;
+}
+
+export interface DialectLogger {
+  error(obj: object, msg: string): void;
+}
+
+export interface ScfDialectOptions {
+  /** Region when the request has no X-TC-Region. */
+  readonly defaultRegion: string;
+  /** The account of every request in open mode, and of credentials without their own. */
+  readonly accountId: string;
+  /** Empty: open mode (signatures parsed, not verified). Otherwise TC3 is enforced (spec §2.4). */
+  readonly credentials?: readonly ScfCredential[];
+  /** Requests per second per (account, action) (spec §2.7: 20). */
+  readonly rateLimitPerSecond?: number;
+  /** Zone of TriggerCronConfig and of the datetimes in responses (default Asia/Shanghai, spec §3.3). */
+  readonly timeZone?: string;
+  /** Scheduled actions per version (LimitExceeded.ProvisionTriggerAction, spec §3.3 [REC] 20). */
+  readonly maxTriggerActions?: number;
+  /** Shortest interval between two fires of one TriggerCronConfig, s (0 disables the check). */
+  readonly minTriggerIntervalSec?: number;
+  /** Default TotalConcurrencyMem of an account, MB (spec §3.1: 128000). */
+  readonly totalConcurrencyMem?: number;
+  /** Highest TotalConcurrencyMem PutTotalConcurrencyConfig accepts, MB. */
+  readonly totalConcurrencyMemLimit?: number;
+  /** Namespaces per region besides `default` counted (spec §3.5: 5). */
+  readonly maxNamespaces?: number;
+  /** Functions per namespace (spec §3.5: 50). */
+  readonly maxFunctionsPerNamespace?: number;
+  /** Executes TriggerActions and utilisation tracking; without it policies are stored but static. */
+  readonly scaling?: ScfScaling;
+  readonly logger?: DialectLogger;
+  /** Epoch ms; injectable for signature-expiry and rate-limit tests. */
+  readonly now?: () => number;
+}
+
+export interface ResolvedScfOptions {
+  readonly defaultRegion: string;
+  readonly accountId: string;
+  readonly credentials: readonly ScfCredential[];
+  readonly rateLimitPerSecond: number;
+  readonly timeZone: string;
+  readonly maxTriggerActions: number;
+  readonly minTriggerIntervalSec: number;
+  readonly totalConcurrencyMem: number;
+  readonly totalConcurrencyMemLimit: number;
+  readonly maxNamespaces: number;
+  readonly maxFunctionsPerNamespace: number;
+  readonly scaling?: ScfScaling;
+  readonly logger?: DialectLogger;
+  readonly now: () => number;
+}
+
+/** Per-dialect state shared by the handlers. */
+export interface ScfServices {
+  readonly namespaces: NamespaceService;
+  readonly settings: ScopeSettingsService;
+  /** Serialises the MB-quota read–check–write sequences of one scope (quotas.ts). */
+  readonly quotaLock: KeyedMutex;
+  readonly gate: InvokeGate;
+  readonly accounts: AccountQuotaCache;
+  readonly dates: DateTimeFormatter;
+  /** When the dialect started: the creation time shown for the implicit `default` namespace. */
+  readonly startedAtMs: number;
+}
+
+export interface ActionCall {
+  readonly core: ScfCore;
+  readonly opts: ResolvedScfOptions;
+  readonly services: ScfServices;
+  readonly scope: Scope;
+  readonly action: ScfActionName;
+  readonly params: Params;
+  readonly requestId: string;
+}
+
+/** The response members, without `RequestId`. */
+export type ActionResult = Record<string, unknown>;
+
+export type ActionHandler = (call: ActionCall) => Promise<ActionResult>;
+
+export interface ActionDef {
+  /** Largest request body accepted, bytes (RequestSizeLimitExceeded beyond, spec §2.6). */
+  readonly bodyLimitBytes: number;
+  readonly handler: ActionHandler;
+}

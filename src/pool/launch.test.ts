@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EnvironmentSpec } from '../core/ports.js';
+import {
+  defaultNodeRuntimeEntry,
+  logStreamName,
+  maxOldSpaceMb,
+  planLaunch,
+  type LaunchOptions,
+} from './launch.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-launch-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const opts: LaunchOptions = {
+  nodeRuntimeEntry: '/opt/hearth/runtimes/node/bootstrap.mjs',
+  nodeChannel: 'private',
+  nodeFlags: ['--v8-pool-size=1'],
+  runtimeCommands: {},
+  credentials: { accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' },
+  path: '/usr/bin:/bin',
+};
+
+const spec: EnvironmentSpec = {
+  key: 'k',
+  accountId: '123456789012',
+  region: 'eu-west-1',
+  namespace: 'default',
+  functionName: 'fn',
+  version: '7',
+  runtime: 'nodejs20.x',
+  handler: 'src/app.handler',
+  memoryMb: 256,
+  timeoutSec: 3,
+  environment: { MY_VAR: 'x', TZ: 'Europe/Paris', AWS_REGION: 'user-cannot-win' },
+  codeDir: dir,
+  logGroup: '/aws/lambda/fn',
+};
+
+describe('planLaunch', () => {
+  it('node: bundled client, heap from MemorySize, clean Lambda environment (§5.5)', () => {
+    const p = planLaunch(spec, 'provisioned-concurrency', opts, new Date('2026-11-22T10:00:00Z'));
+    if (!p.ok) {
+      throw new Error(p.detail);
+    }
+    expect(p.command).toBe(process.execPath);
+    expect(p.args).toEqual(['--max-old-space-size=230', '--v8-pool-size=1', opts.nodeRuntimeEntry]);
+    expect(p.channel).toBe('private');
+    expect(p.logStreamName).toMatch(/^2026\/11\/22\/\[7\][0-9a-f]{32}$/);
+    expect(p.env).toEqual({
+      PATH: '/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      TZ: 'Europe/Paris',
+      MY_VAR: 'x',
+      _HANDLER: 'src/app.handler',
+      LAMBDA_TASK_ROOT: dir,
+      LAMBDA_RUNTIME_DIR: '/opt/hearth/runtimes/node',
+      AWS_LAMBDA_FUNCTION_NAME: 'fn',
+      AWS_LAMBDA_FUNCTION_VERSION: '7',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/fn',
+      AWS_LAMBDA_LOG_STREAM_NAME: p.logStreamName,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency',
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AK',
+      AWS_SECRET_ACCESS_KEY: 'SK',
+      AWS_SESSION_TOKEN: 'ST',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+    });
+    // Nothing of the host's environment leaks in (performance-notes.md: NODE_EXTRA_CA_CERTS).
+    expect(p.env).not.toHaveProperty('NODE_EXTRA_CA_CERTS');
+    expect(p.env).not.toHaveProperty('HOME');
+  });
+
+  it('provided: the package bootstrap over HTTP, without AWS_EXECUTION_ENV', () => {
+    const bootstrap = path.join(dir, 'bootstrap');
+    writeFileSync(bootstrap, '#!/bin/sh\n', { mode: 0o755 });
+    const p = planLaunch({ ...spec, runtime: 'provided.al2023' }, 'on-demand', opts);
+    expect(p.ok && p.command).toBe(bootstrap);
+    expect(p.ok && p.channel).toBe('http');
+    expect(p.ok && p.env.AWS_EXECUTION_ENV).toBeUndefined();
+    expect(p.ok && p.env.AWS_LAMBDA_INITIALIZATION_TYPE).toBe('on-demand');
+  });
+
+  it('provided: a bootstrap that cannot be executed is an entrypoint failure', () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'hearth-launch-'));
+    try {
+      expect(planLaunch({ ...spec, runtime: 'provided', codeDir: other }, 'on-demand', opts)).toEqual({
+        ok: false,
+        detail: `fork/exec ${other}/bootstrap: no such file or directory`,
+      });
+      writeFileSync(path.join(other, 'bootstrap'), '#!/bin/sh\n', { mode: 0o644 });
+      expect(planLaunch({ ...spec, runtime: 'provided.al2', codeDir: other }, 'on-demand', opts)).toEqual({
+        ok: false,
+        detail: `fork/exec ${other}/bootstrap: permission denied`,
+      });
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('an override command runs instead, over HTTP', () => {
+    const p = planLaunch(spec, 'on-demand', {
+      ...opts,
+      runtimeCommands: { 'nodejs20.x': { command: '/usr/bin/node', args: ['ric.mjs'] } },
+    });
+    expect(p.ok && [p.command, p.args, p.channel]).toEqual(['/usr/bin/node', ['ric.mjs'], 'http']);
+  });
+
+  it('an unknown runtime cannot start', () => {
+    expect(planLaunch({ ...spec, runtime: 'python3.12' }, 'on-demand', opts).ok).toBe(false);
+  });
+});
+
+describe('helpers', () => {
+  it('maxOldSpaceMb', () => {
+    expect(maxOldSpaceMb(128)).toBe(115);
+    expect(maxOldSpaceMb(10240)).toBe(9216);
+    expect(maxOldSpaceMb(8)).toBe(16);
+  });
+
+  it('logStreamName', () => {
+    expect(logStreamName('$LATEST', new Date('2024-10-06T00:00:00Z'))).toMatch(
+      /^2024\/10\/06\/\[\$LATEST\][0-9a-f]{32}$/,
+    );
+  });
+
+  it('the bundled client is found from the source tree', () => {
+    expect(defaultNodeRuntimeEntry()).toMatch(/src\/runtimes\/node\/bootstrap\.mjs$/);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { planProvisioned, provisionedStatus, type ProvisionedCounts } from './provisioned-plan.js';
+
+const c = (over: Partial<ProvisionedCounts>): ProvisionedCounts => ({
+  requested: 3,
+  failed: false,
+  currentStarting: 0,
+  currentInitialised: 0,
+  oldInitialised: 0,
+  ...over,
+});
+
+describe('provisionedStatus', () => {
+  it.each([
+    ['nothing yet', c({}), { allocated: 0, available: 0, status: 'IN_PROGRESS' }],
+    [
+      'partly initialised: no partial availability',
+      c({ currentStarting: 1, currentInitialised: 2 }),
+      { allocated: 2, available: 2, status: 'IN_PROGRESS' },
+    ],
+    ['all initialised', c({ currentInitialised: 3 }), { allocated: 3, available: 3, status: 'READY' }],
+    [
+      'alias moved: old still allocated, not available',
+      c({ currentInitialised: 1, oldInitialised: 3 }),
+      { allocated: 4, available: 1, status: 'IN_PROGRESS' },
+    ],
+    [
+      'failed',
+      c({ failed: true, currentInitialised: 2 }),
+      { allocated: 0, available: 0, status: 'FAILED', statusReason: 'FUNCTION_ERROR_INIT_FAILURE' },
+    ],
+  ])('%s', (_name, counts, want) => {
+    expect(provisionedStatus(counts)).toEqual(want);
+  });
+});
+
+describe('planProvisioned', () => {
+  it.each([
+    ['fresh config starts all', c({}), { start: 3, retire: 0, retireOld: false }],
+    [
+      'starts in flight count',
+      c({ currentStarting: 2, currentInitialised: 1 }),
+      { start: 0, retire: 0, retireOld: false },
+    ],
+    [
+      'scale up starts only the difference',
+      c({ requested: 5, currentInitialised: 3 }),
+      { start: 2, retire: 0, retireOld: false },
+    ],
+    [
+      'scale down retires only the difference',
+      c({ requested: 1, currentInitialised: 3 }),
+      { start: 0, retire: 2, retireOld: true },
+    ],
+    ['a dead env is replaced', c({ currentInitialised: 2 }), { start: 1, retire: 0, retireOld: false }],
+    [
+      'make-before-break: old kept until new are ready',
+      c({ currentInitialised: 2, currentStarting: 1, oldInitialised: 3 }),
+      { start: 0, retire: 0, retireOld: false },
+    ],
+    [
+      'make-before-break: old retired once new are ready',
+      c({ currentInitialised: 3, oldInitialised: 3 }),
+      { start: 0, retire: 0, retireOld: true },
+    ],
+    [
+      'failed retires everything',
+      c({ failed: true, currentInitialised: 1, currentStarting: 1 }),
+      { start: 0, retire: 2, retireOld: true },
+    ],
+  ])('%s', (_name, counts, want) => {
+    expect(planProvisioned(counts)).toEqual(want);
+  });
+});
