@@ -24,6 +24,15 @@ const jsonText = (v: unknown): unknown => {
   }
 };
 
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const configSchema = z.strictObject({
   /** Interface to listen on. */
   host: z.string().min(1).default('127.0.0.1'),
@@ -62,7 +71,11 @@ export const configSchema = z.strictObject({
   /** Requests per second per account and action (Tencent: 20). */
   scfRateLimitPerSecond: z.coerce.number().int().min(1).default(20),
   /** Zone of TriggerCronConfig and of SCF datetimes (Tencent's console: Beijing time). */
-  scfTimeZone: z.string().min(1).default('Asia/Shanghai'),
+  scfTimeZone: z
+    .string()
+    .min(1)
+    .refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai')
+    .default('Asia/Shanghai'),
   /** Scheduled provisioned-concurrency actions per version. */
   scfMaxTriggerActions: z.coerce.number().int().min(0).default(20),
   /** Shortest interval between two fires of one TriggerCronConfig, seconds (0: no check). */

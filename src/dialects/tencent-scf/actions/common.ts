@@ -2,9 +2,9 @@
  * Parameters most actions share: Namespace (default `default`, checked to exist first, spec
  * §3.5 step 2), FunctionName and Qualifier, and SCF's string flags.
  */
-import { DEFAULT_NAMESPACE, LATEST, type FunctionKey } from '../../../core/model.js';
+import { DEFAULT_NAMESPACE, type FunctionKey } from '../../../core/model.js';
 import type { ActionCall } from '../types.js';
-import { invalidParameterValue, scfError } from '../wire-error.js';
+import { invalidParameterValue, missingParameter, scfError } from '../wire-error.js';
 
 /** Namespaces: "up to 30 characters of letters, digits, hyphens (-), and underscores (_)" (Appendix B). */
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9_-]{1,30}$/;
@@ -62,6 +62,13 @@ export function readQualifier(
   opts: { readonly required?: boolean } = {},
 ): string | undefined {
   const q = call.params.string('Qualifier', opts);
+  // An empty string counts as absent: the action's default qualifier applies.
+  if (q === '') {
+    if (opts.required === true) {
+      throw missingParameter('Qualifier');
+    }
+    return undefined;
+  }
   if (q !== undefined && !QUALIFIER_PATTERN.test(q)) {
     throw scfError('InvalidParameterValue.Qualifier', `Unsupported function version. (Qualifier: ${q})`);
   }
@@ -134,5 +141,3 @@ export function readOrder(call: ActionCall, defaultOrder: 'ASC' | 'DESC'): 'ASC'
 export function page<T>(items: readonly T[], paging: { offset: number; limit: number }): T[] {
   return items.slice(paging.offset, paging.offset + paging.limit);
 }
-
-export const isLatest = (q: string | undefined): boolean => q === undefined || q === LATEST;

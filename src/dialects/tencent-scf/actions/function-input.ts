@@ -5,7 +5,12 @@
 import type { FunctionConfigPatch } from '../../../core/services/function-config.js';
 import { SCF_INIT_TIMEOUT_EXTRA } from '../codec.js';
 import type { Params } from '../params.js';
-import { SCF_RUNTIME_EXTRA, SUPPORTED_SCF_RUNTIMES, coreRuntimeOf } from '../runtimes.js';
+import {
+  SCF_DEFAULT_RUNTIME,
+  SCF_RUNTIME_EXTRA,
+  SUPPORTED_SCF_RUNTIMES,
+  coreRuntimeOf,
+} from '../runtimes.js';
 import { scfError } from '../wire-error.js';
 
 /** Zip limit after base64 decoding: the documented "up to 50 MB" (Appendix A Code.ZipFile). */
@@ -115,7 +120,7 @@ function mapRuntime(runtime: string): string {
 
 /** The core runtime for CreateFunction's Runtime, which defaults to Python2.7 (SDK model). */
 export function createRuntime(runtime: string | undefined): string {
-  return mapRuntime(runtime ?? 'Python2.7');
+  return mapRuntime(runtime ?? SCF_DEFAULT_RUNTIME);
 }
 
 export function checkHandler(handler: string): string {

@@ -7,7 +7,7 @@
  * Both render core's InvocationOutcome as a `Result`. A function that fails is a Result, not
  * an API error (ARCHITECTURE.md principle 5): `ErrMsg` holds the runtime's error document and
  * `InvokeResult` a function status code [REC, DOC 583/35311]: 0 success, 430 user code
- * exception, 433 timeout, 434 memory limit. Payload limits: 6 MB sync, 128 KB async
+ * exception, 407 response too large, 433 timeout, 434 memory limit. Payload limits: 6 MB sync, 128 KB async
  * (spec §3.5), InvalidParameter.RequestTooLarge beyond.
  */
 import { PlatformError } from '../../../core/errors.js';
@@ -150,13 +150,17 @@ export function renderQueued(requestId: string): Record<string, unknown> {
   };
 }
 
-/** SCF function status codes (DOC 583/35311): 433 timeout, 434 memory, else 430 user code exception. */
+/** SCF function status codes (DOC 583/35311): 407 response too large, 433 timeout, 434 memory, else 430 user code exception. */
 export function functionStatusCode(errorType: string): number {
-  if (/time.?out|timedout/i.test(errorType)) {
-    return 433;
-  }
+  // Memory first: `Runtime.OutOfMemory` contains "time.Out".
   if (/memory/i.test(errorType)) {
     return 434;
+  }
+  if (/timed ?out|timeout/i.test(errorType)) {
+    return 433;
+  }
+  if (/ResponseSizeTooLarge/i.test(errorType)) {
+    return 407;
   }
   return 430;
 }

@@ -29,7 +29,7 @@ import { parseScfCron, scfCronSchedule, type ScfCron } from '../cron.js';
 import type { Params } from '../params.js';
 import { provisionedBreach, unallocatedConcurrencyNum } from '../quotas.js';
 import type { ActionCall, ActionResult } from '../types.js';
-import { scfError } from '../wire-error.js';
+import { missingParameter, scfError } from '../wire-error.js';
 import { readFunctionKey } from './common.js';
 import { quotaLockKey } from './concurrency.js';
 import { assertNoProvisionedTask } from './provisioned-guard.js';
@@ -54,6 +54,9 @@ async function readVersionQualifier(
 ): Promise<string | undefined> {
   const q = call.params.string('Qualifier', { required });
   if (q === undefined || q === '') {
+    if (required) {
+      throw missingParameter('Qualifier');
+    }
     return undefined;
   }
   if (q === LATEST || !isVersionQualifier(q)) {
