@@ -4,7 +4,14 @@
 // src/pool/README.md). Each mode runs a node:http front end that hands the request body
 // to a pre-started child and returns what the child answers; `echo` is the bare floor.
 //
-// usage: node bench/pool-channels.mjs [durationMs=3000] [modes=echo,ipc,pipe,http]
+// usage: node bench/pool-channels.mjs [durationMs=3000] [modes=echo,ipc,pipe,sync,http]
+//
+// modes: ipc  = fork + process.send (JSON over Node's IPC channel)
+//        pipe = socketpair on fd 3, length-prefixed frames, event-loop reads in the child
+//        sync = the same socketpair, blocking reads in the child (what the pool uses)
+//        http = the Runtime API long poll with node:http in the child
+// knobs: CHILDREN=n runs n children whatever the concurrency (the active-set experiment);
+//        CHILD_FLAGS="..." passes node flags to pipe/sync children; PIN=cpu pins them.
 import { fork, spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
@@ -14,7 +21,7 @@ import { readFileSync } from 'node:fs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const durationMs = Number(process.argv[2] ?? 3000);
-const modes = (process.argv[3] ?? 'echo,ipc,pipe,http').split(',');
+const modes = (process.argv[3] ?? 'echo,ipc,pipe,sync,http').split(',');
 const childScript = path.join(here, 'pool-channel-child.mjs');
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 

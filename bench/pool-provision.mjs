@@ -48,10 +48,17 @@ for (const mode of modes) {
     logger: pino({ level: 'silent' }),
     idleTimeoutMs: 600_000,
     maxConcurrentStarts,
-    nodeRuntimeEntry: path.join(root, 'src/runtimes/node/bootstrap.mjs'),
+    nodeRuntimeEntry: path.join(root, 'src/runtimes/node/bootstrap.cjs'),
     nodeChannel: mode === 'http' ? 'http' : 'private',
     ...(mode === 'ric'
-      ? { runtimeCommands: { 'nodejs20.x': { command: process.execPath, args: [path.join(root, 'node_modules/aws-lambda-ric/index.mjs')] } } }
+      ? {
+          runtimeCommands: {
+            'nodejs20.x': {
+              command: process.execPath,
+              args: [path.join(root, 'node_modules/aws-lambda-ric/index.mjs')],
+            },
+          },
+        }
       : {}),
   });
   const spec = {

@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
@@ -144,8 +144,26 @@ export class Environment implements RuntimeEvents {
     return this.#active !== undefined && !this.#active.done;
   }
 
-  /** Spawns the process; readiness and failure arrive through the listener. */
+  /**
+   * Spawns the process; readiness and failure arrive through the listener. A failure of
+   * hearth's own (no port, no fd) is this environment's init failure, never a rejection.
+   */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (e) {
+      if (this.#proc === undefined) {
+        this.#resolveExited();
+      }
+      this.#die({
+        phase: 'init',
+        failure: { kind: 'entrypoint', detail: `hearth could not start the environment: ${String(e)}` },
+        initLog: '',
+      });
+    }
+  }
+
+  async #start(): Promise<void> {
     if (this.#state === 'dead') {
       // Retired before it was spawned.
       this.#resolveExited();
@@ -223,7 +241,11 @@ export class Environment implements RuntimeEvents {
       this.#resolveExited();
     });
     if (plan.channel === 'private') {
-      this.#channel = openPrivateChannel(proc.stdio[PRIVATE_FD] as Socket, this);
+      const socket = proc.stdio[PRIVATE_FD];
+      if (!(socket instanceof Socket)) {
+        throw new Error('the private channel did not open');
+      }
+      this.#channel = openPrivateChannel(socket, this);
     }
     if (this.#state === 'starting') {
       this.#initTimer = setTimeout(() => {

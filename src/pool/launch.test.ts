@@ -15,7 +15,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-launch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const opts: LaunchOptions = {
-  nodeRuntimeEntry: '/opt/hearth/runtimes/node/bootstrap.mjs',
+  nodeRuntimeEntry: '/opt/hearth/runtimes/node/bootstrap.cjs',
   nodeChannel: 'private',
   nodeFlags: ['--v8-pool-size=1'],
   runtimeCommands: {},
@@ -129,6 +129,6 @@ describe('helpers', () => {
   });
 
   it('the bundled client is found from the source tree', () => {
-    expect(defaultNodeRuntimeEntry()).toMatch(/src\/runtimes\/node\/bootstrap\.mjs$/);
+    expect(defaultNodeRuntimeEntry()).toMatch(/src\/runtimes\/node\/bootstrap\.cjs$/);
   });
 });

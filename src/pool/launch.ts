@@ -19,7 +19,7 @@ export interface RuntimeCommand {
 }
 
 export interface LaunchOptions {
-  /** The bundled Node.js runtime client's entry (bootstrap.mjs). */
+  /** The bundled Node.js runtime client's entry (bootstrap.cjs). */
   readonly nodeRuntimeEntry: string;
   /** How the bundled Node.js client talks to the pool. */
   readonly nodeChannel: 'private' | 'http';
@@ -57,13 +57,13 @@ const NODE_RUNTIME = /^nodejs\d+\.x$/;
 const PROVIDED_RUNTIME = /^provided(\.al2|\.al2023)?$/;
 
 /**
- * The bundled client ships as source (.mjs) beside this module's source. When hearth runs
- * from dist/ (tsc does not copy .mjs files), the source tree's copy is used.
+ * The bundled client ships as source (.cjs) beside this module's source. When hearth runs
+ * from dist/ (tsc does not copy .cjs files), the source tree's copy is used.
  */
 export function defaultNodeRuntimeEntry(): string {
   const candidates = [
-    fileURLToPath(new URL('../runtimes/node/bootstrap.mjs', import.meta.url)),
-    fileURLToPath(new URL('../../src/runtimes/node/bootstrap.mjs', import.meta.url)),
+    fileURLToPath(new URL('../runtimes/node/bootstrap.cjs', import.meta.url)),
+    fileURLToPath(new URL('../../src/runtimes/node/bootstrap.cjs', import.meta.url)),
   ];
   return candidates.find((c) => existsSync(c)) ?? candidates[0] ?? '';
 }

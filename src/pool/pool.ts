@@ -61,7 +61,7 @@ export interface PoolOptions {
   readonly nodeChannel?: 'private' | 'http';
   /** Node flags for the bundled client (default: a one-thread V8 platform; README). */
   readonly nodeFlags?: readonly string[];
-  /** The bundled client's entry file (default: src/runtimes/node/bootstrap.mjs). */
+  /** The bundled client's entry file (default: src/runtimes/node/bootstrap.cjs). */
   readonly nodeRuntimeEntry?: string;
   /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
   readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
@@ -309,8 +309,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       ...(a.reserved === undefined ? {} : { reserved: a.reserved }),
       provisionedTotal: a.provisionedTotal,
       unreservedCapacity: a.unreservedCapacity,
-      busyFunction: this.#leases.get(a.functionKey) ?? 0,
-      busyScope: this.#leases.get(a.scopeKey) ?? 0,
+      busyFunction: this.#leases.get(`function:${a.functionKey}`) ?? 0,
+      busyScope: this.#leases.get(`scope:${a.scopeKey}`) ?? 0,
       ...(cfg === undefined
         ? {}
         : {
@@ -353,7 +353,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       case 'warm':
       case 'wait':
       case 'start': {
-        const leaseKey = decision.lease === 'function' ? a.functionKey : a.scopeKey;
+        const leaseKey = decision.lease === 'function' ? `function:${a.functionKey}` : `scope:${a.scopeKey}`;
         this.#leases.set(leaseKey, (this.#leases.get(leaseKey) ?? 0) + 1);
         try {
           if (decision.kind === 'warm' && group !== undefined) {
@@ -386,6 +386,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         this.#configs.delete(provisionedKey);
         cfg.removed = true;
         cfg.idle.length = 0;
+        clearTimeout(cfg.grace);
         this.#redispatch(cfg, 0);
         for (const env of cfg.envs) {
           env.retire();
@@ -956,12 +957,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     void env.exited.then(() => this.#emit({ ...this.#facts(env), type: 'environment-exited' }));
     // In a microtask: a start that fails at once (no bootstrap) must not recurse into the
     // caller's loop through onDead.
-    queueMicrotask(() => {
-      env.start().catch((e: unknown) => {
-        this.#log.error({ err: e, environmentId: env.id }, 'environment failed to start');
-        env.kill();
-      });
-    });
+    queueMicrotask(() => void env.start());
   }
 
   #unlistIdle(env: Environment): void {

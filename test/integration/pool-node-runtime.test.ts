@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InvocationOutcome } from '../../src/core/ports.js';
-import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
+import { json, makeRequest, makeSpec, testPool, until } from './pool-helpers.js';
 
 function errorDoc(o: InvocationOutcome): { errorType: string; errorMessage: string; trace?: string[] } {
   expect(o.kind).toBe('function-error');
@@ -151,6 +151,23 @@ describe.each(['private', 'http'] as const)('bundled Node.js runtime over the %s
     const o = await pool.invoke(makeRequest(makeSpec('callback-handler', { handler: 'index.plain' })));
     expect(o.kind).toBe('success');
     expect(o.payload.toString()).toBe('null');
+  });
+
+  it('an uncaught exception during an invocation is its error, then the process exits', async () => {
+    const spec = makeSpec('uncaught', { functionName: 'uncaught-throw' });
+    const o = await pool.invoke(makeRequest(spec, { event: { throwLater: true } }));
+    expect(errorDoc(o)).toMatchObject({ errorType: 'RangeError', errorMessage: 'thrown from a timer' });
+    await until(pool, () => pool.environments().every((e) => e.specKey !== spec.key));
+  });
+
+  it('an unhandled rejection: Runtime.UnhandledPromiseRejection, then the process exits', async () => {
+    const spec = makeSpec('uncaught', { functionName: 'uncaught-reject' });
+    const o = await pool.invoke(makeRequest(spec, { event: { rejectLater: true } }));
+    expect(errorDoc(o)).toMatchObject({
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: 'TypeError: nobody caught me',
+    });
+    await until(pool, () => pool.environments().every((e) => e.specKey !== spec.key));
   });
 
   it('warm reuse: init runs once per environment', async () => {

@@ -10,8 +10,8 @@ interface RuntimeFrames {
   encodeFrame(type: number, strings: readonly string[], payload: string): Buffer;
   encodeResponseTooLarge(requestId: string, sizeBytes: number): Buffer;
 }
-const runtimeFramesUrl = new URL('../../runtimes/node/frames.mjs', import.meta.url).href;
-const rt = (await import(runtimeFramesUrl)) as RuntimeFrames;
+const runtimeFramesUrl = new URL('../../runtimes/node/frames.cjs', import.meta.url).href;
+const rt = ((await import(runtimeFramesUrl)) as { default: RuntimeFrames }).default;
 
 const invoke: InvokeFrame = {
   requestId: '6f1c1a54-2a44-4c2c-9d8e-0a3e3c7e9b11',

@@ -1,6 +1,6 @@
 /**
  * Platform side of hearth's private runtime channel: the frame codec. The layout is
- * described (and implemented for the runtime) in src/runtimes/node/frames.mjs; the two are
+ * described (and implemented for the runtime) in src/runtimes/node/frames.cjs; the two are
  * tested against each other in frames.test.ts.
  */
 

@@ -249,7 +249,12 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
+  const address: AddressInfo | string | null = server.address();
+  if (address === null || typeof address === 'string') {
+    server.close();
+    throw new Error('the Runtime API did not get a TCP port');
+  }
+  const { port } = address;
 
   return {
     address: `127.0.0.1:${port}`,

@@ -1,3 +1,5 @@
+'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: a CommonJS function then never starts the ESM loader (src/pool/README.md). */
 /**
  * hearth's bundled Node.js runtime client (nodejs18.x, nodejs20.x, nodejs22.x). It runs as
  * the environment's process, imports nothing of hearth, and behaves like the official
@@ -10,25 +12,27 @@
  *      is reported on init/error and the process exits 1, as the official client does;
  *   3. loop: next → run the handler (async or callback) → response or error → next.
  *
+ * It is CommonJS so that a CommonJS function never starts Node's ESM loader (README).
+ *
  * Callback handlers follow the Node.js 18–22 rules: with callbackWaitsForEmptyEventLoop
  * (the default) the result is sent when the event loop has drained ('beforeExit'); a
  * handler that neither returns a promise nor calls back answers `null` at that point.
  */
-import { createFdChannel } from './channel-fd.mjs';
-import { errorForLog, formatError } from './errors.mjs';
-import { loadHandler } from './handler-loader.mjs';
-import { logContext, patchConsole } from './log-patch.mjs';
+const { createFdChannel } = require('./channel-fd.cjs');
+const { errorForLog, formatError } = require('./errors.cjs');
+const { loadHandler } = require('./handler-loader.cjs');
+const { logContext, patchConsole } = require('./log-patch.cjs');
 
-/** @typedef {import('./frames.mjs').Invocation} Invocation */
-/** @typedef {import('./channel-fd.mjs').Channel} Channel */
-/** @typedef {import('./handler-loader.mjs').Handler} Handler */
+/** @typedef {import('./frames.cjs').Invocation} Invocation */
+/** @typedef {import('./channel-fd.cjs').Channel} Channel */
+/** @typedef {import('./handler-loader.cjs').Handler} Handler */
 
 const env = process.env;
 const privateFd = env._HEARTH_RUNTIME_FD;
 delete env._HEARTH_RUNTIME_FD;
 
-/** @returns {Promise<Channel>} */
-async function openChannel() {
+/** @returns {Channel} */
+function openChannel() {
   if (privateFd !== undefined) {
     return createFdChannel(Number(privateFd));
   }
@@ -37,11 +41,12 @@ async function openChannel() {
     throw new Error('AWS_LAMBDA_RUNTIME_API environment variable is not set');
   }
   // node:http is loaded only for this channel: it is the costliest module to start.
-  const { createHttpChannel } = await import('./channel-http.mjs');
+  /** @type {typeof import('./channel-http.cjs')} */
+  const { createHttpChannel } = require('./channel-http.cjs');
   return createHttpChannel(api);
 }
 
-const channel = await openChannel();
+const channel = openChannel();
 patchConsole();
 
 /** Per-environment facts for the context object (§5.5). */
@@ -287,10 +292,11 @@ process.on('unhandledRejection', (reason) => {
   fatal(error, 128);
 });
 
-try {
-  handler = await loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '');
-  initDone = true;
-} catch (e) {
-  await failInit(e instanceof Error ? e.name : 'Runtime.Unknown', e);
-}
-step();
+loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '').then(
+  (loaded) => {
+    handler = loaded;
+    initDone = true;
+    step();
+  },
+  (/** @type {unknown} */ e) => failInit(e instanceof Error ? e.name : 'Runtime.Unknown', e),
+);

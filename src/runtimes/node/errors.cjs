@@ -1,10 +1,11 @@
+'use strict';
 /**
  * Error documents as the official Node.js client produces them (aws-lambda.md §5.4, §6):
  * `{"errorType","errorMessage","trace"}`, and the Runtime.* init errors it reports on
  * `/runtime/init/error` before exiting 1.
  */
 
-export class RuntimeError extends Error {
+class RuntimeError extends Error {
   /**
    * @param {string} type e.g. `Runtime.HandlerNotFound`
    * @param {string} message
@@ -32,7 +33,7 @@ export class RuntimeError extends Error {
  * @param {unknown} error
  * @returns {ErrorDocument}
  */
-export function formatError(error) {
+function formatError(error) {
   try {
     if (error instanceof Error) {
       return {
@@ -58,7 +59,7 @@ export function formatError(error) {
  * @param {unknown} error
  * @returns {string}
  */
-export function errorForLog(error) {
+function errorForLog(error) {
   return `\t${errorJson(error)}`;
 }
 
@@ -81,3 +82,5 @@ function errorJson(error) {
     return JSON.stringify(formatError(error));
   }
 }
+
+module.exports = { RuntimeError, formatError, errorForLog };

@@ -1,3 +1,4 @@
+'use strict';
 /**
  * hearth's private runtime channel: length-prefixed binary frames over one socketpair
  * (fd 3 of the environment's process). It carries exactly what the HTTP Runtime API
@@ -18,8 +19,8 @@
  *   RESPONSE_TOO_LARGE            str requestId | f64le sizeBytes (the runtime saw §5.2's 413)
  */
 
-export const FRAME_HEADER_BYTES = 5;
-export const FRAME = Object.freeze({
+const FRAME_HEADER_BYTES = 5;
+const FRAME = Object.freeze({
   INVOKE: 1,
   NEXT: 2,
   RESPONSE: 3,
@@ -29,7 +30,7 @@ export const FRAME = Object.freeze({
 });
 
 /** Largest response the platform accepts (aws-lambda.md §5.2, RIE MaxPayloadSize). */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
+const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
 
 /**
  * @typedef {object} Invocation
@@ -47,7 +48,7 @@ export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
  * @param {Buffer} body
  * @returns {Invocation}
  */
-export function decodeInvoke(body) {
+function decodeInvoke(body) {
   const deadlineMs = body.readDoubleLE(0);
   let offset = 8;
   /** @returns {string} */
@@ -80,7 +81,7 @@ export function decodeInvoke(body) {
  * @param {string} payload
  * @returns {Buffer}
  */
-export function encodeFrame(type, strings, payload) {
+function encodeFrame(type, strings, payload) {
   let bodyBytes = Buffer.byteLength(payload);
   for (const s of strings) {
     bodyBytes += 2 + Buffer.byteLength(s);
@@ -104,7 +105,7 @@ export function encodeFrame(type, strings, payload) {
  * @param {number} sizeBytes
  * @returns {Buffer}
  */
-export function encodeResponseTooLarge(requestId, sizeBytes) {
+function encodeResponseTooLarge(requestId, sizeBytes) {
   const idBytes = Buffer.byteLength(requestId);
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 2 + idBytes + 8);
   out.writeUInt32LE(2 + idBytes + 8, 0);
@@ -115,4 +116,14 @@ export function encodeResponseTooLarge(requestId, sizeBytes) {
   return out;
 }
 
-export const NEXT_FRAME = Buffer.from([0, 0, 0, 0, FRAME.NEXT]);
+const NEXT_FRAME = Buffer.from([0, 0, 0, 0, FRAME.NEXT]);
+
+module.exports = {
+  FRAME_HEADER_BYTES,
+  FRAME,
+  MAX_RESPONSE_BYTES,
+  NEXT_FRAME,
+  decodeInvoke,
+  encodeFrame,
+  encodeResponseTooLarge,
+};

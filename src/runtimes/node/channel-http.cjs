@@ -1,18 +1,20 @@
+'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: a CommonJS function then never starts the ESM loader (src/pool/README.md). */
 /**
  * The standard channel: the Lambda Runtime API over HTTP/1.1 (aws-lambda.md §5.1–5.3),
  * used when the environment has no private channel (AWS_LAMBDA_RUNTIME_API only). It is
  * what the official clients speak; hearth's pool uses it for benchmarks and as a fallback.
  */
-import http from 'node:http';
+const http = require('node:http');
 
-/** @typedef {import('./frames.mjs').Invocation} Invocation */
-/** @typedef {import('./channel-fd.mjs').Channel} Channel */
+/** @typedef {import('./frames.cjs').Invocation} Invocation */
+/** @typedef {import('./channel-fd.cjs').Channel} Channel */
 
 /**
  * @param {string} runtimeApi host:port
  * @returns {Channel}
  */
-export function createHttpChannel(runtimeApi) {
+function createHttpChannel(runtimeApi) {
   const colon = runtimeApi.lastIndexOf(':');
   const hostname = runtimeApi.slice(0, colon);
   const port = Number(runtimeApi.slice(colon + 1));
@@ -92,3 +94,5 @@ export function createHttpChannel(runtimeApi) {
     },
   };
 }
+
+module.exports = { createHttpChannel };

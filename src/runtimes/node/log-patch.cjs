@@ -1,3 +1,5 @@
+'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: a CommonJS function then never starts the ESM loader (src/pool/README.md). */
 /**
  * console.* in Lambda's text log format (aws-lambda.md §5.7):
  * `<ISO timestamp>\t<request id>\t<LEVEL>\t<message>`, one line per call, newlines inside
@@ -8,11 +10,11 @@
  * Lines are written synchronously to fd 1: they reach the pipe before the response that
  * follows them, which is what lets the platform attribute them to their invocation.
  */
-import { writeSync } from 'node:fs';
-import { format } from 'node:util';
+const { writeSync } = require('node:fs');
+const { format } = require('node:util');
 
 /** @type {{ requestId: string }} */
-export const logContext = { requestId: 'undefined' };
+const logContext = { requestId: 'undefined' };
 
 /**
  * @param {string} line
@@ -38,7 +40,7 @@ function logAt(level) {
   };
 }
 
-export function patchConsole() {
+function patchConsole() {
   console.trace = logAt('TRACE');
   console.debug = logAt('DEBUG');
   console.info = logAt('INFO');
@@ -47,3 +49,5 @@ export function patchConsole() {
   console.error = logAt('ERROR');
   /** @type {Console & { fatal?: (...args: unknown[]) => void }} */ (console).fatal = logAt('FATAL');
 }
+
+module.exports = { logContext, patchConsole };

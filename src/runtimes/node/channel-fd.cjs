@@ -1,18 +1,20 @@
+'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: a CommonJS function then never starts the ESM loader (src/pool/README.md). */
 /**
  * The private channel's runtime side: blocking reads and writes on a socketpair fd.
  *
  * Why blocking: between invocations the process sits in read(2) and runs nothing, which
  * is what Lambda's freeze does to an idle environment (aws-lambda.md §5.6 "Freeze/thaw"),
  * and it wakes with one syscall and no event-loop machinery. While a handler runs, the
- * event loop runs normally; the loop in bootstrap.mjs only re-enters `next()` from a
+ * event loop runs normally; the loop in bootstrap.cjs only re-enters `next()` from a
  * setImmediate or 'beforeExit', never while user work is pending in the same turn.
  * The answer is written together with the following NEXT in one writev(2), as soon as it
  * is known, so the platform wakes once per invocation (benchmarks: src/pool/README.md);
  * the runtime then gets one more turn of its event loop before it blocks, as the official
  * client's loop runs while its /next is pending.
  */
-import { readSync, writeSync, writevSync } from 'node:fs';
-import {
+const { readSync, writeSync, writevSync } = require('node:fs');
+const {
   FRAME,
   FRAME_HEADER_BYTES,
   MAX_RESPONSE_BYTES,
@@ -20,9 +22,9 @@ import {
   decodeInvoke,
   encodeFrame,
   encodeResponseTooLarge,
-} from './frames.mjs';
+} = require('./frames.cjs');
 
-/** @typedef {import('./frames.mjs').Invocation} Invocation */
+/** @typedef {import('./frames.cjs').Invocation} Invocation */
 
 /**
  * @typedef {object} Channel
@@ -72,7 +74,7 @@ function retrying(op) {
  * @param {number} fd
  * @returns {Channel}
  */
-export function createFdChannel(fd) {
+function createFdChannel(fd) {
   const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   let body = Buffer.allocUnsafe(64 * 1024);
   /** NEXT already went out with the last answer. */
@@ -133,7 +135,7 @@ export function createFdChannel(fd) {
         }
         readFull(body, length);
         if (head[4] === FRAME.INVOKE) {
-          // The payload is a view of `body`, which the next read reuses: bootstrap.mjs
+          // The payload is a view of `body`, which the next read reuses: bootstrap.cjs
           // parses it before calling next() again.
           return decodeInvoke(body.subarray(0, length));
         }
@@ -161,3 +163,5 @@ export function createFdChannel(fd) {
     },
   };
 }
+
+module.exports = { createFdChannel };
