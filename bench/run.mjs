@@ -9,7 +9,8 @@
 //   4. Put → READY for 100 environments of a trivial Node function;
 //   5. unique memory (USS) per idle provisioned environment;
 //   and a check that no invocation was lost or run twice under load.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -27,8 +28,6 @@ import {
 import yazl from 'yazl';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { createPlatform } = await import(path.join(root, 'dist/server/create-platform.js'));
-const { loadConfig } = await import(path.join(root, 'dist/config/load.js'));
 
 const WARM_N = Number(process.env.BENCH_WARM_N ?? 3000);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
@@ -116,17 +115,43 @@ async function load(url, concurrency, seconds, makeBody, check) {
   return { rps: done / seconds, done, errors };
 }
 
-function echoServer() {
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    });
+// Every server runs in its own process, as in production: the bench process is only the
+// client, so the baseline and hearth pay the same client costs.
+const ECHO_SOURCE = `
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+});
+server.listen(0, '127.0.0.1', () => console.log('echo listening on http://127.0.0.1:' + server.address().port));
+`;
+
+async function startProcess(args, readyPattern) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH } });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = readyPattern.exec(out);
+      if (m) {
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+  });
+  return { child, url };
+}
+
+async function stopProcess(child) {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
 }
 
 function childPids(pid) {
@@ -159,7 +184,11 @@ async function waitReady(client, fn, qualifier, timeoutMs) {
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-bench-'));
-const platform = await createPlatform(loadConfig({ port: 0, dataDir, logLevel: 'warn', maxConcurrentStarts: 64 }));
+const hearth = await startProcess(
+  [path.join(root, 'bin/hearth.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+  /hearth listening on (http:\/\/\S+)\n/,
+);
+const platform = { url: hearth.url };
 const client = new LambdaClient({
   endpoint: platform.url,
   region: 'us-east-1',
@@ -167,8 +196,8 @@ const client = new LambdaClient({
   maxAttempts: 1,
 });
 const platformUrl = platform.url;
-const echo = await echoServer();
-const echoUrl = `http://127.0.0.1:${echo.address().port}/`;
+const echo = await startProcess(['-e', ECHO_SOURCE], /echo listening on (http:\/\/\S+)\n/);
+const echoUrl = `${echo.url}/`;
 const results = {};
 try {
   const code = await zip({
@@ -212,7 +241,7 @@ try {
   results.accounting = { sent: sentToHearth, counted, coldPid };
 
   // 5. USS per idle provisioned environment (children of this process running the runtime).
-  const envPids = childPids(process.pid).filter((pid) => {
+  const envPids = childPids(hearth.child.pid).filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/environ`, 'utf8').includes('AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency');
     } catch {
@@ -229,9 +258,9 @@ try {
   await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: '1', ProvisionedConcurrentExecutions: 100 }));
   results.hundredReadyMs = await waitReady(client, 'echo', '1', 60_000);
 } finally {
-  echo.close();
   agent.destroy();
-  await platform.close();
+  await stopProcess(echo.child);
+  await stopProcess(hearth.child);
   rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -58,7 +58,7 @@ export const configSchema = z.strictObject({
   /** Idle on-demand environments are stopped after this many milliseconds. */
   idleTimeoutMs: z.coerce.number().int().min(0).default(300_000),
   /** Environments starting at once, across all functions. */
-  maxConcurrentStarts: z.coerce.number().int().min(1).default(32),
+  maxConcurrentStarts: z.coerce.number().int().min(1).default(8),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
 

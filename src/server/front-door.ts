@@ -9,6 +9,9 @@ import Fastify, { LogController, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { BodyTooLargeError, type Dialect, type WireRequest } from '../dialects/http.js';
 
+/** Unread bodies up to this size are drained to keep the connection alive. */
+const DRAIN_LIMIT_BYTES = 1 << 20;
+
 export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(raw.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
@@ -101,6 +104,7 @@ export function createFrontDoor(opts: FrontDoorOptions) {
     const url = raw.url ?? '/';
     const q = url.indexOf('?');
     let bodyStarted = false;
+    let bodyRefused = false;
     const wire: WireRequest = {
       method: raw.method ?? 'GET',
       rawPath: q === -1 ? url : url.slice(0, q),
@@ -110,7 +114,10 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       requestId: randomUUID(),
       readBody: (limit) => {
         bodyStarted = true;
-        return readBodyLimited(raw, limit);
+        return readBodyLimited(raw, limit).catch((e: unknown) => {
+          bodyRefused = e instanceof BodyTooLargeError;
+          throw e;
+        });
       },
     };
     const dialect = opts.dialects.find((d) => d.matches(wire));
@@ -127,12 +134,17 @@ export function createFrontDoor(opts: FrontDoorOptions) {
     } else {
       res = await dialect.handle(wire);
     }
-    if (!bodyStarted || !raw.readableEnded) {
-      // The body was refused or never read: do not leave it in the socket for the next request.
-      if (!raw.readableEnded) {
-        raw.resume();
+    if (bodyRefused) {
+      // An oversized body is not read: close the connection instead of draining it.
+      void reply.header('connection', 'close');
+    } else if (!bodyStarted) {
+      // A body the operation did not need is drained, so the connection stays usable,
+      // unless it is large or of unknown length: then closing is cheaper than reading it.
+      const declared = Number(raw.headers['content-length'] ?? 0);
+      if (raw.headers['transfer-encoding'] !== undefined || declared > DRAIN_LIMIT_BYTES) {
         void reply.header('connection', 'close');
       }
+      raw.resume();
     }
     void reply.code(res.status);
     for (const [k, v] of Object.entries(res.headers ?? {})) {

@@ -1,0 +1,60 @@
+/**
+ * The front door on a real socket: connections stay alive across requests whose body is
+ * not read, an oversized body closes the connection instead of being drained, and paths
+ * that cannot be decoded get an AWS-form error rather than a framework page.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+
+let p: TestPlatform;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+beforeAll(async () => {
+  p = await startPlatform();
+});
+
+afterAll(async () => {
+  agent.destroy();
+  await p.dispose();
+});
+
+function request(method: string, path: string, body?: Buffer) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; socket: unknown }>((resolve, reject) => {
+    // Node frames a DELETE body only when told its length.
+    const headers = body === undefined ? {} : { 'content-length': String(body.length) };
+    const req = http.request(`${p.url}${path}`, { method, agent, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, socket: req.socket }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+it('keeps the connection alive for GETs and for bodies an operation ignores', async () => {
+  const a = await request('GET', '/_hearth/health');
+  const b = await request('GET', '/2015-03-31/functions');
+  const c = await request('DELETE', '/2017-03-31/tags/x', Buffer.from('{"ignored":true}'));
+  const d = await request('GET', '/_hearth/health');
+  expect([a.status, b.status, d.status]).toEqual([200, 200, 200]);
+  expect(c.status).toBe(400);
+  for (const r of [a, b, c]) {
+    expect(r.headers.connection).not.toBe('close');
+  }
+  expect(new Set([a.socket, b.socket, c.socket, d.socket]).size).toBe(1);
+});
+
+it('closes the connection after refusing an oversized body', async () => {
+  const res = await request('POST', '/2015-03-31/functions/x/invocations', Buffer.alloc(6_291_457, 0x20));
+  expect(res.status).toBe(413);
+  expect(res.headers.connection).toBe('close');
+});
+
+it('answers an undecodable path in the AWS error form', async () => {
+  const res = await request('GET', '/2015-03-31/functions/%E0%A4%A/configuration');
+  expect(res.status).toBe(400);
+  expect(res.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
+  expect(JSON.parse(res.body)).toMatchObject({ Type: 'User' });
+});
