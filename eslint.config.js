@@ -24,6 +24,7 @@ export default tseslint.config(
       'test/fixtures/**',
       'bin/**',
       'bench/**/*.mjs',
+      'scripts/**/*.mjs',
       'eslint.config.js',
     ],
   },

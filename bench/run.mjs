@@ -50,11 +50,17 @@ function zip(files) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function post(url, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-length': body.length } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-length': body.length } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -132,7 +138,10 @@ server.listen(0, '127.0.0.1', () => console.log('echo listening on http://127.0.
 `;
 
 async function startProcess(args, readyPattern) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH } });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH },
+  });
   let out = '';
   const url = await new Promise((resolve, reject) => {
     child.stdout.on('data', (c) => {
@@ -156,7 +165,11 @@ async function stopProcess(child) {
 
 function childPids(pid) {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -172,7 +185,9 @@ function ussKiB(pid) {
 async function waitReady(client, fn, qualifier, timeoutMs) {
   const t0 = Date.now();
   for (;;) {
-    const c = await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: qualifier }));
+    const c = await client.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: qualifier }),
+    );
     if (c.Status === 'READY') {
       return Date.now() - t0;
     }
@@ -203,11 +218,18 @@ try {
   const code = await zip({
     // Each environment numbers its invocations, so the bench can prove that none was lost
     // or run twice: Σ over environments of their last number = invokes sent.
-    'index.mjs': 'let n = 0;\nexport const handler = async (event) => ({ ...event, n: ++n, pid: process.pid });\n',
+    'index.mjs':
+      'let n = 0;\nexport const handler = async (event) => ({ ...event, n: ++n, pid: process.pid });\n',
   });
   const role = 'arn:aws:iam::123456789012:role/bench';
   await client.send(
-    new CreateFunctionCommand({ FunctionName: 'echo', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role, Code: { ZipFile: code } }),
+    new CreateFunctionCommand({
+      FunctionName: 'echo',
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: role,
+      Code: { ZipFile: code },
+    }),
   );
   await client.send(new PublishVersionCommand({ FunctionName: 'echo' }));
   await client.send(new CreateAliasCommand({ FunctionName: 'echo', Name: 'live', FunctionVersion: '1' }));
@@ -223,7 +245,13 @@ try {
   const coldPid = JSON.parse(cold.body.toString()).pid;
 
   // 1 & 2: 32 provisioned environments on the alias.
-  await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live', ProvisionedConcurrentExecutions: CONCURRENCY }));
+  await client.send(
+    new PutProvisionedConcurrencyConfigCommand({
+      FunctionName: 'echo',
+      Qualifier: 'live',
+      ProvisionedConcurrentExecutions: CONCURRENCY,
+    }),
+  );
   await waitReady(client, 'echo', 'live', 60_000);
   const body = Buffer.from('{"hello":"world"}');
   results.echoSequential = await sequential(echoUrl, WARM_N, body);
@@ -243,7 +271,9 @@ try {
   // 5. USS per idle provisioned environment (children of this process running the runtime).
   const envPids = childPids(hearth.child.pid).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/environ`, 'utf8').includes('AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency');
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(
+        'AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency',
+      );
     } catch {
       return false;
     }
@@ -253,9 +283,19 @@ try {
   results.ussPerIdleEnvMiB = uss.length ? percentile(uss, 50) / 1024 : undefined;
 
   // 4. Put → READY for 100 environments.
-  await client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live' }));
-  await client.send(new PublishVersionCommand({ FunctionName: 'echo', Description: 'v2' })).catch(() => undefined);
-  await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: '1', ProvisionedConcurrentExecutions: 100 }));
+  await client.send(
+    new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live' }),
+  );
+  await client
+    .send(new PublishVersionCommand({ FunctionName: 'echo', Description: 'v2' }))
+    .catch(() => undefined);
+  await client.send(
+    new PutProvisionedConcurrencyConfigCommand({
+      FunctionName: 'echo',
+      Qualifier: '1',
+      ProvisionedConcurrentExecutions: 100,
+    }),
+  );
   results.hundredReadyMs = await waitReady(client, 'echo', '1', 60_000);
 } finally {
   agent.destroy();
@@ -267,14 +307,24 @@ try {
 const r = results;
 const fmt = (x, d = 0) => (x === undefined ? 'n/a' : x.toFixed(d));
 console.log(`hearth bench (${new Date().toISOString()}, node ${process.version})`);
-console.log(`warm invoke, sequential (n=${WARM_N}): p50 ${fmt(r.warmSequential.p50)} µs, p99 ${fmt(r.warmSequential.p99)} µs`);
-console.log(`bare echo,   sequential (n=${WARM_N}): p50 ${fmt(r.echoSequential.p50)} µs, p99 ${fmt(r.echoSequential.p99)} µs`);
+console.log(
+  `warm invoke, sequential (n=${WARM_N}): p50 ${fmt(r.warmSequential.p50)} µs, p99 ${fmt(r.warmSequential.p99)} µs`,
+);
+console.log(
+  `bare echo,   sequential (n=${WARM_N}): p50 ${fmt(r.echoSequential.p50)} µs, p99 ${fmt(r.echoSequential.p99)} µs`,
+);
 console.log(`  ratio p50 ${fmt(r.warmSequential.p50 / r.echoSequential.p50, 2)}x (target <= 2x)`);
-console.log(`throughput c=${CONCURRENCY}: hearth ${fmt(r.warmLoad.rps)} req/s (${r.warmLoad.errors} wrong/failed of ${r.warmLoad.done}), echo ${fmt(r.echoLoad.rps)} req/s`);
+console.log(
+  `throughput c=${CONCURRENCY}: hearth ${fmt(r.warmLoad.rps)} req/s (${r.warmLoad.errors} wrong/failed of ${r.warmLoad.done}), echo ${fmt(r.echoLoad.rps)} req/s`,
+);
 console.log(`  ratio ${fmt((100 * r.warmLoad.rps) / r.echoLoad.rps, 1)}% of echo (target >= 40%)`);
 console.log(`cold first invoke (on-demand): ${fmt(r.coldFirstInvokeMs, 1)} ms`);
 console.log(`Put -> READY, 100 environments: ${fmt(r.hundredReadyMs)} ms (target <= 3000 ms)`);
-console.log(`USS per idle provisioned environment: ${fmt(r.ussPerIdleEnvMiB, 1)} MiB over ${r.idleEnvironments} environments (target <= 12 MiB)`);
+console.log(
+  `USS per idle provisioned environment: ${fmt(r.ussPerIdleEnvMiB, 1)} MiB over ${r.idleEnvironments} environments (target <= 12 MiB)`,
+);
 const exact = r.accounting.sent === r.accounting.counted;
-console.log(`invocations sent ${r.accounting.sent}, executed ${r.accounting.counted}: ${exact ? 'none lost or run twice' : 'MISMATCH'}`);
+console.log(
+  `invocations sent ${r.accounting.sent}, executed ${r.accounting.counted}: ${exact ? 'none lost or run twice' : 'MISMATCH'}`,
+);
 process.exit(r.warmLoad.errors === 0 && exact ? 0 : 1);

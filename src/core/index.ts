@@ -95,7 +95,8 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     throttleBackoffMs: 1_000,
     maxEventAgeMs: 6 * 3600_000,
     timers: realTimers,
-    onDrop: (ev, reason) => report(`async event ${ev.requestId} for ${ev.functionLabel} dropped: ${reason}`, undefined),
+    onDrop: (ev, reason) =>
+      report(`async event ${ev.requestId} for ${ev.functionLabel} dropped: ${reason}`, undefined),
     ...deps.events,
   });
   const invoke = new InvokeService({

@@ -58,7 +58,17 @@ afterAll(() => {
 
 describe('hearth serve', () => {
   it('prints one ready line, serves, and stops cleanly on SIGTERM', async () => {
-    const h = run(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', tempDir(), '--log-level', 'warn']);
+    const h = run([
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      tempDir(),
+      '--log-level',
+      'warn',
+    ]);
     const url = await h.ready;
     expect(h.out().stdout).toBe(`hearth listening on ${url}\n`);
     const res = await fetch(`${url}/2015-03-31/functions`);
@@ -69,7 +79,12 @@ describe('hearth serve', () => {
   });
 
   it('takes its settings from HEARTH_* variables and stops on SIGINT', async () => {
-    const h = run(['serve'], { HEARTH_PORT: '0', HEARTH_DATA_DIR: tempDir(), HEARTH_LOG_LEVEL: 'silent', HEARTH_REGION: 'eu-west-1' });
+    const h = run(['serve'], {
+      HEARTH_PORT: '0',
+      HEARTH_DATA_DIR: tempDir(),
+      HEARTH_LOG_LEVEL: 'silent',
+      HEARTH_REGION: 'eu-west-1',
+    });
     const url = await h.ready;
     const res = await fetch(`${url}/2016-08-19/account-settings`);
     expect(res.status).toBe(200);

@@ -22,7 +22,8 @@ import { makeZip } from '../helpers/zip.js';
 
 const ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/r`;
 const dec = (b: Uint8Array | undefined) => (b === undefined ? '' : Buffer.from(b).toString('utf8'));
-const json = (b: Uint8Array | undefined): Record<string, unknown> => JSON.parse(dec(b)) as Record<string, unknown>;
+const json = (b: Uint8Array | undefined): Record<string, unknown> =>
+  JSON.parse(dec(b)) as Record<string, unknown>;
 
 let p: TestPlatform;
 const scratch = mkdtempSync(path.join(tmpdir(), 'hearth-invoke-'));
@@ -60,7 +61,9 @@ afterAll(async () => {
 
 describe('RequestResponse', () => {
   it('returns the handler result with the executed version and request id', async () => {
-    const out = await p.client.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"a":1}') }));
+    const out = await p.client.send(
+      new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"a":1}') }),
+    );
     expect(out.StatusCode).toBe(200);
     expect(out.ExecutedVersion).toBe('$LATEST');
     expect(out.FunctionError).toBeUndefined();
@@ -79,7 +82,9 @@ describe('RequestResponse', () => {
   });
 
   it('returns the log tail with LogType Tail', async () => {
-    const out = await p.client.send(new InvokeCommand({ FunctionName: 'echo', LogType: 'Tail', Payload: Buffer.from('{}') }));
+    const out = await p.client.send(
+      new InvokeCommand({ FunctionName: 'echo', LogType: 'Tail', Payload: Buffer.from('{}') }),
+    );
     const log = Buffer.from(out.LogResult ?? '', 'base64').toString('utf8');
     expect(log).toMatch(/START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
     expect(log).toContain('hello from echo');
@@ -88,7 +93,9 @@ describe('RequestResponse', () => {
   });
 
   it('reports a thrown error as Unhandled with the error document', async () => {
-    const out = await p.client.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"fail":true}') }));
+    const out = await p.client.send(
+      new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"fail":true}') }),
+    );
     expect(out.StatusCode).toBe(200);
     expect(out.FunctionError).toBe('Unhandled');
     const body = json(out.Payload);
@@ -97,11 +104,16 @@ describe('RequestResponse', () => {
   });
 
   it('rejects a payload that is not JSON', async () => {
-    const res = await fetch(`${p.url}/2015-03-31/functions/echo/invocations`, { method: 'POST', body: 'not json' });
+    const res = await fetch(`${p.url}/2015-03-31/functions/echo/invocations`, {
+      method: 'POST',
+      body: 'not json',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-amzn-errortype')).toBe('InvalidRequestContentException');
     const body = (await res.json()) as { message: string };
-    expect(body.message).toMatch(/^Could not parse request body into json: Could not parse payload into json: /);
+    expect(body.message).toMatch(
+      /^Could not parse request body into json: Could not parse payload into json: /,
+    );
   });
 
   it('rejects a payload over 6 MB with 413', async () => {
@@ -116,10 +128,12 @@ describe('RequestResponse', () => {
   });
 
   it('404s an unknown function and an unknown alias', async () => {
-    await expect(p.client.send(new InvokeCommand({ FunctionName: 'nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(p.client.send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'nope' }))).rejects.toThrow(
-      `Function not found: arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:echo:nope`,
+    await expect(p.client.send(new InvokeCommand({ FunctionName: 'nope' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
     );
+    await expect(
+      p.client.send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'nope' })),
+    ).rejects.toThrow(`Function not found: arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:echo:nope`);
   });
 });
 
@@ -134,7 +148,9 @@ describe('qualifiers and aliases', () => {
       }),
     );
     await p.client.send(new CreateAliasCommand({ FunctionName: 'echo', Name: 'one', FunctionVersion: '1' }));
-    const viaAlias = await p.client.send(new InvokeCommand({ FunctionName: 'echo:one', Payload: Buffer.from('{}') }));
+    const viaAlias = await p.client.send(
+      new InvokeCommand({ FunctionName: 'echo:one', Payload: Buffer.from('{}') }),
+    );
     expect(viaAlias.ExecutedVersion).toBe('1');
     expect(json(viaAlias.Payload).arn).toBe(`arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:echo:one`);
     const v2 = await p.client.send(new InvokeCommand({ FunctionName: 'echo', Qualifier: '2' }));
@@ -155,7 +171,9 @@ describe('qualifiers and aliases', () => {
     );
     const seen = new Set<string>();
     for (let i = 0; i < 60 && seen.size < 2; i++) {
-      const out = await p.client.send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'canary', Payload: Buffer.from('{}') }));
+      const out = await p.client.send(
+        new InvokeCommand({ FunctionName: 'echo', Qualifier: 'canary', Payload: Buffer.from('{}') }),
+      );
       seen.add(out.ExecutedVersion ?? '');
     }
     expect([...seen].sort()).toEqual(['1', '2']);
@@ -171,7 +189,12 @@ describe('other invocation types', () => {
   it('queues an Event (202) and runs it', async () => {
     const file = path.join(scratch, 'event-ran');
     const out = await p.client.send(
-      new InvokeCommand({ FunctionName: 'echo', Qualifier: '1', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ touch: file })) }),
+      new InvokeCommand({
+        FunctionName: 'echo',
+        Qualifier: '1',
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify({ touch: file })),
+      }),
     );
     expect(out.StatusCode).toBe(202);
     await p.platform.core.events.idle();
@@ -183,8 +206,13 @@ describe('other invocation types', () => {
 describe('admission', () => {
   it('throttles every invoke of a function with reserved concurrency 0 (spec §3.10)', async () => {
     await createFunction('blocked', 'export const handler = async () => 1;');
-    await p.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'blocked', ReservedConcurrentExecutions: 0 }));
-    const res = await fetch(`${p.url}/2015-03-31/functions/blocked/invocations`, { method: 'POST', body: '{}' });
+    await p.client.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'blocked', ReservedConcurrentExecutions: 0 }),
+    );
+    const res = await fetch(`${p.url}/2015-03-31/functions/blocked/invocations`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
     expect(await res.json()).toMatchObject({
@@ -194,20 +222,31 @@ describe('admission', () => {
     });
     const err = await p.client.send(new InvokeCommand({ FunctionName: 'blocked' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TooManyRequestsException);
-    expect((err as TooManyRequestsException).Reason).toBe('ReservedFunctionConcurrentInvocationLimitExceeded');
+    expect((err as TooManyRequestsException).Reason).toBe(
+      'ReservedFunctionConcurrentInvocationLimitExceeded',
+    );
     await p.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'blocked' }));
     const ok = await p.client.send(new InvokeCommand({ FunctionName: 'blocked' }));
     expect(dec(ok.Payload)).toBe('1');
   });
 
   it('caps a reserved function at its reservation', async () => {
-    await createFunction('slow', 'export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); return 1; };');
-    await p.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'slow', ReservedConcurrentExecutions: 1 }));
-    const first = p.client.send(new InvokeCommand({ FunctionName: 'slow', Payload: Buffer.from('{"ms":1500}') }));
+    await createFunction(
+      'slow',
+      'export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); return 1; };',
+    );
+    await p.client.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'slow', ReservedConcurrentExecutions: 1 }),
+    );
+    const first = p.client.send(
+      new InvokeCommand({ FunctionName: 'slow', Payload: Buffer.from('{"ms":1500}') }),
+    );
     // The first invoke holds the only lease for 1.5 s; a second one meanwhile is throttled.
     let throttled = false;
     for (let i = 0; i < 50 && !throttled; i++) {
-      const e = await p.client.send(new InvokeCommand({ FunctionName: 'slow', Payload: Buffer.from('{"ms":0}') })).catch((x: unknown) => x);
+      const e = await p.client
+        .send(new InvokeCommand({ FunctionName: 'slow', Payload: Buffer.from('{"ms":0}') }))
+        .catch((x: unknown) => x);
       throttled = e instanceof TooManyRequestsException;
     }
     expect(throttled).toBe(true);

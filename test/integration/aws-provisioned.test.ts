@@ -4,8 +4,7 @@
  * wire-exact errors, invocations landing on pre-initialised environments, alias moves,
  * deletes and a restart.
  */
-import type {
-  LambdaClient} from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -38,10 +37,18 @@ export const handler = async () => ({ type: process.env.AWS_LAMBDA_INITIALIZATIO
 let p: TestPlatform;
 
 /** Polls GetProvisionedConcurrencyConfig (what a client does) until `status`, with a deadline. */
-async function waitStatus(client: LambdaClient, fn: string, qualifier: string, status: string, timeoutMs = 20_000) {
+async function waitStatus(
+  client: LambdaClient,
+  fn: string,
+  qualifier: string,
+  status: string,
+  timeoutMs = 20_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const c = await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: qualifier }));
+    const c = await client.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: qualifier }),
+    );
     if (c.Status === status) {
       return c;
     }
@@ -53,8 +60,18 @@ async function waitStatus(client: LambdaClient, fn: string, qualifier: string, s
 }
 
 async function invokeJson(fn: string, qualifier?: string) {
-  const out = await p.client.send(new InvokeCommand({ FunctionName: fn, ...(qualifier ? { Qualifier: qualifier } : {}) }));
-  return { out, body: JSON.parse(Buffer.from(out.Payload ?? []).toString()) as { type: string; initAt: number; invokedAt: number; pid: number } };
+  const out = await p.client.send(
+    new InvokeCommand({ FunctionName: fn, ...(qualifier ? { Qualifier: qualifier } : {}) }),
+  );
+  return {
+    out,
+    body: JSON.parse(Buffer.from(out.Payload ?? []).toString()) as {
+      type: string;
+      initAt: number;
+      invokedAt: number;
+      pid: number;
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -69,9 +86,19 @@ beforeAll(async () => {
     }),
   );
   await p.client.send(new PublishVersionCommand({ FunctionName: 'my-function' }));
-  await p.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'my-function', ZipFile: await makeZip({ 'index.mjs': `${SOURCE}\n// v2` }), Publish: true }));
-  await p.client.send(new CreateAliasCommand({ FunctionName: 'my-function', Name: 'BLUE', FunctionVersion: '1' }));
-  await p.client.send(new CreateAliasCommand({ FunctionName: 'my-function', Name: 'GREEN', FunctionVersion: '2' }));
+  await p.client.send(
+    new UpdateFunctionCodeCommand({
+      FunctionName: 'my-function',
+      ZipFile: await makeZip({ 'index.mjs': `${SOURCE}\n// v2` }),
+      Publish: true,
+    }),
+  );
+  await p.client.send(
+    new CreateAliasCommand({ FunctionName: 'my-function', Name: 'BLUE', FunctionVersion: '1' }),
+  );
+  await p.client.send(
+    new CreateAliasCommand({ FunctionName: 'my-function', Name: 'GREEN', FunctionVersion: '2' }),
+  );
 });
 
 afterAll(async () => {
@@ -81,7 +108,11 @@ afterAll(async () => {
 describe("the seed's scenario", () => {
   it('Put answers 202 IN_PROGRESS with nothing allocated yet, then READY with live environments', async () => {
     const put = await p.client.send(
-      new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: 'BLUE', ProvisionedConcurrentExecutions: 2 }),
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName: 'my-function',
+        Qualifier: 'BLUE',
+        ProvisionedConcurrentExecutions: 2,
+      }),
     );
     expect(put.$metadata.httpStatusCode).toBe(202);
     expect(put).toMatchObject({
@@ -93,7 +124,11 @@ describe("the seed's scenario", () => {
     expect(put.StatusReason).toBeUndefined();
     expect(put.LastModified).toMatch(LAST_MODIFIED);
     await p.client.send(
-      new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: 'GREEN', ProvisionedConcurrentExecutions: 1 }),
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName: 'my-function',
+        Qualifier: 'GREEN',
+        ProvisionedConcurrentExecutions: 1,
+      }),
     );
     const blue = await waitStatus(p.client, 'my-function', 'BLUE', 'READY');
     expect(blue).toMatchObject({
@@ -105,7 +140,9 @@ describe("the seed's scenario", () => {
   });
 
   it('lists both configs field by field', async () => {
-    const list = await p.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'my-function' }));
+    const list = await p.client.send(
+      new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'my-function' }),
+    );
     const configs = list.ProvisionedConcurrencyConfigs ?? [];
     expect(configs.map((c) => c.FunctionArn)).toEqual([`${ARN}:BLUE`, `${ARN}:GREEN`]);
     for (const [c, n] of [
@@ -129,7 +166,10 @@ describe("the seed's scenario", () => {
     }
     expect(list.NextMarker).toBeUndefined();
     const pages = [];
-    for await (const page of paginateListProvisionedConcurrencyConfigs({ client: p.client, pageSize: 1 }, { FunctionName: 'my-function' })) {
+    for await (const page of paginateListProvisionedConcurrencyConfigs(
+      { client: p.client, pageSize: 1 },
+      { FunctionName: 'my-function' },
+    )) {
       pages.push(page.ProvisionedConcurrencyConfigs?.map((c) => c.FunctionArn));
     }
     expect(pages).toEqual([[`${ARN}:BLUE`], [`${ARN}:GREEN`]]);
@@ -150,7 +190,13 @@ describe("the seed's scenario", () => {
 
 describe('errors, wire-exact (spec §3.3, Appendix A)', () => {
   const put = (Qualifier: string, n = 1, FunctionName = 'my-function') =>
-    p.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName, Qualifier, ProvisionedConcurrentExecutions: n }));
+    p.client.send(
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName,
+        Qualifier,
+        ProvisionedConcurrentExecutions: n,
+      }),
+    );
   const failure = async (promise: Promise<unknown>) => {
     const e = (await promise.then(
       () => undefined,
@@ -166,7 +212,9 @@ describe('errors, wire-exact (spec §3.3, Appendix A)', () => {
       message: 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.',
       status: 400,
     });
-    const get = p.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: '$LATEST' }));
+    const get = p.client.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: '$LATEST' }),
+    );
     expect(await failure(get)).toEqual({
       name: 'InvalidParameterValueException',
       message: 'The function resource provided must be an alias or a published version.',
@@ -187,11 +235,15 @@ describe('errors, wire-exact (spec §3.3, Appendix A)', () => {
   });
 
   it('answers ProvisionedConcurrencyConfigNotFoundException, and Delete is idempotent', async () => {
-    const get = p.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: '2' }));
+    const get = p.client.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: '2' }),
+    );
     const e = await get.catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ProvisionedConcurrencyConfigNotFoundException);
     expect((e as Error).message).toBe('No Provisioned Concurrency Config found for this function');
-    const del = await p.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: '2' }));
+    const del = await p.client.send(
+      new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: '2' }),
+    );
     expect(del.$metadata.httpStatusCode).toBe(204);
   });
 
@@ -203,7 +255,12 @@ describe('errors, wire-exact (spec §3.3, Appendix A)', () => {
 
   it('rejects a weighted alias and a value below 1', async () => {
     await p.client.send(
-      new CreateAliasCommand({ FunctionName: 'my-function', Name: 'W', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } }),
+      new CreateAliasCommand({
+        FunctionName: 'my-function',
+        Name: 'W',
+        FunctionVersion: '1',
+        RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } },
+      }),
     );
     expect(await failure(put('W'))).toEqual({
       name: 'InvalidParameterValueException',
@@ -225,12 +282,19 @@ describe('errors, wire-exact (spec §3.3, Appendix A)', () => {
 
   it('enforces reserved concurrency both ways', async () => {
     const e = await p.client
-      .send(new PutFunctionConcurrencyCommand({ FunctionName: 'my-function', ReservedConcurrentExecutions: 2 }))
+      .send(
+        new PutFunctionConcurrencyCommand({ FunctionName: 'my-function', ReservedConcurrentExecutions: 2 }),
+      )
       .catch((x: unknown) => x as Error);
-    expect((e as Error).message).toBe(" ReservedConcurrentExecutions  2 should not be lower than function's total provisioned concurrency [3].");
-    await p.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'my-function', ReservedConcurrentExecutions: 3 }));
+    expect((e as Error).message).toBe(
+      " ReservedConcurrentExecutions  2 should not be lower than function's total provisioned concurrency [3].",
+    );
+    await p.client.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'my-function', ReservedConcurrentExecutions: 3 }),
+    );
     expect(await failure(put('GREEN', 2))).toMatchObject({
-      message: 'Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function',
+      message:
+        'Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function',
     });
     // reserved == Σ PC leaves no on-demand capacity: $LATEST is throttled (spec §3.7).
     const throttled = await failure(p.client.send(new InvokeCommand({ FunctionName: 'my-function' })));
@@ -243,8 +307,16 @@ describe('errors, wire-exact (spec §3.3, Appendix A)', () => {
 describe('lifecycle', () => {
   it('moves provisioned environments with the alias, and drains them on alias delete', async () => {
     // GREEN (1 env) moves from version 2 to version 1's sibling: publish 3 and point GREEN there.
-    await p.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'my-function', ZipFile: await makeZip({ 'index.mjs': `${SOURCE}\n// v3` }), Publish: true }));
-    await p.client.send(new UpdateAliasCommand({ FunctionName: 'my-function', Name: 'GREEN', FunctionVersion: '3' }));
+    await p.client.send(
+      new UpdateFunctionCodeCommand({
+        FunctionName: 'my-function',
+        ZipFile: await makeZip({ 'index.mjs': `${SOURCE}\n// v3` }),
+        Publish: true,
+      }),
+    );
+    await p.client.send(
+      new UpdateAliasCommand({ FunctionName: 'my-function', Name: 'GREEN', FunctionVersion: '3' }),
+    );
     await waitStatus(p.client, 'my-function', 'GREEN', 'READY');
     const green = await invokeJson('my-function', 'GREEN');
     expect(green.out.ExecutedVersion).toBe('3');
@@ -253,13 +325,17 @@ describe('lifecycle', () => {
     expect((await invokeJson('my-function', '2')).body.type).toBe('on-demand');
 
     await p.client.send(new DeleteAliasCommand({ FunctionName: 'my-function', Name: 'GREEN' }));
-    const list = await p.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'my-function' }));
+    const list = await p.client.send(
+      new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'my-function' }),
+    );
     expect(list.ProvisionedConcurrencyConfigs?.map((c) => c.FunctionArn)).toEqual([`${ARN}:BLUE`]);
   });
 
   it('re-provisions after a restart', async () => {
     p = await p.restart();
-    const get = await p.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: 'BLUE' }));
+    const get = await p.client.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'my-function', Qualifier: 'BLUE' }),
+    );
     expect(get.RequestedProvisionedConcurrentExecutions).toBe(2);
     await waitStatus(p.client, 'my-function', 'BLUE', 'READY');
     expect((await invokeJson('my-function', 'BLUE')).body.type).toBe('provisioned-concurrency');

@@ -20,17 +20,21 @@ afterAll(async () => {
 });
 
 function request(method: string, path: string, body?: Buffer) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; socket: unknown }>((resolve, reject) => {
-    // Node frames a DELETE body only when told its length.
-    const headers = body === undefined ? {} : { 'content-length': String(body.length) };
-    const req = http.request(`${p.url}${path}`, { method, agent, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, socket: req.socket }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; socket: unknown }>(
+    (resolve, reject) => {
+      // Node frames a DELETE body only when told its length.
+      const headers = body === undefined ? {} : { 'content-length': String(body.length) };
+      const req = http.request(`${p.url}${path}`, { method, agent, headers }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, socket: req.socket }),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
 }
 
 it('keeps the connection alive for GETs and for bodies an operation ignores', async () => {

@@ -34,8 +34,24 @@ const flush = async () => {
 
 const outcome = (kind: 'success' | 'function-error'): InvocationOutcome =>
   kind === 'success'
-    ? { kind, payload: Buffer.from('{}'), contentType: 'application/json', requestId: 'r', executedVersion: '1', durationMs: 1, initializationType: 'on-demand' }
-    : { kind, payload: Buffer.from('{}'), errorType: 'Error', requestId: 'r', executedVersion: '1', durationMs: 1, initializationType: 'on-demand' };
+    ? {
+        kind,
+        payload: Buffer.from('{}'),
+        contentType: 'application/json',
+        requestId: 'r',
+        executedVersion: '1',
+        durationMs: 1,
+        initializationType: 'on-demand',
+      }
+    : {
+        kind,
+        payload: Buffer.from('{}'),
+        errorType: 'Error',
+        requestId: 'r',
+        executedVersion: '1',
+        durationMs: 1,
+        initializationType: 'on-demand',
+      };
 
 function queue(timers: FakeTimers, over: Partial<EventQueueOptions> = {}) {
   const drops: string[] = [];
@@ -57,7 +73,11 @@ describe('EventQueue', () => {
     const timers = new FakeTimers();
     const { q } = queue(timers);
     let runs = 0;
-    q.enqueue({ requestId: 'a', functionLabel: 'fn', run: () => (runs++, Promise.resolve(outcome('success'))) });
+    q.enqueue({
+      requestId: 'a',
+      functionLabel: 'fn',
+      run: () => (runs++, Promise.resolve(outcome('success'))),
+    });
     await q.idle();
     expect(runs).toBe(1);
   });
@@ -66,7 +86,11 @@ describe('EventQueue', () => {
     const timers = new FakeTimers();
     const { q, drops } = queue(timers);
     const runAt: number[] = [];
-    q.enqueue({ requestId: 'a', functionLabel: 'fn', run: () => (runAt.push(timers.t), Promise.resolve(outcome('function-error'))) });
+    q.enqueue({
+      requestId: 'a',
+      functionLabel: 'fn',
+      run: () => (runAt.push(timers.t), Promise.resolve(outcome('function-error'))),
+    });
     await flush();
     expect(runAt).toEqual([0]);
     await timers.advance(59_999);

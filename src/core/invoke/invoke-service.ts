@@ -14,7 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../errors.js';
-import { LATEST, functionKeyString, isVersionQualifier, type FunctionKey, type VersionRecord } from '../model.js';
+import {
+  LATEST,
+  functionKeyString,
+  isVersionQualifier,
+  type FunctionKey,
+  type VersionRecord,
+} from '../model.js';
 import type { InvocationOutcome, Pool, Store } from '../ports.js';
 import type { ProvisionedService } from '../provisioned/provisioned-service.js';
 import type { SpecCache } from './environment-spec.js';
@@ -80,14 +86,20 @@ export class InvokeService {
     return { kind: 'completed', outcome: await this.#run(p, version, requestId, p.wantLog) };
   }
 
-  async #run(p: InvokeParams, version: VersionRecord, requestId: string, wantLog: boolean): Promise<InvocationOutcome> {
+  async #run(
+    p: InvokeParams,
+    version: VersionRecord,
+    requestId: string,
+    wantLog: boolean,
+  ): Promise<InvocationOutcome> {
     const fn = await this.#d.store.getFunction(p.key);
     if (fn === undefined) {
       throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: p.key.name });
     }
     const spec = await this.#d.specs.get(p.key, version);
     // `$LATEST` never runs on provisioned environments (§3.7).
-    const provisionedKey = version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
+    const provisionedKey =
+      version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
     return this.#d.pool.invoke({
       spec,
       requestId,
@@ -110,7 +122,10 @@ export class InvokeService {
   async #resolve(key: FunctionKey, qualifier: string | undefined): Promise<VersionRecord> {
     const fn = await this.#d.store.getFunction(key);
     if (fn === undefined) {
-      throw new PlatformError('FUNCTION_NOT_FOUND', qualifier === undefined ? { functionName: key.name } : { functionName: key.name, qualifier });
+      throw new PlatformError(
+        'FUNCTION_NOT_FOUND',
+        qualifier === undefined ? { functionName: key.name } : { functionName: key.name, qualifier },
+      );
     }
     if (qualifier === undefined || qualifier === LATEST) {
       return fn.latest;

@@ -78,7 +78,12 @@ export class ProvisionedService {
   }
 
   /** PutProvisionedConcurrencyConfig: validate (§3.3), store, reconcile, report. */
-  put(key: FunctionKey, qualifier: string, requested: number, extra?: Record<string, unknown>): Promise<ProvisionedView> {
+  put(
+    key: FunctionKey,
+    qualifier: string,
+    requested: number,
+    extra?: Record<string, unknown>,
+  ): Promise<ProvisionedView> {
     return this.#d.withLock(key, async () => {
       if (qualifier === LATEST) {
         throw new PlatformError('PROVISIONED_ON_UNPUBLISHED', { functionName: key.name });
@@ -192,7 +197,10 @@ export class ProvisionedService {
       this.forget(key);
       return;
     }
-    const [configs, aliases] = await Promise.all([this.#d.store.listProvisionedConfigs(key), this.#d.store.listAliases(key)]);
+    const [configs, aliases] = await Promise.all([
+      this.#d.store.listProvisionedConfigs(key),
+      this.#d.store.listAliases(key),
+    ]);
     const byVersion = new Map<string, string>();
     const poolKeys = new Set<string>();
     let requestedTotal = 0;
@@ -200,7 +208,10 @@ export class ProvisionedService {
       requestedTotal += config.requested;
       const pk = this.poolKey(key, config.qualifier);
       const version = targetVersionOf(config.qualifier, aliases);
-      const record = version === undefined || version === LATEST ? undefined : await this.#d.store.getVersion(key, version);
+      const record =
+        version === undefined || version === LATEST
+          ? undefined
+          : await this.#d.store.getVersion(key, version);
       if (record === undefined) {
         // The target vanished (cascades normally remove the config first): nothing to run.
         this.#d.pool.setProvisioned(pk, undefined, 0);

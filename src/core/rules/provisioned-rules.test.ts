@@ -51,8 +51,16 @@ describe('checkProvisionedPut (aws-lambda.md §3.3)', () => {
       'PROVISIONED_ON_WEIGHTED_ALIAS',
     ],
     ['over the reservation', { reserved: 2, requested: 3 }, 'PROVISIONED_EXCEEDS_RESERVED'],
-    ['others plus new over the reservation', { reserved: 3, configs: [config('2', 2)], requested: 2 }, 'PROVISIONED_EXCEEDS_RESERVED'],
-    ['replacing itself within the reservation', { reserved: 3, configs: [config('1', 3)], requested: 3 }, 'ok'],
+    [
+      'others plus new over the reservation',
+      { reserved: 3, configs: [config('2', 2)], requested: 2 },
+      'PROVISIONED_EXCEEDS_RESERVED',
+    ],
+    [
+      'replacing itself within the reservation',
+      { reserved: 3, configs: [config('1', 3)], requested: 3 },
+      'ok',
+    ],
     ['over the unreserved pool', { requested: 1001 }, 'PROVISIONED_EXCEEDS_UNRESERVED'],
     ['leaving less than the floor', { requested: 901 }, 'PROVISIONED_BELOW_UNRESERVED_MINIMUM'],
     ['exactly the floor left', { requested: 900 }, 'ok'],
@@ -69,15 +77,29 @@ describe('checkProvisionedPut (aws-lambda.md §3.3)', () => {
     ],
     [
       'second alias on the same version',
-      { qualifier: 'GREEN', alias: alias('GREEN', '1'), aliases: [blue, alias('GREEN', '1')], configs: [config('BLUE', 1)] },
+      {
+        qualifier: 'GREEN',
+        alias: alias('GREEN', '1'),
+        aliases: [blue, alias('GREEN', '1')],
+        configs: [config('BLUE', 1)],
+      },
       'PROVISIONED_ALIAS_ON_PROVISIONED_VERSION',
     ],
     [
       'aliases on different versions',
-      { qualifier: 'GREEN', alias: alias('GREEN', '2'), aliases: [blue, alias('GREEN', '2')], configs: [config('BLUE', 1)] },
+      {
+        qualifier: 'GREEN',
+        alias: alias('GREEN', '2'),
+        aliases: [blue, alias('GREEN', '2')],
+        configs: [config('BLUE', 1)],
+      },
       'ok',
     ],
-    ['reservation check comes before conflicts', { reserved: 0, aliases: [blue], configs: [config('BLUE', 1)] }, 'PROVISIONED_EXCEEDS_RESERVED'],
+    [
+      'reservation check comes before conflicts',
+      { reserved: 0, aliases: [blue], configs: [config('BLUE', 1)] },
+      'PROVISIONED_EXCEEDS_RESERVED',
+    ],
   ];
   it.each(cases)('%s', (_name, input, expected) => {
     expect(codeOf(input)).toBe(expected);

@@ -49,7 +49,9 @@ export function checkProvisionedPut(input: ProvisionedPutInput): void {
   }
   const existing = input.configs.find((c) => c.qualifier === qualifier)?.requested ?? 0;
   if (input.reserved !== undefined) {
-    const others = input.configs.filter((c) => c.qualifier !== qualifier).reduce((s, c) => s + c.requested, 0);
+    const others = input.configs
+      .filter((c) => c.qualifier !== qualifier)
+      .reduce((s, c) => s + c.requested, 0);
     if (others + requested > input.reserved) {
       throw new PlatformError('PROVISIONED_EXCEEDS_RESERVED', { requested, reserved: input.reserved });
     }
@@ -75,7 +77,11 @@ export function checkProvisionedPut(input: ProvisionedPutInput): void {
     if (isVersionQualifier(c.qualifier)) {
       // Another config sits on the version itself: an alias may not provision it again.
       if (c.qualifier === version && !isVersionQualifier(qualifier)) {
-        throw new PlatformError('PROVISIONED_ALIAS_ON_PROVISIONED_VERSION', { functionName, alias: qualifier, version });
+        throw new PlatformError('PROVISIONED_ALIAS_ON_PROVISIONED_VERSION', {
+          functionName,
+          alias: qualifier,
+          version,
+        });
       }
       continue;
     }
@@ -84,10 +90,18 @@ export function checkProvisionedPut(input: ProvisionedPutInput): void {
       continue;
     }
     if (isVersionQualifier(qualifier)) {
-      throw new PlatformError('PROVISIONED_VERSION_POINTED_BY_ALIAS', { functionName, version, alias: other.name });
+      throw new PlatformError('PROVISIONED_VERSION_POINTED_BY_ALIAS', {
+        functionName,
+        version,
+        alias: other.name,
+      });
     }
     // Two aliases on one version: AWS forbids it (DOC) without a recorded message; we
     // reuse the alias-vs-version one (§3.3 step 7 DESIGN).
-    throw new PlatformError('PROVISIONED_ALIAS_ON_PROVISIONED_VERSION', { functionName, alias: qualifier, version });
+    throw new PlatformError('PROVISIONED_ALIAS_ON_PROVISIONED_VERSION', {
+      functionName,
+      alias: qualifier,
+      version,
+    });
   }
 }

@@ -30,12 +30,16 @@ function checkJson(payload: Buffer): void {
     text = utf8.decode(payload);
   } catch {
     const bad = payload.find((b) => b >= 0x80) ?? 0;
-    throw invalidRequestContent(`Could not parse payload into json: Invalid UTF-8 start byte 0x${bad.toString(16)}`);
+    throw invalidRequestContent(
+      `Could not parse payload into json: Invalid UTF-8 start byte 0x${bad.toString(16)}`,
+    );
   }
   try {
     JSON.parse(text);
   } catch (e) {
-    throw invalidRequestContent(`Could not parse payload into json: ${e instanceof Error ? e.message : String(e)}`);
+    throw invalidRequestContent(
+      `Could not parse payload into json: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -69,7 +73,9 @@ async function invoke(call: OperationCall): Promise<OperationResult> {
 
   const payload = call.rawBody.length === 0 ? EMPTY_EVENT : call.rawBody;
   if (invocationType === 'Event' && payload.length > ASYNC_PAYLOAD_LIMIT_BYTES) {
-    throw requestTooLarge(`Request must be smaller than ${ASYNC_PAYLOAD_LIMIT_BYTES} bytes for the InvokeAsync operation`);
+    throw requestTooLarge(
+      `Request must be smaller than ${ASYNC_PAYLOAD_LIMIT_BYTES} bytes for the InvokeAsync operation`,
+    );
   }
   checkJson(payload);
   const traceId = call.headers['x-amzn-trace-id'];
@@ -102,7 +108,9 @@ async function invoke(call: OperationCall): Promise<OperationResult> {
   }
   if (logType === 'Tail' && outcome.log !== undefined) {
     const bytes = Buffer.from(outcome.log, 'utf8');
-    headers['X-Amz-Log-Result'] = bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64');
+    headers['X-Amz-Log-Result'] = bytes
+      .subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES))
+      .toString('base64');
   }
   return { status: 200, headers, raw: outcome.payload };
 }

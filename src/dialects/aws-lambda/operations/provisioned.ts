@@ -65,7 +65,12 @@ async function list(call: OperationCall): Promise<OperationResult> {
   const pageSize = readMaxItems(v, call.query.get('MaxItems'), { max: 50, cap: 50 });
   const ref = requireUnqualified(resolveRef(v, call, parsed));
   const views = await call.core.provisioned.list(ref.key);
-  const page = paginate(views, (view) => view.config.qualifier, call.query.get('Marker') ?? undefined, pageSize);
+  const page = paginate(
+    views,
+    (view) => view.config.qualifier,
+    call.query.get('Marker') ?? undefined,
+    pageSize,
+  );
   return {
     status: 200,
     json: {
