@@ -15,32 +15,110 @@ import type {
   Scope,
   VersionRecord,
 } from '../../model.js';
-import { functionKeyString } from '../../model.js';
+import { DEFAULT_NAMESPACE, LATEST, isVersionQualifier } from '../../model.js';
 import type { Clock, PackageInfo, PackageStore, Pool, Store } from '../../ports.js';
+
+/**
+ * Map keys join identifiers with NUL, which no account, region or name can contain; the
+ * SQLite store sorts `listAllFunctions` by the same joined key.
+ */
+const SEP = '\u0000';
+const scopeId = (s: Scope): string => s.accountId + SEP + s.region;
+const functionId = (k: FunctionKey): string => scopeId(k) + SEP + k.namespace + SEP + k.name;
+
+/** Code-unit order: deterministic and locale-independent, as in the SQLite store. */
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * What the SQLite store caches for a record: a deep-frozen copy as it comes back from
+ * JSON (so `undefined` members are dropped). Callers can neither change a stored record
+ * through the object they passed in nor through the one they got back.
+ */
+function stored<T>(record: T): T {
+  return deepFreeze(JSON.parse(JSON.stringify(record)) as T);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) {
+      deepFreeze(member);
+    }
+  }
+  return value;
+}
+
+/** $LATEST is the function row's head, never a published version. */
+function assertPublishable(version: VersionRecord): void {
+  if (version.version === LATEST || !isVersionQualifier(version.version)) {
+    throw new PlatformError('INVALID_PARAMETER', {
+      field: 'version',
+      reason: `a published version must be a decimal number, got ${version.version}`,
+    });
+  }
+}
+
+const EMPTY_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 interface FunctionEntry {
   fn: FunctionRecord;
-  versions: Map<string, VersionRecord>;
-  aliases: Map<string, AliasRecord>;
-  configs: Map<string, ProvisionedConfigRecord>;
+  readonly versions: Map<string, VersionRecord>;
+  readonly aliases: Map<string, AliasRecord>;
+  readonly configs: Map<string, ProvisionedConfigRecord>;
 }
 
+/**
+ * A Store in Maps that behaves like the SQLite store (`test/contract/memory-store.test.ts`
+ * runs the Store contract against it): the same PlatformError codes, sort orders and
+ * cascades, deep-frozen records, and every call rejected after `close()`.
+ */
 export class MemoryStore implements Store {
   private readonly functions = new Map<string, FunctionEntry>();
-  private readonly namespaces = new Map<string, NamespaceRecord[]>();
+  private readonly namespaces = new Map<string, Map<string, NamespaceRecord>>();
   private readonly settings = new Map<string, Readonly<Record<string, unknown>>>();
-  /** Count of write calls, to assert that a failed precondition wrote nothing. */
+  private closed = false;
+  /**
+   * Count of write calls (refused ones included), to assert that a failed precondition
+   * in core never reached the store.
+   */
   writes = 0;
 
-  private entry(key: FunctionKey): FunctionEntry | undefined {
-    return this.functions.get(functionKeyString(key));
+  /** Runs one port call: rejects after close and turns throws into rejections. */
+  private run<T>(work: () => T): Promise<T> {
+    try {
+      if (this.closed) {
+        throw new PlatformError('INTERNAL', { reason: 'store is closed' });
+      }
+      return Promise.resolve(work());
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
+  private write(work: () => void): Promise<void> {
+    this.writes++;
+    return this.run(work);
+  }
+
+  private entry(key: FunctionKey): FunctionEntry | undefined {
+    return this.functions.get(functionId(key));
+  }
+
+  private existing(key: FunctionKey): FunctionEntry {
+    const entry = this.entry(key);
+    if (entry === undefined) {
+      throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name });
+    }
+    return entry;
+  }
+
+  // ---- functions ----------------------------------------------------------------------
+
   getFunction(key: FunctionKey) {
-    return Promise.resolve(this.entry(key)?.fn);
+    return this.run(() => this.entry(key)?.fn);
   }
   listFunctions(scope: Scope, namespace?: string) {
-    return Promise.resolve(
+    return this.run(() =>
       [...this.functions.values()]
         .map((e) => e.fn)
         .filter(
@@ -49,138 +127,186 @@ export class MemoryStore implements Store {
             f.key.region === scope.region &&
             (namespace === undefined || f.key.namespace === namespace),
         )
-        .sort((a, b) => (a.key.name < b.key.name ? -1 : a.key.name > b.key.name ? 1 : 0)),
+        // Ties (same name in two namespaces) fall back to the namespace, for a stable order.
+        .sort((a, b) => byString(a.key.name, b.key.name) || byString(a.key.namespace, b.key.namespace)),
     );
   }
   listAllFunctions() {
-    return Promise.resolve([...this.functions.values()].map((e) => e.fn));
+    return this.run(() =>
+      [...this.functions.entries()].sort(([a], [b]) => byString(a, b)).map(([, e]) => e.fn),
+    );
   }
   createFunction(fn: FunctionRecord, published?: VersionRecord) {
-    this.writes++;
-    if (this.entry(fn.key) !== undefined) {
-      return Promise.reject(new PlatformError('FUNCTION_ALREADY_EXISTS', { functionName: fn.key.name }));
-    }
-    const versions = new Map<string, VersionRecord>();
-    if (published !== undefined) {
-      versions.set(published.version, published);
-    }
-    this.functions.set(functionKeyString(fn.key), { fn, versions, aliases: new Map(), configs: new Map() });
-    return Promise.resolve();
+    return this.write(() => {
+      if (this.entry(fn.key) !== undefined) {
+        throw new PlatformError('FUNCTION_ALREADY_EXISTS', { functionName: fn.key.name });
+      }
+      if (published !== undefined) {
+        assertPublishable(published);
+      }
+      const entry: FunctionEntry = {
+        fn: stored(fn),
+        versions: new Map(),
+        aliases: new Map(),
+        configs: new Map(),
+      };
+      if (published !== undefined) {
+        entry.versions.set(published.version, stored(published));
+      }
+      this.functions.set(functionId(fn.key), entry);
+    });
   }
   updateFunction(fn: FunctionRecord) {
-    this.writes++;
-    const e = this.entry(fn.key);
-    if (e !== undefined) {
-      e.fn = fn;
-    }
-    return Promise.resolve();
+    return this.write(() => {
+      this.existing(fn.key).fn = stored(fn);
+    });
   }
+  /** Deletes the function with its versions, aliases and provisioned configs. */
   deleteFunction(key: FunctionKey) {
-    this.writes++;
-    this.functions.delete(functionKeyString(key));
-    return Promise.resolve();
+    return this.write(() => {
+      this.functions.delete(functionId(key));
+    });
   }
+
+  // ---- published versions -------------------------------------------------------------
+
   getVersion(key: FunctionKey, version: string) {
-    return Promise.resolve(this.entry(key)?.versions.get(version));
+    return this.run(() => this.entry(key)?.versions.get(version));
   }
   listVersions(key: FunctionKey) {
-    const versions = [...(this.entry(key)?.versions.values() ?? [])];
-    return Promise.resolve(versions.sort((a, b) => Number(a.version) - Number(b.version)));
+    return this.run(() =>
+      [...(this.entry(key)?.versions.values() ?? [])].sort((a, b) => Number(a.version) - Number(b.version)),
+    );
   }
   publishVersion(fn: FunctionRecord, version: VersionRecord) {
-    this.writes++;
-    const e = this.entry(fn.key);
-    if (e !== undefined) {
-      e.fn = fn;
-      e.versions.set(version.version, version);
-    }
-    return Promise.resolve();
+    return this.write(() => {
+      const entry = this.existing(fn.key);
+      assertPublishable(version);
+      // Version numbers are never reused; a duplicate means two publishes raced on one head.
+      if (entry.versions.has(version.version)) {
+        throw new PlatformError('UPDATE_IN_PROGRESS', { functionName: fn.key.name });
+      }
+      entry.fn = stored(fn);
+      entry.versions.set(version.version, stored(version));
+    });
   }
+  /** Deletes one version and any provisioned config on it; a missing version is a no-op. */
   deleteVersion(key: FunctionKey, version: string) {
-    this.writes++;
-    const e = this.entry(key);
-    e?.versions.delete(version);
-    e?.configs.delete(version);
-    return Promise.resolve();
+    return this.write(() => {
+      const entry = this.entry(key);
+      if (entry === undefined || !entry.versions.has(version)) {
+        return;
+      }
+      entry.versions.delete(version);
+      entry.configs.delete(version);
+    });
   }
+
+  // ---- aliases ------------------------------------------------------------------------
+
   getAlias(key: FunctionKey, name: string) {
-    return Promise.resolve(this.entry(key)?.aliases.get(name));
+    return this.run(() => this.entry(key)?.aliases.get(name));
   }
   listAliases(key: FunctionKey) {
-    const aliases = [...(this.entry(key)?.aliases.values() ?? [])];
-    return Promise.resolve(aliases.sort((a, b) => (a.name < b.name ? -1 : 1)));
+    return this.run(() =>
+      [...(this.entry(key)?.aliases.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
+    );
   }
   putAlias(key: FunctionKey, alias: AliasRecord, replace: boolean) {
-    this.writes++;
-    const e = this.entry(key);
-    if (e === undefined) {
-      return Promise.resolve();
-    }
-    if (!replace && e.aliases.has(alias.name)) {
-      return Promise.reject(
-        new PlatformError('ALIAS_ALREADY_EXISTS', { functionName: key.name, alias: alias.name }),
-      );
-    }
-    e.aliases.set(alias.name, alias);
-    return Promise.resolve();
+    return this.write(() => {
+      const entry = this.existing(key);
+      if (!replace && entry.aliases.has(alias.name)) {
+        throw new PlatformError('ALIAS_ALREADY_EXISTS', { functionName: key.name, alias: alias.name });
+      }
+      entry.aliases.set(alias.name, stored(alias));
+    });
   }
+  /** Deletes an alias and any provisioned config on it; a missing alias is a no-op. */
   deleteAlias(key: FunctionKey, name: string) {
-    this.writes++;
-    const e = this.entry(key);
-    e?.aliases.delete(name);
-    e?.configs.delete(name);
-    return Promise.resolve();
+    return this.write(() => {
+      const entry = this.entry(key);
+      if (entry === undefined || !entry.aliases.has(name)) {
+        return;
+      }
+      entry.aliases.delete(name);
+      entry.configs.delete(name);
+    });
   }
+
+  // ---- provisioned concurrency --------------------------------------------------------
+
   getProvisionedConfig(key: FunctionKey, qualifier: string) {
-    return Promise.resolve(this.entry(key)?.configs.get(qualifier));
+    return this.run(() => this.entry(key)?.configs.get(qualifier));
   }
   listProvisionedConfigs(key: FunctionKey) {
-    const configs = [...(this.entry(key)?.configs.values() ?? [])];
-    return Promise.resolve(configs.sort((a, b) => (a.qualifier < b.qualifier ? -1 : 1)));
+    return this.run(() =>
+      [...(this.entry(key)?.configs.values() ?? [])].sort((a, b) => byString(a.qualifier, b.qualifier)),
+    );
   }
+  /** Every config, ordered by function (as `listAllFunctions`) then qualifier. */
   listAllProvisionedConfigs() {
-    const out: { key: FunctionKey; config: ProvisionedConfigRecord }[] = [];
-    for (const e of this.functions.values()) {
-      for (const config of e.configs.values()) {
-        out.push({ key: e.fn.key, config });
+    return this.run(() => {
+      const out: { key: FunctionKey; config: ProvisionedConfigRecord }[] = [];
+      for (const [, e] of [...this.functions.entries()].sort(([a], [b]) => byString(a, b))) {
+        for (const config of [...e.configs.values()].sort((a, b) => byString(a.qualifier, b.qualifier))) {
+          out.push({ key: e.fn.key, config });
+        }
       }
-    }
-    return Promise.resolve(out);
+      return out;
+    });
   }
   putProvisionedConfig(key: FunctionKey, config: ProvisionedConfigRecord) {
-    this.writes++;
-    this.entry(key)?.configs.set(config.qualifier, config);
-    return Promise.resolve();
+    return this.write(() => {
+      this.existing(key).configs.set(config.qualifier, stored(config));
+    });
   }
   deleteProvisionedConfig(key: FunctionKey, qualifier: string) {
-    this.writes++;
-    this.entry(key)?.configs.delete(qualifier);
-    return Promise.resolve();
+    return this.write(() => {
+      this.entry(key)?.configs.delete(qualifier);
+    });
   }
+
+  // ---- namespaces ---------------------------------------------------------------------
+
   listNamespaces(scope: Scope) {
-    return Promise.resolve(this.namespaces.get(`${scope.accountId}/${scope.region}`) ?? []);
+    return this.run(() =>
+      [...(this.namespaces.get(scopeId(scope))?.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
+    );
   }
   createNamespace(scope: Scope, ns: NamespaceRecord) {
-    const k = `${scope.accountId}/${scope.region}`;
-    this.namespaces.set(k, [...(this.namespaces.get(k) ?? []), ns]);
-    return Promise.resolve();
+    return this.write(() => {
+      let existing = this.namespaces.get(scopeId(scope));
+      // `default` always exists without being stored (ports.ts), so creating it conflicts too.
+      if (ns.name === DEFAULT_NAMESPACE || existing?.has(ns.name) === true) {
+        throw new PlatformError('NAMESPACE_ALREADY_EXISTS', { namespace: ns.name });
+      }
+      if (existing === undefined) {
+        existing = new Map();
+        this.namespaces.set(scopeId(scope), existing);
+      }
+      existing.set(ns.name, stored(ns));
+    });
   }
+  /** Leaves the namespace's functions alone: refusing a non-empty one is core's rule. */
   deleteNamespace(scope: Scope, name: string) {
-    const k = `${scope.accountId}/${scope.region}`;
-    this.namespaces.set(
-      k,
-      (this.namespaces.get(k) ?? []).filter((n) => n.name !== name),
-    );
-    return Promise.resolve();
+    return this.write(() => {
+      this.namespaces.get(scopeId(scope))?.delete(name);
+    });
   }
+
+  // ---- settings -----------------------------------------------------------------------
+
   getSettings(scope: Scope) {
-    return Promise.resolve(this.settings.get(`${scope.accountId}/${scope.region}`) ?? {});
+    return this.run(() => this.settings.get(scopeId(scope)) ?? EMPTY_SETTINGS);
   }
   putSettings(scope: Scope, settings: Readonly<Record<string, unknown>>) {
-    this.settings.set(`${scope.accountId}/${scope.region}`, settings);
-    return Promise.resolve();
+    return this.write(() => {
+      this.settings.set(scopeId(scope), stored(settings));
+    });
   }
+
   close() {
+    this.closed = true;
     return Promise.resolve();
   }
 }
