@@ -8,6 +8,7 @@ interface RuntimeFrames {
   NEXT_FRAME: Buffer;
   decodeInvoke(body: Buffer): InvokeFrame;
   encodeFrame(type: number, strings: readonly string[], payload: string): Buffer;
+  encodeAnswerAndNext(type: number, first: string, second: string, payload: string): Buffer;
   encodeResponseTooLarge(requestId: string, sizeBytes: number): Buffer;
 }
 const runtimeFramesUrl = new URL('../../runtimes/node/frames.cjs', import.meta.url).href;
@@ -75,6 +76,19 @@ describe('private channel frames: platform and runtime agree', () => {
       oneByOne.push(...r.push(bytes.subarray(i, i + 1)));
     }
     expect(readable(oneByOne)).toEqual(want);
+  });
+
+  it('an answer with its NEXT is the same bytes as the two frames apart', () => {
+    for (const [type, second, payload] of [
+      [rt.FRAME.RESPONSE ?? 0, 'application/json', '{"ok":"✓ ünïcode"}'],
+      [rt.FRAME.ERROR ?? 0, 'TypeError', '{"errorType":"TypeError"}'],
+      [rt.FRAME.RESPONSE ?? 0, 'application/json', ''],
+    ] as const) {
+      const id = 'id-✓-1';
+      expect(rt.encodeAnswerAndNext(type, id, second, payload)).toEqual(
+        Buffer.concat([rt.encodeFrame(type, [id, second], payload), rt.NEXT_FRAME]),
+      );
+    }
   });
 
   it('a large frame split in many chunks is joined once', () => {

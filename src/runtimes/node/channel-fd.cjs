@@ -8,7 +8,7 @@
  * and it wakes with one syscall and no event-loop machinery. While a handler runs, the
  * event loop runs normally; the loop in bootstrap.cjs only re-enters `next()` from a
  * setImmediate or 'beforeExit', never while user work is pending in the same turn.
- * The answer is written together with the following NEXT in one writev(2), as soon as it
+ * The answer is written together with the following NEXT in one write(2), as soon as it
  * is known, so the platform wakes once per invocation (benchmarks: src/pool/README.md);
  * the runtime then gets one more turn of its event loop before it blocks, as the official
  * client's loop runs while its /next is pending.
@@ -20,6 +20,7 @@ const {
   MAX_RESPONSE_BYTES,
   NEXT_FRAME,
   decodeInvoke,
+  encodeAnswerAndNext,
   encodeFrame,
   encodeResponseTooLarge,
 } = require('./frames.cjs');
@@ -71,25 +72,69 @@ function retrying(op) {
 }
 
 /**
+ * One read(2), retried on EINTR and (should the fd ever be non-blocking) EAGAIN. Written
+ * out rather than through `retrying`: it runs on every invocation, and a closure per call
+ * is work the runtime would do 32 times over on a busy machine.
+ * @param {number} fd
+ * @param {Buffer} buf
+ * @param {number} offset
+ * @returns {number}
+ */
+function readSome(fd, buf, offset) {
+  for (;;) {
+    try {
+      return readSync(fd, buf, offset, buf.length - offset, null);
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'EAGAIN') {
+        Atomics.wait(sleeper, 0, 0, 1);
+      } else if (code !== 'EINTR') {
+        throw e;
+      }
+    }
+  }
+}
+
+/**
  * @param {number} fd
  * @returns {Channel}
  */
 function createFdChannel(fd) {
-  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  let body = Buffer.allocUnsafe(64 * 1024);
+  /**
+   * Frames from the platform land here. A read takes whatever is there, so the header and
+   * the body of an INVOKE (written in one write by the platform) usually arrive in one
+   * read(2) rather than two.
+   */
+  let buf = Buffer.allocUnsafe(64 * 1024);
+  /** Bytes of `buf` holding data: [start, end). */
+  let start = 0;
+  let end = 0;
   /** NEXT already went out with the last answer. */
   let nextSent = false;
 
-  /** @param {Buffer} buf @param {number} length */
-  const readFull = (buf, length) => {
-    let offset = 0;
-    while (offset < length) {
-      const n = retrying(() => readSync(fd, buf, offset, length - offset, null));
+  /**
+   * Reads until `buf` holds at least `bytes` bytes from `start`, making room if needed.
+   * @param {number} bytes
+   */
+  const fill = (bytes) => {
+    if (buf.length - start < bytes) {
+      if (bytes <= buf.length) {
+        buf.copyWithin(0, start, end);
+      } else {
+        const bigger = Buffer.allocUnsafe(bytes);
+        buf.copy(bigger, 0, start, end);
+        buf = bigger;
+      }
+      end -= start;
+      start = 0;
+    }
+    while (end - start < bytes) {
+      const n = readSome(fd, buf, end);
       if (n === 0) {
         // The platform closed its end: hearth is gone, so is this environment.
         process.exit(0);
       }
-      offset += n;
+      end += n;
     }
   };
 
@@ -115,9 +160,15 @@ function createFdChannel(fd) {
     }
   };
 
-  /** @param {Buffer} frame */
-  const answer = (frame) => {
-    writeAll([frame, NEXT_FRAME]);
+  /**
+   * The answer and the NEXT after it, encoded in one buffer (frames.cjs): one write(2).
+   * @param {Buffer} frameAndNext
+   */
+  const answer = (frameAndNext) => {
+    const n = retrying(() => writeSync(fd, frameAndNext));
+    if (n < frameAndNext.length) {
+      writeAll([frameAndNext.subarray(n)]);
+    }
     nextSent = true;
   };
 
@@ -128,16 +179,21 @@ function createFdChannel(fd) {
       }
       nextSent = false;
       for (;;) {
-        readFull(head, FRAME_HEADER_BYTES);
-        const length = head.readUInt32LE(0);
-        if (body.length < length) {
-          body = Buffer.allocUnsafe(length);
+        if (start === end) {
+          // Nothing left over (the usual case): reuse the buffer from its beginning.
+          start = 0;
+          end = 0;
         }
-        readFull(body, length);
-        if (head[4] === FRAME.INVOKE) {
-          // The payload is a view of `body`, which the next read reuses: bootstrap.cjs
+        fill(FRAME_HEADER_BYTES);
+        const length = buf.readUInt32LE(start);
+        fill(FRAME_HEADER_BYTES + length);
+        const type = buf[start + 4];
+        const bodyStart = start + FRAME_HEADER_BYTES;
+        start = bodyStart + length;
+        if (type === FRAME.INVOKE) {
+          // The payload is a view of `buf`, which the next read reuses: bootstrap.cjs
           // parses it before calling next() again.
-          return decodeInvoke(body.subarray(0, length));
+          return decodeInvoke(buf.subarray(bodyStart, start));
         }
       }
     },
@@ -145,14 +201,15 @@ function createFdChannel(fd) {
       const bytes = Buffer.byteLength(json);
       // Measured here so that an oversized body never crosses the channel; the platform
       // answers it as the Runtime API's 413 (aws-lambda.md §5.2, §5.7).
-      answer(
-        bytes > MAX_RESPONSE_BYTES
-          ? encodeResponseTooLarge(requestId, bytes)
-          : encodeFrame(FRAME.RESPONSE, [requestId, 'application/json'], json),
-      );
+      if (bytes > MAX_RESPONSE_BYTES) {
+        writeAll([encodeResponseTooLarge(requestId, bytes), NEXT_FRAME]);
+        nextSent = true;
+      } else {
+        answer(encodeAnswerAndNext(FRAME.RESPONSE, requestId, 'application/json', json));
+      }
     },
     fail(requestId, errorType, json) {
-      answer(encodeFrame(FRAME.ERROR, [requestId, errorType], json));
+      answer(encodeAnswerAndNext(FRAME.ERROR, requestId, errorType, json));
     },
     failAndExit(requestId, errorType, json) {
       // No NEXT: the process is about to exit (uncaught exception).
