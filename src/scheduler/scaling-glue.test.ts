@@ -6,40 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../core/index.js';
-import type { EnvironmentSpec, Pool } from '../core/ports.js';
 import type { ScalingPolicy, ScheduleRef } from '../core/scaling/scaling-policy.js';
 import { ScalingService, type FireScheduleLike } from '../core/scaling/scaling-service.js';
-import { fakeZip, memoryDeps } from '../core/services/testing/in-memory-ports.js';
+import { CountingPool, fakeZip, memoryDeps } from '../core/services/testing/in-memory-ports.js';
 import { ScalingLoop, type Timers } from './loop.js';
-
-/** Reports every declared count as live and ready; utilisation is `busy` over that count. */
-class CountingPool implements Pool {
-  readonly counts = new Map<string, number>();
-  busy = 0;
-  invoke(): never {
-    throw new Error('CountingPool does not invoke');
-  }
-  setProvisioned(key: string, _spec: EnvironmentSpec | undefined, count: number) {
-    this.counts.set(key, count);
-  }
-  provisionedStatus(key: string) {
-    const n = this.counts.get(key) ?? 0;
-    return { allocated: n, available: n, status: 'READY' as const };
-  }
-  provisionedUtilization(key: string) {
-    const n = this.counts.get(key) ?? 0;
-    return n === 0 ? 0 : Math.min(1, this.busy / n);
-  }
-  drain() {
-    return Promise.resolve();
-  }
-  start() {
-    return Promise.resolve();
-  }
-  dispose() {
-    return Promise.resolve();
-  }
-}
 
 const onceFactory = (ref: ScheduleRef): FireScheduleLike => {
   const at = Number(ref.expression);

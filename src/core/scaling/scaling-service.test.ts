@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../index.js';
-import type { EnvironmentSpec, Pool } from '../ports.js';
-import { fakeZip, memoryDeps } from '../services/testing/in-memory-ports.js';
+import { CountingPool, fakeZip, memoryDeps } from '../services/testing/in-memory-ports.js';
 import { readScalingPolicy, type ScalingPolicy, type ScheduleRef } from './scaling-policy.js';
 import {
   ScalingService,
@@ -15,35 +14,6 @@ import {
   type ScalingDriver,
   type ScalingDriverTarget,
 } from './scaling-service.js';
-
-/** Reports every declared count as live and ready; utilisation is `busy` over that count. */
-class CountingPool implements Pool {
-  readonly counts = new Map<string, number>();
-  busy = 0;
-  invoke(): never {
-    throw new Error('CountingPool does not invoke');
-  }
-  setProvisioned(key: string, _spec: EnvironmentSpec | undefined, count: number) {
-    this.counts.set(key, count);
-  }
-  provisionedStatus(key: string) {
-    const n = this.counts.get(key) ?? 0;
-    return { allocated: n, available: n, status: 'READY' as const };
-  }
-  provisionedUtilization(key: string) {
-    const n = this.counts.get(key) ?? 0;
-    return n === 0 ? 0 : Math.min(1, this.busy / n);
-  }
-  drain() {
-    return Promise.resolve();
-  }
-  start() {
-    return Promise.resolve();
-  }
-  dispose() {
-    return Promise.resolve();
-  }
-}
 
 class RecordingDriver implements ScalingDriver {
   readonly registered = new Map<string, ScalingDriverTarget>();

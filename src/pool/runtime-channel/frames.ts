@@ -4,6 +4,7 @@
  * tested against each other in frames.test.ts.
  */
 
+import type { ChannelInvocation } from './types.js';
 export const FRAME_HEADER_BYTES = 5;
 
 export const FrameType = {
@@ -18,15 +19,8 @@ export const FrameType = {
 /** A frame larger than this is a broken runtime, not a response (the limit is ~6 MiB). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-export interface InvokeFrame {
-  readonly requestId: string;
-  readonly deadlineMs: number;
-  readonly invokedFunctionArn: string;
-  readonly traceId: string;
-  readonly clientContext: string;
-  readonly cognitoIdentity: string;
-  readonly payload: Buffer;
-}
+/** An INVOKE frame carries exactly one invocation as the runtime receives it. */
+export type InvokeFrame = ChannelInvocation;
 
 export type RuntimeFrame =
   | { readonly type: 'next' }

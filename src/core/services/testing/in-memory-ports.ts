@@ -16,7 +16,7 @@ import type {
   VersionRecord,
 } from '../../model.js';
 import { DEFAULT_NAMESPACE, LATEST, isVersionQualifier } from '../../model.js';
-import type { Clock, PackageInfo, PackageStore, Pool, Store } from '../../ports.js';
+import type { Clock, EnvironmentSpec, PackageInfo, PackageStore, Pool, Store } from '../../ports.js';
 
 /**
  * Map keys join identifiers with NUL, which no account, region or name can contain; the
@@ -357,6 +357,35 @@ export class RecordingPool implements Pool {
   }
   drain(prefix: string) {
     this.drained.push(prefix);
+    return Promise.resolve();
+  }
+  start() {
+    return Promise.resolve();
+  }
+  dispose() {
+    return Promise.resolve();
+  }
+}
+
+/** Reports every declared count as live and ready; utilisation is `busy` over that count. */
+export class CountingPool implements Pool {
+  readonly counts = new Map<string, number>();
+  busy = 0;
+  invoke(): never {
+    throw new Error('CountingPool does not invoke');
+  }
+  setProvisioned(key: string, _spec: EnvironmentSpec | undefined, count: number) {
+    this.counts.set(key, count);
+  }
+  provisionedStatus(key: string) {
+    const n = this.counts.get(key) ?? 0;
+    return { allocated: n, available: n, status: 'READY' as const };
+  }
+  provisionedUtilization(key: string) {
+    const n = this.counts.get(key) ?? 0;
+    return n === 0 ? 0 : Math.min(1, this.busy / n);
+  }
+  drain() {
     return Promise.resolve();
   }
   start() {
