@@ -8,35 +8,23 @@
 //
 // modes: echo (no pool: the floor), private (bundled client on the private channel),
 //        http (bundled client over the HTTP Runtime API), ric (official aws-lambda-ric).
-// It bundles src/pool with esbuild into a temporary file, so it runs from a source checkout.
+// It uses the compiled pool in dist/ (`npm run build` first).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { build } from 'esbuild';
 import pino from 'pino';
+import { loadPool, root } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const durationMs = Number(process.argv[2] ?? 3000);
 const rounds = Number(process.argv[3] ?? 3);
 // A mode may carry node flags for the bundled client: `private[--max-semi-space-size=1]`.
 const modes = (process.argv[4] ?? 'echo,private,http').split(',');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
-const bundle = path.join(tmp, 'pool.mjs');
-await build({
-  entryPoints: [path.join(root, 'src/pool/index.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  outfile: bundle,
-  external: ['pino'],
-  logLevel: 'error',
-});
-const { createPool } = await import(pathToFileURL(bundle).href);
+const { createPool } = await loadPool();
 
 const spec = {
   key: 'bench/echo@1',

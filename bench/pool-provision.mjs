@@ -5,41 +5,18 @@
 // official aws-lambda-ric.
 //
 //   node bench/pool-provision.mjs [count=100] [maxConcurrentStarts=32] [modes=private,http,ric]
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import pino from 'pino';
+import { loadPool, memoryKb, root } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.argv[2] ?? 100);
 const maxConcurrentStarts = Number(process.argv[3] ?? 32);
 const modes = (process.argv[4] ?? 'private,http,ric').split(',');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
-const bundle = path.join(tmp, 'pool.mjs');
-await build({
-  entryPoints: [path.join(root, 'src/pool/index.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  outfile: bundle,
-  external: ['pino'],
-  logLevel: 'error',
-});
-const { createPool } = await import(pathToFileURL(bundle).href);
-
-function memoryKb(pid) {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-  return {
-    rss: field('Rss'),
-    pss: field('Pss'),
-    uss: field('Private_Clean') + field('Private_Dirty'),
-  };
-}
+const { createPool } = await loadPool();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -15,7 +15,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -26,8 +25,7 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { memoryKb, root } from './lib.mjs';
 
 const WARM_N = Number(process.env.BENCH_WARM_N ?? 3000);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
@@ -178,13 +176,6 @@ function childPids(pid) {
   }
 }
 
-function ussKiB(pid) {
-  // USS = private clean + private dirty pages (smaps_rollup, Linux >= 4.14).
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-  return field('Private_Clean') + field('Private_Dirty');
-}
-
 async function waitReady(client, fn, qualifier, timeoutMs) {
   const t0 = Date.now();
   for (;;) {
@@ -284,7 +275,7 @@ try {
       return false;
     }
   });
-  const uss = envPids.map(ussKiB).sort((a, b) => a - b);
+  const uss = envPids.map((pid) => memoryKb(pid).uss).sort((a, b) => a - b);
   results.idleEnvironments = envPids.length;
   results.ussPerIdleEnvMiB = uss.length ? percentile(uss, 50) / 1024 : undefined;
 
