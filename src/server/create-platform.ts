@@ -47,7 +47,8 @@ export async function createPlatform(
   config: HearthConfig,
   opts: { logger?: Logger } = {},
 ): Promise<Platform> {
-  const logger = opts.logger ?? pino({ level: config.logLevel });
+  // Logs go to stderr: stdout carries only the CLI's one ready line.
+  const logger = opts.logger ?? pino({ level: config.logLevel }, pino.destination(2));
   const dataDir = path.resolve(config.dataDir);
   try {
     mkdirSync(dataDir, { recursive: true });
