@@ -18,6 +18,15 @@ export function formatLastModified(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
+/**
+ * Provisioned-concurrency configs' LastModified: second precision, `+0000`, as AWS's own
+ * examples of Put/Get/ListProvisionedConcurrencyConfig(s) show (`2019-12-31T20:29:00+0000`),
+ * unlike functions' `.SSS` form.
+ */
+export function formatProvisionedLastModified(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
+}
+
 /** AWS's CodeSha256: the package's sha256 in base64. */
 export function codeSha256Base64(sha256Hex: string): string {
   return Buffer.from(sha256Hex, 'hex').toString('base64');

@@ -4,7 +4,7 @@
  */
 import type { ProvisionedView } from '../../../core/provisioned/provisioned-service.js';
 import type { FunctionKey } from '../../../core/model.js';
-import { formatLastModified, functionArn } from '../arns.js';
+import { formatProvisionedLastModified, functionArn } from '../arns.js';
 import { paginate, readMaxItems } from '../pagination.js';
 import { Violations, wholePattern } from '../validation.js';
 import { parseFunctionLabel, requireUnqualified, resolveRef } from './common.js';
@@ -21,7 +21,7 @@ function render(view: ProvisionedView): Record<string, unknown> {
     AllocatedProvisionedConcurrentExecutions: status.allocated,
     Status: status.status,
     ...(status.statusReason === undefined ? {} : { StatusReason: status.statusReason }),
-    LastModified: formatLastModified(config.lastModifiedMs),
+    LastModified: formatProvisionedLastModified(config.lastModifiedMs),
   };
 }
 
