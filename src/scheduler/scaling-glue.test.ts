@@ -5,19 +5,9 @@
  * so the pairing is tested here, as create-platform composes it.
  */
 import { describe, expect, it } from 'vitest';
-import { createCore } from '../core/index.js';
-import type { ScalingPolicy, ScheduleRef } from '../core/scaling/scaling-policy.js';
-import { ScalingService, type FireScheduleLike } from '../core/scaling/scaling-service.js';
-import { CountingPool, fakeZip, memoryDeps } from '../core/services/testing/in-memory-ports.js';
+import type { ScalingPolicy } from '../core/scaling/scaling-policy.js';
+import { scalingFixture } from '../core/scaling/testing.js';
 import { ScalingLoop, type Timers } from './loop.js';
-
-const onceFactory = (ref: ScheduleRef): FireScheduleLike => {
-  const at = Number(ref.expression);
-  return {
-    lastFireAtOrBefore: (ms) => (ms >= at ? at : undefined),
-    nextFireAfter: (ms) => (ms < at ? at : undefined),
-  };
-};
 
 /** One-shot timers on a clock that moves only when told; settles promises between timers. */
 function fakeTime(start: number) {
@@ -58,23 +48,7 @@ function fakeTime(start: number) {
 }
 
 async function setup(timing?: { scaleOutPeriodMs: number; scaleInWindowMs: number }) {
-  const deps = memoryDeps();
-  const pool = new CountingPool();
-  const core = createCore({ ...deps, pool });
-  const key = { accountId: '1', region: 'r', namespace: 'default', name: 'fn' };
-  await core.functions.create(key, {
-    config: { runtime: 'nodejs20.x', handler: 'index.handler', role: '' },
-    zip: fakeZip(),
-  });
-  await core.versions.publish(key);
-  const scaling = new ScalingService({
-    store: deps.store,
-    pool,
-    provisioned: core.provisioned,
-    changes: core.changes,
-    locks: core.locks,
-    schedules: onceFactory,
-  });
+  const { deps, pool, key, scaling, id } = await scalingFixture();
   const time = fakeTime(1000);
   const loop = new ScalingLoop({
     clock: time.clock,
@@ -84,7 +58,7 @@ async function setup(timing?: { scaleOutPeriodMs: number; scaleInWindowMs: numbe
   });
   scaling.attach(loop);
   const requested = async () => (await deps.store.getProvisionedConfig(key, '1'))?.requested;
-  return { pool, scaling, loop, time, key, requested, id: core.provisioned.poolKey(key, '1') };
+  return { pool, scaling, loop, time, key, requested, id };
 }
 
 describe('ScalingLoop × ScalingService', () => {

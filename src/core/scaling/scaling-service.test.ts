@@ -5,15 +5,9 @@
  * unregister. src/scheduler/scaling-glue.test.ts drives it with the real ScalingLoop.
  */
 import { describe, expect, it } from 'vitest';
-import { createCore } from '../index.js';
-import { CountingPool, fakeZip, memoryDeps } from '../services/testing/in-memory-ports.js';
-import { readScalingPolicy, type ScalingPolicy, type ScheduleRef } from './scaling-policy.js';
-import {
-  ScalingService,
-  type FireScheduleLike,
-  type ScalingDriver,
-  type ScalingDriverTarget,
-} from './scaling-service.js';
+import { readScalingPolicy, type ScalingPolicy } from './scaling-policy.js';
+import { ScalingService, type ScalingDriver, type ScalingDriverTarget } from './scaling-service.js';
+import { onceFactory, scalingFixture } from './testing.js';
 
 class RecordingDriver implements ScalingDriver {
   readonly registered = new Map<string, ScalingDriverTarget>();
@@ -28,35 +22,7 @@ class RecordingDriver implements ScalingDriver {
   }
 }
 
-/** A schedule firing once at `expression` (epoch ms as text). */
-const onceFactory = (ref: ScheduleRef): FireScheduleLike => {
-  const at = Number(ref.expression);
-  return {
-    lastFireAtOrBefore: (ms) => (ms >= at ? at : undefined),
-    nextFireAfter: (ms) => (ms < at ? at : undefined),
-  };
-};
-
-async function setup() {
-  const deps = memoryDeps();
-  const pool = new CountingPool();
-  const core = createCore({ ...deps, pool });
-  const key = { accountId: '1', region: 'r', namespace: 'default', name: 'fn' };
-  await core.functions.create(key, {
-    config: { runtime: 'nodejs20.x', handler: 'index.handler', role: '' },
-    zip: fakeZip(),
-  });
-  await core.versions.publish(key);
-  const scaling = new ScalingService({
-    store: deps.store,
-    pool,
-    provisioned: core.provisioned,
-    changes: core.changes,
-    locks: core.locks,
-    schedules: onceFactory,
-  });
-  return { deps, pool, core, key, scaling, id: core.provisioned.poolKey(key, '1') };
-}
+const setup = scalingFixture;
 
 const policy = (over: Partial<ScalingPolicy> = {}): ScalingPolicy => ({
   requested: 2,
