@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // hearth's benchmark: one run, every figure beside a baseline measured in the same run
 // (the machine is shared and noisy; only ratios travel). Run with `npm run bench`.
+// hearth and the echo are measured in alternating rounds, and each ratio is the median of
+// the per-round ratios, so that a slow stretch of the machine does not fall on one side.
 //
 //   1. warm invokes: p50/p99 of sequential invokes on a READY provisioned alias, beside a
 //      bare node:http echo server measured by the same client;
@@ -33,6 +35,8 @@ const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 // (about a thousand invocations each), so both servers get the same unmeasured warm-up load.
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONCURRENCY = 32;
+/** Alternating rounds per comparison (see sequentialRounds). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 function zip(files) {
   return new Promise((resolve, reject) => {
@@ -82,10 +86,8 @@ function record(url, res) {
   seen.set(pid, Math.max(seen.get(pid) ?? 0, n));
 }
 
+/** Sequential invokes; returns every latency in µs. */
 async function sequential(url, n, body) {
-  for (let i = 0; i < Math.min(300, n / 10); i++) {
-    record(url, await post(url, body)); // warm-up
-  }
   const times = [];
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
@@ -96,8 +98,38 @@ async function sequential(url, n, body) {
     }
     record(url, res);
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+  return times;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * The two servers measured in alternating rounds (echo, hearth, echo, hearth, ...), so that
+ * a slow or fast stretch of the shared machine falls on both rather than on one of them;
+ * the ratio is the median of the per-round ratios.
+ */
+async function sequentialRounds(echo, hearth, n, body) {
+  for (let i = 0; i < Math.min(300, n / 10); i++) {
+    record(echo, await post(echo, body)); // warm-up
+    record(hearth, await post(hearth, body));
+  }
+  const all = { echo: [], hearth: [] };
+  const ratios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const e = await sequential(echo, Math.ceil(n / ROUNDS), body);
+    const h = await sequential(hearth, Math.ceil(n / ROUNDS), body);
+    all.echo.push(...e);
+    all.hearth.push(...h);
+    ratios.push(median(h) / median(e));
+  }
+  const stats = (xs) => {
+    xs.sort((a, b) => a - b);
+    return { p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length };
+  };
+  return { echo: stats(all.echo), hearth: stats(all.hearth), ratio: median(ratios), ratios };
 }
 
 async function load(url, concurrency, seconds, makeBody, check) {
@@ -120,6 +152,31 @@ async function load(url, concurrency, seconds, makeBody, check) {
     }),
   );
   return { rps: done / seconds, done, errors };
+}
+
+/** Throughput in alternating one-second slices after both have had the same warm-up. */
+async function loadRounds(echo, hearth, makeBody, checkEcho, checkHearth) {
+  await load(echo, CONCURRENCY, WARMUP_SECONDS, makeBody, checkEcho);
+  const warm = await load(hearth, CONCURRENCY, WARMUP_SECONDS, makeBody, checkHearth);
+  const slice = LOAD_SECONDS / ROUNDS;
+  const e = { done: 0, errors: 0 };
+  const h = { done: 0, errors: warm.errors };
+  const ratios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const er = await load(echo, CONCURRENCY, slice, makeBody, checkEcho);
+    const hr = await load(hearth, CONCURRENCY, slice, makeBody, checkHearth);
+    e.done += er.done;
+    e.errors += er.errors;
+    h.done += hr.done;
+    h.errors += hr.errors;
+    ratios.push(hr.rps / er.rps);
+  }
+  return {
+    echo: { rps: e.done / LOAD_SECONDS, done: e.done, errors: e.errors },
+    hearth: { rps: h.done / LOAD_SECONDS, done: h.done, errors: h.errors },
+    ratio: median(ratios),
+    ratios,
+  };
 }
 
 // Every server runs in its own process, as in production: the bench process is only the
@@ -248,8 +305,7 @@ try {
   );
   await waitReady(client, 'echo', 'live', 60_000);
   const body = Buffer.from('{"hello":"world"}');
-  results.echoSequential = await sequential(echoUrl, WARM_N, body);
-  results.warmSequential = await sequential(invokeUrl('live'), WARM_N, body);
+  results.sequential = await sequentialRounds(echoUrl, invokeUrl('live'), WARM_N, body);
   const makeBody = (w, i) => Buffer.from(JSON.stringify({ w, i }));
   const same = (b, res) => res.body.equals(b);
   const echoed = (b, res) => {
@@ -257,11 +313,7 @@ try {
     const got = JSON.parse(res.body.toString());
     return got.w === sent.w && got.i === sent.i;
   };
-  await load(echoUrl, CONCURRENCY, WARMUP_SECONDS, makeBody, same);
-  results.echoLoad = await load(echoUrl, CONCURRENCY, LOAD_SECONDS, makeBody, same);
-  const warmup = await load(invokeUrl('live'), CONCURRENCY, WARMUP_SECONDS, makeBody, echoed);
-  results.warmLoad = await load(invokeUrl('live'), CONCURRENCY, LOAD_SECONDS, makeBody, echoed);
-  results.warmLoad.errors += warmup.errors;
+  results.load = await loadRounds(echoUrl, invokeUrl('live'), makeBody, same, echoed);
   const counted = [...seen.values()].reduce((a, b) => a + b, 0);
   results.accounting = { sent: sentToHearth, counted, coldPid };
 
@@ -303,18 +355,25 @@ try {
 
 const r = results;
 const fmt = (x, d = 0) => (x === undefined ? 'n/a' : x.toFixed(d));
+const seq = r.sequential;
+const ld = r.load;
+const pct = (xs) => xs.map((x) => (100 * x).toFixed(0)).join(' ');
 console.log(`hearth bench (${new Date().toISOString()}, node ${process.version})`);
 console.log(
-  `warm invoke, sequential (n=${WARM_N}): p50 ${fmt(r.warmSequential.p50)} µs, p99 ${fmt(r.warmSequential.p99)} µs`,
+  `warm invoke, sequential (n=${seq.hearth.n}): p50 ${fmt(seq.hearth.p50)} µs, p99 ${fmt(seq.hearth.p99)} µs`,
 );
 console.log(
-  `bare echo,   sequential (n=${WARM_N}): p50 ${fmt(r.echoSequential.p50)} µs, p99 ${fmt(r.echoSequential.p99)} µs`,
+  `bare echo,   sequential (n=${seq.echo.n}): p50 ${fmt(seq.echo.p50)} µs, p99 ${fmt(seq.echo.p99)} µs`,
 );
-console.log(`  ratio p50 ${fmt(r.warmSequential.p50 / r.echoSequential.p50, 2)}x (target <= 2x)`);
 console.log(
-  `throughput c=${CONCURRENCY}: hearth ${fmt(r.warmLoad.rps)} req/s (${r.warmLoad.errors} wrong/failed of ${r.warmLoad.done}), echo ${fmt(r.echoLoad.rps)} req/s`,
+  `  ratio p50 ${fmt(seq.ratio, 2)}x (target <= 2x; median of ${ROUNDS} alternating rounds: ${seq.ratios.map((x) => x.toFixed(2)).join(' ')})`,
 );
-console.log(`  ratio ${fmt((100 * r.warmLoad.rps) / r.echoLoad.rps, 1)}% of echo (target >= 40%)`);
+console.log(
+  `throughput c=${CONCURRENCY}: hearth ${fmt(ld.hearth.rps)} req/s (${ld.hearth.errors} wrong/failed of ${ld.hearth.done}), echo ${fmt(ld.echo.rps)} req/s`,
+);
+console.log(
+  `  ratio ${fmt(100 * ld.ratio, 1)}% of echo (target >= 40%; median of ${ROUNDS} alternating rounds: ${pct(ld.ratios)} %)`,
+);
 console.log(`cold first invoke (on-demand): ${fmt(r.coldFirstInvokeMs, 1)} ms`);
 console.log(`Put -> READY, 100 environments: ${fmt(r.hundredReadyMs)} ms (target <= 3000 ms)`);
 console.log(
@@ -324,4 +383,4 @@ const exact = r.accounting.sent === r.accounting.counted;
 console.log(
   `invocations sent ${r.accounting.sent}, executed ${r.accounting.counted}: ${exact ? 'none lost or run twice' : 'MISMATCH'}`,
 );
-process.exit(r.warmLoad.errors === 0 && exact ? 0 : 1);
+process.exit(ld.hearth.errors === 0 && exact ? 0 : 1);
