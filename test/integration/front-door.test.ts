@@ -4,7 +4,8 @@
  * that cannot be decoded get an AWS-form error rather than a framework page.
  */
 import http from 'node:http';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDataPlane } from '../../src/server/front-door.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 let p: TestPlatform;
@@ -61,4 +62,41 @@ it('answers an undecodable path in the AWS error form', async () => {
   expect(res.status).toBe(400);
   expect(res.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
   expect(JSON.parse(res.body)).toMatchObject({ Type: 'User' });
+});
+
+describe('the invoke data plane (answered on node:http, not through fastify)', () => {
+  it('is told apart by method, path and SCF action', () => {
+    const req = (method: string, url: string, headers: Record<string, string> = {}) =>
+      ({ method, url, headers }) as unknown as http.IncomingMessage;
+    expect(isDataPlane(req('POST', '/2015-03-31/functions/f/invocations'))).toBe(true);
+    expect(isDataPlane(req('POST', '/2015-03-31/functions/f/invocations?Qualifier=live'))).toBe(true);
+    expect(isDataPlane(req('POST', '/', { 'x-tc-action': 'Invoke' }))).toBe(true);
+    expect(isDataPlane(req('GET', '/2015-03-31/functions/f/invocations'))).toBe(false);
+    expect(isDataPlane(req('POST', '/', { 'x-tc-action': 'CreateFunction' }))).toBe(false);
+    expect(isDataPlane(req('POST', '/2015-03-31/functions'))).toBe(false);
+    expect(isDataPlane(req('POST', '/?x=/invocations'))).toBe(false);
+  });
+
+  it('answers errors in the same wire form as the rest, on a connection that stays open', async () => {
+    const invoke = await request('POST', '/2015-03-31/functions/nope/invocations', Buffer.from('{}'));
+    const get = await request('GET', '/2015-03-31/functions/nope');
+    for (const r of [invoke, get]) {
+      expect(r.status).toBe(404);
+      expect(r.headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength(r.body));
+      expect(r.headers.connection).not.toBe('close');
+      expect(JSON.parse(r.body)).toMatchObject({ Type: 'User', __type: 'ResourceNotFoundException' });
+    }
+    expect(invoke.socket).toBe(get.socket);
+  });
+
+  it('answers an undecodable function name in the AWS error form', async () => {
+    const res = await request('POST', '/2015-03-31/functions/%E0%A4%A/invocations', Buffer.from('{}'));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.headers['x-amzn-errortype']).toBeDefined();
+    expect(JSON.parse(res.body)).toHaveProperty('message');
+  });
 });
