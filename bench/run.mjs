@@ -118,18 +118,20 @@ async function sequentialRounds(echo, hearth, n, body) {
   }
   const all = { echo: [], hearth: [] };
   const ratios = [];
+  const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const e = await sequential(echo, Math.ceil(n / ROUNDS), body);
     const h = await sequential(hearth, Math.ceil(n / ROUNDS), body);
     all.echo.push(...e);
     all.hearth.push(...h);
     ratios.push(median(h) / median(e));
+    rounds.push(`${median(h).toFixed(0)}/${median(e).toFixed(0)}`);
   }
   const stats = (xs) => {
     xs.sort((a, b) => a - b);
     return { p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length };
   };
-  return { echo: stats(all.echo), hearth: stats(all.hearth), ratio: median(ratios), ratios };
+  return { echo: stats(all.echo), hearth: stats(all.hearth), ratio: median(ratios), ratios, rounds };
 }
 
 async function load(url, concurrency, seconds, makeBody, check) {
@@ -162,6 +164,7 @@ async function loadRounds(echo, hearth, makeBody, checkEcho, checkHearth) {
   const e = { done: 0, errors: 0 };
   const h = { done: 0, errors: warm.errors };
   const ratios = [];
+  const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const er = await load(echo, CONCURRENCY, slice, makeBody, checkEcho);
     const hr = await load(hearth, CONCURRENCY, slice, makeBody, checkHearth);
@@ -170,12 +173,14 @@ async function loadRounds(echo, hearth, makeBody, checkEcho, checkHearth) {
     h.done += hr.done;
     h.errors += hr.errors;
     ratios.push(hr.rps / er.rps);
+    rounds.push(`${hr.rps.toFixed(0)}/${er.rps.toFixed(0)}`);
   }
   return {
     echo: { rps: e.done / LOAD_SECONDS, done: e.done, errors: e.errors },
     hearth: { rps: h.done / LOAD_SECONDS, done: h.done, errors: h.errors },
     ratio: median(ratios),
     ratios,
+    rounds,
   };
 }
 
@@ -368,12 +373,14 @@ console.log(
 console.log(
   `  ratio p50 ${fmt(seq.ratio, 2)}x (target <= 2x; median of ${ROUNDS} alternating rounds: ${seq.ratios.map((x) => x.toFixed(2)).join(' ')})`,
 );
+console.log(`  rounds, hearth/echo p50 µs: ${seq.rounds.join(' ')}`);
 console.log(
   `throughput c=${CONCURRENCY}: hearth ${fmt(ld.hearth.rps)} req/s (${ld.hearth.errors} wrong/failed of ${ld.hearth.done}), echo ${fmt(ld.echo.rps)} req/s`,
 );
 console.log(
   `  ratio ${fmt(100 * ld.ratio, 1)}% of echo (target >= 40%; median of ${ROUNDS} alternating rounds: ${pct(ld.ratios)} %)`,
 );
+console.log(`  rounds, hearth/echo req/s: ${ld.rounds.join(' ')}`);
 console.log(`cold first invoke (on-demand): ${fmt(r.coldFirstInvokeMs, 1)} ms`);
 console.log(`Put -> READY, 100 environments: ${fmt(r.hundredReadyMs)} ms (target <= 3000 ms)`);
 console.log(
