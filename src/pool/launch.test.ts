@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSpec } from '../core/ports.js';
 import {
   defaultNodeRuntimeEntry,
+  findOnPath,
   logStreamName,
   maxOldSpaceMb,
   planLaunch,
@@ -73,6 +74,38 @@ describe('planLaunch', () => {
     // Nothing of the host's environment leaks in (performance-notes.md: NODE_EXTRA_CA_CERTS).
     expect(p.env).not.toHaveProperty('NODE_EXTRA_CA_CERTS');
     expect(p.env).not.toHaveProperty('HOME');
+  });
+
+  it('node under SCHED_BATCH: chrt execs node with the same arguments', () => {
+    const p = planLaunch(spec, 'on-demand', { ...opts, batchScheduler: '/usr/bin/chrt' });
+    if (!p.ok) {
+      throw new Error(p.detail);
+    }
+    expect(p.command).toBe('/usr/bin/chrt');
+    expect(p.args).toEqual([
+      '--batch',
+      '0',
+      process.execPath,
+      '--max-old-space-size=230',
+      '--v8-pool-size=1',
+      opts.nodeRuntimeEntry,
+    ]);
+    expect(p.env.LAMBDA_RUNTIME_DIR).toBe('/opt/hearth/runtimes/node');
+  });
+
+  it('findOnPath: the first executable file of that name, skipping the rest', () => {
+    const a = mkdtempSync(path.join(os.tmpdir(), 'hearth-path-a-'));
+    const b = mkdtempSync(path.join(os.tmpdir(), 'hearth-path-b-'));
+    try {
+      writeFileSync(path.join(a, 'tool'), '#!/bin/sh\n', { mode: 0o644 }); // not executable
+      writeFileSync(path.join(b, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+      expect(findOnPath('tool', ['', a, b].join(path.delimiter))).toBe(path.join(b, 'tool'));
+      expect(findOnPath('tool', a)).toBeUndefined();
+      expect(findOnPath('missing', [a, b].join(path.delimiter))).toBeUndefined();
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
   });
 
   it('provided: the package bootstrap over HTTP, without AWS_EXECUTION_ENV', () => {

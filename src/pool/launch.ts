@@ -35,6 +35,12 @@ export interface LaunchOptions {
   };
   /** PATH for environments. */
   readonly path: string;
+  /**
+   * `chrt` (util-linux), when found: the bundled Node.js runtime then runs under
+   * SCHED_BATCH, so that waking it never preempts the platform in the middle of a batch of
+   * requests (see src/pool/README.md "Scheduling"). Undefined: started directly.
+   */
+  readonly batchScheduler?: string | undefined;
 }
 
 export type LaunchPlan =
@@ -66,6 +72,25 @@ export function defaultNodeRuntimeEntry(): string {
     fileURLToPath(new URL('../../src/runtimes/node/bootstrap.cjs', import.meta.url)),
   ];
   return candidates.find((c) => existsSync(c)) ?? candidates[0] ?? '';
+}
+
+/** The first executable `name` on a PATH-style list, or undefined. */
+export function findOnPath(name: string, pathList: string): string | undefined {
+  for (const dir of pathList.split(path.delimiter)) {
+    if (dir === '') {
+      continue;
+    }
+    const candidate = path.join(dir, name);
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /** `YYYY/MM/DD/[<version>]<32 hex>` (§5.5). */
@@ -101,6 +126,11 @@ export function planLaunch(
     command = process.execPath;
     args = [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...opts.nodeFlags, opts.nodeRuntimeEntry];
     channel = opts.nodeChannel;
+    if (opts.batchScheduler !== undefined) {
+      // chrt sets the policy and execs node: the same pid, one extra exec (~1 ms).
+      args = ['--batch', '0', command, ...args];
+      command = opts.batchScheduler;
+    }
   } else if (PROVIDED_RUNTIME.test(spec.runtime)) {
     // §5.6 / RIE: a custom runtime is the package's executable `bootstrap`.
     command = path.join(spec.codeDir, 'bootstrap');

@@ -33,7 +33,7 @@ import {
 } from './environment.js';
 import type { EnvironmentState } from './environment-state.js';
 import { isInitialised } from './environment-state.js';
-import { defaultNodeRuntimeEntry, type LaunchOptions, type RuntimeCommand } from './launch.js';
+import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions, type RuntimeCommand } from './launch.js';
 import { LogCapture, endLine, reportLine, startLine } from './log-capture.js';
 import { exitError, invalidEntrypointError, timeoutError, type ErrorDocument } from './outcomes.js';
 import { place } from './placement.js';
@@ -63,6 +63,11 @@ export interface PoolOptions {
   readonly nodeFlags?: readonly string[];
   /** The bundled client's entry file (default: src/runtimes/node/bootstrap.cjs). */
   readonly nodeRuntimeEntry?: string;
+  /**
+   * Run the bundled client under SCHED_BATCH through `chrt` when it is on the PATH
+   * (default true; README "Scheduling").
+   */
+  readonly batchScheduling?: boolean;
   /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
   readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
@@ -264,6 +269,10 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       runtimeCommands: o.runtimeCommands ?? {},
       credentials: o.credentials ?? DEFAULT_CREDENTIALS,
       path: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      batchScheduler:
+        (o.batchScheduling ?? true) && process.platform === 'linux'
+          ? findOnPath('chrt', process.env.PATH ?? '/usr/bin:/bin')
+          : undefined,
     };
     const sink = o.onFunctionLog;
     if (sink !== undefined) {

@@ -2,8 +2,10 @@
  * The bundled Node.js runtime client, driven through createPool with fixture functions,
  * over both of its channels (the private one and the HTTP Runtime API).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InvocationOutcome } from '../../src/core/ports.js';
+import { findOnPath } from '../../src/pool/launch.js';
 import { json, makeRequest, makeSpec, testPool, until } from './pool-helpers.js';
 
 function errorDoc(o: InvocationOutcome): { errorType: string; errorMessage: string; trace?: string[] } {
@@ -215,3 +217,34 @@ describe.each(['private', 'http'] as const)('bundled Node.js runtime over the %s
     });
   });
 });
+
+/** The scheduling policy of a live process (proc(5): field 41 of /proc/<pid>/stat). */
+function schedulingPolicy(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[38]);
+}
+
+const SCHED_OTHER = 0;
+const SCHED_BATCH = 3;
+const chrt = findOnPath('chrt', process.env.PATH ?? '');
+
+describe.skipIf(process.platform !== 'linux')(
+  'scheduling of the bundled runtime (README "Scheduling")',
+  () => {
+    const batch = testPool({});
+    const plain = testPool({ batchScheduling: false });
+    afterAll(() => Promise.all([batch.dispose(), plain.dispose()]));
+
+    it.skipIf(chrt === undefined)('runs under SCHED_BATCH when chrt is on the PATH', async () => {
+      const o = await batch.invoke(makeRequest(makeSpec('init-type-reporter')));
+      const { pid } = json(o.payload) as { pid: number };
+      expect(schedulingPolicy(pid)).toBe(SCHED_BATCH);
+    });
+
+    it('runs under the default policy when told not to', async () => {
+      const o = await plain.invoke(makeRequest(makeSpec('init-type-reporter')));
+      const { pid } = json(o.payload) as { pid: number };
+      expect(schedulingPolicy(pid)).toBe(SCHED_OTHER);
+    });
+  },
+);
