@@ -37,6 +37,9 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONCURRENCY = 32;
 /** Alternating rounds per comparison (see sequentialRounds). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// The client, the echo and hearth all compile their hot paths over the first thousand or so
+// sequential requests; rounds measured before that flatter whichever side is slower.
+const SEQUENTIAL_WARMUP = Number(process.env.BENCH_SEQUENTIAL_WARMUP ?? 2000);
 
 function zip(files) {
   return new Promise((resolve, reject) => {
@@ -109,31 +112,43 @@ function median(xs) {
 }
 
 /**
- * The two servers measured in alternating rounds (echo, hearth, echo, hearth, ...), so that
- * a slow or fast stretch of the shared machine falls on both rather than on one of them;
- * the ratio is the median of the per-round ratios.
+ * The servers measured in alternating rounds (echo, floor, hearth, echo, ...), so that a
+ * slow or fast stretch of the shared machine falls on all of them rather than on one; each
+ * ratio is the median of the per-round ratios.
  */
-async function sequentialRounds(echo, hearth, n, body) {
-  for (let i = 0; i < Math.min(300, n / 10); i++) {
-    record(echo, await post(echo, body)); // warm-up
-    record(hearth, await post(hearth, body));
+async function sequentialRounds(urls, n, body) {
+  const names = Object.keys(urls);
+  for (let i = 0; i < SEQUENTIAL_WARMUP; i++) {
+    for (const name of names) {
+      record(urls[name], await post(urls[name], body));
+    }
   }
-  const all = { echo: [], hearth: [] };
-  const ratios = [];
-  const rounds = [];
+  const all = Object.fromEntries(names.map((k) => [k, []]));
+  const perRound = Object.fromEntries(names.map((k) => [k, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    const e = await sequential(echo, Math.ceil(n / ROUNDS), body);
-    const h = await sequential(hearth, Math.ceil(n / ROUNDS), body);
-    all.echo.push(...e);
-    all.hearth.push(...h);
-    ratios.push(median(h) / median(e));
-    rounds.push(`${median(h).toFixed(0)}/${median(e).toFixed(0)}`);
+    for (const name of names) {
+      const t = await sequential(urls[name], Math.ceil(n / ROUNDS), body);
+      all[name].push(...t);
+      perRound[name].push(median(t));
+    }
   }
   const stats = (xs) => {
     xs.sort((a, b) => a - b);
     return { p50: percentile(xs, 50), p99: percentile(xs, 99), n: xs.length };
   };
-  return { echo: stats(all.echo), hearth: stats(all.hearth), ratio: median(ratios), ratios, rounds };
+  const ratio = (a, b) => {
+    const ratios = perRound[a].map((x, i) => x / perRound[b][i]);
+    return { ratio: median(ratios), ratios };
+  };
+  return {
+    ...Object.fromEntries(names.map((k) => [k, stats(all[k])])),
+    vsEcho: ratio('hearth', 'echo'),
+    floorVsEcho: ratio('floor', 'echo'),
+    vsFloor: ratio('hearth', 'floor'),
+    rounds: perRound.hearth.map(
+      (h, i) => `${h.toFixed(0)}/${perRound.floor[i].toFixed(0)}/${perRound.echo[i].toFixed(0)}`,
+    ),
+  };
 }
 
 async function load(url, concurrency, seconds, makeBody, check) {
@@ -199,6 +214,77 @@ const server = http.createServer((req, res) => {
   });
 });
 server.listen(0, '127.0.0.1', () => console.log('echo listening on http://127.0.0.1:' + server.address().port));
+`;
+
+// The floor of any design that runs the function in its own process: a node:http server
+// that hands each request body to one pre-started child over a socketpair (4-byte length
+// frames) and answers what the child returns. The child blocks in read(2), parses the
+// event, awaits an async echo handler and writes the result: the least a runtime does.
+// No routing, validation, admission or bookkeeping; sequential use only.
+const FLOOR_CHILD = `
+const fs = require('node:fs');
+const handler = async (event) => event;
+const header = Buffer.alloc(4);
+function readExact(buf) {
+  for (let o = 0; o < buf.length; ) {
+    const n = fs.readSync(3, buf, o, buf.length - o, null);
+    if (n === 0) process.exit(0);
+    o += n;
+  }
+}
+(async () => {
+  for (;;) {
+    readExact(header);
+    const body = Buffer.alloc(header.readUInt32LE(0));
+    readExact(body);
+    const out = Buffer.from(JSON.stringify(await handler(JSON.parse(body.toString()))));
+    const frame = Buffer.alloc(4 + out.length);
+    frame.writeUInt32LE(out.length, 0);
+    out.copy(frame, 4);
+    fs.writeSync(3, frame);
+  }
+})();
+`;
+const FLOOR_SOURCE = `
+const http = require('node:http');
+const { spawn } = require('node:child_process');
+const child = spawn(process.execPath, ['-e', ${JSON.stringify(FLOOR_CHILD)}], {
+  stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+  env: { PATH: process.env.PATH },
+});
+process.on('exit', () => child.kill('SIGKILL'));
+process.on('SIGTERM', () => process.exit(0));
+const sock = child.stdio[3];
+let pending;
+let buf = Buffer.alloc(0);
+sock.on('data', (c) => {
+  buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
+  while (buf.length >= 4) {
+    const len = buf.readUInt32LE(0);
+    if (buf.length < 4 + len) break;
+    const out = buf.subarray(4, 4 + len);
+    buf = buf.subarray(4 + len);
+    const p = pending;
+    pending = undefined;
+    p(out);
+  }
+});
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const frame = Buffer.alloc(4 + body.length);
+    frame.writeUInt32LE(body.length, 0);
+    body.copy(frame, 4);
+    pending = (out) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
+      res.end(out);
+    };
+    sock.write(frame);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('floor listening on http://127.0.0.1:' + server.address().port));
 `;
 
 async function startProcess(args, readyPattern) {
@@ -270,6 +356,8 @@ const client = new LambdaClient({
 const platformUrl = platform.url;
 const echo = await startProcess(['-e', ECHO_SOURCE], /echo listening on (http:\/\/\S+)\n/);
 const echoUrl = `${echo.url}/`;
+const floor = await startProcess(['-e', FLOOR_SOURCE], /floor listening on (http:\/\/\S+)\n/);
+const floorUrl = `${floor.url}/`;
 const results = {};
 try {
   const code = await zip({
@@ -311,7 +399,11 @@ try {
   );
   await waitReady(client, 'echo', 'live', 60_000);
   const body = Buffer.from('{"hello":"world"}');
-  results.sequential = await sequentialRounds(echoUrl, invokeUrl('live'), WARM_N, body);
+  results.sequential = await sequentialRounds(
+    { echo: echoUrl, floor: floorUrl, hearth: invokeUrl('live') },
+    WARM_N,
+    body,
+  );
   const makeBody = (w, i) => Buffer.from(JSON.stringify({ w, i }));
   // Each side's check costs the client what it must: a byte comparison for the echo, one
   // JSON.parse for hearth (which also feeds the lost/duplicate accounting).
@@ -360,6 +452,7 @@ try {
 } finally {
   agent.destroy();
   await stopProcess(echo.child);
+  await stopProcess(floor.child);
   await stopProcess(hearth.child);
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -377,9 +470,16 @@ console.log(
   `bare echo,   sequential (n=${seq.echo.n}): p50 ${fmt(seq.echo.p50)} µs, p99 ${fmt(seq.echo.p99)} µs`,
 );
 console.log(
-  `  ratio p50 ${fmt(seq.ratio, 2)}x (target <= 2x; median of ${ROUNDS} alternating rounds: ${seq.ratios.map((x) => x.toFixed(2)).join(' ')})`,
+  `floor (node:http + one child over a socketpair, no hearth): p50 ${fmt(seq.floor.p50)} µs, p99 ${fmt(seq.floor.p99)} µs`,
 );
-console.log(`  rounds, hearth/echo p50 µs: ${seq.rounds.join(' ')}`);
+const rs = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
+console.log(
+  `  ratio p50 ${fmt(seq.vsEcho.ratio, 2)}x (target <= 2x; median of ${ROUNDS} alternating rounds: ${rs(seq.vsEcho.ratios)})`,
+);
+console.log(
+  `  floor/echo ${fmt(seq.floorVsEcho.ratio, 2)}x (${rs(seq.floorVsEcho.ratios)}), hearth/floor ${fmt(seq.vsFloor.ratio, 2)}x (${rs(seq.vsFloor.ratios)})`,
+);
+console.log(`  rounds, hearth/floor/echo p50 µs: ${seq.rounds.join(' ')}`);
 console.log(
   `throughput c=${CONCURRENCY}: hearth ${fmt(ld.hearth.rps)} req/s (${ld.hearth.errors} wrong/failed of ${ld.hearth.done}), echo ${fmt(ld.echo.rps)} req/s`,
 );
