@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
 import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
+import type { EnvironmentCgroup, MemoryCgroups } from './memory-cgroups.js';
 import { LogCapture, endLine, reportLine, startLine, timeoutLine, type ReportStatus } from './log-capture.js';
 import {
   errorTypeOf,
@@ -64,6 +65,8 @@ export interface EnvironmentOptions {
   readonly initType: InitializationType;
   readonly initTimeoutMs: number;
   readonly launch: LaunchOptions;
+  /** Memory cgroups, where the machine allows them (memory-cgroups.ts). */
+  readonly cgroups?: MemoryCgroups | undefined;
   readonly listener: EnvironmentListener;
   readonly logSink: LogSink | undefined;
   /** The provisioned config this environment belongs to, if any. */
@@ -104,6 +107,7 @@ export class Environment implements RuntimeEvents {
 
   #state: EnvironmentState = 'starting';
   #proc: ChildProcess | undefined;
+  #cgroup: EnvironmentCgroup | undefined;
   #channel: RuntimeChannel | undefined;
   #active: Active | undefined;
   #invocations = 0;
@@ -215,6 +219,10 @@ export class Environment implements RuntimeEvents {
       return;
     }
     this.#proc = proc;
+    if (proc.pid !== undefined) {
+      // Before the runtime has loaded: everything it allocates or starts is inside.
+      this.#cgroup = this.#o.cgroups?.place(this.#o.id, proc.pid, this.spec.memoryMb);
+    }
     proc.on('error', (e) => {
       // Spawning failed (ENOENT, EACCES...): there is no process to wait for.
       if (proc.pid === undefined) {
@@ -231,6 +239,7 @@ export class Environment implements RuntimeEvents {
     proc.on('exit', () => {
       // Whatever the runtime left behind in its group goes with it, so the pipes close.
       this.#killGroup();
+      this.#cgroup?.killAll();
       setTimeout(() => {
         proc.stdout?.destroy();
         proc.stderr?.destroy();
@@ -238,6 +247,7 @@ export class Environment implements RuntimeEvents {
     });
     proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       this.#onClose(code, signal);
+      this.#cgroup?.remove();
       this.#resolveExited();
     });
     if (plan.channel === 'private') {
@@ -457,7 +467,14 @@ export class Environment implements RuntimeEvents {
         exit === undefined
           ? exitError(a.req.requestId, null, 'SIGKILL')
           : exitError(a.req.requestId, exit.code, exit.signal);
-      this.#complete({ kind: 'error', doc, status: { kind: 'error', errorType: doc.errorType } });
+      // The answer is Lambda's Runtime.ExitError ("signal: killed"); the REPORT line names
+      // the out-of-memory kill, as Lambda's does.
+      const oom = exit?.signal === 'SIGKILL' && this.#cgroup?.oomKilled() === true;
+      this.#complete({
+        kind: 'error',
+        doc,
+        status: { kind: 'error', errorType: oom ? 'Runtime.OutOfMemory' : doc.errorType },
+      });
     }
     if (cause.phase === 'init' && cause.failure.kind !== 'killed') {
       this.#platformLog(

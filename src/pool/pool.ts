@@ -34,6 +34,7 @@ import {
 import type { EnvironmentState } from './environment-state.js';
 import { isInitialised } from './environment-state.js';
 import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions, type RuntimeCommand } from './launch.js';
+import { openMemoryCgroups, type MemoryCgroups } from './memory-cgroups.js';
 import { LogCapture, endLine, reportLine, startLine } from './log-capture.js';
 import { exitError, invalidEntrypointError, timeoutError, type ErrorDocument } from './outcomes.js';
 import { place } from './placement.js';
@@ -68,6 +69,11 @@ export interface PoolOptions {
    * (default true; README "Scheduling").
    */
   readonly batchScheduling?: boolean;
+  /**
+   * Limit each environment to its MemorySize with a memory cgroup where the machine allows
+   * it (default true; memory-cgroups.ts). Elsewhere the V8 heap limit is the only bound.
+   */
+  readonly memoryCgroups?: boolean;
   /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
   readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
@@ -236,6 +242,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   readonly #o: PoolOptions;
   readonly #log: Logger;
   readonly #launch: LaunchOptions;
+  readonly #cgroups: MemoryCgroups | undefined;
   readonly #limiter: StartLimiter;
   readonly #envs = new Set<Environment>();
   readonly #groups = new Map<string, OnDemandGroup>();
@@ -274,6 +281,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
           ? findOnPath('chrt', process.env.PATH ?? '/usr/bin:/bin')
           : undefined,
     };
+    this.#cgroups =
+      (o.memoryCgroups ?? true) && process.platform === 'linux'
+        ? openMemoryCgroups({
+            onUnavailable: (reason) =>
+              this.#log.info({ reason }, 'environments are limited by their V8 heap only (no memory cgroup)'),
+          })
+        : undefined;
     const sink = o.onFunctionLog;
     if (sink !== undefined) {
       this.#logSink = (env, text) =>
@@ -503,6 +517,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         env.kill();
       }
       await Promise.all(all.map((env) => env.exited));
+      this.#cgroups?.dispose();
       process.off('exit', this.#onProcessExit);
     })();
     return this.#disposing;
@@ -947,6 +962,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
           ? (this.#o.onDemandInitTimeoutMs ?? 10_000)
           : Math.max(this.#o.provisionedInitTimeoutMs ?? 130_000, timeoutMs),
       launch: this.#launch,
+      cgroups: this.#cgroups,
       listener: this,
       logSink: this.#logSink,
       ...(cfg === undefined ? {} : { provisionedKey: cfg.key }),
