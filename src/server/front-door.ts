@@ -96,7 +96,7 @@ export function isDataPlane(raw: IncomingMessage): boolean {
  * `application/json`, which AWS does not send). Every response of the front door goes
  * out through here, whichever lane it came from.
  */
-function writeResponse(out: ServerResponse, d: Dispatched): void {
+function writeResponse(out: ServerResponse, d: Dispatched, logger: Logger): void {
   const body = d.res.body ?? '';
   const headers: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(d.res.headers ?? {})) {
@@ -106,7 +106,17 @@ function writeResponse(out: ServerResponse, d: Dispatched): void {
   if (d.close) {
     headers.connection = 'close';
   }
-  out.writeHead(d.res.status, headers);
+  try {
+    out.writeHead(d.res.status, headers);
+  } catch (e) {
+    // A header value node refuses (a character outside latin-1, say, from a custom
+    // runtime's content type): the caller still gets an answer, hearth keeps running.
+    logger.error({ err: e, status: d.res.status }, 'response headers could not be written');
+    const text = JSON.stringify({ Type: 'Service', message: 'An internal error occurred.' });
+    out.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    out.end(text);
+    return;
+  }
   out.end(body);
 }
 
@@ -184,7 +194,7 @@ export function createFrontDoor(opts: FrontDoorOptions) {
         close: false,
       };
     }
-    writeResponse(out, d);
+    writeResponse(out, d, opts.logger);
   };
 
   const app = Fastify({
@@ -199,22 +209,26 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       // The framework types this reply by route schema; there is no route here.
       const reply = frameworkReply as unknown as FastifyReply;
       void reply.hijack();
-      writeResponse(reply.raw, {
-        res: {
-          status: 400,
-          headers: {
-            'content-type': 'application/json',
-            'x-amzn-RequestId': randomUUID(),
-            'x-amzn-ErrorType': 'InvalidParameterValueException',
+      writeResponse(
+        reply.raw,
+        {
+          res: {
+            status: 400,
+            headers: {
+              'content-type': 'application/json',
+              'x-amzn-RequestId': randomUUID(),
+              'x-amzn-ErrorType': 'InvalidParameterValueException',
+            },
+            body: JSON.stringify({
+              Type: 'User',
+              message: `The request path could not be decoded: ${error.message}`,
+              __type: 'InvalidParameterValueException',
+            }),
           },
-          body: JSON.stringify({
-            Type: 'User',
-            message: `The request path could not be decoded: ${error.message}`,
-            __type: 'InvalidParameterValueException',
-          }),
+          close: false,
         },
-        close: false,
-      });
+        opts.logger,
+      );
       request.log.debug({ err: error }, 'undecodable request');
     },
     // Bodies are read by the dialects under per-operation limits, see readBodyLimited.
@@ -243,7 +257,7 @@ export function createFrontDoor(opts: FrontDoorOptions) {
   app.all('/*', async (request, reply) => {
     const d = await dispatch(request.raw);
     void reply.hijack();
-    writeResponse(reply.raw, d);
+    writeResponse(reply.raw, d, opts.logger);
   });
   return app;
 }

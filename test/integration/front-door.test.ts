@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDataPlane } from '../../src/server/front-door.js';
+import pino from 'pino';
+import { createFrontDoor, isDataPlane } from '../../src/server/front-door.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 let p: TestPlatform;
@@ -98,5 +99,41 @@ describe('the invoke data plane (answered on node:http, not through fastify)', (
     expect(res.status).toBeLessThan(500);
     expect(res.headers['x-amzn-errortype']).toBeDefined();
     expect(JSON.parse(res.body)).toHaveProperty('message');
+  });
+});
+
+describe('a response node cannot write', () => {
+  it('is a 500 on either lane, and the server keeps serving', async () => {
+    const logger = pino({ level: 'silent' });
+    let bad = true;
+    const app = createFrontDoor({
+      logger,
+      dialects: [
+        {
+          name: 'test',
+          matches: () => true,
+          handle: () =>
+            Promise.resolve(
+              bad
+                ? { status: 200, headers: { 'x-bad': 'caf\u0100' }, body: '{}' }
+                : { status: 200, headers: { 'content-type': 'application/json' }, body: '{}' },
+            ),
+        },
+      ],
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const address = app.server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      const fast = await fetch(`${base}/2015-03-31/functions/f/invocations`, { method: 'POST', body: '{}' });
+      const slow = await fetch(`${base}/2015-03-31/functions/f`);
+      expect([fast.status, slow.status]).toEqual([500, 500]);
+      expect(await fast.json()).toEqual({ Type: 'Service', message: 'An internal error occurred.' });
+      bad = false;
+      const ok = await fetch(`${base}/2015-03-31/functions/f/invocations`, { method: 'POST', body: '{}' });
+      expect(ok.status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
