@@ -9,6 +9,7 @@ import { createPlatform } from '../server/create-platform.js';
 const USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
                    [--region us-east-1] [--account-id 123456789012] [--log-level info]
                    [--account-concurrency 1000] [--idle-timeout-ms 300000]
+                   [--memory-cgroups true] [--batch-scheduling true]
 Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...`;
 
 const FLAGS = {
@@ -23,6 +24,8 @@ const FLAGS = {
   'idle-timeout-ms': 'idleTimeoutMs',
   'max-concurrent-starts': 'maxConcurrentStarts',
   'public-url': 'publicUrl',
+  'memory-cgroups': 'memoryCgroups',
+  'batch-scheduling': 'batchScheduling',
 } as const;
 
 function fail(message: string): number {

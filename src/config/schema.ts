@@ -24,6 +24,24 @@ const jsonText = (v: unknown): unknown => {
   }
 };
 
+/** A switch from a flag or the environment: true/false, 1/0, yes/no, on/off. */
+const onOff = z.preprocess(
+  (v: unknown) => {
+    if (typeof v !== 'string') {
+      return v;
+    }
+    const t = v.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(t)) {
+      return true;
+    }
+    if (['false', '0', 'no', 'off'].includes(t)) {
+      return false;
+    }
+    return v;
+  },
+  z.boolean({ error: 'must be true or false' }),
+);
+
 function isTimeZone(timeZone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
@@ -59,6 +77,13 @@ export const configSchema = z.strictObject({
   idleTimeoutMs: z.coerce.number().int().min(0).default(300_000),
   /** Environments starting at once, across all functions. */
   maxConcurrentStarts: z.coerce.number().int().min(1).default(8),
+  /**
+   * Limit each environment to its MemorySize with a memory cgroup where the machine allows
+   * one (src/pool/README.md "Memory").
+   */
+  memoryCgroups: onOff.default(true),
+  /** Run the bundled Node.js runtime under SCHED_BATCH when `chrt` is on the PATH. */
+  batchScheduling: onOff.default(true),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
 

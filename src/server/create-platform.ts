@@ -66,6 +66,8 @@ export async function createPlatform(
     logger: logger.child({ layer: 'pool' }),
     idleTimeoutMs: config.idleTimeoutMs,
     maxConcurrentStarts: config.maxConcurrentStarts,
+    memoryCgroups: config.memoryCgroups,
+    batchScheduling: config.batchScheduling,
   });
   const core = createCore({
     store,

@@ -104,6 +104,12 @@ describe('hearth serve', () => {
     expect(h.out().stderr).toMatch(/port \(got "eighty"\)/);
   });
 
+  it('takes switches as true/false and refuses anything else, naming the key', async () => {
+    const h = run(['serve', '--port', '0', '--memory-cgroups', 'maybe']);
+    expect(await h.exited).toBe(2);
+    expect(h.out().stderr).toMatch(/memoryCgroups \(got "maybe"\): must be true or false/);
+  });
+
   it('refuses an unusable data dir', async () => {
     const file = path.join(tempDir(), 'not-a-dir');
     writeFileSync(file, 'x');

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, envName, fromEnv, loadConfig } from './load.js';
+
+describe('switches (memoryCgroups, batchScheduling)', () => {
+  it('are on by default', () => {
+    const c = loadConfig({});
+    expect([c.memoryCgroups, c.batchScheduling]).toEqual([true, true]);
+  });
+
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['Off', false],
+    ['no', false],
+    ['true', true],
+    ['1', true],
+    ['ON', true],
+  ])('read %s from the environment as %s', (text, value) => {
+    expect(envName('memoryCgroups')).toBe('HEARTH_MEMORY_CGROUPS');
+    const c = loadConfig(fromEnv({ HEARTH_MEMORY_CGROUPS: text, HEARTH_BATCH_SCHEDULING: text }));
+    expect([c.memoryCgroups, c.batchScheduling]).toEqual([value, value]);
+  });
+
+  it('refuse anything else, naming the key and the value', () => {
+    expect(() => loadConfig({ batchScheduling: 'sometimes' } as never)).toThrow(ConfigError);
+    expect(() => loadConfig({ batchScheduling: 'sometimes' } as never)).toThrow(
+      /batchScheduling \(got "sometimes"\): must be true or false/,
+    );
+  });
+});
