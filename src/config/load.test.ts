@@ -22,8 +22,8 @@ describe('switches (memoryCgroups, batchScheduling)', () => {
   });
 
   it('refuse anything else, naming the key and the value', () => {
-    expect(() => loadConfig({ batchScheduling: 'sometimes' } as never)).toThrow(ConfigError);
-    expect(() => loadConfig({ batchScheduling: 'sometimes' } as never)).toThrow(
+    expect(() => loadConfig({ batchScheduling: 'sometimes' })).toThrow(ConfigError);
+    expect(() => loadConfig({ batchScheduling: 'sometimes' })).toThrow(
       /batchScheduling \(got "sometimes"\): must be true or false/,
     );
   });
