@@ -1,8 +1,20 @@
-// Shared by the pool benchmarks: the compiled pool (run `npm run build` first; `npm run
-// bench` does) and memory figures of a process from /proc.
+// Shared by the benchmarks: the compiled pool (run `npm run build` first; `npm run bench`
+// does), servers in their own processes, one keep-alive HTTP client, hearth set up through
+// the official SDK, and CPU and memory figures of a process from /proc.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  PublishVersionCommand,
+  PutProvisionedConcurrencyConfigCommand,
+} from '@aws-sdk/client-lambda';
+import yazl from 'yazl';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -19,4 +31,152 @@ export function memoryKb(pid) {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
   return { rss: field('Rss'), pss: field('Pss'), uss: field('Private_Clean') + field('Private_Dirty') };
+}
+
+/** User + system CPU time of a process so far, in ms (/proc/<pid>/stat, 10 ms ticks). */
+export function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+export function childPids(pid) {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export function zip(files) {
+  return new Promise((resolve, reject) => {
+    const z = new yazl.ZipFile();
+    for (const [name, text] of Object.entries(files)) {
+      z.addBuffer(Buffer.from(text), name);
+    }
+    z.end();
+    const chunks = [];
+    z.outputStream.on('data', (c) => chunks.push(c));
+    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    z.outputStream.on('error', reject);
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** POST with the shared keep-alive agent: the same client for every server measured. */
+export function post(url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-length': body.length } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export function closeClient() {
+  agent.destroy();
+}
+
+/** Starts `node ...args` with a clean environment; resolves with the URL its ready line names. */
+export async function startProcess(args, readyPattern, env = {}) {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH, ...env },
+  });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = readyPattern.exec(out);
+      if (m) {
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+  });
+  return { child, url };
+}
+
+export async function stopProcess(child) {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
+export async function waitReady(client, fn, qualifier, timeoutMs) {
+  const t0 = Date.now();
+  for (;;) {
+    const c = await client.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: qualifier }),
+    );
+    if (c.Status === 'READY') {
+      return Date.now() - t0;
+    }
+    if (c.Status === 'FAILED' || Date.now() - t0 > timeoutMs) {
+      throw new Error(`provisioned config ${fn}:${qualifier} is ${c.Status} (${c.StatusReason ?? ''})`);
+    }
+    await new Promise((r) => setTimeout(r, 5)); // polling the API like a client would
+  }
+}
+
+/**
+ * The benchmarks' function: `echo` (Node.js 20, ESM) numbering its invocations per
+ * environment, so a bench can prove none was lost or run twice (Σ of each environment's
+ * last number = invokes sent); version 1 behind the alias `live`.
+ */
+export async function createEchoFunction(client) {
+  const code = await zip({
+    'index.mjs':
+      'let n = 0;\nexport const handler = async (event) => ({ ...event, n: ++n, pid: process.pid });\n',
+  });
+  await client.send(
+    new CreateFunctionCommand({
+      FunctionName: 'echo',
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::123456789012:role/bench',
+      Code: { ZipFile: code },
+    }),
+  );
+  await client.send(new PublishVersionCommand({ FunctionName: 'echo' }));
+  await client.send(new CreateAliasCommand({ FunctionName: 'echo', Name: 'live', FunctionVersion: '1' }));
+}
+
+/** Puts `count` provisioned environments on echo:live and waits for READY; returns the ms. */
+export async function provisionEcho(client, count) {
+  await client.send(
+    new PutProvisionedConcurrencyConfigCommand({
+      FunctionName: 'echo',
+      Qualifier: 'live',
+      ProvisionedConcurrentExecutions: count,
+    }),
+  );
+  return waitReady(client, 'echo', 'live', 60_000);
 }

@@ -11,23 +11,29 @@
 //   4. Put → READY for 100 environments of a trivial Node function;
 //   5. unique memory (USS) per idle provisioned environment;
 //   and a check that no invocation was lost or run twice under load.
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CreateAliasCommand,
-  CreateFunctionCommand,
-  GetProvisionedConcurrencyConfigCommand,
   LambdaClient,
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
   DeleteProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
-import yazl from 'yazl';
-import { memoryKb, root } from './lib.mjs';
+import {
+  childPids,
+  closeClient,
+  createEchoFunction,
+  median,
+  memoryKb,
+  percentile,
+  post,
+  provisionEcho,
+  root,
+  startProcess,
+  stopProcess,
+  waitReady,
+} from './lib.mjs';
 
 const WARM_N = Number(process.env.BENCH_WARM_N ?? 3000);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
@@ -40,43 +46,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // The client, the echo and hearth all compile their hot paths over the first thousand or so
 // sequential requests; rounds measured before that flatter whichever side is slower.
 const SEQUENTIAL_WARMUP = Number(process.env.BENCH_SEQUENTIAL_WARMUP ?? 2000);
-
-function zip(files) {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const [name, text] of Object.entries(files)) {
-      z.addBuffer(Buffer.from(text), name);
-    }
-    z.end();
-    const chunks = [];
-    z.outputStream.on('data', (c) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function post(url, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-length': body.length } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 const seen = new Map(); // pid -> highest invocation number seen (hearth only)
 let sentToHearth = 0;
@@ -104,11 +73,6 @@ async function sequential(url, n, body) {
     record(url, res);
   }
   return times;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /**
@@ -287,60 +251,6 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log('floor listening on http://127.0.0.1:' + server.address().port));
 `;
 
-async function startProcess(args, readyPattern) {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { PATH: process.env.PATH },
-  });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = readyPattern.exec(out);
-      if (m) {
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
-  });
-  return { child, url };
-}
-
-async function stopProcess(child) {
-  if (child.exitCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
-}
-
-function childPids(pid) {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-async function waitReady(client, fn, qualifier, timeoutMs) {
-  const t0 = Date.now();
-  for (;;) {
-    const c = await client.send(
-      new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: qualifier }),
-    );
-    if (c.Status === 'READY') {
-      return Date.now() - t0;
-    }
-    if (c.Status === 'FAILED' || Date.now() - t0 > timeoutMs) {
-      throw new Error(`provisioned config ${fn}:${qualifier} is ${c.Status} (${c.StatusReason ?? ''})`);
-    }
-    await new Promise((r) => setTimeout(r, 5)); // polling the API like a client would
-  }
-}
-
 const dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-bench-'));
 const hearth = await startProcess(
   [path.join(root, 'bin/hearth.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
@@ -360,24 +270,7 @@ const floor = await startProcess(['-e', FLOOR_SOURCE], /floor listening on (http
 const floorUrl = `${floor.url}/`;
 const results = {};
 try {
-  const code = await zip({
-    // Each environment numbers its invocations, so the bench can prove that none was lost
-    // or run twice: Σ over environments of their last number = invokes sent.
-    'index.mjs':
-      'let n = 0;\nexport const handler = async (event) => ({ ...event, n: ++n, pid: process.pid });\n',
-  });
-  const role = 'arn:aws:iam::123456789012:role/bench';
-  await client.send(
-    new CreateFunctionCommand({
-      FunctionName: 'echo',
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: role,
-      Code: { ZipFile: code },
-    }),
-  );
-  await client.send(new PublishVersionCommand({ FunctionName: 'echo' }));
-  await client.send(new CreateAliasCommand({ FunctionName: 'echo', Name: 'live', FunctionVersion: '1' }));
+  await createEchoFunction(client);
   const invokeUrl = (q) => `${platform.url}/2015-03-31/functions/echo/invocations?Qualifier=${q}`;
 
   // 3. cold first invoke of an on-demand version ($LATEST has no provisioned environments).
@@ -390,14 +283,7 @@ try {
   const coldPid = JSON.parse(cold.body.toString()).pid;
 
   // 1 & 2: 32 provisioned environments on the alias.
-  await client.send(
-    new PutProvisionedConcurrencyConfigCommand({
-      FunctionName: 'echo',
-      Qualifier: 'live',
-      ProvisionedConcurrentExecutions: CONCURRENCY,
-    }),
-  );
-  await waitReady(client, 'echo', 'live', 60_000);
+  await provisionEcho(client, CONCURRENCY);
   const body = Buffer.from('{"hello":"world"}');
   results.sequential = await sequentialRounds(
     { echo: echoUrl, floor: floorUrl, hearth: invokeUrl('live') },
@@ -450,7 +336,7 @@ try {
   );
   results.hundredReadyMs = await waitReady(client, 'echo', '1', 60_000);
 } finally {
-  agent.destroy();
+  closeClient();
   await stopProcess(echo.child);
   await stopProcess(floor.child);
   await stopProcess(hearth.child);

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Two hearths side by side, measured in alternating slices by the same client: the
+// harness behind every "paired runs" figure in README.md and src/pool/README.md. Each side
+// runs its own hearth (a checkout's bin/hearth.js, with its own HEARTH_* settings) with 32
+// provisioned environments of the bench's echo function; a round is a c=32 load slice on
+// A, then on B, then sequential invokes on A, then on B. Per side and round it prints
+// req/s, the CPU per request of the server and of its environments (from /proc), and the
+// sequential p50; then the medians and the median of the per-round B/A ratios.
+//
+//   node bench/paired.mjs [--a-env JSON] [--b-env JSON] [--a-bin PATH] [--b-bin PATH]
+//                         [--rounds 8] [--slice 1.5] [--warmup 3] [--sequential 500]
+//
+// Examples:
+//   # SCHED_BATCH off (A) against on (B):
+//   node bench/paired.mjs --a-env '{"HEARTH_BATCH_SCHEDULING":"false"}'
+//   # an older commit (A) against this checkout (B); the worktree needs node_modules and a
+//   # build: git worktree add /tmp/old <commit> && ln -s $PWD/node_modules /tmp/old/ &&
+//   # (cd /tmp/old && npx tsc -p tsconfig.build.json && node scripts/copy-runtimes.mjs)
+//   node bench/paired.mjs --a-bin /tmp/old/bin/hearth.js
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  childPids,
+  closeClient,
+  cpuMs,
+  createEchoFunction,
+  median,
+  percentile,
+  post,
+  provisionEcho,
+  root,
+  startProcess,
+  stopProcess,
+} from './lib.mjs';
+
+const { values: o } = parseArgs({
+  options: {
+    'a-env': { type: 'string', default: '{}' },
+    'b-env': { type: 'string', default: '{}' },
+    'a-bin': { type: 'string', default: path.join(root, 'bin/hearth.js') },
+    'b-bin': { type: 'string', default: path.join(root, 'bin/hearth.js') },
+    rounds: { type: 'string', default: '8' },
+    slice: { type: 'string', default: '1.5' },
+    warmup: { type: 'string', default: '3' },
+    sequential: { type: 'string', default: '500' },
+  },
+});
+const ROUNDS = Number(o.rounds);
+const SLICE_S = Number(o.slice);
+const SEQUENTIAL = Number(o.sequential);
+const CONCURRENCY = 32;
+
+async function startSide(name, bin, env) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-paired-${name}-`));
+  const { child, url } = await startProcess(
+    [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+    /hearth listening on (http:\/\/\S+)\n/,
+    env,
+  );
+  const client = new LambdaClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+  });
+  await createEchoFunction(client);
+  await provisionEcho(client, CONCURRENCY);
+  return {
+    name,
+    child,
+    dataDir,
+    invokeUrl: `${url}/2015-03-31/functions/echo/invocations?Qualifier=live`,
+    rounds: [],
+  };
+}
+
+/** c=32 for `seconds`: req/s and CPU µs per request of the server and its environments. */
+async function load(side, seconds) {
+  const envs = childPids(side.child.pid);
+  const server0 = cpuMs(side.child.pid);
+  const envs0 = envs.reduce((a, p) => a + cpuMs(p), 0);
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let i = 0; Date.now() < end; i++) {
+        const res = await post(side.invokeUrl, Buffer.from(JSON.stringify({ w, i })));
+        if (res.status !== 200) {
+          throw new Error(`${side.name}: status ${res.status}: ${res.body}`);
+        }
+        done++;
+      }
+    }),
+  );
+  const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
+  return {
+    rps: done / elapsedS,
+    serverUs: ((cpuMs(side.child.pid) - server0) * 1000) / done,
+    envUs: ((envs.reduce((a, p) => a + cpuMs(p), 0) - envs0) * 1000) / done,
+  };
+}
+
+async function sequentialP50(side, n) {
+  const times = [];
+  const body = Buffer.from('{"hello":"world"}');
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await post(side.invokeUrl, body);
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return percentile(times, 50);
+}
+
+const a = await startSide('A', o['a-bin'], JSON.parse(o['a-env']));
+const b = await startSide('B', o['b-bin'], JSON.parse(o['b-env']));
+try {
+  for (const side of [a, b]) {
+    await load(side, Number(o.warmup));
+    await sequentialP50(side, SEQUENTIAL);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    const la = await load(a, SLICE_S);
+    const lb = await load(b, SLICE_S);
+    const pa = await sequentialP50(a, SEQUENTIAL);
+    const pb = await sequentialP50(b, SEQUENTIAL);
+    a.rounds.push({ ...la, p50: pa });
+    b.rounds.push({ ...lb, p50: pb });
+  }
+} finally {
+  closeClient();
+  for (const side of [a, b]) {
+    await stopProcess(side.child);
+    rmSync(side.dataDir, { recursive: true, force: true });
+  }
+}
+
+const f0 = (x) => x.toFixed(0);
+console.log(`hearth paired bench (${new Date().toISOString()}, node ${process.version})`);
+console.log(`A: ${o['a-bin']} ${o['a-env']}`);
+console.log(`B: ${o['b-bin']} ${o['b-env']}`);
+for (const side of [a, b]) {
+  const col = (k) => side.rounds.map((x) => f0(x[k])).join(' ');
+  const med = (k) => f0(median(side.rounds.map((x) => x[k])));
+  console.log(`${side.name} c=${CONCURRENCY} req/s        ${col('rps')}  median ${med('rps')}`);
+  console.log(`${side.name} server CPU µs/req   ${col('serverUs')}  median ${med('serverUs')}`);
+  console.log(`${side.name} runtime CPU µs/req  ${col('envUs')}  median ${med('envUs')}`);
+  console.log(`${side.name} sequential p50 µs  ${col('p50')}  median ${med('p50')}`);
+}
+const ratio = (k) => median(a.rounds.map((x, i) => b.rounds[i][k] / x[k])).toFixed(3);
+console.log(
+  `B/A (median of per-round ratios): req/s ${ratio('rps')}, server CPU ${ratio('serverUs')}, runtime CPU ${ratio('envUs')}, p50 ${ratio('p50')}`,
+);
