@@ -216,6 +216,33 @@ describe('envelope and routing (spec §2.2, §2.5)', () => {
     expect((await h.fail('CreateFunction', undefined, { rawBody: big })).Code).toBe('MissingParameter');
   });
 
+  it('refuses GET parameter names that would reach Object.prototype, and stays unharmed', async () => {
+    const h = harness();
+    await h.createFunction('hello');
+    for (const name of ['__proto__.Namespace', 'constructor.prototype.Namespace', 'Filters.__proto__.x']) {
+      const error = await h.fail('ListFunctions', undefined, {
+        method: 'GET',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        rawQuery: `${encodeURIComponent(name)}=nope`,
+      });
+      expect(error.Code).toBe('InvalidParameter');
+    }
+    expect(({} as Record<string, unknown>).Namespace).toBeUndefined();
+    expect((await h.ok('GetFunction', { FunctionName: 'hello' })).FunctionName).toBe('hello');
+  });
+
+  it.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])(
+    'refuses Orderby %s as InvalidParameterValue.Order',
+    async (orderBy) => {
+      const h = harness();
+      await h.createFunction('fa');
+      await h.createFunction('fb');
+      await h.ok('CreateNamespace', { Namespace: 'other' });
+      expect((await h.fail('ListFunctions', { Orderby: orderBy })).Code).toBe('InvalidParameterValue.Order');
+      expect((await h.fail('ListNamespaces', { Orderby: orderBy })).Code).toBe('InvalidParameterValue.Order');
+    },
+  );
+
   it('accepts the GET variant with flattened parameters (spec §2.3.4)', async () => {
     const h = harness();
     await h.createFunction('hello');
@@ -498,7 +525,7 @@ describe('PutProvisionedConcurrencyConfig validation (spec §3.3–3.5)', () => 
         MinCapacity: 1,
         MaxCapacity: 2,
       },
-      'InvalidParameterValue.TrackingTarget',
+      'MissingParameter',
     ],
     [
       'TrackingTarget 1',
@@ -611,6 +638,55 @@ describe('PutProvisionedConcurrencyConfig validation (spec §3.3–3.5)', () => 
     expect(
       (await h.fail('PutProvisionedConcurrencyConfig', JSON.parse(JSON.stringify(put(over))))).Code,
     ).toBe(code);
+  });
+
+  it('rejects a missing MaxCapacity or MinCapacity with tracking as MissingParameter', async () => {
+    const h = await published();
+    const tracking = {
+      ProvisionedType: 'ConcurrencyUtilizationTracking',
+      VersionProvisionedConcurrencyNum: 0,
+    };
+    const noMax = await h.fail(
+      'PutProvisionedConcurrencyConfig',
+      put({ ...tracking, TrackingTarget: 0.5, MinCapacity: 1 }),
+    );
+    expect(noMax).toEqual({
+      Code: 'MissingParameter',
+      Message: 'The request is missing a required parameter `MaxCapacity`.',
+    });
+    const noMin = await h.fail(
+      'PutProvisionedConcurrencyConfig',
+      put({ ...tracking, TrackingTarget: 0.5, MaxCapacity: 2 }),
+    );
+    expect(noMin.Code).toBe('MissingParameter');
+  });
+
+  it('accepts every TrackingTarget with two decimals, 0.01 to 0.99', async () => {
+    const h = await published();
+    const refused: number[] = [];
+    for (let i = 1; i <= 99; i++) {
+      const target = i / 100;
+      const { response } = await h.send(
+        h.request(
+          'PutProvisionedConcurrencyConfig',
+          put({
+            ProvisionedType: 'ConcurrencyUtilizationTracking',
+            VersionProvisionedConcurrencyNum: 0,
+            TrackingTarget: target,
+            MinCapacity: 1,
+            MaxCapacity: 2,
+          }),
+        ),
+      );
+      const error = response.Error as { Code: string } | undefined;
+      if (error?.Code === 'InvalidParameterValue.TrackingTarget') {
+        refused.push(target);
+      }
+      if (error === undefined) {
+        await h.ok('DeleteProvisionedConcurrencyConfig', { FunctionName: 'hello', Qualifier: '1' });
+      }
+    }
+    expect(refused).toEqual([]);
   });
 
   it('limits scheduled actions per version (LimitExceeded.ProvisionTriggerAction)', async () => {

@@ -17,6 +17,9 @@ interface Opts {
   readonly required?: boolean;
 }
 
+/** Query segments that name Object.prototype's own machinery, never a parameter. */
+const UNSAFE_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export class Params {
   private constructor(
     private readonly members: Readonly<Record<string, unknown>>,
@@ -50,13 +53,14 @@ export class Params {
       const path = flatKey.split('.');
       let node: Record<string, unknown> = root;
       for (const [i, segment] of path.entries()) {
-        if (segment === '') {
+        // `__proto__` and friends would reach Object.prototype through `node[segment]`.
+        if (segment === '' || UNSAFE_SEGMENTS.has(segment)) {
           throw scfError('InvalidParameter', `The parameter name \`${flatKey}\` is not valid.`);
         }
         if (i === path.length - 1) {
           node[segment] = value;
         } else {
-          const next = node[segment];
+          const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
           if (isRecord(next)) {
             node = next;
           } else {

@@ -211,7 +211,8 @@ export async function listFunctions(call: ActionCall): Promise<ActionResult> {
   const namespace = await readNamespace(call);
   const order = readOrder(call, 'DESC');
   const orderBy = params.string('Orderby') ?? 'AddTime';
-  const compare = ORDER_BY[orderBy];
+  // Own keys only: `constructor` or `__proto__` are not sort orders.
+  const compare = Object.hasOwn(ORDER_BY, orderBy) ? ORDER_BY[orderBy] : undefined;
   if (compare === undefined) {
     throw invalidParameterValue(
       'Orderby',

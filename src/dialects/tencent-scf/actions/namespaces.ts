@@ -66,7 +66,8 @@ export async function listNamespaces(call: ActionCall): Promise<ActionResult> {
   const paging = readPaging(call);
   const order = readOrder(call, 'ASC');
   const orderBy = call.params.string('Orderby') ?? 'Name';
-  const compare = ORDER_BY[orderBy];
+  // Own keys only: `constructor` or `__proto__` are not sort orders.
+  const compare = Object.hasOwn(ORDER_BY, orderBy) ? ORDER_BY[orderBy] : undefined;
   if (compare === undefined) {
     throw invalidParameterValue(
       'Orderby',

@@ -182,7 +182,22 @@ function readTracking(call: ActionCall, requested: number): TrackingPolicySpec |
   const target = params.float('TrackingTarget');
   const min = params.integer('MinCapacity', { min: 0 });
   const max = params.integer('MaxCapacity', { min: 0 });
-  if (target === undefined || !(target > 0 && target < 1) || Math.round(target * 100) !== target * 100) {
+  // Required with tracking (spec §3.5): absent is MissingParameter, not a bad value.
+  for (const [name, value] of [
+    ['TrackingTarget', target],
+    ['MinCapacity', min],
+    ['MaxCapacity', max],
+  ] as const) {
+    if (value === undefined) {
+      throw missingParameter(name);
+    }
+  }
+  // Two decimals, judged with a tolerance: 0.29 * 100 is 28.999999999999996 in binary.
+  if (
+    target === undefined ||
+    !(target > 0 && target < 1) ||
+    Math.abs(target * 100 - Math.round(target * 100)) > 1e-9
+  ) {
     throw scfError(
       'InvalidParameterValue.TrackingTarget',
       'TrackingTarget parameter error: a number in (0, 1) with at most two decimal places is required.',
