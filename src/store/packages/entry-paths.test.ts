@@ -26,8 +26,15 @@ describe('entrySegments', () => {
     'a\\b',
     '..\\x',
     'a\u0000b',
+    `${'x'.repeat(256)}/index.js`,
+    `${'a/'.repeat(1025)}index.js`,
   ])('refuses %j', (name) => {
     expect(entrySegments(name)).toBeUndefined();
+  });
+
+  it('accepts a 255-byte segment and a 2048-byte path', () => {
+    expect(entrySegments(`${'x'.repeat(255)}/a`)).toHaveLength(2);
+    expect(entrySegments(`${'ab/'.repeat(682)}ab`)).toHaveLength(683);
   });
 });
 

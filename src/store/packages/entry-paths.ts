@@ -12,6 +12,11 @@ export const S_IFDIR = 0o040000;
 /** Linux gives up resolving a path after 40 symlinks (ELOOP); so do we. */
 const MAX_SYMLINK_HOPS = 40;
 
+/** Longest file name on the usual Linux file systems (NAME_MAX). */
+export const MAX_SEGMENT_BYTES = 255;
+/** Longest entry path: PATH_MAX (4096) leaves room for any reasonable data dir in front. */
+export const MAX_ENTRY_PATH_BYTES = 2048;
+
 /**
  * Normalises an entry name to its path segments, or returns undefined when the name is
  * unsafe: absolute (`/x`, `C:x`), holding a `..` segment, a backslash (Windows
@@ -22,8 +27,14 @@ export function entrySegments(name: string): string[] | undefined {
   if (name.includes('\\') || name.includes('\0') || name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
     return undefined;
   }
+  // Names no file system under the data dir could hold (NAME_MAX per segment, and a whole
+  // path well inside PATH_MAX once the data dir is in front) are refused at upload rather
+  // than failing every extraction, hence every invoke, later.
+  if (Buffer.byteLength(name) > MAX_ENTRY_PATH_BYTES) {
+    return undefined;
+  }
   const segments = name.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) {
+  if (segments.some((s) => s === '..' || Buffer.byteLength(s) > MAX_SEGMENT_BYTES)) {
     return undefined;
   }
   return segments;

@@ -102,10 +102,10 @@ class FsPackageStore implements PackageStore {
         if (relative !== '' && !created.has(relative)) {
           await mkdir(path.join(temp, relative), { recursive: true, mode: 0o700 });
           // Remember the ancestors too: mkdir -p made them, makeReadOnly must find them.
-          const segments = relative.split('/');
-          for (let i = 1; i <= segments.length; i++) {
-            created.add(segments.slice(0, i).join('/'));
+          for (let slash = relative.indexOf('/'); slash !== -1; slash = relative.indexOf('/', slash + 1)) {
+            created.add(relative.slice(0, slash));
           }
+          created.add(relative);
         }
       };
       const { entries } = await readPackage(zip, {

@@ -190,9 +190,9 @@ function checkLayout(entries: readonly ScannedEntry[]): void {
     } else {
       others.add(entry.path);
     }
-    const segments = entry.path.split('/');
-    for (let i = 1; i < segments.length; i++) {
-      directories.add(segments.slice(0, i).join('/'));
+    // Every ancestor, each built from the one before (linear in the path's length).
+    for (let slash = entry.path.indexOf('/'); slash !== -1; slash = entry.path.indexOf('/', slash + 1)) {
+      directories.add(entry.path.slice(0, slash));
     }
   }
   for (const entry of entries) {
