@@ -441,6 +441,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
           env.retire();
         }
       }
+      // Back to a spec whose environments are still here (an alias moved A → B → A before
+      // B was ready): they serve again, least recently used first, as onIdle would stack them.
+      cfg.idle.push(
+        ...[...cfg.envs]
+          .filter((env) => env.state === 'idle' && env.spec.key === spec.key)
+          .sort((x, y) => x.lastUsedMs - y.lastUsedMs),
+      );
     }
     if (specChanged || count > cfg.requested) {
       cfg.latch = false;

@@ -283,6 +283,26 @@ describe('reconciling (§3.3, §3.8)', () => {
     expect((await served(p, v2)).initType).toBe('provisioned-concurrency');
   });
 
+  it('an alias moved A → B → A before B was ready serves from A’s environments again', async () => {
+    const p = open();
+    const a = sleeper('1');
+    const b = sleeper('2', 2000);
+    p.setProvisioned(KEY, a, 2);
+    await ready(p, 2);
+    const before = mine(p).map((e) => e.pid);
+    p.setProvisioned(KEY, b, 2);
+    p.setProvisioned(KEY, a, 2);
+    await until(p, () => status(p).status === 'READY');
+    const s = await served(p, a);
+    expect(s.initType).toBe('provisioned-concurrency');
+    expect(before).toContain(s.pid);
+    expect(
+      mine(p)
+        .map((e) => e.pid)
+        .sort(),
+    ).toEqual([...before].sort());
+  });
+
   it('count 0 drains and forgets the config', async () => {
     const p = open();
     p.setProvisioned(KEY, sleeper(), 2);
