@@ -42,3 +42,12 @@ export interface Dialect {
   /** Never throws: every failure is rendered in the dialect's own error format. */
   handle(req: WireRequest): Promise<WireResponse>;
 }
+
+/**
+ * What the front door answers when no dialect can (no dialect matched, or writing the
+ * dialect's answer failed): one dialect's own wire form, chosen at composition.
+ */
+export interface Fallback {
+  notFound(method: string, rawPath: string, requestId: string): WireResponse;
+  internalError(requestId: string): WireResponse;
+}

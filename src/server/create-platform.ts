@@ -16,7 +16,7 @@ import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
 import { systemClock } from '../core/ports.js';
 import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-service.js';
-import { createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
+import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
 import { SCF_CRON_KIND, createTencentScfDialect } from '../dialects/tencent-scf/index.js';
 import { createPool } from '../pool/index.js';
@@ -123,7 +123,11 @@ export async function createPlatform(
     scaling,
     logger: logger.child({ dialect: 'tencent-scf' }),
   });
-  const app = createFrontDoor({ logger, dialects: [createHearthEndpoints(packages), aws, scf] });
+  const app = createFrontDoor({
+    logger,
+    dialects: [createHearthEndpoints(packages), aws, scf],
+    fallback: AWS_FALLBACK,
+  });
   await pool.start();
   try {
     await app.listen({ host: config.host, port: config.port });

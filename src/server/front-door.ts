@@ -8,7 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../dialects/http.js';
+import {
+  BodyTooLargeError,
+  type Dialect,
+  type Fallback,
+  type WireRequest,
+  type WireResponse,
+} from '../dialects/http.js';
 
 /** Unread bodies up to this size are drained to keep the connection alive. */
 const DRAIN_LIMIT_BYTES = 1 << 20;
@@ -61,6 +67,8 @@ function lowerHeaders(raw: IncomingMessage): Record<string, string | undefined> 
 export interface FrontDoorOptions {
   readonly logger: Logger;
   readonly dialects: readonly Dialect[];
+  /** Answers when no dialect can (composition picks the AWS form). */
+  readonly fallback: Fallback;
 }
 
 /** What the front door sends: the dialect's response and whether to close the connection. */
@@ -96,7 +104,7 @@ export function isDataPlane(raw: IncomingMessage): boolean {
  * `application/json`, which AWS does not send). Every response of the front door goes
  * out through here, whichever lane it came from.
  */
-function writeResponse(out: ServerResponse, d: Dispatched, logger: Logger): void {
+function writeResponse(out: ServerResponse, d: Dispatched, opts: FrontDoorOptions): void {
   const body = d.res.body ?? '';
   const headers: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(d.res.headers ?? {})) {
@@ -111,9 +119,10 @@ function writeResponse(out: ServerResponse, d: Dispatched, logger: Logger): void
   } catch (e) {
     // A header value node refuses (a character outside latin-1, say, from a custom
     // runtime's content type): the caller still gets an answer, hearth keeps running.
-    logger.error({ err: e, status: d.res.status }, 'response headers could not be written');
-    const text = JSON.stringify({ Type: 'Service', message: 'An internal error occurred.' });
-    out.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    opts.logger.error({ err: e, status: d.res.status }, 'response headers could not be written');
+    const failed = opts.fallback.internalError(randomUUID());
+    const text = String(failed.body ?? '');
+    out.writeHead(failed.status, { ...failed.headers, 'content-length': Buffer.byteLength(text) });
     out.end(text);
     return;
   }
@@ -121,15 +130,6 @@ function writeResponse(out: ServerResponse, d: Dispatched, logger: Logger): void
 }
 
 export function createFrontDoor(opts: FrontDoorOptions) {
-  const notFound = (wire: WireRequest): WireResponse => ({
-    status: 404,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' },
-    body: JSON.stringify({
-      Type: 'User',
-      message: `No operation matches ${wire.method} ${wire.rawPath}`,
-    }),
-  });
-
   /** Builds the WireRequest, runs the dialect, decides what happens to an unread body. */
   const dispatch = async (raw: IncomingMessage): Promise<Dispatched> => {
     const url = raw.url ?? '/';
@@ -153,7 +153,10 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       },
     };
     const dialect = opts.dialects.find((d) => d.matches(wire));
-    const res = dialect === undefined ? notFound(wire) : await dialect.handle(wire);
+    const res =
+      dialect === undefined
+        ? opts.fallback.notFound(wire.method, wire.rawPath, wire.requestId)
+        : await dialect.handle(wire);
     let close = false;
     if (bodyRefused) {
       // An oversized body is not read: close the connection instead of draining it.
@@ -185,16 +188,9 @@ export function createFrontDoor(opts: FrontDoorOptions) {
     } catch (e) {
       // Dialects never throw (http.ts); should one, the answer is still a response.
       opts.logger.error({ err: e, url: raw.url }, 'unexpected error in the front door');
-      d = {
-        res: {
-          status: 500,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ Type: 'Service', message: 'An internal error occurred.' }),
-        },
-        close: false,
-      };
+      d = { res: opts.fallback.internalError(randomUUID()), close: false };
     }
-    writeResponse(out, d, opts.logger);
+    writeResponse(out, d, opts);
   };
 
   const app = Fastify({
@@ -203,33 +199,15 @@ export function createFrontDoor(opts: FrontDoorOptions) {
     logController: new LogController({ disableRequestLogging: true }),
     // Percent-encoded ARNs are long; the dialects route on the raw path themselves.
     routerOptions: { maxParamLength: 4096 },
-    // A path fastify cannot even decode (a bad percent-escape) never reaches a dialect:
-    // answer it in the AWS REST form, the only dialect that puts data in the path.
+    // A path fastify cannot even decode (a bad percent-escape) goes to the dialects like any
+    // other: the AWS dialect keeps malformed escapes and fails the label's pattern, as the
+    // invoke lane does for the same path.
     frameworkErrors: (error, request, frameworkReply) => {
       // The framework types this reply by route schema; there is no route here.
       const reply = frameworkReply as unknown as FastifyReply;
       void reply.hijack();
-      writeResponse(
-        reply.raw,
-        {
-          res: {
-            status: 400,
-            headers: {
-              'content-type': 'application/json',
-              'x-amzn-RequestId': randomUUID(),
-              'x-amzn-ErrorType': 'InvalidParameterValueException',
-            },
-            body: JSON.stringify({
-              Type: 'User',
-              message: `The request path could not be decoded: ${error.message}`,
-              __type: 'InvalidParameterValueException',
-            }),
-          },
-          close: false,
-        },
-        opts.logger,
-      );
       request.log.debug({ err: error }, 'undecodable request');
+      void dispatch(request.raw).then((d) => writeResponse(reply.raw, d, opts));
     },
     // Bodies are read by the dialects under per-operation limits, see readBodyLimited.
     bodyLimit: Number.MAX_SAFE_INTEGER,
@@ -257,7 +235,7 @@ export function createFrontDoor(opts: FrontDoorOptions) {
   app.all('/*', async (request, reply) => {
     const d = await dispatch(request.raw);
     void reply.hijack();
-    writeResponse(reply.raw, d, opts.logger);
+    writeResponse(reply.raw, d, opts);
   });
   return app;
 }

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
+import { AWS_FALLBACK } from '../../src/dialects/aws-lambda/index.js';
 import { createFrontDoor, isDataPlane } from '../../src/server/front-door.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 
@@ -58,11 +59,26 @@ it('closes the connection after refusing an oversized body', async () => {
   expect(res.headers.connection).toBe('close');
 });
 
-it('answers an undecodable path in the AWS error form', async () => {
-  const res = await request('GET', '/2015-03-31/functions/%E0%A4%A/configuration');
-  expect(res.status).toBe(400);
-  expect(res.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
-  expect(JSON.parse(res.body)).toMatchObject({ Type: 'User' });
+it('answers an undecodable path in the AWS error form, the same on both lanes', async () => {
+  const get = await request('GET', '/2015-03-31/functions/%E0%A4%A/configuration');
+  const invoke = await request('POST', '/2015-03-31/functions/%E0%A4%A/invocations', Buffer.from('{}'));
+  for (const res of [get, invoke]) {
+    expect(res.status).toBe(400);
+    expect(res.headers['x-amzn-errortype']).toBe('ValidationException');
+    expect(JSON.parse(res.body)).toMatchObject({ __type: 'ValidationException' });
+  }
+});
+
+it('answers a path no dialect knows in the AWS form, with a request id', async () => {
+  const res = await request('POST', '/nope/invocations', Buffer.from('{}'));
+  expect(res.status).toBe(404);
+  expect(res.headers['x-amzn-errortype']).toBe('UnknownOperationException');
+  expect(res.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
+  expect(JSON.parse(res.body)).toEqual({
+    Type: 'User',
+    message: 'No operation matches POST /nope/invocations',
+    __type: 'UnknownOperationException',
+  });
 });
 
 describe('the invoke data plane (answered on node:http, not through fastify)', () => {
@@ -108,6 +124,7 @@ describe('a response node cannot write', () => {
     let bad = true;
     const app = createFrontDoor({
       logger,
+      fallback: AWS_FALLBACK,
       dialects: [
         {
           name: 'test',
@@ -128,7 +145,13 @@ describe('a response node cannot write', () => {
       const fast = await fetch(`${base}/2015-03-31/functions/f/invocations`, { method: 'POST', body: '{}' });
       const slow = await fetch(`${base}/2015-03-31/functions/f`);
       expect([fast.status, slow.status]).toEqual([500, 500]);
-      expect(await fast.json()).toEqual({ Type: 'Service', message: 'An internal error occurred.' });
+      expect(fast.headers.get('x-amzn-errortype')).toBe('ServiceException');
+      expect(fast.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await fast.json()).toEqual({
+        Type: 'Service',
+        Message: 'An internal error occurred. The error has been logged.',
+        __type: 'ServiceException',
+      });
       bad = false;
       const ok = await fetch(`${base}/2015-03-31/functions/f/invocations`, { method: 'POST', body: '{}' });
       expect(ok.status).toBe(200);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError, type ErrorCode, type ErrorDetails } from '../../core/errors.js';
-import { AWS_ERROR_TABLE, renderPlatformError, type ErrorRenderContext } from './errors.js';
+import { AWS_ERROR_TABLE, UNEXPECTED_ERROR, renderPlatformError, type ErrorRenderContext } from './errors.js';
 import { renderError } from './index.js';
 
 const ctx: ErrorRenderContext = { region: 'us-east-1', accountId: '111111111111' };
@@ -317,6 +317,15 @@ describe('AWS error table', () => {
 });
 
 describe('renderError (spec §1.4 server rule)', () => {
+  it('keeps an internal failure’s reason out of the answer', () => {
+    const body = renderPlatformError(
+      new PlatformError('INTERNAL', { reason: 'store: SQLITE_FULL /var/x.db' }),
+      ctx,
+    );
+    expect(body).toEqual(UNEXPECTED_ERROR);
+    expect(JSON.stringify(body)).not.toContain('SQLITE_FULL');
+  });
+
   it('writes header, Type, message key and __type', () => {
     const res = renderError(render('FUNCTION_NOT_FOUND'), 'req-1');
     expect(res.status).toBe(404);

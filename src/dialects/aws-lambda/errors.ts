@@ -223,13 +223,9 @@ export const AWS_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
   // [DESIGN] spec §7.9: our async queue is bounded; a full queue throttles like the account.
   ASYNC_QUEUE_FULL: () => throttled('ConcurrentInvocationLimitExceeded'),
   INVALID_PARAMETER: (d) => ipve(d.reason),
-  INTERNAL: (d) => ({
-    status: 500,
-    type: 'ServiceException',
-    message: d.reason,
-    messageKey: 'Message',
-    userType: 'Service',
-  }),
+  // The reason (a driver message, a path) is for hearth's log, where the pipeline writes it
+  // (isSystemError), not for the caller.
+  INTERNAL: () => UNEXPECTED_ERROR,
 };
 
 /** The wire error for a core error. */

@@ -13,7 +13,13 @@
  */
 import type { Core } from '../../core/index.js';
 import { isPlatformError } from '../../core/errors.js';
-import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../http.js';
+import {
+  BodyTooLargeError,
+  type Dialect,
+  type Fallback,
+  type WireRequest,
+  type WireResponse,
+} from '../http.js';
 import { UNEXPECTED_ERROR, renderPlatformError } from './errors.js';
 import { OPERATION_HANDLERS } from './operations/index.js';
 import type { OperationHandlers, OperationResult } from './operations/types.js';
@@ -191,3 +197,9 @@ export function renderError(body: AwsErrorBody, requestId: string): WireResponse
   }
   return { status: body.status, headers, body: JSON.stringify(json) };
 }
+
+/** The front door's answers in AWS's form: the REST dialect is the one whose paths vary. */
+export const AWS_FALLBACK: Fallback = {
+  notFound: (method, rawPath, requestId) => renderError(unknownOperation(method, rawPath).body, requestId),
+  internalError: (requestId) => renderError(UNEXPECTED_ERROR, requestId),
+};
