@@ -76,6 +76,14 @@ describe('RequestResponse', () => {
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('uses one request id for the API call and the invocation, as AWS does', async () => {
+    const file = path.join(scratch, 'request-id');
+    const out = await p.client.send(
+      new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from(JSON.stringify({ touch: file })) }),
+    );
+    expect(readFileSync(file, 'utf8')).toBe(out.$metadata.requestId);
+  });
+
   it('passes an empty payload as {}', async () => {
     const out = await p.client.send(new InvokeCommand({ FunctionName: 'echo' }));
     expect(json(out.Payload).event).toEqual({});

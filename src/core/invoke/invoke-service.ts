@@ -39,6 +39,8 @@ export interface InvokeParams {
   readonly invokedFunctionArn: string;
   readonly clientContext?: string;
   readonly traceId?: string;
+  /** The caller's request id, when the dialect's wire uses one id for both (AWS). */
+  readonly requestId?: string;
 }
 
 export type InvokeResult =
@@ -73,7 +75,7 @@ export class InvokeService {
     if (p.invocationType === 'DryRun') {
       return { kind: 'dry-run', executedVersion: version.version };
     }
-    const requestId = randomUUID();
+    const requestId = p.requestId ?? randomUUID();
     if (p.invocationType === 'Event') {
       this.#d.events.enqueue({
         requestId,

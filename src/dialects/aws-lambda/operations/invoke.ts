@@ -89,6 +89,9 @@ async function invoke(call: OperationCall): Promise<OperationResult> {
     invokedFunctionArn: functionArn(call.ctx, ref.key.name, ref.qualifier),
     ...(clientContext === undefined ? {} : { clientContext }),
     ...(traceId === undefined ? {} : { traceId }),
+    // One id for the API request and the invocation, as AWS has: in x-amzn-RequestId, in
+    // the runtime's Lambda-Runtime-Aws-Request-Id and in the function's log lines.
+    requestId: call.ctx.requestId,
   });
 
   if (result.kind === 'dry-run') {
