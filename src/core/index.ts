@@ -119,16 +119,17 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     const { key } = change;
     switch (change.kind) {
       case 'function-updated': {
-        // $LATEST has a new revision: environments of the old ones are drained (spec keys
-        // carry the revision, so new invokes already start fresh ones).
+        // $LATEST runs something else: environments of the old configuration are drained
+        // (spec keys carry a digest of it, so new invokes already start fresh ones).
         const fn = await deps.store.getFunction(key);
-        for (const old of specs.forgetVersion(key, LATEST, fn?.latest.revisionId)) {
+        for (const old of specs.forgetVersion(key, LATEST, fn?.latest.config)) {
           drain(old);
         }
         break;
       }
       case 'version-deleted':
         invoke.forget(key);
+        specs.forgetVersion(key, change.version);
         drain(specPrefixOfVersion(key, change.version));
         unreserved.invalidate(key);
         await reconcile(key);

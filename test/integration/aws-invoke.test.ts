@@ -10,6 +10,7 @@ import {
   CreateFunctionCommand,
   InvokeCommand,
   PublishVersionCommand,
+  UpdateFunctionConfigurationCommand,
   PutFunctionConcurrencyCommand,
   DeleteFunctionConcurrencyCommand,
   ResourceNotFoundException,
@@ -146,6 +147,21 @@ describe('RequestResponse', () => {
 });
 
 describe('qualifiers and aliases', () => {
+  it('keeps $LATEST warm across PublishVersion, and starts afresh after an update', async () => {
+    await createFunction('stay', 'export const handler = async () => process.pid;');
+    const pid = async () => json((await p.client.send(new InvokeCommand({ FunctionName: 'stay' }))).Payload);
+    const first = await pid();
+    await p.client.send(new PublishVersionCommand({ FunctionName: 'stay' }));
+    expect(await pid()).toBe(first);
+    await p.client.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'stay',
+        Environment: { Variables: { CHANGED: '1' } },
+      }),
+    );
+    expect(await pid()).not.toBe(first);
+  });
+
   it('runs published versions and aliases, reporting the executed version', async () => {
     await p.client.send(new PublishVersionCommand({ FunctionName: 'echo' }));
     await p.client.send(

@@ -1,10 +1,12 @@
 /**
  * Builds the immutable EnvironmentSpec the pool starts environments from, for one version
- * of a function. Specs are cached per (function, version, revision): published versions
- * never change, and `$LATEST` gets a new revision id on every update, so a stale spec is
- * never reused.
+ * of a function. Specs are cached per (function, version, what the configuration runs):
+ * an update of `$LATEST` that changes code or settings gets a new key, so a stale spec is
+ * never reused, while a change that runs the same thing (PublishVersion gives `$LATEST` a
+ * new RevisionId) keeps its warm environments.
  */
-import { functionKeyString, type FunctionKey, type VersionRecord } from '../model.js';
+import { functionKeyString, type FunctionConfig, type FunctionKey, type VersionRecord } from '../model.js';
+import { deploymentDigest } from '../services/function-config.js';
 import type { EnvironmentSpec, PackageStore } from '../ports.js';
 
 /** Prefix shared by every spec key of a function (for Pool.drain). */
@@ -27,22 +29,29 @@ export class SpecCache {
 
   /** The spec for `version` of `key`, unpacking its code once. */
   get(key: FunctionKey, version: VersionRecord): Promise<EnvironmentSpec> {
-    const specKey = `${specPrefixOfVersion(key, version.version)}${version.revisionId}`;
+    const specKey = `${specPrefixOfVersion(key, version.version)}${deploymentDigest(version.config)}`;
     let spec = this.#cache.get(specKey);
     if (spec === undefined) {
       spec = this.#build(specKey, key, version);
       this.#cache.set(specKey, spec);
-      // A failed unpack must not be remembered.
-      spec.catch(() => this.#cache.delete(specKey));
+      // A failed unpack must not be remembered (unless a newer attempt replaced it).
+      const mine = spec;
+      mine.catch(() => {
+        if (this.#cache.get(specKey) === mine) {
+          this.#cache.delete(specKey);
+        }
+      });
     }
     return spec;
   }
 
   /**
-   * Forgets the cached specs of one version except `keepRevision`, returning their keys
-   * so the pool can drain exactly those environments ($LATEST was updated).
+   * Forgets the cached specs of one version except the one for `keep` (its current
+   * configuration), returning their keys so the pool can drain exactly those environments
+   * ($LATEST was updated).
    */
-  forgetVersion(key: FunctionKey, version: string, keepRevision?: string): string[] {
+  forgetVersion(key: FunctionKey, version: string, keep?: FunctionConfig): string[] {
+    const keepRevision = keep === undefined ? undefined : deploymentDigest(keep);
     const prefix = specPrefixOfVersion(key, version);
     const gone: string[] = [];
     for (const k of this.#cache.keys()) {

@@ -20,7 +20,13 @@ export class UnreservedCache {
     if (value === undefined) {
       value = this.#compute({ accountId: scope.accountId, region: scope.region });
       this.#cache.set(id, value);
-      value.catch(() => this.#cache.delete(id));
+      // Forget a failure, but only if it is still the cached value (not a newer one).
+      const mine = value;
+      mine.catch(() => {
+        if (this.#cache.get(id) === mine) {
+          this.#cache.delete(id);
+        }
+      });
     }
     return value;
   }

@@ -2,6 +2,7 @@
  * Building and changing a FunctionConfig: defaults, patches and the "did anything change
  * since the last version" comparison used by PublishVersion. Pure.
  */
+import { createHash } from 'node:crypto';
 import type { FunctionConfig } from '../model.js';
 import type { PackageInfo } from '../ports.js';
 
@@ -105,6 +106,24 @@ export function withCode(
  */
 export function sameDeployment(a: FunctionConfig, b: FunctionConfig): boolean {
   return canonicalJson({ ...a, description: '' }) === canonicalJson({ ...b, description: '' });
+}
+
+const digests = new WeakMap<FunctionConfig, string>();
+
+/**
+ * A short digest of what a configuration runs (as sameDeployment sees it), remembered per
+ * (frozen) config object so the invoke path pays for it once per configuration.
+ */
+export function deploymentDigest(config: FunctionConfig): string {
+  let d = digests.get(config);
+  if (d === undefined) {
+    d = createHash('sha256')
+      .update(canonicalJson({ ...config, description: '' }))
+      .digest('hex')
+      .slice(0, 16);
+    digests.set(config, d);
+  }
+  return d;
 }
 
 function canonicalJson(value: unknown): string {
