@@ -198,6 +198,29 @@ describe('scheduled provisioned concurrency (spec §3.3)', () => {
     });
   }, 30_000);
 
+  it('a version provisioned at 0 until its schedule fires is Done with 0 of 0, not in progress', async () => {
+    await p.scf.CreateFunction({
+      FunctionName: 'later',
+      Runtime: 'Nodejs18.15',
+      Code: { ZipFile: await zipBase64({ 'index.js': SOURCE }) },
+    });
+    await p.scf.PublishVersion({ FunctionName: 'later' });
+    await p.scf.PutProvisionedConcurrencyConfig({
+      FunctionName: 'later',
+      Qualifier: '1',
+      VersionProvisionedConcurrencyNum: 0,
+      TriggerActions: [
+        { TriggerName: 'night', TriggerProvisionedConcurrencyNum: 2, TriggerCronConfig: '0 0 3 * * * *' },
+      ],
+    });
+    const got = await p.scf.GetProvisionedConcurrencyConfig({ FunctionName: 'later', Qualifier: '1' });
+    expect(got.Allocated?.[0]).toMatchObject({
+      AllocatedProvisionedConcurrencyNum: 0,
+      AvailableProvisionedConcurrencyNum: 0,
+      Status: 'Done',
+    });
+  });
+
   it('keeps the fired state and the actions across a restart', async () => {
     p = await p.restart();
     const got = await waitDone(p.scf, 'timed', '1', 2);

@@ -115,7 +115,7 @@ export class ProvisionedService {
       await this.#d.store.putProvisionedConfig(key, config);
       await this.#reconcileLocked(key);
       this.#d.onChanged(key);
-      return { config, status: this.#d.pool.provisionedStatus(this.poolKey(key, qualifier)) };
+      return { config, status: this.#status(key, config) };
     });
   }
 
@@ -129,7 +129,7 @@ export class ProvisionedService {
     if (config === undefined) {
       throw new PlatformError('PROVISIONED_CONFIG_NOT_FOUND', { functionName: key.name, qualifier });
     }
-    return { config, status: this.#d.pool.provisionedStatus(this.poolKey(key, qualifier)) };
+    return { config, status: this.#status(key, config) };
   }
 
   /** DeleteProvisionedConcurrencyConfig: idempotent once the qualifier exists (§3.3). */
@@ -151,10 +151,19 @@ export class ProvisionedService {
       throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name });
     }
     const configs = await this.#d.store.listProvisionedConfigs(key);
-    return configs.map((config) => ({
-      config,
-      status: this.#d.pool.provisionedStatus(this.poolKey(key, config.qualifier)),
-    }));
+    return configs.map((config) => ({ config, status: this.#status(key, config) }));
+  }
+
+  /**
+   * The truth about a config's environments. A config of 0 (SCF allows it: a schedule or
+   * tracking that starts from nothing) has nothing to wait for: READY with 0 of 0; the pool
+   * keeps no state for it.
+   */
+  #status(key: FunctionKey, config: ProvisionedConfigRecord): ProvisionedStatus {
+    if (config.requested === 0) {
+      return { allocated: 0, available: 0, status: 'READY' };
+    }
+    return this.#d.pool.provisionedStatus(this.poolKey(key, config.qualifier));
   }
 
   /**
