@@ -66,7 +66,8 @@ export interface ErrorDetails {
   PROVISIONED_CONFIG_NOT_FOUND: { functionName: string; qualifier: string };
   PROVISIONED_IN_PROGRESS: { functionName: string; qualifier: string };
   // ---- invoke -------------------------------------------------------------------------
-  THROTTLED_RESERVED: { functionName: string };
+  /** `zeroReserved`: the reservation is 0, so waiting cannot help (§3.2). */
+  THROTTLED_RESERVED: { functionName: string; zeroReserved?: boolean };
   THROTTLED_ACCOUNT: Record<string, never>;
   FUNCTION_NOT_ACTIVE: { functionName: string; state: string };
   PAYLOAD_TOO_LARGE: { limitBytes: number };

@@ -131,6 +131,27 @@ describe('EventQueue', () => {
     await q.idle();
   });
 
+  it('drops an event of a function reserved at 0 at once, as ZeroReservedConcurrency', async () => {
+    const timers = new FakeTimers();
+    const { q, drops } = queue(timers);
+    let calls = 0;
+    q.enqueue({
+      requestId: 'a',
+      functionLabel: 'fn',
+      run: () => {
+        calls++;
+        return Promise.reject(
+          new PlatformError('THROTTLED_RESERVED', { functionName: 'fn', zeroReserved: true }),
+        );
+      },
+    });
+    await q.idle();
+    await timers.advance(3_600_000);
+    expect(calls).toBe(1);
+    expect(drops).toEqual(['ZeroReservedConcurrency']);
+    expect(q.size).toBe(0);
+  });
+
   it('refuses events beyond capacity', () => {
     const timers = new FakeTimers();
     const { q } = queue(timers, { capacity: 1, workers: 1 });

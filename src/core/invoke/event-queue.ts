@@ -128,6 +128,10 @@ export class EventQueue {
     try {
       outcome = await ev.run();
     } catch (e) {
+      if (e instanceof PlatformError && e.code === 'THROTTLED_RESERVED' && e.details.zeroReserved === true) {
+        this.#opts.onDrop?.(ev, 'ZeroReservedConcurrency');
+        return;
+      }
       if (e instanceof PlatformError && (e.code === 'THROTTLED_RESERVED' || e.code === 'THROTTLED_ACCOUNT')) {
         entry.throttles++;
         const backoff = Math.min(this.#opts.throttleBackoffMs * 2 ** (entry.throttles - 1), 300_000);

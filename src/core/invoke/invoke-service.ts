@@ -98,6 +98,11 @@ export class InvokeService {
     if (fn === undefined) {
       throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: p.key.name });
     }
+    if (fn.reservedConcurrency === 0) {
+      // Blocked (§3.2): the same 429 the pool would give, marked so that an async event is
+      // dropped at once as ZeroReservedConcurrency rather than retried for hours.
+      throw new PlatformError('THROTTLED_RESERVED', { functionName: p.key.name, zeroReserved: true });
+    }
     const spec = await this.#d.specs.get(p.key, version);
     // `$LATEST` never runs on provisioned environments (§3.7).
     const provisionedKey =
