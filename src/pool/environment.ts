@@ -247,7 +247,7 @@ export class Environment implements RuntimeEvents {
     });
     proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       this.#onClose(code, signal);
-      this.#cgroup?.remove();
+      void this.#cgroup?.remove();
       this.#resolveExited();
     });
     if (plan.channel === 'private') {

@@ -68,9 +68,18 @@ describe('openMemoryCgroups', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('cgroup v2: used when the unified hierarchy offers the memory controller', () => {
+  it('cgroup v2: not used when hearth’s cgroup does not delegate memory, with the reason', () => {
     const root = fakeRoot({ v2Memory: true });
     roots.push(root);
+    let reason = '';
+    expect(openMemoryCgroups({ root, pid: 9, onUnavailable: (r) => (reason = r) })).toBeUndefined();
+    expect(reason).toMatch(/svc does not delegate the memory controller/);
+  });
+
+  it('cgroup v2: used when hearth’s cgroup delegates the memory controller', () => {
+    const root = fakeRoot({ v2Memory: true });
+    roots.push(root);
+    writeFileSync(path.join(root, 'sys/fs/cgroup/unified/svc/cgroup.subtree_control'), 'cpu memory\n');
     const cg = openMemoryCgroups({ root, pid: 9 });
     expect(cg?.version).toBe(2);
     expect(readFileSync(path.join(cg?.base ?? '', 'cgroup.subtree_control'), 'utf8')).toBe('+memory');

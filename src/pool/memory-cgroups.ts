@@ -29,7 +29,7 @@ export interface EnvironmentCgroup {
   /** SIGKILLs every process left in the cgroup. */
   killAll(): void;
   /** Kills what is left and removes the cgroup (retried while the kernel still reaps). */
-  remove(): void;
+  remove(): Promise<void>;
 }
 
 export interface MemoryCgroups {
@@ -38,8 +38,8 @@ export interface MemoryCgroups {
   readonly base: string;
   /** Creates `env-<id>` limited to `limitMb` and moves `pid` into it; undefined on failure. */
   place(id: number, pid: number, limitMb: number): EnvironmentCgroup | undefined;
-  /** Removes hearth's directory (after every environment is gone). */
-  dispose(): void;
+  /** Waits for pending removals, then removes hearth's directory. */
+  dispose(): Promise<void>;
 }
 
 export interface CgroupOptions {
@@ -53,6 +53,8 @@ export interface CgroupOptions {
   readonly kill?: (pid: number) => void;
   /** Why cgroups are not used, for the log. */
   readonly onUnavailable?: (reason: string) => void;
+  /** A cgroup that could not be made or removed (the environment runs on regardless). */
+  readonly onError?: (message: string) => void;
 }
 
 const REMOVE_ATTEMPTS = 20;
@@ -143,6 +145,15 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
     return undefined;
   }
   const { version, dir } = found;
+  if (
+    version === 2 &&
+    !(read(path.join(dir, 'cgroup.subtree_control')) ?? '').split(/\s+/).includes('memory')
+  ) {
+    // v2 gives a child cgroup the memory controller only if its parent delegates it, and a
+    // cgroup with processes of its own (hearth's, unless it is the root) cannot.
+    opts.onUnavailable?.(`${dir} does not delegate the memory controller to its children (cgroup v2)`);
+    return undefined;
+  }
   const limitFile = version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
   const swapFile = version === 1 ? 'memory.memsw.limit_in_bytes' : 'memory.swap.max';
 
@@ -153,17 +164,33 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
       }
     }
   };
-  const removeDir = (cg: string, attempt = 0): void => {
-    killAllIn(cg);
-    try {
-      rmdirSync(cg);
-    } catch (e) {
-      const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
-      // EBUSY: the kernel has not reaped every member yet.
-      if (code === 'EBUSY' && attempt < REMOVE_ATTEMPTS) {
-        setTimeout(() => removeDir(cg, attempt + 1), REMOVE_RETRY_MS).unref();
-      }
-    }
+  /** Resolves once `cg` is gone, or after the last attempt (then the next start sweeps it). */
+  const removeDir = (cg: string): Promise<void> =>
+    new Promise((resolve) => {
+      const attempt = (n: number): void => {
+        killAllIn(cg);
+        try {
+          rmdirSync(cg);
+        } catch (e) {
+          const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
+          // EBUSY: the kernel has not reaped every member yet.
+          if (code === 'EBUSY' && n < REMOVE_ATTEMPTS) {
+            setTimeout(() => attempt(n + 1), REMOVE_RETRY_MS).unref();
+            return;
+          }
+          if (code !== 'ENOENT') {
+            opts.onError?.(`cannot remove ${cg}: ${String(code)}`);
+          }
+        }
+        resolve();
+      };
+      attempt(0);
+    });
+  const pending = new Set<Promise<void>>();
+  const track = (p: Promise<void>): Promise<void> => {
+    pending.add(p);
+    void p.then(() => pending.delete(p));
+    return p;
   };
 
   // Cgroups of hearths that were killed before they could clean up.
@@ -174,10 +201,10 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
         const stale = path.join(dir, name);
         for (const env of readdirSync(stale)) {
           if (env.startsWith('env-')) {
-            removeDir(path.join(stale, env));
+            void removeDir(path.join(stale, env));
           }
         }
-        removeDir(stale);
+        void removeDir(stale);
       }
     }
   } catch {
@@ -217,8 +244,11 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
           writeFileSync(path.join(cg, swapFile), version === 1 ? bytes : '0');
         }
         writeFileSync(path.join(cg, 'cgroup.procs'), String(child));
-      } catch {
-        removeDir(cg);
+      } catch (e) {
+        opts.onError?.(
+          `environment ${id} runs without a memory cgroup: ${e instanceof Error ? e.message : String(e)}`,
+        );
+        void track(removeDir(cg));
         return undefined;
       }
       const events = version === 1 ? 'memory.oom_control' : 'memory.events';
@@ -231,12 +261,13 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
           killAllIn(cg);
         },
         remove() {
-          removeDir(cg);
+          return track(removeDir(cg));
         },
       };
     },
-    dispose() {
-      removeDir(base);
+    async dispose() {
+      await Promise.all(pending);
+      await removeDir(base);
     },
   };
 }

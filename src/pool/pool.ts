@@ -286,6 +286,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         ? openMemoryCgroups({
             onUnavailable: (reason) =>
               this.#log.info({ reason }, 'environments are limited by their V8 heap only (no memory cgroup)'),
+            onError: (message) => this.#log.warn(message),
           })
         : undefined;
     const sink = o.onFunctionLog;
@@ -524,7 +525,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         env.kill();
       }
       await Promise.all(all.map((env) => env.exited));
-      this.#cgroups?.dispose();
+      await this.#cgroups?.dispose();
       process.off('exit', this.#onProcessExit);
     })();
     return this.#disposing;

@@ -4,9 +4,23 @@
  * Lambda's out-of-memory kill. Skipped, with the reason, where no cgroup can be created.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HearthPool } from '../../src/pool/index.js';
 import { openMemoryCgroups } from '../../src/pool/memory-cgroups.js';
 import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
+
+/** The directory of a process's memory cgroup (v1 memory hierarchy, else v2). */
+function cgroupDirOf(pid: number): string {
+  const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  const v1 = own.find((l) => l.split(':')[1]?.split(',').includes('memory'));
+  if (v1 !== undefined) {
+    const mount = mounts.find((l) => / - cgroup /.test(l) && /[ ,]memory(,|$)/.test(l))?.split(' ')[4];
+    return `${mount ?? ''}${v1.split(':')[2] ?? ''}`;
+  }
+  const mount = mounts.find((l) => / - cgroup2 /.test(l))?.split(' ')[4];
+  return `${mount ?? ''}${own.find((l) => l.startsWith('0::'))?.slice(3) ?? ''}`;
+}
 
 // Probe once with the real machine: the pool makes the same decision.
 let unavailable: string | undefined = process.platform === 'linux' ? undefined : 'not Linux';
@@ -17,19 +31,24 @@ if (unavailable === undefined) {
 
 describe.skipIf(unavailable !== undefined)(`memory cgroups (${unavailable ?? 'available'})`, () => {
   const lines: string[] = [];
-  const pool = testPool({ onFunctionLog: (e) => lines.push(e.text) });
+  let pool: HearthPool;
+  beforeAll(() => {
+    pool = testPool({ onFunctionLog: (e) => lines.push(e.text) });
+  });
   afterAll(() => pool.dispose());
 
   it('runs each environment in its own cgroup limited to MemorySize', async () => {
     const spec = makeSpec('memory-hog', { memoryMb: 160 });
     const o = await pool.invoke(makeRequest(spec, { event: { mb: 8 } }));
     expect(o.kind).toBe('success');
-    const env = pool.environments().find((e) => e.specKey === spec.key);
-    const pid = env?.pid;
+    const pid = pool.environments().find((e) => e.specKey === spec.key)?.pid;
     expect(pid).toBeDefined();
-    const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    const line = own.split('\n').find((l) => /(^0::|memory)/.test(l) && /hearth-\d+-\d+\/env-\d+/.test(l));
-    expect(line).toBeDefined();
+    const dir = cgroupDirOf(pid ?? 0);
+    expect(dir).toMatch(/hearth-\d+-\d+\/env-\d+$/);
+    const limit = ['memory.max', 'memory.limit_in_bytes']
+      .map((f) => `${dir}/${f}`)
+      .find((f) => existsSync(f));
+    expect(Number(readFileSync(limit ?? '', 'utf8'))).toBe(160 * 1024 * 1024);
   });
 
   it('memory outside the V8 heap over MemorySize is an out-of-memory kill, and the environment is replaced', async () => {

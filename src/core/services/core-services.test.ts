@@ -90,14 +90,10 @@ describe('functions', () => {
     expect(await codeOf(core.functions.get(key(), '$LATEST'))).toBe('ok');
     expect(await codeOf(core.functions.get(key(), '7'))).toBe('VERSION_NOT_FOUND');
     expect(await codeOf(core.functions.get(key(), 'live'))).toBe('ALIAS_NOT_FOUND');
-    try {
-      await core.functions.get(key('missing'), '$LATEST');
-    } catch (e) {
-      expect((e as PlatformError<'FUNCTION_NOT_FOUND'>).details).toEqual({
-        functionName: 'missing',
-        qualifier: '$LATEST',
-      });
-    }
+    await expect(core.functions.get(key('missing'), '$LATEST')).rejects.toMatchObject({
+      code: 'FUNCTION_NOT_FOUND',
+      details: { functionName: 'missing', qualifier: '$LATEST' },
+    });
   });
 
   it('updates configuration: patch semantics, env replaced, revision checked', async () => {
