@@ -51,7 +51,7 @@ describe('openMemoryCgroups', () => {
     expect(env?.oomKilled()).toBe(true);
   });
 
-  it('kills what is left in the cgroup before removing it', () => {
+  it('kills what is left in the cgroup before removing it', async () => {
     const root = fakeRoot({ v1: true });
     roots.push(root);
     const killed: number[] = [];
@@ -64,7 +64,7 @@ describe('openMemoryCgroups', () => {
     // A real cgroup directory holds only kernel files; the fake one must be emptied first.
     rmSync(path.join(dir, 'cgroup.procs'));
     rmSync(path.join(dir, 'memory.limit_in_bytes'));
-    env?.remove();
+    await env?.remove();
     expect(existsSync(dir)).toBe(false);
   });
 

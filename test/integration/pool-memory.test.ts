@@ -26,7 +26,7 @@ function cgroupDirOf(pid: number): string {
 let unavailable: string | undefined = process.platform === 'linux' ? undefined : 'not Linux';
 if (unavailable === undefined) {
   const probe = openMemoryCgroups({ onUnavailable: (r) => (unavailable = r) });
-  probe?.dispose();
+  await probe?.dispose();
 }
 
 describe.skipIf(unavailable !== undefined)(`memory cgroups (${unavailable ?? 'available'})`, () => {
