@@ -110,7 +110,10 @@ function writeResponse(out: ServerResponse, d: Dispatched, opts: FrontDoorOption
   for (const [k, v] of Object.entries(d.res.headers ?? {})) {
     headers[k.toLowerCase()] = v;
   }
-  headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  // The body's length, unless a dialect answering HEAD gave the length of what GET sends.
+  if (!(headers['content-length'] !== undefined && body.length === 0)) {
+    headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  }
   if (d.close) {
     headers.connection = 'close';
   }

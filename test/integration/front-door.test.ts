@@ -4,11 +4,13 @@
  * that cannot be decoded get an AWS-form error rather than a framework page.
  */
 import http from 'node:http';
+import { CreateFunctionCommand, GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { AWS_FALLBACK } from '../../src/dialects/aws-lambda/index.js';
 import { createFrontDoor, isDataPlane } from '../../src/server/front-door.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { makeZip } from '../helpers/zip.js';
 
 let p: TestPlatform;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -159,4 +161,24 @@ describe('a response node cannot write', () => {
       await app.close();
     }
   });
+});
+
+it('answers HEAD on a code download with the length GET sends', async () => {
+  await p.client.send(
+    new CreateFunctionCommand({
+      FunctionName: 'head-probe',
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::123456789012:role/r',
+      Code: { ZipFile: await makeZip({ 'index.mjs': 'export const handler = async () => 1;' }) },
+    }),
+  );
+  const fn = await p.client.send(new GetFunctionCommand({ FunctionName: 'head-probe' }));
+  const location = fn.Code?.Location ?? '';
+  const get = await fetch(location);
+  const bytes = Buffer.from(await get.arrayBuffer());
+  const head = await fetch(location, { method: 'HEAD' });
+  expect(head.status).toBe(200);
+  expect(Number(head.headers.get('content-length'))).toBe(bytes.length);
+  expect(bytes.length).toBeGreaterThan(0);
 });
