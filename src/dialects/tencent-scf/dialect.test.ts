@@ -850,6 +850,27 @@ describe('reserved and total quotas in MB (spec §3.5)', () => {
     await Promise.all([first, second, third, fourth, fifth]);
     await h.ok('InvokeFunction', { FunctionName: 'fx' });
   });
+
+  it('counts the memory of the version that runs, not $LATEST’s', async () => {
+    const h = harness();
+    await h.createFunction('fv', { MemorySize: 3072 });
+    await h.ok('PublishVersion', { FunctionName: 'fv' });
+    await h.ok('UpdateFunctionConfiguration', { FunctionName: 'fv', MemorySize: 128 });
+    await h.ok('PutTotalConcurrencyConfig', { TotalConcurrencyMem: 13_000 });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const origInvoke = h.pool.invoke.bind(h.pool);
+    h.pool.invoke = (req: InvokeRequest) => held.then(() => origInvoke(req));
+    // Version 1 has 3072 MB: four fit in 13000 MB, a fifth does not (at $LATEST's 128 MB it would).
+    const running = [1, 2, 3, 4].map(() => h.ok('InvokeFunction', { FunctionName: 'fv', Qualifier: '1' }));
+    expect((await h.fail('InvokeFunction', { FunctionName: 'fv', Qualifier: '1' })).Code).toBe(
+      'LimitExceeded.Quota',
+    );
+    release();
+    await Promise.all(running);
+  });
 });
 
 describe('Invoke results (Appendix A Result)', () => {

@@ -92,7 +92,14 @@ async function run(call: ActionCall, input: InvokeInput): Promise<ActionResult> 
 
   // The account quota for functions without a reservation (quotas.ts, invoke-gate.ts).
   const gated = !input.async && fn.reservedConcurrency === undefined;
-  const memoryMb = fn.latest.config.memoryMb;
+  // The memory of what runs (a version or an alias's version may differ from $LATEST); an
+  // unknown qualifier is left for core's invoke to answer in its own words.
+  const memoryMb = gated
+    ? await call.core.functions.get(input.key, qualifier).then(
+        (r) => r.version.config.memoryMb,
+        () => fn.latest.config.memoryMb,
+      )
+    : fn.latest.config.memoryMb;
   const gateKey = scopeKey(call.scope);
   if (
     gated &&

@@ -247,6 +247,8 @@ export async function putProvisionedConcurrencyConfig(call: ActionCall): Promise
   };
   // 7. and accept, with no other quota change in between.
   await call.services.quotaLock.run(quotaLockKey(call.scope), async () => {
+    // Again under the lock: a Put racing this one may have started a task meanwhile.
+    await assertNoProvisionedTask(call, key, qualifier);
     await checkQuota(call, key, qualifier, policy);
     await configure(call, key, qualifier, policy);
   });
@@ -355,11 +357,14 @@ export async function deleteProvisionedConcurrencyConfig(call: ActionCall): Prom
   await call.core.functions.get(key);
   const qualifier = (await readVersionQualifier(call, key, true)) ?? '';
   await assertNoProvisionedTask(call, key, qualifier);
-  if (call.opts.scaling !== undefined) {
-    await call.opts.scaling.remove(key, qualifier);
-  } else {
-    await call.core.provisioned.delete(key, qualifier);
-  }
+  await call.services.quotaLock.run(quotaLockKey(call.scope), async () => {
+    await assertNoProvisionedTask(call, key, qualifier);
+    if (call.opts.scaling !== undefined) {
+      await call.opts.scaling.remove(key, qualifier);
+    } else {
+      await call.core.provisioned.delete(key, qualifier);
+    }
+  });
   return {};
 }
 
