@@ -7,7 +7,7 @@
  * service (invoke, provisioned concurrency...), write `createXService(ctx)` under
  * services/ and add it to `Core` and `createCore` below.
  */
-import { LATEST, type FunctionKey } from './model.js';
+import { LATEST, functionKeyString, type FunctionKey } from './model.js';
 import type { Clock, PackageStore, Pool, Store } from './ports.js';
 import { SpecCache, specPrefixOfFunction, specPrefixOfVersion } from './invoke/environment-spec.js';
 import { EventQueue, realTimers, type EventQueueOptions } from './invoke/event-queue.js';
@@ -170,7 +170,8 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     changes,
     locks,
     context,
-    start: () => provisioned.start(),
+    start: () =>
+      provisioned.start((key, e) => report(`re-provisioning ${functionKeyString(key)}`, e)),
     stop: () => events.close(),
   };
 }

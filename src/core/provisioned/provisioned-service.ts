@@ -176,14 +176,23 @@ export class ProvisionedService {
   }
 
   /** Start-up: every function that has configs is reconciled (§3 "on restart, re-provisioned"). */
-  async start(): Promise<void> {
+  /**
+   * Re-provisions every stored config. One function that cannot be (its package lost, say)
+   * is reported through `onFailure` and the others still start: a bad function never keeps
+   * the platform from starting.
+   */
+  async start(onFailure: (key: FunctionKey, error: unknown) => void = () => undefined): Promise<void> {
     const all = await this.#d.store.listAllProvisionedConfigs();
     const seen = new Map<string, FunctionKey>();
     for (const { key } of all) {
       seen.set(functionKeyString(key), key);
     }
     for (const key of seen.values()) {
-      await this.#d.withLock(key, () => this.reconcileLocked(key));
+      try {
+        await this.#d.withLock(key, () => this.reconcileLocked(key));
+      } catch (e) {
+        onFailure(key, e);
+      }
     }
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../index.js';
 import { PlatformError, type ErrorCode } from '../errors.js';
 import type { FunctionKey } from '../model.js';
-import { fakeZip, memoryDeps, type MemoryDeps } from './testing/in-memory-ports.js';
+import { CountingPool, fakeZip, memoryDeps, type MemoryDeps } from './testing/in-memory-ports.js';
 
 const key = (name = 'fn'): FunctionKey => ({
   accountId: '123456789012',
@@ -390,5 +390,29 @@ describe('tags', () => {
     const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
     expect(await codeOf(core.tags.tag(key(), many))).toBe('TOO_MANY_TAGS');
     expect(await codeOf(core.tags.list(key('ghost')))).toBe('FUNCTION_NOT_FOUND');
+  });
+});
+
+describe('start', () => {
+  it('re-provisions every stored config; one function whose code is lost is reported, not fatal', async () => {
+    const pool = new CountingPool();
+    const deps = { ...memoryDeps(), pool };
+    const first = createCore(deps);
+    for (const name of ['broken', 'fine']) {
+      await first.functions.create(key(name), { config, zip: fakeZip(name), publish: true });
+      await first.provisioned.put(key(name), '1', 2);
+    }
+    pool.counts.clear();
+    const unpacked = deps.packages.unpacked.bind(deps.packages);
+    const brokenSha = (await deps.store.getFunction(key('broken')))?.latest.config.codeSha256Hex;
+    deps.packages.unpacked = (sha: string) =>
+      sha === brokenSha ? Promise.reject(new Error('package lost')) : unpacked(sha);
+    const reported: string[] = [];
+    const second = createCore({ ...deps, onBackgroundError: (what) => reported.push(what) });
+    await second.start();
+    expect([...pool.counts]).toEqual([[expect.stringMatching(/fine#1$/), 2]]);
+    expect(reported).toEqual([expect.stringMatching(/^re-provisioning .*broken$/)]);
+    second.stop();
+    first.stop();
   });
 });
