@@ -128,7 +128,11 @@ export class EventQueue {
     try {
       outcome = await ev.run();
     } catch (e) {
-      if (e instanceof PlatformError && e.code === 'THROTTLED_RESERVED' && e.details.zeroReserved === true) {
+      if (
+        e instanceof PlatformError &&
+        e.code === 'THROTTLED_RESERVED' &&
+        (e as PlatformError<'THROTTLED_RESERVED'>).details.zeroReserved === true
+      ) {
         this.#opts.onDrop?.(ev, 'ZeroReservedConcurrency');
         return;
       }
