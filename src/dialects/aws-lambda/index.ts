@@ -51,6 +51,10 @@ export interface AwsLambdaDialectOptions {
   readonly handlers?: OperationHandlers;
 }
 
+/** For operations without a JSON body (readers are immutable, so one serves every request). */
+const NO_BYTES = Buffer.alloc(0);
+const EMPTY_BODY = BodyReader.parse(NO_BYTES);
+
 const DATED_PREFIX = /^\/20(15-03-31|16-08-19|17-03-31|17-10-31|19-09-30)\//;
 
 export function createAwsLambdaDialect(core: Core, opts: AwsLambdaDialectOptions): Dialect {
@@ -106,7 +110,7 @@ async function handle(
 
 async function readBody(req: WireRequest, route: RouteDef): Promise<{ body: BodyReader; rawBody: Buffer }> {
   if (route.body === 'none') {
-    return { body: BodyReader.parse(Buffer.alloc(0)), rawBody: Buffer.alloc(0) };
+    return { body: EMPTY_BODY, rawBody: NO_BYTES };
   }
   let bytes: Buffer;
   try {
@@ -120,8 +124,8 @@ async function readBody(req: WireRequest, route: RouteDef): Promise<{ body: Body
     throw invalidRequestContent('the request body could not be read');
   }
   return route.body === 'raw'
-    ? { body: BodyReader.parse(Buffer.alloc(0)), rawBody: bytes }
-    : { body: BodyReader.parse(bytes), rawBody: Buffer.alloc(0) };
+    ? { body: EMPTY_BODY, rawBody: bytes }
+    : { body: BodyReader.parse(bytes), rawBody: NO_BYTES };
 }
 
 /** A known operation whose handler is not in this build (see operations/index.ts). */

@@ -8,6 +8,7 @@
  * ValidationException (400, body with `message` only). `BodyReader` reads a JSON body
  * member by member, failing fast on a member of the wrong JSON type.
  */
+import { isUtf8 } from 'node:buffer';
 import { AwsWireError, invalidRequestContent } from './wire-error.js';
 
 /** Java's rendering of a value inside a constraint message (`'x'`, `[a, b]`, `{2=2.0}`). */
@@ -142,6 +143,40 @@ export function wholePattern(source: string): { source: string; regex: RegExp } 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /**
+ * The first byte that makes `bytes` invalid UTF-8, worded as AWS's parser (Jackson) words
+ * it: a byte that cannot start a character, or one that cannot continue it.
+ */
+export function utf8Error(bytes: Buffer): string | undefined {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i] ?? 0;
+    const need =
+      b < 0x80
+        ? 0
+        : b >= 0xc2 && b <= 0xdf
+          ? 1
+          : b >= 0xe0 && b <= 0xef
+            ? 2
+            : b >= 0xf0 && b <= 0xf4
+              ? 3
+              : -1;
+    if (need < 0) {
+      return `Invalid UTF-8 start byte 0x${b.toString(16)}`;
+    }
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined) {
+        return 'Unexpected end-of-input in UTF-8 character';
+      }
+      if (c < 0x80 || c > 0xbf) {
+        return `Invalid UTF-8 middle byte 0x${c.toString(16)}`;
+      }
+    }
+    i += need + 1;
+  }
+  return undefined;
+}
+
+/**
  * Typed access to one JSON object of a request body. JSON `null` reads as absent (AWS
  * treats an explicit null like a missing member). A member of the wrong type fails at once
  * with InvalidRequestContentException naming it.
@@ -154,6 +189,10 @@ export class BodyReader {
 
   /** Parses a request body; empty means `{}`. */
   static parse(bytes: Buffer): BodyReader {
+    if (!isUtf8(bytes)) {
+      // Decoding would turn the bad bytes into U+FFFD and store them.
+      throw invalidRequestContent(utf8Error(bytes) ?? 'Invalid UTF-8');
+    }
     const text = bytes.toString('utf8').trim();
     if (text === '') {
       return new BodyReader({});

@@ -5,8 +5,9 @@
  * empty payload is passed as `{}`. A function error is a 200 with
  * `X-Amz-Function-Error: Unhandled` and the error document verbatim.
  */
+import { isUtf8 } from 'node:buffer';
 import { functionArn } from '../arns.js';
-import { Violations } from '../validation.js';
+import { Violations, utf8Error } from '../validation.js';
 import { invalidRequestContent, requestTooLarge } from '../wire-error.js';
 import { parseFunctionLabel, readQualifierParam, resolveRef } from './common.js';
 import type { OperationCall, OperationHandlers, OperationResult } from './types.js';
@@ -20,22 +21,20 @@ const LOG_TAIL_BYTES = 4096;
 /** X-Amz-Client-Context: at most 3583 bytes of base64 (spec §5.3). */
 const CLIENT_CONTEXT_LIMIT = 3583;
 const EMPTY_EVENT = Buffer.from('{}');
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type InvocationType = (typeof INVOCATION_TYPES)[number];
 
 function checkJson(payload: Buffer): void {
-  let text: string;
-  try {
-    text = utf8.decode(payload);
-  } catch {
-    const bad = payload.find((b) => b >= 0x80) ?? 0;
+  // isUtf8 is a native scan with no allocation; the worded error is only for a failure.
+  if (!isUtf8(payload)) {
     throw invalidRequestContent(
-      `Could not parse payload into json: Invalid UTF-8 start byte 0x${bad.toString(16)}`,
+      `Could not parse payload into json: ${utf8Error(payload) ?? 'Invalid UTF-8'}`,
     );
   }
+  // A leading byte order mark is skipped, as AWS's parser does.
+  const start = payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf ? 3 : 0;
   try {
-    JSON.parse(text);
+    JSON.parse(payload.toString('utf8', start));
   } catch (e) {
     throw invalidRequestContent(
       `Could not parse payload into json: ${e instanceof Error ? e.message : String(e)}`,
