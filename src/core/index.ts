@@ -170,8 +170,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     changes,
     locks,
     context,
-    start: () =>
-      provisioned.start((key, e) => report(`re-provisioning ${functionKeyString(key)}`, e)),
+    start: () => provisioned.start((key, e) => report(`re-provisioning ${functionKeyString(key)}`, e)),
     stop: () => events.close(),
   };
 }
