@@ -36,18 +36,32 @@ import {
   stopProcess,
 } from './lib.mjs';
 
-const { values: o } = parseArgs({
-  options: {
-    'a-env': { type: 'string', default: '{}' },
-    'b-env': { type: 'string', default: '{}' },
-    'a-bin': { type: 'string', default: path.join(root, 'bin/hearth.js') },
-    'b-bin': { type: 'string', default: path.join(root, 'bin/hearth.js') },
-    rounds: { type: 'string', default: '8' },
-    slice: { type: 'string', default: '1.5' },
-    warmup: { type: 'string', default: '3' },
-    sequential: { type: 'string', default: '500' },
-  },
-});
+const USAGE = `usage: node bench/paired.mjs [--a-env JSON] [--b-env JSON] [--a-bin PATH] [--b-bin PATH]
+                             [--rounds 8] [--slice 1.5] [--warmup 3] [--sequential 500]`;
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      help: { type: 'boolean', default: false },
+      'a-env': { type: 'string', default: '{}' },
+      'b-env': { type: 'string', default: '{}' },
+      'a-bin': { type: 'string', default: path.join(root, 'bin/hearth.js') },
+      'b-bin': { type: 'string', default: path.join(root, 'bin/hearth.js') },
+      rounds: { type: 'string', default: '8' },
+      slice: { type: 'string', default: '1.5' },
+      warmup: { type: 'string', default: '3' },
+      sequential: { type: 'string', default: '500' },
+    },
+  });
+} catch (e) {
+  console.error(`${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+const o = parsed.values;
+if (o.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const ROUNDS = Number(o.rounds);
 const SLICE_S = Number(o.slice);
 const SEQUENTIAL = Number(o.sequential);

@@ -10,9 +10,7 @@
 //        http (bundled client over the HTTP Runtime API), ric (official aws-lambda-ric).
 // It uses the compiled pool in dist/ (`npm run build` first).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
@@ -23,7 +21,6 @@ const rounds = Number(process.argv[3] ?? 3);
 // A mode may carry node flags for the bundled client: `private[--max-semi-space-size=1]`.
 const modes = (process.argv[4] ?? 'echo,private,http').split(',');
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
 const { createPool } = await loadPool();
 
 const spec = {
@@ -150,5 +147,4 @@ for (const c of [1, 32]) {
     }
   }
 }
-rmSync(tmp, { recursive: true, force: true });
 process.exit(0);

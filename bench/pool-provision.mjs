@@ -5,8 +5,6 @@
 // official aws-lambda-ric.
 //
 //   node bench/pool-provision.mjs [count=100] [maxConcurrentStarts=32] [modes=private,http,ric]
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadPool, memoryKb, root } from './lib.mjs';
@@ -15,7 +13,6 @@ const count = Number(process.argv[2] ?? 100);
 const maxConcurrentStarts = Number(process.argv[3] ?? 32);
 const modes = (process.argv[4] ?? 'private,http,ric').split(',');
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
 const { createPool } = await loadPool();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,5 +79,4 @@ for (const mode of modes) {
   );
   await pool.dispose();
 }
-rmSync(tmp, { recursive: true, force: true });
 process.exit(0);

@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   LambdaClient,
-  PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
   DeleteProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
@@ -324,9 +323,6 @@ try {
   await client.send(
     new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live' }),
   );
-  await client
-    .send(new PublishVersionCommand({ FunctionName: 'echo', Description: 'v2' }))
-    .catch(() => undefined);
   await client.send(
     new PutProvisionedConcurrencyConfigCommand({
       FunctionName: 'echo',
