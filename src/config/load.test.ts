@@ -28,3 +28,16 @@ describe('switches (memoryCgroups, batchScheduling)', () => {
     );
   });
 });
+
+describe('numbers', () => {
+  it.each(['', ' ', '1e3', '0x10', '-1', '8.5', 'eighty'])('refuse %j for the port', (text) => {
+    expect(() => loadConfig({ port: text })).toThrow(ConfigError);
+  });
+
+  it('read decimal digits', () => {
+    expect(loadConfig(fromEnv({ HEARTH_PORT: '8080', HEARTH_IDLE_TIMEOUT_MS: ' 500 ' }))).toMatchObject({
+      port: 8080,
+      idleTimeoutMs: 500,
+    });
+  });
+});

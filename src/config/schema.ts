@@ -24,6 +24,16 @@ const jsonText = (v: unknown): unknown => {
   }
 };
 
+/**
+ * A whole number from a flag or the environment: decimal digits only, so that `''`, `' '`,
+ * `1e3` or `0x10` are refused rather than read as 0, 1000 or 16.
+ */
+const whole = (bounds: (n: z.ZodNumber) => z.ZodNumber) =>
+  z.preprocess(
+    (v: unknown) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    bounds(z.number({ error: 'must be a whole number' })),
+  );
+
 /** A switch from a flag or the environment: true/false, 1/0, yes/no, on/off. */
 const onOff = z.preprocess(
   (v: unknown) => {
@@ -55,7 +65,7 @@ export const configSchema = z.strictObject({
   /** Interface to listen on. */
   host: z.string().min(1).default('127.0.0.1'),
   /** TCP port; 0 picks a free one (tests). */
-  port: z.coerce.number().int().min(0).max(65535).default(8910),
+  port: whole((n) => n.int().min(0).max(65535)).default(8910),
   /** Directory for the SQLite database and code packages. */
   dataDir: z.string().min(1).default('./.hearth'),
   /** Region used when a request carries no SigV4 credential scope. */
@@ -70,13 +80,13 @@ export const configSchema = z.strictObject({
     .default('123456789012'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Account-wide ConcurrentExecutions (AWS default 1000). */
-  accountConcurrency: z.coerce.number().int().min(1).default(1000),
+  accountConcurrency: whole((n) => n.int().min(1)).default(1000),
   /** UnreservedConcurrentExecutions may not drop below this (AWS: 100). */
-  minUnreservedConcurrency: z.coerce.number().int().min(0).default(100),
+  minUnreservedConcurrency: whole((n) => n.int().min(0)).default(100),
   /** Idle on-demand environments are stopped after this many milliseconds. */
-  idleTimeoutMs: z.coerce.number().int().min(0).default(300_000),
+  idleTimeoutMs: whole((n) => n.int().min(0)).default(300_000),
   /** Environments starting at once, across all functions. */
-  maxConcurrentStarts: z.coerce.number().int().min(1).default(8),
+  maxConcurrentStarts: whole((n) => n.int().min(1)).default(8),
   /**
    * Limit each environment to its MemorySize with a memory cgroup where the machine allows
    * one (src/pool/README.md "Memory").
@@ -94,7 +104,7 @@ export const configSchema = z.strictObject({
    */
   scfCredentials: z.preprocess(jsonText, z.array(scfCredential)).default([]),
   /** Requests per second per account and action (Tencent: 20). */
-  scfRateLimitPerSecond: z.coerce.number().int().min(1).default(20),
+  scfRateLimitPerSecond: whole((n) => n.int().min(1)).default(20),
   /** Zone of TriggerCronConfig and of SCF datetimes (Tencent's console: Beijing time). */
   scfTimeZone: z
     .string()
@@ -102,19 +112,19 @@ export const configSchema = z.strictObject({
     .refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai')
     .default('Asia/Shanghai'),
   /** Scheduled provisioned-concurrency actions per version. */
-  scfMaxTriggerActions: z.coerce.number().int().min(0).default(20),
+  scfMaxTriggerActions: whole((n) => n.int().min(0)).default(20),
   /** Shortest interval between two fires of one TriggerCronConfig, seconds (0: no check). */
-  scfMinTriggerIntervalSec: z.coerce.number().int().min(0).default(60),
+  scfMinTriggerIntervalSec: whole((n) => n.int().min(0)).default(60),
   /** Default account concurrency quota (TotalConcurrencyMem), MB. */
-  scfTotalConcurrencyMem: z.coerce.number().int().min(0).default(128_000),
+  scfTotalConcurrencyMem: whole((n) => n.int().min(0)).default(128_000),
   /** Highest TotalConcurrencyMem PutTotalConcurrencyConfig accepts, MB. */
-  scfTotalConcurrencyMemLimit: z.coerce.number().int().min(0).default(128_000),
+  scfTotalConcurrencyMemLimit: whole((n) => n.int().min(0)).default(128_000),
 
   // ---- scaling loop (scheduled and utilisation-tracking provisioned concurrency) ----
   /** Tracking scale-out cadence, ms (Tencent: 10 s). Shorter only for tests. */
-  scalingScaleOutPeriodMs: z.coerce.number().int().min(10).default(10_000),
+  scalingScaleOutPeriodMs: whole((n) => n.int().min(10)).default(10_000),
   /** Tracking scale-in window and spacing, ms (Tencent: 10 min). */
-  scalingScaleInWindowMs: z.coerce.number().int().min(10).default(600_000),
+  scalingScaleInWindowMs: whole((n) => n.int().min(10)).default(600_000),
 });
 
 export type HearthConfig = Readonly<z.infer<typeof configSchema>>;
