@@ -6,6 +6,30 @@ import { createHash } from 'node:crypto';
 import type { FunctionConfig } from '../model.js';
 import type { PackageInfo } from '../ports.js';
 
+/**
+ * Variables the platform sets in every environment, which a function may not set itself
+ * (aws-lambda.md §5.5, the documented reserved list); both dialects refuse them.
+ */
+export const RESERVED_ENVIRONMENT_KEYS: ReadonlySet<string> = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
+
 /** Defaults applied when a function is created (AWS defaults, spec §2.1). */
 export const FUNCTION_DEFAULTS = Object.freeze({
   description: '',

@@ -4,7 +4,7 @@
  * then AWS's semantic checks on environment variables, then what hearth does not support
  * (InvalidParameterValueException naming the member).
  */
-import type { FunctionConfigPatch } from '../../core/services/function-config.js';
+import { RESERVED_ENVIRONMENT_KEYS, type FunctionConfigPatch } from '../../core/services/function-config.js';
 import type { Violations } from './validation.js';
 import { type BodyReader, constraint, renderValue, wholePattern } from './validation.js';
 import { type AwsWireError, invalidParameter } from './wire-error.js';
@@ -25,26 +25,8 @@ export const MEMORY_MAX_MB = 10_240;
 /** Environment variables, measured as their JSON text (spec §2.3). */
 export const ENVIRONMENT_MAX_BYTES = 4096;
 
-/** Keys a function may not set (spec §5.5, the documented reserved list). */
-export const RESERVED_ENVIRONMENT_KEYS: ReadonlySet<string> = new Set([
-  '_HANDLER',
-  '_X_AMZN_TRACE_ID',
-  'AWS_REGION',
-  'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_INITIALIZATION_TYPE',
-  'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME',
-  'AWS_ACCESS_KEY',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API',
-  'LAMBDA_TASK_ROOT',
-  'LAMBDA_RUNTIME_DIR',
-]);
+/** Keys a function may not set (core's list, spec §5.5). */
+export { RESERVED_ENVIRONMENT_KEYS };
 
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 

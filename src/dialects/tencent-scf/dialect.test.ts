@@ -435,6 +435,11 @@ describe('CreateFunction validation (spec §4)', () => {
       { Environment: { Variables: [{ Key: '_HANDLER', Value: 'x' }] } },
       'InvalidParameterValue.EnvironmentSystemProtect',
     ],
+    [
+      'a credential the platform sets',
+      { Environment: { Variables: [{ Key: 'AWS_ACCESS_KEY_ID', Value: 'x' }] } },
+      'InvalidParameterValue.EnvironmentSystemProtect',
+    ],
     ['an unknown namespace', { Namespace: 'ghost' }, 'ResourceNotFound.Namespace'],
   ])('rejects %s', async (_what, over, code) => {
     const h = harness();

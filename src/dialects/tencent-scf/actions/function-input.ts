@@ -2,7 +2,10 @@
  * Function settings from CreateFunction / UpdateFunctionConfiguration / UpdateFunctionCode
  * (spec §4, §3.5 "Other defaults"), validated into core's neutral config.
  */
-import type { FunctionConfigPatch } from '../../../core/services/function-config.js';
+import {
+  RESERVED_ENVIRONMENT_KEYS,
+  type FunctionConfigPatch,
+} from '../../../core/services/function-config.js';
 import { SCF_INIT_TIMEOUT_EXTRA } from '../codec.js';
 import type { Params } from '../params.js';
 import {
@@ -20,18 +23,7 @@ export const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 const HANDLER_PATTERN = /^[A-Za-z0-9_\-/]+(\.[A-Za-z0-9_-]+)*\.[A-Za-z_$][A-Za-z0-9_$]*$/;
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables the environment itself defines (InvalidParameterValue.EnvironmentSystemProtect). */
-const PROTECTED_ENV_KEYS: ReadonlySet<string> = new Set([
-  '_HANDLER',
-  'LAMBDA_TASK_ROOT',
-  'LAMBDA_RUNTIME_DIR',
-  'AWS_REGION',
-  'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_RUNTIME_API',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_INITIALIZATION_TYPE',
-]);
+const PROTECTED_ENV_KEYS = RESERVED_ENVIRONMENT_KEYS;
 
 export const DEFAULT_HANDLER = 'index.main_handler';
 
