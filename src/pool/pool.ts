@@ -291,16 +291,22 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         : undefined;
     const sink = o.onFunctionLog;
     if (sink !== undefined) {
-      this.#logSink = (env, text) =>
-        sink({
-          environmentId: env.id,
-          specKey: env.spec.key,
-          functionName: env.spec.functionName,
-          version: env.spec.version,
-          logGroup: env.spec.logGroup,
-          logStream: env.logStreamName,
-          text: typeof text === 'string' ? text : text.toString('utf8'),
-        });
+      this.#logSink = (env, text) => {
+        try {
+          sink({
+            environmentId: env.id,
+            specKey: env.spec.key,
+            functionName: env.spec.functionName,
+            version: env.spec.version,
+            logGroup: env.spec.logGroup,
+            logStream: env.logStreamName,
+            text: typeof text === 'string' ? text : text.toString('utf8'),
+          });
+        } catch (e) {
+          // A sink is called from stream and timer callbacks: its failure must not be ours.
+          this.#log.warn({ err: e }, 'the function log sink failed');
+        }
+      };
     } else if (this.#log.isLevelEnabled('debug')) {
       this.#logSink = (env, text) =>
         this.#log.debug({ environmentId: env.id, fn: env.spec.functionName }, String(text));

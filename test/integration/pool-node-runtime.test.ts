@@ -248,3 +248,19 @@ describe.skipIf(process.platform !== 'linux')(
     });
   },
 );
+
+describe('a function log sink that throws', () => {
+  const pool = testPool({
+    onFunctionLog: () => {
+      throw new Error('sink broke');
+    },
+  });
+  afterAll(() => pool.dispose());
+
+  it('costs the log line, not the invocation or the pool', async () => {
+    const o = await pool.invoke(makeRequest(makeSpec('logger'), { event: { lines: 3 } }));
+    expect(o.kind).toBe('success');
+    const again = await pool.invoke(makeRequest(makeSpec('echo'), { event: { ok: true } }));
+    expect(json(again.payload)).toEqual({ ok: true });
+  });
+});
