@@ -66,11 +66,24 @@ export function checkProvisionedPut(input: ProvisionedPutInput): void {
       throw new PlatformError('PROVISIONED_BELOW_UNRESERVED_MINIMUM', { minimum: input.minUnreserved });
     }
   }
-  const version = targetVersionOf(qualifier, input.aliases);
+  checkOneConfigPerVersion(functionName, qualifier, input.configs, input.aliases);
+}
+
+/**
+ * Step 7 alone: the config on `qualifier` and every other config must provision different
+ * versions. Also checked when an alias that carries a config is moved (UpdateAlias).
+ */
+export function checkOneConfigPerVersion(
+  functionName: string,
+  qualifier: string,
+  configs: readonly ProvisionedConfigRecord[],
+  aliases: readonly AliasRecord[],
+): void {
+  const version = targetVersionOf(qualifier, aliases);
   if (version === undefined) {
     return;
   }
-  for (const c of input.configs) {
+  for (const c of configs) {
     if (c.qualifier === qualifier) {
       continue;
     }
@@ -85,7 +98,7 @@ export function checkProvisionedPut(input: ProvisionedPutInput): void {
       }
       continue;
     }
-    const other = input.aliases.find((a) => a.name === c.qualifier);
+    const other = aliases.find((a) => a.name === c.qualifier);
     if (other?.functionVersion !== version) {
       continue;
     }

@@ -3,7 +3,8 @@
  * version by weight (spec §2.3, §3.6).
  */
 import { PlatformError, notFound } from '../errors.js';
-import type { AliasRecord, FunctionKey, FunctionRecord } from '../model.js';
+import { LATEST, type AliasRecord, type FunctionKey, type FunctionRecord } from '../model.js';
+import { checkOneConfigPerVersion } from '../rules/provisioned-rules.js';
 import { checkRouting } from './alias-rules.js';
 import { functionLockKey } from './keyed-mutex.js';
 import { versionOf } from './qualifier-resolver.js';
@@ -56,6 +57,22 @@ export function createAliasService(ctx: ServiceContext): AliasService {
     for (const version of Object.keys(weights)) {
       await versionOf(ctx, fn, version);
     }
+  }
+
+  /**
+   * An alias that carries provisioned concurrency may move only where a config could be put
+   * (§3.3): not to `$LATEST`, and not onto a version another config already provisions.
+   */
+  async function checkProvisionedMove(key: FunctionKey, next: AliasRecord): Promise<void> {
+    const configs = await store.listProvisionedConfigs(key);
+    if (!configs.some((c) => c.qualifier === next.name)) {
+      return;
+    }
+    if (next.functionVersion === LATEST) {
+      throw new PlatformError('PROVISIONED_ON_UNPUBLISHED', { functionName: key.name });
+    }
+    const aliases = (await store.listAliases(key)).map((a) => (a.name === next.name ? next : a));
+    checkOneConfigPerVersion(key.name, next.name, configs, aliases);
   }
 
   return {
@@ -114,6 +131,9 @@ export function createAliasService(ctx: ServiceContext): AliasService {
           lastModifiedMs: clock.now(),
         };
         await checkTargets(fn, next.functionVersion, next.additionalVersionWeights);
+        if (next.functionVersion !== alias.functionVersion) {
+          await checkProvisionedMove(key, next);
+        }
         await store.putAlias(key, next, true);
         await ctx.changes.emit({ kind: 'alias-changed', key, alias: name });
         return next;

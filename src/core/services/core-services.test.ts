@@ -416,3 +416,28 @@ describe('start', () => {
     first.stop();
   });
 });
+
+describe('moving an alias that carries provisioned concurrency', () => {
+  it('is refused onto $LATEST and onto a version another config provisions; allowed elsewhere', async () => {
+    const pool = new CountingPool();
+    const core = createCore({ ...memoryDeps(), pool });
+    await core.functions.create(key(), { config, zip: fakeZip('1'), publish: true });
+    await core.functions.updateCode(key(), { zip: fakeZip('2'), publish: true });
+    await core.functions.updateCode(key(), { zip: fakeZip('3'), publish: true });
+    await core.aliases.create(key(), { name: 'live', functionVersion: '1' });
+    await core.aliases.create(key(), { name: 'plain', functionVersion: '1' });
+    await core.provisioned.put(key(), 'live', 1);
+    await core.provisioned.put(key(), '2', 1);
+    expect(await codeOf(core.aliases.update(key(), 'live', { functionVersion: '$LATEST' }))).toBe(
+      'PROVISIONED_ON_UNPUBLISHED',
+    );
+    expect(await codeOf(core.aliases.update(key(), 'live', { functionVersion: '2' }))).toBe(
+      'PROVISIONED_ALIAS_ON_PROVISIONED_VERSION',
+    );
+    expect(await codeOf(core.aliases.update(key(), 'live', { functionVersion: '3' }))).toBe('ok');
+    // An alias without a config goes anywhere, as before.
+    expect(await codeOf(core.aliases.update(key(), 'plain', { functionVersion: '2' }))).toBe('ok');
+    expect(await codeOf(core.aliases.update(key(), 'plain', { functionVersion: '$LATEST' }))).toBe('ok');
+    core.stop();
+  });
+});
