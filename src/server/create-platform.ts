@@ -61,7 +61,13 @@ export async function createPlatform(
   } catch (e) {
     throw new DataDirError(dataDir, e);
   }
-  const packages = await createPackageStore(path.join(dataDir, 'packages'));
+  let packages;
+  try {
+    packages = await createPackageStore(path.join(dataDir, 'packages'));
+  } catch (e) {
+    await store.close();
+    throw new DataDirError(dataDir, e);
+  }
   const pool = createPool({
     logger: logger.child({ layer: 'pool' }),
     idleTimeoutMs: config.idleTimeoutMs,
@@ -128,38 +134,34 @@ export async function createPlatform(
     dialects: [createHearthEndpoints(packages), aws, scf],
     fallback: AWS_FALLBACK,
   });
-  await pool.start();
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await app.close();
+      loop.stop();
+      scaling.stop();
+      core.stop();
+      await pool.dispose();
+      await store.close();
+    })();
+    return closing;
+  };
   try {
+    await pool.start();
     await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    url = `http://${host}:${port}`;
+    await core.start();
+    await scaling.start();
   } catch (e) {
-    await pool.dispose();
-    await store.close();
+    // Whatever started goes down again (socket, environments, timers, the store's lock),
+    // so a failed start leaves nothing running and the process can exit.
+    await close().catch((err: unknown) => logger.error({ err }, 'shutdown after a failed start'));
     throw e;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  url = `http://${host}:${port}`;
-  await core.start();
-  await scaling.start();
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    core,
-    logger,
-    close() {
-      closing ??= (async () => {
-        await app.close();
-        loop.stop();
-        scaling.stop();
-        core.stop();
-        await pool.dispose();
-        await store.close();
-      })();
-      return closing;
-    },
-  };
+  return { url, core, logger, close };
 }
 
 /** Stored schedule references → fire instants (core/scaling knows no cron dialect). */
