@@ -8,9 +8,12 @@ import { createPlatform } from '../server/create-platform.js';
 
 const USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
                    [--region us-east-1] [--account-id 123456789012] [--log-level info]
-                   [--account-concurrency 1000] [--idle-timeout-ms 300000]
+                   [--account-concurrency 1000] [--min-unreserved-concurrency 100]
+                   [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
                    [--memory-cgroups true] [--batch-scheduling true]
-Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...`;
+Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...
+Settings of the SCF dialect and the scaling loop are environment-only (HEARTH_SCF_*,
+HEARTH_SCALING_*; see src/config/schema.ts).`;
 
 const FLAGS = {
   host: 'host',
