@@ -11,6 +11,7 @@ const USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir 
                    [--account-concurrency 1000] [--min-unreserved-concurrency 100]
                    [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
                    [--memory-cgroups true] [--batch-scheduling true]
+                   [--runtime-interpreters '{"nodejs22.x":"/opt/node22/bin/node"}']
 Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...
 Settings of the SCF dialect and the scaling loop are environment-only (HEARTH_SCF_*,
 HEARTH_SCALING_*; see src/config/schema.ts).`;
@@ -29,6 +30,7 @@ const FLAGS = {
   'public-url': 'publicUrl',
   'memory-cgroups': 'memoryCgroups',
   'batch-scheduling': 'batchScheduling',
+  'runtime-interpreters': 'runtimeInterpreters',
 } as const;
 
 function fail(message: string): number {

@@ -94,6 +94,20 @@ export const configSchema = z.strictObject({
   memoryCgroups: onOff.default(true),
   /** Run the bundled Node.js runtime under SCHED_BATCH when `chrt` is on the PATH. */
   batchScheduling: onOff.default(true),
+  /**
+   * Runtime id → the interpreter that runs it, as JSON (e.g. `{"nodejs22.x":
+   * "/opt/node22/bin/node"}`). Runtimes not named here run on a matching interpreter found
+   * on the PATH (`node22`), else on the host's with a warning (src/pool/interpreters.ts).
+   */
+  runtimeInterpreters: z
+    .preprocess(
+      jsonText,
+      z.record(
+        z.string().regex(/^nodejs\d+\.x$/, 'must name a runtime such as nodejs22.x'),
+        z.string().min(1),
+      ),
+    )
+    .default({}),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
 

@@ -19,6 +19,7 @@ import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
+import { mismatchWarning } from './interpreters.js';
 import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
 import type { EnvironmentCgroup, MemoryCgroups } from './memory-cgroups.js';
 import { LogCapture, endLine, reportLine, startLine, timeoutLine, type ReportStatus } from './log-capture.js';
@@ -196,9 +197,16 @@ export class Environment implements RuntimeEvents {
       env[PRIVATE_FD_VARIABLE] = String(PRIVATE_FD);
     }
     this.#startedAt = performance.now();
+    const i = plan.interpreter;
+    // §5.7: AWS's INIT_START names the runtime version and its ARN (interpreters.ts).
     this.#platformLog(
-      `INIT_START Runtime Version: hearth:${this.spec.runtime}\tRuntime Version ARN: hearth:${this.spec.runtime}\n`,
+      i === undefined
+        ? `INIT_START Runtime Version: hearth:${this.spec.runtime}\tRuntime Version ARN: hearth:${this.spec.runtime}\n`
+        : `INIT_START Runtime Version: ${i.versionName}\tRuntime Version ARN: arn:aws:lambda:${this.spec.region}::runtime:${i.versionDigest}\n`,
     );
+    if (i !== undefined && !i.matches) {
+      this.#platformLog(`hearth: ${mismatchWarning(this.spec.runtime, i)}\n`);
+    }
     let proc: ChildProcess;
     try {
       proc = spawn(plan.command, [...plan.args], {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSpec } from '../core/ports.js';
+import { Interpreters } from './interpreters.js';
 import {
   defaultNodeRuntimeEntry,
   findOnPath,
@@ -19,6 +20,11 @@ const opts: LaunchOptions = {
   nodeRuntimeEntry: '/opt/hearth/runtimes/node/bootstrap.cjs',
   nodeChannel: 'private',
   nodeFlags: ['--v8-pool-size=1'],
+  interpreters: new Interpreters({
+    configured: {},
+    path: '',
+    hostNode: { command: process.execPath, version: 'v20.20.2' },
+  }),
   runtimeCommands: {},
   credentials: { accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' },
   path: '/usr/bin:/bin',

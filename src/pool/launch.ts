@@ -11,6 +11,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentSpec, InitializationType } from '../core/ports.js';
+import type { Interpreter, Interpreters } from './interpreters.js';
 
 /** A program that speaks the HTTP Runtime API (e.g. the official aws-lambda-ric). */
 export interface RuntimeCommand {
@@ -25,6 +26,8 @@ export interface LaunchOptions {
   readonly nodeChannel: 'private' | 'http';
   /** Extra node flags for the bundled client (V8 tuning). */
   readonly nodeFlags: readonly string[];
+  /** Which interpreter runs each runtime (interpreters.ts). */
+  readonly interpreters: Interpreters;
   /** Runtime id → command, replacing the built-in choice (always the HTTP Runtime API). */
   readonly runtimeCommands: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
@@ -52,6 +55,8 @@ export type LaunchPlan =
       readonly env: Readonly<Record<string, string>>;
       readonly channel: 'private' | 'http';
       readonly logStreamName: string;
+      /** The interpreter of a bundled runtime (absent for overrides and `provided*`). */
+      readonly interpreter?: Interpreter;
     }
   | { readonly ok: false; readonly detail: string };
 
@@ -117,13 +122,14 @@ export function planLaunch(
   let command: string;
   let args: readonly string[];
   let channel: 'private' | 'http';
+  let interpreter: Interpreter | undefined;
   const override = opts.runtimeCommands[spec.runtime];
   const isNode = NODE_RUNTIME.test(spec.runtime);
   if (override !== undefined) {
     ({ command, args } = override);
     channel = 'http';
-  } else if (isNode) {
-    command = process.execPath;
+  } else if (isNode && (interpreter = opts.interpreters.node(spec.runtime)) !== undefined) {
+    command = interpreter.command;
     args = [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...opts.nodeFlags, opts.nodeRuntimeEntry];
     channel = opts.nodeChannel;
     if (opts.batchScheduler !== undefined) {
@@ -180,5 +186,13 @@ export function planLaunch(
   } else {
     delete env.AWS_EXECUTION_ENV;
   }
-  return { ok: true, command, args, env, channel, logStreamName: stream };
+  return {
+    ok: true,
+    command,
+    args,
+    env,
+    channel,
+    logStreamName: stream,
+    ...(interpreter === undefined ? {} : { interpreter }),
+  };
 }

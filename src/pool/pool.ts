@@ -33,6 +33,9 @@ import {
 } from './environment.js';
 import type { EnvironmentState } from './environment-state.js';
 import { isInitialised } from './environment-state.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Interpreters, hasInThreadModuleHooks, mismatchWarning } from './interpreters.js';
 import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions, type RuntimeCommand } from './launch.js';
 import { openMemoryCgroups, type MemoryCgroups } from './memory-cgroups.js';
 import { LogCapture, endLine, reportLine, startLine } from './log-capture.js';
@@ -74,6 +77,11 @@ export interface PoolOptions {
    * it (default true; memory-cgroups.ts). Elsewhere the V8 heap limit is the only bound.
    */
   readonly memoryCgroups?: boolean;
+  /**
+   * Runtime id → the interpreter the bundled client runs on (e.g. `{ "nodejs22.x":
+   * "/opt/node22/bin/node" }`); other runtimes are looked up (interpreters.ts).
+   */
+  readonly runtimeInterpreters?: Readonly<Record<string, string>>;
   /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
   readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
@@ -254,6 +262,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   readonly #finishing = new Map<Environment, OnDemandGroup | ProvisionedConfig>();
   readonly #listeners = new Set<(e: PoolEvent) => void>();
   readonly #logSink: LogSink | undefined;
+  /** Functions (and code-root parents) already warned about (#warnOnce). */
+  readonly #warned = new Set<string>();
   #nextId = 1;
   #reaper: NodeJS.Timeout | undefined;
   #disposed = false;
@@ -269,16 +279,24 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     this.#o = o;
     this.#log = o.logger;
     this.#limiter = new StartLimiter(o.maxConcurrentStarts);
+    const pathList = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+    const interpreters = new Interpreters({
+      configured: o.runtimeInterpreters ?? {},
+      path: pathList,
+      hostNode: { command: process.execPath, version: process.version },
+    });
+    interpreters.verifyConfigured();
     this.#launch = {
+      interpreters,
       nodeRuntimeEntry: o.nodeRuntimeEntry ?? defaultNodeRuntimeEntry(),
       nodeChannel: o.nodeChannel ?? 'private',
       nodeFlags: o.nodeFlags ?? ['--v8-pool-size=1'],
       runtimeCommands: o.runtimeCommands ?? {},
       credentials: o.credentials ?? DEFAULT_CREDENTIALS,
-      path: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      path: pathList,
       batchScheduler:
         (o.batchScheduling ?? true) && process.platform === 'linux'
-          ? findOnPath('chrt', process.env.PATH ?? '/usr/bin:/bin')
+          ? findOnPath('chrt', pathList)
           : undefined,
     };
     this.#cgroups =
@@ -981,6 +999,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       logSink: this.#logSink,
       ...(cfg === undefined ? {} : { provisionedKey: cfg.key }),
     });
+    this.#warnOnce(spec);
     this.#limiter.take();
     this.#envs.add(env);
     if (group !== undefined) {
@@ -997,6 +1016,49 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     // In a microtask: a start that fails at once (no bootstrap) must not recurse into the
     // caller's loop through onDead.
     queueMicrotask(() => void env.start());
+  }
+
+  /**
+   * Once per function: its runtime runs on another major version than it names. Once per
+   * code-root parent: node_modules folders above it cost ES-module functions a loader
+   * thread at init on this Node.js (src/runtimes/node/code-root.cjs).
+   */
+  #warnOnce(spec: EnvironmentSpec): void {
+    if (this.#launch.runtimeCommands[spec.runtime] !== undefined) {
+      return;
+    }
+    const interpreter = this.#launch.interpreters.node(spec.runtime);
+    if (interpreter === undefined) {
+      return;
+    }
+    const who = `${spec.accountId}/${spec.region}/${spec.namespace}/${spec.functionName}/${spec.runtime}`;
+    if (!interpreter.matches && !this.#warned.has(who)) {
+      this.#warned.add(who);
+      this.#log.warn(
+        { fn: spec.functionName, runtime: spec.runtime },
+        mismatchWarning(spec.runtime, interpreter),
+      );
+    }
+    const parent = path.dirname(spec.codeDir);
+    if (!hasInThreadModuleHooks(interpreter.version) && !this.#warned.has(parent)) {
+      this.#warned.add(parent);
+      const above: string[] = [];
+      for (let dir = parent; ; dir = path.dirname(dir)) {
+        if (existsSync(path.join(dir, 'node_modules'))) {
+          above.push(path.join(dir, 'node_modules'));
+        }
+        if (path.dirname(dir) === dir) {
+          break;
+        }
+      }
+      if (above.length > 0) {
+        this.#log.info(
+          { above },
+          'function code lies below node_modules folders that functions must not see: on this Node.js, ' +
+            'ES-module functions pay ~50 ms of init to keep them out (a --data-dir outside any project avoids it)',
+        );
+      }
+    }
   }
 
   #unlistIdle(env: Environment): void {

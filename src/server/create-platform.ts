@@ -68,13 +68,21 @@ export async function createPlatform(
     await store.close();
     throw new DataDirError(dataDir, e);
   }
-  const pool = createPool({
-    logger: logger.child({ layer: 'pool' }),
-    idleTimeoutMs: config.idleTimeoutMs,
-    maxConcurrentStarts: config.maxConcurrentStarts,
-    memoryCgroups: config.memoryCgroups,
-    batchScheduling: config.batchScheduling,
-  });
+  let pool;
+  try {
+    pool = createPool({
+      logger: logger.child({ layer: 'pool' }),
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxConcurrentStarts: config.maxConcurrentStarts,
+      memoryCgroups: config.memoryCgroups,
+      batchScheduling: config.batchScheduling,
+      runtimeInterpreters: config.runtimeInterpreters,
+    });
+  } catch (e) {
+    // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
+    await store.close();
+    throw e;
+  }
   const core = createCore({
     store,
     packages,

@@ -55,8 +55,13 @@ export interface ScfTestPlatform extends TestPlatform {
   restart(): Promise<ScfTestPlatform>;
 }
 
-export async function startScfPlatform(overrides: HearthConfigInput = {}): Promise<ScfTestPlatform> {
-  return withScf(await startPlatform(overrides));
+export async function startScfPlatform(
+  overrides: HearthConfigInput = {},
+  dataDir?: string,
+): Promise<ScfTestPlatform> {
+  return withScf(
+    await (dataDir === undefined ? startPlatform(overrides) : startPlatform(overrides, dataDir)),
+  );
 }
 
 function withScf(p: TestPlatform): ScfTestPlatform {

@@ -13,6 +13,7 @@
 const { statSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
+const { confineToCodeRoot } = require('./code-root.cjs');
 const { RuntimeError } = require('./errors.cjs');
 
 /** @typedef {(event: unknown, context: object, callback: (error?: unknown, result?: unknown) => void) => unknown} Handler */
@@ -41,6 +42,10 @@ function codeOf(e) {
     : undefined;
 }
 
+/** Set by loadHandler: called before function code is first imported as an ES module. */
+/** @type {() => void} */
+let beforeImport = () => undefined;
+
 /**
  * @param {string} file an absolute path
  * @returns {Promise<unknown>}
@@ -59,6 +64,7 @@ async function loadFile(file) {
       }
     }
   }
+  beforeImport();
   /** @type {unknown} */
   const loaded = await import(pathToFileURL(file).href);
   return loaded;
@@ -131,6 +137,7 @@ async function loadHandler(taskRoot, handlerString) {
     throw new RuntimeError('Runtime.MalformedHandlerName', 'Bad handler');
   }
   const [, moduleName, exportPath] = match;
+  ({ beforeImport } = confineToCodeRoot(taskRoot));
   const loaded = await loadModule(taskRoot, moduleRoot, moduleName);
   let handler = findIn(exportPath, loaded);
   if (handler === undefined && typeof loaded === 'object' && loaded !== null && 'default' in loaded) {

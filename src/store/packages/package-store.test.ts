@@ -89,10 +89,19 @@ describe('put / read / has', () => {
     const { sha256Hex } = await packages.put(zip);
     await mkdir(path.join(dir, 'unpacked', `.tmp-${sha256Hex}-dead`, 'sub'), { recursive: true });
     await writeFile(path.join(dir, 'zips', sha256Hex.slice(0, 2), `.tmp-${sha256Hex}.zip-dead`), 'partial');
+    await writeFile(path.join(dir, 'unpacked', '.tmp-package.json-dead'), '{');
     const reopened = await createPackageStore(dir);
     expect(await reopened.has(sha256Hex)).toBe(true);
-    expect(await readdir(path.join(dir, 'unpacked'))).toEqual([]);
+    expect(await readdir(path.join(dir, 'unpacked'))).toEqual(['package.json']);
     expect(await readdir(path.join(dir, 'zips', sha256Hex.slice(0, 2)))).toEqual([`${sha256Hex}.zip`]);
+  });
+});
+
+describe('the package scope above the code roots', () => {
+  it('is a package.json without "type", so a package without one is CommonJS as on Lambda', async () => {
+    const scope = JSON.parse(await readFile(path.join(dir, 'unpacked', 'package.json'), 'utf8'));
+    expect(scope).not.toHaveProperty('type');
+    expect(scope).toMatchObject({ private: true });
   });
 });
 
@@ -223,7 +232,7 @@ describe('unpacked', () => {
     expect(await mode('lib/deep')).toBe(0o555);
     expect(await mode('empty')).toBe(0o555);
     // Only the finished directory is left: no temp directories.
-    expect(await readdir(path.join(dir, 'unpacked'))).toEqual([sha256Hex]);
+    expect((await readdir(path.join(dir, 'unpacked'))).sort()).toEqual([sha256Hex, 'package.json'].sort());
   });
 
   it('reuses a directory unpacked by an earlier run', async () => {

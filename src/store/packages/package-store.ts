@@ -3,6 +3,7 @@
  *
  *   <dir>/zips/<aa>/<sha>.zip    the exact uploaded bytes (read-only), aa = sha[0..2]
  *   <dir>/unpacked/<sha>/        the extracted package, read-only, made on first use
+ *   <dir>/unpacked/package.json  a neutral package scope above every code root (below)
  *
  * A zip is validated (zip-reader.ts) before it is stored, and is durable when `put`
  * resolves: temp file, fsync, rename, fsync of the directory. Unpacking extracts into a
@@ -21,11 +22,26 @@ import { readPackage, type PackageEntry } from './zip-reader.js';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const TEMP_PREFIX = '.tmp-';
 
+/**
+ * Node decides whether a `.js` is CommonJS or an ES module by the nearest package.json,
+ * searching upwards from the file. On Lambda nothing lies above /var/task, so a package
+ * without a package.json is CommonJS; here the data dir may sit inside a project whose
+ * package.json says `"type": "module"` (hearth's own checkout does), and
+ * `exports.handler = ...` would fail as an ES module. This file ends the search at the
+ * code roots' parent and says nothing: a function's own package.json still decides.
+ */
+const SCOPE_BOUNDARY = `${JSON.stringify({
+  private: true,
+  description:
+    'hearth: ends the package scope search above every unpacked code root, so that a function without a package.json is CommonJS as on Lambda',
+})}\n`;
+
 export async function createPackageStore(dir: string): Promise<PackageStore> {
   const root = path.resolve(dir);
   await mkdir(path.join(root, 'zips'), { recursive: true });
   await mkdir(path.join(root, 'unpacked'), { recursive: true });
   await removeLeftovers(root);
+  await writeScopeBoundary(path.join(root, 'unpacked', 'package.json'));
   return new FsPackageStore(root);
 }
 
@@ -157,6 +173,20 @@ async function makeReadOnly(
   await chmod(root, 0o555);
 }
 
+async function writeScopeBoundary(file: string): Promise<void> {
+  try {
+    if ((await readFile(file, 'utf8')) === SCOPE_BOUNDARY) {
+      return;
+    }
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) {
+      throw e;
+    }
+  }
+  await rm(file, { force: true });
+  await writeDurably(file, Buffer.from(SCOPE_BOUNDARY));
+}
+
 /** Writes `data` to `target` so that it survives a crash once this resolves. */
 async function writeDurably(target: string, data: Buffer): Promise<void> {
   const dir = path.dirname(target);
@@ -193,9 +223,10 @@ async function syncDirectory(dir: string): Promise<void> {
 /** Removes temp files and directories left by a process that died mid-write. */
 async function removeLeftovers(root: string): Promise<void> {
   const unpacked = path.join(root, 'unpacked');
-  for (const name of await readdir(unpacked)) {
-    if (name.startsWith(TEMP_PREFIX)) {
-      await removeTree(path.join(unpacked, name));
+  for (const entry of await readdir(unpacked, { withFileTypes: true })) {
+    if (entry.name.startsWith(TEMP_PREFIX)) {
+      const leftover = path.join(unpacked, entry.name);
+      await (entry.isDirectory() ? removeTree(leftover) : rm(leftover, { force: true }));
     }
   }
   const zips = path.join(root, 'zips');
