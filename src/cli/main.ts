@@ -1,12 +1,14 @@
 /**
- * `hearth <command>`: for now `hearth serve [--host] [--port] [--data-dir] [--region]
- * [--account-id] [--log-level]`, each also settable as HEARTH_* in the environment.
+ * `hearth <command>`: `hearth --version`, and `hearth serve` with the flags in USAGE, each
+ * also settable as HEARTH_* in the environment (src/config/schema.ts).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, fromEnv, loadConfig } from '../config/load.js';
 import { createPlatform } from '../server/create-platform.js';
 
-const USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
+const USAGE = `usage: hearth --version
+       hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
                    [--region us-east-1] [--account-id 123456789012] [--log-level info]
                    [--account-concurrency 1000] [--min-unreserved-concurrency 100]
                    [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
@@ -33,6 +35,14 @@ const FLAGS = {
   'runtime-interpreters': 'runtimeInterpreters',
 } as const;
 
+/** package.json's version; main.ts sits two levels below it in src/ and in dist/. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return String(pkg.version);
+}
+
 function fail(message: string): number {
   process.stderr.write(`hearth: ${message}\n`);
   return 2;
@@ -43,6 +53,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`hearth ${version()}\n`);
+    return 0;
   }
   if (command !== 'serve') {
     return fail(`unknown command '${command}'\n${USAGE}`);

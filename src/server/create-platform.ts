@@ -9,7 +9,6 @@
  *   4. core.start(): re-read desired provisioned state and reconcile.
  * Close runs the reverse: stop accepting, dispose the pool (kills children), close the store.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { HearthConfig } from '../config/schema.js';
@@ -24,6 +23,7 @@ import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { createFrontDoor } from './front-door.js';
+import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
 
 export interface Platform {
@@ -34,14 +34,7 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export class DataDirError extends Error {
-  constructor(dir: string, cause: unknown) {
-    super(`data dir ${dir} is not usable: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-    this.name = 'DataDirError';
-  }
-}
+export { DataDirError } from './data-dir.js';
 
 export async function createPlatform(
   config: HearthConfig,
@@ -50,11 +43,7 @@ export async function createPlatform(
   // Logs go to stderr: stdout carries only the CLI's one ready line.
   const logger = opts.logger ?? pino({ level: config.logLevel }, pino.destination(2));
   const dataDir = path.resolve(config.dataDir);
-  try {
-    mkdirSync(dataDir, { recursive: true });
-  } catch (e) {
-    throw new DataDirError(dataDir, e);
-  }
+  makeDataDir(dataDir);
   let store;
   try {
     store = await openSqliteStore(path.join(dataDir, 'hearth.db'));

@@ -197,7 +197,12 @@ export function createFrontDoor(opts: FrontDoorOptions) {
   };
 
   const app = Fastify({
-    loggerInstance: opts.logger,
+    // Fastify's one info line is its own "Server listening at", beside the CLI's ready
+    // line: below debug, fastify logs warnings and errors only.
+    loggerInstance:
+      opts.logger.isLevelEnabled('debug') || !opts.logger.isLevelEnabled('info')
+        ? opts.logger
+        : opts.logger.child({}, { level: 'warn' }),
     // One log line per request would cost more than the invoke path itself.
     logController: new LogController({ disableRequestLogging: true }),
     // Percent-encoded ARNs are long; the dialects route on the raw path themselves.

@@ -110,6 +110,26 @@ describe('hearth serve', () => {
     expect(h.out().stderr).toMatch(/memoryCgroups \(got "maybe"\): must be true or false/);
   });
 
+  it('prints its version', async () => {
+    const h = run(['--version']);
+    expect(await h.exited).toBe(0);
+    expect(h.out().stdout).toMatch(/^hearth \d+\.\d+\.\d+\n$/);
+  });
+
+  it('logs no second listening line beside its ready line', async () => {
+    const h = run(['serve', '--port', '0', '--data-dir', tempDir(), '--log-level', 'info']);
+    await h.ready;
+    h.child.kill('SIGTERM');
+    expect(await h.exited).toBe(0);
+    expect(h.out().stderr).not.toMatch(/listening/i);
+  });
+
+  it('refuses a data dir that cannot be made, at once (/proc)', async () => {
+    const h = run(['serve', '--port', '0', '--data-dir', '/proc/hearth-nope/data']);
+    expect(await h.exited).not.toBe(0);
+    expect(h.out().stderr).toMatch(/data dir \/proc\/hearth-nope\/data is not usable/);
+  });
+
   it('refuses an unusable data dir', async () => {
     const file = path.join(tempDir(), 'not-a-dir');
     writeFileSync(file, 'x');
