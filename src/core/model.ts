@@ -66,6 +66,12 @@ export interface FunctionRecord {
   readonly latest: VersionRecord;
   /** Highest version number ever published (never reused, even after deletes); 0 if none. */
   readonly lastPublishedVersion: number;
+  /**
+   * `configDigest` of `$LATEST` when it was last published: PublishVersion makes a new
+   * version exactly when `$LATEST` differs from it (description included, as AWS does).
+   * Absent in records written before it existed.
+   */
+  readonly publishedFrom?: string;
   /** Reserved concurrent executions; undefined when none is reserved. */
   readonly reservedConcurrency?: number;
   readonly tags: Readonly<Record<string, string>>;

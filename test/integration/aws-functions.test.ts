@@ -341,6 +341,24 @@ describe('functions', () => {
 });
 
 describe('versions', () => {
+  it('publishes a new version after a Description-only update, as AWS does (recorded 2025-11)', async () => {
+    await create('desc-only');
+    const update = (Description: string) =>
+      p.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'desc-only', Description }));
+    const publish = () => p.client.send(new PublishVersionCommand({ FunctionName: 'desc-only' }));
+    await update('first');
+    expect(await publish()).toMatchObject({ Version: '1', Description: 'first' });
+    await update('second');
+    expect(await publish()).toMatchObject({ Version: '2', Description: 'second' });
+    // Nothing changed since: the same version again.
+    expect(await publish()).toMatchObject({ Version: '2', Description: 'second' });
+    // A version's own Description is not a change of $LATEST.
+    const own = await p.client.send(
+      new PublishVersionCommand({ FunctionName: 'desc-only', Description: 'my own words' }),
+    );
+    expect(own).toMatchObject({ Version: '2', Description: 'second' });
+  });
+
   it('publishes, reuses the newest version when nothing changed, and deletes', async () => {
     const created = await create('ver', { Publish: true });
     expect(created).toMatchObject({ Version: '1', FunctionArn: arn('ver') });

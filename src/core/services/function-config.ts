@@ -132,6 +132,11 @@ export function sameDeployment(a: FunctionConfig, b: FunctionConfig): boolean {
   return canonicalJson({ ...a, description: '' }) === canonicalJson({ ...b, description: '' });
 }
 
+/** A digest of the whole configuration, description included (FunctionRecord.publishedFrom). */
+export function configDigest(config: FunctionConfig): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+}
+
 const digests = new WeakMap<FunctionConfig, string>();
 
 /**

@@ -13,6 +13,7 @@ import { DEFAULT_NAMESPACE, LATEST, isVersionQualifier } from '../model.js';
 import {
   applyPatch,
   buildConfig,
+  configDigest,
   withCode,
   type FunctionConfigInput,
   type FunctionConfigPatch,
@@ -136,7 +137,7 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
             revisionId: ctx.newRevisionId(),
             lastModifiedMs: now,
           };
-          fn = { ...fn, lastPublishedVersion: 1 };
+          fn = { ...fn, lastPublishedVersion: 1, publishedFrom: configDigest(latest.config) };
         }
         await store.createFunction(fn, published);
         await ctx.changes.emit({ kind: 'function-created', key });

@@ -3,7 +3,7 @@
  */
 import { PlatformError } from '../errors.js';
 import type { FunctionKey, FunctionRecord, VersionRecord } from '../model.js';
-import { sameDeployment } from './function-config.js';
+import { configDigest, sameDeployment } from './function-config.js';
 import { functionLockKey } from './keyed-mutex.js';
 import { requireFunction, type ServiceContext } from './service-context.js';
 
@@ -31,8 +31,8 @@ export interface PublishResult {
 
 export interface VersionService {
   /**
-   * Publishes `$LATEST` as the next version. When nothing changed since the newest
-   * published version, returns that version instead (AWS, spec §2.3). Checks the RevisionId
+   * Publishes `$LATEST` as the next version. When `$LATEST` did not change since the last
+   * publish (its description included), returns the newest version instead (AWS, spec §2.3). Checks the RevisionId
    * precondition, then the CodeSha256 one.
    */
   publish(key: FunctionKey, options?: PublishOptions): Promise<PublishResult>;
@@ -79,9 +79,16 @@ export async function publishLocked(
   if (options.codeSha256 !== undefined && options.codeSha256.sha256Hex.toLowerCase() !== latestSha) {
     throw new PlatformError('CODE_SHA256_MISMATCH', { given: options.codeSha256.asGiven, actual: latestSha });
   }
+  const latestDigest = configDigest(fn.latest.config);
   if (fn.lastPublishedVersion > 0) {
+    // AWS (recorded 2025-11): a version is new when $LATEST changed since the last publish,
+    // even if only its Description did; with no change in between, publish is idempotent.
     const newest = await ctx.deps.store.getVersion(fn.key, String(fn.lastPublishedVersion));
-    if (newest !== undefined && sameDeployment(newest.config, fn.latest.config)) {
+    const unchanged =
+      fn.publishedFrom === undefined
+        ? newest !== undefined && sameDeployment(newest.config, fn.latest.config)
+        : fn.publishedFrom === latestDigest;
+    if (newest !== undefined && unchanged) {
       return { fn, version: newest, created: false };
     }
   }
@@ -96,6 +103,7 @@ export async function publishLocked(
   const updated: FunctionRecord = {
     ...fn,
     lastPublishedVersion: number,
+    publishedFrom: latestDigest,
     latest: { ...fn.latest, revisionId: ctx.newRevisionId() },
   };
   await ctx.deps.store.publishVersion(updated, version);
