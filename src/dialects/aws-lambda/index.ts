@@ -24,12 +24,19 @@ import { UNEXPECTED_ERROR, renderPlatformError } from './errors.js';
 import { OPERATION_HANDLERS } from './operations/index.js';
 import type { OperationHandlers, OperationResult } from './operations/types.js';
 import { requestContext } from './request-context.js';
-import { matchRoute, pathSegments, type OperationName, type RouteDef } from './routes.js';
+import {
+  matchModelOperation,
+  matchRoute,
+  pathSegments,
+  type OperationName,
+  type RouteDef,
+} from './routes.js';
 import { BodyReader } from './validation.js';
 import {
   AwsWireError,
   invalidRequestContent,
   requestTooLarge,
+  notImplemented,
   unknownOperation,
   type AwsErrorBody,
 } from './wire-error.js';
@@ -75,16 +82,20 @@ async function handle(
   let operation: OperationName | undefined;
   let region = opts.defaultRegion;
   try {
-    const match = matchRoute(req.method, pathSegments(req.rawPath), req.query);
+    const segments = pathSegments(req.rawPath);
+    const match = matchRoute(req.method, segments, req.query);
     if (match === undefined) {
-      throw unknownOperation(req.method, req.rawPath);
+      const known = matchModelOperation(req.method, segments, req.query);
+      throw known === undefined
+        ? unknownOperation(req.method, req.rawPath)
+        : notImplemented(known.name, req.method, req.rawPath);
     }
     operation = match.route.operation;
     const ctx = requestContext(req, operation, opts);
     region = ctx.region;
     const handler = handlers[operation];
     if (handler === undefined) {
-      throw notAvailableYet(operation);
+      throw notImplemented(operation, req.method, req.rawPath);
     }
     const { body, rawBody } = await readBody(req, match.route);
     const result = await handler({
@@ -126,17 +137,6 @@ async function readBody(req: WireRequest, route: RouteDef): Promise<{ body: Body
   return route.body === 'raw'
     ? { body: EMPTY_BODY, rawBody: bytes }
     : { body: BodyReader.parse(bytes), rawBody: NO_BYTES };
-}
-
-/** A known operation whose handler is not in this build (see operations/index.ts). */
-function notAvailableYet(operation: OperationName): AwsWireError {
-  return new AwsWireError({
-    status: 404,
-    type: 'UnknownOperationException',
-    message: `${operation} is not available in this version of hearth yet.`,
-    messageKey: 'message',
-    userType: 'User',
-  });
 }
 
 function success(result: OperationResult, requestId: string): WireResponse {

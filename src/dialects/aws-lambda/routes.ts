@@ -4,6 +4,7 @@
  * Detection splits the raw path on `/` first and percent-decodes each segment after, so
  * an ARN label (`arn%3Aaws%3Alambda%3A...`) stays one segment.
  */
+import { MODEL_OPERATIONS } from './model-operations.js';
 
 export const OPERATION_NAMES = [
   'CreateFunction',
@@ -211,6 +212,24 @@ export interface RouteMatch {
 
 const TEMPLATES = ROUTES.map((route) => ({ route, segments: pathSegments(route.path) }));
 
+/** Labels captured when `segments` fit `template` (`{Label}` takes one segment), else undefined. */
+function fit(template: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  if (template.length !== segments.length) {
+    return undefined;
+  }
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as string;
+    const s = segments[i] as string;
+    if (t.startsWith('{') && t.endsWith('}')) {
+      labels[t.slice(1, -1)] = s;
+    } else if (t !== s) {
+      return undefined;
+    }
+  }
+  return labels;
+}
+
 /** The operation for a request, or undefined when no operation has this method and path. */
 export function matchRoute(
   method: string,
@@ -218,26 +237,44 @@ export function matchRoute(
   query: URLSearchParams,
 ): RouteMatch | undefined {
   for (const { route, segments: template } of TEMPLATES) {
-    if (route.method !== method || template.length !== segments.length) {
+    if (route.method !== method) {
       continue;
     }
     if (route.requiredQuery !== undefined && query.get(route.requiredQuery[0]) !== route.requiredQuery[1]) {
       continue;
     }
-    const labels: Record<string, string> = {};
-    let ok = true;
-    for (let i = 0; i < template.length && ok; i++) {
-      const t = template[i] as string;
-      const s = segments[i] as string;
-      if (t.startsWith('{') && t.endsWith('}')) {
-        labels[t.slice(1, -1)] = s;
-      } else {
-        ok = t === s;
-      }
-    }
-    if (ok) {
+    const labels = fit(template, segments);
+    if (labels !== undefined) {
       return { route, labels };
     }
+  }
+  return undefined;
+}
+
+/** Every operation of AWS's model, those with a discriminating query first. */
+const MODEL_TEMPLATES = MODEL_OPERATIONS.map(([name, method, requestUri]) => {
+  const [pathPart = '', queryPart] = requestUri.split('?');
+  const required = queryPart === undefined ? undefined : new URLSearchParams(queryPart);
+  return { name, method, requestUri, segments: pathSegments(pathPart), required };
+}).sort((a, b) => Number(b.required !== undefined) - Number(a.required !== undefined));
+
+/**
+ * The AWS Lambda operation a request is, by AWS's model, when hearth has no route for it
+ * (so that the answer can name it), or undefined when it is no Lambda operation at all.
+ */
+export function matchModelOperation(
+  method: string,
+  segments: readonly string[],
+  query: URLSearchParams,
+): { readonly name: string; readonly requestUri: string } | undefined {
+  for (const t of MODEL_TEMPLATES) {
+    if (t.method !== method || fit(t.segments, segments) === undefined) {
+      continue;
+    }
+    if (t.required !== undefined && [...t.required].some(([k, v]) => query.get(k) !== v)) {
+      continue;
+    }
+    return { name: t.name, requestUri: t.requestUri };
   }
   return undefined;
 }

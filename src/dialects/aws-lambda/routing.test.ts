@@ -152,6 +152,27 @@ describe('pipeline', () => {
     }
   });
 
+  it('names the AWS operation a request is when hearth does not implement it', async () => {
+    const { send } = setup();
+    for (const [method, path, query, operation] of [
+      ['POST', '/2021-10-31/functions/x/url', '', 'CreateFunctionUrlConfig'],
+      ['GET', '/2018-10-31/layers', 'find=LayerVersion&Arn=a', 'GetLayerVersionByArn'],
+      ['GET', '/2018-10-31/layers', '', 'ListLayers'],
+      ['DELETE', '/2015-03-31/event-source-mappings/u-1', '', 'DeleteEventSourceMapping'],
+    ] as const) {
+      const res = await send(method, path, { query });
+      expect(res.status).toBe(404);
+      expect(res.headers?.['x-amzn-ErrorType']).toBe('UnknownOperationException');
+      expect(JSON.parse(res.body?.toString() ?? '{}')).toMatchObject({
+        message: `hearth does not implement the AWS Lambda operation ${operation} (${method} ${path}) yet`,
+      });
+    }
+    const nothing = await send('GET', '/2015-03-31/nothing');
+    expect(JSON.parse(nothing.body?.toString() ?? '{}')).toMatchObject({
+      message: 'No operation matches GET /2015-03-31/nothing',
+    });
+  });
+
   it('has a handler for every route (the "not available yet" 404 is only a guard)', () => {
     expect(
       ROUTES.filter((r) => OPERATION_HANDLERS[r.operation] === undefined).map((r) => r.operation),

@@ -80,6 +80,21 @@ export function requestTooLarge(message: string): AwsWireError {
   });
 }
 
+/**
+ * An AWS Lambda operation (by AWS's model) that hearth does not implement: named, so that
+ * a user knows what is missing rather than guessing at a routing problem. [DESIGN] AWS has
+ * no such answer; the type stays the one clients already see for unknown requests.
+ */
+export function notImplemented(operation: string, method: string, path: string): AwsWireError {
+  return new AwsWireError({
+    status: 404,
+    type: 'UnknownOperationException',
+    message: `hearth does not implement the AWS Lambda operation ${operation} (${method} ${path}) yet`,
+    messageKey: 'message',
+    userType: 'User',
+  });
+}
+
 /** No operation has this method and path. */
 export function unknownOperation(method: string, path: string): AwsWireError {
   return new AwsWireError({
