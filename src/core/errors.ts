@@ -48,6 +48,15 @@ export interface ErrorDetails {
   ROUTING_TOO_MANY_VERSIONS: Record<string, never>;
   ROUTING_SAME_AS_PRIMARY: { version: string };
   ROUTING_WITH_LATEST: Record<string, never>;
+  // ---- resource-based policies ------------------------------------------------------
+  /** No policy on the target; `functionMissing`: not even the function exists. */
+  POLICY_NOT_FOUND: { functionName: string; qualifier?: string; functionMissing: boolean };
+  POLICY_STATEMENT_NOT_FOUND: { statementId: string };
+  POLICY_STATEMENT_EXISTS: { statementId: string };
+  /** The RevisionId precondition of AddPermission/RemovePermission failed. */
+  POLICY_REVISION_MISMATCH: Record<string, never>;
+  /** Policies are kept for the unqualified function, versions and aliases, never `$LATEST`. */
+  POLICY_ON_LATEST: Record<string, never>;
   // ---- concurrency --------------------------------------------------------------------
   /** Reserved concurrency would leave the account's unreserved pool below its floor. */
   RESERVED_BELOW_UNRESERVED_MINIMUM: { minimum: number };

@@ -20,6 +20,7 @@ import { createConcurrencyService, type ConcurrencyService } from './services/co
 import { createFunctionService, type FunctionService } from './services/function-service.js';
 import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
 import { createServiceContext, type ServiceContext } from './services/service-context.js';
+import { createPolicyService, type PolicyService } from './services/policy-service.js';
 import { createTagService, type TagService } from './services/tag-service.js';
 import { createVersionService, type VersionService } from './services/version-service.js';
 
@@ -50,6 +51,8 @@ export interface Core {
   /** Reserved concurrency and the account's concurrency figures. */
   readonly concurrency: ConcurrencyService;
   readonly tags: TagService;
+  /** Resource-based policies (AddPermission, RemovePermission, GetPolicy). */
+  readonly policies: PolicyService;
   /** Provisioned concurrency configs (desired state) and their live status. */
   readonly provisioned: ProvisionedService;
   /** Invoke: RequestResponse, Event and DryRun. */
@@ -164,6 +167,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     aliases: createAliasService(context),
     concurrency,
     tags: createTagService(context),
+    policies: createPolicyService(context),
     provisioned,
     invoke,
     events,

@@ -77,6 +77,24 @@ export interface FunctionRecord {
   readonly tags: Readonly<Record<string, string>>;
   /** Dialect-specific function-level settings (e.g. SCF quotas in MB). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * Resource-based policies by target: `$LATEST` for the unqualified function, a version
+   * number or an alias name (policy-service.ts). Absent or empty: no policy.
+   */
+  readonly policies?: Readonly<Record<string, ResourcePolicy>>;
+}
+
+/** A resource-based policy: statements in the order they were added (AddPermission). */
+export interface ResourcePolicy {
+  /** Changes with every statement added or removed (GetPolicy's RevisionId). */
+  readonly revisionId: string;
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** One statement; `document` is the dialect's own rendering (an IAM statement for AWS). */
+export interface PolicyStatement {
+  readonly sid: string;
+  readonly document: Readonly<Record<string, unknown>>;
 }
 
 export interface AliasRecord {

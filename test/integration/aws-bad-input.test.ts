@@ -92,7 +92,7 @@ describe('malformed requests', () => {
 
   it('answers unknown operations and paths with 404', async () => {
     for (const [method, path] of [
-      ['GET', '/2015-03-31/functions/x/policy'],
+      ['GET', '/2021-10-31/functions/x/url'],
       ['PATCH', '/2015-03-31/functions'],
       ['GET', '/2015-03-31/'],
       ['POST', '/2016-08-19/account-settings'],

@@ -142,11 +142,17 @@ export function createAliasService(ctx: ServiceContext): AliasService {
 
     delete(key, name) {
       return ctx.locks.run(functionLockKey(key), async () => {
-        await requireFunction(ctx, key);
+        const fn = await requireFunction(ctx, key);
         if ((await store.getAlias(key, name)) === undefined) {
           return;
         }
         await store.deleteAlias(key, name);
+        if (fn.policies?.[name] !== undefined) {
+          // Its resource-based policy goes with it (policy-service.ts).
+          const policies = { ...fn.policies };
+          delete policies[name];
+          await store.updateFunction({ ...fn, policies });
+        }
         await ctx.changes.emit({ kind: 'alias-deleted', key, alias: name });
       });
     },

@@ -233,7 +233,7 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
         );
       }
       return ctx.locks.run(functionLockKey(key), async () => {
-        await requireFunction(ctx, key);
+        const fn = await requireFunction(ctx, key);
         if (qualifier === undefined) {
           await store.deleteFunction(key);
           await ctx.changes.emit({ kind: 'function-deleted', key });
@@ -253,6 +253,12 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
           });
         }
         await store.deleteVersion(key, qualifier);
+        if (fn.policies?.[qualifier] !== undefined) {
+          // Its resource-based policy goes with it (policy-service.ts).
+          const policies = { ...fn.policies };
+          delete policies[qualifier];
+          await store.updateFunction({ ...fn, policies });
+        }
         await ctx.changes.emit({ kind: 'version-deleted', key, version: qualifier });
       });
     },

@@ -79,6 +79,8 @@ const CANNOT_FIND_ALIAS: ReadonlySet<OperationName | undefined> = new Set<Operat
   'PutProvisionedConcurrencyConfig',
   'GetProvisionedConcurrencyConfig',
   'DeleteProvisionedConcurrencyConfig',
+  'AddPermission',
+  'RemovePermission',
 ]);
 
 export const AWS_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
@@ -115,6 +117,30 @@ export const AWS_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
     messageKey: 'message',
     userType: 'User',
   }),
+  // Resource-based policies: AWS's answers as recorded in LocalStack's AWS-validated
+  // snapshots (test_lambda_api.snapshot.json, TestLambdaPermissions, 2025-11).
+  POLICY_NOT_FOUND: (d, ctx) =>
+    ctx.operation === 'RemovePermission'
+      ? notFound(
+          d.functionMissing
+            ? `No policy found for: ${functionArn(ctx, d.functionName, d.qualifier)}`
+            : 'No policy is associated with the given resource.',
+        )
+      : notFound('The resource you requested does not exist.'),
+  POLICY_STATEMENT_NOT_FOUND: (d) => notFound(`Statement ${d.statementId} is not found in resource policy.`),
+  POLICY_STATEMENT_EXISTS: (d) =>
+    conflict(
+      `The statement id (${d.statementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+    ),
+  POLICY_REVISION_MISMATCH: () => ({
+    status: 412,
+    type: 'PreconditionFailedException',
+    message:
+      'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
+    messageKey: 'message',
+    userType: 'User',
+  }),
+  POLICY_ON_LATEST: () => ipve('We currently do not support adding policies for $LATEST.'),
   CODE_SHA256_MISMATCH: (d) =>
     ipve(
       `CodeSHA256 (${d.given}) is different from current CodeSHA256 in $LATEST (${codeSha256Base64(d.actual)}). Please try again with the CodeSHA256 in $LATEST.`,

@@ -33,6 +33,9 @@ export const OPERATION_NAMES = [
   'TagResource',
   'UntagResource',
   'ListTags',
+  'AddPermission',
+  'RemovePermission',
+  'GetPolicy',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
@@ -185,6 +188,19 @@ export const ROUTES: readonly RouteDef[] = [
   { operation: 'TagResource', method: 'POST', path: '/2017-03-31/tags/{Resource}', ...json() },
   { operation: 'UntagResource', method: 'DELETE', path: '/2017-03-31/tags/{Resource}', ...none },
   { operation: 'ListTags', method: 'GET', path: '/2017-03-31/tags/{Resource}', ...none },
+  {
+    operation: 'AddPermission',
+    method: 'POST',
+    path: '/2015-03-31/functions/{FunctionName}/policy',
+    ...json(),
+  },
+  {
+    operation: 'RemovePermission',
+    method: 'DELETE',
+    path: '/2015-03-31/functions/{FunctionName}/policy/{StatementId}',
+    ...none,
+  },
+  { operation: 'GetPolicy', method: 'GET', path: '/2015-03-31/functions/{FunctionName}/policy', ...none },
 ];
 
 /** Splits a raw path on `/`, then percent-decodes each segment (spec §1.1). */

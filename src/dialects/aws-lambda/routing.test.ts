@@ -85,6 +85,9 @@ describe('operation detection', () => {
     UpdateAlias: ['PUT', '/2015-03-31/functions/fn/aliases/live'],
     DeleteAlias: ['DELETE', '/2015-03-31/functions/fn/aliases/live'],
     Invoke: ['POST', '/2015-03-31/functions/fn/invocations'],
+    AddPermission: ['POST', '/2015-03-31/functions/fn/policy'],
+    RemovePermission: ['DELETE', '/2015-03-31/functions/fn/policy/s3'],
+    GetPolicy: ['GET', '/2015-03-31/functions/fn/policy'],
     PutFunctionConcurrency: ['PUT', '/2017-10-31/functions/fn/concurrency'],
     GetFunctionConcurrency: ['GET', '/2019-09-30/functions/fn/concurrency'],
     DeleteFunctionConcurrency: ['DELETE', '/2017-10-31/functions/fn/concurrency'],
@@ -144,7 +147,7 @@ describe('pipeline', () => {
     for (const [method, path] of [
       ['GET', '/2015-03-31/nothing'],
       ['PATCH', '/2015-03-31/functions'],
-      ['GET', '/2015-03-31/functions/fn/policy'],
+      ['GET', '/2015-03-31/functions/fn/policy/extra/segments'],
     ] as const) {
       const res = await send(method, path);
       expect(res.status).toBe(404);

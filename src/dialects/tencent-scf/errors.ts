@@ -79,6 +79,14 @@ export const SCF_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
   REVISION_MISMATCH: () =>
     e('FailedOperation', 'Operation failed. The resource was changed by another request.'),
   CODE_SHA256_MISMATCH: () => e('FailedOperation', 'Operation failed. The code changed since it was read.'),
+  // [DESIGN] Resource-based policies are the AWS dialect's (AddPermission); SCF has no
+  // action that reaches them, so these only keep the table complete.
+  POLICY_NOT_FOUND: () => e('ResourceNotFound', 'The resource does not exist.'),
+  POLICY_STATEMENT_NOT_FOUND: (d) => e('ResourceNotFound', `The resource does not exist. ${d.statementId}`),
+  POLICY_STATEMENT_EXISTS: (d) => e('ResourceInUse', `The resource is in use. ${d.statementId}`),
+  POLICY_REVISION_MISMATCH: () =>
+    e('FailedOperation', 'Operation failed. The resource was changed by another request.'),
+  POLICY_ON_LATEST: () => e('InvalidParameterValue.Qualifier', 'Unsupported function version. $LATEST.'),
   LATEST_NOT_DELETABLE: () =>
     e(
       'InvalidParameterValue.Qualifier',

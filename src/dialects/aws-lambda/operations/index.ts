@@ -9,6 +9,7 @@ import { aliasOperations } from './aliases.js';
 import { concurrencyOperations } from './concurrency.js';
 import { functionOperations } from './functions.js';
 import { invokeOperations } from './invoke.js';
+import { permissionOperations } from './permissions.js';
 import { provisionedOperations } from './provisioned.js';
 import { tagOperations } from './tags.js';
 import type { OperationHandlers } from './types.js';
@@ -22,4 +23,5 @@ export const OPERATION_HANDLERS: OperationHandlers = {
   ...tagOperations,
   ...invokeOperations,
   ...provisionedOperations,
+  ...permissionOperations,
 };
