@@ -42,6 +42,8 @@ export interface ErrorDetails {
   // ---- function configuration ---------------------------------------------------------
   /** The runtime is not one hearth can run; `supported` lists the canonical ids it can. */
   RUNTIME_NOT_SUPPORTED: { runtime: string; supported: readonly string[] };
+  /** A runtime version hearth cannot run `runtime` on (Manual runtime management). */
+  RUNTIME_VERSION_UNAVAILABLE: { runtime: string; digest: string; current?: string };
   /** Adding tags would exceed the per-function limit. */
   TOO_MANY_TAGS: { functionName: string; limit: number };
   // ---- aliases ------------------------------------------------------------------------

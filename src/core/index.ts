@@ -8,7 +8,7 @@
  * services/ and add it to `Core` and `createCore` below.
  */
 import { LATEST, functionKeyString, type FunctionKey } from './model.js';
-import type { Clock, PackageStore, Pool, Store } from './ports.js';
+import type { Clock, PackageStore, Pool, RuntimeCatalog, Store } from './ports.js';
 import { SpecCache, specPrefixOfFunction, specPrefixOfVersion } from './invoke/environment-spec.js';
 import { EventQueue, realTimers, type EventQueueOptions } from './invoke/event-queue.js';
 import { InvokeService } from './invoke/invoke-service.js';
@@ -21,6 +21,7 @@ import { createFunctionService, type FunctionService } from './services/function
 import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
 import { createServiceContext, type ServiceContext } from './services/service-context.js';
 import { createPolicyService, type PolicyService } from './services/policy-service.js';
+import { createRuntimeService, type RuntimeService } from './services/runtime-service.js';
 import { createTagService, type TagService } from './services/tag-service.js';
 import { createVersionService, type VersionService } from './services/version-service.js';
 
@@ -39,6 +40,8 @@ export interface CoreDeps {
   readonly limits: CoreLimits;
   /** Async invocation queue settings (defaults: AWS's retry delays, 10 000 events). */
   readonly events?: Partial<EventQueueOptions>;
+  /** Which runtime versions the pool runs (RuntimeVersionConfig); none: nothing is shown. */
+  readonly runtimes?: RuntimeCatalog;
   /** Where core reports faults it cannot return to a caller (background reconciles, dropped events). */
   readonly onBackgroundError?: (what: string, error: unknown) => void;
 }
@@ -53,6 +56,8 @@ export interface Core {
   readonly tags: TagService;
   /** Resource-based policies (AddPermission, RemovePermission, GetPolicy). */
   readonly policies: PolicyService;
+  /** Runtime versions and runtime management controls. */
+  readonly runtimes: RuntimeService;
   /** Provisioned concurrency configs (desired state) and their live status. */
   readonly provisioned: ProvisionedService;
   /** Invoke: RequestResponse, Event and DryRun. */
@@ -168,6 +173,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     concurrency,
     tags: createTagService(context),
     policies: createPolicyService(context),
+    runtimes: createRuntimeService(context),
     provisioned,
     invoke,
     events,

@@ -82,6 +82,15 @@ export interface FunctionRecord {
    * number or an alias name (policy-service.ts). Absent or empty: no policy.
    */
   readonly policies?: Readonly<Record<string, ResourcePolicy>>;
+  /** Runtime management controls by version (`$LATEST` or a number); absent: Auto. */
+  readonly runtimeManagement?: Readonly<Record<string, RuntimeManagement>>;
+}
+
+/** AWS's runtime management controls: when the runtime version may change. */
+export interface RuntimeManagement {
+  readonly updateRuntimeOn: 'Auto' | 'FunctionUpdate' | 'Manual';
+  /** The pinned runtime version's digest (RuntimeCatalog), for Manual only. */
+  readonly pinnedDigest?: string;
 }
 
 /** A resource-based policy: statements in the order they were added (AddPermission). */

@@ -88,6 +88,18 @@ export interface PackageInfo {
  * `put` validates the zip (format, size limits, no path traversal, no escaping
  * symlinks) and fails with CODE_* PlatformErrors.
  */
+/**
+ * Which version of a runtime hearth runs (the pool's interpreters), as the control plane
+ * shows it: AWS's RuntimeVersionConfig and runtime management controls.
+ */
+export interface RuntimeCatalog {
+  /**
+   * `name` (e.g. `nodejs:22.v22.11.0`) and a 64-hex digest that changes when the runtime
+   * or its interpreter does; undefined for OS-only runtimes (`provided*`).
+   */
+  versionOf(runtime: string): { readonly name: string; readonly digest: string } | undefined;
+}
+
 export interface PackageStore {
   put(zip: Buffer): Promise<PackageInfo>;
   /** The exact bytes that were uploaded. */

@@ -19,6 +19,7 @@ import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/ind
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
 import { SCF_CRON_KIND, createTencentScfDialect } from '../dialects/tencent-scf/index.js';
 import { createPool } from '../pool/index.js';
+import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -72,10 +73,23 @@ export async function createPlatform(
     await store.close();
     throw e;
   }
+  // What the control plane shows as RuntimeVersionConfig: the same resolution the pool
+  // launches with (its verification already ran in createPool).
+  const interpreters = new Interpreters({
+    configured: config.runtimeInterpreters,
+    path: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    hostNode: { command: process.execPath, version: process.version },
+  });
   const core = createCore({
     store,
     packages,
     pool,
+    runtimes: {
+      versionOf: (runtime) => {
+        const i = interpreters.node(runtime);
+        return i === undefined ? undefined : { name: i.versionName, digest: i.versionDigest };
+      },
+    },
     clock: systemClock,
     limits: {
       accountConcurrency: config.accountConcurrency,

@@ -102,6 +102,11 @@ describe('malformed requests', () => {
       expect(a.errorType).toBe('UnknownOperationException');
       expect(a.requestId).not.toBeNull();
     }
+    // An operation of AWS's model that hearth does not implement is named.
+    const url = await fetch(`${p.url}/2021-10-31/functions/x/url`, { method: 'POST', body: '{}' });
+    expect(((await url.json()) as { message: string }).message).toBe(
+      'hearth does not implement the AWS Lambda operation CreateFunctionUrlConfig (POST /2021-10-31/functions/x/url) yet',
+    );
     const outside = await raw('GET', '/nothing/here');
     expect(outside.status).toBe(404);
   });

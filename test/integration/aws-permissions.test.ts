@@ -155,7 +155,7 @@ describe('AddPermission, GetPolicy, RemovePermission', () => {
 
   it('renders principals and conditions as AWS does', async () => {
     const statement = async (input: Partial<AddPermissionCommandInput>) =>
-      JSON.parse((await add({ FunctionName: 'perm-fields', ...input })).Statement ?? '') as Record<
+      JSON.parse((await add({ ...input, FunctionName: 'perm-fields' })).Statement ?? '') as Record<
         string,
         unknown
       >;

@@ -25,6 +25,8 @@ export interface RenderFunctionOptions {
   /** The qualifier in FunctionArn; undefined for the unqualified ARN. */
   readonly arnQualifier?: string;
   readonly state: StateView;
+  /** The runtime versions hearth runs (RuntimeVersionConfig); absent: none shown. */
+  readonly runtimes?: { versionOf(runtime: string): { readonly digest: string } | undefined };
 }
 
 export function renderFunctionConfiguration(
@@ -71,6 +73,14 @@ export function renderFunctionConfiguration(
   out.Architectures = [...c.architectures];
   out.EphemeralStorage = { Size: c.ephemeralStorageMb };
   out.SnapStart = { ApplyOn: 'None', OptimizationStatus: 'Off' };
+  // Managed runtimes only (OS-only `provided*` have none): the version hearth runs them on,
+  // stable until the runtime or its interpreter changes (src/pool/interpreters.ts).
+  const runtimeVersion = options.runtimes?.versionOf(c.runtime);
+  if (runtimeVersion !== undefined) {
+    out.RuntimeVersionConfig = {
+      RuntimeVersionArn: `arn:aws:lambda:${scope.region}::runtime:${runtimeVersion.digest}`,
+    };
+  }
   out.LoggingConfig = renderLoggingConfig(name, c);
   return out;
 }

@@ -23,6 +23,7 @@ const SAMPLES: { readonly [C in ErrorCode]: ErrorDetails[C] } = {
   POLICY_STATEMENT_EXISTS: { statementId: 's3' },
   POLICY_REVISION_MISMATCH: {},
   POLICY_ON_LATEST: {},
+  RUNTIME_VERSION_UNAVAILABLE: { runtime: 'nodejs22.x', digest: 'ab'.repeat(32), current: 'cd'.repeat(32) },
   CODE_SHA256_MISMATCH: { given: 'somenonexistentsha256', actual: '00'.repeat(32) },
   LATEST_NOT_DELETABLE: { functionName: 'fn' },
   VERSION_REFERENCED_BY_ALIAS: { functionName: 'fn', version: '1', aliases: ['live', 'beta'] },

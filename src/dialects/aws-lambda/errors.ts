@@ -248,6 +248,14 @@ export const AWS_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
   }),
   // [DESIGN] spec §7.9: our async queue is bounded; a full queue throttles like the account.
   ASYNC_QUEUE_FULL: () => throttled('ConcurrentInvocationLimitExceeded'),
+  // [DESIGN] hearth has one version of each runtime (src/pool/interpreters.ts).
+  RUNTIME_VERSION_UNAVAILABLE: (d, ctx) =>
+    ipve(
+      `The runtime version arn:aws:lambda:${ctx.region}::runtime:${d.digest} is not available for ${d.runtime}: ` +
+        (d.current === undefined
+          ? 'this runtime has no runtime versions.'
+          : `hearth runs it on arn:aws:lambda:${ctx.region}::runtime:${d.current} only.`),
+    ),
   INVALID_PARAMETER: (d) => ipve(d.reason),
   // The reason (a driver message, a path) is for hearth's log, where the pipeline writes it
   // (isSystemError), not for the caller.

@@ -62,7 +62,8 @@ export interface AwsLambdaDialectOptions {
 const NO_BYTES = Buffer.alloc(0);
 const EMPTY_BODY = BodyReader.parse(NO_BYTES);
 
-const DATED_PREFIX = /^\/20(15-03-31|16-08-19|17-03-31|17-10-31|19-09-30)\//;
+/** Every Lambda API path starts with its API version date (`/2015-03-31/`, `/2021-10-31/`...). */
+const DATED_PREFIX = /^\/20\d\d-\d\d-\d\d\//;
 
 export function createAwsLambdaDialect(core: Core, opts: AwsLambdaDialectOptions): Dialect {
   const handlers: OperationHandlers = { ...OPERATION_HANDLERS, ...(opts.handlers ?? {}) };

@@ -36,6 +36,8 @@ export const OPERATION_NAMES = [
   'AddPermission',
   'RemovePermission',
   'GetPolicy',
+  'PutRuntimeManagementConfig',
+  'GetRuntimeManagementConfig',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
@@ -201,6 +203,18 @@ export const ROUTES: readonly RouteDef[] = [
     ...none,
   },
   { operation: 'GetPolicy', method: 'GET', path: '/2015-03-31/functions/{FunctionName}/policy', ...none },
+  {
+    operation: 'PutRuntimeManagementConfig',
+    method: 'PUT',
+    path: '/2021-07-20/functions/{FunctionName}/runtime-management-config',
+    ...json(),
+  },
+  {
+    operation: 'GetRuntimeManagementConfig',
+    method: 'GET',
+    path: '/2021-07-20/functions/{FunctionName}/runtime-management-config',
+    ...none,
+  },
 ];
 
 /** Splits a raw path on `/`, then percent-decodes each segment (spec §1.1). */

@@ -88,6 +88,8 @@ describe('operation detection', () => {
     AddPermission: ['POST', '/2015-03-31/functions/fn/policy'],
     RemovePermission: ['DELETE', '/2015-03-31/functions/fn/policy/s3'],
     GetPolicy: ['GET', '/2015-03-31/functions/fn/policy'],
+    PutRuntimeManagementConfig: ['PUT', '/2021-07-20/functions/fn/runtime-management-config'],
+    GetRuntimeManagementConfig: ['GET', '/2021-07-20/functions/fn/runtime-management-config'],
     PutFunctionConcurrency: ['PUT', '/2017-10-31/functions/fn/concurrency'],
     GetFunctionConcurrency: ['GET', '/2019-09-30/functions/fn/concurrency'],
     DeleteFunctionConcurrency: ['DELETE', '/2017-10-31/functions/fn/concurrency'],

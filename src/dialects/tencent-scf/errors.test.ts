@@ -62,6 +62,7 @@ const SAMPLES: { readonly [C in ErrorCode]: ErrorDetails[C] } = {
   POLICY_STATEMENT_EXISTS: { statementId: 's3' },
   POLICY_REVISION_MISMATCH: {},
   POLICY_ON_LATEST: {},
+  RUNTIME_VERSION_UNAVAILABLE: { runtime: 'nodejs22.x', digest: 'ab'.repeat(32), current: 'cd'.repeat(32) },
   CODE_SHA256_MISMATCH: { given: 'x', actual: 'y' },
   LATEST_NOT_DELETABLE: { functionName: 'f' },
   VERSION_REFERENCED_BY_ALIAS: { functionName: 'f', version: '1', aliases: ['a', 'b'] },

@@ -81,6 +81,11 @@ export const SCF_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
   CODE_SHA256_MISMATCH: () => e('FailedOperation', 'Operation failed. The code changed since it was read.'),
   // [DESIGN] Resource-based policies are the AWS dialect's (AddPermission); SCF has no
   // action that reaches them, so these only keep the table complete.
+  RUNTIME_VERSION_UNAVAILABLE: (d) =>
+    e(
+      'InvalidParameterValue.Runtime',
+      `Incorrect parameter value. Runtime version unavailable: ${d.runtime}`,
+    ),
   POLICY_NOT_FOUND: () => e('ResourceNotFound', 'The resource does not exist.'),
   POLICY_STATEMENT_NOT_FOUND: (d) => e('ResourceNotFound', `The resource does not exist. ${d.statementId}`),
   POLICY_STATEMENT_EXISTS: (d) => e('ResourceInUse', `The resource is in use. ${d.statementId}`),

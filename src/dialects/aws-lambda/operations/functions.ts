@@ -93,7 +93,10 @@ async function createFunction(call: OperationCall) {
   });
   return {
     status: 201,
-    json: renderFunctionConfiguration(ctx, fn, published ?? fn.latest, { state: 'create' }),
+    json: renderFunctionConfiguration(ctx, fn, published ?? fn.latest, {
+      state: 'create',
+      runtimes: call.core.runtimes,
+    }),
   };
 }
 
@@ -116,6 +119,7 @@ async function getFunction(call: OperationCall) {
       Configuration: renderFunctionConfiguration(call.ctx, fn, version, {
         ...arnQualifierOf(ref.qualifier),
         state: 'current',
+        runtimes: call.core.runtimes,
       }),
       Code: { RepositoryType: 'S3', Location: location },
       ...(Object.keys(fn.tags).length === 0 ? {} : { Tags: { ...fn.tags } }),
@@ -137,6 +141,7 @@ async function getFunctionConfiguration(call: OperationCall) {
     json: renderFunctionConfiguration(call.ctx, fn, version, {
       ...arnQualifierOf(ref.qualifier),
       state: 'current',
+      runtimes: call.core.runtimes,
     }),
   };
 }
@@ -169,7 +174,10 @@ async function updateFunctionCode(call: OperationCall) {
   });
   return {
     status: 200,
-    json: renderFunctionConfiguration(call.ctx, fn, published ?? fn.latest, { state: 'update' }),
+    json: renderFunctionConfiguration(call.ctx, fn, published ?? fn.latest, {
+      state: 'update',
+      runtimes: call.core.runtimes,
+    }),
   };
 }
 
@@ -186,7 +194,13 @@ async function updateFunctionConfiguration(call: OperationCall) {
     members.patch,
     revisionId === undefined ? {} : { revisionId },
   );
-  return { status: 200, json: renderFunctionConfiguration(call.ctx, fn, fn.latest, { state: 'update' }) };
+  return {
+    status: 200,
+    json: renderFunctionConfiguration(call.ctx, fn, fn.latest, {
+      state: 'update',
+      runtimes: call.core.runtimes,
+    }),
+  };
 }
 
 async function deleteFunction(call: OperationCall) {
@@ -228,6 +242,7 @@ async function listFunctions(call: OperationCall) {
           // ALL lists qualified ARNs, `:$LATEST` included (spec §1.6).
           ...(all ? { arnQualifier: i.version.version } : {}),
           state: 'list',
+          runtimes: call.core.runtimes,
         }),
       ),
       ...(page.nextMarker === undefined ? {} : { NextMarker: page.nextMarker }),

@@ -11,6 +11,7 @@ import { functionOperations } from './functions.js';
 import { invokeOperations } from './invoke.js';
 import { permissionOperations } from './permissions.js';
 import { provisionedOperations } from './provisioned.js';
+import { runtimeManagementOperations } from './runtime-management.js';
 import { tagOperations } from './tags.js';
 import type { OperationHandlers } from './types.js';
 import { versionOperations } from './versions.js';
@@ -24,4 +25,5 @@ export const OPERATION_HANDLERS: OperationHandlers = {
   ...invokeOperations,
   ...provisionedOperations,
   ...permissionOperations,
+  ...runtimeManagementOperations,
 };

@@ -37,6 +37,7 @@ async function publishVersion(call: OperationCall) {
     json: renderFunctionConfiguration(call.ctx, fn, version, {
       arnQualifier: version.version,
       state: 'current',
+      runtimes: call.core.runtimes,
     }),
   };
 }
@@ -57,7 +58,11 @@ async function listVersionsByFunction(call: OperationCall) {
     status: 200,
     json: {
       Versions: page.items.map((x) =>
-        renderFunctionConfiguration(call.ctx, fn, x, { arnQualifier: x.version, state: 'list' }),
+        renderFunctionConfiguration(call.ctx, fn, x, {
+          arnQualifier: x.version,
+          state: 'list',
+          runtimes: call.core.runtimes,
+        }),
       ),
       ...(page.nextMarker === undefined ? {} : { NextMarker: page.nextMarker }),
     },
