@@ -1,0 +1,349 @@
+"""
+hearth's bundled Python runtime client (python3.9 - python3.14, SCF's Python runtimes),
+standard library only. It runs as the environment's process and behaves like AWS's
+Python runtime for the handler (error shapes, messages and log format as awslambdaric
+produces them, read from its public source as facts):
+
+  1. pick the channel (hearth_channel.py); put the code root first on sys.path, then the
+     layers' python paths (HEARTH_PYTHON_PATHS, set by the platform);
+  2. load `module.function` from `_HANDLER` (init: module-level code runs now, so a
+     provisioned environment has run it before any invoke); an init failure is reported
+     on init/error and the process exits 1;
+  3. loop: next -> handler(event, context) -> response or error -> next.
+"""
+
+import decimal
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+
+import hearth_channel
+
+ERROR_LOG_LINE_TERMINATE = "\r"
+ERROR_LOG_IDENT = "\u00a0"  # NO-BREAK SPACE, as the AWS runtime indents tracebacks
+UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
+    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
+    "For functions using managed runtimes, runtime updates can be triggered by a function change, "
+    "or can be applied automatically. To determine if the runtime has been updated, check the runtime "
+    "version in the INIT_START log entry. If this error correlates with a change in the runtime version, "
+    "you may be able to mitigate this error by temporarily rolling back to the previous runtime version. "
+    "For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
+)
+
+_request_id = None
+
+
+class FaultException(Exception):
+    def __init__(self, exception_type, msg, trace=None):
+        Exception.__init__(self, msg)
+        self.exception_type = exception_type
+        self.msg = msg
+        self.trace = trace
+
+
+def make_error(message, error_type, stack_trace, request_id=None):
+    return {
+        "errorMessage": message if message else "",
+        "errorType": error_type if error_type else "",
+        "requestId": request_id if request_id is not None else "",
+        "stackTrace": stack_trace if stack_trace else [],
+    }
+
+
+def _indent(line):
+    n = len(line) - len(line.lstrip(" "))
+    return ERROR_LOG_IDENT * n + line[n:]
+
+
+def log_error(error):
+    """`[ERROR] Type: message` then the traceback, lines joined by CR (one log event)."""
+    description = "[ERROR]"
+    if error.get("errorType"):
+        description += " " + error["errorType"]
+    if error.get("errorMessage"):
+        if error.get("errorType"):
+            description += ":"
+        description += " " + error["errorMessage"]
+    lines = [description]
+    stack = error.get("stackTrace")
+    if stack is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in stack:
+            if element == "":
+                lines.append("")
+            else:
+                lines.extend(_indent(line) for line in element.splitlines())
+    sys.stdout.write(ERROR_LOG_LINE_TERMINATE.join(lines) + "\n")
+
+
+def _user_frames(tb):
+    """The traceback from the first frame that is not this runtime's."""
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
+    here = os.path.abspath(__file__)
+    for i, frame in enumerate(frames):
+        if os.path.abspath(frame[0]) != here:
+            return frames[i:]
+    return []
+
+
+def fault_result(exc_info, request_id=None):
+    etype, value, tb = exc_info
+    return make_error(str(value), etype.__name__, traceback.format_list(_user_frames(tb)), request_id)
+
+
+def get_handler(handler):
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise FaultException("Runtime.MalformedHandlerName", "Bad handler '{}': {}".format(handler, str(e)))
+    try:
+        if modname.split(".")[0] in sys.builtin_module_names:
+            raise FaultException(
+                "Runtime.BuiltInModuleConflict",
+                "Cannot use built-in module {} as a handler module".format(modname),
+            )
+        import importlib
+
+        module = importlib.import_module(modname.replace("/", "."))
+    except ImportError as e:
+        raise FaultException("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(modname, str(e)))
+    except SyntaxError as e:
+        trace = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
+        raise FaultException(
+            "Runtime.UserCodeSyntaxError", "Syntax error in module '{}': {}".format(modname, str(e)), trace
+        )
+    try:
+        return getattr(module, fname)
+    except AttributeError:
+        raise FaultException("Runtime.HandlerNotFound", "Handler '{}' missing on module '{}'".format(fname, modname))
+
+
+class _Obj(object):
+    """Plain attribute bag for client_context and identity (section 5.5)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self):
+        return "%s(%s)" % (self.__class__.__name__, self.__dict__)
+
+
+class LambdaContext(object):
+    """The members AWS's Python runtime gives its context object."""
+
+    def __init__(self, inv, client_context, identity):
+        self.aws_request_id = inv.request_id
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = inv.invoked_function_arn
+        self.tenant_id = None
+        self.client_context = client_context
+        self.identity = identity
+        self._deadline_ms = inv.deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        remaining = self._deadline_ms - int(time.time() * 1000)
+        return remaining if remaining > 0 else 0
+
+    def log(self, msg):
+        sys.stdout.write(str(msg))
+
+
+def _parse_header(raw, name):
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except Exception as e:
+        raise FaultException(
+            "Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(name, str(e))
+        )
+
+
+def make_context(inv):
+    cc = _parse_header(inv.client_context, "Client Context")
+    client_context = None
+    if cc is not None:
+        client_context = _Obj(
+            custom=cc.get("custom"), env=cc.get("env"), client=_Obj(**cc["client"]) if cc.get("client") else None
+        )
+    identity = _Obj(cognito_identity_id=None, cognito_identity_pool_id=None)
+    ci = _parse_header(inv.cognito_identity, "Cognito Identity")
+    if ci is not None:
+        identity.cognito_identity_id = ci.get("cognitoIdentityId")
+        identity.cognito_identity_pool_id = ci.get("cognitoIdentityPoolId")
+    return LambdaContext(inv, client_context, identity)
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o):
+        # AWS's runtime writes Decimals as JSON numbers. [DESIGN] The standard library has
+        # no raw numbers: integral ones become ints, others floats.
+        if isinstance(o, decimal.Decimal):
+            if o.is_nan():
+                return float("nan")
+            return int(o) if o == o.to_integral_value() else float(o)
+        return json.JSONEncoder.default(self, o)
+
+
+# AWS's python3.12+ runtimes keep non-ASCII characters as they are.
+_ENSURE_ASCII = os.environ.get("AWS_EXECUTION_ENV") not in (
+    "AWS_Lambda_python3.12",
+    "AWS_Lambda_python3.13",
+    "AWS_Lambda_python3.14",
+    "AWS_Lambda_python3.15",
+)
+_ENCODER = _Encoder(ensure_ascii=_ENSURE_ASCII, allow_nan=True)
+
+
+def marshal(response):
+    if isinstance(response, bytes):
+        return response, "application/unknown"
+    try:
+        return _ENCODER.encode(response).encode("utf-8"), "application/json"
+    except Exception as e:
+        raise FaultException("Runtime.MarshalError", "Unable to marshal response: {}".format(str(e)))
+
+
+def unmarshal(payload, content_type):
+    if content_type != "application/json":
+        return payload
+    try:
+        return json.loads(payload) if payload else {}
+    except Exception as e:
+        raise FaultException("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(str(e)))
+
+
+def handle(channel, handler, inv):
+    global _request_id
+    _request_id = inv.request_id
+    if inv.trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    error = None
+    try:
+        context = make_context(inv)
+        event = unmarshal(inv.payload, inv.content_type)
+        result, content_type = marshal(handler(event, context))
+    except FaultException as e:
+        error = make_error(e.msg, e.exception_type, e.trace, inv.request_id)
+    except Exception:
+        error = fault_result(sys.exc_info(), inv.request_id)
+    if error is not None:
+        log_error(error)
+        channel.fail(inv.request_id, error["errorType"], json.dumps(error).encode("utf-8"))
+    else:
+        channel.respond(inv.request_id, result, content_type)
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _request_id or ""
+        return True
+
+
+class _StdoutHandler(logging.Handler):
+    def emit(self, record):
+        sys.stdout.write(self.format(record))
+
+
+class _Unbuffered(object):
+    """Every write reaches the platform at once, so a log tail is complete at the answer."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, msg):
+        self.stream.write(msg)
+        self.stream.flush()
+
+    def writelines(self, lines):
+        self.stream.writelines(lines)
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def setup_logging():
+    logging.Formatter.converter = time.gmtime
+    handler = _StdoutHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"
+        )
+    )
+    handler.addFilter(_RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        logging.getLogger().setLevel(level)
+
+
+def limit_memory():
+    """
+    Without a memory cgroup (the platform says so in _HEARTH_MEMORY_CGROUP), MemorySize
+    still bounds the process: its data segment (heap and private writable mappings, which
+    is what Python allocates) may not grow past MemorySize plus what the interpreter had
+    at start. RLIMIT_DATA rather than RLIMIT_AS: address space that malloc arenas and
+    thread stacks only reserve is not memory used, and would fail a 128 MB function that
+    runs on Lambda.
+    """
+    cgroup = os.environ.pop("_HEARTH_MEMORY_CGROUP", None)
+    if cgroup == "1":
+        return
+    try:
+        import resource
+
+        mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "0"))
+        if mb <= 0:
+            return
+        base = 0
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmData:"):
+                    base = int(line.split()[1]) * 1024
+                    break
+        limit = base + mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except Exception:
+        pass
+
+
+def main():
+    sys.stdout = _Unbuffered(sys.stdout)
+    sys.stderr = _Unbuffered(sys.stderr)
+    channel = hearth_channel.open_channel()
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    # Lambda's order: the code, then the layers (/opt/python...), then the runtime.
+    extra = [p for p in os.environ.get("HEARTH_PYTHON_PATHS", "").split(os.pathsep) if p]
+    os.environ.pop("HEARTH_PYTHON_PATHS", None)
+    sys.path[0:0] = [task_root] + extra
+    limit_memory()
+    try:
+        setup_logging()
+        handler = get_handler(os.environ.get("_HANDLER", ""))
+        error = None
+    except FaultException as e:
+        error = make_error(e.msg, e.exception_type, e.trace)
+    except Exception:
+        error = fault_result(sys.exc_info())
+    if error is not None:
+        logging.warning(UNHANDLED_WARNING)
+        log_error(error)
+        channel.init_error(error["errorType"], json.dumps(error).encode("utf-8"))
+        sys.exit(1)
+    while True:
+        handle(channel, handler, channel.next())
+
+
+if __name__ == "__main__":
+    main()
