@@ -14,7 +14,9 @@ const PYTHON_FIXTURES = fileURLToPath(new URL('../fixtures/python/', import.meta
 const BOOTSTRAP = fileURLToPath(new URL('../../src/runtimes/python/bootstrap.py', import.meta.url));
 
 // The interpreter itself, not a version manager's shim in front of it (pyenv's costs ~300 ms).
-const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+}).trim();
 
 const pool = testPool({
   runtimeCommands: { 'python3.12': { command: PYTHON, args: [BOOTSTRAP] } },
