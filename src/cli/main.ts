@@ -95,9 +95,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e));
   }
-  process.stdout.write(`hearth listening on ${platform.url}\n`);
   const running = platform;
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -116,4 +115,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // The ready line only once the signal handlers are in place: a supervisor that stops
+  // hearth as soon as it reads the line must get a clean shutdown, not the default kill.
+  process.stdout.write(`hearth listening on ${platform.url}\n`);
+  return stopped;
 }
