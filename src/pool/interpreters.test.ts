@@ -84,3 +84,57 @@ describe('hasInThreadModuleHooks', () => {
     expect(hasInThreadModuleHooks(version)).toBe(expected);
   });
 });
+
+describe('Interpreters.of (Python)', () => {
+  const probed: string[] = [];
+  const fakeProbe =
+    (versions: Record<string, { version: string; executable?: string }>) =>
+    (family: string, command: string) => {
+      probed.push(`${family}:${path.basename(command)}`);
+      const found = versions[path.basename(command)];
+      if (found === undefined) {
+        throw new Error('not python');
+      }
+      return found;
+    };
+
+  it('runs on the host python3 when its version matches, resolving a shim to the interpreter', () => {
+    fake('python3', '3.12.4');
+    const i = new Interpreters({
+      configured: {},
+      path: dir,
+      hostNode: host,
+      probe: fakeProbe({ python3: { version: '3.12.4', executable: '/opt/py/bin/python3.12' } }),
+    }).of('python3.12');
+    expect(i).toMatchObject({
+      command: '/opt/py/bin/python3.12',
+      version: '3.12.4',
+      source: 'host',
+      matches: true,
+    });
+    expect(i?.versionName).toBe('python:3.12.v3.12.4');
+  });
+
+  it('prefers python3.X on the PATH over a host of another version, and probes the host once', () => {
+    fake('python3', '3.11.7');
+    fake('python3.13', '3.13.1');
+    probed.length = 0;
+    const interpreters = new Interpreters({
+      configured: {},
+      path: dir,
+      hostNode: host,
+      probe: fakeProbe({ python3: { version: '3.11.7' }, 'python3.13': { version: '3.13.1' } }),
+    });
+    expect(interpreters.of('python3.13')).toMatchObject({
+      command: path.join(dir, 'python3.13'),
+      source: 'path',
+    });
+    const py39 = interpreters.of('python3.9');
+    expect(py39).toMatchObject({ version: '3.11.7', source: 'host', matches: false });
+    expect(mismatchWarning('python3.9', py39!)).toBe(
+      "python3.9 runs on the host's Python 3.11.7: no Python 3.9 was configured " +
+        '(HEARTH_RUNTIME_INTERPRETERS / --runtime-interpreters) or found on the PATH as python3.9',
+    );
+    expect(probed.filter((p) => p === 'python:python3')).toHaveLength(1);
+  });
+});

@@ -1,16 +1,19 @@
 /**
  * Which interpreter runs a runtime (issue 16: runtimes tell the truth). `nodejs22.x` should
- * run on Node.js 22, not on whatever node hearth itself runs on. For each runtime, first
- * match wins:
+ * run on Node.js 22 and `python3.12` on Python 3.12, not on whatever hearth finds first.
+ * For each runtime, first match wins:
  *
  *   1. the command configured for it (`runtimeInterpreters`, HEARTH_RUNTIME_INTERPRETERS);
- *   2. the host's own interpreter when its version matches (hearth's `node`);
- *   3. a versioned command on the PATH (`node22`, `nodejs22`) whose `--version` matches;
+ *   2. the host's own interpreter when its version matches (hearth's `node`; the `python3`
+ *      on the PATH);
+ *   3. a versioned command on the PATH (`node22`, `nodejs22`; `python3.12`) whose version
+ *      matches;
  *   4. otherwise the host's interpreter, marked as a mismatch: the pool warns once per
  *      function in its log and in every init log of those environments.
  *
- * Resolved once per runtime and cached; probing a command on the PATH runs it once with
- * `--version`.
+ * Resolved once per runtime and cached. A command is probed once: Node with `--version`,
+ * Python for its version and `sys.executable`, so that a version manager's shim in front
+ * of the interpreter (pyenv's costs ~300 ms per start) is resolved to the interpreter.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -19,46 +22,101 @@ import { findOnPath } from './launch.js';
 export interface Interpreter {
   /** The executable. */
   readonly command: string;
-  /** Its version as it reports it, e.g. `v20.20.2`. */
+  /** Its version as it reports it, e.g. `v20.20.2` or `3.11.7`. */
   readonly version: string;
   /** Where it came from. */
   readonly source: 'configured' | 'host' | 'path';
-  /** False when the runtime asked for another major version than this one runs. */
+  /** False when the runtime asked for another version than this one runs. */
   readonly matches: boolean;
   /**
-   * AWS-style runtime version for INIT_START and RuntimeVersionConfig: `nodejs:20.v20.20.2`
-   * and a 64-hex digest that changes when the runtime or its interpreter does.
+   * AWS-style runtime version for INIT_START and RuntimeVersionConfig
+   * (`nodejs:20.v20.20.2`, `python:3.12.v3.12.4`) and a 64-hex digest that changes when
+   * the runtime or its interpreter does.
    */
   readonly versionName: string;
   readonly versionDigest: string;
 }
 
+/** What a probe learns about a command. */
+export interface Probed {
+  readonly version: string;
+  /** The real executable (a shim resolved), when the language can tell. */
+  readonly executable?: string;
+}
+
 export interface InterpreterSettings {
   /** Runtime id → command (e.g. `{ "nodejs22.x": "/opt/node22/bin/node" }`). */
   readonly configured: Readonly<Record<string, string>>;
-  /** PATH to look for versioned commands on. */
+  /** PATH to look for commands on. */
   readonly path: string;
   /** The host's node and its version (process.execPath, process.version). */
   readonly hostNode: { readonly command: string; readonly version: string };
-  /** Runs `command --version`; injectable for tests. */
-  readonly probe?: (command: string) => string;
+  /** Probes a command of a family; injectable for tests. */
+  readonly probe?: (family: Family['name'], command: string) => Probed;
 }
 
-const NODE_RUNTIME = /^nodejs(\d+)\.x$/;
-
-function defaultProbe(command: string): string {
-  return execFileSync(command, ['--version'], { encoding: 'utf8', timeout: 10_000, env: {} }).trim();
+/** A language whose runtimes hearth runs with a bundled client. */
+export interface Family {
+  readonly name: 'nodejs' | 'python';
+  /** The version a runtime id asks for (`22`, `3.12`), or undefined when not this family's. */
+  wanted(runtime: string): string | undefined;
+  /** Whether an interpreter's version satisfies it. */
+  satisfies(version: string, wanted: string): boolean;
+  /** Versioned command names to look for on the PATH. */
+  candidates(wanted: string): readonly string[];
+  /** `nodejs:22`, `python:3.12` (AWS's runtime version names). */
+  prefix(wanted: string): string;
+  /** How the runtime is named in advice: `Node.js 22`. */
+  display(wanted: string): string;
 }
 
-/** `v22.11.0` → 22. */
-function majorOf(version: string): number | undefined {
-  const m = /^v?(\d+)\./.exec(version);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
+const NODE: Family = {
+  name: 'nodejs',
+  wanted: (runtime) => /^nodejs(\d+)\.x$/.exec(runtime)?.[1],
+  satisfies: (version, wanted) => /^v?(\d+)\./.exec(version)?.[1] === wanted,
+  candidates: (wanted) => [`node${wanted}`, `nodejs${wanted}`],
+  prefix: (wanted) => `nodejs:${wanted}`,
+  display: (wanted) => `Node.js ${wanted}`,
+};
+
+const PYTHON: Family = {
+  name: 'python',
+  wanted: (runtime) => /^python(3\.\d+)$/.exec(runtime)?.[1],
+  satisfies: (version, wanted) => version === wanted || version.startsWith(`${wanted}.`),
+  candidates: (wanted) => [`python${wanted}`],
+  prefix: (wanted) => `python:${wanted}`,
+  display: (wanted) => `Python ${wanted}`,
+};
+
+export const FAMILIES: readonly Family[] = [NODE, PYTHON];
+
+export function familyOf(runtime: string): Family | undefined {
+  return FAMILIES.find((f) => f.wanted(runtime) !== undefined);
+}
+
+const PYTHON_PROBE = 'import sys; print("%d.%d.%d" % sys.version_info[:3]); print(sys.executable)';
+
+function defaultProbe(family: Family['name'], command: string): Probed {
+  if (family === 'python') {
+    const [version = '', executable = ''] = execFileSync(command, ['-c', PYTHON_PROBE], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: {},
+    })
+      .trim()
+      .split('\n');
+    return executable === '' ? { version } : { version, executable };
+  }
+  return {
+    version: execFileSync(command, ['--version'], { encoding: 'utf8', timeout: 10_000, env: {} }).trim(),
+  };
 }
 
 export class Interpreters {
   readonly #s: InterpreterSettings;
   readonly #cache = new Map<string, Interpreter | undefined>();
+  /** The host's `python3`, probed once for every Python runtime. */
+  #hostPython: { command: string; probed: Probed } | null | undefined;
 
   constructor(s: InterpreterSettings) {
     this.#s = s;
@@ -70,78 +128,109 @@ export class Interpreters {
    */
   verifyConfigured(): void {
     for (const runtime of Object.keys(this.#s.configured)) {
-      this.node(runtime);
+      this.of(runtime);
     }
   }
 
-  /** The interpreter for a Node.js runtime id, or undefined when `runtime` is not one. */
-  node(runtime: string): Interpreter | undefined {
+  /** The interpreter for a runtime id, or undefined when no bundled client runs it. */
+  of(runtime: string): Interpreter | undefined {
     if (this.#cache.has(runtime)) {
       return this.#cache.get(runtime);
     }
-    const resolved = this.#resolveNode(runtime);
+    const family = familyOf(runtime);
+    const resolved = family === undefined ? undefined : this.#resolve(runtime, family);
     this.#cache.set(runtime, resolved);
     return resolved;
   }
 
-  #resolveNode(runtime: string): Interpreter | undefined {
-    const wanted = NODE_RUNTIME.exec(runtime)?.[1];
-    if (wanted === undefined) {
-      return undefined;
-    }
-    const major = Number(wanted);
+  /** @deprecated use `of`; kept for the Node.js call sites. */
+  node(runtime: string): Interpreter | undefined {
+    return familyOf(runtime)?.name === 'nodejs' ? this.of(runtime) : undefined;
+  }
+
+  #resolve(runtime: string, family: Family): Interpreter {
+    const wanted = family.wanted(runtime) ?? '';
     const probe = this.#s.probe ?? defaultProbe;
-    const make = (command: string, version: string, source: Interpreter['source']): Interpreter => {
-      const matches = majorOf(version) === major;
+    const make = (command: string, probed: Probed, source: Interpreter['source']): Interpreter => {
+      const executable = probed.executable ?? command;
       return {
-        command,
-        version,
+        command: executable,
+        version: probed.version,
         source,
-        matches,
-        versionName: `nodejs:${major}.${version}`,
-        versionDigest: createHash('sha256').update(`${runtime}\0${command}\0${version}`).digest('hex'),
+        matches: family.satisfies(probed.version, wanted),
+        versionName: `${family.prefix(wanted)}.${probed.version.startsWith('v') ? '' : 'v'}${probed.version}`,
+        versionDigest: createHash('sha256')
+          .update(`${runtime}\0${executable}\0${probed.version}`)
+          .digest('hex'),
       };
+    };
+    const tryProbe = (command: string): Probed | undefined => {
+      try {
+        return probe(family.name, command);
+      } catch {
+        return undefined;
+      }
     };
     const configured = this.#s.configured[runtime];
     if (configured !== undefined) {
-      let version: string;
+      let probed: Probed;
       try {
-        version = probe(configured);
+        probed = probe(family.name, configured);
       } catch (e) {
         throw new Error(
           `runtimeInterpreters: ${runtime} → ${configured} cannot be run (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
         );
       }
-      return make(configured, version, 'configured');
+      return make(configured, probed, 'configured');
     }
-    const host = this.#s.hostNode;
-    if (majorOf(host.version) === major) {
-      return make(host.command, host.version, 'host');
+    let host: { command: string; probed: Probed } | undefined;
+    if (family.name === 'nodejs') {
+      host = { command: this.#s.hostNode.command, probed: { version: this.#s.hostNode.version } };
+    } else {
+      if (this.#hostPython === undefined) {
+        const python3 = findOnPath('python3', this.#s.path);
+        const probed = python3 === undefined ? undefined : tryProbe(python3);
+        this.#hostPython =
+          python3 === undefined || probed === undefined ? null : { command: python3, probed };
+      }
+      host = this.#hostPython ?? undefined;
     }
-    for (const name of [`node${major}`, `nodejs${major}`]) {
+    if (host !== undefined && family.satisfies(host.probed.version, wanted)) {
+      return make(host.command, host.probed, 'host');
+    }
+    for (const name of family.candidates(wanted)) {
       const found = findOnPath(name, this.#s.path);
-      if (found === undefined) {
-        continue;
-      }
-      try {
-        const version = probe(found);
-        if (majorOf(version) === major) {
-          return make(found, version, 'path');
-        }
-      } catch {
-        // not a working node: keep looking
+      const probed = found === undefined ? undefined : tryProbe(found);
+      if (found !== undefined && probed !== undefined && family.satisfies(probed.version, wanted)) {
+        return make(found, probed, 'path');
       }
     }
-    return make(host.command, host.version, 'host');
+    if (host === undefined) {
+      // No interpreter of this language at all: the launch names what is missing.
+      return {
+        command: family.candidates(wanted)[0] ?? runtime,
+        version: 'none',
+        source: 'host',
+        matches: false,
+        versionName: `${family.prefix(wanted)}.none`,
+        versionDigest: createHash('sha256').update(`${runtime}\0none`).digest('hex'),
+      };
+    }
+    return make(host.command, host.probed, 'host');
   }
 }
 
-/** The line for hearth's log and the function's init log when a runtime runs on another major. */
+/** The line for hearth's log and the function's init log when a runtime runs on another version. */
 export function mismatchWarning(runtime: string, i: Interpreter): string {
-  const major = NODE_RUNTIME.exec(runtime)?.[1] ?? '?';
+  const family = familyOf(runtime);
+  const wanted = family?.wanted(runtime) ?? '?';
+  const candidates = family?.candidates(wanted) ?? [];
+  const asked = family?.display(wanted) ?? runtime;
+  const host =
+    family?.name === 'python' ? `the host's Python ${i.version}` : `the host's Node.js ${i.version}`;
   return (
-    `${runtime} runs on the host's Node.js ${i.version}: no Node.js ${major} was configured ` +
-    `(HEARTH_RUNTIME_INTERPRETERS / --runtime-interpreters) or found on the PATH as node${major} or nodejs${major}`
+    `${runtime} runs on ${host}: no ${asked} was configured ` +
+    `(HEARTH_RUNTIME_INTERPRETERS / --runtime-interpreters) or found on the PATH as ${candidates.join(' or ')}`
   );
 }
 

@@ -150,7 +150,7 @@ describe('planLaunch', () => {
   });
 
   it('an unknown runtime cannot start', () => {
-    expect(planLaunch({ ...spec, runtime: 'python3.12' }, 'on-demand', opts).ok).toBe(false);
+    expect(planLaunch({ ...spec, runtime: 'ruby3.3' }, 'on-demand', opts).ok).toBe(false);
   });
 });
 

@@ -28,6 +28,13 @@ export interface LaunchOptions {
   readonly nodeFlags: readonly string[];
   /** Which interpreter runs each runtime (interpreters.ts). */
   readonly interpreters: Interpreters;
+  /** The bundled Python runtime client's entry (bootstrap.py). */
+  readonly pythonRuntimeEntry?: string;
+  /**
+   * Every environment gets a memory cgroup (memory-cgroups.ts): the Python client then
+   * leaves MemorySize to it rather than bounding its data segment itself.
+   */
+  readonly memoryCgroups?: boolean;
   /** Runtime id → command, replacing the built-in choice (always the HTTP Runtime API). */
   readonly runtimeCommands: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
@@ -65,12 +72,21 @@ export const PRIVATE_FD_VARIABLE = '_HEARTH_RUNTIME_FD';
 export const PRIVATE_FD = 3;
 
 const NODE_RUNTIME = /^nodejs\d+\.x$/;
+const PYTHON_RUNTIME = /^python3\.\d+$/;
 const PROVIDED_RUNTIME = /^provided(\.al2|\.al2023)?$/;
 
 /**
  * The bundled client ships as source (.cjs) beside this module's source. When hearth runs
  * from dist/ (tsc does not copy .cjs files), the source tree's copy is used.
  */
+export function defaultPythonRuntimeEntry(): string {
+  const candidates = [
+    fileURLToPath(new URL('../runtimes/python/bootstrap.py', import.meta.url)),
+    fileURLToPath(new URL('../../src/runtimes/python/bootstrap.py', import.meta.url)),
+  ];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0] ?? '';
+}
+
 export function defaultNodeRuntimeEntry(): string {
   const candidates = [
     fileURLToPath(new URL('../runtimes/node/bootstrap.cjs', import.meta.url)),
@@ -125,6 +141,7 @@ export function planLaunch(
   let interpreter: Interpreter | undefined;
   const override = opts.runtimeCommands[spec.runtime];
   const isNode = NODE_RUNTIME.test(spec.runtime);
+  const isPython = PYTHON_RUNTIME.test(spec.runtime);
   if (override !== undefined) {
     ({ command, args } = override);
     channel = 'http';
@@ -134,6 +151,19 @@ export function planLaunch(
     channel = opts.nodeChannel;
     if (opts.batchScheduler !== undefined) {
       // chrt sets the policy and execs node: the same pid, one extra exec (~1 ms).
+      args = ['--batch', '0', command, ...args];
+      command = opts.batchScheduler;
+    }
+  } else if (
+    PYTHON_RUNTIME.test(spec.runtime) &&
+    (interpreter = opts.interpreters.of(spec.runtime)) !== undefined
+  ) {
+    // The bundled Python client over the private channel; -s: no user site-packages
+    // (Lambda's interpreter has none), so that the host's pip --user installs stay out.
+    command = interpreter.command;
+    args = ['-s', opts.pythonRuntimeEntry ?? defaultPythonRuntimeEntry()];
+    channel = opts.nodeChannel;
+    if (opts.batchScheduler !== undefined) {
       args = ['--batch', '0', command, ...args];
       command = opts.batchScheduler;
     }
@@ -167,7 +197,15 @@ export function planLaunch(
     // Reserved: always the platform's (§5.5).
     _HANDLER: spec.handler,
     LAMBDA_TASK_ROOT: spec.codeDir,
-    LAMBDA_RUNTIME_DIR: path.dirname(isNode && override === undefined ? opts.nodeRuntimeEntry : command),
+    LAMBDA_RUNTIME_DIR: path.dirname(
+      override !== undefined
+        ? command
+        : isNode
+          ? opts.nodeRuntimeEntry
+          : isPython
+            ? (opts.pythonRuntimeEntry ?? defaultPythonRuntimeEntry())
+            : command,
+    ),
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: spec.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
@@ -181,10 +219,14 @@ export function planLaunch(
     AWS_SESSION_TOKEN: opts.credentials.sessionToken,
   };
   // §5.5: AWS_EXECUTION_ENV is not set for provided* runtimes.
-  if (isNode) {
+  if (isNode || isPython) {
     env.AWS_EXECUTION_ENV = `AWS_Lambda_${spec.runtime}`;
   } else {
     delete env.AWS_EXECUTION_ENV;
+  }
+  if (isPython && override === undefined) {
+    // Read and removed by the client (bootstrap.py limit_memory).
+    env._HEARTH_MEMORY_CGROUP = opts.memoryCgroups === true ? '1' : '0';
   }
   return {
     ok: true,

@@ -67,6 +67,8 @@ export interface PoolOptions {
   readonly nodeFlags?: readonly string[];
   /** The bundled client's entry file (default: src/runtimes/node/bootstrap.cjs). */
   readonly nodeRuntimeEntry?: string;
+  /** The bundled Python client's entry file (default: src/runtimes/python/bootstrap.py). */
+  readonly pythonRuntimeEntry?: string;
   /**
    * Run the bundled client under SCHED_BATCH through `chrt` when it is on the PATH
    * (default true; README "Scheduling").
@@ -286,8 +288,21 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       hostNode: { command: process.execPath, version: process.version },
     });
     interpreters.verifyConfigured();
+    this.#cgroups =
+      (o.memoryCgroups ?? true) && process.platform === 'linux'
+        ? openMemoryCgroups({
+            onUnavailable: (reason) =>
+              this.#log.info(
+                { reason },
+                'environments are limited by their V8 heap (Node.js) or data segment (Python) only (no memory cgroup)',
+              ),
+            onError: (message) => this.#log.warn(message),
+          })
+        : undefined;
     this.#launch = {
       interpreters,
+      memoryCgroups: this.#cgroups !== undefined,
+      ...(o.pythonRuntimeEntry === undefined ? {} : { pythonRuntimeEntry: o.pythonRuntimeEntry }),
       nodeRuntimeEntry: o.nodeRuntimeEntry ?? defaultNodeRuntimeEntry(),
       nodeChannel: o.nodeChannel ?? 'private',
       nodeFlags: o.nodeFlags ?? ['--v8-pool-size=1'],
@@ -299,14 +314,6 @@ export class DataPlane implements HearthPool, EnvironmentListener {
           ? findOnPath('chrt', pathList)
           : undefined,
     };
-    this.#cgroups =
-      (o.memoryCgroups ?? true) && process.platform === 'linux'
-        ? openMemoryCgroups({
-            onUnavailable: (reason) =>
-              this.#log.info({ reason }, 'environments are limited by their V8 heap only (no memory cgroup)'),
-            onError: (message) => this.#log.warn(message),
-          })
-        : undefined;
     const sink = o.onFunctionLog;
     if (sink !== undefined) {
       this.#logSink = (env, text) => {
@@ -1027,7 +1034,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     if (this.#launch.runtimeCommands[spec.runtime] !== undefined) {
       return;
     }
-    const interpreter = this.#launch.interpreters.node(spec.runtime);
+    const interpreter = this.#launch.interpreters.of(spec.runtime);
     if (interpreter === undefined) {
       return;
     }
@@ -1040,7 +1047,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       );
     }
     const parent = path.dirname(spec.codeDir);
-    if (!hasInThreadModuleHooks(interpreter.version) && !this.#warned.has(parent)) {
+    if (
+      spec.runtime.startsWith('nodejs') &&
+      !hasInThreadModuleHooks(interpreter.version) &&
+      !this.#warned.has(parent)
+    ) {
       this.#warned.add(parent);
       const above: string[] = [];
       for (let dir = parent; ; dir = path.dirname(dir)) {

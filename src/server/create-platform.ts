@@ -86,7 +86,7 @@ export async function createPlatform(
     pool,
     runtimes: {
       versionOf: (runtime) => {
-        const i = interpreters.node(runtime);
+        const i = interpreters.of(runtime);
         return i === undefined ? undefined : { name: i.versionName, digest: i.versionDigest };
       },
     },

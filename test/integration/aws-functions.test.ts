@@ -252,10 +252,14 @@ describe('functions', () => {
   });
 
   it('refuses runtimes, code sources and features hearth does not have', async () => {
-    const py = await failure(create('py', { Runtime: 'python3.12' }));
-    expect(py).toBeInstanceOf(InvalidParameterValueException);
-    expect(py.message).toBe(
-      "Value python3.12 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs18.x, nodejs20.x, nodejs22.x, provided, provided.al2, provided.al2023] or be a valid ARN",
+    const rb = await failure(create('rb', { Runtime: 'ruby3.3' }));
+    expect(rb).toBeInstanceOf(InvalidParameterValueException);
+    expect(rb.message).toBe(
+      "Value ruby3.3 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs18.x, nodejs20.x, nodejs22.x, python3.6, python3.7, python3.8, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, provided, provided.al2, provided.al2023] or be a valid ARN",
+    );
+    const py36 = await failure(create('py36', { Runtime: 'python3.6' }));
+    expect(py36.message).toBe(
+      'The runtime parameter of python3.6 is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.',
     );
     const old = await failure(create('old', { Runtime: 'nodejs12.x' }));
     expect(old.message).toBe(

@@ -144,7 +144,7 @@ describe('environments that never become ready', () => {
   });
 
   it('a runtime hearth does not have', async () => {
-    const o = await pool.invoke(makeRequest(makeSpec('echo', { runtime: 'python3.12', functionName: 'py' })));
+    const o = await pool.invoke(makeRequest(makeSpec('echo', { runtime: 'ruby3.3', functionName: 'rb' })));
     expect(o.kind === 'function-error' && o.errorType).toBe('Runtime.InvalidEntrypoint');
   });
 });

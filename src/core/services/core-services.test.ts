@@ -71,7 +71,7 @@ describe('functions', () => {
     );
     expect(
       await codeOf(
-        core.functions.create(key('py'), { config: { ...config, runtime: 'python3.12' }, zip: fakeZip() }),
+        core.functions.create(key('rb'), { config: { ...config, runtime: 'ruby3.3' }, zip: fakeZip() }),
       ),
     ).toBe('RUNTIME_NOT_SUPPORTED');
     expect(await codeOf(core.functions.create(key('bad'), { config, zip: Buffer.from('nope') }))).toBe(

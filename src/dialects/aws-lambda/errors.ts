@@ -73,6 +73,11 @@ export const DEPRECATED_RUNTIMES: ReadonlySet<string> = new Set([
   'java8',
 ]);
 
+/** AWS's refusal of a runtime it no longer accepts for create/update. */
+export function deprecatedRuntimeMessage(runtime: string): string {
+  return `The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`;
+}
+
 /** Operations whose missing-alias message is `Cannot find alias arn:` (spec §2.3, §3.3). */
 const CANNOT_FIND_ALIAS: ReadonlySet<OperationName | undefined> = new Set<OperationName>([
   'GetAlias',
@@ -167,9 +172,7 @@ export const AWS_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
     ),
   RUNTIME_NOT_SUPPORTED: (d) =>
     DEPRECATED_RUNTIMES.has(d.runtime)
-      ? ipve(
-          `The runtime parameter of ${d.runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
-        )
+      ? ipve(deprecatedRuntimeMessage(d.runtime))
       : ipve(
           `Value ${d.runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${d.supported.join(', ')}] or be a valid ARN`,
         ),

@@ -7,6 +7,7 @@
 import { RESERVED_ENVIRONMENT_KEYS, type FunctionConfigPatch } from '../../core/services/function-config.js';
 import type { Violations } from './validation.js';
 import { type BodyReader, constraint, renderValue, wholePattern } from './validation.js';
+import { DEPRECATED_RUNTIMES, deprecatedRuntimeMessage } from './errors.js';
 import { type AwsWireError, invalidParameter } from './wire-error.js';
 
 export const ROLE_PATTERN = wholePattern(
@@ -150,6 +151,11 @@ export function readConfigMembers(body: BodyReader, v: Violations): ConfigMember
     if (body.has(member)) {
       refusals.push(invalidParameter(message));
     }
+  }
+  if (runtime !== undefined && DEPRECATED_RUNTIMES.has(runtime)) {
+    // AWS refuses these for create and update even where hearth can run them (SCF's
+    // Python3.6 runs as python3.6): the same answer as for one hearth cannot run.
+    refusals.push(invalidParameter(deprecatedRuntimeMessage(runtime)));
   }
 
   const patch: FunctionConfigPatch = {

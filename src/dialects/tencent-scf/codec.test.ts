@@ -33,7 +33,9 @@ describe('runtimes', () => {
     ['Nodejs18.15', 'nodejs18.x'],
     ['Nodejs16.13', 'nodejs18.x'],
     ['Nodejs20.15', 'nodejs20.x'],
-    ['Python3.9', undefined],
+    ['Python3.9', 'python3.9'],
+    ['Python2.7', undefined],
+    ['Php7', undefined],
     ['CustomRuntime', undefined],
     ['nodejs18.x', undefined],
   ])('%s runs on %s', (scf, core) => {

@@ -413,7 +413,7 @@ describe('CreateFunction validation (spec §4)', () => {
     ['a name starting with a digit', { FunctionName: '1abc' }, 'InvalidParameterValue.FunctionName'],
     ['no Runtime (default Python2.7)', { Runtime: undefined }, 'InvalidParameterValue.Runtime'],
     ['CustomRuntime', { Runtime: 'CustomRuntime' }, 'InvalidParameterValue.Runtime'],
-    ['Python3.9', { Runtime: 'Python3.9' }, 'InvalidParameterValue.Runtime'],
+    ['Go1', { Runtime: 'Go1' }, 'InvalidParameterValue.Runtime'],
     ['MemorySize 200', { MemorySize: 200 }, 'InvalidParameterValue.MemorySize'],
     ['Timeout 901', { Timeout: 901 }, 'LimitExceeded.Timeout'],
     ['a bad handler', { Handler: 'nohandler' }, 'InvalidParameterValue.Handler'],
