@@ -103,7 +103,9 @@ export const configSchema = z.strictObject({
     .preprocess(
       jsonText,
       z.record(
-        z.string().regex(/^(nodejs\d+\.x|python3\.\d+)$/, 'must name a runtime such as nodejs22.x or python3.12'),
+        z
+          .string()
+          .regex(/^(nodejs\d+\.x|python3\.\d+)$/, 'must name a runtime such as nodejs22.x or python3.12'),
         z.string().min(1),
       ),
     )
