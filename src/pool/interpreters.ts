@@ -16,7 +16,7 @@
  * of the interpreter (pyenv's costs ~300 ms per start) is resolved to the interpreter.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { findOnPath } from './launch.js';
 
 export interface Interpreter {
@@ -90,11 +90,40 @@ const PYTHON: Family = {
 
 export const FAMILIES: readonly Family[] = [NODE, PYTHON];
 
+/** Every runtime id a bundled client runs: resolved ahead of the first start (Interpreters.warm). */
+export const BUNDLED_RUNTIMES: readonly string[] = [
+  'nodejs18.x',
+  'nodejs20.x',
+  'nodejs22.x',
+  ...['3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'].map((v) => `python${v}`),
+];
+
 export function familyOf(runtime: string): Family | undefined {
   return FAMILIES.find((f) => f.wanted(runtime) !== undefined);
 }
 
 const PYTHON_PROBE = 'import sys; print("%d.%d.%d" % sys.version_info[:3]); print(sys.executable)';
+
+function parseProbe(family: Family['name'], out: string): Probed {
+  if (family === 'python') {
+    const [version = '', executable = ''] = out.trim().split('\n');
+    return executable === '' ? { version } : { version, executable };
+  }
+  return { version: out.trim() };
+}
+
+function probeArgs(family: Family['name']): string[] {
+  return family === 'python' ? ['-c', PYTHON_PROBE] : ['--version'];
+}
+
+/** The same probe without blocking the event loop (Interpreters.warm). */
+function probeAsync(family: Family['name'], command: string): Promise<Probed> {
+  return new Promise((resolve, reject) => {
+    execFile(command, probeArgs(family), { encoding: 'utf8', timeout: 10_000, env: {} }, (err, stdout) =>
+      err === null ? resolve(parseProbe(family, stdout)) : reject(err),
+    );
+  });
+}
 
 function defaultProbe(family: Family['name'], command: string): Probed {
   if (family === 'python') {
@@ -117,6 +146,8 @@ export class Interpreters {
   readonly #cache = new Map<string, Interpreter | undefined>();
   /** The host's `python3`, probed once for every Python runtime. */
   #hostPython: { command: string; probed: Probed } | null | undefined;
+  /** Probes done ahead by `warm`, by command (an Error when the command failed). */
+  readonly #probed = new Map<string, Probed | Error>();
 
   constructor(s: InterpreterSettings) {
     this.#s = s;
@@ -128,6 +159,47 @@ export class Interpreters {
    */
   verifyConfigured(): void {
     for (const runtime of Object.keys(this.#s.configured)) {
+      this.of(runtime);
+    }
+  }
+
+  /**
+   * Probes, in parallel and without blocking, every command that resolving `runtimes` will
+   * ask about, so that `of` answers from memory afterwards (a probe through a version
+   * manager's shim takes hundreds of milliseconds: not on the event loop of a server).
+   */
+  async warm(runtimes: readonly string[]): Promise<void> {
+    if (this.#s.probe !== undefined) {
+      return; // tests inject a synchronous probe
+    }
+    const wanted = new Map<string, Family['name']>();
+    for (const runtime of runtimes) {
+      const family = familyOf(runtime);
+      if (family === undefined || this.#cache.has(runtime)) {
+        continue;
+      }
+      const version = family.wanted(runtime) ?? '';
+      const configured = this.#s.configured[runtime];
+      const commands =
+        configured !== undefined
+          ? [configured]
+          : [...(family.name === 'python' ? ['python3'] : []), ...family.candidates(version)]
+              .map((name) => findOnPath(name, this.#s.path))
+              .filter((c): c is string => c !== undefined);
+      for (const c of commands) {
+        wanted.set(c, family.name);
+      }
+    }
+    await Promise.all(
+      [...wanted].map(async ([command, family]) => {
+        try {
+          this.#probed.set(command, await probeAsync(family, command));
+        } catch (e) {
+          this.#probed.set(command, e instanceof Error ? e : new Error(String(e)));
+        }
+      }),
+    );
+    for (const runtime of runtimes) {
       this.of(runtime);
     }
   }
@@ -150,7 +222,13 @@ export class Interpreters {
 
   #resolve(runtime: string, family: Family): Interpreter {
     const wanted = family.wanted(runtime) ?? '';
-    const probe = this.#s.probe ?? defaultProbe;
+    const probe = (name: Family['name'], command: string): Probed => {
+      const ahead = this.#probed.get(command);
+      if (ahead instanceof Error) {
+        throw ahead;
+      }
+      return ahead ?? (this.#s.probe ?? defaultProbe)(name, command);
+    };
     const make = (command: string, probed: Probed, source: Interpreter['source']): Interpreter => {
       const executable = probed.executable ?? command;
       return {

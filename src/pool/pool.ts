@@ -35,7 +35,7 @@ import type { EnvironmentState } from './environment-state.js';
 import { isInitialised } from './environment-state.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Interpreters, hasInThreadModuleHooks, mismatchWarning } from './interpreters.js';
+import { BUNDLED_RUNTIMES, Interpreters, hasInThreadModuleHooks, mismatchWarning } from './interpreters.js';
 import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions, type RuntimeCommand } from './launch.js';
 import { openMemoryCgroups, type MemoryCgroups } from './memory-cgroups.js';
 import { LogCapture, endLine, reportLine, startLine } from './log-capture.js';
@@ -84,6 +84,8 @@ export interface PoolOptions {
    * "/opt/node22/bin/node" }`); other runtimes are looked up (interpreters.ts).
    */
   readonly runtimeInterpreters?: Readonly<Record<string, string>>;
+  /** One resolution shared with the control plane (RuntimeVersionConfig); else the pool's own. */
+  readonly interpreters?: Interpreters;
   /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
   readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
   /** Credentials given to functions (§5.5 allows dummies). */
@@ -282,11 +284,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     this.#log = o.logger;
     this.#limiter = new StartLimiter(o.maxConcurrentStarts);
     const pathList = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
-    const interpreters = new Interpreters({
-      configured: o.runtimeInterpreters ?? {},
-      path: pathList,
-      hostNode: { command: process.execPath, version: process.version },
-    });
+    const interpreters =
+      o.interpreters ??
+      new Interpreters({
+        configured: o.runtimeInterpreters ?? {},
+        path: pathList,
+        hostNode: { command: process.execPath, version: process.version },
+      });
     interpreters.verifyConfigured();
     this.#cgroups =
       (o.memoryCgroups ?? true) && process.platform === 'linux'
@@ -341,8 +345,9 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   // ---- Pool port --------------------------------------------------------------------------
 
+  /** Resolves every bundled runtime's interpreter before the first start (interpreters.ts). */
   start(): Promise<void> {
-    return Promise.resolve();
+    return this.#launch.interpreters.warm(BUNDLED_RUNTIMES);
   }
 
   invoke(req: InvokeRequest): Promise<InvocationOutcome> {

@@ -58,28 +58,28 @@ export async function createPlatform(
     await store.close();
     throw new DataDirError(dataDir, e);
   }
+  // One resolution of which interpreter runs each runtime, for the pool's launches and the
+  // control plane's RuntimeVersionConfig alike.
+  const interpreters = new Interpreters({
+    configured: config.runtimeInterpreters,
+    path: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    hostNode: { command: process.execPath, version: process.version },
+  });
   let pool;
   try {
     pool = createPool({
+      interpreters,
       logger: logger.child({ layer: 'pool' }),
       idleTimeoutMs: config.idleTimeoutMs,
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
       batchScheduling: config.batchScheduling,
-      runtimeInterpreters: config.runtimeInterpreters,
     });
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
     await store.close();
     throw e;
   }
-  // What the control plane shows as RuntimeVersionConfig: the same resolution the pool
-  // launches with (its verification already ran in createPool).
-  const interpreters = new Interpreters({
-    configured: config.runtimeInterpreters,
-    path: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    hostNode: { command: process.execPath, version: process.version },
-  });
   const core = createCore({
     store,
     packages,

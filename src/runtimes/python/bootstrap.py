@@ -18,7 +18,6 @@ import logging
 import os
 import sys
 import time
-import traceback
 
 import hearth_channel
 
@@ -82,6 +81,8 @@ def log_error(error):
 
 def _user_frames(tb):
     """The traceback from the first frame that is not this runtime's."""
+    import traceback
+
     frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     here = os.path.abspath(__file__)
     for i, frame in enumerate(frames):
@@ -91,6 +92,8 @@ def _user_frames(tb):
 
 
 def fault_result(exc_info, request_id=None):
+    import traceback
+
     etype, value, tb = exc_info
     return make_error(str(value), etype.__name__, traceback.format_list(_user_frames(tb)), request_id)
 
