@@ -12,6 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentSpec, InitializationType } from '../core/ports.js';
 import type { Interpreter, Interpreters } from './interpreters.js';
+import { runtimeEntry, type RuntimeStart } from './runtimes/table.js';
+
+export { maxOldSpaceMb } from './runtimes/node.js';
 
 /** A program that speaks the HTTP Runtime API (e.g. the official aws-lambda-ric). */
 export interface RuntimeCommand {
@@ -69,15 +72,11 @@ export type LaunchPlan =
 
 /** The variable naming the private channel's fd; the runtime deletes it before user code runs. */
 export const PRIVATE_FD_VARIABLE = '_HEARTH_RUNTIME_FD';
-export const PRIVATE_FD = 3;
-
-const NODE_RUNTIME = /^nodejs\d+\.x$/;
-const PYTHON_RUNTIME = /^python3\.\d+$/;
-const PROVIDED_RUNTIME = /^provided(\.al2|\.al2023)?$/;
+export { PRIVATE_FD } from './launchers/process-launcher.js';
 
 /**
- * The bundled client ships as source (.cjs) beside this module's source. When hearth runs
- * from dist/ (tsc does not copy .cjs files), the source tree's copy is used.
+ * The bundled clients ship as source (.cjs, .py) beside this module's source; a build
+ * copies them to dist/runtimes/ (scripts/copy-runtimes.mjs), else the source tree's are used.
  */
 export function defaultPythonRuntimeEntry(): string {
   const candidates = [
@@ -121,13 +120,9 @@ export function logStreamName(version: string, now: Date): string {
 }
 
 /**
- * Heap limit for a node runtime from the function's MemorySize: 90 % of it, leaving the
- * rest to code, stacks and buffers, as Lambda's Node.js bootstrap does in spirit. [DESIGN]
+ * How an environment starts: the runtime table's entry for its runtime (runtimes/), or
+ * the command configured to replace it, plus the Lambda environment every runtime gets.
  */
-export function maxOldSpaceMb(memoryMb: number): number {
-  return Math.max(16, Math.floor(memoryMb * 0.9));
-}
-
 export function planLaunch(
   spec: EnvironmentSpec,
   initType: InitializationType,
@@ -135,79 +130,44 @@ export function planLaunch(
   now = new Date(),
 ): LaunchPlan {
   const stream = logStreamName(spec.version, now);
-  let command: string;
-  let args: readonly string[];
-  let channel: 'private' | 'http';
-  let interpreter: Interpreter | undefined;
+  const entry = runtimeEntry(spec.runtime);
   const override = opts.runtimeCommands[spec.runtime];
-  const isNode = NODE_RUNTIME.test(spec.runtime);
-  const isPython = PYTHON_RUNTIME.test(spec.runtime);
+  let start: RuntimeStart;
   if (override !== undefined) {
-    ({ command, args } = override);
-    channel = 'http';
-  } else if (isNode && (interpreter = opts.interpreters.node(spec.runtime)) !== undefined) {
-    command = interpreter.command;
-    args = [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...opts.nodeFlags, opts.nodeRuntimeEntry];
-    channel = opts.nodeChannel;
-    if (opts.batchScheduler !== undefined) {
-      // chrt sets the policy and execs node: the same pid, one extra exec (~1 ms).
-      args = ['--batch', '0', command, ...args];
-      command = opts.batchScheduler;
-    }
-  } else if (
-    PYTHON_RUNTIME.test(spec.runtime) &&
-    (interpreter = opts.interpreters.of(spec.runtime)) !== undefined
-  ) {
-    // The bundled Python client over the private channel. -S: no site-packages of the
-    // host's (nor its .pth start-up hooks: one machine's cost 38 ms per start), as a
-    // function sees nothing above its code root but what its layers bring. [DESIGN]
-    // Lambda's own runtime ships boto3; here a function packages it or takes a layer.
-    command = interpreter.command;
-    args = ['-S', opts.pythonRuntimeEntry ?? defaultPythonRuntimeEntry()];
-    channel = opts.nodeChannel;
-    if (opts.batchScheduler !== undefined) {
-      args = ['--batch', '0', command, ...args];
-      command = opts.batchScheduler;
-    }
-  } else if (PROVIDED_RUNTIME.test(spec.runtime)) {
-    // §5.6 / RIE: a custom runtime is the package's executable `bootstrap`.
-    command = path.join(spec.codeDir, 'bootstrap');
-    args = [];
-    channel = 'http';
-    try {
-      if (!statSync(command).isFile()) {
-        return { ok: false, detail: `fork/exec ${command}: permission denied` };
-      }
-      accessSync(command, constants.X_OK);
-    } catch (e) {
-      const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
-      return {
-        ok: false,
-        detail: `fork/exec ${command}: ${code === 'ENOENT' ? 'no such file or directory' : 'permission denied'}`,
-      };
-    }
+    start = {
+      ok: true,
+      command: override.command,
+      args: override.args,
+      channel: 'http',
+      runtimeDir: path.dirname(override.command),
+    };
+  } else if (entry !== undefined) {
+    start = entry.start(spec, {
+      interpreters: opts.interpreters,
+      nodeRuntimeEntry: opts.nodeRuntimeEntry,
+      pythonRuntimeEntry: opts.pythonRuntimeEntry ?? defaultPythonRuntimeEntry(),
+      bundledChannel: opts.nodeChannel,
+      nodeFlags: opts.nodeFlags,
+      batchScheduler: opts.batchScheduler,
+      memoryLimited: opts.memoryCgroups === true,
+    });
   } else {
-    return { ok: false, detail: `hearth has no runtime ${JSON.stringify(spec.runtime)}` };
+    start = { ok: false, detail: `hearth has no runtime ${JSON.stringify(spec.runtime)}` };
   }
-
+  if (!start.ok) {
+    return start;
+  }
   const env: Record<string, string> = {
     // Unreserved defaults first: the function's own variables may replace them (§5.5).
     PATH: opts.path,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     ...spec.environment,
+    ...(start.env ?? {}),
     // Reserved: always the platform's (§5.5).
     _HANDLER: spec.handler,
     LAMBDA_TASK_ROOT: spec.codeDir,
-    LAMBDA_RUNTIME_DIR: path.dirname(
-      override !== undefined
-        ? command
-        : isNode
-          ? opts.nodeRuntimeEntry
-          : isPython
-            ? (opts.pythonRuntimeEntry ?? defaultPythonRuntimeEntry())
-            : command,
-    ),
+    LAMBDA_RUNTIME_DIR: start.runtimeDir,
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: spec.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
@@ -220,23 +180,22 @@ export function planLaunch(
     AWS_SECRET_ACCESS_KEY: opts.credentials.secretAccessKey,
     AWS_SESSION_TOKEN: opts.credentials.sessionToken,
   };
-  // §5.5: AWS_EXECUTION_ENV is not set for provided* runtimes.
-  if (isNode || isPython) {
+  // §5.5: AWS_EXECUTION_ENV is set for managed runtimes only (not for provided*).
+  if (entry?.managed === true) {
     env.AWS_EXECUTION_ENV = `AWS_Lambda_${spec.runtime}`;
   } else {
     delete env.AWS_EXECUTION_ENV;
   }
-  if (isPython && override === undefined) {
-    // Read and removed by the client (bootstrap.py limit_memory).
-    env._HEARTH_MEMORY_CGROUP = opts.memoryCgroups === true ? '1' : '0';
+  if (override !== undefined) {
+    delete env._HEARTH_MEMORY_CGROUP;
   }
   return {
     ok: true,
-    command,
-    args,
+    command: start.command,
+    args: start.args,
     env,
-    channel,
+    channel: start.channel,
     logStreamName: stream,
-    ...(interpreter === undefined ? {} : { interpreter }),
+    ...(override === undefined && start.interpreter !== undefined ? { interpreter: start.interpreter } : {}),
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * The launcher port: WHERE an environment's process runs. The environment decides what to
+ * run (a launch plan from the runtime table, runtimes/) and speaks to it over its channel;
+ * a launcher only starts the process with that command, arguments, environment and
+ * working directory, reports its output and its end, and kills it with everything it
+ * started.
+ *
+ * Today: a local child process (process-launcher.ts). Next: a sandboxed local process
+ * (bubblewrap) and a process on another hearth node; each is a new file implementing this
+ * interface, chosen by the composition (data-plane.ts).
+ */
+import type { Socket } from 'node:net';
+
+export interface LaunchRequest {
+  /** The environment's id (names its memory cgroup, logs). */
+  readonly id: number;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The whole environment of the process: nothing is inherited. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The code directory (LAMBDA_TASK_ROOT). */
+  readonly cwd: string;
+  /** Give the process fd 3 as one end of a socketpair (the private channel). */
+  readonly privateChannel: boolean;
+  /** MemorySize, for launchers that enforce it. */
+  readonly memoryMb: number;
+}
+
+export interface LaunchHandlers {
+  /** A chunk of the process's stdout or stderr. */
+  onOutput(chunk: Buffer): void;
+  /** The process could not be spawned (ENOENT, EACCES...): there is no process. */
+  onSpawnError(message: string): void;
+  /** The process is gone and its output is drained (or cut after a grace period). */
+  onClose(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+export interface LaunchedProcess {
+  readonly pid: number | undefined;
+  /** The platform's end of fd 3, when `privateChannel` was asked for. */
+  readonly privateSocket: Socket | undefined;
+  /** SIGKILL to the process and everything it started. Idempotent. */
+  kill(): void;
+  /** Whether the kernel's OOM killer ended it (its memory limit). */
+  oomKilled(): boolean;
+}
+
+export interface Launcher {
+  /**
+   * Starts a process. Throws when it cannot even be attempted (a bad argument); an
+   * executable that cannot run is reported through `onSpawnError`.
+   */
+  launch(req: LaunchRequest, handlers: LaunchHandlers): LaunchedProcess;
+  /** True when MemorySize is a hard limit of the processes this launcher starts. */
+  readonly limitsMemory: boolean;
+  /** Releases what the launcher holds (memory cgroups); processes are killed before. */
+  dispose(): Promise<void>;
+}

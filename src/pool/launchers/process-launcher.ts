@@ -1,0 +1,86 @@
+/**
+ * Environments as local child processes (the launcher port, launcher.ts):
+ *
+ *   1. spawn detached (its own process group, so that a kill reaches whatever a
+ *      `bootstrap` started), stdin /dev/null, stdout and stderr piped, fd 3 a socketpair
+ *      when the private channel is asked for;
+ *   2. move it into its memory cgroup at once, before its runtime has loaded, where the
+ *      machine allows one (memory-cgroups.ts);
+ *   3. when it exits, kill what it left in its group and its cgroup, so the pipes close;
+ *      cut the pipes after a grace period if something still holds them;
+ *   4. on close, remove the cgroup and report.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
+import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
+import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
+
+/** After the process exits, its output pipes get this long to close before they are cut. */
+const CLOSE_GRACE_MS = 2000;
+/** The private channel's fd in the child. */
+export const PRIVATE_FD = 3;
+
+export class ProcessLauncher implements Launcher {
+  readonly #cgroups: MemoryCgroups | undefined;
+
+  constructor(cgroups: MemoryCgroups | undefined) {
+    this.#cgroups = cgroups;
+  }
+
+  get limitsMemory(): boolean {
+    return this.#cgroups !== undefined;
+  }
+
+  launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
+    const proc: ChildProcess = spawn(req.command, [...req.args], {
+      cwd: req.cwd,
+      env: req.env,
+      stdio: req.privateChannel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let cgroup: EnvironmentCgroup | undefined;
+    if (proc.pid !== undefined) {
+      cgroup = this.#cgroups?.place(req.id, proc.pid, req.memoryMb);
+    }
+    const killGroup = (): void => {
+      if (proc.pid !== undefined) {
+        try {
+          process.kill(-proc.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    proc.on('error', (e) => {
+      if (proc.pid === undefined) {
+        h.onSpawnError(e.message);
+      }
+    });
+    proc.stdout?.on('data', (c: Buffer) => h.onOutput(c));
+    proc.stderr?.on('data', (c: Buffer) => h.onOutput(c));
+    proc.on('exit', () => {
+      killGroup();
+      cgroup?.killAll();
+      setTimeout(() => {
+        proc.stdout?.destroy();
+        proc.stderr?.destroy();
+      }, CLOSE_GRACE_MS).unref();
+    });
+    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      // Reported first: the environment asks oomKilled() while it dies.
+      h.onClose(code, signal);
+      void cgroup?.remove();
+    });
+    const fd3 = proc.stdio[PRIVATE_FD];
+    return {
+      pid: proc.pid,
+      privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
+      kill: killGroup,
+      oomKilled: () => cgroup?.oomKilled() === true,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.#cgroups?.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The runtime table: WHAT runs in an environment, per runtime family. Each entry says
+ * which runtime ids it serves and how to start one: command and arguments, the channel
+ * it speaks (hearth's private fd channel or the HTTP Runtime API), the variables it adds
+ * to the Lambda environment (aws-lambda.md §5.5), and why it cannot start.
+ *
+ * To add a runtime: a bundled client under src/runtimes/<language>/, a file here with
+ * its entry, one line in RUNTIMES, and its ids in core's SUPPORTED_RUNTIMES and the
+ * interpreters' families (interpreters.ts). See src/pool/CONTRIBUTING.md.
+ */
+import type { EnvironmentSpec } from '../../core/ports.js';
+import type { Interpreter, Interpreters } from '../interpreters.js';
+import { nodeRuntime } from './node.js';
+import { providedRuntime } from './provided.js';
+import { pythonRuntime } from './python.js';
+
+/** What every entry may use: settings of the pool and the machine. */
+export interface RuntimeContext {
+  readonly interpreters: Interpreters;
+  /** The bundled Node.js client's entry (bootstrap.cjs). */
+  readonly nodeRuntimeEntry: string;
+  /** The bundled Python client's entry (bootstrap.py). */
+  readonly pythonRuntimeEntry: string;
+  /** The channel of the bundled clients (private by default; HTTP for benchmarks). */
+  readonly bundledChannel: 'private' | 'http';
+  /** Extra node flags (V8 tuning). */
+  readonly nodeFlags: readonly string[];
+  /** `chrt`, when the bundled clients run under SCHED_BATCH (README "Scheduling"). */
+  readonly batchScheduler: string | undefined;
+  /** The launcher enforces MemorySize (a memory cgroup). */
+  readonly memoryLimited: boolean;
+}
+
+export type RuntimeStart =
+  | {
+      readonly ok: true;
+      readonly command: string;
+      readonly args: readonly string[];
+      readonly channel: 'private' | 'http';
+      /** LAMBDA_RUNTIME_DIR. */
+      readonly runtimeDir: string;
+      /** Variables the runtime itself needs, beyond the Lambda ones. */
+      readonly env?: Readonly<Record<string, string>>;
+      /** The interpreter of a bundled client (INIT_START, warnings). */
+      readonly interpreter?: Interpreter;
+    }
+  | { readonly ok: false; readonly detail: string };
+
+export interface RuntimeEntry {
+  readonly name: string;
+  /** Whether this entry runs `runtime`. */
+  matches(runtime: string): boolean;
+  /** §5.5: AWS_EXECUTION_ENV is set for managed runtimes, not for OS-only ones. */
+  readonly managed: boolean;
+  start(spec: EnvironmentSpec, ctx: RuntimeContext): RuntimeStart;
+}
+
+export const RUNTIMES: readonly RuntimeEntry[] = [nodeRuntime, pythonRuntime, providedRuntime];
+
+export function runtimeEntry(runtime: string): RuntimeEntry | undefined {
+  return RUNTIMES.find((r) => r.matches(runtime));
+}
+
+/** chrt sets the policy and execs the interpreter: the same pid, one extra exec (~1 ms). */
+export function underBatchScheduler(
+  ctx: RuntimeContext,
+  command: string,
+  args: readonly string[],
+): { command: string; args: readonly string[] } {
+  return ctx.batchScheduler === undefined
+    ? { command, args }
+    : { command: ctx.batchScheduler, args: ['--batch', '0', command, ...args] };
+}
