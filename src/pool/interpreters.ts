@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { findOnPath } from './launch.js';
 
 export interface Interpreter {
@@ -117,12 +118,13 @@ function probeArgs(family: Family['name']): string[] {
 }
 
 /** The same probe without blocking the event loop (Interpreters.warm). */
-function probeAsync(family: Family['name'], command: string): Promise<Probed> {
-  return new Promise((resolve, reject) => {
-    execFile(command, probeArgs(family), { encoding: 'utf8', timeout: 10_000, env: {} }, (err, stdout) =>
-      err === null ? resolve(parseProbe(family, stdout)) : reject(err),
-    );
+async function probeAsync(family: Family['name'], command: string): Promise<Probed> {
+  const { stdout } = await promisify(execFile)(command, probeArgs(family), {
+    encoding: 'utf8',
+    timeout: 10_000,
+    env: {},
   });
+  return parseProbe(family, stdout);
 }
 
 function defaultProbe(family: Family['name'], command: string): Probed {
