@@ -13,15 +13,13 @@
  *   4. a timeout SIGKILLs the process group (§5.6 "Reset"); a crash is answered with
  *      Runtime.ExitError (§5.7); either way the environment is dead and never reused.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
 import { mismatchWarning } from './interpreters.js';
 import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
-import type { EnvironmentCgroup, MemoryCgroups } from './memory-cgroups.js';
+import type { LaunchedProcess, Launcher } from './launchers/launcher.js';
 import { LogCapture, endLine, reportLine, startLine, timeoutLine, type ReportStatus } from './log-capture.js';
 import {
   errorTypeOf,
@@ -33,18 +31,9 @@ import {
 import { openPrivateChannel } from './runtime-channel/private-channel.js';
 import { listenRuntimeApi } from './runtime-channel/runtime-api-server.js';
 import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
+import type { DeathCause } from './types.js';
 
-/** Why an environment never became ready. */
-export type InitFailure =
-  | { readonly kind: 'init-error'; readonly errorType: string; readonly body: Buffer }
-  | { readonly kind: 'exit'; readonly code: number | null; readonly signal: NodeJS.Signals | null }
-  | { readonly kind: 'timeout'; readonly afterMs: number }
-  | { readonly kind: 'entrypoint'; readonly detail: string }
-  | { readonly kind: 'killed' };
-
-export type DeathCause =
-  | { readonly phase: 'init'; readonly failure: InitFailure; readonly initLog: string }
-  | { readonly phase: 'run'; readonly reason: 'exit' | 'timeout' | 'killed' | 'protocol' };
+export type { DeathCause, InitFailure } from './types.js';
 
 export interface EnvironmentListener {
   /** Init completed: the environment is idle and may take an invocation. */
@@ -66,8 +55,8 @@ export interface EnvironmentOptions {
   readonly initType: InitializationType;
   readonly initTimeoutMs: number;
   readonly launch: LaunchOptions;
-  /** Memory cgroups, where the machine allows them (memory-cgroups.ts). */
-  readonly cgroups?: MemoryCgroups | undefined;
+  /** Where the process runs (launchers/). */
+  readonly launcher: Launcher;
   readonly listener: EnvironmentListener;
   readonly logSink: LogSink | undefined;
   /** The provisioned config this environment belongs to, if any. */
@@ -89,8 +78,6 @@ type Result =
   | { readonly kind: 'success'; readonly payload: Buffer; readonly contentType: string }
   | { readonly kind: 'error'; readonly doc: ErrorDocument; readonly status: ReportStatus };
 
-/** After the process exits, its output pipes get this long to close before they are cut. */
-const CLOSE_GRACE_MS = 2000;
 /** Init output kept for an init failure's log. */
 const INIT_LOG_BYTES = 4096;
 
@@ -107,8 +94,7 @@ export class Environment implements RuntimeEvents {
   readonly exited: Promise<void>;
 
   #state: EnvironmentState = 'starting';
-  #proc: ChildProcess | undefined;
-  #cgroup: EnvironmentCgroup | undefined;
+  #proc: LaunchedProcess | undefined;
   #channel: RuntimeChannel | undefined;
   #active: Active | undefined;
   #invocations = 0;
@@ -207,16 +193,35 @@ export class Environment implements RuntimeEvents {
     if (i !== undefined && !i.matches) {
       this.#platformLog(`hearth: ${mismatchWarning(this.spec.runtime, i)}\n`);
     }
-    let proc: ChildProcess;
+    let proc: LaunchedProcess;
     try {
-      proc = spawn(plan.command, [...plan.args], {
-        cwd: this.spec.codeDir,
-        env,
-        // fd 3 is the private channel's socketpair; stdin is /dev/null, as on Lambda.
-        stdio: plan.channel === 'private' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
-        // Its own process group, so that a kill reaches whatever the bootstrap started.
-        detached: true,
-      });
+      proc = this.#o.launcher.launch(
+        {
+          id: this.id,
+          command: plan.command,
+          args: plan.args,
+          env,
+          cwd: this.spec.codeDir,
+          privateChannel: plan.channel === 'private',
+          memoryMb: this.spec.memoryMb,
+        },
+        {
+          onOutput: (c) => this.#output(c),
+          onSpawnError: (message) => {
+            // Spawning failed (ENOENT, EACCES...): there is no process to wait for.
+            this.#resolveExited();
+            this.#die({
+              phase: 'init',
+              failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${message}` },
+              initLog: '',
+            });
+          },
+          onClose: (code, signal) => {
+            this.#onClose(code, signal);
+            this.#resolveExited();
+          },
+        },
+      );
     } catch (e) {
       this.#resolveExited();
       this.#die({
@@ -227,43 +232,11 @@ export class Environment implements RuntimeEvents {
       return;
     }
     this.#proc = proc;
-    if (proc.pid !== undefined) {
-      // Before the runtime has loaded: everything it allocates or starts is inside.
-      this.#cgroup = this.#o.cgroups?.place(this.#o.id, proc.pid, this.spec.memoryMb);
-    }
-    proc.on('error', (e) => {
-      // Spawning failed (ENOENT, EACCES...): there is no process to wait for.
-      if (proc.pid === undefined) {
-        this.#resolveExited();
-        this.#die({
-          phase: 'init',
-          failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${e.message}` },
-          initLog: '',
-        });
-      }
-    });
-    proc.stdout?.on('data', (c: Buffer) => this.#output(c));
-    proc.stderr?.on('data', (c: Buffer) => this.#output(c));
-    proc.on('exit', () => {
-      // Whatever the runtime left behind in its group goes with it, so the pipes close.
-      this.#killGroup();
-      this.#cgroup?.killAll();
-      setTimeout(() => {
-        proc.stdout?.destroy();
-        proc.stderr?.destroy();
-      }, CLOSE_GRACE_MS).unref();
-    });
-    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      this.#onClose(code, signal);
-      void this.#cgroup?.remove();
-      this.#resolveExited();
-    });
     if (plan.channel === 'private') {
-      const socket = proc.stdio[PRIVATE_FD];
-      if (!(socket instanceof Socket)) {
+      if (proc.privateSocket === undefined) {
         throw new Error('the private channel did not open');
       }
-      this.#channel = openPrivateChannel(socket, this);
+      this.#channel = openPrivateChannel(proc.privateSocket, this);
     }
     if (this.#state === 'starting') {
       this.#initTimer = setTimeout(() => {
@@ -467,7 +440,7 @@ export class Environment implements RuntimeEvents {
     this.#state = transition(this.#state, 'dead');
     clearTimeout(this.#initTimer);
     clearTimeout(this.#active?.timer);
-    this.#killGroup();
+    this.#proc?.kill();
     this.#channel?.close();
     const a = this.#active;
     if (a !== undefined && !a.done) {
@@ -477,7 +450,7 @@ export class Environment implements RuntimeEvents {
           : exitError(a.req.requestId, exit.code, exit.signal);
       // The answer is Lambda's Runtime.ExitError ("signal: killed"); the REPORT line names
       // the out-of-memory kill, as Lambda's does.
-      const oom = exit?.signal === 'SIGKILL' && this.#cgroup?.oomKilled() === true;
+      const oom = exit?.signal === 'SIGKILL' && this.#proc?.oomKilled() === true;
       this.#complete({
         kind: 'error',
         doc,
@@ -490,17 +463,6 @@ export class Environment implements RuntimeEvents {
       );
     }
     this.#o.listener.onDead(this, cause);
-  }
-
-  #killGroup(): void {
-    const pid = this.#proc?.pid;
-    if (pid !== undefined) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
   }
 
   #complete(result: Result): void {

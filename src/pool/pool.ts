@@ -37,6 +37,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BUNDLED_RUNTIMES, Interpreters, hasInThreadModuleHooks, mismatchWarning } from './interpreters.js';
 import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions, type RuntimeCommand } from './launch.js';
+import type { Launcher } from './launchers/launcher.js';
+import { ProcessLauncher } from './launchers/process-launcher.js';
 import { openMemoryCgroups, type MemoryCgroups } from './memory-cgroups.js';
 import { LogCapture, endLine, reportLine, startLine } from './log-capture.js';
 import { exitError, invalidEntrypointError, timeoutError, type ErrorDocument } from './outcomes.js';
@@ -255,6 +257,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   readonly #log: Logger;
   readonly #launch: LaunchOptions;
   readonly #cgroups: MemoryCgroups | undefined;
+  readonly #launcher: Launcher;
   readonly #limiter: StartLimiter;
   readonly #envs = new Set<Environment>();
   readonly #groups = new Map<string, OnDemandGroup>();
@@ -303,6 +306,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
             onError: (message) => this.#log.warn(message),
           })
         : undefined;
+    this.#launcher = new ProcessLauncher(this.#cgroups);
     this.#launch = {
       interpreters,
       memoryCgroups: this.#cgroups !== undefined,
@@ -561,7 +565,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         env.kill();
       }
       await Promise.all(all.map((env) => env.exited));
-      await this.#cgroups?.dispose();
+      await this.#launcher.dispose();
       process.off('exit', this.#onProcessExit);
     })();
     return this.#disposing;
@@ -1006,7 +1010,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
           ? (this.#o.onDemandInitTimeoutMs ?? 10_000)
           : Math.max(this.#o.provisionedInitTimeoutMs ?? 130_000, timeoutMs),
       launch: this.#launch,
-      cgroups: this.#cgroups,
+      launcher: this.#launcher,
       listener: this,
       logSink: this.#logSink,
       ...(cfg === undefined ? {} : { provisionedKey: cfg.key }),
