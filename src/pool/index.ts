@@ -1,11 +1,14 @@
 /**
  * The data plane: execution environments as real child processes, the Runtime API, the
- * provisioned-concurrency reconciler and admission (ARCHITECTURE.md; design and measured
- * figures in ./README.md).
+ * provisioned-concurrency reconciler and admission (ARCHITECTURE.md; the parts and their
+ * measured figures in ./README.md; how to add a runtime or a launcher in ./CONTRIBUTING.md).
  */
-import { DataPlane, type HearthPool, type PoolOptions } from './pool.js';
+import { DataPlane } from './data-plane.js';
+import type { PoolOptions } from './pool-options.js';
+import type { HearthPool } from './types.js';
 
-export type { EnvironmentView, FunctionLogEntry, HearthPool, PoolEvent, PoolOptions } from './pool.js';
+export type { PoolOptions } from './pool-options.js';
+export type { EnvironmentView, FunctionLogEntry, HearthPool, PoolEvent } from './types.js';
 export type { RuntimeCommand } from './launch.js';
 
 export function createPool(opts: PoolOptions): HearthPool {

@@ -60,15 +60,18 @@ export async function createPlatform(
   }
   // One resolution of which interpreter runs each runtime, for the pool's launches and the
   // control plane's RuntimeVersionConfig alike.
+  // PATH is read here, in the composition root, and handed to the pool.
+  const pathList = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
   const interpreters = new Interpreters({
     configured: config.runtimeInterpreters,
-    path: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    path: pathList,
     hostNode: { command: process.execPath, version: process.version },
   });
   let pool;
   try {
     pool = createPool({
       interpreters,
+      path: pathList,
       logger: logger.child({ layer: 'pool' }),
       idleTimeoutMs: config.idleTimeoutMs,
       maxConcurrentStarts: config.maxConcurrentStarts,

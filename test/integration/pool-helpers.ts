@@ -68,6 +68,7 @@ export function testPool(overrides: Partial<PoolOptions> = {}): HearthPool {
     logger: pino({ level: 'silent' }),
     idleTimeoutMs: 60_000,
     maxConcurrentStarts: 8,
+    path: process.env.PATH ?? '/usr/bin:/bin',
     ...overrides,
   });
 }

@@ -1,0 +1,304 @@
+/**
+ * The data plane: the thin composition of the pool's parts (ARCHITECTURE.md, next shape).
+ *
+ *   dispatch.ts            where an invocation runs (placement.ts decides, pure)
+ *   admission/leases.ts    on-demand leases per reserved function and per scope
+ *   on-demand/             groups of on-demand environments per spec, the reaper
+ *   provisioned/           provisioned configs (a closed state union), reconcile
+ *   launchers/             where an environment's process runs (a local process today)
+ *   runtimes/ + launch.ts  what runs in it (node, python, provided)
+ *   environment.ts         one environment: channel, init race, invocation, death
+ *
+ * It owns every environment, routes each environment's events to the shell that owns it,
+ * and implements the Pool port and the observation of tests, metrics and dashboards.
+ * Invariants: a lease is released on every path out of an invoke; an environment is in at
+ * most one idle stack and only while idle; every environment is killed by `dispose`.
+ */
+import type { Logger } from 'pino';
+import { PlatformError } from '../core/errors.js';
+import type { ProvisionedStatus } from '../core/model.js';
+import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
+import { Leases } from './admission/leases.js';
+import { Dispatcher } from './dispatch.js';
+import { Environment, type EnvironmentListener, type LogSink } from './environment.js';
+import { BUNDLED_RUNTIMES, Interpreters } from './interpreters.js';
+import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions } from './launch.js';
+import type { Launcher } from './launchers/launcher.js';
+import { ProcessLauncher } from './launchers/process-launcher.js';
+import { createLogSink } from './log-sink.js';
+import { openMemoryCgroups } from './memory-cgroups.js';
+import { OnDemandShell } from './on-demand/on-demand-shell.js';
+import type { PoolOptions } from './pool-options.js';
+import { ProvisionedShell } from './provisioned/provisioned-shell.js';
+import { RuntimeWarnings } from './runtime-warnings.js';
+import type { ShellContext } from './shell-context.js';
+import { StartLimiter } from './start-limiter.js';
+import {
+  describeDeath,
+  type DeathCause,
+  type EnvironmentFacts,
+  type EnvironmentView,
+  type HearthPool,
+  type PoolEvent,
+} from './types.js';
+
+const DEFAULT_CREDENTIALS = {
+  accessKeyId: 'HEARTHLOCALACCESSKEY',
+  secretAccessKey: 'hearth-local-secret-access-key',
+  sessionToken: 'hearth-local-session-token',
+};
+
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+export class DataPlane implements HearthPool, EnvironmentListener {
+  readonly #o: PoolOptions;
+  readonly #log: Logger;
+  readonly #launch: LaunchOptions;
+  readonly #launcher: Launcher;
+  readonly #limiter: StartLimiter;
+  readonly #logSink: LogSink | undefined;
+  readonly #warnings: RuntimeWarnings;
+  readonly #onDemand: OnDemandShell;
+  readonly #provisioned: ProvisionedShell;
+  readonly #dispatch: Dispatcher;
+  readonly #envs = new Set<Environment>();
+  readonly #listeners = new Set<(e: PoolEvent) => void>();
+  #nextId = 1;
+  #disposed = false;
+  #disposing: Promise<void> | undefined;
+  readonly #onProcessExit = (): void => {
+    // Last resort when hearth exits without dispose(): no environment outlives it.
+    for (const env of this.#envs) {
+      env.kill();
+    }
+  };
+
+  constructor(o: PoolOptions) {
+    this.#o = o;
+    this.#log = o.logger;
+    this.#limiter = new StartLimiter(o.maxConcurrentStarts);
+    const pathList = o.path ?? DEFAULT_PATH;
+    const interpreters =
+      o.interpreters ??
+      new Interpreters({
+        configured: o.runtimeInterpreters ?? {},
+        path: pathList,
+        hostNode: { command: process.execPath, version: process.version },
+      });
+    interpreters.verifyConfigured();
+    const cgroups =
+      (o.memoryCgroups ?? true) && process.platform === 'linux'
+        ? openMemoryCgroups({
+            onUnavailable: (reason) =>
+              this.#log.info(
+                { reason },
+                'environments are limited by their V8 heap (Node.js) or data segment (Python) only (no memory cgroup)',
+              ),
+            onError: (message) => this.#log.warn(message),
+          })
+        : undefined;
+    this.#launcher = new ProcessLauncher(cgroups);
+    this.#launch = {
+      interpreters,
+      memoryCgroups: this.#launcher.limitsMemory,
+      ...(o.pythonRuntimeEntry === undefined ? {} : { pythonRuntimeEntry: o.pythonRuntimeEntry }),
+      nodeRuntimeEntry: o.nodeRuntimeEntry ?? defaultNodeRuntimeEntry(),
+      nodeChannel: o.nodeChannel ?? 'private',
+      nodeFlags: o.nodeFlags ?? ['--v8-pool-size=1'],
+      runtimeCommands: o.runtimeCommands ?? {},
+      credentials: o.credentials ?? DEFAULT_CREDENTIALS,
+      path: pathList,
+      batchScheduler:
+        (o.batchScheduling ?? true) && process.platform === 'linux'
+          ? findOnPath('chrt', pathList)
+          : undefined,
+    };
+    this.#logSink = createLogSink(o.onFunctionLog, this.#log);
+    this.#warnings = new RuntimeWarnings(interpreters, this.#log);
+    const ctx: ShellContext = {
+      options: o,
+      log: this.#log,
+      limiter: this.#limiter,
+      disposed: () => this.#disposed,
+      emit: (e) => this.#emit(e),
+      startEnvironment: (spec, initType, provisionedKey, adopt) =>
+        this.#startEnvironment(spec, initType, provisionedKey, adopt),
+      invoke: (req, impatient) => this.#invoke(req, impatient),
+    };
+    this.#onDemand = new OnDemandShell(ctx);
+    this.#provisioned = new ProvisionedShell(ctx);
+    this.#dispatch = new Dispatcher(this.#provisioned, this.#onDemand, new Leases());
+    process.on('exit', this.#onProcessExit);
+  }
+
+  // ---- Pool port --------------------------------------------------------------------------
+
+  /** Resolves every bundled runtime's interpreter before the first start (interpreters.ts). */
+  start(): Promise<void> {
+    return this.#launch.interpreters.warm(BUNDLED_RUNTIMES);
+  }
+
+  invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+    return this.#invoke(req, false);
+  }
+
+  setProvisioned(provisionedKey: string, spec: EnvironmentSpec | undefined, count: number): void {
+    this.#provisioned.set(provisionedKey, spec, count);
+  }
+
+  provisionedStatus(provisionedKey: string): ProvisionedStatus {
+    return this.#provisioned.status(provisionedKey);
+  }
+
+  provisionedUtilization(provisionedKey: string): number {
+    return this.#provisioned.utilization(provisionedKey);
+  }
+
+  async drain(prefix: string): Promise<void> {
+    const victims = [...this.#envs].filter((env) => env.spec.key.startsWith(prefix));
+    // A provisioned config still running a drained spec would start replacements at once:
+    // its function or version is gone, so the config goes too.
+    this.#provisioned.drain(prefix);
+    for (const env of victims) {
+      this.#onDemand.unlistIdle(env);
+      this.#provisioned.unlistIdle(env);
+      env.retire();
+    }
+    await Promise.all(victims.map((env) => env.exited));
+  }
+
+  dispose(): Promise<void> {
+    this.#disposing ??= (async () => {
+      this.#disposed = true;
+      this.#limiter.clear();
+      const stopped = new PlatformError('INTERNAL', { reason: 'the pool is shut down' });
+      this.#onDemand.dispose(stopped);
+      this.#provisioned.dispose(stopped);
+      const all = [...this.#envs];
+      for (const env of all) {
+        env.kill();
+      }
+      await Promise.all(all.map((env) => env.exited));
+      await this.#launcher.dispose();
+      process.off('exit', this.#onProcessExit);
+    })();
+    return this.#disposing;
+  }
+
+  // ---- observation ------------------------------------------------------------------------
+
+  environments(): EnvironmentView[] {
+    return [...this.#envs].map((env) => ({ ...this.#facts(env), pid: env.pid, state: env.state }));
+  }
+
+  subscribe(listener: (event: PoolEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ---- EnvironmentListener: routed to the shell that owns the environment -----------------
+
+  onReady(env: Environment): void {
+    this.#emit({ ...this.#facts(env), type: 'environment-ready', initDurationMs: env.initDurationMs ?? 0 });
+    this.#onDemand.onReady(env);
+    this.#provisioned.onReady(env);
+    // Last: the freed start slot may go to a start that the bookkeeping above still needs.
+    this.#limiter.release();
+  }
+
+  onAnswered(env: Environment): void {
+    this.#onDemand.onAnswered(env);
+    this.#provisioned.onAnswered(env);
+  }
+
+  onIdle(env: Environment): void {
+    this.#onDemand.onIdle(env);
+    this.#provisioned.onIdle(env);
+  }
+
+  onDead(env: Environment, cause: DeathCause): void {
+    this.#envs.delete(env);
+    this.#emit({ ...this.#facts(env), type: 'environment-dead', cause: describeDeath(cause) });
+    try {
+      if (cause.phase === 'init' && cause.failure.kind !== 'killed') {
+        this.#log.warn(
+          {
+            environmentId: env.id,
+            fn: env.spec.functionName,
+            version: env.spec.version,
+            initLog: cause.initLog,
+          },
+          `environment failed init: ${describeDeath(cause)}`,
+        );
+      }
+      this.#onDemand.onDead(env, cause);
+      this.#provisioned.onDead(env, cause);
+    } finally {
+      if (cause.phase === 'init') {
+        this.#limiter.release();
+      }
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  #invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+    if (this.#disposed) {
+      return Promise.reject(new PlatformError('INTERNAL', { reason: 'the pool is shut down' }));
+    }
+    return this.#dispatch.invoke(req, impatient);
+  }
+
+  #startEnvironment(
+    spec: EnvironmentSpec,
+    initType: InitializationType,
+    provisionedKey: string | undefined,
+    adopt: (env: Environment) => void,
+  ): void {
+    const timeoutMs = spec.timeoutSec * 1000;
+    const env = new Environment({
+      id: this.#nextId++,
+      spec,
+      initType,
+      // §3.8: 10 s on-demand; max(130 s, function timeout) for provisioned concurrency.
+      initTimeoutMs:
+        initType === 'on-demand'
+          ? (this.#o.onDemandInitTimeoutMs ?? 10_000)
+          : Math.max(this.#o.provisionedInitTimeoutMs ?? 130_000, timeoutMs),
+      launch: this.#launch,
+      launcher: this.#launcher,
+      listener: this,
+      logSink: this.#logSink,
+      ...(provisionedKey === undefined ? {} : { provisionedKey }),
+    });
+    this.#warnings.check(spec, this.#launch.runtimeCommands[spec.runtime] !== undefined);
+    this.#limiter.take();
+    this.#envs.add(env);
+    adopt(env);
+    this.#emit({ ...this.#facts(env), type: 'environment-starting' });
+    void env.exited.then(() => this.#emit({ ...this.#facts(env), type: 'environment-exited' }));
+    // In a microtask: a start that fails at once (no bootstrap) must not recurse into the
+    // caller's loop through onDead.
+    queueMicrotask(() => void env.start());
+  }
+
+  #facts(env: Environment): EnvironmentFacts {
+    return {
+      environmentId: env.id,
+      specKey: env.spec.key,
+      initializationType: env.initType,
+      ...(env.provisionedKey === undefined ? {} : { provisionedKey: env.provisionedKey }),
+    };
+  }
+
+  #emit(e: PoolEvent): void {
+    try {
+      this.#o.onEvent?.(e);
+      for (const l of this.#listeners) {
+        l(e);
+      }
+    } catch (err) {
+      this.#log.error({ err }, 'pool event listener failed');
+    }
+  }
+}

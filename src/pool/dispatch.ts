@@ -1,0 +1,73 @@
+/**
+ * Where an invocation runs (placement.ts decides from counts; this acts):
+ *
+ *   1. gather the counts of the invoke's provisioned config, the leases and the spec's
+ *      on-demand group, and ask placement;
+ *   2. throttle, run on a free provisioned environment (no lease), or wait for one that
+ *      is finishing;
+ *   3. otherwise take an on-demand lease, run on a warm environment or wait for one (a
+ *      start is requested when no supply is on its way), and release the lease on every
+ *      path out.
+ */
+import { PlatformError } from '../core/errors.js';
+import type { InvocationOutcome, InvokeRequest } from '../core/ports.js';
+import type { Leases } from './admission/leases.js';
+import type { OnDemandShell } from './on-demand/on-demand-shell.js';
+import { place } from './placement.js';
+import type { ProvisionedShell } from './provisioned/provisioned-shell.js';
+
+export class Dispatcher {
+  constructor(
+    private readonly provisioned: ProvisionedShell,
+    private readonly onDemand: OnDemandShell,
+    private readonly leases: Leases,
+  ) {}
+
+  async invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+    const a = req.admission;
+    const provisioned =
+      req.provisionedKey === undefined
+        ? undefined
+        : this.provisioned.placement(req.provisionedKey, req.spec.key, impatient);
+    const group = this.onDemand.counts(req.spec.key);
+    const decision = place({
+      ...(a.reserved === undefined ? {} : { reserved: a.reserved }),
+      provisionedTotal: a.provisionedTotal,
+      unreservedCapacity: a.unreservedCapacity,
+      busyFunction: this.leases.busyFunction(a),
+      busyScope: this.leases.busyScope(a),
+      ...(provisioned === undefined ? {} : { provisioned }),
+      onDemand: {
+        idle: group?.idle ?? 0,
+        starting: (group?.starting ?? 0) + (group?.queued ?? 0) + (impatient ? 0 : (group?.finishing ?? 0)),
+        waiters: group?.waiters ?? 0,
+      },
+    });
+    switch (decision.kind) {
+      case 'throttle':
+        throw decision.code === 'THROTTLED_RESERVED'
+          ? new PlatformError('THROTTLED_RESERVED', { functionName: req.spec.functionName })
+          : new PlatformError('THROTTLED_ACCOUNT', {});
+      case 'provisioned':
+        return this.provisioned.invokeOnIdle(req.provisionedKey ?? '', req);
+      case 'provisioned-wait':
+        return this.provisioned.waitForFinishing(req.provisionedKey ?? '', req);
+      case 'warm':
+      case 'wait':
+      case 'start': {
+        const release = this.leases.take(decision.lease, a);
+        try {
+          if (decision.kind === 'warm') {
+            const env = this.onDemand.takeIdle(req.spec.key);
+            if (env !== undefined) {
+              return await env.invoke(req);
+            }
+          }
+          return await this.onDemand.waitForEnvironment(req, impatient);
+        } finally {
+          release();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * On-demand environments, one group per spec key (STYLE.md: a small stateful shell; the
+ * decisions are placement.ts's):
+ *
+ * - an idle stack, most recently used on top, so that the set of environments in use
+ *   stays small and the rest age out (the reaper stops those idle for idleTimeoutMs);
+ * - the starts in flight and queued, and the invocations waiting for an environment;
+ * - "finishing" environments, which answered and have not asked for the next yet: waiters
+ *   count on them for FINISHING_GRACE_MS before starting more (no stampede).
+ *
+ * The environment started for a waiter that fails init gives that waiter its error
+ * (§5.6, init-failure.ts). Leases are not this shell's: dispatch.ts holds them around the
+ * wait.
+ */
+import { performance } from 'node:perf_hooks';
+import type { EnvironmentSpec, InvocationOutcome, InvokeRequest } from '../../core/ports.js';
+import type { Environment } from '../environment.js';
+import { FINISHING_GRACE_MS, removeFrom, type ShellContext } from '../shell-context.js';
+import type { DeathCause, Waiter } from '../types.js';
+import { initFailureOutcome } from './init-failure.js';
+
+class OnDemandGroup {
+  /** Idle environments, least recently used first. */
+  readonly idle: Environment[] = [];
+  /** Invocations waiting for an environment, oldest first. */
+  readonly waiters: Waiter[] = [];
+  /** Processes starting for this spec. */
+  starting = 0;
+  /** Starts queued for a start slot. */
+  queued = 0;
+  /** Environments that answered and have not asked for the next yet. */
+  finishing = 0;
+  /** Bounds how long waiters count on `finishing` environments. */
+  grace: NodeJS.Timeout | undefined;
+  /** Environments not dead. */
+  live = 0;
+  constructor(readonly spec: EnvironmentSpec) {}
+}
+
+/** What placement needs to know about a spec's on-demand environments. */
+export interface OnDemandCounts {
+  readonly idle: number;
+  readonly starting: number;
+  readonly queued: number;
+  readonly finishing: number;
+  readonly waiters: number;
+}
+
+export class OnDemandShell {
+  readonly #ctx: ShellContext;
+  readonly #groups = new Map<string, OnDemandGroup>();
+  readonly #groupOf = new Map<Environment, OnDemandGroup>();
+  /** Environments counted in their group's `finishing`. */
+  readonly #finishing = new Set<Environment>();
+  #reaper: NodeJS.Timeout | undefined;
+
+  constructor(ctx: ShellContext) {
+    this.#ctx = ctx;
+  }
+
+  counts(specKey: string): OnDemandCounts | undefined {
+    const g = this.#groups.get(specKey);
+    return g === undefined
+      ? undefined
+      : {
+          idle: g.idle.length,
+          starting: g.starting,
+          queued: g.queued,
+          finishing: g.finishing,
+          waiters: g.waiters.length,
+        };
+  }
+
+  /** A warm idle environment of the spec, most recently used first, or undefined. */
+  takeIdle(specKey: string): Environment | undefined {
+    return this.#groups.get(specKey)?.idle.pop();
+  }
+
+  /** Waits for an environment of `req.spec`, starting one when no supply is on its way. */
+  waitForEnvironment(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+    let group = this.#groups.get(req.spec.key);
+    if (group === undefined) {
+      group = new OnDemandGroup(req.spec);
+      this.#groups.set(req.spec.key, group);
+    }
+    const g = group;
+    return new Promise((resolve, reject) => {
+      g.waiters.push({ req, since: performance.now(), resolve, reject });
+      this.#pump(g, impatient);
+      if (g.waiters.length > g.starting + g.queued) {
+        // Counting on an environment that answered to come back for more.
+        this.#armGrace(g);
+      }
+    });
+  }
+
+  owns(env: Environment): boolean {
+    return this.#groupOf.has(env);
+  }
+
+  // ---- environment events (routed by data-plane.ts) --------------------------------------
+
+  onReady(env: Environment): void {
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      group.starting--;
+      this.#offer(group, env);
+    }
+  }
+
+  onAnswered(env: Environment): void {
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      group.finishing++;
+      this.#finishing.add(env);
+    }
+  }
+
+  onIdle(env: Environment): void {
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      this.#unfinish(env, group);
+      this.#offer(group, env);
+    }
+  }
+
+  onDead(env: Environment, cause: DeathCause): void {
+    const group = this.#groupOf.get(env);
+    if (group === undefined) {
+      return;
+    }
+    this.#unfinish(env, group);
+    this.#groupOf.delete(env);
+    group.live--;
+    removeFrom(group.idle, env);
+    if (cause.phase === 'init') {
+      group.starting--;
+      if (cause.failure.kind !== 'killed') {
+        // §5.6: the invocation that waited for this init gets its error.
+        const w = group.waiters.shift();
+        if (w !== undefined) {
+          w.resolve(initFailureOutcome(w, env, cause.failure, cause.initLog));
+        }
+      }
+    }
+    this.#pump(group);
+    this.#forgetIfEmpty(group);
+  }
+
+  /** Takes an environment out of its idle stack (drain). */
+  unlistIdle(env: Environment): void {
+    const group = this.#groupOf.get(env);
+    if (group !== undefined) {
+      removeFrom(group.idle, env);
+    }
+  }
+
+  /** Rejects every waiter and stops the reaper (dispose). */
+  dispose(reason: unknown): void {
+    clearTimeout(this.#reaper);
+    for (const group of this.#groups.values()) {
+      clearTimeout(group.grace);
+      for (const w of group.waiters.splice(0)) {
+        w.reject(reason);
+      }
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * Requests the starts the group's waiters still need (placement.ts: no stampede).
+   * `impatient`: environments that answered but have not come back are not counted.
+   */
+  #pump(group: OnDemandGroup, impatient = false): void {
+    if (this.#ctx.disposed()) {
+      return;
+    }
+    const finishing = (): number => (impatient ? 0 : group.finishing);
+    while (group.waiters.length > group.starting + group.queued + finishing()) {
+      group.queued++;
+      this.#ctx.limiter.request('on-demand', () => {
+        group.queued--;
+        // Re-checked when the slot comes: a warm environment may have served the waiter.
+        if (!this.#ctx.disposed() && group.waiters.length > group.starting + finishing()) {
+          this.#ctx.startEnvironment(group.spec, 'on-demand', undefined, (env) => {
+            group.starting++;
+            group.live++;
+            this.#groupOf.set(env, group);
+          });
+        } else {
+          this.#forgetIfEmpty(group);
+        }
+      });
+    }
+  }
+
+  /** An environment became free: the oldest waiter gets it, else the idle stack. */
+  #offer(group: OnDemandGroup, env: Environment): void {
+    if (this.#ctx.disposed()) {
+      env.kill();
+      return;
+    }
+    const w = group.waiters.shift();
+    if (w !== undefined) {
+      env.invoke(w.req).then(w.resolve, w.reject);
+      return;
+    }
+    if (this.#ctx.options.idleTimeoutMs === 0) {
+      env.retire();
+      return;
+    }
+    group.idle.push(env);
+    this.#armReaper();
+  }
+
+  /**
+   * An environment that answered usually asks for the next within microseconds (an HTTP
+   * runtime's POST then GET). Waiters counting on one get FINISHING_GRACE_MS; after that
+   * they stop counting on it and starts are requested for them.
+   */
+  #armGrace(group: OnDemandGroup): void {
+    if (group.grace !== undefined || this.#ctx.disposed()) {
+      return;
+    }
+    group.grace = setTimeout(() => {
+      group.grace = undefined;
+      this.#pump(group, true);
+    }, FINISHING_GRACE_MS);
+    group.grace.unref();
+  }
+
+  #unfinish(env: Environment, group: OnDemandGroup): void {
+    if (this.#finishing.delete(env)) {
+      group.finishing--;
+    }
+  }
+
+  #forgetIfEmpty(group: OnDemandGroup): void {
+    if (
+      group.live === 0 &&
+      group.waiters.length === 0 &&
+      group.queued === 0 &&
+      this.#groups.get(group.spec.key) === group
+    ) {
+      this.#groups.delete(group.spec.key);
+    }
+  }
+
+  #armReaper(): void {
+    if (this.#reaper === undefined && !this.#ctx.disposed()) {
+      this.#reaper = setTimeout(() => this.#reap(), this.#ctx.options.idleTimeoutMs);
+      this.#reaper.unref();
+    }
+  }
+
+  /** Stops environments idle for idleTimeoutMs, least recently used first. */
+  #reap(): void {
+    this.#reaper = undefined;
+    const idleTimeoutMs = this.#ctx.options.idleTimeoutMs;
+    const now = performance.now();
+    let nextDue = Infinity;
+    for (const group of this.#groups.values()) {
+      for (let oldest = group.idle[0]; oldest !== undefined; oldest = group.idle[0]) {
+        const due = oldest.lastUsedMs + idleTimeoutMs;
+        if (due > now) {
+          nextDue = Math.min(nextDue, due);
+          break;
+        }
+        group.idle.shift();
+        oldest.retire();
+      }
+    }
+    if (nextDue !== Infinity && !this.#ctx.disposed()) {
+      this.#reaper = setTimeout(() => this.#reap(), Math.max(1, Math.ceil(nextDue - now)));
+      this.#reaper.unref();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The pool's options (createPool). Defaults are applied where each option is used.
+ */
+import type { Logger } from 'pino';
+import type { Interpreters } from './interpreters.js';
+import type { RuntimeCommand } from './launch.js';
+import type { FunctionLogEntry, PoolEvent } from './types.js';
+
+export interface PoolOptions {
+  readonly logger: Logger;
+  /** Idle on-demand environments are stopped after this long; 0 stops them after each invoke. */
+  readonly idleTimeoutMs: number;
+  /** Environments starting at once, across all functions. */
+  readonly maxConcurrentStarts: number;
+  /** Init time limit of on-demand environments (aws-lambda.md §3.8: 10 s). */
+  readonly onDemandInitTimeoutMs?: number;
+  /** Lower bound of the provisioned init limit, max(this, function timeout) (§3.8: 130 s). */
+  readonly provisionedInitTimeoutMs?: number;
+  /** Init failures in a row before a provisioned config is FAILED (§3.4: 6). */
+  readonly maxInitAttempts?: number;
+  /** Channel of the bundled Node.js client: the private channel (default) or HTTP. */
+  readonly nodeChannel?: 'private' | 'http';
+  /** Node flags for the bundled client (default: a one-thread V8 platform; README). */
+  readonly nodeFlags?: readonly string[];
+  /** The bundled client's entry file (default: src/runtimes/node/bootstrap.cjs). */
+  readonly nodeRuntimeEntry?: string;
+  /** The bundled Python client's entry file (default: src/runtimes/python/bootstrap.py). */
+  readonly pythonRuntimeEntry?: string;
+  /**
+   * Run the bundled client under SCHED_BATCH through `chrt` when it is on the PATH
+   * (default true; README "Scheduling").
+   */
+  readonly batchScheduling?: boolean;
+  /**
+   * Limit each environment to its MemorySize with a memory cgroup where the machine allows
+   * it (default true; memory-cgroups.ts). Elsewhere the V8 heap limit is the only bound.
+   */
+  readonly memoryCgroups?: boolean;
+  /**
+   * Runtime id → the interpreter the bundled client runs on (e.g. `{ "nodejs22.x":
+   * "/opt/node22/bin/node" }`); other runtimes are looked up (interpreters.ts).
+   */
+  readonly runtimeInterpreters?: Readonly<Record<string, string>>;
+  /** One resolution shared with the control plane (RuntimeVersionConfig); else the pool's own. */
+  readonly interpreters?: Interpreters;
+  /** Runtime id → a command speaking the HTTP Runtime API (e.g. the official aws-lambda-ric). */
+  readonly runtimeCommands?: Readonly<Record<string, RuntimeCommand>>;
+  /** Credentials given to functions (§5.5 allows dummies). */
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken: string;
+  };
+  /** Receives function output and START/END/REPORT lines; without it they go to the logger at debug. */
+  readonly onFunctionLog?: (entry: FunctionLogEntry) => void;
+  /** Receives lifecycle events (also available through `subscribe`). */
+  readonly onEvent?: (event: PoolEvent) => void;
+  /**
+   * PATH given to environments and searched for interpreters and `chrt` (the composition
+   * root passes hearth's own; config says nothing else reads the environment).
+   */
+  readonly path?: string;
+}
