@@ -1,0 +1,128 @@
+// The layer direction of ARCHITECTURE.md as lint rules, shared by eslint.config.js and the
+// test that proves each rule fails on a forbidden import (test/lint/layer-rules.test.ts).
+//
+//   core/      imports only core and node:crypto/node:util (no HTTP, SQL, processes, files,
+//              logging or configuration: those arrive through ports)
+//   dialects/  talk only to core (and their own helpers); never to each other, the store,
+//              the pool, the scheduler, the runtimes, the config, the server or the CLI
+//   store/, pool/, scheduler/  implement core ports only
+//   runtimes/  run inside an environment and import nothing of hearth (import or require)
+//   server/, cli/  compose everything
+const HEARTH = ['core', 'dialects', 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config'];
+const folders = (...names) => names.map((n) => `**/${n}/**`);
+
+/** Node's modules with and without the `node:` prefix. */
+const builtins = (...names) => names.flatMap((n) => [n, `node:${n}`]);
+
+const restrict = (files, patterns, paths = [], ignores = []) => ({
+  files,
+  ignores: ['**/*.test.ts', '**/*.contract.ts', '**/testing/**', ...ignores],
+  rules: { 'no-restricted-imports': ['error', { patterns, paths }] },
+});
+
+const CORE_IO = [
+  ...builtins(
+    'http',
+    'https',
+    'http2',
+    'net',
+    'child_process',
+    'fs',
+    'fs/promises',
+    'dgram',
+    'cluster',
+    'worker_threads',
+  ),
+  'better-sqlite3',
+  'pg',
+  'fastify',
+  'pino',
+  'yauzl',
+  'croner',
+].map((name) => ({
+  name,
+  message: 'core/ knows no HTTP, SQL, processes, files or logging (ARCHITECTURE.md)',
+}));
+
+const DIALECT_IO = [...builtins('child_process', 'fs', 'fs/promises'), 'better-sqlite3', 'pg', 'yauzl'].map(
+  (name) => ({ name, message: 'a dialect talks only to core (ARCHITECTURE.md)' }),
+);
+
+const dialect = (self, other) =>
+  restrict(
+    [`src/dialects/${self}/**/*.ts`],
+    [
+      {
+        group: [...folders(other, 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config')],
+        message: 'a dialect talks only to core (ARCHITECTURE.md)',
+      },
+    ],
+    DIALECT_IO,
+  );
+
+export const layerRules = [
+  restrict(
+    ['src/core/**/*.ts'],
+    [
+      {
+        group: folders(...HEARTH.filter((n) => n !== 'core')),
+        message:
+          'core/ imports no dialect, store, pool, scheduler, runtime, config or server (ARCHITECTURE.md)',
+      },
+    ],
+    CORE_IO,
+  ),
+  dialect('aws-lambda', 'tencent-scf'),
+  dialect('tencent-scf', 'aws-lambda'),
+  restrict(
+    ['src/store/**/*.ts'],
+    [
+      {
+        group: folders('dialects', 'pool', 'server', 'cli', 'scheduler', 'runtimes'),
+        message: 'store/ implements core ports only',
+      },
+    ],
+  ),
+  restrict(
+    ['src/pool/**/*.ts'],
+    [
+      {
+        group: folders('dialects', 'store', 'server', 'cli', 'scheduler', 'config'),
+        message: 'pool/ implements core ports only',
+      },
+    ],
+  ),
+  restrict(
+    ['src/scheduler/**/*.ts'],
+    [
+      {
+        group: folders('dialects', 'store', 'pool', 'server', 'cli', 'runtimes', 'config'),
+        message: 'scheduler/ talks only to core',
+      },
+    ],
+  ),
+  // The bundled runtime clients: ES imports and CommonJS require() alike.
+  {
+    files: ['src/runtimes/**/*.ts', 'src/runtimes/**/*.cjs', 'src/runtimes/**/*.mjs'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: folders(...HEARTH.filter((n) => n !== 'runtimes')),
+              message: 'runtimes/ imports nothing of hearth',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `CallExpression[callee.name='require'] > Literal[value=/(^|\\/)(${HEARTH.filter((n) => n !== 'runtimes').join('|')})\\//]`,
+          message: 'runtimes/ requires nothing of hearth',
+        },
+      ],
+    },
+  },
+];

@@ -1,0 +1,79 @@
+/**
+ * The layer rules fail on forbidden imports (issue 8): each layer is linted with a file
+ * that imports what it must not, and with one that imports what it may. Only the layer
+ * rules run here (eslint.layers.js, the same objects eslint.config.js uses), parsed with
+ * typescript-eslint's parser, so the check needs no type information.
+ */
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error -- a plain JavaScript module shared with eslint.config.js
+import { layerRules } from '../../eslint.layers.js';
+
+const cwd = fileURLToPath(new URL('../../', import.meta.url));
+const eslint = new ESLint({
+  cwd,
+  overrideConfigFile: true,
+  overrideConfig: [
+    { files: ['**/*.ts', '**/*.cjs', '**/*.mjs'], languageOptions: { parser: tseslint.parser } },
+    ...(layerRules as object[]),
+  ],
+});
+
+async function problems(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).map((m) => `${m.ruleId ?? 'fatal'}: ${m.message}`);
+}
+
+describe('layer rules', () => {
+  it.each([
+    ['src/core/services/x.ts', "import { spawn } from 'node:child_process';"],
+    ['src/core/services/x.ts', "import { spawn } from 'child_process';"],
+    ['src/core/services/x.ts', "import http from 'http';"],
+    ['src/core/services/x.ts', "import { readFile } from 'node:fs';"],
+    ['src/core/services/x.ts', "import { connect } from 'node:http2';"],
+    ['src/core/services/x.ts', "import pino from 'pino';"],
+    ['src/core/services/x.ts', "import yauzl from 'yauzl';"],
+    ['src/core/services/x.ts', "import { loadConfig } from '../../config/load.js';"],
+    ['src/core/services/x.ts', "import { createPool } from '../../pool/index.js';"],
+    ['src/dialects/aws-lambda/x.ts', "import { spawn } from 'node:child_process';"],
+    ['src/dialects/aws-lambda/x.ts', "import Database from 'better-sqlite3';"],
+    ['src/dialects/aws-lambda/x.ts', "import { decide } from '../../scheduler/decider.js';"],
+    ['src/dialects/aws-lambda/x.ts', "import { x } from '../../runtimes/node/x.js';"],
+    ['src/dialects/aws-lambda/x.ts', "import { loadConfig } from '../../config/load.js';"],
+    ['src/dialects/aws-lambda/x.ts', "import { x } from '../tencent-scf/codec.js';"],
+    ['src/dialects/tencent-scf/x.ts', "import { x } from '../aws-lambda/codec.js';"],
+    ['src/store/sqlite/x.ts', "import { createPool } from '../../pool/index.js';"],
+    ['src/pool/x.ts', "import { openSqliteStore } from '../store/sqlite/sqlite-store.js';"],
+    ['src/scheduler/x.ts', "import { createPool } from '../pool/index.js';"],
+    ['src/runtimes/node/x.cjs', "const { PlatformError } = require('../../core/errors.js');"],
+    ['src/runtimes/node/x.mjs', "import { PlatformError } from '../../core/errors.js';"],
+  ])('%s may not: %s', async (filePath, code) => {
+    const found = await problems(filePath, code);
+    expect(found.length, found.join('\n')).toBe(1);
+    expect(found[0]).toMatch(/^no-restricted-(imports|syntax): /);
+  });
+
+  it.each([
+    [
+      'src/core/services/x.ts',
+      "import { randomUUID } from 'node:crypto';\nimport { PlatformError } from '../errors.js';",
+    ],
+    ['src/dialects/aws-lambda/x.ts', "import { PlatformError } from '../../core/errors.js';"],
+    [
+      'src/pool/x.ts',
+      "import { spawn } from 'node:child_process';\nimport type { Pool } from '../core/ports.js';",
+    ],
+    [
+      'src/runtimes/node/x.cjs',
+      "const { readSync } = require('node:fs');\nconst frames = require('./frames.cjs');",
+    ],
+    [
+      'src/server/x.ts',
+      "import { createPool } from '../pool/index.js';\nimport { openSqliteStore } from '../store/sqlite/sqlite-store.js';",
+    ],
+  ])('%s may: %s', async (filePath, code) => {
+    expect(await problems(filePath, code)).toEqual([]);
+  });
+});
