@@ -4,8 +4,9 @@
  * throws PlatformErrors from one catalog (errors.ts) and knows no wire format.
  *
  * Services share one ServiceContext (ports, a keyed mutex, the change feed). To add a
- * service (invoke, provisioned concurrency...), write `createXService(ctx)` under
- * services/ and add it to `Core` and `createCore` below.
+ * service, write `createXService(ctx)` under services/ (or a folder of its own when it
+ * has several parts, as invoke/ and provisioned/ do) and add it to `Core` and
+ * `createCore` below; dialects never build services themselves.
  */
 import { LATEST, functionKeyString, type FunctionKey } from './model.js';
 import type { Clock, PackageStore, Pool, RuntimeCatalog, Store } from './ports.js';
@@ -20,7 +21,9 @@ import { createConcurrencyService, type ConcurrencyService } from './services/co
 import { createFunctionService, type FunctionService } from './services/function-service.js';
 import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
 import { createServiceContext, type ServiceContext } from './services/service-context.js';
+import { createNamespaceService, type NamespaceService } from './services/namespace-service.js';
 import { createPolicyService, type PolicyService } from './services/policy-service.js';
+import { createScopeSettingsService, type ScopeSettingsService } from './services/scope-settings.js';
 import { createRuntimeService, type RuntimeService } from './services/runtime-service.js';
 import { createTagService, type TagService } from './services/tag-service.js';
 import { createVersionService, type VersionService } from './services/version-service.js';
@@ -58,6 +61,10 @@ export interface Core {
   readonly policies: PolicyService;
   /** Runtime versions and runtime management controls. */
   readonly runtimes: RuntimeService;
+  /** Namespaces (SCF); `default` always exists. */
+  readonly namespaces: NamespaceService;
+  /** Per-scope settings (account concurrency limits, SCF quotas). */
+  readonly scopeSettings: ScopeSettingsService;
   /** Provisioned concurrency configs (desired state) and their live status. */
   readonly provisioned: ProvisionedService;
   /** Invoke: RequestResponse, Event and DryRun. */
@@ -174,6 +181,8 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     tags: createTagService(context),
     policies: createPolicyService(context),
     runtimes: createRuntimeService(context),
+    namespaces: createNamespaceService(context),
+    scopeSettings: createScopeSettingsService(context),
     provisioned,
     invoke,
     events,

@@ -35,6 +35,11 @@ export interface WireResponse {
   readonly body?: Buffer | string;
 }
 
+/** The part of a pino logger a dialect uses. */
+export interface DialectLogger {
+  error(obj: object, msg: string): void;
+}
+
 export interface Dialect {
   readonly name: string;
   /** True when the request has this dialect's shape (path prefix, action header...). */

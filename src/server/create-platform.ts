@@ -3,11 +3,16 @@
  * (store, packages, pool, clock), core and the dialects, then listens.
  *
  * Start-up, in order:
- *   1. open the store and the package store under the data dir (fails early if unusable);
- *   2. build the pool and core, and the dialects on the front door;
- *   3. listen, so the public URL (Code.Location) is known;
- *   4. core.start(): re-read desired provisioned state and reconcile.
- * Close runs the reverse: stop accepting, dispose the pool (kills children), close the store.
+ *   1. make the data dir and open the store and the package store (fails early, clearly);
+ *   2. one resolution of interpreters (shared by the pool and RuntimeVersionConfig), the
+ *      pool, core, the scaling service and its loop, the dialects on the front door;
+ *   3. pool.start() (interpreters probed off the event loop), then listen, so that the
+ *      public URL (Code.Location) is known;
+ *   4. core.start() re-reads desired provisioned state and reconciles; scaling.start()
+ *      resumes schedules and tracking.
+ * Close runs the reverse: stop accepting, stop the scaling loop and core's background
+ * work, dispose the pool (kills every environment), close the store. A failure at any
+ * step of start-up closes whatever had started.
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';

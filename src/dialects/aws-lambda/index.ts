@@ -16,13 +16,14 @@ import { isPlatformError } from '../../core/errors.js';
 import {
   BodyTooLargeError,
   type Dialect,
+  type DialectLogger,
   type Fallback,
   type WireRequest,
   type WireResponse,
 } from '../http.js';
 import { UNEXPECTED_ERROR, renderPlatformError } from './errors.js';
 import { OPERATION_HANDLERS } from './operations/index.js';
-import type { OperationHandlers, OperationResult } from './operations/types.js';
+import type { AllOperationHandlers, OperationHandlers, OperationResult } from './operations/types.js';
 import { requestContext } from './request-context.js';
 import {
   matchModelOperation,
@@ -40,11 +41,6 @@ import {
   unknownOperation,
   type AwsErrorBody,
 } from './wire-error.js';
-
-/** The part of a pino logger the dialect uses. */
-export interface DialectLogger {
-  error(obj: object, msg: string): void;
-}
 
 export interface AwsLambdaDialectOptions {
   /** Default region when the request carries no SigV4 credential scope. */
@@ -66,7 +62,7 @@ const EMPTY_BODY = BodyReader.parse(NO_BYTES);
 const DATED_PREFIX = /^\/20\d\d-\d\d-\d\d\//;
 
 export function createAwsLambdaDialect(core: Core, opts: AwsLambdaDialectOptions): Dialect {
-  const handlers: OperationHandlers = { ...OPERATION_HANDLERS, ...(opts.handlers ?? {}) };
+  const handlers: AllOperationHandlers = { ...OPERATION_HANDLERS, ...(opts.handlers ?? {}) };
   return {
     name: 'aws-lambda',
     matches: (req) => DATED_PREFIX.test(req.rawPath),
@@ -77,7 +73,7 @@ export function createAwsLambdaDialect(core: Core, opts: AwsLambdaDialectOptions
 async function handle(
   core: Core,
   opts: AwsLambdaDialectOptions,
-  handlers: OperationHandlers,
+  handlers: AllOperationHandlers,
   req: WireRequest,
 ): Promise<WireResponse> {
   let operation: OperationName | undefined;
@@ -95,9 +91,6 @@ async function handle(
     const ctx = requestContext(req, operation, opts);
     region = ctx.region;
     const handler = handlers[operation];
-    if (handler === undefined) {
-      throw notImplemented(operation, req.method, req.rawPath);
-    }
     const { body, rawBody } = await readBody(req, match.route);
     const result = await handler({
       core,

@@ -18,8 +18,6 @@
  */
 import { isPlatformError } from '../../core/errors.js';
 import { KeyedMutex } from '../../core/services/keyed-mutex.js';
-import { createNamespaceService } from '../../core/services/namespace-service.js';
-import { createScopeSettingsService } from '../../core/services/scope-settings.js';
 import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../http.js';
 import { AccountQuotaCache } from './account-view.js';
 import { SCF_API_ACTIONS, isImplementedAction, type ScfActionName } from './action-names.js';
@@ -68,9 +66,9 @@ export function resolveScfOptions(o: ScfDialectOptions): ResolvedScfOptions {
 
 export function createTencentScfDialect(core: ScfCore, options: ScfDialectOptions): Dialect {
   const opts = resolveScfOptions(options);
-  const settings = createScopeSettingsService(core.context);
+  const settings = core.scopeSettings;
   const services: ScfServices = {
-    namespaces: createNamespaceService(core.context),
+    namespaces: core.namespaces,
     settings,
     quotaLock: new KeyedMutex(),
     gate: new InvokeGate(),

@@ -12,6 +12,7 @@ import type { ScalingPolicy } from '../../core/scaling/scaling-policy.js';
 import type { KeyedMutex } from '../../core/services/keyed-mutex.js';
 import type { NamespaceService } from '../../core/services/namespace-service.js';
 import type { ScopeSettingsService } from '../../core/services/scope-settings.js';
+import type { DialectLogger } from '../http.js';
 import type { ScfActionName } from './action-names.js';
 import type { AccountQuotaCache } from './account-view.js';
 import type { DateTimeFormatter } from './codec.js';
@@ -41,10 +42,6 @@ export interface ScfCredential {
   readonly secretKey: string;
   /** Defaults to the platform's account id. */
   readonly accountId?: string | undefined;
-}
-
-export interface DialectLogger {
-  error(obj: object, msg: string): void;
 }
 
 export interface ScfDialectOptions {

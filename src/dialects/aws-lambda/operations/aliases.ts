@@ -123,10 +123,10 @@ async function listAliases(call: OperationCall) {
   };
 }
 
-export const aliasOperations: OperationHandlers = {
+export const aliasOperations = {
   CreateAlias: createAlias,
   GetAlias: getAlias,
   UpdateAlias: updateAlias,
   DeleteAlias: deleteAlias,
   ListAliases: listAliases,
-};
+} satisfies OperationHandlers;

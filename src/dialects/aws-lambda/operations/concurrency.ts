@@ -58,9 +58,9 @@ async function getAccountSettings(call: OperationCall) {
   };
 }
 
-export const concurrencyOperations: OperationHandlers = {
+export const concurrencyOperations = {
   PutFunctionConcurrency: putFunctionConcurrency,
   GetFunctionConcurrency: getFunctionConcurrency,
   DeleteFunctionConcurrency: deleteFunctionConcurrency,
   GetAccountSettings: getAccountSettings,
-};
+} satisfies OperationHandlers;

@@ -250,7 +250,7 @@ async function listFunctions(call: OperationCall) {
   };
 }
 
-export const functionOperations: OperationHandlers = {
+export const functionOperations = {
   CreateFunction: createFunction,
   GetFunction: getFunction,
   GetFunctionConfiguration: getFunctionConfiguration,
@@ -258,4 +258,4 @@ export const functionOperations: OperationHandlers = {
   UpdateFunctionConfiguration: updateFunctionConfiguration,
   DeleteFunction: deleteFunction,
   ListFunctions: listFunctions,
-};
+} satisfies OperationHandlers;

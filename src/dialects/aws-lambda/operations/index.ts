@@ -1,6 +1,6 @@
 /**
- * Every implemented operation, by AWS operation name. An operation listed in routes.ts
- * but absent here is answered as not available yet (see index.ts).
+ * Every routed operation's handler, by AWS operation name: an operation in routes.ts
+ * without one here does not compile (AllOperationHandlers).
  *
  * To add an operation: route it in routes.ts, write its handler in a module here and
  * spread the module below.
@@ -13,10 +13,10 @@ import { permissionOperations } from './permissions.js';
 import { provisionedOperations } from './provisioned.js';
 import { runtimeManagementOperations } from './runtime-management.js';
 import { tagOperations } from './tags.js';
-import type { OperationHandlers } from './types.js';
+import type { AllOperationHandlers } from './types.js';
 import { versionOperations } from './versions.js';
 
-export const OPERATION_HANDLERS: OperationHandlers = {
+export const OPERATION_HANDLERS: AllOperationHandlers = {
   ...functionOperations,
   ...versionOperations,
   ...aliasOperations,

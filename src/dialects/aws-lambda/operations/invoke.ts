@@ -117,6 +117,6 @@ async function invoke(call: OperationCall): Promise<OperationResult> {
   return { status: 200, headers, raw: outcome.payload };
 }
 
-export const invokeOperations: OperationHandlers = {
+export const invokeOperations = {
   Invoke: invoke,
-};
+} satisfies OperationHandlers;

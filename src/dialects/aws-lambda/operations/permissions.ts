@@ -142,8 +142,8 @@ async function getPolicy(call: OperationCall): Promise<OperationResult> {
   };
 }
 
-export const permissionOperations: OperationHandlers = {
+export const permissionOperations = {
   AddPermission: addPermission,
   RemovePermission: removePermission,
   GetPolicy: getPolicy,
-};
+} satisfies OperationHandlers;

@@ -83,9 +83,9 @@ async function list(call: OperationCall): Promise<OperationResult> {
   };
 }
 
-export const provisionedOperations: OperationHandlers = {
+export const provisionedOperations = {
   PutProvisionedConcurrencyConfig: put,
   GetProvisionedConcurrencyConfig: get,
   DeleteProvisionedConcurrencyConfig: del,
   ListProvisionedConcurrencyConfigs: list,
-};
+} satisfies OperationHandlers;

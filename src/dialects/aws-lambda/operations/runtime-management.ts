@@ -52,7 +52,7 @@ async function get(call: OperationCall): Promise<OperationResult> {
   return { status: 200, json: render(call, ref.key.name, ref.qualifier, m) };
 }
 
-export const runtimeManagementOperations: OperationHandlers = {
+export const runtimeManagementOperations = {
   PutRuntimeManagementConfig: put,
   GetRuntimeManagementConfig: get,
-};
+} satisfies OperationHandlers;

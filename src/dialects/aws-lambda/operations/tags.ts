@@ -62,8 +62,8 @@ async function listTags(call: OperationCall) {
   return { status: 200, json: { Tags: { ...(await call.core.tags.list(ref.key)) } } };
 }
 
-export const tagOperations: OperationHandlers = {
+export const tagOperations = {
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTags: listTags,
-};
+} satisfies OperationHandlers;

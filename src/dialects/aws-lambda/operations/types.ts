@@ -36,4 +36,7 @@ export interface OperationResult {
 
 export type OperationHandler = (call: OperationCall) => Promise<OperationResult>;
 
+/** Some operations' handlers (test overrides, the per-module tables). */
 export type OperationHandlers = { readonly [K in OperationName]?: OperationHandler };
+/** Every routed operation's handler: a route without one is a compile error. */
+export type AllOperationHandlers = { readonly [K in OperationName]: OperationHandler };

@@ -69,7 +69,7 @@ async function listVersionsByFunction(call: OperationCall) {
   };
 }
 
-export const versionOperations: OperationHandlers = {
+export const versionOperations = {
   PublishVersion: publishVersion,
   ListVersionsByFunction: listVersionsByFunction,
-};
+} satisfies OperationHandlers;
