@@ -13,16 +13,11 @@
  * kept up to date by their services.
  */
 import { randomUUID } from 'node:crypto';
-import { PlatformError } from '../errors.js';
-import {
-  LATEST,
-  functionKeyString,
-  isVersionQualifier,
-  type FunctionKey,
-  type VersionRecord,
-} from '../model.js';
+import { PlatformError, notFound } from '../errors.js';
+import { LATEST, functionKeyString, type FunctionKey, type VersionRecord } from '../model.js';
 import type { InvocationOutcome, Pool, Store } from '../ports.js';
 import type { ProvisionedService } from '../provisioned/provisioned-service.js';
+import { lookupQualifier } from '../services/qualifier-resolver.js';
 import type { SpecCache } from './environment-spec.js';
 import type { EventQueue } from './event-queue.js';
 
@@ -96,7 +91,7 @@ export class InvokeService {
   ): Promise<InvocationOutcome> {
     const fn = await this.#d.store.getFunction(p.key);
     if (fn === undefined) {
-      throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: p.key.name });
+      throw notFound.fn(p.key.name);
     }
     if (fn.reservedConcurrency === 0) {
       // Blocked (§3.2): the same 429 the pool would give, marked so that an async event is
@@ -127,37 +122,32 @@ export class InvokeService {
   }
 
   async #resolve(key: FunctionKey, qualifier: string | undefined): Promise<VersionRecord> {
-    const fn = await this.#d.store.getFunction(key);
-    if (fn === undefined) {
-      throw new PlatformError(
-        'FUNCTION_NOT_FOUND',
-        qualifier === undefined ? { functionName: key.name } : { functionName: key.name, qualifier },
-      );
+    const r = await lookupQualifier(this.#d.store, key, qualifier, {
+      pick: (alias) => this.#pick(alias.functionVersion, alias.additionalVersionWeights),
+      getVersion: async (k, versionName) => {
+        const cacheKey = `${functionKeyString(k)}/${versionName}`;
+        let v = this.#versions.get(cacheKey);
+        if (v === undefined) {
+          v = await this.#d.store.getVersion(k, versionName);
+          if (v !== undefined) {
+            this.#versions.set(cacheKey, v);
+          }
+        }
+        return v;
+      },
+    });
+    // Invoke words every miss as the function not found, naming what was asked for (or the
+    // version an alias routed to).
+    switch (r.kind) {
+      case 'found':
+        return r.version;
+      case 'no-function':
+        throw notFound.fn(key.name, qualifier);
+      case 'no-alias':
+        throw notFound.fn(key.name, r.alias);
+      case 'no-version':
+        throw notFound.fn(key.name, r.version);
     }
-    if (qualifier === undefined || qualifier === LATEST) {
-      return fn.latest;
-    }
-    let versionName = qualifier;
-    if (!isVersionQualifier(qualifier)) {
-      const alias = await this.#d.store.getAlias(key, qualifier);
-      if (alias === undefined) {
-        throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name, qualifier });
-      }
-      versionName = this.#pick(alias.functionVersion, alias.additionalVersionWeights);
-      if (versionName === LATEST) {
-        return fn.latest;
-      }
-    }
-    const cacheKey = `${functionKeyString(key)}/${versionName}`;
-    let v = this.#versions.get(cacheKey);
-    if (v === undefined) {
-      v = await this.#d.store.getVersion(key, versionName);
-      if (v === undefined) {
-        throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name, qualifier: versionName });
-      }
-      this.#versions.set(cacheKey, v);
-    }
-    return v;
   }
 
   /** Drops cached versions of a function (a version or the function was deleted). */

@@ -12,7 +12,7 @@
  * Invokes ask `servingKey(fn, version)` which config's environments may serve a version
  * (aws-lambda.md §3.6: PC on an alias also serves direct invokes of its version).
  */
-import { PlatformError } from '../errors.js';
+import { PlatformError, notFound } from '../errors.js';
 import {
   LATEST,
   functionKeyString,
@@ -23,6 +23,7 @@ import {
 } from '../model.js';
 import type { Clock, Pool, Store } from '../ports.js';
 import type { SpecCache } from '../invoke/environment-spec.js';
+import { lookupQualifier } from '../services/qualifier-resolver.js';
 import { checkProvisionedPut, targetVersionOf } from '../rules/provisioned-rules.js';
 
 export interface ProvisionedView {
@@ -148,7 +149,7 @@ export class ProvisionedService {
   /** ListProvisionedConcurrencyConfigs (all configs of a function, by qualifier). */
   async list(key: FunctionKey): Promise<ProvisionedView[]> {
     if ((await this.#d.store.getFunction(key)) === undefined) {
-      throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name });
+      throw notFound.fn(key.name);
     }
     const configs = await this.#d.store.listProvisionedConfigs(key);
     return configs.map((config) => ({ config, status: this.#status(key, config) }));
@@ -248,16 +249,17 @@ export class ProvisionedService {
     this.#serving.set(id, { byVersion, requestedTotal, poolKeys });
   }
 
-  /** §3.3 step 2: resolution errors, which AWS words by the qualifier's shape. */
+  /**
+   * §3.3 step 2: resolution errors, which AWS words by the qualifier's shape: a version
+   * or alias that cannot be found is named even when the function itself is missing.
+   */
   async #resolve(key: FunctionKey, qualifier: string) {
-    const fn = await this.#d.store.getFunction(key);
-    if (isVersionQualifier(qualifier)) {
-      if (fn === undefined || (await this.#d.store.getVersion(key, qualifier)) === undefined) {
-        throw new PlatformError('VERSION_NOT_FOUND', { functionName: key.name, version: qualifier });
-      }
-    } else if (fn === undefined || (await this.#d.store.getAlias(key, qualifier)) === undefined) {
-      throw new PlatformError('ALIAS_NOT_FOUND', { functionName: key.name, alias: qualifier });
+    const r = await lookupQualifier(this.#d.store, key, qualifier);
+    if (r.kind === 'found' || (r.kind === 'no-version' && r.viaAlias)) {
+      return r.fn;
     }
-    return fn;
+    throw isVersionQualifier(qualifier)
+      ? new PlatformError('VERSION_NOT_FOUND', { functionName: key.name, version: qualifier })
+      : new PlatformError('ALIAS_NOT_FOUND', { functionName: key.name, alias: qualifier });
   }
 }

@@ -1,11 +1,74 @@
 /**
  * Resolving a qualifier (`$LATEST`, a version number or an alias name) to the version
- * record it designates. Shared by every read and by invoke.
+ * record it designates: one lookup (`lookupQualifier`) for every read, invoke and the
+ * provisioned rules, returning a tagged result; each caller chooses its wording, because
+ * the vendors word the same miss differently per operation (GetFunction names the
+ * qualified ARN; Invoke says FUNCTION_NOT_FOUND for everything; PutProvisioned…Config
+ * names the version or alias even when the function is missing, spec §3.3).
  */
 import { notFound } from '../errors.js';
 import type { AliasRecord, FunctionKey, FunctionRecord, VersionRecord } from '../model.js';
 import { LATEST, isVersionQualifier } from '../model.js';
-import { requireFunction, type ServiceContext } from './service-context.js';
+import type { Store } from '../ports.js';
+import type { ServiceContext } from './service-context.js';
+
+/** What a qualifier designates, or what is missing. */
+export type QualifierLookup =
+  | {
+      readonly kind: 'found';
+      readonly fn: FunctionRecord;
+      readonly version: VersionRecord;
+      readonly alias?: AliasRecord;
+    }
+  | { readonly kind: 'no-function' }
+  /** `version`: the number asked for, or the one an alias pointed to. */
+  | {
+      readonly kind: 'no-version';
+      readonly fn: FunctionRecord;
+      readonly version: string;
+      readonly viaAlias: boolean;
+    }
+  | { readonly kind: 'no-alias'; readonly fn: FunctionRecord; readonly alias: string };
+
+export interface LookupOptions {
+  /** Which version of an alias serves (weighted routing for invoke); default: its primary. */
+  readonly pick?: (alias: AliasRecord) => string;
+  /** How a published version is read (a cache for invoke); default: the store. */
+  readonly getVersion?: (key: FunctionKey, version: string) => Promise<VersionRecord | undefined>;
+}
+
+/** The one lookup behind every resolution. */
+export async function lookupQualifier(
+  store: Store,
+  key: FunctionKey,
+  qualifier: string | undefined,
+  o: LookupOptions = {},
+): Promise<QualifierLookup> {
+  const fn = await store.getFunction(key);
+  if (fn === undefined) {
+    return { kind: 'no-function' };
+  }
+  if (qualifier === undefined || qualifier === LATEST) {
+    return { kind: 'found', fn, version: fn.latest };
+  }
+  let alias: AliasRecord | undefined;
+  let versionName = qualifier;
+  if (!isVersionQualifier(qualifier)) {
+    alias = await store.getAlias(key, qualifier);
+    if (alias === undefined) {
+      return { kind: 'no-alias', fn, alias: qualifier };
+    }
+    versionName = o.pick?.(alias) ?? alias.functionVersion;
+    if (versionName === LATEST) {
+      return { kind: 'found', fn, version: fn.latest, alias };
+    }
+  }
+  const version = await (o.getVersion ?? ((k, v) => store.getVersion(k, v)))(key, versionName);
+  if (version === undefined) {
+    return { kind: 'no-version', fn, version: versionName, viaAlias: alias !== undefined };
+  }
+  return alias === undefined ? { kind: 'found', fn, version } : { kind: 'found', fn, version, alias };
+}
 
 /** A function seen through one qualifier. */
 export interface ResolvedFunction {
@@ -30,22 +93,21 @@ export async function resolveQualifier(
   key: FunctionKey,
   qualifier?: string,
 ): Promise<ResolvedFunction> {
-  const fn = await requireFunction(ctx, key, qualifier);
-  if (qualifier === undefined || qualifier === LATEST) {
-    return qualifier === undefined ? { fn, version: fn.latest } : { fn, version: fn.latest, qualifier };
-  }
-  if (isVersionQualifier(qualifier)) {
-    const version = await ctx.deps.store.getVersion(key, qualifier);
-    if (version === undefined) {
-      throw notFound.version(key.name, qualifier);
+  const r = await lookupQualifier(ctx.deps.store, key, qualifier);
+  switch (r.kind) {
+    case 'no-function':
+      throw notFound.fn(key.name, qualifier);
+    case 'no-alias':
+      throw notFound.alias(key.name, r.alias);
+    case 'no-version':
+      throw notFound.version(key.name, r.version);
+    case 'found': {
+      const q = qualifier === undefined ? {} : { qualifier };
+      return r.alias === undefined
+        ? { fn: r.fn, version: r.version, ...q }
+        : { fn: r.fn, version: r.version, alias: r.alias, ...q };
     }
-    return { fn, version, qualifier };
   }
-  const alias = await ctx.deps.store.getAlias(key, qualifier);
-  if (alias === undefined) {
-    throw notFound.alias(key.name, qualifier);
-  }
-  return { fn, version: await versionOf(ctx, fn, alias.functionVersion), alias, qualifier };
 }
 
 /** `$LATEST` or a published version of `fn`, or VERSION_NOT_FOUND. */
