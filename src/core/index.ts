@@ -8,12 +8,12 @@
  * has several parts, as invoke/ and provisioned/ do) and add it to `Core` and
  * `createCore` below; dialects never build services themselves.
  */
-import { LATEST, functionKeyString, type FunctionKey } from './model.js';
+import { LATEST, functionKeyString, type FunctionKey, type Scope } from './model.js';
 import type { Clock, PackageStore, Pool, RuntimeCatalog, Store } from './ports.js';
 import { SpecCache, specPrefixOfFunction, specPrefixOfVersion } from './invoke/environment-spec.js';
 import { EventQueue, realTimers, type EventQueueOptions } from './invoke/event-queue.js';
 import { InvokeService } from './invoke/invoke-service.js';
-import { UnreservedCache } from './invoke/unreserved-cache.js';
+import { ClaimsIndex } from './claims/claims-index.js';
 import { ProvisionedService } from './provisioned/provisioned-service.js';
 import { createAliasService, type AliasService } from './services/alias-service.js';
 import type { ChangeFeed } from './services/change-feed.js';
@@ -88,20 +88,24 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
   const context = createServiceContext(deps, overrides);
   const { locks, changes } = context;
   const report = deps.onBackgroundError ?? (() => undefined);
-  const concurrency = createConcurrencyService(context);
+  // First listener: a committed change marks its function in the claims index before
+  // any other listener (the provisioned reconcile) can read the claims.
+  const claimsIndex = new ClaimsIndex(deps.store);
+  changes.subscribe((change) => claimsIndex.touch(change.key));
+  const concurrency = createConcurrencyService(context, claimsIndex);
   const specs = new SpecCache(deps.packages);
-  const unreserved = new UnreservedCache((scope) => concurrency.claims(scope).then((c) => c.unreserved));
+  const unreserved = (scope: Scope) => concurrency.claims(scope).then((c) => c.unreserved);
   const provisioned = new ProvisionedService({
     store: deps.store,
     pool: deps.pool,
     clock: deps.clock,
     specs,
     minUnreservedConcurrency: deps.limits.minUnreservedConcurrency,
-    unreserved: (key) => concurrency.claims(key).then((c) => c.unreserved),
+    unreserved,
     // Function lock, then scope lock: the order putReserved uses (keyed-mutex.ts), so a
     // PC put and a reservation cannot both pass the account floor.
     withLock: (key, fn) => locks.run(functionLockKey(key), () => locks.run(scopeLockKey(key), fn)),
-    onChanged: (key) => unreserved.invalidate(key),
+    onChanged: (key) => claimsIndex.touch(key),
   });
   const events = new EventQueue({
     capacity: 10_000,
@@ -120,7 +124,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     specs,
     provisioned,
     events,
-    unreservedCapacity: (key) => unreserved.get(key),
+    unreservedCapacity: unreserved,
   });
 
   // Derived state follows committed changes. Listeners run while the mutating service
@@ -146,7 +150,6 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
         invoke.forget(key);
         specs.forgetVersion(key, change.version);
         drain(specPrefixOfVersion(key, change.version));
-        unreserved.invalidate(key);
         await reconcile(key);
         break;
       case 'function-deleted':
@@ -154,17 +157,12 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
         specs.forget(key);
         provisioned.forget(key);
         drain(specPrefixOfFunction(key));
-        unreserved.invalidate(key);
         break;
       case 'alias-changed':
       case 'alias-deleted':
         // An alias move re-provisions on the new version and drains the old (§3.6);
         // a deleted alias's config was removed by the store's cascade.
-        unreserved.invalidate(key);
         await reconcile(key);
-        break;
-      case 'reserved-concurrency-changed':
-        unreserved.invalidate(key);
         break;
       case 'function-created':
       case 'version-published':

@@ -151,6 +151,11 @@ export function isVersionQualifier(q: string): boolean {
   return /^[0-9]+$/.test(q);
 }
 
+/** The one spelling of a scope (account and region) as a map key: `<account>/<region>`. */
+export function scopeKey(scope: Scope): string {
+  return `${scope.accountId}/${scope.region}`;
+}
+
 export function functionKeyString(k: FunctionKey): string {
   return `${k.accountId}/${k.region}/${k.namespace}/${k.name}`;
 }

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PlatformError, notFound } from '../errors.js';
-import { LATEST, functionKeyString, type FunctionKey, type VersionRecord } from '../model.js';
+import { LATEST, functionKeyString, scopeKey, type FunctionKey, type VersionRecord } from '../model.js';
 import type { InvocationOutcome, Pool, Store } from '../ports.js';
 import type { ProvisionedService } from '../provisioned/provisioned-service.js';
 import { lookupQualifier } from '../services/qualifier-resolver.js';
@@ -112,7 +112,7 @@ export class InvokeService {
       wantLog,
       ...(provisionedKey === undefined ? {} : { provisionedKey }),
       admission: {
-        scopeKey: `${p.key.accountId}/${p.key.region}`,
+        scopeKey: scopeKey(p.key),
         functionKey: functionKeyString(p.key),
         ...(fn.reservedConcurrency === undefined ? {} : { reserved: fn.reservedConcurrency }),
         provisionedTotal: this.#d.provisioned.requestedTotal(p.key),

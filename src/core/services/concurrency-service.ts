@@ -6,12 +6,8 @@
  */
 import type { FunctionKey, Scope } from '../model.js';
 import { LATEST, functionKeyString } from '../model.js';
-import {
-  checkReservedPut,
-  claimOf,
-  unreservedConcurrency,
-  type FunctionConcurrencyClaim,
-} from './concurrency-rules.js';
+import { checkReservedPut, claimOf } from './concurrency-rules.js';
+import type { ClaimsIndex, FunctionClaims } from '../claims/claims-index.js';
 import { functionLockKey, scopeLockKey } from './keyed-mutex.js';
 import { requireFunction, type ServiceContext } from './service-context.js';
 
@@ -21,7 +17,8 @@ export interface ScopeClaims {
   readonly limit: number;
   /** Floor of UnreservedConcurrentExecutions. */
   readonly minUnreserved: number;
-  readonly byFunction: ReadonlyMap<string, FunctionConcurrencyClaim>;
+  /** By functionKeyString (claims-index.ts: also each version's MemorySize). */
+  readonly byFunction: ReadonlyMap<string, FunctionClaims>;
   /** UnreservedConcurrentExecutions now. */
   readonly unreserved: number;
 }
@@ -52,32 +49,16 @@ export interface ConcurrencyService {
 }
 
 /** Builds the concurrency service; limits come from `deps.limits`. */
-export function createConcurrencyService(ctx: ServiceContext): ConcurrencyService {
+export function createConcurrencyService(ctx: ServiceContext, index: ClaimsIndex): ConcurrencyService {
   const { store, limits } = ctx.deps;
 
   async function claims(scope: Scope): Promise<ScopeClaims> {
-    const fns = await store.listFunctions(scope);
-    const configs = await store.listAllProvisionedConfigs();
-    const byFunction = new Map<string, { reserved?: number; provisioned: Record<string, number> }>();
-    for (const fn of fns) {
-      byFunction.set(
-        functionKeyString(fn.key),
-        fn.reservedConcurrency === undefined
-          ? { provisioned: {} }
-          : { reserved: fn.reservedConcurrency, provisioned: {} },
-      );
-    }
-    for (const { key, config } of configs) {
-      const claim = byFunction.get(functionKeyString(key));
-      if (claim !== undefined) {
-        claim.provisioned[config.qualifier] = config.requested;
-      }
-    }
+    const view = await index.view(scope);
     return {
       limit: limits.accountConcurrency,
       minUnreserved: limits.minUnreservedConcurrency,
-      byFunction,
-      unreserved: unreservedConcurrency(limits.accountConcurrency, byFunction.values()),
+      byFunction: view.byFunction,
+      unreserved: limits.accountConcurrency - view.claimed,
     };
   }
 
@@ -128,21 +109,13 @@ export function createConcurrencyService(ctx: ServiceContext): ConcurrencyServic
     claims,
 
     async accountSettings(scope) {
-      const { limit, minUnreserved, unreserved } = await claims(scope);
-      const fns = await store.listFunctions(scope);
-      let totalCodeSizeBytes = 0;
-      for (const fn of fns) {
-        totalCodeSizeBytes += fn.latest.config.codeSizeBytes;
-        for (const v of await store.listVersions(fn.key)) {
-          totalCodeSizeBytes += v.config.codeSizeBytes;
-        }
-      }
+      const view = await index.view(scope);
       return {
-        concurrencyLimit: limit,
-        unreservedConcurrency: unreserved,
-        minUnreservedConcurrency: minUnreserved,
-        totalCodeSizeBytes,
-        functionCount: fns.length,
+        concurrencyLimit: limits.accountConcurrency,
+        unreservedConcurrency: limits.accountConcurrency - view.claimed,
+        minUnreservedConcurrency: limits.minUnreservedConcurrency,
+        totalCodeSizeBytes: view.codeSizeBytes,
+        functionCount: view.byFunction.size,
       };
     },
   };

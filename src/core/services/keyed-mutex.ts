@@ -8,7 +8,7 @@
  * never the other way round (see `functionLockKey` / `scopeLockKey`).
  */
 import type { FunctionKey, Scope } from '../model.js';
-import { functionKeyString } from '../model.js';
+import { functionKeyString, scopeKey } from '../model.js';
 
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
@@ -46,5 +46,5 @@ export function functionLockKey(key: FunctionKey): string {
 
 /** The lock serialising account-wide concurrency decisions of one scope. */
 export function scopeLockKey(scope: Scope): string {
-  return `scope:${scope.accountId}/${scope.region}`;
+  return `scope:${scopeKey(scope)}`;
 }

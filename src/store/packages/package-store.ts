@@ -15,6 +15,7 @@ import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { PromiseMemo } from '../../core/claims/promise-memo.js';
 import { PlatformError } from '../../core/errors.js';
 import type { PackageInfo, PackageStore } from '../../core/ports.js';
 import { readPackage, type PackageEntry } from './zip-reader.js';
@@ -48,7 +49,7 @@ export async function createPackageStore(dir: string): Promise<PackageStore> {
 class FsPackageStore implements PackageStore {
   readonly #root: string;
   /** One extraction per package at a time: concurrent callers share the same promise. */
-  readonly #unpacking = new Map<string, Promise<string>>();
+  readonly #unpacking = new PromiseMemo<string, string>();
 
   constructor(root: string) {
     this.#root = root;
@@ -87,14 +88,9 @@ class FsPackageStore implements PackageStore {
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
-    let pending = this.#unpacking.get(sha256Hex);
-    if (pending === undefined) {
-      pending = this.#unpack(sha256Hex);
-      this.#unpacking.set(sha256Hex, pending);
-      // A failure is not cached: the next caller retries (e.g. after disk space was freed).
-      pending.catch(() => this.#unpacking.delete(sha256Hex));
-    }
-    return pending;
+    // One extraction per package at a time; a failure is not remembered (the next caller
+    // retries, e.g. after disk space was freed).
+    return this.#unpacking.get(sha256Hex, () => this.#unpack(sha256Hex));
   }
 
   /**

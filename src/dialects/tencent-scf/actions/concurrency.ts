@@ -6,7 +6,7 @@
  * is what admission enforces for every dialect.
  */
 import { functionKeyString, type Scope } from '../../../core/model.js';
-import { scopeKey } from '../account-view.js';
+import { scopeKey } from '../../../core/model.js';
 import {
   UNALLOCATABLE_MB,
   provisionedMb,

@@ -13,7 +13,7 @@
 import { PlatformError } from '../../../core/errors.js';
 import { LATEST, type FunctionKey } from '../../../core/model.js';
 import type { InvocationOutcome } from '../../../core/ports.js';
-import { scopeKey } from '../account-view.js';
+import { scopeKey } from '../../../core/model.js';
 import type { ActionCall, ActionResult } from '../types.js';
 import { invalidParameterValue, scfError } from '../wire-error.js';
 import { readFunctionKey, readQualifier } from './common.js';
