@@ -34,6 +34,8 @@ export interface ScopeClaimsView {
   /** Σ claimOf over the scope's functions. */
   readonly claimed: number;
   readonly codeSizeBytes: number;
+  /** Changes whenever any claim of the scope does (views derived from it can be kept). */
+  readonly revision: number;
 }
 
 class ScopeState implements ScopeClaimsView {
@@ -41,8 +43,10 @@ class ScopeState implements ScopeClaimsView {
   readonly dirty = new Map<string, FunctionKey>();
   claimed = 0;
   codeSizeBytes = 0;
+  revision = 0;
 
   put(id: string, claims: FunctionClaims | undefined): void {
+    this.revision++;
     const old = this.byFunction.get(id);
     if (old !== undefined) {
       this.claimed -= claimOf(old);

@@ -21,6 +21,8 @@ export interface ScopeClaims {
   readonly byFunction: ReadonlyMap<string, FunctionClaims>;
   /** UnreservedConcurrentExecutions now. */
   readonly unreserved: number;
+  /** Changes whenever any claim of the scope does (claims-index.ts). */
+  readonly revision: number;
 }
 
 export interface AccountSettings {
@@ -59,6 +61,7 @@ export function createConcurrencyService(ctx: ServiceContext, index: ClaimsIndex
       minUnreserved: limits.minUnreservedConcurrency,
       byFunction: view.byFunction,
       unreserved: limits.accountConcurrency - view.claimed,
+      revision: view.revision,
     };
   }
 

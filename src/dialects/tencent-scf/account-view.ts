@@ -14,6 +14,8 @@ import type { ScfCore } from './types.js';
 
 export class AccountQuotaCache {
   readonly #invokeLimit = new PromiseMemo<string, number>();
+  /** The last view per scope, with the claims revision it was built from. */
+  readonly #views = new Map<string, { readonly revision: number; readonly view: AccountQuota }>();
 
   constructor(
     private readonly core: ScfCore,
@@ -29,8 +31,14 @@ export class AccountQuotaCache {
    * scan of the store, whatever the size of the account.
    */
   async load(scope: Scope): Promise<AccountQuota> {
-    const scf = readScfSettings(await this.settings.get(scope));
+    const key = scopeKey(scope);
     const claims = await this.core.concurrency.claims(scope);
+    const kept = this.#views.get(key);
+    if (kept !== undefined && kept.revision === claims.revision) {
+      // Nothing of the scope changed since (settings writes drop the view): reuse it.
+      return kept.view;
+    }
+    const scf = readScfSettings(await this.settings.get(scope));
     const functions: FunctionQuota[] = [];
     for (const [id, claim] of claims.byFunction) {
       const fn = claim.fn;
@@ -50,7 +58,9 @@ export class AccountQuotaCache {
         })),
       });
     }
-    return { totalMb: scf.totalConcurrencyMem ?? this.defaultTotalMb, functions };
+    const view = { totalMb: scf.totalConcurrencyMem ?? this.defaultTotalMb, functions };
+    this.#views.set(key, { revision: claims.revision, view });
+    return view;
   }
 
   /** T − Σ R of the scope, MB (the invoke gate's limit). */
@@ -60,5 +70,6 @@ export class AccountQuotaCache {
 
   invalidate(scope: Scope): void {
     this.#invokeLimit.delete(scopeKey(scope));
+    this.#views.delete(scopeKey(scope));
   }
 }

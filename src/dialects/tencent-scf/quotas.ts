@@ -61,20 +61,41 @@ export function reservedTotalMb(acct: AccountQuota, exceptId?: string): number {
 
 /** Memory committed out of T: Σ reserved + Σ PC of functions without a reservation (GetAccount usage). */
 export function usedMb(acct: AccountQuota): number {
-  return acct.functions.reduce((s, f) => s + (f.reservedMb ?? provisionedMb(f)), 0);
+  return sumsOf(acct).committedMb;
+}
+
+/** Sums over an account, computed once per (immutable) view: reads stay O(1) per function. */
+interface AccountSums {
+  readonly byId: ReadonlyMap<string, FunctionQuota>;
+  /** Σ R + Σ PC of functions without R, MB. */
+  readonly committedMb: number;
+}
+
+const sums = new WeakMap<AccountQuota, AccountSums>();
+
+function sumsOf(acct: AccountQuota): AccountSums {
+  let s = sums.get(acct);
+  if (s === undefined) {
+    const byId = new Map<string, FunctionQuota>();
+    let committedMb = 0;
+    for (const f of acct.functions) {
+      byId.set(f.id, f);
+      committedMb += f.reservedMb ?? provisionedMb(f);
+    }
+    s = { byId, committedMb };
+    sums.set(acct, s);
+  }
+  return s;
 }
 
 /** The pool function `fnId` (without a reservation) may provision from, its own PC not counted. */
 export function allocatablePoolMb(acct: AccountQuota, fnId: string): number {
-  let pool = acct.totalMb - UNALLOCATABLE_MB;
-  for (const f of acct.functions) {
-    if (f.reservedMb !== undefined) {
-      pool -= f.reservedMb;
-    } else if (f.id !== fnId) {
-      pool -= provisionedMb(f);
-    }
-  }
-  return pool;
+  const { byId, committedMb } = sumsOf(acct);
+  const own = byId.get(fnId);
+  const ownCommitted = own === undefined ? 0 : (own.reservedMb ?? provisionedMb(own));
+  const ownReserved = own?.reservedMb ?? 0;
+  // Every R counts, the function's own included; every PC of the others without R.
+  return acct.totalMb - UNALLOCATABLE_MB - (committedMb - ownCommitted) - ownReserved;
 }
 
 /**
@@ -83,7 +104,7 @@ export function allocatablePoolMb(acct: AccountQuota, fnId: string): number {
  * never below 0.
  */
 export function unallocatedConcurrencyNum(acct: AccountQuota, fnId: string): number {
-  const f = acct.functions.find((x) => x.id === fnId);
+  const f = sumsOf(acct).byId.get(fnId);
   if (f === undefined || f.memoryMb <= 0) {
     return 0;
   }
