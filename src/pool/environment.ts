@@ -14,6 +14,7 @@
  *      Runtime.ExitError (§5.7); either way the environment is dead and never reused.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
@@ -321,8 +322,10 @@ export class Environment implements RuntimeEvents {
           `INIT_REPORT Init Duration: ${this.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: success\n`,
         );
       }
+      this.#refreshPeak();
       this.#o.listener.onReady(this);
     } else if (this.#state === 'busy' && this.#active?.done === true) {
+      this.#refreshPeak();
       clearTimeout(this.#active.timer);
       this.#active = undefined;
       this.#state = transition(this.#state, 'idle');
@@ -485,9 +488,18 @@ export class Environment implements RuntimeEvents {
         this.#lingering = undefined;
       }
       let log: string | undefined;
-      let maxMemoryUsedMb: number | undefined;
-      if (logging) {
+      // With a log, the peak is read now for the REPORT line; without one, the last peak
+      // read in the background is reported (the peak only grows; it is at most one
+      // invocation old), so that every answer carries it at no cost on the invoke path.
+      let maxMemoryUsedMb = this.#knownPeakMb;
+      if (logging || maxMemoryUsedMb === undefined) {
+        // (Also the first answer of an environment, before any background read is in.)
         maxMemoryUsedMb = this.#peakMemoryMb();
+        if (maxMemoryUsedMb !== undefined) {
+          this.#knownPeakMb = Math.max(this.#knownPeakMb ?? 0, maxMemoryUsedMb);
+        }
+      }
+      if (logging) {
         const lines =
           endLine(a.req.requestId) +
           reportLine({
@@ -533,6 +545,26 @@ export class Environment implements RuntimeEvents {
     if (this.#state === 'draining') {
       this.kill();
     }
+  }
+
+  /** The peak as last read off the invoke path (refreshPeak). */
+  #knownPeakMb: number | undefined;
+
+  /** Reads the peak without blocking (after init and after each answer). */
+  #refreshPeak(): void {
+    const pid = this.#proc?.pid;
+    if (pid === undefined) {
+      return;
+    }
+    readFile(`/proc/${pid}/status`, 'latin1').then(
+      (status) => {
+        const m = /VmHWM:\s+(\d+) kB/.exec(status);
+        if (m?.[1] !== undefined) {
+          this.#knownPeakMb = Math.max(this.#knownPeakMb ?? 0, Math.ceil(Number(m[1]) / 1024));
+        }
+      },
+      () => undefined, // gone: nothing to report
+    );
   }
 
   /** Peak resident memory of the process (VmHWM), for the REPORT line. */

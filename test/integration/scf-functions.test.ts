@@ -156,6 +156,15 @@ describe('functions, versions and aliases', () => {
     await p.scf.DeleteFunctionVersion({ FunctionName: 'hello', Qualifier: '1' });
   });
 
+  it("reports MemUsage without LogType too, as Tencent's example shows (Log empty)", async () => {
+    for (let i = 0; i < 3; i++) {
+      const out = await p.scf.Invoke({ FunctionName: 'hello', ClientContext: '{"m":1}' });
+      expect(out.Result?.Log).toBe('');
+      // Bytes; a Node.js runtime's peak resident memory is tens of MB.
+      expect(out.Result?.MemUsage).toBeGreaterThan(1024 * 1024);
+    }
+  });
+
   it('renders function errors and logs as a Result, not an API error', async () => {
     const failed = await p.scf.InvokeFunction({
       FunctionName: 'hello',
