@@ -176,6 +176,12 @@ export interface AdmissionInput {
   readonly provisionedTotal: number;
   /** The scope's UnreservedConcurrentExecutions (capacity of the unreserved on-demand pool). */
   readonly unreservedCapacity: number;
+  /**
+   * A memory budget for the scope's invocations in flight (SCF's account quota T − Σ R for
+   * functions without a reservation): the invocation holds `memoryMb` of `limitMb` while
+   * it runs, else it is THROTTLED_ACCOUNT. Absent: no memory budget.
+   */
+  readonly memoryBudget?: { readonly limitMb: number; readonly memoryMb: number };
 }
 
 interface OutcomeCommon {

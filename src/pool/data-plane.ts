@@ -123,7 +123,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       emit: (e) => this.#emit(e),
       startEnvironment: (spec, initType, provisionedKey, adopt) =>
         this.#startEnvironment(spec, initType, provisionedKey, adopt),
-      invoke: (req, impatient) => this.#invoke(req, impatient),
+      invoke: (req, impatient) => this.#route(req, impatient),
     };
     this.#onDemand = new OnDemandShell(ctx);
     this.#provisioned = new ProvisionedShell(ctx);
@@ -247,6 +247,14 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       return Promise.reject(new PlatformError('INTERNAL', { reason: 'the pool is shut down' }));
     }
     return this.#dispatch.invoke(req, impatient);
+  }
+
+  /** A waiting invocation back through placement (its admission already taken). */
+  #route(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+    if (this.#disposed) {
+      return Promise.reject(new PlatformError('INTERNAL', { reason: 'the pool is shut down' }));
+    }
+    return this.#dispatch.route(req, impatient);
   }
 
   #startEnvironment(

@@ -7,7 +7,9 @@
  *      is finishing;
  *   3. otherwise take an on-demand lease, run on a warm environment or wait for one (a
  *      start is requested when no supply is on its way), and release the lease on every
- *      path out.
+ *      path out;
+ *   0. before all of it, a memory budget (when the request carries one) is taken for the
+ *      whole invocation, or the invocation is throttled.
  */
 import { PlatformError } from '../core/errors.js';
 import type { InvocationOutcome, InvokeRequest } from '../core/ports.js';
@@ -24,6 +26,27 @@ export class Dispatcher {
   ) {}
 
   async invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+    const budget = req.admission.memoryBudget;
+    if (budget === undefined) {
+      return this.route(req, impatient);
+    }
+    // Held for the whole invocation, wherever it runs (provisioned or on-demand).
+    const release = this.leases.takeMemory(req.admission.scopeKey, budget.memoryMb, budget.limitMb);
+    if (release === undefined) {
+      throw new PlatformError('THROTTLED_ACCOUNT', {});
+    }
+    try {
+      return await this.route(req, impatient);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Steps 1–3, without the memory budget: also what the shells call to send a waiting
+   * invocation back through placement (its budget is already held by its first pass).
+   */
+  async route(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
     const a = req.admission;
     const provisioned =
       req.provisionedKey === undefined

@@ -36,6 +36,11 @@ export interface InvokeParams {
   readonly traceId?: string;
   /** The caller's request id, when the dialect's wire uses one id for both (AWS). */
   readonly requestId?: string;
+  /**
+   * The scope's memory budget for synchronous invocations of functions without a
+   * reservation, MB (SCF's T − Σ R, quotas.ts); enforced by the pool's admission.
+   */
+  readonly memoryBudgetMb?: number;
 }
 
 export type InvokeResult =
@@ -117,6 +122,11 @@ export class InvokeService {
         ...(fn.reservedConcurrency === undefined ? {} : { reserved: fn.reservedConcurrency }),
         provisionedTotal: this.#d.provisioned.requestedTotal(p.key),
         unreservedCapacity: await this.#d.unreservedCapacity(p.key),
+        ...(p.memoryBudgetMb === undefined ||
+        fn.reservedConcurrency !== undefined ||
+        p.invocationType !== 'RequestResponse'
+          ? {}
+          : { memoryBudget: { limitMb: p.memoryBudgetMb, memoryMb: version.config.memoryMb } }),
       },
     });
   }

@@ -63,7 +63,7 @@ export class AccountQuotaCache {
     return view;
   }
 
-  /** T − Σ R of the scope, MB (the invoke gate's limit). */
+  /** T − Σ R of the scope, MB (the memory budget of SCF's synchronous invokes). */
   invokeLimitMb(scope: Scope): Promise<number> {
     return this.#invokeLimit.get(scopeKey(scope), () => this.load(scope).then(unreservedInvokeMb));
   }

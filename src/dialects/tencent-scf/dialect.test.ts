@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../../core/index.js';
+import { PlatformError } from '../../core/errors.js';
 import type { EnvironmentSpec, InvocationOutcome, InvokeRequest, Pool } from '../../core/ports.js';
 import { fakeZip, memoryDeps } from '../../core/services/testing/in-memory-ports.js';
+import { Leases } from '../../pool/admission/leases.js';
 import { BodyTooLargeError, type WireRequest } from '../http.js';
 import { createTencentScfDialect, type ScfDialectOptions } from './index.js';
 import { signTc3 } from './tc3.js';
@@ -14,9 +16,15 @@ import { signTc3 } from './tc3.js';
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
 const ACCOUNT = '100000000001';
 
-/** A pool that reports every provisioned config as it was declared, and echoes invokes. */
+/**
+ * A pool that reports every provisioned config as it was declared, and echoes invokes,
+ * after the real pool's memory admission (the SCF account quota, pool/admission/leases.ts);
+ * `hold` keeps admitted invocations running until it resolves.
+ */
 class EchoPool implements Pool {
   readonly counts = new Map<string, number>();
+  readonly leases = new Leases();
+  hold: Promise<void> = Promise.resolve();
   inProgress = false;
   outcome: (req: InvokeRequest) => InvocationOutcome = (req) => ({
     kind: 'success',
@@ -44,8 +52,21 @@ class EchoPool implements Pool {
   provisionedUtilization() {
     return 0;
   }
-  invoke(req: InvokeRequest): Promise<InvocationOutcome> {
-    return Promise.resolve(this.outcome(req));
+  async invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+    const budget = req.admission.memoryBudget;
+    const release =
+      budget === undefined
+        ? () => undefined
+        : this.leases.takeMemory(req.admission.scopeKey, budget.memoryMb, budget.limitMb);
+    if (release === undefined) {
+      throw new PlatformError('THROTTLED_ACCOUNT', {});
+    }
+    try {
+      await this.hold;
+      return this.outcome(req);
+    } finally {
+      release();
+    }
   }
   drain() {
     return Promise.resolve();
@@ -842,8 +863,7 @@ describe('reserved and total quotas in MB (spec §3.5)', () => {
     const held = new Promise<void>((r) => {
       release = r;
     });
-    const origInvoke = h.pool.invoke.bind(h.pool);
-    h.pool.invoke = (req: InvokeRequest) => held.then(() => origInvoke(req));
+    h.pool.hold = held;
     const first = h.ok('InvokeFunction', { FunctionName: 'fx' });
     const second = h.ok('InvokeFunction', { FunctionName: 'fx' });
     const third = h.ok('InvokeFunction', { FunctionName: 'fx' });
@@ -866,8 +886,7 @@ describe('reserved and total quotas in MB (spec §3.5)', () => {
     const held = new Promise<void>((r) => {
       release = r;
     });
-    const origInvoke = h.pool.invoke.bind(h.pool);
-    h.pool.invoke = (req: InvokeRequest) => held.then(() => origInvoke(req));
+    h.pool.hold = held;
     // Version 1 has 3072 MB: four fit in 13000 MB, a fifth does not (at $LATEST's 128 MB it would).
     const running = [1, 2, 3, 4].map(() => h.ok('InvokeFunction', { FunctionName: 'fv', Qualifier: '1' }));
     expect((await h.fail('InvokeFunction', { FunctionName: 'fv', Qualifier: '1' })).Code).toBe(

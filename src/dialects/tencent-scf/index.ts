@@ -26,7 +26,6 @@ import { authenticate } from './auth.js';
 import { DateTimeFormatter } from './codec.js';
 import { SCF_CRON_DEFAULT_TIME_ZONE, isValidTimeZone } from './cron.js';
 import { UNEXPECTED_ERROR, renderPlatformError, type ScfErrorBody } from './errors.js';
-import { InvokeGate } from './invoke-gate.js';
 import { Params } from './params.js';
 import { DEFAULT_TOTAL_CONCURRENCY_MEM } from './quotas.js';
 import { RateLimiter } from './rate-limit.js';
@@ -71,7 +70,6 @@ export function createTencentScfDialect(core: ScfCore, options: ScfDialectOption
     namespaces: core.namespaces,
     settings,
     quotaLock: new KeyedMutex(),
-    gate: new InvokeGate(),
     accounts: new AccountQuotaCache(core, settings, opts.totalConcurrencyMem),
     dates: new DateTimeFormatter(opts.timeZone),
     startedAtMs: opts.now(),

@@ -11,7 +11,8 @@
  * How the MB quotas reach core's count-based admission (the decision, documented in the
  * README): a reserved quota R becomes core's reserved concurrency floor(R / MemorySize), so
  * every dialect's invokes are held to it; the account total is enforced for SCF invokes by
- * the dialect's in-flight memory gate (invoke-gate.ts) against T − Σ R.
+ * the pool's admission (a memory budget held per invocation, AdmissionInput.memoryBudget)
+ * against T − Σ R.
  */
 
 /** Spec §3.1: "12,800 MB of the account quota is never allocatable". */

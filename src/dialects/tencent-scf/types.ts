@@ -16,7 +16,6 @@ import type { DialectLogger } from '../http.js';
 import type { ScfActionName } from './action-names.js';
 import type { AccountQuotaCache } from './account-view.js';
 import type { DateTimeFormatter } from './codec.js';
-import type { InvokeGate } from './invoke-gate.js';
 import type { Params } from './params.js';
 
 /** Core with the provisioned-concurrency and invoke services this dialect drives. */
@@ -97,7 +96,6 @@ export interface ScfServices {
   readonly settings: ScopeSettingsService;
   /** Serialises the MB-quota read–check–write sequences of one scope (quotas.ts). */
   readonly quotaLock: KeyedMutex;
-  readonly gate: InvokeGate;
   readonly accounts: AccountQuotaCache;
   readonly dates: DateTimeFormatter;
   /** When the dialect started: the creation time shown for the implicit `default` namespace. */

@@ -13,7 +13,6 @@
 import { PlatformError } from '../../../core/errors.js';
 import { LATEST, type FunctionKey } from '../../../core/model.js';
 import type { InvocationOutcome } from '../../../core/ports.js';
-import { scopeKey } from '../../../core/model.js';
 import type { ActionCall, ActionResult } from '../types.js';
 import { invalidParameterValue, scfError } from '../wire-error.js';
 import { readFunctionKey, readQualifier } from './common.js';
@@ -81,7 +80,8 @@ async function run(call: ActionCall, input: InvokeInput): Promise<ActionResult> 
   if (payload.length > limit) {
     throw new PlatformError('PAYLOAD_TOO_LARGE', { limitBytes: limit });
   }
-  const fn = (await call.core.functions.get(input.key)).fn;
+  // The function must exist before its qualifier is looked at (SCF's order of errors).
+  await call.core.functions.get(input.key);
   let qualifier = input.qualifier;
   if (qualifier === DEFAULT_ALIAS) {
     // The virtual `$DEFAULT` (aliases.ts) routes to `$LATEST` until it is stored.
@@ -90,42 +90,23 @@ async function run(call: ActionCall, input: InvokeInput): Promise<ActionResult> 
   }
   const invokedFunctionArn = `qcs::scf:${input.key.region}:uin/${input.key.accountId}:namespace/${input.key.namespace}/function/${input.key.name}`;
 
-  // The account quota for functions without a reservation (quotas.ts, invoke-gate.ts).
-  const gated = !input.async && fn.reservedConcurrency === undefined;
-  // The memory of what runs (a version or an alias's version may differ from $LATEST); an
-  // unknown qualifier is left for core's invoke to answer in its own words.
-  const memoryMb = gated
-    ? await call.core.functions.get(input.key, qualifier).then(
-        (r) => r.version.config.memoryMb,
-        () => fn.latest.config.memoryMb,
-      )
-    : fn.latest.config.memoryMb;
-  const gateKey = scopeKey(call.scope);
-  if (
-    gated &&
-    !call.services.gate.tryEnter(gateKey, memoryMb, await call.services.accounts.invokeLimitMb(call.scope))
-  ) {
-    throw new PlatformError('THROTTLED_ACCOUNT', {});
+  // The account quota for functions without a reservation (quotas.ts): T − Σ R MB in
+  // flight, held by the pool's admission with the other leases (core passes it on for
+  // synchronous invokes of functions without a reservation).
+  const result = await call.core.invoke.invoke({
+    key: input.key,
+    qualifier,
+    payload,
+    invocationType: input.async ? 'Event' : 'RequestResponse',
+    wantLog: input.wantLog,
+    invokedFunctionArn,
+    ...(input.async ? {} : { memoryBudgetMb: await call.services.accounts.invokeLimitMb(call.scope) }),
+  });
+  if (result.kind === 'completed') {
+    return { Result: renderResult(result.outcome, input.wantLog) };
   }
-  try {
-    const result = await call.core.invoke.invoke({
-      key: input.key,
-      qualifier,
-      payload,
-      invocationType: input.async ? 'Event' : 'RequestResponse',
-      wantLog: input.wantLog,
-      invokedFunctionArn,
-    });
-    if (result.kind === 'completed') {
-      return { Result: renderResult(result.outcome, input.wantLog) };
-    }
-    const requestId = result.kind === 'queued' ? result.requestId : '';
-    return { Result: renderQueued(requestId) };
-  } finally {
-    if (gated) {
-      call.services.gate.leave(gateKey, memoryMb);
-    }
-  }
+  const requestId = result.kind === 'queued' ? result.requestId : '';
+  return { Result: renderQueued(requestId) };
 }
 
 /** Appendix A Result from an outcome. Duration is ms (float), BillDuration whole ms, MemUsage bytes. */
