@@ -489,8 +489,8 @@ export class Environment implements RuntimeEvents {
       }
       let log: string | undefined;
       // With a log, the peak is read now for the REPORT line; without one, the last peak
-      // read in the background is reported (the peak only grows; it is at most one
-      // invocation old), so that every answer carries it at no cost on the invoke path.
+      // read in the background is reported (the peak only grows; it is at most a second
+      // old, refreshPeak), so that every answer carries it at no cost on the invoke path.
       let maxMemoryUsedMb = this.#knownPeakMb;
       if (logging || maxMemoryUsedMb === undefined) {
         // (Also the first answer of an environment, before any background read is in.)
