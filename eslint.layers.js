@@ -48,12 +48,12 @@ const DIALECT_IO = [...builtins('child_process', 'fs', 'fs/promises'), 'better-s
   (name) => ({ name, message: 'a dialect talks only to core (ARCHITECTURE.md)' }),
 );
 
-const dialect = (self, other) =>
+const dialect = (self, ...others) =>
   restrict(
     [`src/dialects/${self}/**/*.ts`],
     [
       {
-        group: [...folders(other, 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config')],
+        group: [...folders(...others, 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config')],
         message: 'a dialect talks only to core (ARCHITECTURE.md)',
       },
     ],
@@ -72,8 +72,9 @@ export const layerRules = [
     ],
     CORE_IO,
   ),
-  dialect('aws-lambda', 'tencent-scf'),
-  dialect('tencent-scf', 'aws-lambda'),
+  dialect('aws-lambda', 'tencent-scf', 'aws-logs'),
+  dialect('tencent-scf', 'aws-lambda', 'aws-logs'),
+  dialect('aws-logs', 'aws-lambda', 'tencent-scf'),
   restrict(
     ['src/store/**/*.ts'],
     [

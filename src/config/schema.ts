@@ -110,6 +110,12 @@ export const configSchema = z.strictObject({
       ),
     )
     .default({}),
+  /**
+   * Function logs (CloudWatch Logs API, SCF GetFunctionLogs) keep at most this many bytes
+   * of messages in `<dataDir>/logs.db`; the oldest events go first. Per-group retention
+   * (PutRetentionPolicy) applies before this cap.
+   */
+  logsMaxBytes: whole((n) => n.int().min(1024 * 1024)).default(256 * 1024 * 1024),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
 

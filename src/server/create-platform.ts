@@ -31,6 +31,8 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { createFrontDoor } from './front-door.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
+import { functionLogSink, openFunctionLogs } from './function-logs.js';
+import { createAwsLogsDialect } from '../dialects/aws-logs/index.js';
 
 export interface Platform {
   /** e.g. http://127.0.0.1:8910 */
@@ -63,6 +65,13 @@ export async function createPlatform(
     await store.close();
     throw new DataDirError(dataDir, e);
   }
+  let logs;
+  try {
+    logs = openFunctionLogs(dataDir, config.logsMaxBytes, logger.child({ layer: 'logs' }));
+  } catch (e) {
+    await store.close();
+    throw new DataDirError(dataDir, e);
+  }
   // One resolution of which interpreter runs each runtime, for the pool's launches and the
   // control plane's RuntimeVersionConfig alike.
   // PATH is read here, in the composition root, and handed to the pool.
@@ -82,9 +91,11 @@ export async function createPlatform(
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
       batchScheduling: config.batchScheduling,
+      onFunctionLog: functionLogSink(logs),
     });
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
+    logs.close();
     await store.close();
     throw e;
   }
@@ -146,11 +157,21 @@ export async function createPlatform(
     totalConcurrencyMem: config.scfTotalConcurrencyMem,
     totalConcurrencyMemLimit: config.scfTotalConcurrencyMemLimit,
     scaling,
+    logs,
     logger: logger.child({ dialect: 'tencent-scf' }),
   });
   const app = createFrontDoor({
     logger,
-    dialects: [createHearthEndpoints(packages), aws, scf],
+    dialects: [
+      createHearthEndpoints(packages),
+      aws,
+      scf,
+      createAwsLogsDialect(logs, {
+        defaultRegion: config.region,
+        accountId: config.accountId,
+        onInternalError: (err) => logger.error({ err }, 'CloudWatch Logs operation failed'),
+      }),
+    ],
     fallback: AWS_FALLBACK,
   });
   let closing: Promise<void> | undefined;
@@ -161,6 +182,8 @@ export async function createPlatform(
       scaling.stop();
       core.stop();
       await pool.dispose();
+      // After the pool: the last REPORT lines of killed environments are written too.
+      logs.close();
       await store.close();
     })();
     return closing;

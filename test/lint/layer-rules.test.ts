@@ -44,6 +44,9 @@ describe('layer rules', () => {
     ['src/dialects/aws-lambda/x.ts', "import { loadConfig } from '../../config/load.js';"],
     ['src/dialects/aws-lambda/x.ts', "import { x } from '../tencent-scf/codec.js';"],
     ['src/dialects/tencent-scf/x.ts', "import { x } from '../aws-lambda/codec.js';"],
+    ['src/dialects/tencent-scf/x.ts', "import { x } from '../aws-logs/operations.js';"],
+    ['src/dialects/aws-logs/x.ts', "import { x } from '../aws-lambda/codec.js';"],
+    ['src/dialects/aws-logs/x.ts', "import { SqliteLogStore } from '../../store/logs/sqlite-log-store.js';"],
     ['src/store/sqlite/x.ts', "import { createPool } from '../../pool/index.js';"],
     ['src/pool/x.ts', "import { openSqliteStore } from '../store/sqlite/sqlite-store.js';"],
     ['src/scheduler/x.ts', "import { createPool } from '../pool/index.js';"],
@@ -61,6 +64,7 @@ describe('layer rules', () => {
       "import { randomUUID } from 'node:crypto';\nimport { PlatformError } from '../errors.js';",
     ],
     ['src/dialects/aws-lambda/x.ts', "import { PlatformError } from '../../core/errors.js';"],
+    ['src/dialects/aws-logs/x.ts', "import type { LogStore } from '../../core/logs/log-port.js';"],
     [
       'src/pool/x.ts',
       "import { spawn } from 'node:child_process';\nimport type { Pool } from '../core/ports.js';",

@@ -89,6 +89,7 @@ export const SCF_ACTION_NAMES = [
   'PutProvisionedConcurrencyConfig',
   'GetProvisionedConcurrencyConfig',
   'DeleteProvisionedConcurrencyConfig',
+  'GetFunctionLogs',
 ] as const;
 
 export type ScfActionName = (typeof SCF_ACTION_NAMES)[number];

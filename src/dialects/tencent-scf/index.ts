@@ -59,6 +59,7 @@ export function resolveScfOptions(o: ScfDialectOptions): ResolvedScfOptions {
     maxFunctionsPerNamespace: o.maxFunctionsPerNamespace ?? 50,
     ...(o.scaling === undefined ? {} : { scaling: o.scaling }),
     ...(o.logger === undefined ? {} : { logger: o.logger }),
+    ...(o.logs === undefined ? {} : { logs: o.logs }),
     now: o.now ?? Date.now,
   };
 }

@@ -12,6 +12,7 @@ import type { ScalingPolicy } from '../../core/scaling/scaling-policy.js';
 import type { KeyedMutex } from '../../core/services/keyed-mutex.js';
 import type { NamespaceService } from '../../core/services/namespace-service.js';
 import type { ScopeSettingsService } from '../../core/services/scope-settings.js';
+import type { LogStore } from '../../core/logs/log-port.js';
 import type { DialectLogger } from '../http.js';
 import type { ScfActionName } from './action-names.js';
 import type { AccountQuotaCache } from './account-view.js';
@@ -69,6 +70,8 @@ export interface ScfDialectOptions {
   /** Executes TriggerActions and utilisation tracking; without it policies are stored but static. */
   readonly scaling?: ScfScaling;
   readonly logger?: DialectLogger;
+  /** Function logs for GetFunctionLogs (without it the action finds none). */
+  readonly logs?: LogStore;
   /** Epoch ms; injectable for signature-expiry and rate-limit tests. */
   readonly now?: () => number;
 }
@@ -87,6 +90,7 @@ export interface ResolvedScfOptions {
   readonly maxFunctionsPerNamespace: number;
   readonly scaling?: ScfScaling;
   readonly logger?: DialectLogger;
+  readonly logs?: LogStore;
   readonly now: () => number;
 }
 

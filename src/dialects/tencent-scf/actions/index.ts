@@ -26,6 +26,7 @@ import {
   updateFunctionConfiguration,
 } from './functions.js';
 import { invoke, invokeFunction } from './invoke.js';
+import { getFunctionLogs } from './logs.js';
 import { createNamespace, deleteNamespace, listNamespaces } from './namespaces.js';
 import {
   deleteProvisionedConcurrencyConfig,
@@ -74,4 +75,5 @@ export const ACTIONS: { readonly [A in ScfActionName]: ActionDef } = {
   PutProvisionedConcurrencyConfig: def(putProvisionedConcurrencyConfig),
   GetProvisionedConcurrencyConfig: def(getProvisionedConcurrencyConfig),
   DeleteProvisionedConcurrencyConfig: def(deleteProvisionedConcurrencyConfig),
+  GetFunctionLogs: def(getFunctionLogs),
 };

@@ -1,0 +1,89 @@
+/**
+ * The CloudWatch Logs dialect (JSON 1.1): `POST /` with `X-Amz-Target:
+ * Logs_20140328.<Operation>`, over the function log store. Pipeline: detect operation →
+ * read the body (1 MB limit) → validate → run → render (README for the parity ledger).
+ * Signatures are not checked here (src/auth/ will); the region comes from the SigV4
+ * credential scope when there is one.
+ */
+import { DEFAULT_NAMESPACE } from '../../core/model.js';
+import type { LogStore } from '../../core/logs/log-port.js';
+import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../http.js';
+import { CONTENT_TYPE, LogsError, renderError, serialization } from './errors.js';
+import { Input } from './input.js';
+import { OPERATIONS } from './operations.js';
+
+export const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+
+/** AWS's request limit for most CloudWatch Logs operations is 1 MB. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AwsLogsOptions {
+  readonly defaultRegion: string;
+  readonly accountId: string;
+  readonly onInternalError?: (err: unknown) => void;
+}
+
+export function isLogsRequest(req: WireRequest): boolean {
+  return req.rawPath === '/' && (req.headers['x-amz-target'] ?? '').startsWith(LOGS_TARGET_PREFIX);
+}
+
+/** `Credential=AKID/20260101/eu-west-1/logs/aws4_request` → `eu-west-1`. */
+function regionOf(req: WireRequest, fallback: string): string {
+  const m = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/logs\//.exec(req.headers.authorization ?? '');
+  return m?.[1] ?? fallback;
+}
+
+export function createAwsLogsDialect(store: LogStore, opts: AwsLogsOptions): Dialect {
+  const handle = async (req: WireRequest): Promise<WireResponse> => {
+    const operation = (req.headers['x-amz-target'] ?? '').slice(LOGS_TARGET_PREFIX.length);
+    const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
+    if (req.method !== 'POST') {
+      throw new LogsError('UnknownOperationException', undefined);
+    }
+    if (run === undefined) {
+      throw new LogsError(
+        'UnknownOperationException',
+        `hearth does not implement the CloudWatch Logs operation '${operation}' (README "Logs")`,
+      );
+    }
+    let raw: Buffer;
+    try {
+      raw = await req.readBody(BODY_LIMIT_BYTES);
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) {
+        throw new LogsError('InvalidParameterException', `Request body exceeds ${BODY_LIMIT_BYTES} bytes.`);
+      }
+      throw serialization();
+    }
+    const input = Input.parse(raw);
+    const scope = {
+      accountId: opts.accountId,
+      region: regionOf(req, opts.defaultRegion),
+      namespace: DEFAULT_NAMESPACE,
+    };
+    const out = await run({ store, scope }, input);
+    return {
+      status: 200,
+      headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': req.requestId },
+      body: JSON.stringify(out),
+    };
+  };
+  return {
+    name: 'aws-logs',
+    matches: isLogsRequest,
+    async handle(req) {
+      try {
+        return await handle(req);
+      } catch (e) {
+        if (e instanceof LogsError) {
+          return renderError(e, req.requestId);
+        }
+        opts.onInternalError?.(e);
+        return renderError(
+          new LogsError('ServiceUnavailableException', 'The service cannot complete the request.', 500),
+          req.requestId,
+        );
+      }
+    },
+  };
+}
