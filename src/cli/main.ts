@@ -1,39 +1,20 @@
 /**
- * `hearth <command>`: `hearth --version`, and `hearth serve` with the flags in USAGE, each
- * also settable as HEARTH_* in the environment (src/config/schema.ts).
+ * `hearth <noun> <verb>`: `hearth serve` runs hearth (serve.ts); every other command talks
+ * to a running hearth over its public APIs (client.ts), at `--endpoint` or
+ * `HEARTH_ENDPOINT` (default http://127.0.0.1:8910). Arguments are parsed by commander;
+ * exit codes are listed in exit-codes.ts and the help text.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ConfigError, fromEnv, loadConfig } from '../config/load.js';
-import { createPlatform } from '../server/create-platform.js';
-
-const USAGE = `usage: hearth --version
-       hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
-                   [--region us-east-1] [--account-id 123456789012] [--log-level info]
-                   [--account-concurrency 1000] [--min-unreserved-concurrency 100]
-                   [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
-                   [--memory-cgroups true] [--batch-scheduling true]
-                   [--runtime-interpreters '{"nodejs22.x":"/opt/node22/bin/node"}']
-Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...
-Settings of the SCF dialect and the scaling loop are environment-only (HEARTH_SCF_*,
-HEARTH_SCALING_*; see src/config/schema.ts).`;
-
-const FLAGS = {
-  host: 'host',
-  port: 'port',
-  'data-dir': 'dataDir',
-  region: 'region',
-  'account-id': 'accountId',
-  'log-level': 'logLevel',
-  'account-concurrency': 'accountConcurrency',
-  'min-unreserved-concurrency': 'minUnreservedConcurrency',
-  'idle-timeout-ms': 'idleTimeoutMs',
-  'max-concurrent-starts': 'maxConcurrentStarts',
-  'public-url': 'publicUrl',
-  'memory-cgroups': 'memoryCgroups',
-  'batch-scheduling': 'batchScheduling',
-  'runtime-interpreters': 'runtimeInterpreters',
-} as const;
+import { Command, CommanderError, Option } from 'commander';
+import { connect, describeFailure, resolveEndpoint, type Connection } from './client.js';
+import { listFunctions } from './commands/functions.js';
+import { invoke } from './commands/invoke.js';
+import { showLogs } from './commands/logs.js';
+import { listProvisioned, putProvisioned } from './commands/pc.js';
+import { status } from './commands/status.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { terminalOutput, type Output } from './output.js';
+import { serve } from './serve.js';
 
 /** package.json's version; main.ts sits two levels below it in src/ and in dist/. */
 function version(): string {
@@ -43,80 +24,140 @@ function version(): string {
   return String(pkg.version);
 }
 
-function fail(message: string): number {
-  process.stderr.write(`hearth: ${message}\n`);
-  return 2;
+const EXIT_HELP = `
+Exit codes:
+  0  done
+  1  hearth answered with an error (unknown function, bad parameter, ...)
+  2  usage: unknown command or option, bad argument
+  3  hearth could not be reached at the endpoint
+  4  the work ran and failed (function error; provisioned config FAILED)
+  5  --wait gave up before the work finished`;
+
+interface Globals {
+  endpoint?: string;
+  json?: boolean;
+}
+
+type Action = (conn: Connection, o: Output) => Promise<number>;
+
+function program(setExit: (code: number) => void): Command {
+  const root = new Command('hearth')
+    .description('A self-hosted serverless platform that speaks the AWS Lambda and Tencent SCF APIs.')
+    .version(`hearth ${version()}`, '-v, --version', 'print the version')
+    .addOption(new Option('--endpoint <url>', 'hearth to talk to').env('HEARTH_ENDPOINT'))
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', EXIT_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`hearth: ${text.replace(/^error: /, '')}`) });
+
+  const run =
+    <A extends unknown[]>(action: (...args: A) => Action) =>
+    async (...args: A) => {
+      const cmd = args.at(-1) as Command;
+      const g = cmd.optsWithGlobals<Globals>();
+      const o = terminalOutput(g.json === true);
+      let endpoint = '';
+      let conn: Connection | undefined;
+      try {
+        endpoint = resolveEndpoint(g.endpoint, process.env);
+        conn = connect(endpoint, process.env);
+        setExit(await action(...args)(conn, o));
+      } catch (e) {
+        const failure = describeFailure(e, endpoint);
+        o.err(`hearth: ${failure.message}\n`);
+        setExit(failure.exitCode);
+      } finally {
+        conn?.close();
+      }
+    };
+
+  root
+    .command('serve')
+    .description('run hearth (hearth serve --help for its flags)')
+    .helpOption(false)
+    .allowUnknownOption();
+
+  const functions = root.command('functions').description('functions of the account and region');
+  functions
+    .command('ls')
+    .description('list functions')
+    .action(run(() => (conn, o) => listFunctions(conn, o)));
+
+  root
+    .command('invoke')
+    .description('invoke a function synchronously and print its answer')
+    .argument('<function>', 'NAME or NAME:QUALIFIER (version or alias)')
+    .option('--payload <json|@file>', 'the event, as JSON text or @path to a file', '{}')
+    .option('--log', 'print the log tail on stderr')
+    .action(
+      run(
+        (ref: string, opts: { payload?: string; log?: boolean }) => (conn, o) => invoke(conn, o, ref, opts),
+      ),
+    );
+
+  const pc = root.command('pc').description('provisioned concurrency');
+  pc.command('put')
+    .description('set provisioned concurrency of a version or alias')
+    .argument('<function>', 'NAME:QUALIFIER')
+    .argument('<count>', 'environments to keep ready')
+    .option('--wait', 'follow Allocated/Available until READY or FAILED')
+    .option('--timeout <seconds>', 'give up waiting after this long (exit 5)', '600')
+    .action(
+      run(
+        (ref: string, count: string, opts: { wait?: boolean; timeout: string }) => (conn, o) =>
+          putProvisioned(conn, o, ref, count, { wait: opts.wait === true, timeoutSec: Number(opts.timeout) }),
+      ),
+    );
+  pc.command('ls')
+    .description('list provisioned concurrency configs')
+    .argument('[function]', 'only this function')
+    .action(run((fn: string | undefined) => (conn, o) => listProvisioned(conn, o, fn)));
+
+  root
+    .command('logs')
+    .description("print a function's log events (/aws/lambda/NAME)")
+    .argument('<function>', 'NAME, or a log group starting with /')
+    .option('--since <duration>', 'only events of the last 30s, 10m, 2h, 1d ...')
+    .option('--filter <pattern>', 'CloudWatch Logs filter pattern (terms, "phrases", -term, ?term)')
+    .option('-f, --follow', 'keep printing new events until interrupted')
+    .action(
+      run((name: string, opts: { since?: string; filter?: string; follow?: boolean }) => (conn, o) => {
+        const stopped = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        return showLogs(conn, o, name, { ...opts, stopped });
+      }),
+    );
+
+  root
+    .command('status')
+    .description('is hearth up, and what it runs')
+    .action(run(() => (conn, o) => status(conn, o)));
+  return root;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
+  if (argv[0] === 'serve') {
+    // serve's flags mirror the configuration schema; serve.ts parses them itself.
+    return serve(argv.slice(1));
   }
-  if (command === '--version' || command === '-v' || command === 'version') {
-    process.stdout.write(`hearth ${version()}\n`);
-    return 0;
+  let exitCode: number = EXIT.ok;
+  const cli = program((code) => (exitCode = code));
+  if (argv.length === 0) {
+    cli.outputHelp();
+    return EXIT.usage;
   }
-  if (command !== 'serve') {
-    return fail(`unknown command '${command}'\n${USAGE}`);
-  }
-  let values: Record<string, string | boolean | undefined>;
   try {
-    const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }]));
-    values = parseArgs({
-      args: [...rest],
-      options: { ...options, help: { type: 'boolean' } },
-      strict: true,
-    }).values;
+    await cli.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    return fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const flags: Record<string, string> = {};
-  for (const [flag, key] of Object.entries(FLAGS)) {
-    const v = values[flag];
-    if (typeof v === 'string') {
-      flags[key] = v;
+    if (e instanceof CommanderError) {
+      // Help and --version exit 0; everything commander refuses is a usage error.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    if (e instanceof CliError) {
+      process.stderr.write(`hearth: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
   }
-  let config;
-  try {
-    config = loadConfig(fromEnv(process.env), flags);
-  } catch (e) {
-    return fail(e instanceof ConfigError ? e.message : String(e));
-  }
-  let platform;
-  try {
-    platform = await createPlatform(config);
-  } catch (e) {
-    return fail(e instanceof Error ? e.message : String(e));
-  }
-  const running = platform;
-  const stopped = new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        return;
-      }
-      stopping = true;
-      running.logger.info({ signal }, 'shutting down');
-      running.close().then(
-        () => resolve(0),
-        (e: unknown) => {
-          process.stderr.write(`hearth: error while shutting down: ${String(e)}\n`);
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  // The ready line only once the signal handlers are in place: a supervisor that stops
-  // hearth as soon as it reads the line must get a clean shutdown, not the default kill.
-  process.stdout.write(`hearth listening on ${platform.url}\n`);
-  return stopped;
+  return exitCode;
 }
