@@ -259,7 +259,7 @@ export class ProvisionedService {
       return r.fn;
     }
     throw isVersionQualifier(qualifier)
-      ? new PlatformError('VERSION_NOT_FOUND', { functionName: key.name, version: qualifier })
-      : new PlatformError('ALIAS_NOT_FOUND', { functionName: key.name, alias: qualifier });
+      ? notFound.version(key.name, qualifier)
+      : notFound.alias(key.name, qualifier);
   }
 }

@@ -19,7 +19,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { PlatformError, isPlatformError } from '../../core/errors.js';
+import { PlatformError, isPlatformError, notFound } from '../../core/errors.js';
 import type {
   AliasRecord,
   FunctionKey,
@@ -254,7 +254,7 @@ class SqliteStore implements Store {
   #existing(key: FunctionKey): FunctionEntry {
     const entry = this.#entry(key);
     if (entry === undefined) {
-      throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name });
+      throw notFound.fn(key.name);
     }
     return entry;
   }
