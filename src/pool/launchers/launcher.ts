@@ -43,6 +43,10 @@ export interface LaunchedProcess {
   kill(): void;
   /** Whether the kernel's OOM killer ended it (its memory limit). */
   oomKilled(): boolean;
+  /** Its peak resident memory in MB, read now; undefined once it is gone. */
+  peakMemoryMb(): number | undefined;
+  /** The same, read without blocking the event loop. */
+  readPeakMemoryMb(): Promise<number | undefined>;
 }
 
 export interface Launcher {

@@ -11,6 +11,8 @@
  *   4. on close, remove the cgroup and report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
@@ -77,10 +79,29 @@ export class ProcessLauncher implements Launcher {
       privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
       kill: killGroup,
       oomKilled: () => cgroup?.oomKilled() === true,
+      peakMemoryMb: () => (proc.pid === undefined ? undefined : peakOfStatus(readStatus(proc.pid))),
+      readPeakMemoryMb: async () =>
+        proc.pid === undefined
+          ? undefined
+          : peakOfStatus(await readFile(`/proc/${proc.pid}/status`, 'latin1').catch(() => undefined)),
     };
   }
 
   async dispose(): Promise<void> {
     await this.#cgroups?.dispose();
   }
+}
+
+function readStatus(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return undefined; // gone: nothing to report
+  }
+}
+
+/** Peak resident memory (VmHWM) of a /proc/<pid>/status text, MB rounded up. */
+export function peakOfStatus(status: string | undefined): number | undefined {
+  const m = status === undefined ? null : /VmHWM:\s+(\d+) kB/.exec(status);
+  return m?.[1] === undefined ? undefined : Math.ceil(Number(m[1]) / 1024);
 }
