@@ -209,6 +209,7 @@ export class Environment implements RuntimeEvents {
           cwd: this.spec.codeDir,
           privateChannel: plan.channel === 'private',
           memoryMb: this.spec.memoryMb,
+          batchScheduling: plan.batchScheduling,
         },
         {
           onOutput: (c) => this.#output(c),

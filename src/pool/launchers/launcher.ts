@@ -24,6 +24,12 @@ export interface LaunchRequest {
   readonly privateChannel: boolean;
   /** MemorySize, for launchers that enforce it. */
   readonly memoryMb: number;
+  /**
+   * Run it under SCHED_BATCH where this launcher can (RuntimeEntry.batchScheduling): a
+   * batch task never preempts the running task when woken. Best effort: a launcher that
+   * cannot, starts it as it is.
+   */
+  readonly batchScheduling: boolean;
 }
 
 export interface LaunchHandlers {
