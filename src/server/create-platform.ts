@@ -91,7 +91,7 @@ export async function createPlatform(
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
       batchScheduling: config.batchScheduling,
-      onFunctionLog: functionLogSink(logs),
+      ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
     });
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
