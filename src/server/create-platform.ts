@@ -95,7 +95,7 @@ export async function createPlatform(
     });
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
-    logs.close();
+    await logs.close();
     await store.close();
     throw e;
   }
@@ -183,7 +183,7 @@ export async function createPlatform(
       core.stop();
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
-      logs.close();
+      await logs.close();
       await store.close();
     })();
     return closing;
