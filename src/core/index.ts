@@ -94,7 +94,8 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
   changes.subscribe((change) => claimsIndex.touch(change.key));
   const concurrency = createConcurrencyService(context, claimsIndex);
   const specs = new SpecCache(deps.packages);
-  const unreserved = (scope: Scope) => concurrency.claims(scope).then((c) => c.unreserved);
+  const unreserved = (scope: Scope) =>
+    claimsIndex.view(scope).then((v) => deps.limits.accountConcurrency - v.claimed);
   const provisioned = new ProvisionedService({
     store: deps.store,
     pool: deps.pool,

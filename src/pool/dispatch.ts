@@ -25,12 +25,17 @@ export class Dispatcher {
     private readonly leases: Leases,
   ) {}
 
-  async invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+  invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
     const budget = req.admission.memoryBudget;
-    if (budget === undefined) {
-      return this.route(req, impatient);
-    }
-    // Held for the whole invocation, wherever it runs (provisioned or on-demand).
+    return budget === undefined ? this.route(req, impatient) : this.#withBudget(req, impatient, budget);
+  }
+
+  /** Step 0: the memory budget, held for the whole invocation wherever it runs. */
+  async #withBudget(
+    req: InvokeRequest,
+    impatient: boolean,
+    budget: { readonly limitMb: number; readonly memoryMb: number },
+  ): Promise<InvocationOutcome> {
     const release = this.leases.takeMemory(req.admission.scopeKey, budget.memoryMb, budget.limitMb);
     if (release === undefined) {
       throw new PlatformError('THROTTLED_ACCOUNT', {});

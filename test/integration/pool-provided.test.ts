@@ -23,6 +23,25 @@ describe('custom runtimes over the HTTP Runtime API', () => {
     expect(pool.environments().filter((e) => e.specKey === spec.key)).toHaveLength(1);
   });
 
+  it('a Python bootstrap with the standard library only (issue 9): runs, errors and times out', async () => {
+    const spec = makeSpec('provided-python', {
+      runtime: 'provided.al2023',
+      handler: 'fn.handler',
+      timeoutSec: 1,
+    });
+    const ok = await pool.invoke(makeRequest(spec, { event: { a: 1 } }));
+    expect(json(ok.payload)).toEqual({ handler: 'fn.handler', echo: { a: 1 } });
+    const failed = await pool.invoke(makeRequest(spec, { event: { fail: true } }));
+    expect(failed.kind === 'function-error' && failed.errorType).toBe('CustomError');
+    expect(json(failed.payload)).toEqual({ errorMessage: 'asked to fail', errorType: 'CustomError' });
+    const req = makeRequest(spec, { event: { sleep: 5 } });
+    const late = await pool.invoke(req);
+    expect(late.kind === 'function-error' && json(late.payload)).toEqual({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${req.requestId} Error: Task timed out after 1.00 seconds`,
+    });
+  });
+
   it('a Node bootstrap: the headers it receives (§5.3)', async () => {
     const spec = makeSpec('provided-node', { runtime: 'provided', handler: 'x', timeoutSec: 7 });
     const req = makeRequest(spec, {

@@ -43,7 +43,9 @@ describe('warm reuse', () => {
   it('reuses the most recently used idle environment, so the active set stays small', async () => {
     const p = open();
     const spec = sleeper();
-    const pids = await Promise.all([pidOf(p, spec, 200), pidOf(p, spec, 200), pidOf(p, spec, 200)]);
+    // Long enough that no invocation ends before the other two environments are up, even
+    // on a loaded machine (else a freed environment rightly serves the third waiter).
+    const pids = await Promise.all([pidOf(p, spec, 2000), pidOf(p, spec, 2000), pidOf(p, spec, 2000)]);
     expect(new Set(pids).size).toBe(3);
     // Sequential invokes all land on one environment: the one used last.
     const again = [];

@@ -77,8 +77,17 @@ export class ClaimsIndex {
   }
 
   /** The scope's claims, current as of every change already committed. */
-  async view(scope: Scope): Promise<ScopeClaimsView> {
+  view(scope: Scope): Promise<ScopeClaimsView> {
     const id = scopeKey(scope);
+    const state = this.#scopes.get(id);
+    // The common case (every invoke's admission): loaded, nothing to refresh.
+    if (state !== undefined && state.dirty.size === 0 && !this.#refreshing.has(id)) {
+      return Promise.resolve(state);
+    }
+    return this.#viewSlow(scope, id);
+  }
+
+  async #viewSlow(scope: Scope, id: string): Promise<ScopeClaimsView> {
     const state =
       this.#scopes.get(id) ??
       (await this.#loading.get(id, () => this.#load({ accountId: scope.accountId, region: scope.region })));

@@ -14,7 +14,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PlatformError, notFound } from '../errors.js';
-import { LATEST, functionKeyString, scopeKey, type FunctionKey, type VersionRecord } from '../model.js';
+import {
+  LATEST,
+  functionKeyString,
+  scopeKey,
+  type AliasRecord,
+  type FunctionKey,
+  type VersionRecord,
+} from '../model.js';
 import type { InvocationOutcome, Pool, Store } from '../ports.js';
 import type { ProvisionedService } from '../provisioned/provisioned-service.js';
 import { lookupQualifier } from '../services/qualifier-resolver.js';
@@ -131,21 +138,24 @@ export class InvokeService {
     });
   }
 
-  async #resolve(key: FunctionKey, qualifier: string | undefined): Promise<VersionRecord> {
-    const r = await lookupQualifier(this.#d.store, key, qualifier, {
-      pick: (alias) => this.#pick(alias.functionVersion, alias.additionalVersionWeights),
-      getVersion: async (k, versionName) => {
-        const cacheKey = `${functionKeyString(k)}/${versionName}`;
-        let v = this.#versions.get(cacheKey);
-        if (v === undefined) {
-          v = await this.#d.store.getVersion(k, versionName);
-          if (v !== undefined) {
-            this.#versions.set(cacheKey, v);
-          }
+  /** Weighted routing and the version cache, built once (the invoke path runs per call). */
+  readonly #lookup = {
+    pick: (alias: AliasRecord) => this.#pick(alias.functionVersion, alias.additionalVersionWeights),
+    getVersion: async (k: FunctionKey, versionName: string): Promise<VersionRecord | undefined> => {
+      const cacheKey = `${functionKeyString(k)}/${versionName}`;
+      let v = this.#versions.get(cacheKey);
+      if (v === undefined) {
+        v = await this.#d.store.getVersion(k, versionName);
+        if (v !== undefined) {
+          this.#versions.set(cacheKey, v);
         }
-        return v;
-      },
-    });
+      }
+      return v;
+    },
+  };
+
+  async #resolve(key: FunctionKey, qualifier: string | undefined): Promise<VersionRecord> {
+    const r = await lookupQualifier(this.#d.store, key, qualifier, this.#lookup);
     // Invoke words every miss as the function not found, naming what was asked for (or the
     // version an alias routed to).
     switch (r.kind) {
