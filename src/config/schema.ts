@@ -115,6 +115,11 @@ export const configSchema = z.strictObject({
    * of messages in `<dataDir>/logs.db`; the oldest events go first. Per-group retention
    * (PutRetentionPolicy) applies before this cap.
    */
+  /**
+   * Write function output and START/END/REPORT lines to the log store (default true).
+   * Off: the Logs API and GetFunctionLogs still serve what was stored before.
+   */
+  functionLogs: onOff.default(true),
   logsMaxBytes: whole((n) => n.int().min(1024 * 1024)).default(256 * 1024 * 1024),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),

@@ -91,11 +91,11 @@ export async function createPlatform(
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
       batchScheduling: config.batchScheduling,
-      onFunctionLog: functionLogSink(logs),
+      ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
     });
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
-    logs.close();
+    await logs.close();
     await store.close();
     throw e;
   }
@@ -183,7 +183,7 @@ export async function createPlatform(
       core.stop();
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
-      logs.close();
+      await logs.close();
       await store.close();
     })();
     return closing;
