@@ -20,6 +20,7 @@
  * (tencent-scf.md §3.4; the decider's ConcurrencySample saturates there by design).
  */
 import type { FunctionKey, ProvisionedConfigRecord } from '../model.js';
+import type { FireSchedule, ScalingTarget } from './driver-types.js';
 import { functionKeyString } from '../model.js';
 import type { Pool, Store } from '../ports.js';
 import type { ProvisionedView } from '../provisioned/provisioned-service.js';
@@ -34,31 +35,14 @@ import {
   type ScheduleRef,
 } from './scaling-policy.js';
 
-/** Fire instants of a schedule in epoch ms (the scheduler's FireSchedule, structurally). */
-export interface FireScheduleLike {
-  nextFireAfter(afterMs: number): number | undefined;
-  lastFireAtOrBefore(atMs: number): number | undefined;
-}
+/** Fire instants of a schedule in epoch ms. */
+export type FireScheduleLike = FireSchedule;
 
 /** Turns a stored schedule reference into fire instants; throws for an unknown kind or bad expression. */
 export type ScheduleFactory = (ref: ScheduleRef) => FireScheduleLike;
 
-/** A target as the driver takes it (the scheduler's ScalingTarget, structurally). */
-export interface ScalingDriverTarget {
-  readonly id: string;
-  readonly spec: {
-    readonly requested?: number;
-    readonly scheduledActions: readonly {
-      readonly name: string;
-      readonly schedule: FireScheduleLike;
-      readonly provisionedNum: number;
-    }[];
-    readonly tracking?: { readonly targetUtilization: number; readonly min: number; readonly max: number };
-  };
-  readonly configuredAtMs: number;
-  readonly currentDesired: number;
-  readonly sampleConcurrency?: () => number;
-}
+/** A target as the driver takes it. */
+export type ScalingDriverTarget = ScalingTarget;
 
 export interface ScalingDriver {
   register(target: ScalingDriverTarget): void;
