@@ -68,6 +68,10 @@ export interface ScalingServiceDeps {
   readonly changes: ChangeFeed;
   readonly locks: KeyedMutex;
   readonly schedules: ScheduleFactory;
+  /** True when something else (a scalable target, range-driver.ts) drives this config. */
+  readonly governed?: (targetId: string) => boolean;
+  /** Tracking's demand sample for a config (core/metrics); default: the pool's utilisation × allocated. */
+  readonly sample?: (targetId: string) => number;
   /** Registration failures (a schedule that no longer parses...). Defaults to ignoring them. */
   readonly onError?: (targetId: string, error: unknown) => void;
 }
@@ -164,6 +168,18 @@ export class ScalingService {
     });
   }
 
+  /** Registers a config's policy again (a scalable target stopped governing it). */
+  refresh(key: FunctionKey, qualifier: string): Promise<void> {
+    const id = this.#d.provisioned.poolKey(key, qualifier);
+    return this.#d.locks.run(lockKey(id), async () => {
+      const config = await this.#d.store.getProvisionedConfig(key, qualifier);
+      this.#unregister(id);
+      if (config !== undefined) {
+        this.#registerRecord(key, config);
+      }
+    });
+  }
+
   /** Start-up: registers every stored config whose policy is dynamic. */
   async start(): Promise<void> {
     for (const { key, config } of await this.#d.store.listAllProvisionedConfigs()) {
@@ -191,7 +207,7 @@ export class ScalingService {
     }
     const id = this.#d.provisioned.poolKey(key, config.qualifier);
     const driver = this.#driver;
-    if (driver === undefined) {
+    if (driver === undefined || this.#d.governed?.(id) === true) {
       return;
     }
     try {
@@ -212,7 +228,10 @@ export class ScalingService {
         ...(policy.tracking === undefined
           ? {}
           : {
-              sampleConcurrency: () => pool.provisionedUtilization(id) * pool.provisionedStatus(id).allocated,
+              sampleConcurrency:
+                this.#d.sample === undefined
+                  ? () => pool.provisionedUtilization(id) * pool.provisionedStatus(id).allocated
+                  : () => this.#d.sample?.(id) ?? 0,
             }),
       });
     } catch (e) {
