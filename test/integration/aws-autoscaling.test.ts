@@ -187,7 +187,7 @@ describe.skipIf(!hasBoto3)('Application Auto Scaling with boto3', () => {
     expect(w.invocations).toBeGreaterThan(0);
     expect(w.maxUtilization).toBe(1);
     expect(w.maxConcurrentExecutions).toBeGreaterThanOrEqual(2);
-  }, 60_000);
+  }, 150_000);
 
   it('a scheduled action due while hearth was down fires on restart; targets survive restarts', async () => {
     await createFunction('scheduled');
@@ -259,5 +259,5 @@ describe.skipIf(!hasBoto3)('Application Auto Scaling with boto3', () => {
         })
       ).ScalableTargets,
     ).toHaveLength(1);
-  }, 60_000);
+  }, 150_000);
 });
