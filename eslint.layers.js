@@ -76,9 +76,10 @@ export const layerRules = [
     [],
     noRuntimeLoading('core/'),
   ),
-  dialect('aws-lambda', 'tencent-scf', 'aws-logs'),
-  dialect('tencent-scf', 'aws-lambda', 'aws-logs'),
-  dialect('aws-logs', 'aws-lambda', 'tencent-scf'),
+  dialect('aws-lambda', 'tencent-scf', 'aws-logs', 'aws-autoscaling'),
+  dialect('tencent-scf', 'aws-lambda', 'aws-logs', 'aws-autoscaling'),
+  dialect('aws-logs', 'aws-lambda', 'tencent-scf', 'aws-autoscaling'),
+  dialect('aws-autoscaling', 'aws-lambda', 'tencent-scf', 'aws-logs'),
   restrict(
     ['src/store/**/*.ts'],
     [

@@ -17,6 +17,7 @@ import { ClaimsIndex } from './claims/claims-index.js';
 import { ProvisionedService } from './provisioned/provisioned-service.js';
 import { createAliasService, type AliasService } from './services/alias-service.js';
 import type { ChangeFeed } from './services/change-feed.js';
+import { ProvisionedMetrics } from './metrics/provisioned-metrics.js';
 import { createConcurrencyService, type ConcurrencyService } from './services/concurrency-service.js';
 import { createFunctionService, type FunctionService } from './services/function-service.js';
 import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
@@ -45,6 +46,8 @@ export interface CoreDeps {
   readonly events?: Partial<EventQueueOptions>;
   /** Which runtime versions the pool runs (RuntimeVersionConfig); none: nothing is shown. */
   readonly runtimes?: RuntimeCatalog;
+  /** Width of a metrics bucket, ms (default 1 s). */
+  readonly metricsBucketMs?: number;
   /** Where core reports faults it cannot return to a caller (background reconciles, dropped events). */
   readonly onBackgroundError?: (what: string, error: unknown) => void;
 }
@@ -69,6 +72,8 @@ export interface Core {
   readonly provisioned: ProvisionedService;
   /** Invoke: RequestResponse, Event and DryRun. */
   readonly invoke: InvokeService;
+  /** Provisioned-concurrency metrics (utilisation, invocations, spillovers) in time buckets. */
+  readonly metrics: ProvisionedMetrics;
   /** The asynchronous invocation queue (for shutdown and tests). */
   readonly events: EventQueue;
   /** Committed changes, for services that keep derived state (e.g. the PC reconciler). */
@@ -119,7 +124,14 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
       report(`async event ${ev.requestId} for ${ev.functionLabel} dropped: ${reason}`, undefined),
     ...deps.events,
   });
+  const metrics = new ProvisionedMetrics({
+    clock: deps.clock,
+    pool: deps.pool,
+    keys: () => provisioned.servedPoolKeys(),
+    ...(deps.metricsBucketMs === undefined ? {} : { bucketMs: deps.metricsBucketMs }),
+  });
   const invoke = new InvokeService({
+    metrics,
     store: deps.store,
     pool: deps.pool,
     specs,
@@ -184,6 +196,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     scopeSettings: createScopeSettingsService(context),
     provisioned,
     invoke,
+    metrics,
     events,
     changes,
     locks,

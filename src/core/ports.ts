@@ -13,6 +13,7 @@ import type {
   Scope,
   VersionRecord,
 } from './model.js';
+import type { ScalableTargetRecord, ScalingActivityRecord } from './scaling/scalable-target.js';
 
 /**
  * Durable state. Reads of functions and aliases must be served from memory (no disk round
@@ -62,6 +63,20 @@ export interface Store {
   listAllProvisionedConfigs(): Promise<{ key: FunctionKey; config: ProvisionedConfigRecord }[]>;
   putProvisionedConfig(key: FunctionKey, config: ProvisionedConfigRecord): Promise<void>;
   deleteProvisionedConfig(key: FunctionKey, qualifier: string): Promise<void>;
+
+  // ---- scalable targets (scaling/scalable-target.ts) ----
+  // Keyed by (function key, qualifier) but independent of the function's rows: a target
+  // outlives its function, alias or version (as Application Auto Scaling's do).
+  /** Targets of a scope, ordered by namespace, function name, then qualifier. */
+  listScalableTargets(scope: Scope): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]>;
+  /** Every target of every scope (start-up). */
+  listAllScalableTargets(): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]>;
+  putScalableTarget(key: FunctionKey, target: ScalableTargetRecord): Promise<void>;
+  deleteScalableTarget(key: FunctionKey, qualifier: string): Promise<void>;
+  /** Inserts or replaces (by id) an activity; keeps the newest MAX_ACTIVITIES_PER_TARGET per target. */
+  putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord): Promise<void>;
+  /** Activities of a scope, newest first (by start, then insertion). */
+  listScalingActivities(scope: Scope): Promise<{ key: FunctionKey; activity: ScalingActivityRecord }[]>;
 
   // ---- namespaces (SCF); `default` always exists and is not stored ----
   listNamespaces(scope: Scope): Promise<NamespaceRecord[]>;

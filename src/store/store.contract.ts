@@ -18,6 +18,7 @@ import type {
   VersionRecord,
 } from '../core/model.js';
 import type { Store } from '../core/ports.js';
+import { describeScalingContract } from './scaling.contract.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -618,6 +619,8 @@ export function runStoreContract(
         expect(await again.listNamespaces(scopeA)).toEqual([]);
       });
     });
+
+    describeScalingContract({ test, store: () => store, reopened, scopeA, scopeB, fnKey });
 
     it('names only existing cases in its skip list', () => {
       const unknown = Object.keys(skip).filter((title) => !registered.has(title));

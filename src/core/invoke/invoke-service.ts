@@ -12,6 +12,7 @@
  * specs are cached per version revision, and provisioned/accounting figures are indexes
  * kept up to date by their services.
  */
+import type { ProvisionedMetrics } from '../metrics/provisioned-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { PlatformError, notFound } from '../errors.js';
 import {
@@ -64,6 +65,8 @@ export interface InvokeDeps {
   /** The scope's UnreservedConcurrentExecutions (cached; see unreserved-cache.ts). */
   readonly unreservedCapacity: (key: FunctionKey) => Promise<number>;
   readonly random?: () => number;
+  /** Counts invocations of versions with a config (provisioned or spilled over). */
+  readonly metrics?: Pick<ProvisionedMetrics, 'countInvocation'>;
 }
 
 export class InvokeService {
@@ -114,7 +117,7 @@ export class InvokeService {
     // `$LATEST` never runs on provisioned environments (§3.7).
     const provisionedKey =
       version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
-    return this.#d.pool.invoke({
+    const running = this.#d.pool.invoke({
       spec,
       requestId,
       payload: p.payload,
@@ -135,6 +138,15 @@ export class InvokeService {
           ? {}
           : { memoryBudget: { limitMb: p.memoryBudgetMb, memoryMb: version.config.memoryMb } }),
       },
+    });
+    const metrics = this.#d.metrics;
+    if (provisionedKey === undefined || metrics === undefined) {
+      return running;
+    }
+    // The one count of this invocation for metrics: where it ran is in its outcome.
+    return running.then((outcome) => {
+      metrics.countInvocation(provisionedKey, outcome.initializationType === 'provisioned-concurrency');
+      return outcome;
     });
   }
 

@@ -31,8 +31,10 @@ import type {
 } from '../../core/model.js';
 import { DEFAULT_NAMESPACE, LATEST } from '../../core/model.js';
 import type { Store } from '../../core/ports.js';
+import type { ScalableTargetRecord, ScalingActivityRecord } from '../../core/scaling/scalable-target.js';
 import { decode, encode } from './frozen-json.js';
 import { migrate } from './migrations.js';
+import { ScalingTables } from './scaling-tables.js';
 
 /** How long a writer waits for a lock held by another connection before failing. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -100,6 +102,7 @@ class SqliteStore implements Store {
     | 'upsertSettings',
     Statement
   >;
+  readonly #scaling: ScalingTables;
   #closed = false;
 
   static open(file: string): SqliteStore {
@@ -162,6 +165,7 @@ class SqliteStore implements Store {
       ),
     };
     this.#load();
+    this.#scaling = new ScalingTables(db, (work) => this.#transaction(work));
   }
 
   /** Reads every row into the cache; called once, at open. */
@@ -498,6 +502,27 @@ class SqliteStore implements Store {
       });
       entry.provisioned.delete(qualifier);
     });
+  }
+
+  // ---- scalable targets and activities (scaling-tables.ts) ---------------------------
+
+  listScalableTargets(scope: Scope) {
+    return this.#run(() => this.#scaling.listTargets(scope));
+  }
+  listAllScalableTargets() {
+    return this.#run(() => this.#scaling.listTargets());
+  }
+  putScalableTarget(key: FunctionKey, target: ScalableTargetRecord) {
+    return this.#run(() => this.#scaling.putTarget(key, target));
+  }
+  deleteScalableTarget(key: FunctionKey, qualifier: string) {
+    return this.#run(() => this.#scaling.deleteTarget(key, qualifier));
+  }
+  putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord) {
+    return this.#run(() => this.#scaling.putActivity(key, activity));
+  }
+  listScalingActivities(scope: Scope) {
+    return this.#run(() => this.#scaling.listActivities(scope));
   }
 
   // ---- namespaces ---------------------------------------------------------------------

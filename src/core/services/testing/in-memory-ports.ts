@@ -16,6 +16,8 @@ import type {
   VersionRecord,
 } from '../../model.js';
 import { DEFAULT_NAMESPACE, LATEST, isVersionQualifier } from '../../model.js';
+import type { ScalableTargetRecord, ScalingActivityRecord } from '../../scaling/scalable-target.js';
+import { ScalingRecordsIndex } from '../../scaling/target-index.js';
 import type { Clock, EnvironmentSpec, PackageInfo, PackageStore, Pool, Store } from '../../ports.js';
 
 /**
@@ -75,6 +77,7 @@ interface FunctionEntry {
 export class MemoryStore implements Store {
   private readonly functions = new Map<string, FunctionEntry>();
   private readonly namespaces = new Map<string, Map<string, NamespaceRecord>>();
+  private readonly scaling = new ScalingRecordsIndex();
   private readonly settings = new Map<string, Readonly<Record<string, unknown>>>();
   private closed = false;
   /**
@@ -264,6 +267,31 @@ export class MemoryStore implements Store {
     return this.write(() => {
       this.entry(key)?.configs.delete(qualifier);
     });
+  }
+
+  // ---- scalable targets and activities ------------------------------------------------
+
+  listScalableTargets(scope: Scope) {
+    return this.run(() => this.scaling.listTargets(scope));
+  }
+  listAllScalableTargets() {
+    return this.run(() => this.scaling.listTargets());
+  }
+  putScalableTarget(key: FunctionKey, target: ScalableTargetRecord) {
+    return this.write(() => this.scaling.putTarget({ ...key }, stored(target)));
+  }
+  deleteScalableTarget(key: FunctionKey, qualifier: string) {
+    return this.write(() => {
+      this.scaling.deleteTarget(key, qualifier);
+    });
+  }
+  putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord) {
+    return this.write(() => {
+      this.scaling.putActivity({ ...key }, stored(activity));
+    });
+  }
+  listScalingActivities(scope: Scope) {
+    return this.run(() => this.scaling.listActivities(scope));
   }
 
   // ---- namespaces ---------------------------------------------------------------------
