@@ -288,18 +288,25 @@ export interface AsyncEventFilter {
   readonly limit?: number;
 }
 
+/** A destination of asynchronous results: a hearth function (the dialect resolved the ARN). */
+export interface DestinationRef {
+  /** As the caller wrote it, echoed back. */
+  readonly arn: string;
+  readonly key: FunctionKey;
+  readonly qualifier?: string;
+}
+
 /**
  * Per function and qualifier: how asynchronous invocations are retried and where their
- * results go (AWS's EventInvokeConfig, SCF's AsyncTriggerConfig). Destinations are
- * function ARNs; core resolves them.
+ * results go (AWS's EventInvokeConfig, SCF's AsyncTriggerConfig).
  */
 export interface EventInvokeConfigRecord {
   /** `$LATEST`, a version, an alias, or `` for the unqualified function. */
   readonly qualifier: string;
   readonly maximumRetryAttempts?: number;
   readonly maximumEventAgeSec?: number;
-  readonly onSuccess?: string;
-  readonly onFailure?: string;
+  readonly onSuccess?: DestinationRef;
+  readonly onFailure?: DestinationRef;
   readonly lastModifiedMs: number;
   /** Dialect fields echoed but not acted on. */
   readonly extra?: Readonly<Record<string, unknown>>;
@@ -317,7 +324,12 @@ export interface AsyncEventStore {
   /** Records an attempt's result that leaves the event pending (a retry is due at notBeforeMs). */
   reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void>;
   /** Settles an event: it leaves the queue (its payload is dropped) and keeps its summary. */
-  finish(requestId: string, status: Exclude<AsyncEventStatus, 'pending'>, endMs: number): Promise<void>;
+  finish(
+    requestId: string,
+    status: Exclude<AsyncEventStatus, 'pending'>,
+    endMs: number,
+    attempts: number,
+  ): Promise<void>;
   /** Every pending event, oldest first (recovery after a restart). */
   listPending(): Promise<AsyncEventRecord[]>;
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined>;

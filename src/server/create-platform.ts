@@ -28,6 +28,7 @@ import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
@@ -58,10 +59,19 @@ export async function createPlatform(
   } catch (e) {
     throw new DataDirError(dataDir, e);
   }
+  let asyncEvents;
+  try {
+    // Its own file: the queue's write rate never waits behind control-plane writes.
+    asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
+  } catch (e) {
+    await store.close();
+    throw new DataDirError(dataDir, e);
+  }
   let packages;
   try {
     packages = await createPackageStore(path.join(dataDir, 'packages'));
   } catch (e) {
+    await asyncEvents.close();
     await store.close();
     throw new DataDirError(dataDir, e);
   }
@@ -69,6 +79,7 @@ export async function createPlatform(
   try {
     logs = openFunctionLogs(dataDir, config.logsMaxBytes, logger.child({ layer: 'logs' }));
   } catch (e) {
+    await asyncEvents.close();
     await store.close();
     throw new DataDirError(dataDir, e);
   }
@@ -96,6 +107,7 @@ export async function createPlatform(
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
     logs.close();
+    await asyncEvents.close();
     await store.close();
     throw e;
   }
@@ -110,6 +122,8 @@ export async function createPlatform(
       },
     },
     clock: systemClock,
+    asyncEvents,
+    events: { capacityPerAccount: config.asyncQueueCapacity, workers: config.asyncQueueWorkers },
     limits: {
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
@@ -174,6 +188,15 @@ export async function createPlatform(
     ],
     fallback: AWS_FALLBACK,
   });
+  // The async queue's depth and age, in the log while it holds anything (metrics read
+  // core.events.stats() directly).
+  const queueLog = setInterval(() => {
+    const stats = core.events.stats();
+    if (stats.depth > 0) {
+      logger.info({ asyncQueue: stats }, 'async event queue');
+    }
+  }, config.asyncQueueLogIntervalMs);
+  queueLog.unref();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -183,7 +206,9 @@ export async function createPlatform(
       core.stop();
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
+      clearInterval(queueLog);
       logs.close();
+      await asyncEvents.close();
       await store.close();
     })();
     return closing;

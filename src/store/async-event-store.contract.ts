@@ -38,7 +38,7 @@ const config = (qualifier: string, over: Partial<EventInvokeConfigRecord> = {}):
   qualifier,
   maximumRetryAttempts: 1,
   maximumEventAgeSec: 600,
-  onFailure: 'arn:aws:lambda:us-east-1:111111111111:function:dlq',
+  onFailure: { arn: 'arn:aws:lambda:us-east-1:111111111111:function:dlq', key: { ...fnA, name: 'dlq' } },
   lastModifiedMs: 5,
   ...over,
 });
@@ -147,12 +147,12 @@ export function runAsyncEventStoreContract(
       await store.add(asyncEvent('ok'));
       await store.add(asyncEvent('bad'));
       await store.reschedule('bad', 3, 0, 5_000);
-      await Promise.all([store.finish('ok', 'succeeded', 2_000), store.finish('bad', 'failed', 3_000)]);
+      await Promise.all([store.finish('ok', 'succeeded', 2_000, 1), store.finish('bad', 'failed', 3_000, 3)]);
       expect(await store.listPending()).toEqual([]);
-      expect(await store.get(fnA, 'ok')).toMatchObject({ status: 'succeeded', endMs: 2_000, attempts: 0 });
+      expect(await store.get(fnA, 'ok')).toMatchObject({ status: 'succeeded', endMs: 2_000, attempts: 1 });
       expect(await store.get(fnA, 'bad')).toMatchObject({ status: 'failed', endMs: 3_000, attempts: 3 });
       // Settled is final: neither a second finish nor a reschedule changes it.
-      await store.finish('ok', 'terminated', 9_000);
+      await store.finish('ok', 'terminated', 9_000, 1);
       await store.reschedule('ok', 1, 1, 1);
       expect(await store.get(fnA, 'ok')).toMatchObject({ status: 'succeeded', endMs: 2_000 });
       expect(await store.listPending()).toEqual([]);
@@ -174,8 +174,8 @@ export function runAsyncEventStoreContract(
           asyncEvent(`l${i}`, { enqueuedMs: 100 + i, ...(i % 2 === 0 ? { qualifier: 'live' } : {}) }),
         );
       }
-      await store.finish('l0', 'succeeded', 500);
-      await store.finish('l1', 'terminated', 500);
+      await store.finish('l0', 'succeeded', 500, 1);
+      await store.finish('l1', 'terminated', 500, 1);
       const all = await store.list(fnA, {});
       expect(all.total).toBe(6);
       expect(all.events.map((e) => e.requestId)).toEqual(['l5', 'l4', 'l3', 'l2', 'l1', 'l0']);
@@ -195,8 +195,8 @@ export function runAsyncEventStoreContract(
       await store.add(asyncEvent('old'));
       await store.add(asyncEvent('new'));
       await store.add(asyncEvent('live'));
-      await store.finish('old', 'succeeded', 1_000);
-      await store.finish('new', 'succeeded', 5_000);
+      await store.finish('old', 'succeeded', 1_000, 1);
+      await store.finish('new', 'succeeded', 5_000, 1);
       expect(await store.pruneSettled(2_000)).toBe(1);
       expect(await store.get(fnA, 'old')).toBeUndefined();
       expect(await store.get(fnA, 'new')).toBeDefined();
@@ -205,7 +205,13 @@ export function runAsyncEventStoreContract(
 
     test('keeps event invoke configs per function and qualifier', async () => {
       await store.putConfig(fnA, config('live'));
-      await store.putConfig(fnA, config('$LATEST', { onSuccess: 'arn:x', extra: { RetryConfig: [] } }));
+      await store.putConfig(
+        fnA,
+        config('$LATEST', {
+          onSuccess: { arn: 'arn:x:live', key: fnB, qualifier: 'live' },
+          extra: { RetryConfig: [] },
+        }),
+      );
       await store.putConfig(fnB, config(''));
       expect(await store.getConfig(fnA, 'live')).toEqual(config('live'));
       expect((await store.listConfigs(fnA)).map((c) => c.qualifier)).toEqual(['$LATEST', 'live']);
@@ -224,7 +230,7 @@ export function runAsyncEventStoreContract(
         Array.from({ length: 50 }, (_, i) => store.add(asyncEvent(`p${i}`, { enqueuedMs: i }))),
       );
       await store.reschedule('p1', 1, 0, 77);
-      await store.finish('p0', 'failed', 10);
+      await store.finish('p0', 'failed', 10, 1);
       await store.putConfig(fnA, config('live'));
       const s = await reopened();
       const pending = await s.listPending();

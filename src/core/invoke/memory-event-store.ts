@@ -81,13 +81,18 @@ export class MemoryAsyncEventStore implements AsyncEventStore {
     });
   }
 
-  finish(requestId: string, status: Exclude<AsyncEventStatus, 'pending'>, endMs: number): Promise<void> {
+  finish(
+    requestId: string,
+    status: Exclude<AsyncEventStatus, 'pending'>,
+    endMs: number,
+    attempts: number,
+  ): Promise<void> {
     return this.#run(() => {
       const row = this.#pending(requestId);
       if (row !== undefined) {
         row.status = status;
         row.endMs = endMs;
-        row.record = { ...row.record, payload: Buffer.alloc(0) };
+        row.record = { ...row.record, attempts, payload: Buffer.alloc(0) };
       }
     });
   }

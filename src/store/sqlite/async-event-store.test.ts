@@ -34,8 +34,8 @@ it('commits the writes of one tick in one transaction (group commit)', async () 
   await Promise.all(Array.from({ length: 1000 }, (_, i) => store.add(asyncEvent(`g${i}`))));
   expect(store.commitStats).toEqual({ transactions: 1, writes: 1000 });
   // Writes of different ticks are different transactions.
-  await store.finish('g0', 'succeeded', 1);
-  await store.finish('g1', 'succeeded', 1);
+  await store.finish('g0', 'succeeded', 1, 1);
+  await store.finish('g1', 'succeeded', 1, 1);
   expect(store.commitStats).toEqual({ transactions: 3, writes: 1002 });
 });
 

@@ -195,7 +195,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
       ),
       // The payload goes with the event: only the summary is kept for status queries.
       finish: p(
-        `UPDATE async_events SET status = ?, end_ms = ?, payload = x''
+        `UPDATE async_events SET status = ?, end_ms = ?, attempts = ?, payload = x''
          WHERE request_id = ? AND status = 'pending'`,
       ),
       pending: p(`SELECT * FROM async_events WHERE status = 'pending' ORDER BY enqueued_ms, request_id`),
@@ -255,10 +255,15 @@ class SqliteEvents implements SqliteAsyncEventStore {
     );
   }
 
-  finish(requestId: string, status: Exclude<AsyncEventStatus, 'pending'>, endMs: number): Promise<void> {
+  finish(
+    requestId: string,
+    status: Exclude<AsyncEventStatus, 'pending'>,
+    endMs: number,
+    attempts: number,
+  ): Promise<void> {
     return this.#run(() =>
       this.#commits.submit(() => {
-        this.#sql.finish.run(status, endMs, requestId);
+        this.#sql.finish.run(status, endMs, attempts, requestId);
       }),
     );
   }
