@@ -147,6 +147,17 @@ export const configSchema = z.strictObject({
   /** Highest TotalConcurrencyMem PutTotalConcurrencyConfig accepts, MB. */
   scfTotalConcurrencyMemLimit: whole((n) => n.int().min(0)).default(128_000),
 
+  // ---- asynchronous invocation queue (src/core/invoke/event-queue.ts) ----
+  /**
+   * Event invokes accepted and not yet settled, per account; beyond it an Event invoke is
+   * throttled (AWS TooManyRequestsException, SCF LimitExceeded).
+   */
+  asyncQueueCapacity: whole((n) => n.int().min(1)).default(10_000),
+  /** Queued events running at once (each holds a concurrency lease while it runs). */
+  asyncQueueWorkers: whole((n) => n.int().min(1)).default(64),
+  /** How often the queue's depth and oldest age are logged while it is not empty, ms. */
+  asyncQueueLogIntervalMs: whole((n) => n.int().min(100)).default(60_000),
+
   // ---- scaling loop (scheduled and utilisation-tracking provisioned concurrency) ----
   /** Tracking scale-out cadence, ms (Tencent: 10 s). Shorter only for tests. */
   scalingScaleOutPeriodMs: whole((n) => n.int().min(10)).default(10_000),

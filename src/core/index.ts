@@ -9,9 +9,18 @@
  * `createCore` below; dialects never build services themselves.
  */
 import { LATEST, functionKeyString, type FunctionKey, type Scope } from './model.js';
-import type { Clock, PackageStore, Pool, RuntimeCatalog, Store } from './ports.js';
+import type {
+  AsyncEventStore,
+  Clock,
+  InvocationOutcome,
+  PackageStore,
+  Pool,
+  RuntimeCatalog,
+  Store,
+} from './ports.js';
 import { SpecCache, specPrefixOfFunction, specPrefixOfVersion } from './invoke/environment-spec.js';
 import { EventQueue, realTimers, type EventQueueOptions } from './invoke/event-queue.js';
+import { MemoryAsyncEventStore } from './invoke/memory-event-store.js';
 import { InvokeService } from './invoke/invoke-service.js';
 import { ClaimsIndex } from './claims/claims-index.js';
 import { ProvisionedService } from './provisioned/provisioned-service.js';
@@ -42,8 +51,10 @@ export interface CoreDeps {
   readonly pool: Pool;
   readonly clock: Clock;
   readonly limits: CoreLimits;
-  /** Async invocation queue settings (defaults: AWS's retry delays, 10 000 events). */
+  /** Async invocation queue settings (defaults: AWS's retry delays, 10 000 events per account). */
   readonly events?: Partial<EventQueueOptions>;
+  /** Where accepted Event invokes are kept until they settle; default: memory (tests). */
+  readonly asyncEvents?: AsyncEventStore;
   /** Which runtime versions the pool runs (RuntimeVersionConfig); none: nothing is shown. */
   readonly runtimes?: RuntimeCatalog;
   /** Width of a metrics bucket, ms (default 1 s). */
@@ -113,15 +124,23 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     withLock: (key, fn) => locks.run(functionLockKey(key), () => locks.run(scopeLockKey(key), fn)),
     onChanged: (key) => claimsIndex.touch(key),
   });
-  const events = new EventQueue({
-    capacity: 10_000,
+  // The durable async queue (event-queue.ts); `invoke` is built below and runs its events.
+  const events: EventQueue = new EventQueue({
+    store: deps.asyncEvents ?? new MemoryAsyncEventStore(),
+    capacityPerAccount: 10_000,
     workers: 64,
     retryDelaysMs: [60_000, 120_000],
     throttleBackoffMs: 1_000,
-    maxEventAgeMs: 6 * 3600_000,
+    defaultPolicy: { maximumRetryAttempts: 2, maxEventAgeMs: 6 * 3600_000 },
     timers: realTimers,
-    onDrop: (ev, reason) =>
-      report(`async event ${ev.requestId} for ${ev.functionLabel} dropped: ${reason}`, undefined),
+    run: (ev): Promise<InvocationOutcome> => invoke.runEvent(ev),
+    onSettled: (ev, s) => {
+      if (s.kind === 'dropped') {
+        report(`async event ${ev.requestId} for ${ev.key.name} dropped: ${s.reason}`, undefined);
+      }
+      return Promise.resolve();
+    },
+    onError: report,
     ...deps.events,
   });
   const metrics = new ProvisionedMetrics({
@@ -130,8 +149,9 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     keys: () => provisioned.servedPoolKeys(),
     ...(deps.metricsBucketMs === undefined ? {} : { bucketMs: deps.metricsBucketMs }),
   });
-  const invoke = new InvokeService({
+  const invoke: InvokeService = new InvokeService({
     metrics,
+    clock: deps.clock,
     store: deps.store,
     pool: deps.pool,
     specs,
@@ -201,7 +221,11 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     changes,
     locks,
     context,
-    start: () => provisioned.start((key, e) => report(`re-provisioning ${functionKeyString(key)}`, e)),
+    start: async () => {
+      await provisioned.start((key, e) => report(`re-provisioning ${functionKeyString(key)}`, e));
+      // Events acknowledged before a restart (or a crash) run again, at least once.
+      await events.recover();
+    },
     stop: () => events.close(),
   };
 }

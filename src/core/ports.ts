@@ -247,3 +247,117 @@ export interface Pool {
   /** Kills every child process; idempotent. */
   dispose(): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------
+// The durable asynchronous-invocation queue (issue 13; aws-lambda.md §3.7, §7.9)
+// ---------------------------------------------------------------------------------------
+
+/** One accepted `Event` invocation, as the queue keeps it until it settles. */
+export interface AsyncEventRecord {
+  /** The invocation's id: the same on every attempt, as on AWS. */
+  readonly requestId: string;
+  readonly key: FunctionKey;
+  /** The version the event was routed to when it was accepted (never an alias). */
+  readonly version: string;
+  /** The qualifier as the caller named it (its EventInvokeConfig applies); none: unqualified. */
+  readonly qualifier?: string;
+  readonly invokedFunctionArn: string;
+  readonly payload: Buffer;
+  readonly clientContext?: string;
+  readonly traceId?: string;
+  readonly enqueuedMs: number;
+  /** Attempts that ran the function so far (0 before the first). */
+  readonly attempts: number;
+  /** Throttles and system errors met so far (the back-off's exponent). */
+  readonly throttles: number;
+  /** Not to run before this instant (a retry's delay). */
+  readonly notBeforeMs: number;
+}
+
+/** Where an event ended; `pending` until then. */
+export type AsyncEventStatus = 'pending' | 'succeeded' | 'failed' | 'dropped' | 'terminated';
+
+/** What is kept of an event for status queries (SCF ListAsyncEvents), with or without its payload. */
+export interface AsyncEventSummary {
+  readonly requestId: string;
+  readonly key: FunctionKey;
+  readonly version: string;
+  readonly qualifier?: string;
+  readonly status: AsyncEventStatus;
+  readonly enqueuedMs: number;
+  /** When it settled (absent while pending). */
+  readonly endMs?: number;
+  readonly attempts: number;
+}
+
+export interface AsyncEventFilter {
+  readonly qualifier?: string;
+  readonly statuses?: readonly AsyncEventStatus[];
+  readonly requestId?: string;
+  /** Accepted at or after / before these instants. */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  /** Newest first (default) or oldest first. */
+  readonly order?: 'asc' | 'desc';
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+/** A destination of asynchronous results: a hearth function (the dialect resolved the ARN). */
+export interface DestinationRef {
+  /** As the caller wrote it, echoed back. */
+  readonly arn: string;
+  readonly key: FunctionKey;
+  readonly qualifier?: string;
+}
+
+/**
+ * Per function and qualifier: how asynchronous invocations are retried and where their
+ * results go (AWS's EventInvokeConfig, SCF's AsyncTriggerConfig).
+ */
+export interface EventInvokeConfigRecord {
+  /** `$LATEST`, a version, an alias, or `` for the unqualified function. */
+  readonly qualifier: string;
+  readonly maximumRetryAttempts?: number;
+  readonly maximumEventAgeSec?: number;
+  readonly onSuccess?: DestinationRef;
+  readonly onFailure?: DestinationRef;
+  readonly lastModifiedMs: number;
+  /** Dialect fields echoed but not acted on. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Durable state of the asynchronous queue. Writes are durable when their promise resolves;
+ * writes issued within one tick may share one transaction (group commit), so a burst of
+ * Event invokes does not cost one commit each. Events are kept apart from the Store so that
+ * their write rate never queues behind (or holds up) control-plane writes.
+ */
+export interface AsyncEventStore {
+  /** Records an accepted event (durable on resolve). A duplicate requestId is INTERNAL. */
+  add(event: AsyncEventRecord): Promise<void>;
+  /** Records an attempt's result that leaves the event pending (a retry is due at notBeforeMs). */
+  reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void>;
+  /** Settles an event: it leaves the queue (its payload is dropped) and keeps its summary. */
+  finish(
+    requestId: string,
+    status: Exclude<AsyncEventStatus, 'pending'>,
+    endMs: number,
+    attempts: number,
+  ): Promise<void>;
+  /** Every pending event, oldest first (recovery after a restart). */
+  listPending(): Promise<AsyncEventRecord[]>;
+  get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined>;
+  list(key: FunctionKey, filter: AsyncEventFilter): Promise<{ events: AsyncEventSummary[]; total: number }>;
+  /** Forgets settled events that ended before `beforeMs`; returns how many. */
+  pruneSettled(beforeMs: number): Promise<number>;
+
+  getConfig(key: FunctionKey, qualifier: string): Promise<EventInvokeConfigRecord | undefined>;
+  /** Configs of one function sorted by qualifier. */
+  listConfigs(key: FunctionKey): Promise<EventInvokeConfigRecord[]>;
+  putConfig(key: FunctionKey, config: EventInvokeConfigRecord): Promise<void>;
+  /** One qualifier's config, or (qualifier undefined) every config of the function. */
+  deleteConfigs(key: FunctionKey, qualifier?: string): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -28,6 +28,7 @@ import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
@@ -62,10 +63,19 @@ export async function createPlatform(
   } catch (e) {
     throw new DataDirError(dataDir, e);
   }
+  let asyncEvents;
+  try {
+    // Its own file: the queue's write rate never waits behind control-plane writes.
+    asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
+  } catch (e) {
+    await store.close();
+    throw new DataDirError(dataDir, e);
+  }
   let packages;
   try {
     packages = await createPackageStore(path.join(dataDir, 'packages'));
   } catch (e) {
+    await asyncEvents.close();
     await store.close();
     throw new DataDirError(dataDir, e);
   }
@@ -73,6 +83,7 @@ export async function createPlatform(
   try {
     logs = openFunctionLogs(dataDir, config.logsMaxBytes, logger.child({ layer: 'logs' }));
   } catch (e) {
+    await asyncEvents.close();
     await store.close();
     throw new DataDirError(dataDir, e);
   }
@@ -100,6 +111,7 @@ export async function createPlatform(
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
     await logs.close();
+    await asyncEvents.close();
     await store.close();
     throw e;
   }
@@ -114,6 +126,8 @@ export async function createPlatform(
       },
     },
     clock: systemClock,
+    asyncEvents,
+    events: { capacityPerAccount: config.asyncQueueCapacity, workers: config.asyncQueueWorkers },
     limits: {
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
@@ -210,6 +224,15 @@ export async function createPlatform(
   // The metrics module reads provisioned utilisation on this cadence (core/metrics).
   const sampler = setInterval(() => core.metrics.sample(), config.metricsSampleMs);
   sampler.unref();
+  // The async queue's depth and age, in the log while it holds anything (metrics read
+  // core.events.stats() directly).
+  const queueLog = setInterval(() => {
+    const stats = core.events.stats();
+    if (stats.depth > 0) {
+      logger.info({ asyncQueue: stats }, 'async event queue');
+    }
+  }, config.asyncQueueLogIntervalMs);
+  queueLog.unref();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -221,7 +244,9 @@ export async function createPlatform(
       core.stop();
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
+      clearInterval(queueLog);
       await logs.close();
+      await asyncEvents.close();
       await store.close();
     })();
     return closing;
