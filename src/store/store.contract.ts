@@ -18,6 +18,7 @@ import type {
   VersionRecord,
 } from '../core/model.js';
 import type { Store } from '../core/ports.js';
+import { runLayerCases } from './layer-store.contract.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -565,6 +566,8 @@ export function runStoreContract(
         expect(await store.getSettings(scopeA)).toEqual({ concurrencyLimit: 10 });
       });
     });
+
+    describe('layers', () => runLayerCases({ test, store: () => store, reopened }));
 
     describe('durability', () => {
       test('persists across reopen', async () => {

@@ -12,5 +12,6 @@ runStoreContract(
   {
     'persists across reopen': 'an in-memory store keeps nothing once closed',
     'deletes and cascades persist across reopen': 'an in-memory store keeps nothing once closed',
+    'layers persist across reopen': 'an in-memory store keeps nothing once closed',
   },
 );
