@@ -42,7 +42,8 @@ export function runLayerCases({ test, store, reopened }: LayerCaseHooks): void {
 
   test('publishes, reads and lists layer versions', async () => {
     await store().putLayerVersion(scopeA, layerRecord('libs', 1));
-    await store().putLayerVersion(scopeA, layerRecord('libs', 2, { compatibleRuntimes: undefined }));
+    const { compatibleRuntimes: _none, ...withoutRuntimes } = layerRecord('libs', 2);
+    await store().putLayerVersion(scopeA, withoutRuntimes);
     await store().putLayerVersion(scopeA, layerRecord('aaa', 1));
     expect(await store().getLayerVersion({ ...key('libs'), version: 1 })).toEqual(layerRecord('libs', 1));
     // Undefined members are dropped, as JSON does: "not given" stays distinguishable from [].
