@@ -30,6 +30,7 @@ import { ProvisionedMetrics } from './metrics/provisioned-metrics.js';
 import { createConcurrencyService, type ConcurrencyService } from './services/concurrency-service.js';
 import { createFunctionService, type FunctionService } from './services/function-service.js';
 import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
+import { createLayerService, type LayerService } from './services/layer-service.js';
 import { createServiceContext, type ServiceContext } from './services/service-context.js';
 import { createNamespaceService, type NamespaceService } from './services/namespace-service.js';
 import { createPolicyService, type PolicyService } from './services/policy-service.js';
@@ -71,6 +72,8 @@ export interface Core {
   /** Reserved concurrency and the account's concurrency figures. */
   readonly concurrency: ConcurrencyService;
   readonly tags: TagService;
+  /** Layers and their versions (one store for both dialects). */
+  readonly layers: LayerService;
   /** Resource-based policies (AddPermission, RemovePermission, GetPolicy). */
   readonly policies: PolicyService;
   /** Runtime versions and runtime management controls. */
@@ -210,6 +213,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     aliases: createAliasService(context),
     concurrency,
     tags: createTagService(context),
+    layers: createLayerService(context),
     policies: createPolicyService(context),
     runtimes: createRuntimeService(context),
     namespaces: createNamespaceService(context),

@@ -7,6 +7,9 @@ import type {
   AliasRecord,
   FunctionKey,
   FunctionRecord,
+  LayerKey,
+  LayerVersionKey,
+  LayerVersionRecord,
   NamespaceRecord,
   ProvisionedConfigRecord,
   ProvisionedStatus,
@@ -83,6 +86,19 @@ export interface Store {
   createNamespace(scope: Scope, ns: NamespaceRecord): Promise<void>;
   deleteNamespace(scope: Scope, name: string): Promise<void>;
 
+  // ---- layers (per scope; versions are immutable) ----
+  getLayerVersion(key: LayerVersionKey): Promise<LayerVersionRecord | undefined>;
+  /** Versions of one layer in ascending order. */
+  listLayerVersions(key: LayerKey): Promise<LayerVersionRecord[]>;
+  /** Every version of every layer of a scope, by layer name, then ascending version. */
+  listScopeLayerVersions(scope: Scope): Promise<LayerVersionRecord[]>;
+  /** The highest version ever published (numbers are never reused, even after deletes); 0 if none. */
+  lastLayerVersion(key: LayerKey): Promise<number>;
+  /** Stores a new version; INTERNAL unless its number is above `lastLayerVersion` (a lost race). */
+  putLayerVersion(scope: Scope, record: LayerVersionRecord): Promise<void>;
+  /** Deletes one version (a no-op when it does not exist); the layer's last number is kept. */
+  deleteLayerVersion(key: LayerVersionKey): Promise<void>;
+
   // ---- per-scope settings (account concurrency limits, SCF quotas...) ----
   getSettings(scope: Scope): Promise<Readonly<Record<string, unknown>>>;
   putSettings(scope: Scope, settings: Readonly<Record<string, unknown>>): Promise<void>;
@@ -158,6 +174,11 @@ export interface EnvironmentSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** The unpacked, read-only code directory (LAMBDA_TASK_ROOT and cwd). */
   readonly codeDir: string;
+  /**
+   * The unpacked, read-only directories of the version's layers, in order (a later layer's
+   * files win, as /opt on AWS); absent when it has none. Part of the spec key's digest.
+   */
+  readonly layerDirs?: readonly string[];
   readonly logGroup: string;
 }
 

@@ -19,6 +19,7 @@ import type {
 } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { describeScalingContract } from './scaling.contract.js';
+import { runLayerCases } from './layer-store.contract.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -566,6 +567,8 @@ export function runStoreContract(
         expect(await store.getSettings(scopeA)).toEqual({ concurrencyLimit: 10 });
       });
     });
+
+    describe('layers', () => runLayerCases({ test, store: () => store, reopened }));
 
     describe('durability', () => {
       test('persists across reopen', async () => {

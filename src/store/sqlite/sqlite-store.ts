@@ -24,6 +24,9 @@ import type {
   AliasRecord,
   FunctionKey,
   FunctionRecord,
+  LayerKey,
+  LayerVersionKey,
+  LayerVersionRecord,
   NamespaceRecord,
   ProvisionedConfigRecord,
   Scope,
@@ -35,6 +38,7 @@ import type { ScalableTargetRecord, ScalingActivityRecord } from '../../core/sca
 import { decode, encode } from './frozen-json.js';
 import { migrate } from './migrations.js';
 import { ScalingTables } from './scaling-tables.js';
+import { SqliteLayers } from './sqlite-layers.js';
 
 /** How long a writer waits for a lock held by another connection before failing. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -87,6 +91,7 @@ class SqliteStore implements Store {
   readonly #byScope = new Map<string, Map<string, FunctionEntry>>();
   readonly #namespaces = new Map<string, Map<string, NamespaceRecord>>();
   readonly #settings = new Map<string, Readonly<Record<string, unknown>>>();
+  readonly #layers: SqliteLayers;
   readonly #sql: Record<
     | 'insertFunction'
     | 'updateFunction'
@@ -166,6 +171,7 @@ class SqliteStore implements Store {
     };
     this.#load();
     this.#scaling = new ScalingTables(db, (work) => this.#transaction(work));
+    this.#layers = new SqliteLayers(db, (work) => this.#transaction(work));
   }
 
   /** Reads every row into the cache; called once, at open. */
@@ -561,6 +567,27 @@ class SqliteStore implements Store {
       });
       existing.delete(name);
     });
+  }
+
+  // ---- layers (sqlite-layers.ts) -------------------------------------------------------
+
+  getLayerVersion(key: LayerVersionKey): Promise<LayerVersionRecord | undefined> {
+    return this.#run(() => this.#layers.get(key));
+  }
+  listLayerVersions(key: LayerKey): Promise<LayerVersionRecord[]> {
+    return this.#run(() => this.#layers.list(key));
+  }
+  listScopeLayerVersions(scope: Scope): Promise<LayerVersionRecord[]> {
+    return this.#run(() => this.#layers.listScope(scope));
+  }
+  lastLayerVersion(key: LayerKey): Promise<number> {
+    return this.#run(() => this.#layers.last(key));
+  }
+  putLayerVersion(scope: Scope, record: LayerVersionRecord): Promise<void> {
+    return this.#run(() => this.#layers.put(scope, record));
+  }
+  deleteLayerVersion(key: LayerVersionKey): Promise<void> {
+    return this.#run(() => this.#layers.delete(key));
   }
 
   // ---- settings -----------------------------------------------------------------------
