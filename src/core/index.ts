@@ -115,6 +115,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
   const specs = new SpecCache(deps.packages);
   const unreserved = (scope: Scope) =>
     claimsIndex.view(scope).then((v) => deps.limits.accountConcurrency - v.claimed);
+  const aliases = createAliasService(context);
   const provisioned = new ProvisionedService({
     store: deps.store,
     pool: deps.pool,
@@ -126,6 +127,8 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     // PC put and a reservation cannot both pass the account floor.
     withLock: (key, fn) => locks.run(functionLockKey(key), () => locks.run(scopeLockKey(key), fn)),
     onChanged: (key) => claimsIndex.touch(key),
+    endShift: (key, alias, ref) => aliases.endShift(key, alias, ref),
+    report,
   });
   // The durable async queue (event-queue.ts); `invoke` is built below and runs its events.
   const events: EventQueue = new EventQueue({
@@ -210,7 +213,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     deps,
     functions: createFunctionService(context),
     versions: createVersionService(context),
-    aliases: createAliasService(context),
+    aliases,
     concurrency,
     tags: createTagService(context),
     layers: createLayerService(context),

@@ -119,6 +119,13 @@ export interface AliasRecord {
   readonly description: string;
   /** Additional version → weight in [0, 1]; empty when the alias routes to one version. */
   readonly additionalVersionWeights: Readonly<Record<string, number>>;
+  /**
+   * A move of an alias that carries provisioned concurrency, in progress (aws-lambda.md
+   * §3.6): AWS routes the alias to the version it left, through a weight of 1 that it adds
+   * to the routing itself, until the new version's environments are READY; core clears
+   * both then. Absent otherwise.
+   */
+  readonly provisionedShift?: { readonly fromVersion: string };
   readonly revisionId: string;
   readonly createdMs: number;
   readonly lastModifiedMs: number;

@@ -260,6 +260,11 @@ export interface Pool {
   setProvisioned(provisionedKey: string, spec: EnvironmentSpec | undefined, count: number): void;
   /** Truth about a config, from live environments. */
   provisionedStatus(provisionedKey: string): ProvisionedStatus;
+  /**
+   * Calls `listener` whenever a config's status, Allocated or Available changes, until the
+   * returned function is called.
+   */
+  watchProvisioned(listener: (provisionedKey: string, status: ProvisionedStatus) => void): () => void;
   /** Utilisation in [0, 1] of a config's environments (busy / allocated), for autoscaling. */
   provisionedUtilization(provisionedKey: string): number;
   /** Drains every environment built from specs whose key starts with `prefix` (a deleted function/version). */

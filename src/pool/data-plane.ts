@@ -193,6 +193,14 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     return [...this.#envs].map((env) => ({ ...this.#facts(env), pid: env.pid, state: env.state }));
   }
 
+  watchProvisioned(listener: (provisionedKey: string, status: ProvisionedStatus) => void): () => void {
+    return this.subscribe((e) => {
+      if (e.type === 'provisioned-status') {
+        listener(e.provisionedKey, e.status);
+      }
+    });
+  }
+
   subscribe(listener: (event: PoolEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -20,9 +20,24 @@ describe('provisionedStatus', () => {
     ],
     ['all initialised', c({ currentInitialised: 3 }), { allocated: 3, available: 3, status: 'READY' }],
     [
-      'alias moved: old still allocated, not available',
+      'alias moved from a config that was not READY: old still allocated, not available',
       c({ currentInitialised: 1, oldInitialised: 3 }),
       { allocated: 4, available: 1, status: 'IN_PROGRESS' },
+    ],
+    [
+      'alias moved from a READY config: the version left serves and is available (recorded 1/1)',
+      c({ requested: 1, currentStarting: 1, oldInitialised: 1, oldServing: 1 }),
+      { allocated: 1, available: 1, status: 'IN_PROGRESS' },
+    ],
+    [
+      'alias moved, new version partly up: what serves is the version left',
+      c({ currentInitialised: 2, currentStarting: 1, oldInitialised: 3, oldServing: 3 }),
+      { allocated: 5, available: 3, status: 'IN_PROGRESS' },
+    ],
+    [
+      'alias moved, new version complete: READY on it',
+      c({ currentInitialised: 3, oldInitialised: 3, oldServing: 3 }),
+      { allocated: 6, available: 3, status: 'READY' },
     ],
     [
       'failed',

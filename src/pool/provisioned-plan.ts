@@ -5,8 +5,11 @@
  * Working definitions (§3.4 [DESIGN]):
  * - Allocated = initialised environments of the config, of any spec (during an alias move
  *   the old version's environments still count until they are replaced);
- * - Available = initialised environments of the config's current spec;
- * - READY when Available == Requested; FAILED after `MAX_INIT_ATTEMPTS` init failures in a
+ * - Available = initialised environments of the config's current spec; during an alias
+ *   move (§3.6, recorded: IN_PROGRESS, Allocated 1, Available 1 right after the move), the
+ *   previous version's environments that still serve the alias until the new spec is
+ *   complete;
+ * - READY when the current spec's initialised environments == Requested; FAILED after `MAX_INIT_ATTEMPTS` init failures in a
  *   row (§3.4: "AWS attempts initialization a total of 6 times"), then Allocated =
  *   Available = 0; IN_PROGRESS otherwise.
  */
@@ -25,17 +28,20 @@ export interface ProvisionedCounts {
   readonly currentInitialised: number;
   /** Older specs (alias moved): initialised. */
   readonly oldInitialised: number;
+  /** Of those, the previous spec's, serving the alias while the move lasts. */
+  readonly oldServing?: number;
 }
 
 export function provisionedStatus(c: ProvisionedCounts): ProvisionedStatus {
   if (c.failed) {
     return { allocated: 0, available: 0, status: 'FAILED', statusReason: INIT_FAILURE_REASON };
   }
-  const available = c.currentInitialised;
+  const ready = c.currentInitialised === c.requested;
+  const moving = !ready && (c.oldServing ?? 0) > 0;
   return {
-    allocated: available + c.oldInitialised,
-    available,
-    status: available === c.requested ? 'READY' : 'IN_PROGRESS',
+    allocated: c.currentInitialised + c.oldInitialised,
+    available: moving ? Math.min(c.requested, c.oldServing ?? 0) : c.currentInitialised,
+    status: ready ? 'READY' : 'IN_PROGRESS',
   };
 }
 

@@ -11,6 +11,11 @@
  *
  * Invokes ask `servingKey(fn, version)` which config's environments may serve a version
  * (aws-lambda.md §3.6: PC on an alias also serves direct invokes of its version).
+ *
+ * An alias with provisioned concurrency that moves to another version is served by the
+ * version it left until its config is READY on the new one (alias-service.ts `shiftOnMove`):
+ * that version maps to the config too (the pool keeps its environments serving), and the
+ * move is ended here when the pool reports the config settled (READY or FAILED) or gone.
  */
 import { PlatformError, notFound } from '../errors.js';
 import {
@@ -23,6 +28,7 @@ import {
 } from '../model.js';
 import type { Clock, Pool, Store } from '../ports.js';
 import type { SpecCache } from '../invoke/environment-spec.js';
+import type { ShiftRef } from '../services/alias-service.js';
 import { lookupQualifier } from '../services/qualifier-resolver.js';
 import { checkProvisionedPut, targetVersionOf } from '../rules/provisioned-rules.js';
 
@@ -43,6 +49,19 @@ export interface ProvisionedDeps {
   readonly withLock: <T>(key: FunctionKey, fn: () => Promise<T>) => Promise<T>;
   /** Called after the function's provisioned state changed (accounting caches). */
   readonly onChanged: (key: FunctionKey) => void;
+  /** Ends an alias's provisioned move (alias-service.ts `endShift`); takes the function lock. */
+  readonly endShift: (key: FunctionKey, alias: string, ref: ShiftRef) => Promise<void>;
+  /** Faults of background work (ending a move). */
+  readonly report: (what: string, error: unknown) => void;
+}
+
+/** An alias in a provisioned move, by the pool key of its config. */
+interface Shift {
+  readonly key: FunctionKey;
+  readonly alias: string;
+  readonly ref: ShiftRef;
+  /** The alias's routing is being restored (endShift is running). */
+  ending: boolean;
 }
 
 /** What a function's configs serve, rebuilt on every reconcile (hot-path index). */
@@ -58,9 +77,15 @@ interface Serving {
 export class ProvisionedService {
   readonly #d: ProvisionedDeps;
   readonly #serving = new Map<string, Serving>();
+  readonly #shifts = new Map<string, Shift>();
 
   constructor(deps: ProvisionedDeps) {
     this.#d = deps;
+    deps.pool.watchProvisioned((pk, status) => {
+      if (status.status !== 'IN_PROGRESS') {
+        this.#endShift(pk);
+      }
+    });
   }
 
   /** The stable pool key of one config. */
@@ -171,7 +196,10 @@ export class ProvisionedService {
     if (config.requested === 0) {
       return { allocated: 0, available: 0, status: 'READY' };
     }
-    return this.#d.pool.provisionedStatus(this.poolKey(key, config.qualifier));
+    const pk = this.poolKey(key, config.qualifier);
+    const status = this.#d.pool.provisionedStatus(pk);
+    // READY only once the alias routes to its new version again (its move has ended).
+    return status.status === 'READY' && this.#shifts.has(pk) ? { ...status, status: 'IN_PROGRESS' } : status;
   }
 
   /**
@@ -248,12 +276,64 @@ export class ProvisionedService {
       byVersion.set(record.version, pk);
       poolKeys.add(pk);
     }
+    // Moves in progress: the version left keeps this config's environments until it settles.
+    const moving = new Set<string>();
+    for (const alias of aliases) {
+      const shift = alias.provisionedShift;
+      if (shift === undefined) {
+        continue;
+      }
+      const pk = this.poolKey(key, alias.name);
+      const ref = { fromVersion: shift.fromVersion, toVersion: alias.functionVersion };
+      const known = this.#shifts.get(pk);
+      if (
+        known === undefined ||
+        known.ref.fromVersion !== ref.fromVersion ||
+        known.ref.toVersion !== ref.toVersion
+      ) {
+        this.#shifts.set(pk, { key, alias: alias.name, ref, ending: false });
+      }
+      moving.add(pk);
+      if (poolKeys.has(pk) && this.#d.pool.provisionedStatus(pk).status === 'IN_PROGRESS') {
+        if (!byVersion.has(shift.fromVersion)) {
+          byVersion.set(shift.fromVersion, pk);
+        }
+      } else {
+        // Nothing left to wait for (config deleted, already READY, or FAILED).
+        this.#endShift(pk);
+      }
+    }
     for (const pk of previous?.poolKeys ?? []) {
       if (!poolKeys.has(pk)) {
         this.#d.pool.setProvisioned(pk, undefined, 0);
       }
     }
+    for (const [pk, shift] of this.#shifts) {
+      if (functionKeyString(shift.key) === id && !moving.has(pk)) {
+        this.#shifts.delete(pk);
+      }
+    }
     this.#serving.set(id, { byVersion, requestedTotal, poolKeys });
+  }
+
+  /** Ends the move of the alias behind `pk`, if one is in progress (after the lock is free). */
+  #endShift(pk: string): void {
+    const shift = this.#shifts.get(pk);
+    if (shift === undefined || shift.ending) {
+      return;
+    }
+    shift.ending = true;
+    this.#d
+      .endShift(shift.key, shift.alias, shift.ref)
+      .catch((e: unknown) => {
+        this.#d.report(`ending the provisioned move of ${shift.key.name}:${shift.alias}`, e);
+      })
+      .finally(() => {
+        // The reconcile that endShift's change ran has usually forgotten it already.
+        if (this.#shifts.get(pk) === shift) {
+          this.#shifts.delete(pk);
+        }
+      });
   }
 
   /**

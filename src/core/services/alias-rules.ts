@@ -4,7 +4,7 @@
  * messages); these are the semantic rules every dialect shares.
  */
 import { PlatformError } from '../errors.js';
-import { LATEST, isVersionQualifier } from '../model.js';
+import { LATEST, isVersionQualifier, type AliasRecord } from '../model.js';
 
 /** An alias routes to its primary version and at most this many additional ones. */
 export const MAX_ADDITIONAL_VERSIONS = 1;
@@ -38,4 +38,26 @@ export function checkRouting(primaryVersion: string, weights: Readonly<Record<st
       throw new PlatformError('ROUTING_SAME_AS_PRIMARY', { version });
     }
   }
+}
+
+/**
+ * The routing of an alias after an update (§3.6, evidence in the ledger): an alias with
+ * provisioned concurrency that moves to another version without weights of its own keeps
+ * being served by the version it left, which AWS shows as a transient weight of 1 on it,
+ * until the new version's environments are READY. A move back to that version ends it.
+ */
+export function shiftOnMove(
+  before: AliasRecord,
+  next: Pick<AliasRecord, 'functionVersion' | 'additionalVersionWeights'>,
+  provisioned: boolean,
+): AliasRecord['provisionedShift'] {
+  if (!provisioned || Object.keys(next.additionalVersionWeights).length > 0) {
+    return undefined;
+  }
+  // The version whose environments serve the alias now: the one an earlier move left.
+  const serving = before.provisionedShift?.fromVersion ?? before.functionVersion;
+  if (serving === next.functionVersion || serving === LATEST) {
+    return undefined;
+  }
+  return { fromVersion: serving };
 }

@@ -5,7 +5,7 @@
 import { PlatformError, notFound } from '../errors.js';
 import { LATEST, type AliasRecord, type FunctionKey, type FunctionRecord } from '../model.js';
 import { checkOneConfigPerVersion } from '../rules/provisioned-rules.js';
-import { checkRouting } from './alias-rules.js';
+import { checkRouting, shiftOnMove } from './alias-rules.js';
 import { functionLockKey } from './keyed-mutex.js';
 import { versionOf } from './qualifier-resolver.js';
 import { requireFunction, type ServiceContext } from './service-context.js';
@@ -41,6 +41,17 @@ export interface AliasService {
   delete(key: FunctionKey, name: string): Promise<void>;
   /** Aliases sorted by name, optionally only those whose primary version is `functionVersion`. */
   list(key: FunctionKey, options?: { readonly functionVersion?: string }): Promise<AliasRecord[]>;
+  /**
+   * Ends a provisioned move (core, when the alias's config is READY or FAILED, or has gone):
+   * the routing weight AWS added goes, if the alias still makes the same move.
+   */
+  endShift(key: FunctionKey, name: string, shift: ShiftRef): Promise<void>;
+}
+
+/** One provisioned move of an alias: from the version it left to the one it points to. */
+export interface ShiftRef {
+  readonly fromVersion: string;
+  readonly toVersion: string;
 }
 
 /** Builds the alias service over the shared context. */
@@ -63,16 +74,18 @@ export function createAliasService(ctx: ServiceContext): AliasService {
    * An alias that carries provisioned concurrency may move only where a config could be put
    * (§3.3): not to `$LATEST`, and not onto a version another config already provisions.
    */
-  async function checkProvisionedMove(key: FunctionKey, next: AliasRecord): Promise<void> {
+  async function checkProvisionedMove(key: FunctionKey, next: AliasRecord): Promise<boolean> {
     const configs = await store.listProvisionedConfigs(key);
-    if (!configs.some((c) => c.qualifier === next.name)) {
-      return;
+    const config = configs.find((c) => c.qualifier === next.name);
+    if (config === undefined) {
+      return false;
     }
     if (next.functionVersion === LATEST) {
       throw new PlatformError('PROVISIONED_ON_UNPUBLISHED', { functionName: key.name });
     }
     const aliases = (await store.listAliases(key)).map((a) => (a.name === next.name ? next : a));
     checkOneConfigPerVersion(key.name, next.name, configs, aliases);
+    return config.requested > 0;
   }
 
   return {
@@ -122,17 +135,31 @@ export function createAliasService(ctx: ServiceContext): AliasService {
         if (input.revisionId !== undefined && input.revisionId !== alias.revisionId) {
           throw new PlatformError('REVISION_MISMATCH', {});
         }
-        const next: AliasRecord = {
-          ...alias,
+        // The weight a provisioned move added is not the caller's: it is not kept as theirs.
+        const { provisionedShift: shift, ...rest } = alias;
+        const ownWeights = shift === undefined ? alias.additionalVersionWeights : {};
+        let next: AliasRecord = {
+          ...rest,
           functionVersion: input.functionVersion ?? alias.functionVersion,
           description: input.description ?? alias.description,
-          additionalVersionWeights: { ...(input.additionalVersionWeights ?? alias.additionalVersionWeights) },
+          additionalVersionWeights: { ...(input.additionalVersionWeights ?? ownWeights) },
           revisionId: ctx.newRevisionId(),
           lastModifiedMs: clock.now(),
         };
         await checkTargets(fn, next.functionVersion, next.additionalVersionWeights);
-        if (next.functionVersion !== alias.functionVersion) {
-          await checkProvisionedMove(key, next);
+        const moved = next.functionVersion !== alias.functionVersion;
+        const provisioned = moved ? await checkProvisionedMove(key, next) : false;
+        const nextShift = moved
+          ? shiftOnMove(alias, next, provisioned)
+          : Object.keys(next.additionalVersionWeights).length > 0
+            ? undefined // weights of the caller's own: a weighted alias, no longer a move
+            : shift;
+        if (nextShift !== undefined) {
+          next = {
+            ...next,
+            additionalVersionWeights: { [nextShift.fromVersion]: 1 },
+            provisionedShift: nextShift,
+          };
         }
         await store.putAlias(key, next, true);
         await ctx.changes.emit({ kind: 'alias-changed', key, alias: name });
@@ -154,6 +181,27 @@ export function createAliasService(ctx: ServiceContext): AliasService {
           await store.updateFunction({ ...fn, policies });
         }
         await ctx.changes.emit({ kind: 'alias-deleted', key, alias: name });
+      });
+    },
+
+    endShift(key, name, ref) {
+      return ctx.locks.run(functionLockKey(key), async () => {
+        const alias = await store.getAlias(key, name);
+        if (
+          alias?.provisionedShift?.fromVersion !== ref.fromVersion ||
+          alias.functionVersion !== ref.toVersion
+        ) {
+          return;
+        }
+        const { provisionedShift: _ended, ...rest } = alias;
+        const next: AliasRecord = {
+          ...rest,
+          additionalVersionWeights: {},
+          revisionId: ctx.newRevisionId(),
+          lastModifiedMs: clock.now(),
+        };
+        await store.putAlias(key, next, true);
+        await ctx.changes.emit({ kind: 'alias-changed', key, alias: name });
       });
     },
 

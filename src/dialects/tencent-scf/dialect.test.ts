@@ -49,6 +49,9 @@ class EchoPool implements Pool {
       status: this.inProgress ? ('IN_PROGRESS' as const) : ('READY' as const),
     };
   }
+  watchProvisioned() {
+    return () => undefined;
+  }
   provisionedUtilization() {
     return 0;
   }

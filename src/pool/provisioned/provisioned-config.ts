@@ -15,6 +15,13 @@ export class ProvisionedConfig {
   readonly envs = new Set<Environment>();
   /** Idle environments of the current spec, least recently used first. */
   readonly idle: Environment[] = [];
+  /**
+   * During an alias move (§3.6): the spec the config served when it was READY, whose
+   * initialised environments keep serving it until the current spec is READY (core routes
+   * the alias to it meanwhile), and their idle stack.
+   */
+  previousKey: string | undefined;
+  readonly previousIdle: Environment[] = [];
   /** Invocations waiting for a current-spec environment that is finishing (placement.ts). */
   readonly waiters: Waiter[] = [];
   /** Current-spec environments that answered and have not asked for the next yet. */
@@ -38,6 +45,7 @@ export class ProvisionedConfig {
     let currentStarting = this.queued;
     let currentInitialised = 0;
     let oldInitialised = 0;
+    let oldServing = 0;
     for (const env of this.envs) {
       const s = env.state;
       if (env.spec.key === this.spec.key) {
@@ -48,6 +56,9 @@ export class ProvisionedConfig {
         }
       } else if (isInitialised(s)) {
         oldInitialised++;
+        if (env.spec.key === this.previousKey) {
+          oldServing++;
+        }
       }
     }
     return {
@@ -56,6 +67,7 @@ export class ProvisionedConfig {
       currentStarting,
       currentInitialised,
       oldInitialised,
+      oldServing,
     };
   }
 

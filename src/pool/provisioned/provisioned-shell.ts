@@ -48,6 +48,10 @@ export class ProvisionedShell {
     if (cfg === undefined) {
       return undefined;
     }
+    if (cfg.previousKey !== undefined && cfg.previousKey === specKey) {
+      // An alias move in progress: the previous version's environments serve it (§3.6).
+      return { usable: true, idle: cfg.previousIdle.length, finishing: 0, waiters: 0 };
+    }
     return {
       // §3.4: only a READY config serves, and only the spec it was built from.
       usable: cfg.state === 'serving' && cfg.spec.key === specKey,
@@ -59,7 +63,9 @@ export class ProvisionedShell {
 
   /** Runs `req` on a free environment of the config (placement said there is one). */
   invokeOnIdle(key: string, req: InvokeRequest): Promise<InvocationOutcome> {
-    const env = this.#configs.get(key)?.idle.pop();
+    const cfg = this.#configs.get(key);
+    const env =
+      cfg !== undefined && cfg.previousKey === req.spec.key ? cfg.previousIdle.pop() : cfg?.idle.pop();
     if (env === undefined) {
       throw new PlatformError('INTERNAL', { reason: 'provisioned environment vanished' });
     }
@@ -108,6 +114,16 @@ export class ProvisionedShell {
     if (specChanged) {
       // Make-before-break (§3.6 alias move): the old spec's initialised environments stay
       // (counted as Allocated) until the new ones are all ready; its starts are abandoned.
+      // Those of the spec the config last served READY keep serving it meanwhile (core
+      // routes the alias there until this config is READY again).
+      if (cfg.state === 'serving' && cfg.previousKey === undefined) {
+        cfg.previousKey = cfg.spec.key;
+        cfg.previousIdle.push(...cfg.idle);
+      }
+      if (cfg.previousKey === spec.key) {
+        cfg.previousKey = undefined;
+        cfg.previousIdle.length = 0;
+      }
       cfg.spec = spec;
       cfg.idle.length = 0;
       cfg.finishing.clear();
@@ -202,6 +218,8 @@ export class ProvisionedShell {
       env.retire();
     } else if (env.spec.key === cfg.spec.key) {
       this.#offer(cfg, env);
+    } else if (env.spec.key === cfg.previousKey) {
+      cfg.previousIdle.push(env);
     } else {
       this.#reconcile(cfg);
     }
@@ -216,6 +234,7 @@ export class ProvisionedShell {
     this.#configOf.delete(env);
     cfg.envs.delete(env);
     removeFrom(cfg.idle, env);
+    removeFrom(cfg.previousIdle, env);
     // Waiters beyond what is still finishing go back through placement.
     this.#redispatch(cfg, cfg.finishing.size);
     if (
@@ -237,6 +256,7 @@ export class ProvisionedShell {
     const cfg = this.#configOf.get(env);
     if (cfg !== undefined) {
       removeFrom(cfg.idle, env);
+      removeFrom(cfg.previousIdle, env);
     }
   }
 
@@ -284,6 +304,9 @@ export class ProvisionedShell {
       }
     }
     if (plan.retireOld) {
+      // The move is complete: the previous version's environments go.
+      cfg.previousKey = undefined;
+      cfg.previousIdle.length = 0;
       for (const env of cfg.envs) {
         if (env.spec.key !== cfg.spec.key) {
           env.retire();
@@ -301,6 +324,8 @@ export class ProvisionedShell {
   #fail(cfg: ProvisionedConfig): void {
     cfg.state = 'failed';
     cfg.idle.length = 0;
+    cfg.previousKey = undefined;
+    cfg.previousIdle.length = 0;
     cfg.finishing.clear();
     this.#redispatch(cfg, 0);
     for (const env of cfg.envs) {
@@ -311,6 +336,8 @@ export class ProvisionedShell {
   #remove(cfg: ProvisionedConfig): void {
     cfg.state = 'removed';
     cfg.idle.length = 0;
+    cfg.previousKey = undefined;
+    cfg.previousIdle.length = 0;
     clearTimeout(cfg.grace);
     this.#redispatch(cfg, 0);
     for (const env of cfg.envs) {

@@ -427,6 +427,9 @@ export class RecordingPool implements Pool {
   provisionedStatus() {
     return { allocated: 0, available: 0, status: 'IN_PROGRESS' as const };
   }
+  watchProvisioned() {
+    return () => undefined;
+  }
   provisionedUtilization() {
     return 0;
   }
@@ -455,6 +458,9 @@ export class CountingPool implements Pool {
   provisionedStatus(key: string) {
     const n = this.counts.get(key) ?? 0;
     return { allocated: n, available: n, status: 'READY' as const };
+  }
+  watchProvisioned() {
+    return () => undefined;
   }
   provisionedUtilization(key: string) {
     const n = this.counts.get(key) ?? 0;
