@@ -73,6 +73,13 @@ export class ProvisionedService {
     return this.#serving.get(functionKeyString(key))?.byVersion.get(version);
   }
 
+  /** The pool keys of every config declared to the pool (metrics sampling). */
+  *servedPoolKeys(): Iterable<string> {
+    for (const s of this.#serving.values()) {
+      yield* s.poolKeys;
+    }
+  }
+
   /** Σ requested provisioned concurrency of a function (admission's reserved on-demand cap). */
   requestedTotal(key: FunctionKey): number {
     return this.#serving.get(functionKeyString(key))?.requestedTotal ?? 0;
