@@ -4,7 +4,8 @@
 //   core/      imports only core and node:crypto/node:util (an allowlist: no HTTP, SQL,
 //              processes, files, logging, configuration or any other package; those arrive
 //              through ports)
-//   dialects/  talk only to core (and their own helpers); never to each other, the store,
+//   dialects/  (every folder there, read from disk) talk only to core and the shared helpers
+//              beside them (http.ts, which names no dialect); never to each other, the store,
 //              the pool, the scheduler, the runtimes, the config, the server or the CLI, and
 //              no process, file or SQL modules
 //   core/ and dialects/ load nothing at run time (no import(), require() or createRequire),
@@ -12,6 +13,8 @@
 //   store/, pool/, scheduler/  implement core ports only
 //   runtimes/  run inside an environment and import nothing of hearth (import or require)
 //   server/, cli/  compose everything
+import { readdirSync } from 'node:fs';
+
 const HEARTH = ['core', 'dialects', 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config'];
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
@@ -49,9 +52,15 @@ const DIALECT_IO = [
   'yauzl',
 ].map((name) => ({ name, message: 'a dialect talks only to core (ARCHITECTURE.md)' }));
 
-const dialect = (self, ...others) =>
+/** Every folder under src/dialects/ is a dialect: a new one is covered without an edit here. */
+const DIALECTS = readdirSync(new URL('./src/dialects/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+/** `files` may import core and the dialects' shared helpers, and no dialect in `others`. */
+const dialect = (files, others) =>
   restrict(
-    [`src/dialects/${self}/**/*.ts`],
+    files,
     [
       {
         group: [...folders(...others, 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config')],
@@ -76,10 +85,14 @@ export const layerRules = [
     [],
     noRuntimeLoading('core/'),
   ),
-  dialect('aws-lambda', 'tencent-scf', 'aws-logs', 'aws-autoscaling'),
-  dialect('tencent-scf', 'aws-lambda', 'aws-logs', 'aws-autoscaling'),
-  dialect('aws-logs', 'aws-lambda', 'tencent-scf', 'aws-autoscaling'),
-  dialect('aws-autoscaling', 'aws-lambda', 'tencent-scf', 'aws-logs'),
+  ...DIALECTS.map((self) =>
+    dialect(
+      [`src/dialects/${self}/**/*.ts`],
+      DIALECTS.filter((d) => d !== self),
+    ),
+  ),
+  // The helpers shared by every dialect (http.ts) depend on no dialect in particular.
+  dialect(['src/dialects/*.ts'], DIALECTS),
   restrict(
     ['src/store/**/*.ts'],
     [

@@ -1,16 +1,19 @@
 // Shared by the benchmarks: the compiled pool (run `npm run build` first; `npm run bench`
-// does), servers in their own processes, one keep-alive HTTP client, hearth set up through
-// the official SDK, and CPU and memory figures of a process from /proc.
+// does), servers in their own processes (hearth itself: startHearth), one keep-alive HTTP
+// client, request bodies, hearth set up through the official SDK, and CPU and memory
+// figures of a process from /proc. Channel frames are in frames.mjs (children load only it).
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
   GetProvisionedConcurrencyConfigCommand,
+  LambdaClient,
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
@@ -128,6 +131,59 @@ export async function stopProcess(child) {
     child.kill('SIGTERM');
     await once(child, 'exit');
   }
+}
+
+/**
+ * `hearth serve` on port 0 with a fresh data dir, and an AWS SDK client for it. `bin`
+ * runs another build (paired.mjs), `env` adds to the clean environment. `stop()` ends the
+ * process and removes the data dir.
+ */
+export async function startHearth({
+  name = 'bench',
+  bin = path.join(root, 'bin/hearth.js'),
+  logLevel = 'warn',
+  env = {},
+} = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-${name}-`));
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  let started;
+  try {
+    started = await startProcess(
+      [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', logLevel],
+      /hearth listening on (http:\/\/\S+)\n/,
+      env,
+    );
+  } catch (e) {
+    removeDataDir();
+    throw e;
+  }
+  const { child, url } = started;
+  const lambda = new LambdaClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+  });
+  return {
+    child,
+    url,
+    lambda,
+    async stop() {
+      lambda.destroy();
+      await stopProcess(child);
+      removeDataDir();
+    },
+  };
+}
+
+/** The whole body of a request (or any readable stream), as one Buffer. */
+export function readBody(stream) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    stream.on('data', (c) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
 }
 
 export async function waitReady(client, fn, qualifier, timeoutMs) {

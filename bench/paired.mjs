@@ -17,11 +17,8 @@
 //   # build: git worktree add /tmp/old <commit> && ln -s $PWD/node_modules /tmp/old/ &&
 //   # (cd /tmp/old && npx tsc -p tsconfig.build.json && node scripts/copy-runtimes.mjs)
 //   node bench/paired.mjs --a-bin /tmp/old/bin/hearth.js
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   childPids,
   closeClient,
@@ -32,8 +29,7 @@ import {
   post,
   provisionEcho,
   root,
-  startProcess,
-  stopProcess,
+  startHearth,
 } from './lib.mjs';
 
 const USAGE = `usage: node bench/paired.mjs [--a-env JSON] [--b-env JSON] [--a-bin PATH] [--b-bin PATH]
@@ -68,24 +64,14 @@ const SEQUENTIAL = Number(o.sequential);
 const CONCURRENCY = 32;
 
 async function startSide(name, bin, env) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-paired-${name}-`));
-  const { child, url } = await startProcess(
-    [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-    /hearth listening on (http:\/\/\S+)\n/,
-    env,
-  );
-  const client = new LambdaClient({
-    endpoint: url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    maxAttempts: 1,
-  });
-  await createEchoFunction(client);
-  await provisionEcho(client, CONCURRENCY);
+  const hearth = await startHearth({ name: `paired-${name}`, bin, env });
+  const { child, url } = hearth;
+  await createEchoFunction(hearth.lambda);
+  await provisionEcho(hearth.lambda, CONCURRENCY);
   return {
     name,
     child,
-    dataDir,
+    stop: () => hearth.stop(),
     invokeUrl: `${url}/2015-03-31/functions/echo/invocations?Qualifier=live`,
     rounds: [],
   };
@@ -148,8 +134,7 @@ try {
 } finally {
   closeClient();
   for (const side of [a, b]) {
-    await stopProcess(side.child);
-    rmSync(side.dataDir, { recursive: true, force: true });
+    await side.stop();
   }
 }
 

@@ -3,6 +3,7 @@
 // stringify the result).
 import net from 'node:net';
 import http from 'node:http';
+import { channelFrame, lengthPrefixedFrames, parseChannelFrame } from './frames.mjs';
 
 const mode = process.argv[2];
 const handler = async (event) => event;
@@ -15,31 +16,18 @@ if (mode === 'ipc') {
   process.send({ ready: true });
 } else if (mode === 'pipe') {
   const sock = new net.Socket({ fd: 3, readable: true, writable: true });
-  let buf = Buffer.alloc(0);
   const ready = Buffer.alloc(5);
   ready.writeUInt32LE(1, 0);
   ready[4] = 1;
   sock.write(ready);
-  sock.on('data', async (chunk) => {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    while (buf.length >= 4) {
-      const len = buf.readUInt32LE(0);
-      if (buf.length < 4 + len) break;
-      const frame = buf.subarray(4, 4 + len);
-      buf = buf.subarray(4 + len);
-      const idLen = frame[1];
-      const id = frame.subarray(2, 2 + idLen).toString('latin1');
-      const event = JSON.parse(frame.subarray(2 + idLen).toString());
-      const result = Buffer.from(JSON.stringify(await handler(event)));
-      const out = Buffer.allocUnsafe(4 + 2 + idLen + result.length);
-      out.writeUInt32LE(2 + idLen + result.length, 0);
-      out[4] = 2;
-      out[5] = idLen;
-      out.write(id, 6, 'latin1');
-      result.copy(out, 6 + idLen);
-      sock.write(out);
-    }
-  });
+  sock.on(
+    'data',
+    lengthPrefixedFrames(async (frame) => {
+      const { id, payload } = parseChannelFrame(frame);
+      const result = Buffer.from(JSON.stringify(await handler(JSON.parse(payload.toString()))));
+      sock.write(channelFrame(2, id, result));
+    }),
+  );
 } else if (mode === 'sync') {
   // Blocking reads between invocations: the environment is "frozen" in read(2) until the
   // next frame, as Lambda freezes it; the event loop runs while a handler is in flight.
@@ -63,19 +51,9 @@ if (mode === 'ipc') {
     const len = head.readUInt32LE(0);
     if (big.length < len) big = Buffer.alloc(len);
     readFull(big, len);
-    const frame = big.subarray(0, len);
-    const idLen = frame[1];
-    const id = frame.subarray(2, 2 + idLen).toString('latin1');
-    const event = JSON.parse(frame.subarray(2 + idLen).toString());
-    handler(event).then((r) => {
-      const result = Buffer.from(JSON.stringify(r));
-      const out = Buffer.allocUnsafe(4 + 2 + idLen + result.length);
-      out.writeUInt32LE(2 + idLen + result.length, 0);
-      out[4] = 2;
-      out[5] = idLen;
-      out.write(id, 6, 'latin1');
-      result.copy(out, 6 + idLen);
-      writeSync(3, out);
+    const { id, payload } = parseChannelFrame(big.subarray(0, len));
+    handler(JSON.parse(payload.toString())).then((r) => {
+      writeSync(3, channelFrame(2, id, Buffer.from(JSON.stringify(r))));
       setImmediate(loop);
     });
   };

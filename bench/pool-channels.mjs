@@ -18,20 +18,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { channelFrame, lengthPrefixedFrames, parseChannelFrame } from './frames.mjs';
+import { readBody } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const durationMs = Number(process.argv[2] ?? 3000);
 const modes = (process.argv[3] ?? 'echo,ipc,pipe,sync,http').split(',');
 const childScript = path.join(here, 'pool-channel-child.mjs');
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-
-function readBody(req) {
-  return new Promise((resolve) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 function idleStack(children) {
   const idle = [...children];
@@ -78,34 +72,22 @@ async function startChildren(mode, n) {
       );
       const sock = cp.stdio[3];
       let resolveNext;
-      let buf = Buffer.alloc(0);
       await new Promise((r) => {
         resolveNext = r;
-        sock.on('data', (chunk) => {
-          buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-          while (buf.length >= 4) {
-            const len = buf.readUInt32LE(0);
-            if (buf.length < 4 + len) break;
-            const frame = buf.subarray(4, 4 + len);
-            buf = buf.subarray(4 + len);
+        sock.on(
+          'data',
+          lengthPrefixedFrames((frame) => {
             if (frame[0] === 1) resolveNext();
-            else resolveNext(frame.subarray(2 + frame[1]));
-          }
-        });
+            else resolveNext(parseChannelFrame(frame).payload);
+          }),
+        );
       });
       children.push({
         cp,
         call: (body) =>
           new Promise((resolve) => {
             resolveNext = resolve;
-            const id = randomUUID();
-            const out = Buffer.allocUnsafe(4 + 2 + id.length + body.length);
-            out.writeUInt32LE(2 + id.length + body.length, 0);
-            out[4] = 3;
-            out[5] = id.length;
-            out.write(id, 6, 'latin1');
-            body.copy(out, 6 + id.length);
-            sock.write(out);
+            sock.write(channelFrame(3, randomUUID(), body));
           }),
       });
     } else if (mode === 'http') {

@@ -14,7 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { loadPool, root } from './lib.mjs';
+import { loadPool, readBody, root } from './lib.mjs';
 
 const durationMs = Number(process.argv[2] ?? 3000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -39,14 +39,6 @@ const spec = {
   logGroup: '/aws/lambda/echo',
 };
 const admission = { scopeKey: 's', functionKey: 'f', provisionedTotal: 0, unreservedCapacity: 100000 };
-
-function readBody(req) {
-  return new Promise((resolve) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 function poolFor(spelled) {
   const m = /^([a-z]+)(?:\[(.*)\])?$/.exec(spelled);

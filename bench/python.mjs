@@ -10,14 +10,11 @@
 //   5. unique memory (USS) per idle provisioned environment.
 //
 // Run: npm run build && node bench/python.mjs   (BENCH_ROUNDS, BENCH_WARM_N, BENCH_LOAD_SECONDS)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
   DeleteProvisionedConcurrencyConfigCommand,
-  LambdaClient,
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
@@ -28,9 +25,7 @@ import {
   memoryKb,
   percentile,
   post,
-  root,
-  startProcess,
-  stopProcess,
+  startHearth,
   waitReady,
   zip,
 } from './lib.mjs';
@@ -63,17 +58,8 @@ const FUNCTIONS = {
   },
 };
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-bench-python-'));
-const hearth = await startProcess(
-  [path.join(root, 'bin/hearth.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-  /hearth listening on (http:\/\/\S+)\n/,
-);
-const client = new LambdaClient({
-  endpoint: hearth.url,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  maxAttempts: 1,
-});
+const hearth = await startHearth({ name: 'bench-python' });
+const client = hearth.lambda;
 const url = (fn, q) => `${hearth.url}/2015-03-31/functions/${fn}/invocations?Qualifier=${q}`;
 
 async function sequential(target, n, body) {
@@ -207,8 +193,7 @@ try {
   }
 } finally {
   closeClient();
-  await stopProcess(hearth.child);
-  rmSync(dataDir, { recursive: true, force: true });
+  await hearth.stop();
 }
 
 const fmt = (x, d = 0) => (x === undefined ? 'n/a' : x.toFixed(d));

@@ -11,11 +11,8 @@
 //   4. Put → READY for 100 environments of a trivial Node function;
 //   5. unique memory (USS) per idle provisioned environment;
 //   and a check that no invocation was lost or run twice under load.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
-  LambdaClient,
   PutProvisionedConcurrencyConfigCommand,
   DeleteProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
@@ -28,7 +25,7 @@ import {
   percentile,
   post,
   provisionEcho,
-  root,
+  startHearth,
   startProcess,
   stopProcess,
   waitReady,
@@ -250,18 +247,11 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log('floor listening on http://127.0.0.1:' + server.address().port));
 `;
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-bench-'));
-const hearth = await startProcess(
-  [path.join(root, 'bin/hearth.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-  /hearth listening on (http:\/\/\S+)\n/,
-);
+// The echo and the floor are sources for `node -e`, standalone on purpose: a baseline
+// process loads nothing but node:http (and the floor its child), as a bare server would.
+const hearth = await startHearth({ name: 'bench' });
 const platform = { url: hearth.url };
-const client = new LambdaClient({
-  endpoint: platform.url,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  maxAttempts: 1,
-});
+const client = hearth.lambda;
 const platformUrl = platform.url;
 const echo = await startProcess(['-e', ECHO_SOURCE], /echo listening on (http:\/\/\S+)\n/);
 const echoUrl = `${echo.url}/`;
@@ -335,8 +325,7 @@ try {
   closeClient();
   await stopProcess(echo.child);
   await stopProcess(floor.child);
-  await stopProcess(hearth.child);
-  rmSync(dataDir, { recursive: true, force: true });
+  await hearth.stop();
 }
 
 const r = results;
