@@ -5,6 +5,7 @@
  * Every resource lives in a scope (account, region); SCF namespaces sit inside a scope and
  * the AWS dialect sees namespace `default` only.
  */
+import type { ScalingPolicy } from './scaling/scaling-policy.js';
 
 export interface Scope {
   readonly accountId: string;
@@ -140,8 +141,11 @@ export interface ProvisionedConfigRecord {
   readonly qualifier: string;
   readonly requested: number;
   readonly lastModifiedMs: number;
-  /** Dialect-specific settings (SCF TriggerActions, tracking parameters...). */
-  readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * What moves `requested` over time (SCF TriggerActions and utilisation tracking, in
+   * neutral terms; core/scaling/scaling-policy.ts); absent for a static config.
+   */
+  readonly scaling?: ScalingPolicy;
 }
 
 export interface NamespaceRecord {

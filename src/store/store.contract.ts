@@ -93,7 +93,12 @@ export function aliasRecord(
 }
 
 export function provisionedRecord(qualifier: string, requested = 2): ProvisionedConfigRecord {
-  return { qualifier, requested, lastModifiedMs: 3, extra: { TriggerActions: [] } };
+  return {
+    qualifier,
+    requested,
+    lastModifiedMs: 3,
+    scaling: { requested, configuredAtMs: 3, scheduledActions: [] },
+  };
 }
 
 export function namespaceRecord(name: string): NamespaceRecord {

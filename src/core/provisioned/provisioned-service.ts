@@ -28,6 +28,7 @@ import {
 } from '../model.js';
 import type { Clock, Pool, Store } from '../ports.js';
 import type { SpecCache } from '../invoke/environment-spec.js';
+import type { ScalingPolicy } from '../scaling/scaling-policy.js';
 import type { ShiftRef } from '../services/alias-service.js';
 import { lookupQualifier } from '../services/qualifier-resolver.js';
 import { checkProvisionedPut, targetVersionOf } from '../rules/provisioned-rules.js';
@@ -115,7 +116,7 @@ export class ProvisionedService {
     key: FunctionKey,
     qualifier: string,
     requested: number,
-    extra?: Record<string, unknown>,
+    scaling?: ScalingPolicy,
   ): Promise<ProvisionedView> {
     return this.#d.withLock(key, async () => {
       if (qualifier === LATEST) {
@@ -143,7 +144,7 @@ export class ProvisionedService {
         qualifier,
         requested,
         lastModifiedMs: this.#d.clock.now(),
-        ...(extra === undefined ? {} : { extra }),
+        ...(scaling === undefined ? {} : { scaling }),
       };
       await this.#d.store.putProvisionedConfig(key, config);
       await this.#reconcileLocked(key);

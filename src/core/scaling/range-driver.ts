@@ -135,12 +135,7 @@ export class RangeDriver {
         if (desired === 0) {
           await this.#d.provisioned.delete(g.key, g.qualifier);
         } else {
-          await this.#d.provisioned.put(
-            g.key,
-            g.qualifier,
-            desired,
-            config?.extra === undefined ? undefined : { ...config.extra },
-          );
+          await this.#d.provisioned.put(g.key, g.qualifier, desired, config?.scaling);
         }
       } catch (e) {
         await this.#d.store.putScalingActivity(g.key, {

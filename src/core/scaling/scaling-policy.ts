@@ -1,7 +1,7 @@
 /**
  * A provisioned config's scaling policy, in neutral terms: the static number the caller
  * asked for, scheduled actions and utilisation tracking. It is stored with the config
- * (`ProvisionedConfigRecord.extra.scaling`), so it survives restarts and is the same record
+ * (`ProvisionedConfigRecord.scaling`), so it survives restarts and is the same record
  * every dialect reads; the config's `requested` is the count currently in force (what the
  * pool is told), which the policy moves over time.
  *
@@ -13,9 +13,6 @@
  * Schedules are references (`kind` + expression + zone) turned into fire times by an injected
  * ScheduleFactory, so core knows no cron dialect.
  */
-
-/** Key of the policy inside `ProvisionedConfigRecord.extra`. */
-export const SCALING_EXTRA_KEY = 'scaling';
 
 /** A schedule by reference, e.g. `{ kind: 'scf-cron', expression: '0 0 8 * * * *', timeZone: 'Asia/Shanghai' }`. */
 export interface ScheduleRef {
@@ -65,64 +62,4 @@ export function isDynamic(policy: ScalingPolicy): boolean {
  */
 export function initialDesired(policy: ScalingPolicy): number {
   return policy.tracking === undefined ? policy.requested : policy.tracking.min;
-}
-
-/** The policy stored in a config's `extra`, or undefined when there is none (or it is malformed). */
-export function readScalingPolicy(
-  extra: Readonly<Record<string, unknown>> | undefined,
-): ScalingPolicy | undefined {
-  const raw = extra?.[SCALING_EXTRA_KEY];
-  if (
-    !isRecord(raw) ||
-    !isCount(raw.requested) ||
-    typeof raw.configuredAtMs !== 'number' ||
-    !Array.isArray(raw.scheduledActions)
-  ) {
-    return undefined;
-  }
-  const actions: ScheduledActionPolicy[] = [];
-  for (const a of raw.scheduledActions as unknown[]) {
-    if (!isRecord(a) || typeof a.name !== 'string' || !isCount(a.provisionedNum) || !isRecord(a.schedule)) {
-      return undefined;
-    }
-    const s = a.schedule;
-    if (typeof s.kind !== 'string' || typeof s.expression !== 'string' || typeof s.timeZone !== 'string') {
-      return undefined;
-    }
-    actions.push({
-      name: a.name,
-      provisionedNum: a.provisionedNum,
-      schedule: { kind: s.kind, expression: s.expression, timeZone: s.timeZone },
-    });
-  }
-  let tracking: TrackingPolicySpec | undefined;
-  if (raw.tracking !== undefined) {
-    const t = raw.tracking;
-    if (!isRecord(t) || typeof t.targetUtilization !== 'number' || !isCount(t.min) || !isCount(t.max)) {
-      return undefined;
-    }
-    tracking = { targetUtilization: t.targetUtilization, min: t.min, max: t.max };
-  }
-  return {
-    requested: raw.requested,
-    configuredAtMs: raw.configuredAtMs,
-    scheduledActions: actions,
-    ...(tracking === undefined ? {} : { tracking }),
-  };
-}
-
-/** `extra` with the policy set (other dialects' keys kept). */
-export function withScalingPolicy(
-  extra: Readonly<Record<string, unknown>> | undefined,
-  policy: ScalingPolicy,
-): Record<string, unknown> {
-  return { ...(extra ?? {}), [SCALING_EXTRA_KEY]: policy };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }

@@ -5,7 +5,7 @@
  * unregister. src/scheduler/scaling-glue.test.ts drives it with the real ScalingLoop.
  */
 import { describe, expect, it } from 'vitest';
-import { readScalingPolicy, type ScalingPolicy } from './scaling-policy.js';
+import type { ScalingPolicy } from './scaling-policy.js';
 import { ScalingService, type ScalingDriver, type ScalingDriverTarget } from './scaling-service.js';
 import { onceFactory, scalingFixture } from './testing.js';
 
@@ -40,7 +40,7 @@ describe('ScalingService', () => {
     s.scaling.attach(driver);
     const view = await s.scaling.configure(s.key, '1', policy());
     expect(view.config.requested).toBe(2);
-    expect(readScalingPolicy(view.config.extra)).toEqual(policy());
+    expect(view.config.scaling).toEqual(policy());
     const t = driver.registered.get(s.id);
     expect(t).toMatchObject({ configuredAtMs: 1000, currentDesired: 2, spec: { requested: 2 } });
     expect(t?.spec.scheduledActions[0]?.schedule.lastFireAtOrBefore(6000)).toBe(5000);
@@ -71,7 +71,7 @@ describe('ScalingService', () => {
     await s.scaling.apply(s.id, 5);
     const stored = await s.deps.store.getProvisionedConfig(s.key, '1');
     expect(stored?.requested).toBe(5);
-    expect(readScalingPolicy(stored?.extra)).toEqual(policy());
+    expect(stored?.scaling).toEqual(policy());
     expect(s.pool.counts.get(s.id)).toBe(5);
   });
 

@@ -26,14 +26,7 @@ import type { Pool, Store } from '../ports.js';
 import type { ProvisionedView } from '../provisioned/provisioned-service.js';
 import type { ChangeFeed } from '../services/change-feed.js';
 import type { KeyedMutex } from '../services/keyed-mutex.js';
-import {
-  initialDesired,
-  isDynamic,
-  readScalingPolicy,
-  withScalingPolicy,
-  type ScalingPolicy,
-  type ScheduleRef,
-} from './scaling-policy.js';
+import { initialDesired, isDynamic, type ScalingPolicy, type ScheduleRef } from './scaling-policy.js';
 
 /** Fire instants of a schedule in epoch ms. */
 export type FireScheduleLike = FireSchedule;
@@ -55,7 +48,7 @@ export interface ProvisionedWriter {
     key: FunctionKey,
     qualifier: string,
     requested: number,
-    extra?: Record<string, unknown>,
+    scaling?: ScalingPolicy,
   ): Promise<ProvisionedView>;
   delete(key: FunctionKey, qualifier: string): Promise<void>;
   poolKey(key: FunctionKey, qualifier: string): string;
@@ -113,20 +106,10 @@ export class ScalingService {
    * Writes a config governed by `policy` (step 1). Returns the provisioned view after the
    * put. Errors are ProvisionedService.put's.
    */
-  configure(
-    key: FunctionKey,
-    qualifier: string,
-    policy: ScalingPolicy,
-    extra?: Record<string, unknown>,
-  ): Promise<ProvisionedView> {
+  configure(key: FunctionKey, qualifier: string, policy: ScalingPolicy): Promise<ProvisionedView> {
     const id = this.#d.provisioned.poolKey(key, qualifier);
     return this.#d.locks.run(lockKey(id), async () => {
-      const view = await this.#d.provisioned.put(
-        key,
-        qualifier,
-        initialDesired(policy),
-        withScalingPolicy(extra, policy),
-      );
+      const view = await this.#d.provisioned.put(key, qualifier, initialDesired(policy), policy);
       // A new policy starts a new history: the driver must not keep the old target's count.
       this.#unregister(id);
       this.#registerRecord(key, view.config);
@@ -155,7 +138,7 @@ export class ScalingService {
         return;
       }
       const record = await this.#d.store.getProvisionedConfig(target.key, target.qualifier);
-      const policy = readScalingPolicy(record?.extra);
+      const policy = record?.scaling;
       if (record === undefined || policy === undefined || policy.configuredAtMs !== target.configuredAtMs) {
         // Deleted or rewritten by a caller that did not go through `configure` (another dialect).
         this.#unregister(targetId);
@@ -164,7 +147,7 @@ export class ScalingService {
       if (record.requested === desired) {
         return;
       }
-      await this.#d.provisioned.put(target.key, target.qualifier, desired, { ...(record.extra ?? {}) });
+      await this.#d.provisioned.put(target.key, target.qualifier, desired, policy);
     });
   }
 
@@ -201,7 +184,7 @@ export class ScalingService {
   }
 
   #registerRecord(key: FunctionKey, config: ProvisionedConfigRecord): void {
-    const policy = readScalingPolicy(config.extra);
+    const policy = config.scaling;
     if (policy === undefined || !isDynamic(policy)) {
       return;
     }

@@ -131,6 +131,17 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `);
   },
+  function scalingPolicyField(db) {
+    // A provisioned config's scaling policy moves from `extra.scaling` (where SCF's first
+    // version kept it, as if it were dialect-owned) to its own field `scaling`.
+    db.exec(`
+      UPDATE provisioned_configs
+         SET record = json_remove(json_set(record, '$.scaling', json_extract(record, '$.extra.scaling')), '$.extra')
+       WHERE json_type(record, '$.extra.scaling') = 'object';
+      UPDATE provisioned_configs SET record = json_remove(record, '$.extra')
+       WHERE json_type(record, '$.extra') IS NOT NULL;
+    `);
+  },
 ];
 
 /**

@@ -87,6 +87,33 @@ describe('sqlite store specifics', () => {
     db.close();
   });
 
+  it('moves a scaling policy stored in extra.scaling to its own field', () => {
+    const db = new Database(':memory:');
+    const index = migrations.findIndex((m) => m.name === 'scalingPolicyField');
+    migrate(db, migrations.slice(0, index));
+    db.exec(
+      "INSERT INTO functions (account_id, region, namespace, name, record) VALUES ('a', 'r', 'default', 'f', '{}')",
+    );
+    const insert = db.prepare(
+      "INSERT INTO provisioned_configs (account_id, region, namespace, function, qualifier, record) VALUES ('a', 'r', 'default', 'f', ?, ?)",
+    );
+    const policy = { requested: 2, configuredAtMs: 3, scheduledActions: [] };
+    insert.run(
+      '1',
+      JSON.stringify({ qualifier: '1', requested: 2, lastModifiedMs: 3, extra: { scaling: policy } }),
+    );
+    insert.run('2', JSON.stringify({ qualifier: '2', requested: 1, lastModifiedMs: 3 }));
+    migrate(db, migrations);
+    const rows = db.prepare('SELECT record FROM provisioned_configs ORDER BY qualifier').all() as {
+      record: string;
+    }[];
+    expect(rows.map((r) => JSON.parse(r.record) as unknown)).toEqual([
+      { qualifier: '1', requested: 2, lastModifiedMs: 3, scaling: policy },
+      { qualifier: '2', requested: 1, lastModifiedMs: 3 },
+    ]);
+    db.close();
+  });
+
   it('a failing migration leaves the previous version in place', () => {
     const db = new Database(':memory:');
     const list = [

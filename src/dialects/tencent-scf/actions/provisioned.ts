@@ -19,8 +19,6 @@ import type { ProvisionedStatus } from '../../../core/model.js';
 import type { ProvisionedView } from '../../../core/provisioned/provisioned-service.js';
 import {
   initialDesired,
-  readScalingPolicy,
-  withScalingPolicy,
   type ScalingPolicy,
   type ScheduledActionPolicy,
   type TrackingPolicySpec,
@@ -303,12 +301,7 @@ function configure(
     return call.opts.scaling.configure(key, qualifier, policy);
   }
   // No scaling service (tests of the dialect alone): the policy is stored, the count is static.
-  return call.core.provisioned.put(
-    key,
-    qualifier,
-    initialDesired(policy),
-    withScalingPolicy(undefined, policy),
-  );
+  return call.core.provisioned.put(key, qualifier, initialDesired(policy), policy);
 }
 
 export async function getProvisionedConcurrencyConfig(call: ActionCall): Promise<ActionResult> {
@@ -327,7 +320,7 @@ export async function getProvisionedConcurrencyConfig(call: ActionCall): Promise
 
 /** Appendix A VersionProvisionedConcurrencyInfo, plus the tracking settings as extension fields (spec §1 finding 6). */
 export function renderAllocated(view: ProvisionedView): Record<string, unknown> {
-  const policy = readScalingPolicy(view.config.extra);
+  const policy = view.config.scaling;
   const item: Record<string, unknown> = {
     Qualifier: view.config.qualifier,
     AvailableProvisionedConcurrencyNum: view.status.available,
