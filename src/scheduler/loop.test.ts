@@ -53,6 +53,23 @@ const target = (spec: DeciderSpec, extra: Partial<ScalingTarget> = {}): ScalingT
 });
 
 describe('ScalingLoop', () => {
+  it('a target registered again starts from the count it is given (a Put since moved it)', async () => {
+    const { time, calls, loop } = harness();
+    const range = (min: number): DeciderSpec => ({
+      scheduledActions: [],
+      range: { min, max: 11, boundsActions: [] },
+    });
+    loop.register(target(range(1), { currentDesired: 11 }));
+    time.advanceTo(t0 + 1);
+    await flush();
+    expect(calls).toEqual([]); // 11 is inside [1, 11]
+    // A caller put 1 since; the range's floor is raised to 11 and the target registered again.
+    loop.register(target(range(11), { currentDesired: 1 }));
+    time.advanceTo(t0 + 2);
+    await flush();
+    expect(calls.map((c) => c.desired)).toEqual([11]);
+  });
+
   it('follows a schedule day by day, waking only around fires', () => {
     const { time, calls, loop } = harness();
     loop.register(
@@ -178,13 +195,17 @@ describe('ScalingLoop', () => {
     expect(loop.status('fn/1')?.desired).toBe(7);
   });
 
-  it('keeps its own count when a target is registered again', () => {
+  it('takes the count it is given when a target is registered again, and corrects it', () => {
     const { time, calls, loop } = harness();
     loop.register(target({ requested: 3, scheduledActions: [] }));
     time.advanceTo(t0);
+    // Registered again with the same count: nothing to do.
+    loop.register(target({ requested: 3, scheduledActions: [] }, { currentDesired: 3 }));
+    time.advanceTo(t0 + 1);
+    // Registered again with a count that moved (a caller's Put): the policy puts it back.
     loop.register(target({ requested: 3, scheduledActions: [] }, { currentDesired: 99 }));
     time.advanceTo(t0 + MIN);
-    expect(calls.map((c) => c.desired)).toEqual([3]);
+    expect(calls.map((c) => c.desired)).toEqual([3, 3]);
   });
 
   it('stops waking a target once unregistered, and stops everything on stop()', () => {

@@ -116,11 +116,13 @@ export class ScalingLoop {
     }
     const existing = this.entries.get(target.id);
     if (existing !== undefined) {
-      // Demand history and the scale-in clock belong to the version, not to the spec.
+      // Demand history and the scale-in clock belong to the version, not to the spec; the
+      // count is the caller's (read from the store: a Put since may have changed it).
       existing.target = target;
       if (existing.applying) {
         existing.dirty = true;
       } else {
+        existing.currentDesired = target.currentDesired;
         this.wake(existing, 0);
       }
       return;
