@@ -68,6 +68,15 @@ export const configSchema = z.strictObject({
   port: whole((n) => n.int().min(0).max(65535)).default(8910),
   /** Directory for the SQLite database and code packages. */
   dataDir: z.string().min(1).default('./.hearth'),
+  /**
+   * Where functions, versions, aliases and configs are kept: absent, SQLite in the data dir;
+   * a `postgres://` URL, that PostgreSQL database (one hearth per database for now). Code
+   * packages, logs and the async queue stay in the data dir either way.
+   */
+  store: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (or absent: SQLite in the data dir)')
+    .optional(),
   /** Region used when a request carries no SigV4 credential scope. */
   region: z
     .string()

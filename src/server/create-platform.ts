@@ -27,6 +27,7 @@ import { createPool } from '../pool/index.js';
 import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
+import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
@@ -58,10 +59,15 @@ export async function createPlatform(
   const dataDir = path.resolve(config.dataDir);
   makeDataDir(dataDir);
   let store;
-  try {
-    store = await openSqliteStore(path.join(dataDir, 'hearth.db'));
-  } catch (e) {
-    throw new DataDirError(dataDir, e);
+  if (config.store === undefined) {
+    try {
+      store = await openSqliteStore(path.join(dataDir, 'hearth.db'));
+    } catch (e) {
+      throw new DataDirError(dataDir, e);
+    }
+  } else {
+    // Its own wording: "cannot reach PostgreSQL at …", "… is in use by another hearth".
+    store = await openPostgresStore(config.store);
   }
   let asyncEvents;
   try {

@@ -274,8 +274,11 @@ describe('reconciling (§3.3, §3.8)', () => {
     await ready(p, 2);
     const seen = statuses(p);
     p.setProvisioned(KEY, v2, 2);
-    expect(status(p)).toEqual({ allocated: 2, available: 0, status: 'IN_PROGRESS' });
-    // Meanwhile neither version's invokes use provisioned concurrency for v2.
+    // The version left keeps serving (core routes the alias there meanwhile) and is what is
+    // available, as AWS recorded right after a move (IN_PROGRESS 1/1).
+    expect(status(p)).toEqual({ allocated: 2, available: 2, status: 'IN_PROGRESS' });
+    expect((await served(p, v1)).initType).toBe('provisioned-concurrency');
+    // v2's environments take nothing before they are all READY.
     expect((await served(p, v2)).initType).toBe('on-demand');
     await until(p, () => status(p).status === 'READY' && mine(p).length === 2);
     expect(mine(p).every((e) => e.specKey === v2.key)).toBe(true);

@@ -22,7 +22,7 @@ import type {
   AsyncEventSummary,
   EventInvokeConfigRecord,
 } from '../../core/ports.js';
-import { decode } from './frozen-json.js';
+import { decode } from '../frozen-json.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 import { migrate, type Migration } from './migrations.js';
 

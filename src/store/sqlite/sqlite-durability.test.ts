@@ -19,7 +19,9 @@ import { openSqliteStore } from './sqlite-store.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 const compiled = path.join(repoRoot, 'dist/store/sqlite/sqlite-store.js');
-const sources = ['sqlite-store.ts', 'migrations.ts', 'frozen-json.ts'].map((f) => path.join(here, f));
+const sources = ['sqlite/sqlite-store.ts', 'sqlite/migrations.ts', 'cached-store.ts', 'frozen-json.ts'].map(
+  (f) => path.join(here, '..', f),
+);
 
 /** The writer, as plain ESM so it runs on bare node: no test runner in the child. */
 const writer = `

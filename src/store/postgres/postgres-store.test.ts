@@ -1,0 +1,122 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  fnKey,
+  functionRecord,
+  provisionedRecord,
+  runStoreContract,
+  versionRecord,
+} from '../store.contract.js';
+import { migrations } from '../sqlite/migrations.js';
+import { migratePg, pgMigrations } from './migrations.js';
+import { openPostgresStore, redact } from './postgres-store.js';
+import { freshDatabase, postgresAvailable } from './testing.js';
+
+const available = await postgresAvailable();
+
+describe.skipIf(!available)('postgres store', () => {
+  runStoreContract('postgres', async () => {
+    const db = await freshDatabase();
+    return {
+      store: await openPostgresStore(db.url),
+      reopen: () => openPostgresStore(db.url),
+      cleanup: db.drop,
+    };
+  });
+
+  const drops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const drop of drops.splice(0)) {
+      await drop();
+    }
+  });
+  const database = async (): Promise<string> => {
+    const db = await freshDatabase();
+    drops.push(db.drop);
+    return db.url;
+  };
+
+  it('has the same migration history as the SQLite store', () => {
+    expect(pgMigrations.map((m) => m.name)).toEqual(migrations.map((m) => m.name));
+  });
+
+  it('refuses a second hearth on the same database, and takes it once the first is gone', async () => {
+    const url = await database();
+    const first = await openPostgresStore(url);
+    await expect(openPostgresStore(url)).rejects.toThrow(/is in use by another hearth/);
+    await first.close();
+    await (await openPostgresStore(url)).close();
+  });
+
+  it('says clearly when PostgreSQL cannot be reached, without the password', async () => {
+    const error = (await openPostgresStore('postgres://u:secret@127.0.0.1:1/x').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(error.message).toMatch(/^cannot reach PostgreSQL at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x/);
+    expect(error.message).not.toContain('secret');
+    expect(redact('postgres://a:b@h/d')).toBe('postgres://a:***@h/d');
+  });
+
+  it('refuses a database from a newer hearth', async () => {
+    const url = await database();
+    await (await openPostgresStore(url)).close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query('UPDATE hearth_schema SET version = version + 1');
+    await c.end();
+    await expect(openPostgresStore(url)).rejects.toThrow(/newer than this hearth supports/);
+  });
+
+  it('moves a scaling policy stored in extra.scaling to its own field', async () => {
+    const url = await database();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const index = pgMigrations.findIndex((m) => m.name === 'scalingPolicyField');
+      await migratePg(c, pgMigrations.slice(0, index));
+      const key = fnKey('f');
+      await c.query(
+        "INSERT INTO functions (account_id, region, namespace, name, record) VALUES ($1, $2, 'default', 'f', $3)",
+        [key.accountId, key.region, JSON.stringify(functionRecord(key))],
+      );
+      const policy = { requested: 2, configuredAtMs: 3, scheduledActions: [] };
+      await c.query(
+        "INSERT INTO provisioned_configs (account_id, region, namespace, function, qualifier, record) VALUES ($1, $2, 'default', 'f', '1', $3)",
+        [
+          key.accountId,
+          key.region,
+          JSON.stringify({ qualifier: '1', requested: 2, lastModifiedMs: 3, extra: { scaling: policy } }),
+        ],
+      );
+      await migratePg(c);
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresStore(url);
+    expect(await store.getProvisionedConfig(fnKey('f'), '1')).toEqual({
+      qualifier: '1',
+      requested: 2,
+      lastModifiedMs: 3,
+      scaling: { requested: 2, configuredAtMs: 3, scheduledActions: [] },
+    });
+    await store.close();
+  });
+
+  it('refuses writes once its connection is lost, and says why; reads still answer', async () => {
+    const url = await database();
+    const store = await openPostgresStore(url);
+    await store.createFunction(functionRecord(fnKey('f')), versionRecord('1'));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    await admin.end();
+    await expect(store.putProvisionedConfig(fnKey('f'), provisionedRecord('1'))).rejects.toThrow(
+      /PostgreSQL connection lost|terminat/,
+    );
+    expect((await store.getFunction(fnKey('f')))?.key.name).toBe('f');
+    await store.close();
+  });
+});
