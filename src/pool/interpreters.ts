@@ -148,8 +148,8 @@ export class Interpreters {
   readonly #cache = new Map<string, Interpreter | undefined>();
   /** The host's `python3`, probed once for every Python runtime. */
   #hostPython: { command: string; probed: Probed } | null | undefined;
-  /** Probes done ahead by `warm`, by command (only those that answered). */
-  readonly #probed = new Map<string, Probed>();
+  /** Probes done ahead by `warm`, by command (an Error when the command failed). */
+  readonly #probed = new Map<string, Probed | Error>();
 
   constructor(s: InterpreterSettings) {
     this.#s = s;
@@ -194,15 +194,10 @@ export class Interpreters {
     }
     await Promise.all(
       [...wanted].map(async ([command, family]) => {
-        // A probe that fails (a shim timing out on a loaded machine, say) is tried once more;
-        // if it fails again, `of` probes it itself rather than remember a transient failure.
-        for (let attempt = 0; attempt < 2; attempt++) {
-          try {
-            this.#probed.set(command, await probeAsync(family, command));
-            return;
-          } catch {
-            // next attempt
-          }
+        try {
+          this.#probed.set(command, await probeAsync(family, command));
+        } catch (e) {
+          this.#probed.set(command, e instanceof Error ? e : new Error(String(e)));
         }
       }),
     );
@@ -230,7 +225,11 @@ export class Interpreters {
   #resolve(runtime: string, family: Family): Interpreter {
     const wanted = family.wanted(runtime) ?? '';
     const probe = (name: Family['name'], command: string): Probed => {
-      return this.#probed.get(command) ?? (this.#s.probe ?? defaultProbe)(name, command);
+      const ahead = this.#probed.get(command);
+      if (ahead instanceof Error) {
+        throw ahead;
+      }
+      return ahead ?? (this.#s.probe ?? defaultProbe)(name, command);
     };
     const make = (command: string, probed: Probed, source: Interpreter['source']): Interpreter => {
       const executable = probed.executable ?? command;
