@@ -135,7 +135,8 @@ export async function stopProcess(child) {
 
 /**
  * `hearth serve` on port 0 with a fresh data dir, and an AWS SDK client for it. `bin`
- * runs another build (paired.mjs), `env` adds to the clean environment. `stop()` ends the
+ * runs another build (paired.mjs), `env` adds to the clean environment, `store` is a
+ * `--store` URL (PostgreSQL; absent: SQLite in the data dir). `stop()` ends the
  * process and removes the data dir.
  */
 export async function startHearth({
@@ -143,13 +144,24 @@ export async function startHearth({
   bin = path.join(root, 'bin/hearth.js'),
   logLevel = 'warn',
   env = {},
+  store,
 } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-${name}-`));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   let started;
   try {
     started = await startProcess(
-      [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', logLevel],
+      [
+        bin,
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--log-level',
+        logLevel,
+        ...(store === undefined ? [] : ['--store', store]),
+      ],
       /hearth listening on (http:\/\/\S+)\n/,
       env,
     );

@@ -133,13 +133,19 @@ function defaultProbe(family: Family['name'], command: string): Probed {
       encoding: 'utf8',
       timeout: 10_000,
       env: {},
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
       .trim()
       .split('\n');
     return executable === '' ? { version } : { version, executable };
   }
   return {
-    version: execFileSync(command, ['--version'], { encoding: 'utf8', timeout: 10_000, env: {} }).trim(),
+    version: execFileSync(command, ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: {},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim(),
   };
 }
 
