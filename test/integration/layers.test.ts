@@ -10,6 +10,8 @@ import {
   CreateFunctionCommand,
   DeleteLayerVersionCommand,
   GetFunctionConfigurationCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  PutProvisionedConcurrencyConfigCommand,
   GetLayerVersionByArnCommand,
   GetLayerVersionCommand,
   InvokeCommand,
@@ -25,7 +27,7 @@ import {
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ACCOUNT, TEST_REGION } from '../helpers/platform.js';
-import { scfFailure, startScfPlatform, zipBase64, type ScfTestPlatform } from '../helpers/scf.js';
+import { scfFailure, startScfPlatform, until, zipBase64, type ScfTestPlatform } from '../helpers/scf.js';
 import { makeZip, type ZipEntryInput } from '../helpers/zip.js';
 
 let p: ScfTestPlatform;
@@ -349,6 +351,63 @@ describe('AWS: functions with layers', () => {
       new UpdateFunctionConfigurationCommand({ FunctionName: 'py-kept', Layers: [] }),
     );
     expect(cleared.Layers).toBeUndefined();
+  });
+
+  it('gives a provisioned environment its layers before the first invoke', async () => {
+    const lib = await publish('provlib', {
+      'python/provmod.py': 'import os\nINIT = os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]\n',
+    });
+    await createFn({
+      FunctionName: 'py-prov-layers',
+      Code: {
+        ZipFile: await makeZip({
+          'app.py': 'import provmod\ndef handler(e, c):\n    return {"init": provmod.INIT}\n',
+        }),
+      },
+      Layers: [arn('provlib', lib.Version ?? 0)],
+    });
+    const v = await p.client.send(new PublishVersionCommand({ FunctionName: 'py-prov-layers' }));
+    await p.client.send(
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName: 'py-prov-layers',
+        Qualifier: v.Version,
+        ProvisionedConcurrentExecutions: 1,
+      }),
+    );
+    await until('READY', async () => {
+      const c = await p.client.send(
+        new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'py-prov-layers', Qualifier: v.Version }),
+      );
+      expect(c.Status).not.toBe('FAILED');
+      return c.Status === 'READY' ? c : undefined;
+    });
+    expect(await invoke('py-prov-layers', v.Version)).toEqual({ init: 'provisioned-concurrency' });
+  });
+
+  it('pages ListLayers and ListLayerVersions with Marker/MaxItems', async () => {
+    for (let i = 0; i < 3; i++) {
+      await publish('paged', { 'x.txt': String(i) });
+    }
+    const first = await p.client.send(new ListLayerVersionsCommand({ LayerName: 'paged', MaxItems: 2 }));
+    expect(first.LayerVersions?.map((x) => x.Version)).toEqual([3, 2]);
+    const rest = await p.client.send(
+      new ListLayerVersionsCommand({ LayerName: 'paged', MaxItems: 2, Marker: first.NextMarker }),
+    );
+    expect(rest.LayerVersions?.map((x) => x.Version)).toEqual([1]);
+    expect(rest.NextMarker).toBeUndefined();
+    const names: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await p.client.send(new ListLayersCommand({ MaxItems: 1, Marker: marker }));
+      names.push(...(page.Layers ?? []).map((l) => l.LayerName ?? ''));
+      marker = page.NextMarker;
+    } while (marker !== undefined);
+    expect(names).toEqual([...names].sort());
+    expect(names).toContain('paged');
+    const tooMany = await failure(p.client.send(new ListLayersCommand({ MaxItems: 51 })));
+    expect(tooMany.message).toBe(
+      "1 validation error detected: Value '51' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 50",
+    );
   });
 
   it("refuses bad Layers with AWS's errors", async () => {
