@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,5 +165,84 @@ describe('helpers', () => {
 
   it('the bundled client is found from the source tree', () => {
     expect(defaultNodeRuntimeEntry()).toMatch(/src\/runtimes\/node\/bootstrap\.cjs$/);
+  });
+});
+
+describe('layers (what Lambda puts under /opt)', () => {
+  const layer = (name: string, files: readonly string[]): string => {
+    const root = path.join(dir, 'layers', name);
+    for (const f of files) {
+      mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      writeFileSync(path.join(root, f), '#!/bin/sh\n', { mode: 0o755 });
+    }
+    mkdirSync(root, { recursive: true });
+    return root;
+  };
+  const a = layer('a', [
+    'python/a.py',
+    'python/lib/python3.12/site-packages/s.py',
+    'nodejs/node_modules/m/index.js',
+    'bin/tool',
+    'lib/liba.so',
+    'bootstrap',
+  ]);
+  const b = layer('b', ['python/b.py', 'nodejs/node20/node_modules/m/index.js', 'bin/tool', 'bootstrap']);
+  const empty = layer('empty', []);
+  const withLayers = { ...spec, layerDirs: [a, b, empty] };
+  const python = new Interpreters({
+    configured: { 'python3.12': '/usr/bin/python3' },
+    path: '',
+    hostNode: { command: process.execPath, version: 'v20.20.2' },
+    probe: () => ({ version: '3.12.4' }),
+  });
+
+  it('no layers: nothing added', () => {
+    const p = planLaunch(spec, 'on-demand', opts);
+    expect(p.ok && [p.env.NODE_PATH, p.env.LD_LIBRARY_PATH, p.env.PATH]).toEqual([
+      undefined,
+      undefined,
+      '/usr/bin:/bin',
+    ]);
+  });
+
+  it('every runtime: the layers’ bin last on PATH and lib on LD_LIBRARY_PATH, a later layer first', () => {
+    const p = planLaunch(withLayers, 'on-demand', opts);
+    expect(p.ok && p.env.PATH).toBe(`/usr/bin:/bin:${b}/bin:${a}/bin`);
+    expect(p.ok && p.env.LD_LIBRARY_PATH).toBe(`${a}/lib`);
+  });
+
+  it('node: NODE_PATH with nodejs/node<major>/node_modules and nodejs/node_modules, a later layer first', () => {
+    const p = planLaunch(withLayers, 'on-demand', opts);
+    expect(p.ok && p.env.NODE_PATH).toBe(`${b}/nodejs/node20/node_modules:${a}/nodejs/node_modules`);
+    const own = planLaunch({ ...withLayers, environment: { NODE_PATH: '/mine' } }, 'on-demand', opts);
+    expect(own.ok && own.env.NODE_PATH).toBe(
+      `${b}/nodejs/node20/node_modules:${a}/nodejs/node_modules:/mine`,
+    );
+  });
+
+  it('python: site-packages of the runtime’s version, then python/, a later layer first', () => {
+    const p = planLaunch({ ...withLayers, runtime: 'python3.12' }, 'on-demand', {
+      ...opts,
+      interpreters: python,
+    });
+    expect(p.ok && p.env.HEARTH_PYTHON_PATHS).toBe(
+      `${b}/python:${a}/python/lib/python3.12/site-packages:${a}/python`,
+    );
+  });
+
+  it('provided: the package’s bootstrap first, else the last layer’s', () => {
+    const fromLayer = planLaunch(
+      { ...withLayers, runtime: 'provided.al2023', codeDir: empty },
+      'on-demand',
+      opts,
+    );
+    expect(fromLayer.ok && fromLayer.command).toBe(path.join(b, 'bootstrap'));
+    const own = layer('own', ['bootstrap']);
+    const fromCode = planLaunch(
+      { ...withLayers, runtime: 'provided.al2023', codeDir: own },
+      'on-demand',
+      opts,
+    );
+    expect(fromCode.ok && fromCode.command).toBe(path.join(own, 'bootstrap'));
   });
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentSpec, InitializationType } from '../core/ports.js';
 import type { Interpreter, Interpreters } from './interpreters.js';
-import { runtimeEntry, type RuntimeStart } from './runtimes/table.js';
+import { layerPaths, runtimeEntry, type RuntimeStart } from './runtimes/table.js';
 
 export { maxOldSpaceMb } from './runtimes/node.js';
 
@@ -152,9 +152,14 @@ export function planLaunch(
   if (!start.ok) {
     return start;
   }
+  // Every runtime's view of its layers' `bin` and `lib` (Lambda: /opt/bin last on PATH,
+  // /opt/lib on LD_LIBRARY_PATH); the runtime entries add their own search paths.
+  const layerBins = layerPaths(spec, ['bin']);
+  const layerLibs = layerPaths(spec, ['lib']);
   const env: Record<string, string> = {
     // Unreserved defaults first: the function's own variables may replace them (§5.5).
-    PATH: opts.path,
+    PATH: [opts.path, ...layerBins].join(path.delimiter),
+    ...(layerLibs.length === 0 ? {} : { LD_LIBRARY_PATH: layerLibs.join(path.delimiter) }),
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     ...spec.environment,

@@ -207,6 +207,7 @@ export async function createPlatform(
     scaling,
     logs,
     logger: logger.child({ dialect: 'tencent-scf' }),
+    publicUrl: () => config.publicUrl ?? url,
   });
   const app = createFrontDoor({
     logger,

@@ -277,7 +277,9 @@ describe('functions', () => {
     const layers = await failure(
       create('lay', { Layers: ['arn:aws:lambda:us-east-1:123456789012:layer:l:1'] }),
     );
-    expect(layers.message).toContain('layers');
+    expect(layers.message).toBe(
+      'Layer version arn:aws:lambda:us-east-1:123456789012:layer:l:1 does not exist.',
+    );
     const role = await failure(create('role', { Role: 'r1' }));
     expect(role.name).toBe('ValidationException');
     expect(role.message).toBe(

@@ -3,7 +3,7 @@
  * order follows the model so responses read like AWS's.
  */
 import type { AliasRecord, FunctionConfig, FunctionRecord, VersionRecord } from '../../core/model.js';
-import { functionArn, codeSha256Base64, formatLastModified, type ArnScope } from './arns.js';
+import { functionArn, codeSha256Base64, formatLastModified, layerArn, type ArnScope } from './arns.js';
 
 /**
  * Which state fields a FunctionConfiguration carries (spec §2.1):
@@ -65,6 +65,13 @@ export function renderFunctionConfiguration(
   }
   out.TracingConfig = { Mode: c.tracingMode };
   out.RevisionId = version.revisionId;
+  if (c.layers !== undefined && c.layers.length > 0) {
+    // The versions it runs with, kept even after a version's deletion (recorded).
+    out.Layers = c.layers.map((l) => ({
+      Arn: layerArn(l, l.layerName, l.version),
+      CodeSize: l.codeSizeBytes,
+    }));
+  }
   Object.assign(out, stateFields(options.state));
   if (extra.FileSystemConfigs !== undefined) {
     out.FileSystemConfigs = extra.FileSystemConfigs;

@@ -10,6 +10,14 @@ import { type BodyReader, constraint, renderValue, wholePattern } from './valida
 import { DEPRECATED_RUNTIMES, deprecatedRuntimeMessage } from './errors.js';
 import { type AwsWireError, invalidParameter } from './wire-error.js';
 
+/**
+ * A layer version ARN as AWS checks it today (recorded for GetLayerVersionByArn's `arn` and
+ * the functions' `layers`; stricter than botocore's LayerVersionArn pattern).
+ */
+export const LAYER_VERSION_ARN_PATTERN = wholePattern(
+  String.raw`(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)`,
+);
+
 export const ROLE_PATTERN = wholePattern(
   String.raw`arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`,
 );
@@ -43,6 +51,8 @@ const UNSUPPORTED_MEMBERS: Readonly<Record<string, string>> = {
 
 export interface ConfigMembers {
   readonly patch: FunctionConfigPatch;
+  /** The `Layers` ARNs as given (checked against the model); absent when not given. */
+  readonly layers?: readonly string[];
   /** Members hearth refuses, reported after the model violations (first one wins). */
   readonly refusals: readonly AwsWireError[];
 }
@@ -135,11 +145,13 @@ export function readConfigMembers(body: BodyReader, v: Violations): ConfigMember
   }
 
   const layers = body.stringList('Layers');
-  if (layers !== undefined && layers.length > 0) {
-    refusals.push(
-      invalidParameter(
-        'hearth does not support layers: remove Layers and bundle their contents into the deployment package.',
-      ),
+  if (
+    layers !== undefined &&
+    !layers.every((l) => l.length <= 2048 && LAYER_VERSION_ARN_PATTERN.regex.test(l))
+  ) {
+    // The whole list is printed once, with every constraint of its members (recorded).
+    v.addRaw(
+      `Value ${renderValue(layers)} at 'layers' failed to satisfy constraint: Member must satisfy constraint: [${constraint.maxLength(2048)}, ${constraint.minLength(1)}, ${constraint.pattern(LAYER_VERSION_ARN_PATTERN.source)}, ${constraint.notNull}]`,
     );
   }
   const applyOn = body.object('SnapStart')?.string('ApplyOn');
@@ -172,7 +184,7 @@ export function readConfigMembers(body: BodyReader, v: Violations): ConfigMember
     ...(logGroup === undefined ? {} : { logGroup }),
     ...(Object.keys(extra).length === 0 ? {} : { extra }),
   };
-  return { patch, refusals };
+  return { patch, refusals, ...(layers === undefined ? {} : { layers }) };
 }
 
 /** After the model violations: what hearth refuses, then AWS's environment rules. */

@@ -38,6 +38,12 @@ export const OPERATION_NAMES = [
   'GetPolicy',
   'PutRuntimeManagementConfig',
   'GetRuntimeManagementConfig',
+  'PublishLayerVersion',
+  'GetLayerVersion',
+  'GetLayerVersionByArn',
+  'ListLayers',
+  'ListLayerVersions',
+  'DeleteLayerVersion',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
@@ -215,6 +221,39 @@ export const ROUTES: readonly RouteDef[] = [
     path: '/2021-07-20/functions/{FunctionName}/runtime-management-config',
     ...none,
   },
+  {
+    operation: 'PublishLayerVersion',
+    method: 'POST',
+    path: '/2018-10-31/layers/{LayerName}/versions',
+    // The archive comes base64 in JSON as for CreateFunction. [DESIGN] same limit.
+    ...json(CODE_REQUEST_LIMIT_BYTES),
+  },
+  {
+    operation: 'ListLayerVersions',
+    method: 'GET',
+    path: '/2018-10-31/layers/{LayerName}/versions',
+    ...none,
+  },
+  {
+    operation: 'GetLayerVersion',
+    method: 'GET',
+    path: '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}',
+    ...none,
+  },
+  {
+    operation: 'DeleteLayerVersion',
+    method: 'DELETE',
+    path: '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}',
+    ...none,
+  },
+  {
+    operation: 'GetLayerVersionByArn',
+    method: 'GET',
+    path: '/2018-10-31/layers',
+    requiredQuery: ['find', 'LayerVersion'],
+    ...none,
+  },
+  { operation: 'ListLayers', method: 'GET', path: '/2018-10-31/layers', ...none },
 ];
 
 /** Splits a raw path on `/`, then percent-decodes each segment (spec §1.1). */

@@ -119,6 +119,16 @@ describe('operation detection', () => {
       '/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn',
     ],
     ListTags: ['GET', '/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn'],
+    PublishLayerVersion: ['POST', '/2018-10-31/layers/libs/versions'],
+    ListLayerVersions: ['GET', '/2018-10-31/layers/libs/versions'],
+    GetLayerVersion: ['GET', '/2018-10-31/layers/libs/versions/1'],
+    DeleteLayerVersion: ['DELETE', '/2018-10-31/layers/libs/versions/1'],
+    GetLayerVersionByArn: [
+      'GET',
+      '/2018-10-31/layers',
+      'find=LayerVersion&Arn=arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Alayer%3Alibs%3A1',
+    ],
+    ListLayers: ['GET', '/2018-10-31/layers'],
   };
 
   it('has one route per operation', () => {
@@ -160,8 +170,7 @@ describe('pipeline', () => {
     const { send } = setup();
     for (const [method, path, query, operation] of [
       ['POST', '/2021-10-31/functions/x/url', '', 'CreateFunctionUrlConfig'],
-      ['GET', '/2018-10-31/layers', 'find=LayerVersion&Arn=a', 'GetLayerVersionByArn'],
-      ['GET', '/2018-10-31/layers', '', 'ListLayers'],
+      ['GET', '/2018-10-31/layers/l/versions/1/policy', '', 'GetLayerVersionPolicy'],
       ['DELETE', '/2015-03-31/event-source-mappings/u-1', '', 'DeleteEventSourceMapping'],
     ] as const) {
       const res = await send(method, path, { query });

@@ -90,6 +90,11 @@ export const SCF_ACTION_NAMES = [
   'GetProvisionedConcurrencyConfig',
   'DeleteProvisionedConcurrencyConfig',
   'GetFunctionLogs',
+  'PublishLayerVersion',
+  'GetLayerVersion',
+  'ListLayers',
+  'ListLayerVersions',
+  'DeleteLayerVersion',
 ] as const;
 
 export type ScfActionName = (typeof SCF_ACTION_NAMES)[number];

@@ -104,6 +104,7 @@ export function renderGetFunction(
   version: VersionRecord,
   qualifier: string,
   dates: DateTimeFormatter,
+  layers: readonly Record<string, unknown>[] = [],
 ): Record<string, unknown> {
   const c = version.config;
   return {
@@ -137,7 +138,7 @@ export function renderGetFunction(
     AccessInfo: { Host: '', Vip: '' },
     Type: 'Event',
     L5Enable: 'FALSE',
-    Layers: [],
+    Layers: [...layers],
     DeadLetterConfig: { Type: '', Name: '', FilterType: '' },
     AddTime: dates.format(fn.createdMs),
     PublicNetConfig: { PublicNetStatus: 'ENABLE', EipConfig: { EipStatus: 'DISABLE', EipAddress: [] } },

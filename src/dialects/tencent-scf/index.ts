@@ -61,6 +61,7 @@ export function resolveScfOptions(o: ScfDialectOptions): ResolvedScfOptions {
     ...(o.logger === undefined ? {} : { logger: o.logger }),
     ...(o.logs === undefined ? {} : { logs: o.logs }),
     now: o.now ?? Date.now,
+    ...(o.publicUrl === undefined ? {} : { publicUrl: o.publicUrl }),
   };
 }
 

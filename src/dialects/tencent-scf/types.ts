@@ -74,6 +74,8 @@ export interface ScfDialectOptions {
   readonly logs?: LogStore;
   /** Epoch ms; injectable for signature-expiry and rate-limit tests. */
   readonly now?: () => number;
+  /** hearth's base URL, for download locations (GetLayerVersion's Location). */
+  readonly publicUrl?: () => string;
 }
 
 export interface ResolvedScfOptions {
@@ -92,6 +94,7 @@ export interface ResolvedScfOptions {
   readonly logger?: DialectLogger;
   readonly logs?: LogStore;
   readonly now: () => number;
+  readonly publicUrl?: () => string;
 }
 
 /** Per-dialect state shared by the handlers. */

@@ -4,7 +4,7 @@
  * MemorySize.
  */
 import path from 'node:path';
-import type { RuntimeEntry } from './table.js';
+import { layerPaths, type RuntimeEntry } from './table.js';
 
 /**
  * Heap limit for a node runtime from the function's MemorySize: 90 % of it, leaving the
@@ -24,9 +24,19 @@ export const nodeRuntime: RuntimeEntry = {
     if (interpreter === undefined) {
       return { ok: false, detail: `hearth has no runtime ${JSON.stringify(spec.runtime)}` };
     }
+    // Layers as Lambda's NODE_PATH has /opt: `nodejs/node<major>/node_modules`, then
+    // `nodejs/node_modules`; the function's own NODE_PATH, if any, after them. CommonJS
+    // only, as on Lambda (ES modules ignore NODE_PATH).
+    const major = /^nodejs(\d+)\.x$/.exec(spec.runtime)?.[1] ?? '';
+    const paths = layerPaths(spec, [`nodejs/node${major}/node_modules`, 'nodejs/node_modules']);
+    const own = spec.environment.NODE_PATH;
+    if (paths.length > 0 && own !== undefined && own !== '') {
+      paths.push(own);
+    }
     return {
       ok: true,
       command: interpreter.command,
+      ...(paths.length === 0 ? {} : { env: { NODE_PATH: paths.join(path.delimiter) } }),
       args: [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...ctx.nodeFlags, ctx.nodeRuntimeEntry],
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.nodeRuntimeEntry),

@@ -3,9 +3,9 @@
  * executable `bootstrap`, over the HTTP Runtime API (§5.6, the RIE), with the errors
  * Lambda gives when it cannot be executed.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { RuntimeEntry } from './table.js';
+import { layerPaths, type RuntimeEntry } from './table.js';
 
 export const providedRuntime: RuntimeEntry = {
   name: 'provided',
@@ -13,7 +13,10 @@ export const providedRuntime: RuntimeEntry = {
   batchScheduling: false,
   matches: (runtime) => /^provided(\.al2|\.al2023)?$/.test(runtime),
   start(spec) {
-    const command = path.join(spec.codeDir, 'bootstrap');
+    // The package's bootstrap, else the one of the last layer that has one (Lambda: the
+    // function's /var/task/bootstrap, else /opt/bootstrap, where a later layer's wins).
+    const own = path.join(spec.codeDir, 'bootstrap');
+    const command = existsSync(own) ? own : (layerPaths(spec, ['bootstrap'])[0] ?? own);
     try {
       if (!statSync(command).isFile()) {
         return { ok: false, detail: `fork/exec ${command}: permission denied` };

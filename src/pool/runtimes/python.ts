@@ -4,7 +4,7 @@
  * runtime (interpreters.ts).
  */
 import path from 'node:path';
-import type { RuntimeEntry } from './table.js';
+import { layerPaths, type RuntimeEntry } from './table.js';
 
 export const pythonRuntime: RuntimeEntry = {
   name: 'python',
@@ -20,6 +20,9 @@ export const pythonRuntime: RuntimeEntry = {
     // 38 ms per start), as a function sees nothing above its code root but what its
     // layers bring. [DESIGN] Lambda's own runtime ships boto3; here a function packages
     // it or takes a layer.
+    // Layers as Lambda's Python runtimes see /opt: `python/lib/python3.x/site-packages`,
+    // then `python` (3.x: the runtime's, the one the layer was built for), after the code.
+    const paths = layerPaths(spec, [`python/lib/${spec.runtime}/site-packages`, 'python']);
     return {
       ok: true,
       command: interpreter.command,
@@ -28,7 +31,11 @@ export const pythonRuntime: RuntimeEntry = {
       runtimeDir: path.dirname(ctx.pythonRuntimeEntry),
       // Read and removed by the client (bootstrap.py limit_memory): without a memory
       // cgroup it bounds its own data segment by MemorySize.
-      env: { _HEARTH_MEMORY_CGROUP: ctx.memoryLimited ? '1' : '0' },
+      env: {
+        _HEARTH_MEMORY_CGROUP: ctx.memoryLimited ? '1' : '0',
+        // Read and removed by the client, which puts them on sys.path after the code root.
+        ...(paths.length === 0 ? {} : { HEARTH_PYTHON_PATHS: paths.join(path.delimiter) }),
+      },
       interpreter,
     };
   },

@@ -8,6 +8,8 @@
  * its entry, one line in RUNTIMES, and its ids in core's SUPPORTED_RUNTIMES and the
  * interpreters' families (interpreters.ts). See src/pool/CONTRIBUTING.md.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { EnvironmentSpec } from '../../core/ports.js';
 import type { Interpreter, Interpreters } from '../interpreters.js';
 import { nodeRuntime } from './node.js';
@@ -59,6 +61,27 @@ export interface RuntimeEntry {
    */
   readonly batchScheduling: boolean;
   start(spec: EnvironmentSpec, ctx: RuntimeContext): RuntimeStart;
+}
+
+/**
+ * Where a runtime looks into the function's layers (what Lambda extracts to `/opt`): for
+ * each of `subdirs` (relative to a layer's root, `python`, `nodejs/node_modules`...), the
+ * directories that exist, the last layer's first, so that a later layer overrides an
+ * earlier one as its files would in `/opt`. Empty without layers. Computed per launch: a
+ * few stats, and a runtime then searches only folders that exist (src/pool/README.md
+ * "Layers").
+ */
+export function layerPaths(spec: EnvironmentSpec, subdirs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const root of [...(spec.layerDirs ?? [])].reverse()) {
+    for (const sub of subdirs) {
+      const dir = path.join(root, sub);
+      if (existsSync(dir)) {
+        out.push(dir);
+      }
+    }
+  }
+  return out;
 }
 
 export const RUNTIMES: readonly RuntimeEntry[] = [nodeRuntime, pythonRuntime, providedRuntime];

@@ -11,6 +11,7 @@ import { paginate, readMaxItems, versionSortKey } from '../pagination.js';
 import { type BodyReader, Violations, wholePattern } from '../validation.js';
 import { invalidParameter } from '../wire-error.js';
 import { parseFunctionLabel, readQualifierParam, requireUnqualified, resolveRef } from './common.js';
+import { toLayerVersionKeys } from './layers.js';
 import type { OperationCall, OperationHandlers } from './types.js';
 
 const MASTER_REGION_PATTERN = wholePattern(String.raw`ALL|[a-z]{2}(-gov)?-[a-z]+-\d{1}`);
@@ -90,6 +91,7 @@ async function createFunction(call: OperationCall) {
     zip: source.zip,
     publish,
     ...(tags === undefined ? {} : { tags }),
+    ...(members.layers === undefined ? {} : { layers: toLayerVersionKeys(members.layers) }),
   });
   return {
     status: 201,
@@ -189,11 +191,10 @@ async function updateFunctionConfiguration(call: OperationCall) {
   const revisionId = body.string('RevisionId');
   const ref = requireUnqualified(resolveRef(v, call, parsed));
   checkConfigSemantics(members);
-  const fn = await call.core.functions.updateConfiguration(
-    ref.key,
-    members.patch,
-    revisionId === undefined ? {} : { revisionId },
-  );
+  const fn = await call.core.functions.updateConfiguration(ref.key, members.patch, {
+    ...(revisionId === undefined ? {} : { revisionId }),
+    ...(members.layers === undefined ? {} : { layers: toLayerVersionKeys(members.layers) }),
+  });
   return {
     status: 200,
     json: renderFunctionConfiguration(call.ctx, fn, fn.latest, {

@@ -9,6 +9,7 @@ import { aliasOperations } from './aliases.js';
 import { concurrencyOperations } from './concurrency.js';
 import { functionOperations } from './functions.js';
 import { invokeOperations } from './invoke.js';
+import { layerOperations } from './layers.js';
 import { permissionOperations } from './permissions.js';
 import { provisionedOperations } from './provisioned.js';
 import { runtimeManagementOperations } from './runtime-management.js';
@@ -26,4 +27,5 @@ export const OPERATION_HANDLERS: AllOperationHandlers = {
   ...provisionedOperations,
   ...permissionOperations,
   ...runtimeManagementOperations,
+  ...layerOperations,
 };

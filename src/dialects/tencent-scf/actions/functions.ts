@@ -30,6 +30,7 @@ import {
   readZip,
 } from './function-input.js';
 import { quotaLockKey } from './concurrency.js';
+import { readFunctionLayers, renderLayerVersionInfo } from './layers.js';
 import { assertNoProvisionedTask } from './provisioned-guard.js';
 
 export async function createFunction(call: ActionCall): Promise<ActionResult> {
@@ -56,6 +57,7 @@ export async function createFunction(call: ActionCall): Promise<ActionResult> {
     );
   }
   const tags = readTags(params);
+  const layers = readFunctionLayers(call, params);
   const key = keyOf(call, namespace, name);
   const existing = await call.core.functions.list(call.scope, { namespace });
   if (
@@ -80,6 +82,7 @@ export async function createFunction(call: ActionCall): Promise<ActionResult> {
     },
     zip,
     ...(tags === undefined ? {} : { tags }),
+    ...(layers === undefined ? {} : { layers }),
   });
   return {};
 }
@@ -94,7 +97,17 @@ export async function getFunction(call: ActionCall): Promise<ActionResult> {
   const key = await readFunctionKey(call);
   const qualifier = readQualifier(call) ?? LATEST;
   const resolved = await call.core.functions.get(key, qualifier);
-  return renderGetFunction(resolved.fn, resolved.version, qualifier, call.services.dates);
+  // LayerVersionInfo of each layer version it runs with; [DESIGN] one deleted since shows
+  // what the function keeps of it, with Status Deleted.
+  const layers = await Promise.all(
+    (resolved.version.config.layers ?? []).map(async (l) => {
+      const found = await call.core.layers.get(l).catch(() => undefined);
+      return found === undefined
+        ? { LayerVersion: l.version, LayerName: l.layerName, Status: 'Deleted' }
+        : renderLayerVersionInfo(found, call.services.dates);
+    }),
+  );
+  return renderGetFunction(resolved.fn, resolved.version, qualifier, call.services.dates, layers);
 }
 
 export async function updateFunctionCode(call: ActionCall): Promise<ActionResult> {
@@ -122,9 +135,14 @@ export async function updateFunctionCode(call: ActionCall): Promise<ActionResult
 export async function updateFunctionConfiguration(call: ActionCall): Promise<ActionResult> {
   const key = await readFunctionKey(call);
   const patch = readConfigPatch(call.params);
+  const layers = readFunctionLayers(call, call.params);
   const publish = readFlag(call, 'Publish') ?? false;
   const before = (await call.core.functions.get(key)).fn;
-  const after = await call.core.functions.updateConfiguration(key, patch);
+  const after = await call.core.functions.updateConfiguration(
+    key,
+    patch,
+    layers === undefined ? {} : { layers },
+  );
   if (after.latest.config.memoryMb !== before.latest.config.memoryMb) {
     await remapReserved(call, key);
   }

@@ -26,6 +26,13 @@ import {
   updateFunctionConfiguration,
 } from './functions.js';
 import { invoke, invokeFunction } from './invoke.js';
+import {
+  deleteLayerVersion,
+  getLayerVersion,
+  listLayerVersions,
+  listLayers,
+  publishLayerVersion,
+} from './layers.js';
 import { getFunctionLogs } from './logs.js';
 import { createNamespace, deleteNamespace, listNamespaces } from './namespaces.js';
 import {
@@ -76,4 +83,10 @@ export const ACTIONS: { readonly [A in ScfActionName]: ActionDef } = {
   GetProvisionedConcurrencyConfig: def(getProvisionedConcurrencyConfig),
   DeleteProvisionedConcurrencyConfig: def(deleteProvisionedConcurrencyConfig),
   GetFunctionLogs: def(getFunctionLogs),
+  // The layer archive comes base64 as function code does: the same limit.
+  PublishLayerVersion: def(publishLayerVersion, CODE_BODY_LIMIT_BYTES),
+  GetLayerVersion: def(getLayerVersion),
+  ListLayers: def(listLayers),
+  ListLayerVersions: def(listLayerVersions),
+  DeleteLayerVersion: def(deleteLayerVersion),
 };
