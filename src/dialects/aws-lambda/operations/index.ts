@@ -7,6 +7,7 @@
  */
 import { aliasOperations } from './aliases.js';
 import { concurrencyOperations } from './concurrency.js';
+import { eventInvokeConfigOperations } from './event-invoke-config.js';
 import { functionOperations } from './functions.js';
 import { invokeOperations } from './invoke.js';
 import { permissionOperations } from './permissions.js';
@@ -26,4 +27,5 @@ export const OPERATION_HANDLERS: AllOperationHandlers = {
   ...provisionedOperations,
   ...permissionOperations,
   ...runtimeManagementOperations,
+  ...eventInvokeConfigOperations,
 };
