@@ -115,6 +115,11 @@ export const configSchema = z.strictObject({
    * of messages in `<dataDir>/logs.db`; the oldest events go first. Per-group retention
    * (PutRetentionPolicy) applies before this cap.
    */
+  /**
+   * Write function output and START/END/REPORT lines to the log store (default true).
+   * Off: the Logs API and GetFunctionLogs still serve what was stored before.
+   */
+  functionLogs: onOff.default(true),
   logsMaxBytes: whole((n) => n.int().min(1024 * 1024)).default(256 * 1024 * 1024),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
@@ -158,6 +163,13 @@ export const configSchema = z.strictObject({
   scalingScaleOutPeriodMs: whole((n) => n.int().min(10)).default(10_000),
   /** Tracking scale-in window and spacing, ms (Tencent: 10 min). */
   scalingScaleInWindowMs: whole((n) => n.int().min(10)).default(600_000),
+  /**
+   * One CloudWatch datapoint for AWS target tracking, ms (AWS: 60 s; alarms look at 3 to
+   * scale out and 15 to scale in, cooldowns scale alike). Shorter only for tests and demos.
+   */
+  awsScalingDatapointMs: whole((n) => n.int().min(10)).default(60_000),
+  /** How often provisioned utilisation is read into the metrics buckets, ms. */
+  metricsSampleMs: whole((n) => n.int().min(10)).default(1_000),
 });
 
 export type HearthConfig = Readonly<z.infer<typeof configSchema>>;

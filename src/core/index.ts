@@ -28,9 +28,11 @@ import { ClaimsIndex } from './claims/claims-index.js';
 import { ProvisionedService } from './provisioned/provisioned-service.js';
 import { createAliasService, type AliasService } from './services/alias-service.js';
 import type { ChangeFeed } from './services/change-feed.js';
+import { ProvisionedMetrics } from './metrics/provisioned-metrics.js';
 import { createConcurrencyService, type ConcurrencyService } from './services/concurrency-service.js';
 import { createFunctionService, type FunctionService } from './services/function-service.js';
 import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
+import { createLayerService, type LayerService } from './services/layer-service.js';
 import { createServiceContext, type ServiceContext } from './services/service-context.js';
 import { createNamespaceService, type NamespaceService } from './services/namespace-service.js';
 import { createPolicyService, type PolicyService } from './services/policy-service.js';
@@ -58,6 +60,8 @@ export interface CoreDeps {
   readonly asyncEvents?: AsyncEventStore;
   /** Which runtime versions the pool runs (RuntimeVersionConfig); none: nothing is shown. */
   readonly runtimes?: RuntimeCatalog;
+  /** Width of a metrics bucket, ms (default 1 s). */
+  readonly metricsBucketMs?: number;
   /** Where core reports faults it cannot return to a caller (background reconciles, dropped events). */
   readonly onBackgroundError?: (what: string, error: unknown) => void;
 }
@@ -70,6 +74,8 @@ export interface Core {
   /** Reserved concurrency and the account's concurrency figures. */
   readonly concurrency: ConcurrencyService;
   readonly tags: TagService;
+  /** Layers and their versions (one store for both dialects). */
+  readonly layers: LayerService;
   /** Resource-based policies (AddPermission, RemovePermission, GetPolicy). */
   readonly policies: PolicyService;
   /** Runtime versions and runtime management controls. */
@@ -82,6 +88,8 @@ export interface Core {
   readonly provisioned: ProvisionedService;
   /** Invoke: RequestResponse, Event and DryRun. */
   readonly invoke: InvokeService;
+  /** Provisioned-concurrency metrics (utilisation, invocations, spillovers) in time buckets. */
+  readonly metrics: ProvisionedMetrics;
   /** The asynchronous invocation queue (shutdown, tests, depth and age for metrics). */
   readonly events: EventQueue;
   /** Asynchronous invocation configs (EventInvokeConfig, AsyncTriggerConfig). */
@@ -148,7 +156,14 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     onError: report,
     ...deps.events,
   });
+  const metrics = new ProvisionedMetrics({
+    clock: deps.clock,
+    pool: deps.pool,
+    keys: () => provisioned.servedPoolKeys(),
+    ...(deps.metricsBucketMs === undefined ? {} : { bucketMs: deps.metricsBucketMs }),
+  });
   const invoke: InvokeService = new InvokeService({
+    metrics,
     clock: deps.clock,
     store: deps.store,
     pool: deps.pool,
@@ -213,12 +228,14 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     aliases: createAliasService(context),
     concurrency,
     tags: createTagService(context),
+    layers: createLayerService(context),
     policies: createPolicyService(context),
     runtimes: createRuntimeService(context),
     namespaces: createNamespaceService(context),
     scopeSettings: createScopeSettingsService(context),
     provisioned,
     invoke,
+    metrics,
     events,
     eventConfigs,
     asyncEvents,

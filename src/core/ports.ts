@@ -7,12 +7,16 @@ import type {
   AliasRecord,
   FunctionKey,
   FunctionRecord,
+  LayerKey,
+  LayerVersionKey,
+  LayerVersionRecord,
   NamespaceRecord,
   ProvisionedConfigRecord,
   ProvisionedStatus,
   Scope,
   VersionRecord,
 } from './model.js';
+import type { ScalableTargetRecord, ScalingActivityRecord } from './scaling/scalable-target.js';
 
 /**
  * Durable state. Reads of functions and aliases must be served from memory (no disk round
@@ -63,10 +67,37 @@ export interface Store {
   putProvisionedConfig(key: FunctionKey, config: ProvisionedConfigRecord): Promise<void>;
   deleteProvisionedConfig(key: FunctionKey, qualifier: string): Promise<void>;
 
+  // ---- scalable targets (scaling/scalable-target.ts) ----
+  // Keyed by (function key, qualifier) but independent of the function's rows: a target
+  // outlives its function, alias or version (as Application Auto Scaling's do).
+  /** Targets of a scope, ordered by namespace, function name, then qualifier. */
+  listScalableTargets(scope: Scope): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]>;
+  /** Every target of every scope (start-up). */
+  listAllScalableTargets(): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]>;
+  putScalableTarget(key: FunctionKey, target: ScalableTargetRecord): Promise<void>;
+  deleteScalableTarget(key: FunctionKey, qualifier: string): Promise<void>;
+  /** Inserts or replaces (by id) an activity; keeps the newest MAX_ACTIVITIES_PER_TARGET per target. */
+  putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord): Promise<void>;
+  /** Activities of a scope, newest first (by start, then insertion). */
+  listScalingActivities(scope: Scope): Promise<{ key: FunctionKey; activity: ScalingActivityRecord }[]>;
+
   // ---- namespaces (SCF); `default` always exists and is not stored ----
   listNamespaces(scope: Scope): Promise<NamespaceRecord[]>;
   createNamespace(scope: Scope, ns: NamespaceRecord): Promise<void>;
   deleteNamespace(scope: Scope, name: string): Promise<void>;
+
+  // ---- layers (per scope; versions are immutable) ----
+  getLayerVersion(key: LayerVersionKey): Promise<LayerVersionRecord | undefined>;
+  /** Versions of one layer in ascending order. */
+  listLayerVersions(key: LayerKey): Promise<LayerVersionRecord[]>;
+  /** Every version of every layer of a scope, by layer name, then ascending version. */
+  listScopeLayerVersions(scope: Scope): Promise<LayerVersionRecord[]>;
+  /** The highest version ever published (numbers are never reused, even after deletes); 0 if none. */
+  lastLayerVersion(key: LayerKey): Promise<number>;
+  /** Stores a new version; INTERNAL unless its number is above `lastLayerVersion` (a lost race). */
+  putLayerVersion(scope: Scope, record: LayerVersionRecord): Promise<void>;
+  /** Deletes one version (a no-op when it does not exist); the layer's last number is kept. */
+  deleteLayerVersion(key: LayerVersionKey): Promise<void>;
 
   // ---- per-scope settings (account concurrency limits, SCF quotas...) ----
   getSettings(scope: Scope): Promise<Readonly<Record<string, unknown>>>;
@@ -143,6 +174,11 @@ export interface EnvironmentSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** The unpacked, read-only code directory (LAMBDA_TASK_ROOT and cwd). */
   readonly codeDir: string;
+  /**
+   * The unpacked, read-only directories of the version's layers, in order (a later layer's
+   * files win, as /opt on AWS); absent when it has none. Part of the spec key's digest.
+   */
+  readonly layerDirs?: readonly string[];
   readonly logGroup: string;
 }
 

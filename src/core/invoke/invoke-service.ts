@@ -13,6 +13,7 @@
  * specs are cached per version revision, and provisioned/accounting figures are indexes
  * kept up to date by their services.
  */
+import type { ProvisionedMetrics } from '../metrics/provisioned-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { PlatformError, notFound } from '../errors.js';
 import {
@@ -66,6 +67,8 @@ export interface InvokeDeps {
   readonly unreservedCapacity: (key: FunctionKey) => Promise<number>;
   readonly clock: Clock;
   readonly random?: () => number;
+  /** Counts invocations of versions with a config (provisioned or spilled over). */
+  readonly metrics?: Pick<ProvisionedMetrics, 'countInvocation'>;
 }
 
 export class InvokeService {
@@ -141,7 +144,7 @@ export class InvokeService {
     // `$LATEST` never runs on provisioned environments (§3.7).
     const provisionedKey =
       version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
-    return this.#d.pool.invoke({
+    const running = this.#d.pool.invoke({
       spec,
       requestId,
       payload: p.payload,
@@ -162,6 +165,15 @@ export class InvokeService {
           ? {}
           : { memoryBudget: { limitMb: p.memoryBudgetMb, memoryMb: version.config.memoryMb } }),
       },
+    });
+    const metrics = this.#d.metrics;
+    if (provisionedKey === undefined || metrics === undefined) {
+      return running;
+    }
+    // The one count of this invocation for metrics: where it ran is in its outcome.
+    return running.then((outcome) => {
+      metrics.countInvocation(provisionedKey, outcome.initializationType === 'provisioned-concurrency');
+      return outcome;
     });
   }
 
