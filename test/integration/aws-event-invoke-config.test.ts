@@ -42,7 +42,7 @@ async function createFunction(name: string, source: string, env: Record<string, 
 
 async function errorOf(
   promise: Promise<unknown>,
-): Promise<{ name: string; message: string; status?: number }> {
+): Promise<{ name: string; message: string; status?: number | undefined }> {
   const e = (await promise.then(
     () => undefined,
     (err: unknown) => err,
