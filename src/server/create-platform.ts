@@ -14,6 +14,7 @@
  * work, dispose the pool (kills every environment), close the store. A failure at any
  * step of start-up closes whatever had started.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { HearthConfig } from '../config/schema.js';
@@ -106,6 +107,7 @@ export async function createPlatform(
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
       batchScheduling: config.batchScheduling,
+      owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
       ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
     });
   } catch (e) {
