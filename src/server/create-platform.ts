@@ -235,6 +235,14 @@ export async function createPlatform(
     }
   }, config.asyncQueueLogIntervalMs);
   queueLog.unref();
+  // Settled async events stay queryable for 3 × 24 h after they end (SCF
+  // GetAsyncEventStatus), then go; checked hourly.
+  const prune = setInterval(() => {
+    void asyncEvents
+      .pruneSettled(Date.now() - 3 * 24 * 3600_000)
+      .catch((e: unknown) => logger.warn({ err: e }, 'pruning settled async events failed'));
+  }, 3600_000);
+  prune.unref();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -247,6 +255,7 @@ export async function createPlatform(
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
       clearInterval(queueLog);
+      clearInterval(prune);
       await logs.close();
       await asyncEvents.close();
       await store.close();

@@ -5,7 +5,8 @@
  *
  * Rules (AWS, as LocalStack records them; aws-lambda README ledger):
  *   - the unqualified function and `$LATEST` are one config (`$LATEST`);
- *   - Put replaces the config, Update merges into an existing one (else not found);
+ *   - Put replaces the config, Update merges into an existing one (else not found),
+ *     upsert (SCF's UpdateFunctionEventInvokeConfig) merges into whatever is there;
  *   - a put that sets nothing is refused; the qualifier must exist;
  *   - a destination must be another function of the same account and region that exists.
  */
@@ -49,7 +50,7 @@ export class EventConfigService {
     key: FunctionKey,
     qualifier: string | undefined,
     input: EventConfigInput,
-    mode: 'put' | 'update',
+    mode: 'put' | 'update' | 'upsert',
   ): Promise<EventInvokeConfigRecord> {
     const q = qualifier ?? LATEST;
     if (
@@ -61,7 +62,12 @@ export class EventConfigService {
       throw new PlatformError('EVENT_INVOKE_CONFIG_EMPTY', {});
     }
     await this.#requireQualifier(key, q);
-    const base = mode === 'update' ? await this.get(key, q) : undefined;
+    const base =
+      mode === 'update'
+        ? await this.get(key, q)
+        : mode === 'upsert'
+          ? await this.configOf(key, q)
+          : undefined;
     for (const dest of [input.onSuccess, input.onFailure]) {
       if (dest !== undefined && dest !== null) {
         await this.#checkDestination(key, dest);

@@ -90,6 +90,11 @@ export const SCF_ACTION_NAMES = [
   'GetProvisionedConcurrencyConfig',
   'DeleteProvisionedConcurrencyConfig',
   'GetFunctionLogs',
+  'GetFunctionEventInvokeConfig',
+  'UpdateFunctionEventInvokeConfig',
+  'ListAsyncEvents',
+  'GetAsyncEventStatus',
+  'TerminateAsyncEvent',
 ] as const;
 
 export type ScfActionName = (typeof SCF_ACTION_NAMES)[number];

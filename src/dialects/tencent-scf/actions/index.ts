@@ -16,6 +16,13 @@ import {
   putReservedConcurrencyConfig,
   putTotalConcurrencyConfig,
 } from './concurrency.js';
+import {
+  getAsyncEventStatus,
+  getFunctionEventInvokeConfig,
+  listAsyncEvents,
+  terminateAsyncEvent,
+  updateFunctionEventInvokeConfig,
+} from './async-events.js';
 import { MAX_ZIP_BYTES } from './function-input.js';
 import {
   createFunction,
@@ -76,4 +83,9 @@ export const ACTIONS: { readonly [A in ScfActionName]: ActionDef } = {
   GetProvisionedConcurrencyConfig: def(getProvisionedConcurrencyConfig),
   DeleteProvisionedConcurrencyConfig: def(deleteProvisionedConcurrencyConfig),
   GetFunctionLogs: def(getFunctionLogs),
+  GetFunctionEventInvokeConfig: def(getFunctionEventInvokeConfig),
+  UpdateFunctionEventInvokeConfig: def(updateFunctionEventInvokeConfig),
+  ListAsyncEvents: def(listAsyncEvents),
+  GetAsyncEventStatus: def(getAsyncEventStatus),
+  TerminateAsyncEvent: def(terminateAsyncEvent),
 };
