@@ -25,6 +25,7 @@ import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/ind
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
 import { SCF_CRON_KIND, createTencentScfDialect } from '../dialects/tencent-scf/index.js';
 import { createPool } from '../pool/index.js';
+import { parseJsonOffThread } from './json-worker.js';
 import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
@@ -142,6 +143,7 @@ export async function createPlatform(
     accountId: config.accountId,
     publicUrl: () => config.publicUrl ?? url,
     logger: logger.child({ dialect: 'aws-lambda' }),
+    parseLargeJson: parseJsonOffThread,
   });
   // Scheduled and tracking provisioned concurrency: core glue + the scheduler's loop, which
   // calls back into the glue to change counts through core.
