@@ -98,6 +98,12 @@ export interface ErrorDetails {
   FUNCTION_NOT_ACTIVE: { functionName: string; state: string };
   PAYLOAD_TOO_LARGE: { limitBytes: number };
   ASYNC_QUEUE_FULL: { functionName: string };
+  // ---- asynchronous invocation configs (EventInvokeConfig, AsyncTriggerConfig) ---------
+  EVENT_INVOKE_CONFIG_NOT_FOUND: { functionName: string; qualifier: string };
+  /** A put or update that sets neither retries, age nor a destination. */
+  EVENT_INVOKE_CONFIG_EMPTY: Record<string, never>;
+  /** `self`: the function itself; `missing`: no such function (or of another account). */
+  DESTINATION_INVALID: { arn: string; reason: 'self' | 'missing' };
   // ---- generic ------------------------------------------------------------------------
   /** A rule of core's own was broken; `field` is the neutral field name. */
   INVALID_PARAMETER: { field: string; reason: string };

@@ -21,6 +21,8 @@ import type {
 import { SpecCache, specPrefixOfFunction, specPrefixOfVersion } from './invoke/environment-spec.js';
 import { EventQueue, realTimers, type EventQueueOptions } from './invoke/event-queue.js';
 import { MemoryAsyncEventStore } from './invoke/memory-event-store.js';
+import { EventConfigService } from './invoke/event-config-service.js';
+import { createDestinations } from './invoke/destinations.js';
 import { InvokeService } from './invoke/invoke-service.js';
 import { ClaimsIndex } from './claims/claims-index.js';
 import { ProvisionedService } from './provisioned/provisioned-service.js';
@@ -88,8 +90,12 @@ export interface Core {
   readonly invoke: InvokeService;
   /** Provisioned-concurrency metrics (utilisation, invocations, spillovers) in time buckets. */
   readonly metrics: ProvisionedMetrics;
-  /** The asynchronous invocation queue (for shutdown and tests). */
+  /** The asynchronous invocation queue (shutdown, tests, depth and age for metrics). */
   readonly events: EventQueue;
+  /** Asynchronous invocation configs (EventInvokeConfig, AsyncTriggerConfig). */
+  readonly eventConfigs: EventConfigService;
+  /** Accepted events and their status (SCF ListAsyncEvents). */
+  readonly asyncEvents: AsyncEventStore;
   /** Committed changes, for services that keep derived state (e.g. the PC reconciler). */
   readonly changes: ChangeFeed;
   /** Per-function (and per-scope) serialisation of mutations; see keyed-mutex.ts for lock order. */
@@ -131,21 +137,25 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     report,
   });
   // The durable async queue (event-queue.ts); `invoke` is built below and runs its events.
+  const asyncEvents = deps.asyncEvents ?? new MemoryAsyncEventStore();
+  const defaultPolicy = { maximumRetryAttempts: 2, maxEventAgeMs: 6 * 3600_000 };
+  const eventConfigs = new EventConfigService({
+    store: deps.store,
+    events: asyncEvents,
+    clock: deps.clock,
+    defaults: defaultPolicy,
+  });
   const events: EventQueue = new EventQueue({
-    store: deps.asyncEvents ?? new MemoryAsyncEventStore(),
+    store: asyncEvents,
     capacityPerAccount: 10_000,
     workers: 64,
     retryDelaysMs: [60_000, 120_000],
     throttleBackoffMs: 1_000,
-    defaultPolicy: { maximumRetryAttempts: 2, maxEventAgeMs: 6 * 3600_000 },
+    defaultPolicy,
     timers: realTimers,
     run: (ev): Promise<InvocationOutcome> => invoke.runEvent(ev),
-    onSettled: (ev, s) => {
-      if (s.kind === 'dropped') {
-        report(`async event ${ev.requestId} for ${ev.key.name} dropped: ${s.reason}`, undefined);
-      }
-      return Promise.resolve();
-    },
+    policy: (ev) => eventConfigs.policyOf(ev),
+    onSettled: createDestinations({ configs: eventConfigs, invoke: () => invoke, clock: deps.clock, report }),
     onError: report,
     ...deps.events,
   });
@@ -186,19 +196,24 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
         break;
       }
       case 'version-deleted':
+        await eventConfigs.forget(key, change.version);
         invoke.forget(key);
         specs.forgetVersion(key, change.version);
         drain(specPrefixOfVersion(key, change.version));
         await reconcile(key);
         break;
       case 'function-deleted':
+        await eventConfigs.forget(key);
         invoke.forget(key);
         specs.forget(key);
         provisioned.forget(key);
         drain(specPrefixOfFunction(key));
         break;
-      case 'alias-changed':
       case 'alias-deleted':
+        await eventConfigs.forget(key, change.alias);
+        await reconcile(key);
+        break;
+      case 'alias-changed':
         // An alias move re-provisions on the new version and drains the old (§3.6);
         // a deleted alias's config was removed by the store's cascade.
         await reconcile(key);
@@ -225,6 +240,8 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     invoke,
     metrics,
     events,
+    eventConfigs,
+    asyncEvents,
     changes,
     locks,
     context,

@@ -374,6 +374,8 @@ export interface AsyncEventStore {
   /** Every pending event, oldest first (recovery after a restart). */
   listPending(): Promise<AsyncEventRecord[]>;
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined>;
+  /** An event by its request id alone, whatever its function (SCF GetAsyncEventStatus). */
+  find(requestId: string): Promise<AsyncEventSummary | undefined>;
   list(key: FunctionKey, filter: AsyncEventFilter): Promise<{ events: AsyncEventSummary[]; total: number }>;
   /** Forgets settled events that ended before `beforeMs`; returns how many. */
   pruneSettled(beforeMs: number): Promise<number>;

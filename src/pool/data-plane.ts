@@ -24,6 +24,7 @@ import { Environment, type EnvironmentListener, type LogSink } from './environme
 import { BUNDLED_RUNTIMES, Interpreters } from './interpreters.js';
 import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions } from './launch.js';
 import type { Launcher } from './launchers/launcher.js';
+import { DEFAULT_OWNER, ownerMark, sweepOrphans } from './orphans.js';
 import { ProcessLauncher } from './launchers/process-launcher.js';
 import { createLogSink } from './log-sink.js';
 import { openMemoryCgroups } from './memory-cgroups.js';
@@ -99,6 +100,9 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         : undefined;
     this.#launcher = new ProcessLauncher({
       cgroups,
+      // Environments die with hearth; what an earlier run left is swept by start().
+      setpriv: process.platform === 'linux' ? findOnPath('setpriv', pathList) : undefined,
+      owner: ownerMark(o.owner ?? DEFAULT_OWNER),
       chrt:
         (o.batchScheduling ?? true) && process.platform === 'linux'
           ? findOnPath('chrt', pathList)
@@ -136,8 +140,15 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   // ---- Pool port --------------------------------------------------------------------------
 
   /** Resolves every bundled runtime's interpreter before the first start (interpreters.ts). */
-  start(): Promise<void> {
-    return this.#launch.interpreters.warm(BUNDLED_RUNTIMES);
+  async start(): Promise<void> {
+    const swept = await sweepOrphans(this.#o.owner ?? DEFAULT_OWNER);
+    if (swept.length > 0) {
+      this.#log.warn(
+        { pids: swept },
+        `killed ${swept.length} environment processes an earlier run left behind`,
+      );
+    }
+    await this.#launch.interpreters.warm(BUNDLED_RUNTIMES);
   }
 
   invoke(req: InvokeRequest): Promise<InvocationOutcome> {

@@ -56,6 +56,11 @@ export interface PoolOptions {
   /** Receives lifecycle events (also available through `subscribe`). */
   readonly onEvent?: (event: PoolEvent) => void;
   /**
+   * Names the data dir in the mark of every environment (orphans.ts), so that a start
+   * sweeps what an earlier hearth on the same data dir left behind (default `hearth`).
+   */
+  readonly owner?: string;
+  /**
    * PATH given to environments and searched for interpreters and `chrt` (the composition
    * root passes hearth's own; config says nothing else reads the environment).
    */

@@ -14,6 +14,7 @@
  * work, dispose the pool (kills every environment), close the store. A failure at any
  * step of start-up closes whatever had started.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { HearthConfig } from '../config/schema.js';
@@ -24,6 +25,7 @@ import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/ind
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
 import { SCF_CRON_KIND, createTencentScfDialect } from '../dialects/tencent-scf/index.js';
 import { createPool } from '../pool/index.js';
+import { parseJsonOffThread } from './json-worker.js';
 import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
@@ -112,6 +114,7 @@ export async function createPlatform(
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
       batchScheduling: config.batchScheduling,
+      owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
       ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
     });
   } catch (e) {
@@ -146,6 +149,7 @@ export async function createPlatform(
     accountId: config.accountId,
     publicUrl: () => config.publicUrl ?? url,
     logger: logger.child({ dialect: 'aws-lambda' }),
+    parseLargeJson: parseJsonOffThread,
   });
   // Scheduled and tracking provisioned concurrency: core glue + the scheduler's loop, which
   // calls back into the glue to change counts through core.
@@ -240,6 +244,14 @@ export async function createPlatform(
     }
   }, config.asyncQueueLogIntervalMs);
   queueLog.unref();
+  // Settled async events stay queryable for 3 × 24 h after they end (SCF
+  // GetAsyncEventStatus), then go; checked hourly.
+  const prune = setInterval(() => {
+    void asyncEvents
+      .pruneSettled(Date.now() - 3 * 24 * 3600_000)
+      .catch((e: unknown) => logger.warn({ err: e }, 'pruning settled async events failed'));
+  }, 3600_000);
+  prune.unref();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -252,6 +264,7 @@ export async function createPlatform(
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
       clearInterval(queueLog);
+      clearInterval(prune);
       await logs.close();
       await asyncEvents.close();
       await store.close();

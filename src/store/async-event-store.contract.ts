@@ -163,6 +163,8 @@ export function runAsyncEventStoreContract(
       await store.add(asyncEvent('b1', { key: fnB }));
       await store.add(asyncEvent('o1', { key: fnOther }));
       expect(await store.get(fnB, 'a1')).toBeUndefined();
+      expect(await store.find('a1')).toMatchObject({ requestId: 'a1', key: fnA });
+      expect(await store.find('missing')).toBeUndefined();
       expect(await store.get(fnA, 'missing')).toBeUndefined();
       const listed = await store.list(fnA, {});
       expect(listed).toEqual({ events: [expect.objectContaining({ requestId: 'a1' })], total: 1 });

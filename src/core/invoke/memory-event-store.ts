@@ -116,6 +116,13 @@ export class MemoryAsyncEventStore implements AsyncEventStore {
     });
   }
 
+  find(requestId: string): Promise<AsyncEventSummary | undefined> {
+    return this.#run(() => {
+      const row = this.#events.get(requestId);
+      return row === undefined ? undefined : summaryOf(row.record, row.status, row.endMs);
+    });
+  }
+
   list(key: FunctionKey, f: AsyncEventFilter): Promise<{ events: AsyncEventSummary[]; total: number }> {
     return this.#run(() => {
       const fk = functionKeyString(key);

@@ -81,6 +81,9 @@ const SAMPLES: { readonly [C in ErrorCode]: ErrorDetails[C] } = {
   FUNCTION_NOT_ACTIVE: { functionName: 'fn', state: 'Pending' },
   PAYLOAD_TOO_LARGE: { limitBytes: 6291456 },
   ASYNC_QUEUE_FULL: { functionName: 'fn' },
+  EVENT_INVOKE_CONFIG_NOT_FOUND: { functionName: 'fn', qualifier: '$LATEST' },
+  EVENT_INVOKE_CONFIG_EMPTY: {},
+  DESTINATION_INVALID: { arn: 'arn:aws:lambda:us-east-1:123456789012:function:gone', reason: 'missing' },
   INVALID_PARAMETER: { field: 'qualifier', reason: 'Bad qualifier.' },
   INTERNAL: { reason: 'boom' },
 };

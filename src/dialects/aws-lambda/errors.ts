@@ -274,6 +274,19 @@ export const AWS_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
   }),
   // [DESIGN] spec §7.9: our async queue is bounded; a full queue throttles like the account.
   ASYNC_QUEUE_FULL: () => throttled('ConcurrentInvocationLimitExceeded'),
+  // Wording as LocalStack records AWS's (localstack lambda provider, snapshot-tested).
+  EVENT_INVOKE_CONFIG_NOT_FOUND: (d, ctx) =>
+    notFound(
+      `The function ${functionArn(ctx, d.functionName, d.qualifier)} doesn't have an EventInvokeConfig`,
+    ),
+  EVENT_INVOKE_CONFIG_EMPTY: () =>
+    ipve('You must specify at least one of error handling or destination setting.'),
+  DESTINATION_INVALID: (d) =>
+    ipve(
+      d.reason === 'self'
+        ? "You can't specify the function as a destination for itself."
+        : `The destination ARN ${d.arn} is invalid.`,
+    ),
   // [DESIGN] hearth has one version of each runtime (src/pool/interpreters.ts).
   RUNTIME_VERSION_UNAVAILABLE: (d, ctx) =>
     ipve(

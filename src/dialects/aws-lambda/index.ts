@@ -32,6 +32,7 @@ import {
   type OperationName,
   type RouteDef,
 } from './routes.js';
+import { isLargeBody, largeBodySlots, type LargeJsonParser } from './large-body.js';
 import { BodyReader } from './validation.js';
 import {
   AwsWireError,
@@ -52,6 +53,8 @@ export interface AwsLambdaDialectOptions {
   readonly logger?: DialectLogger;
   /** Handlers added to (or replacing) the built-in ones, by AWS operation name. */
   readonly handlers?: OperationHandlers;
+  /** Parses bodies of 1 MiB and more off the event loop (large-body.ts); else on it. */
+  readonly parseLargeJson?: LargeJsonParser;
 }
 
 /** For operations without a JSON body (readers are immutable, so one serves every request). */
@@ -91,7 +94,7 @@ async function handle(
     const ctx = requestContext(req, operation, opts);
     region = ctx.region;
     const handler = handlers[operation];
-    const { body, rawBody } = await readBody(req, match.route);
+    const { body, rawBody } = await readBody(req, match.route, opts.parseLargeJson);
     const result = await handler({
       core,
       ctx,
@@ -113,13 +116,44 @@ async function handle(
   }
 }
 
-async function readBody(req: WireRequest, route: RouteDef): Promise<{ body: BodyReader; rawBody: Buffer }> {
+async function readBody(
+  req: WireRequest,
+  route: RouteDef,
+  parseLargeJson: LargeJsonParser | undefined,
+): Promise<{ body: BodyReader; rawBody: Buffer }> {
   if (route.body === 'none') {
     return { body: EMPTY_BODY, rawBody: NO_BYTES };
   }
-  let bytes: Buffer;
+  if (route.body === 'json' && isLargeBody(req.headers, route.bodyLimitBytes)) {
+    return largeBodySlots.run(async () => ({
+      body: await parseLarge(await readBytes(req, route), parseLargeJson),
+      rawBody: NO_BYTES,
+    }));
+  }
+  const bytes = await readBytes(req, route);
+  return route.body === 'raw'
+    ? { body: EMPTY_BODY, rawBody: bytes }
+    : { body: BodyReader.parse(bytes), rawBody: NO_BYTES };
+}
+
+/** A large JSON body, parsed off the event loop (large-body.ts). */
+async function parseLarge(bytes: Buffer, parseLargeJson: LargeJsonParser | undefined): Promise<BodyReader> {
+  if (parseLargeJson === undefined) {
+    return BodyReader.parse(bytes);
+  }
+  const parsed = await parseLargeJson(bytes);
+  if (parsed.ok) {
+    return BodyReader.fromLarge(parsed.body);
+  }
+  if (parsed.reason === 'utf8') {
+    return BodyReader.parse(parsed.bytes); // throws the UTF-8 error with its details
+  }
+  throw invalidRequestContent(parsed.message);
+}
+
+async function readBytes(req: WireRequest, route: RouteDef): Promise<Buffer> {
   try {
-    bytes = await req.readBody(route.bodyLimitBytes);
+    return await req.readBody(route.bodyLimitBytes);
   } catch (e) {
     if (e instanceof BodyTooLargeError) {
       throw requestTooLarge(
@@ -128,9 +162,6 @@ async function readBody(req: WireRequest, route: RouteDef): Promise<{ body: Body
     }
     throw invalidRequestContent('the request body could not be read');
   }
-  return route.body === 'raw'
-    ? { body: EMPTY_BODY, rawBody: bytes }
-    : { body: BodyReader.parse(bytes), rawBody: NO_BYTES };
 }
 
 function success(result: OperationResult, requestId: string): WireResponse {

@@ -44,6 +44,11 @@ export const OPERATION_NAMES = [
   'ListLayers',
   'ListLayerVersions',
   'DeleteLayerVersion',
+  'PutFunctionEventInvokeConfig',
+  'UpdateFunctionEventInvokeConfig',
+  'GetFunctionEventInvokeConfig',
+  'DeleteFunctionEventInvokeConfig',
+  'ListFunctionEventInvokeConfigs',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
@@ -193,6 +198,25 @@ export const ROUTES: readonly RouteDef[] = [
     path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
     ...none,
   },
+  {
+    operation: 'ListFunctionEventInvokeConfigs',
+    method: 'GET',
+    path: '/2019-09-25/functions/{FunctionName}/event-invoke-config/list',
+    ...none,
+  },
+  ...(['GET', 'PUT', 'POST', 'DELETE'] as const).map((method) => ({
+    operation: (
+      {
+        GET: 'GetFunctionEventInvokeConfig',
+        PUT: 'PutFunctionEventInvokeConfig',
+        POST: 'UpdateFunctionEventInvokeConfig',
+        DELETE: 'DeleteFunctionEventInvokeConfig',
+      } as const
+    )[method],
+    method,
+    path: '/2019-09-25/functions/{FunctionName}/event-invoke-config',
+    ...(method === 'PUT' || method === 'POST' ? json() : none),
+  })),
   { operation: 'TagResource', method: 'POST', path: '/2017-03-31/tags/{Resource}', ...json() },
   { operation: 'UntagResource', method: 'DELETE', path: '/2017-03-31/tags/{Resource}', ...none },
   { operation: 'ListTags', method: 'GET', path: '/2017-03-31/tags/{Resource}', ...none },

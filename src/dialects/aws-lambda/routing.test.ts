@@ -93,6 +93,11 @@ describe('operation detection', () => {
     GetFunctionConcurrency: ['GET', '/2019-09-30/functions/fn/concurrency'],
     DeleteFunctionConcurrency: ['DELETE', '/2017-10-31/functions/fn/concurrency'],
     GetAccountSettings: ['GET', '/2016-08-19/account-settings'],
+    PutFunctionEventInvokeConfig: ['PUT', '/2019-09-25/functions/fn/event-invoke-config'],
+    UpdateFunctionEventInvokeConfig: ['POST', '/2019-09-25/functions/fn/event-invoke-config'],
+    GetFunctionEventInvokeConfig: ['GET', '/2019-09-25/functions/fn/event-invoke-config'],
+    DeleteFunctionEventInvokeConfig: ['DELETE', '/2019-09-25/functions/fn/event-invoke-config'],
+    ListFunctionEventInvokeConfigs: ['GET', '/2019-09-25/functions/fn/event-invoke-config/list'],
     ListProvisionedConcurrencyConfigs: [
       'GET',
       '/2019-09-30/functions/fn/provisioned-concurrency',

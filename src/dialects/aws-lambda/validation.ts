@@ -9,6 +9,7 @@
  * member by member, failing fast on a member of the wrong JSON type.
  */
 import { isUtf8 } from 'node:buffer';
+import { BIG_KEY, type BigString, type ParsedLargeBody } from './large-body.js';
 import { AwsWireError, invalidRequestContent } from './wire-error.js';
 
 /** Java's rendering of a value inside a constraint message (`'x'`, `[a, b]`, `{2=2.0}`). */
@@ -50,12 +51,23 @@ export const constraint = {
   enumSet: (values: readonly string[]) => `Member must satisfy enum value set: [${values.join(', ')}]`,
 };
 
+/** Values longer than this are not echoed in constraint messages. */
+export const ECHO_LIMIT_CHARS = 1024;
+
 export class Violations {
   private readonly items: string[] = [];
 
   /** Adds `Value <v> at '<member>' failed to satisfy constraint: <text>`. */
   add(member: string, value: unknown, text: string): void {
-    this.items.push(`Value ${renderValue(value)} at '${member}' failed to satisfy constraint: ${text}`);
+    // [DESIGN] A value too long to echo is left out, in AWS's own form for values it does
+    // not print ("Value at '<member>' failed to satisfy constraint: ...").
+    const shown =
+      typeof value === 'string' && value.length > ECHO_LIMIT_CHARS ? undefined : renderValue(value);
+    this.items.push(
+      shown === undefined || shown.length > ECHO_LIMIT_CHARS + 2
+        ? `Value at '${member}' failed to satisfy constraint: ${text}`
+        : `Value ${shown} at '${member}' failed to satisfy constraint: ${text}`,
+    );
   }
 
   /** Adds a pre-rendered violation (a value AWS prints without quotes, or masks). */
@@ -140,7 +152,7 @@ export function wholePattern(source: string): { source: string; regex: RegExp } 
   return { source, regex: new RegExp(`^(?:${source})$`) };
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /**
  * The first byte that makes `bytes` invalid UTF-8, worded as AWS's parser (Jackson) words
@@ -185,7 +197,31 @@ export class BodyReader {
   constructor(
     private readonly obj: Readonly<Record<string, Json>>,
     private readonly path = '',
+    /** Strings taken out of a large body (large-body.ts), by the index in their stand-in. */
+    private readonly bigs: readonly BigString[] = [],
   ) {}
+
+  /** A body parsed by large-body.ts. */
+  static fromLarge(body: ParsedLargeBody): BodyReader {
+    if (body.obj === null || typeof body.obj !== 'object' || Array.isArray(body.obj)) {
+      throw invalidRequestContent('the body must be a JSON object');
+    }
+    return new BodyReader(body.obj, '', body.bigs);
+  }
+
+  /** The big string a stand-in names, if `v` is one. */
+  private big(v: unknown): BigString | undefined {
+    if (this.bigs.length === 0 || v === null || typeof v !== 'object' || !(BIG_KEY in v)) {
+      return undefined;
+    }
+    return this.bigs[(v as Record<string, number>)[BIG_KEY] ?? -1];
+  }
+
+  /** A stand-in as a string: its head, longer than any length constraint, then a marker. */
+  private resolve(v: Json): Json {
+    const big = this.big(v);
+    return big === undefined ? v : `${big.head}\u2026 (${big.length} characters)`;
+  }
 
   /** Parses a request body; empty means `{}`. */
   static parse(bytes: Buffer): BodyReader {
@@ -214,6 +250,11 @@ export class BodyReader {
   }
 
   private get(name: string): Exclude<Json, null> | undefined {
+    const v = this.rawGet(name);
+    return v === undefined ? undefined : (this.resolve(v) as Exclude<Json, null>);
+  }
+
+  private rawGet(name: string): Exclude<Json, null> | undefined {
     const v = Object.prototype.hasOwnProperty.call(this.obj, name) ? this.obj[name] : undefined;
     return v === null ? undefined : v;
   }
@@ -258,14 +299,15 @@ export class BodyReader {
     if (typeof v !== 'object' || Array.isArray(v)) {
       this.wrongType(name, 'an object');
     }
-    return new BodyReader(v, this.where(name));
+    return new BodyReader(v, this.where(name), this.bigs);
   }
 
   stringList(name: string): string[] | undefined {
-    const v = this.get(name);
-    if (v === undefined) {
+    const got = this.get(name);
+    if (got === undefined) {
       return undefined;
     }
+    const v = Array.isArray(got) ? got.map((x) => this.resolve(x)) : got;
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
       this.wrongType(name, 'a list of strings');
     }
@@ -285,10 +327,14 @@ export class BodyReader {
   }
 
   stringMap(name: string): Record<string, string> | undefined {
-    const v = this.get(name);
-    if (v === undefined) {
+    const got = this.get(name);
+    if (got === undefined) {
       return undefined;
     }
+    const v =
+      typeof got === 'object' && !Array.isArray(got)
+        ? Object.fromEntries(Object.entries(got).map(([k, x]) => [k, this.resolve(x)]))
+        : got;
     if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
       this.wrongType(name, 'a map of strings');
     }
@@ -313,6 +359,13 @@ export class BodyReader {
 
   /** A base64 blob; strict alphabet and padding. */
   blob(name: string): Buffer | undefined {
+    const big = this.big(this.rawGet(name));
+    if (big !== undefined) {
+      if (big.bytes === undefined) {
+        throw invalidRequestContent(`member '${this.where(name)}' is not valid base64`);
+      }
+      return big.bytes;
+    }
     const v = this.string(name);
     if (v === undefined) {
       return undefined;

@@ -95,6 +95,11 @@ export const SCF_ACTION_NAMES = [
   'ListLayers',
   'ListLayerVersions',
   'DeleteLayerVersion',
+  'GetFunctionEventInvokeConfig',
+  'UpdateFunctionEventInvokeConfig',
+  'ListAsyncEvents',
+  'GetAsyncEventStatus',
+  'TerminateAsyncEvent',
 ] as const;
 
 export type ScfActionName = (typeof SCF_ACTION_NAMES)[number];

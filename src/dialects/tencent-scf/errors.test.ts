@@ -125,6 +125,9 @@ const SAMPLES: { readonly [C in ErrorCode]: ErrorDetails[C] } = {
   FUNCTION_NOT_ACTIVE: { functionName: 'f', state: 'Pending' },
   PAYLOAD_TOO_LARGE: { limitBytes: 6 },
   ASYNC_QUEUE_FULL: { functionName: 'f' },
+  EVENT_INVOKE_CONFIG_NOT_FOUND: { functionName: 'fn', qualifier: '$LATEST' },
+  EVENT_INVOKE_CONFIG_EMPTY: {},
+  DESTINATION_INVALID: { arn: 'arn:aws:lambda:us-east-1:123456789012:function:gone', reason: 'missing' },
   INVALID_PARAMETER: { field: 'x', reason: 'Because.' },
   INTERNAL: { reason: 'secret detail' },
 };

@@ -220,6 +220,12 @@ export const SCF_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
   PAYLOAD_TOO_LARGE: (d) =>
     e('InvalidParameter.RequestTooLarge', `Request size exceeds the limit of ${d.limitBytes} bytes.`),
   ASYNC_QUEUE_FULL: (d) => quota(`the asynchronous queue of function ${d.functionName} is full`),
+  // [DESIGN] SCF documents no wording for these; ResourceNotFound / InvalidParameterValue.
+  EVENT_INVOKE_CONFIG_NOT_FOUND: (d) =>
+    e('ResourceNotFound', `The resource does not exist. (no async config on ${d.functionName})`),
+  EVENT_INVOKE_CONFIG_EMPTY: () =>
+    e('InvalidParameterValue', 'Incorrect parameter value. AsyncTriggerConfig sets nothing.'),
+  DESTINATION_INVALID: (d) => e('InvalidParameterValue', `Incorrect parameter value. Destination ${d.arn}.`),
   INVALID_PARAMETER: (d) => e('InvalidParameterValue', `Incorrect parameter value. ${d.reason}`),
   INTERNAL: () => e('InternalError', 'Internal error.'),
 };

@@ -11,6 +11,17 @@ describe('commandLine', () => {
     });
   });
 
+  it('with a parent-death signal: setpriv execs the rest', () => {
+    expect(commandLine({ ...node, batchScheduling: true }, '/usr/bin/chrt', '/usr/bin/setpriv')).toEqual({
+      command: '/usr/bin/setpriv',
+      args: ['--pdeathsig', 'KILL', '/usr/bin/chrt', '--batch', '0', '/usr/bin/node', ...node.args],
+    });
+    expect(commandLine({ ...node, batchScheduling: false }, undefined, '/usr/bin/setpriv')).toEqual({
+      command: '/usr/bin/setpriv',
+      args: ['--pdeathsig', 'KILL', '/usr/bin/node', ...node.args],
+    });
+  });
+
   it('directly when not asked for, or without chrt', () => {
     expect(commandLine({ ...node, batchScheduling: false }, '/usr/bin/chrt')).toEqual({
       command: node.command,

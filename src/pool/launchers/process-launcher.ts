@@ -3,7 +3,9 @@
  *
  *   0. a process that may run under SCHED_BATCH is started through `chrt --batch 0` when
  *      util-linux's chrt is at hand (README "Scheduling"): chrt sets the policy and execs
- *      the command, so it keeps chrt's pid, for one extra exec (~1 ms);
+ *      the command, so it keeps chrt's pid, for one extra exec (~1 ms); and through
+ *      `setpriv --pdeathsig KILL` when util-linux's setpriv is at hand, so that it dies
+ *      with hearth; its environment carries `_HEARTH_OWNER` (orphans.ts);
  *   1. spawn detached (its own process group, so that a kill reaches whatever a
  *      `bootstrap` started), stdin /dev/null, stdout and stderr piped, fd 3 a socketpair
  *      when the private channel is asked for;
@@ -18,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
+import { OWNER_VARIABLE } from '../orphans.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
@@ -30,25 +33,41 @@ export interface ProcessLauncherOptions {
   readonly cgroups: MemoryCgroups | undefined;
   /** `chrt`, to start processes under SCHED_BATCH; undefined: they are started directly. */
   readonly chrt: string | undefined;
+  /** `setpriv`, to give processes a parent-death signal; undefined: none (orphans.ts). */
+  readonly setpriv?: string | undefined;
+  /** OWNER_VARIABLE's value in every process started (orphans.ts ownerMark). */
+  readonly owner?: string | undefined;
 }
 
-/** The command line that starts `req`: under `chrt --batch 0` when asked for and at hand. */
+/**
+ * The command line that starts `req`: under `chrt --batch 0` when asked for and at hand,
+ * under `setpriv --pdeathsig KILL` when setpriv is at hand.
+ */
 export function commandLine(
   req: Pick<LaunchRequest, 'command' | 'args' | 'batchScheduling'>,
   chrt: string | undefined,
+  setpriv?: string,
 ): { readonly command: string; readonly args: readonly string[] } {
-  return req.batchScheduling && chrt !== undefined
-    ? { command: chrt, args: ['--batch', '0', req.command, ...req.args] }
-    : { command: req.command, args: req.args };
+  const inner =
+    req.batchScheduling && chrt !== undefined
+      ? { command: chrt, args: ['--batch', '0', req.command, ...req.args] }
+      : { command: req.command, args: req.args };
+  return setpriv === undefined
+    ? inner
+    : { command: setpriv, args: ['--pdeathsig', 'KILL', inner.command, ...inner.args] };
 }
 
 export class ProcessLauncher implements Launcher {
   readonly #cgroups: MemoryCgroups | undefined;
   readonly #chrt: string | undefined;
+  readonly #setpriv: string | undefined;
+  readonly #owner: string | undefined;
 
   constructor(o: ProcessLauncherOptions) {
     this.#cgroups = o.cgroups;
     this.#chrt = o.chrt;
+    this.#setpriv = o.setpriv;
+    this.#owner = o.owner;
   }
 
   get limitsMemory(): boolean {
@@ -56,10 +75,10 @@ export class ProcessLauncher implements Launcher {
   }
 
   launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
-    const { command, args } = commandLine(req, this.#chrt);
+    const { command, args } = commandLine(req, this.#chrt, this.#setpriv);
     const proc: ChildProcess = spawn(command, [...args], {
       cwd: req.cwd,
-      env: req.env,
+      env: this.#owner === undefined ? req.env : { ...req.env, [OWNER_VARIABLE]: this.#owner },
       stdio: req.privateChannel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

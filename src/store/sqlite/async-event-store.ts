@@ -171,6 +171,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
     | 'finish'
     | 'pending'
     | 'get'
+    | 'find'
     | 'prune'
     | 'getConfig'
     | 'listConfigs'
@@ -200,6 +201,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
       ),
       pending: p(`SELECT * FROM async_events WHERE status = 'pending' ORDER BY enqueued_ms, request_id`),
       get: p(`SELECT * FROM async_events WHERE request_id = ? AND ${KEY_WHERE}`),
+      find: p(`SELECT * FROM async_events WHERE request_id = ?`),
       prune: p(`DELETE FROM async_events WHERE status <> 'pending' AND end_ms < ?`),
       getConfig: p(`SELECT record FROM event_invoke_configs WHERE ${KEY_WHERE} AND qualifier = ?`),
       listConfigs: p(`SELECT record FROM event_invoke_configs WHERE ${KEY_WHERE} ORDER BY qualifier`),
@@ -275,6 +277,13 @@ class SqliteEvents implements SqliteAsyncEventStore {
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined> {
     return this.#run(() => {
       const row = this.#sql.get.get(requestId, ...keyParams(key)) as EventRow | undefined;
+      return row === undefined ? undefined : summaryOf(row);
+    });
+  }
+
+  find(requestId: string): Promise<AsyncEventSummary | undefined> {
+    return this.#run(() => {
+      const row = this.#sql.find.get(requestId) as EventRow | undefined;
       return row === undefined ? undefined : summaryOf(row);
     });
   }

@@ -7,6 +7,7 @@
  */
 import { aliasOperations } from './aliases.js';
 import { concurrencyOperations } from './concurrency.js';
+import { eventInvokeConfigOperations } from './event-invoke-config.js';
 import { functionOperations } from './functions.js';
 import { invokeOperations } from './invoke.js';
 import { layerOperations } from './layers.js';
@@ -28,4 +29,5 @@ export const OPERATION_HANDLERS: AllOperationHandlers = {
   ...permissionOperations,
   ...runtimeManagementOperations,
   ...layerOperations,
+  ...eventInvokeConfigOperations,
 };

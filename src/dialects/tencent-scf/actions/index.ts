@@ -16,6 +16,13 @@ import {
   putReservedConcurrencyConfig,
   putTotalConcurrencyConfig,
 } from './concurrency.js';
+import {
+  getAsyncEventStatus,
+  getFunctionEventInvokeConfig,
+  listAsyncEvents,
+  terminateAsyncEvent,
+  updateFunctionEventInvokeConfig,
+} from './async-events.js';
 import { MAX_ZIP_BYTES } from './function-input.js';
 import {
   createFunction,
@@ -89,4 +96,9 @@ export const ACTIONS: { readonly [A in ScfActionName]: ActionDef } = {
   ListLayers: def(listLayers),
   ListLayerVersions: def(listLayerVersions),
   DeleteLayerVersion: def(deleteLayerVersion),
+  GetFunctionEventInvokeConfig: def(getFunctionEventInvokeConfig),
+  UpdateFunctionEventInvokeConfig: def(updateFunctionEventInvokeConfig),
+  ListAsyncEvents: def(listAsyncEvents),
+  GetAsyncEventStatus: def(getAsyncEventStatus),
+  TerminateAsyncEvent: def(terminateAsyncEvent),
 };
