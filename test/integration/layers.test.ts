@@ -259,7 +259,9 @@ describe('AWS: functions with layers', () => {
 
   it('runs a Node.js function on a package from nodejs/node_modules (node<major> first)', async () => {
     const a = await publish('nodelib', {
-      'nodejs/node_modules/leftpad/index.js': "module.exports = (s, n) => String(s).padStart(n, '0');",
+      // A dependency of a layer's package, found in the same layer.
+      'nodejs/node_modules/leftpad/index.js': "module.exports = require('padder');",
+      'nodejs/node_modules/padder/index.js': "module.exports = (s, n) => String(s).padStart(n, '0');",
       'nodejs/node_modules/which/index.js': "module.exports = 'nodejs/node_modules';",
     });
     const b = await publish('nodemajor', {
