@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boto3, hasBoto3 } from '../helpers/boto3.js';
 import { TEST_ACCOUNT, TEST_REGION } from '../helpers/platform.js';
 import { scfFailure, startScfPlatform, until, zipBase64, type ScfTestPlatform } from '../helpers/scf.js';
 import { makeZip, type ZipEntryInput } from '../helpers/zip.js';
@@ -258,7 +259,9 @@ describe('AWS: functions with layers', () => {
 
   it('runs a Node.js function on a package from nodejs/node_modules (node<major> first)', async () => {
     const a = await publish('nodelib', {
-      'nodejs/node_modules/leftpad/index.js': "module.exports = (s, n) => String(s).padStart(n, '0');",
+      // A dependency of a layer's package, found in the same layer.
+      'nodejs/node_modules/leftpad/index.js': "module.exports = require('padder');",
+      'nodejs/node_modules/padder/index.js': "module.exports = (s, n) => String(s).padStart(n, '0');",
       'nodejs/node_modules/which/index.js': "module.exports = 'nodejs/node_modules';",
     });
     const b = await publish('nodemajor', {
@@ -443,6 +446,43 @@ describe('AWS: functions with layers', () => {
     expect(noVersion.message).toContain(
       "at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 2048",
     );
+  });
+});
+
+describe.skipIf(!hasBoto3)('AWS with boto3', () => {
+  it('reads layers and binds one to a function as botocore parses them', async () => {
+    const b = boto3(p.url);
+    try {
+      const v = await b.ok('lambda', 'GetLayerVersionByArn', { Arn: arn('pylib', 1) });
+      expect(v).toMatchObject({
+        Version: 1,
+        LayerArn: `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:layer:pylib`,
+      });
+      expect(typeof v.CreatedDate).toBe('string');
+      const list = await b.ok('lambda', 'ListLayerVersions', { LayerName: 'pylib' });
+      expect((list.LayerVersions as { Version: number }[]).map((x) => x.Version)).toEqual([1]);
+      const fn = await b.ok('lambda', 'UpdateFunctionConfiguration', {
+        FunctionName: 'py-layers',
+        Layers: [arn('pylib', 1)],
+      });
+      expect(fn.Layers).toEqual([{ Arn: arn('pylib', 1), CodeSize: pyLib.zip.length }]);
+      expect(await b.call('lambda', 'GetLayerVersion', { LayerName: 'pylib', VersionNumber: 0 })).toEqual({
+        error: {
+          Code: 'InvalidParameterValueException',
+          Message: 'Layer Version Cannot be less than 1',
+          Status: 400,
+        },
+      });
+      expect(await b.call('lambda', 'GetLayerVersion', { LayerName: 'pylib', VersionNumber: 9 })).toEqual({
+        error: {
+          Code: 'ResourceNotFoundException',
+          Message: 'The resource you requested does not exist.',
+          Status: 404,
+        },
+      });
+    } finally {
+      b.close();
+    }
   });
 });
 
