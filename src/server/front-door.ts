@@ -19,19 +19,12 @@ import {
 /** Unread bodies up to this size are drained to keep the connection alive. */
 const DRAIN_LIMIT_BYTES = 1 << 20;
 
-/** Declared bodies at least this large are read into one preallocated buffer. */
-const PREALLOCATE_BYTES = 1024 * 1024;
-
 export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(raw.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     raw.resume(); // discard; the connection is closed after the error response
     return Promise.reject(new BodyTooLargeError(limitBytes));
   }
-  // A large declared body is copied chunk by chunk into one buffer as it arrives: one
-  // concat of 60 MB at the end would hold the event loop for hundreds of ms (issue 13).
-  const into =
-    Number.isFinite(declared) && declared >= PREALLOCATE_BYTES ? Buffer.allocUnsafeSlow(declared) : undefined;
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -40,14 +33,6 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
       if (failed) {
         return;
       }
-      if (into !== undefined && chunks.length === 0) {
-        if (size + chunk.length <= into.length) {
-          chunk.copy(into, size);
-        } else {
-          // More than declared (the HTTP parser does not allow it): back to chunks.
-          chunks.push(into.subarray(0, size));
-        }
-      }
       size += chunk.length;
       if (size > limitBytes) {
         failed = true;
@@ -55,17 +40,11 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
         reject(new BodyTooLargeError(limitBytes));
         return;
       }
-      if (into === undefined || chunks.length > 0) {
-        chunks.push(chunk);
-      }
+      chunks.push(chunk);
     });
     raw.on('end', () => {
       if (!failed) {
-        if (into !== undefined && chunks.length === 0) {
-          resolve(size === into.length ? into : into.subarray(0, size));
-        } else {
-          resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-        }
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
       }
     });
     raw.on('error', (err) => {

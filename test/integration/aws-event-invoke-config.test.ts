@@ -240,4 +240,30 @@ describe('destinations', () => {
     await p.platform.core.events.idle();
     expect(p.platform.core.events.stats().depth).toBe(0);
   });
+
+  it('sends a failed event to the function its DeadLetterConfig names, when there is no OnFailure', async () => {
+    await p.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'dlq-source',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: {
+          ZipFile: await makeZip({
+            'index.mjs': 'export const handler = async () => { throw new Error("no"); };',
+          }),
+        },
+        DeadLetterConfig: { TargetArn: arn('sink') },
+      }),
+    );
+    await p.client.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'dlq-source', MaximumRetryAttempts: 0 }),
+    );
+    await p.client.send(
+      new InvokeCommand({ FunctionName: 'dlq-source', InvocationType: 'Event', Payload: '{"dlq":"me"}' }),
+    );
+    await expect
+      .poll(() => readRecords().filter((r) => r.dlq === 'me'), { timeout: 30_000, interval: 50 })
+      .toEqual([{ dlq: 'me' }]);
+  });
 });

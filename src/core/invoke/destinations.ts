@@ -6,7 +6,8 @@
  * function receives is part of the function contract, whichever dialect configured it.
  *
  * A destination function deleted since the config was put: the record is dropped with a
- * log line, never retried.
+ * log line, never retried. Without an OnFailure destination, a failed event goes to the
+ * function's DeadLetterConfig when that names a function.
  */
 import { isPlatformError } from '../errors.js';
 import { LATEST, type FunctionKey } from '../model.js';
@@ -72,6 +73,29 @@ export function destinationRecord(
 }
 
 export function createDestinations(d: DestinationDeps) {
+  /**
+   * [DESIGN] A DeadLetterConfig naming a hearth function receives the event's own payload
+   * (what an SQS or SNS dead-letter queue receives as its message body), asynchronously.
+   */
+  const deadLetter = async (ev: AsyncEventRecord, s: Settlement): Promise<void> => {
+    const version = s.kind === 'dropped' ? ev.version : (s.outcome?.executedVersion ?? ev.version);
+    const dest = await d.configs.deadLetterOf(ev.key, version);
+    if (dest === undefined) {
+      return;
+    }
+    try {
+      await d.invoke().invoke({
+        key: dest.key,
+        ...(dest.qualifier === undefined ? {} : { qualifier: dest.qualifier }),
+        payload: ev.payload,
+        invocationType: 'Event',
+        wantLog: false,
+        invokedFunctionArn: dest.arn,
+      });
+    } catch (e) {
+      d.report(`dead-letter function ${dest.arn} of ${ev.key.name}: event ${ev.requestId} dropped`, e);
+    }
+  };
   return async (ev: AsyncEventRecord, s: Settlement, attempts: number): Promise<void> => {
     if (s.kind === 'dropped') {
       d.report(`async event ${ev.requestId} for ${ev.key.name} dropped: ${s.reason}`, undefined);
@@ -80,6 +104,9 @@ export function createDestinations(d: DestinationDeps) {
     const config = await d.configs.configOf(ev.key, ev.qualifier ?? LATEST);
     const dest = s.kind === 'success' ? config?.onSuccess : config?.onFailure;
     if (dest === undefined) {
+      if (s.kind === 'failure') {
+        await deadLetter(ev, s);
+      }
       return;
     }
     const key: FunctionKey = dest.key;

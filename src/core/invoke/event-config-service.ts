@@ -22,6 +22,10 @@ import type {
 } from '../ports.js';
 import type { EventPolicy } from './event-queue.js';
 
+/** A Lambda function ARN, as AWS writes them (a DeadLetterConfig TargetArn). */
+const FUNCTION_ARN =
+  /^arn:aws[a-zA-Z0-9-]*:lambda:(?<region>[a-z0-9-]+):(?<account>\d{12}):function:(?<name>[a-zA-Z0-9-_]{1,64})(:(?<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$/;
+
 export interface EventConfigInput {
   readonly maximumRetryAttempts?: number;
   readonly maximumEventAgeSec?: number;
@@ -134,6 +138,38 @@ export class EventConfigService {
       cached.set(qualifier, config);
     }
     return config ?? undefined;
+  }
+
+  /**
+   * The function's DeadLetterConfig when it names a hearth function (a Lambda function ARN
+   * of the same account and region, not the function itself): where a failed event goes
+   * when its config has no OnFailure destination. Another target (SQS, SNS) is only echoed.
+   * It is part of the executed version's configuration, as on AWS.
+   */
+  async deadLetterOf(key: FunctionKey, version: string): Promise<DestinationRef | undefined> {
+    const record =
+      version === LATEST
+        ? (await this.#store.getFunction(key))?.latest
+        : await this.#store.getVersion(key, version);
+    const dlq = record?.config.extra?.DeadLetterConfig as { TargetArn?: unknown } | undefined;
+    const arn = typeof dlq?.TargetArn === 'string' ? dlq.TargetArn : undefined;
+    const m = arn === undefined ? null : FUNCTION_ARN.exec(arn);
+    if (arn === undefined || m?.groups?.name === undefined) {
+      return undefined;
+    }
+    const target: FunctionKey = { ...key, name: m.groups.name };
+    if (
+      m.groups.account !== key.accountId ||
+      m.groups.region !== key.region ||
+      functionKeyString(target) === functionKeyString(key)
+    ) {
+      return undefined;
+    }
+    return {
+      arn,
+      key: target,
+      ...(m.groups.qualifier === undefined ? {} : { qualifier: m.groups.qualifier }),
+    };
   }
 
   async policyOf(ev: AsyncEventRecord): Promise<EventPolicy> {

@@ -3,9 +3,8 @@
  * in base64) without stalling everyone else (issue 13):
  *
  *   1. at most LARGE_BODY_SLOTS large bodies (Content-Length ≥ 1 MiB) are read and parsed
- *      at once; the others wait
- *      before their body is read, so TCP holds them back and memory stays bounded (the
- *      front door reads a declared large body into one preallocated buffer as it arrives);
+ *      at once; the others wait before their body is read, so TCP holds them back and
+ *      memory stays bounded;
  *   2. the body is parsed off the event loop, in a worker thread the composition hands in
  *      (server/json-worker.ts; without one, on the loop): UTF-8 check, JSON.parse,
  *      and every string longer than BIG_STRING_CHARS is taken out of the object. One that
