@@ -5,10 +5,12 @@
 //              logging or configuration: those arrive through ports)
 //   dialects/  talk only to core (and their own helpers); never to each other, the store,
 //              the pool, the scheduler, the runtimes, the config, the server or the CLI
+//   auth/      credentials and signature verification: imports no other hearth layer;
+//              dialects and the server import it (src/auth/README.md)
 //   store/, pool/, scheduler/  implement core ports only
 //   runtimes/  run inside an environment and import nothing of hearth (import or require)
 //   server/, cli/  compose everything
-const HEARTH = ['core', 'dialects', 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config'];
+const HEARTH = ['core', 'dialects', 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config', 'auth'];
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
 /** Node's modules with and without the `node:` prefix. */
@@ -71,6 +73,15 @@ export const layerRules = [
       },
     ],
     CORE_IO,
+  ),
+  restrict(
+    ['src/auth/**/*.ts'],
+    [
+      {
+        group: folders(...HEARTH.filter((n) => n !== 'auth')),
+        message: 'auth/ imports no other layer: dialects and the server call it (src/auth/README.md)',
+      },
+    ],
   ),
   dialect('aws-lambda', 'tencent-scf', 'aws-logs'),
   dialect('tencent-scf', 'aws-lambda', 'aws-logs'),

@@ -16,6 +16,9 @@
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { CodeUrls } from '../auth/code-urls.js';
+import { openCredentialSource, type FileCredentialSource } from '../auth/credentials-file.js';
+import { decideListenMode } from '../auth/listen-policy.js';
 import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
 import { systemClock } from '../core/ports.js';
@@ -46,10 +49,13 @@ export { DataDirError } from './data-dir.js';
 
 export async function createPlatform(
   config: HearthConfig,
-  opts: { logger?: Logger } = {},
+  opts: { logger?: Logger; onCredentialsReload?: (ok: boolean) => void } = {},
 ): Promise<Platform> {
   // Logs go to stderr: stdout carries only the CLI's one ready line.
   const logger = opts.logger ?? pino({ level: config.logLevel }, pino.destination(2));
+  // Who may call, decided before anything starts: a bad credentials file or an open
+  // non-loopback listener stops hearth here (src/auth/README.md).
+  const credentials = openPlatformCredentials(config, logger, opts.onCredentialsReload);
   const dataDir = path.resolve(config.dataDir);
   makeDataDir(dataDir);
   let store;
@@ -117,10 +123,13 @@ export async function createPlatform(
     onBackgroundError: (what, err) => logger.warn({ err }, what),
   });
   let url = '';
+  const codeUrls = new CodeUrls();
   const aws = createAwsLambdaDialect(core, {
     defaultRegion: config.region,
     accountId: config.accountId,
+    credentials,
     publicUrl: () => config.publicUrl ?? url,
+    codeLocation: (accountId, region, sha) => codeUrls.sign(config.publicUrl ?? url, accountId, region, sha),
     logger: logger.child({ dialect: 'aws-lambda' }),
   });
   // Scheduled and tracking provisioned concurrency: core glue + the scheduler's loop, which
@@ -149,7 +158,7 @@ export async function createPlatform(
   const scf = createTencentScfDialect(core, {
     defaultRegion: config.region,
     accountId: config.accountId,
-    credentials: config.scfCredentials,
+    credentials,
     rateLimitPerSecond: config.scfRateLimitPerSecond,
     timeZone: config.scfTimeZone,
     maxTriggerActions: config.scfMaxTriggerActions,
@@ -163,12 +172,15 @@ export async function createPlatform(
   const app = createFrontDoor({
     logger,
     dialects: [
-      createHearthEndpoints(packages),
+      createHearthEndpoints(packages, codeUrls),
       aws,
       scf,
       createAwsLogsDialect(logs, {
         defaultRegion: config.region,
         accountId: config.accountId,
+        credentials,
+        onRefused: (requestId, reason) =>
+          logger.warn({ dialect: 'aws-logs', requestId, reason }, 'request not authenticated'),
         onInternalError: (err) => logger.error({ err }, 'CloudWatch Logs operation failed'),
       }),
     ],
@@ -177,6 +189,7 @@ export async function createPlatform(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      credentials.close();
       await app.close();
       loop.stop();
       scaling.stop();
@@ -195,6 +208,7 @@ export async function createPlatform(
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host}:${port}`;
+    credentials.watch();
     await core.start();
     await scaling.start();
   } catch (e) {
@@ -204,6 +218,39 @@ export async function createPlatform(
     throw e;
   }
   return { url, core, logger, close };
+}
+
+/**
+ * The one credentials source of every dialect: the credentials file plus the deprecated
+ * scfCredentials, then the listen policy (closed by default, src/auth/listen-policy.ts).
+ */
+function openPlatformCredentials(
+  config: HearthConfig,
+  logger: Logger,
+  onReload: ((ok: boolean) => void) | undefined,
+): FileCredentialSource {
+  const log = logger.child({ layer: 'auth' });
+  if (config.scfCredentials.length > 0) {
+    log.warn('HEARTH_SCF_CREDENTIALS is deprecated: list the keys in the credentials file (--credentials-file)');
+  }
+  const decision = decideListenMode({
+    credentialsConfigured: config.credentialsFile !== undefined || config.scfCredentials.length > 0,
+    host: config.host,
+    insecure: config.insecure,
+    accountId: config.accountId,
+  });
+  const source = openCredentialSource({
+    ...(config.credentialsFile === undefined ? {} : { file: config.credentialsFile }),
+    extraEntries: config.scfCredentials.map((c) => ({ ...c })),
+    mode: decision.mode,
+    defaultAccountId: config.accountId,
+    log,
+    ...(onReload === undefined ? {} : { onReload: (o: { ok: boolean }) => onReload(o.ok) }),
+  });
+  if (decision.notice !== undefined) {
+    log[decision.notice.level](decision.notice.message);
+  }
+  return source;
 }
 
 /** Stored schedule references → fire instants (core/scaling knows no cron dialect). */
