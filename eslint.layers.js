@@ -1,10 +1,14 @@
 // The layer direction of ARCHITECTURE.md as lint rules, shared by eslint.config.js and the
 // test that proves each rule fails on a forbidden import (test/lint/layer-rules.test.ts).
 //
-//   core/      imports only core and node:crypto/node:util (no HTTP, SQL, processes, files,
-//              logging or configuration: those arrive through ports)
+//   core/      imports only core and node:crypto/node:util (an allowlist: no HTTP, SQL,
+//              processes, files, logging, configuration or any other package; those arrive
+//              through ports)
 //   dialects/  talk only to core (and their own helpers); never to each other, the store,
-//              the pool, the scheduler, the runtimes, the config, the server or the CLI
+//              the pool, the scheduler, the runtimes, the config, the server or the CLI, and
+//              no process, file or SQL modules
+//   core/ and dialects/ load nothing at run time (no import(), require() or createRequire),
+//              so the rules above cannot be stepped around
 //   auth/      credentials and signature verification: imports no other hearth layer;
 //              dialects and the server import it (src/auth/README.md)
 //   store/, pool/, scheduler/  implement core ports only
@@ -16,39 +20,36 @@ const folders = (...names) => names.map((n) => `**/${n}/**`);
 /** Node's modules with and without the `node:` prefix. */
 const builtins = (...names) => names.flatMap((n) => [n, `node:${n}`]);
 
-const restrict = (files, patterns, paths = [], ignores = []) => ({
+const restrict = (files, patterns, paths = [], syntax = []) => ({
   files,
-  ignores: ['**/*.test.ts', '**/*.contract.ts', '**/testing/**', ...ignores],
-  rules: { 'no-restricted-imports': ['error', { patterns, paths }] },
+  ignores: ['**/*.test.ts', '**/*.contract.ts', '**/testing/**'],
+  rules: {
+    'no-restricted-imports': ['error', { patterns, paths }],
+    ...(syntax.length === 0 ? {} : { 'no-restricted-syntax': ['error', ...syntax] }),
+  },
 });
 
-const CORE_IO = [
-  ...builtins(
-    'http',
-    'https',
-    'http2',
-    'net',
-    'child_process',
-    'fs',
-    'fs/promises',
-    'dgram',
-    'cluster',
-    'worker_threads',
-  ),
+/** Run-time loading, which no-restricted-imports does not see. */
+const noRuntimeLoading = (layer) => [
+  {
+    selector: 'ImportExpression',
+    message: `${layer} uses static imports only (the layer rules check those)`,
+  },
+  { selector: "CallExpression[callee.name='require']", message: `${layer} uses static imports only` },
+];
+
+/** Everything but relative paths and node:crypto/node:util (bare or prefixed). */
+const CORE_PACKAGES = {
+  regex: '^(?!\\.|(node:)?(crypto|util)$)',
+  message: 'core/ imports only core and node:crypto/node:util; I/O arrives through ports (ARCHITECTURE.md)',
+};
+
+const DIALECT_IO = [
+  ...builtins('child_process', 'fs', 'fs/promises', 'module', 'worker_threads'),
   'better-sqlite3',
   'pg',
-  'fastify',
-  'pino',
   'yauzl',
-  'croner',
-].map((name) => ({
-  name,
-  message: 'core/ knows no HTTP, SQL, processes, files or logging (ARCHITECTURE.md)',
-}));
-
-const DIALECT_IO = [...builtins('child_process', 'fs', 'fs/promises'), 'better-sqlite3', 'pg', 'yauzl'].map(
-  (name) => ({ name, message: 'a dialect talks only to core (ARCHITECTURE.md)' }),
-);
+].map((name) => ({ name, message: 'a dialect talks only to core (ARCHITECTURE.md)' }));
 
 const dialect = (self, ...others) =>
   restrict(
@@ -60,6 +61,7 @@ const dialect = (self, ...others) =>
       },
     ],
     DIALECT_IO,
+    noRuntimeLoading('a dialect'),
   );
 
 export const layerRules = [
@@ -71,8 +73,10 @@ export const layerRules = [
         message:
           'core/ imports no dialect, store, pool, scheduler, runtime, config or server (ARCHITECTURE.md)',
       },
+      CORE_PACKAGES,
     ],
-    CORE_IO,
+    [],
+    noRuntimeLoading('core/'),
   ),
   restrict(
     ['src/auth/**/*.ts'],
@@ -83,9 +87,10 @@ export const layerRules = [
       },
     ],
   ),
-  dialect('aws-lambda', 'tencent-scf', 'aws-logs'),
-  dialect('tencent-scf', 'aws-lambda', 'aws-logs'),
-  dialect('aws-logs', 'aws-lambda', 'tencent-scf'),
+  dialect('aws-lambda', 'tencent-scf', 'aws-logs', 'aws-autoscaling'),
+  dialect('tencent-scf', 'aws-lambda', 'aws-logs', 'aws-autoscaling'),
+  dialect('aws-logs', 'aws-lambda', 'tencent-scf', 'aws-autoscaling'),
+  dialect('aws-autoscaling', 'aws-lambda', 'tencent-scf', 'aws-logs'),
   restrict(
     ['src/store/**/*.ts'],
     [
@@ -113,7 +118,7 @@ export const layerRules = [
       },
     ],
   ),
-  // The bundled runtime clients: ES imports and CommonJS require() alike.
+  // The bundled runtime clients: ES imports, import() and CommonJS require() alike.
   {
     files: ['src/runtimes/**/*.ts', 'src/runtimes/**/*.cjs', 'src/runtimes/**/*.mjs'],
     rules: {
@@ -131,8 +136,8 @@ export const layerRules = [
       'no-restricted-syntax': [
         'error',
         {
-          selector: `CallExpression[callee.name='require'] > Literal[value=/(^|\\/)(${HEARTH.filter((n) => n !== 'runtimes').join('|')})\\//]`,
-          message: 'runtimes/ requires nothing of hearth',
+          selector: `:matches(CallExpression[callee.name='require'], ImportExpression) > Literal[value=/(^|\\/)(${HEARTH.filter((n) => n !== 'runtimes').join('|')})\\//]`,
+          message: 'runtimes/ requires or import()s nothing of hearth',
         },
       ],
     },

@@ -117,6 +117,11 @@ export const configSchema = z.strictObject({
    * of messages in `<dataDir>/logs.db`; the oldest events go first. Per-group retention
    * (PutRetentionPolicy) applies before this cap.
    */
+  /**
+   * Write function output and START/END/REPORT lines to the log store (default true).
+   * Off: the Logs API and GetFunctionLogs still serve what was stored before.
+   */
+  functionLogs: onOff.default(true),
   logsMaxBytes: whole((n) => n.int().min(1024 * 1024)).default(256 * 1024 * 1024),
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
@@ -156,11 +161,29 @@ export const configSchema = z.strictObject({
   /** Highest TotalConcurrencyMem PutTotalConcurrencyConfig accepts, MB. */
   scfTotalConcurrencyMemLimit: whole((n) => n.int().min(0)).default(128_000),
 
+  // ---- asynchronous invocation queue (src/core/invoke/event-queue.ts) ----
+  /**
+   * Event invokes accepted and not yet settled, per account; beyond it an Event invoke is
+   * throttled (AWS TooManyRequestsException, SCF LimitExceeded).
+   */
+  asyncQueueCapacity: whole((n) => n.int().min(1)).default(10_000),
+  /** Queued events running at once (each holds a concurrency lease while it runs). */
+  asyncQueueWorkers: whole((n) => n.int().min(1)).default(64),
+  /** How often the queue's depth and oldest age are logged while it is not empty, ms. */
+  asyncQueueLogIntervalMs: whole((n) => n.int().min(100)).default(60_000),
+
   // ---- scaling loop (scheduled and utilisation-tracking provisioned concurrency) ----
   /** Tracking scale-out cadence, ms (Tencent: 10 s). Shorter only for tests. */
   scalingScaleOutPeriodMs: whole((n) => n.int().min(10)).default(10_000),
   /** Tracking scale-in window and spacing, ms (Tencent: 10 min). */
   scalingScaleInWindowMs: whole((n) => n.int().min(10)).default(600_000),
+  /**
+   * One CloudWatch datapoint for AWS target tracking, ms (AWS: 60 s; alarms look at 3 to
+   * scale out and 15 to scale in, cooldowns scale alike). Shorter only for tests and demos.
+   */
+  awsScalingDatapointMs: whole((n) => n.int().min(10)).default(60_000),
+  /** How often provisioned utilisation is read into the metrics buckets, ms. */
+  metricsSampleMs: whole((n) => n.int().min(10)).default(1_000),
 });
 
 export type HearthConfig = Readonly<z.infer<typeof configSchema>>;

@@ -13,6 +13,8 @@
  *   throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: 'fn' });
  */
 
+import type { LayerVersionKey } from './model.js';
+
 /** Details carried by each code. `qualifier` undefined means the unqualified resource. */
 export interface ErrorDetails {
   // ---- lookups ----------------------------------------------------------------------
@@ -39,7 +41,20 @@ export interface ErrorDetails {
   CODE_ZIPPED_TOO_LARGE: { limitBytes: number };
   CODE_UNZIPPED_TOO_LARGE: { limitBytes: number };
   CODE_UNSAFE_ENTRY: { entry: string };
+  // ---- layers -------------------------------------------------------------------------
+  LAYER_NOT_FOUND: { layerName: string };
+  LAYER_VERSION_NOT_FOUND: { layerName: string; version: number };
   // ---- function configuration ---------------------------------------------------------
+  /** A function may use at most `limit` layers. */
+  FUNCTION_LAYERS_TOO_MANY: { limit: number };
+  /** Two versions (or the same one twice) of one layer in a function's layers. */
+  FUNCTION_LAYER_DUPLICATE: { first: LayerVersionKey; second: LayerVersionKey };
+  /** A layer of another region than the function's (`region`). */
+  FUNCTION_LAYER_WRONG_REGION: { region: string; layer: LayerVersionKey };
+  /** A layer version of another account: hearth has no layer permissions, so never allowed. */
+  FUNCTION_LAYER_ACCESS_DENIED: { accountId: string; layer: LayerVersionKey };
+  /** A layer version that does not exist (or was deleted) named in a function's layers. */
+  FUNCTION_LAYER_NOT_FOUND: { layer: LayerVersionKey };
   /** The runtime is not one hearth can run; `supported` lists the canonical ids it can. */
   RUNTIME_NOT_SUPPORTED: { runtime: string; supported: readonly string[] };
   /** A runtime version hearth cannot run `runtime` on (Manual runtime management). */

@@ -9,17 +9,28 @@
  * `createCore` below; dialects never build services themselves.
  */
 import { LATEST, functionKeyString, type FunctionKey, type Scope } from './model.js';
-import type { Clock, PackageStore, Pool, RuntimeCatalog, Store } from './ports.js';
+import type {
+  AsyncEventStore,
+  Clock,
+  InvocationOutcome,
+  PackageStore,
+  Pool,
+  RuntimeCatalog,
+  Store,
+} from './ports.js';
 import { SpecCache, specPrefixOfFunction, specPrefixOfVersion } from './invoke/environment-spec.js';
 import { EventQueue, realTimers, type EventQueueOptions } from './invoke/event-queue.js';
+import { MemoryAsyncEventStore } from './invoke/memory-event-store.js';
 import { InvokeService } from './invoke/invoke-service.js';
 import { ClaimsIndex } from './claims/claims-index.js';
 import { ProvisionedService } from './provisioned/provisioned-service.js';
 import { createAliasService, type AliasService } from './services/alias-service.js';
 import type { ChangeFeed } from './services/change-feed.js';
+import { ProvisionedMetrics } from './metrics/provisioned-metrics.js';
 import { createConcurrencyService, type ConcurrencyService } from './services/concurrency-service.js';
 import { createFunctionService, type FunctionService } from './services/function-service.js';
 import { functionLockKey, scopeLockKey, type KeyedMutex } from './services/keyed-mutex.js';
+import { createLayerService, type LayerService } from './services/layer-service.js';
 import { createServiceContext, type ServiceContext } from './services/service-context.js';
 import { createNamespaceService, type NamespaceService } from './services/namespace-service.js';
 import { createPolicyService, type PolicyService } from './services/policy-service.js';
@@ -41,10 +52,14 @@ export interface CoreDeps {
   readonly pool: Pool;
   readonly clock: Clock;
   readonly limits: CoreLimits;
-  /** Async invocation queue settings (defaults: AWS's retry delays, 10 000 events). */
+  /** Async invocation queue settings (defaults: AWS's retry delays, 10 000 events per account). */
   readonly events?: Partial<EventQueueOptions>;
+  /** Where accepted Event invokes are kept until they settle; default: memory (tests). */
+  readonly asyncEvents?: AsyncEventStore;
   /** Which runtime versions the pool runs (RuntimeVersionConfig); none: nothing is shown. */
   readonly runtimes?: RuntimeCatalog;
+  /** Width of a metrics bucket, ms (default 1 s). */
+  readonly metricsBucketMs?: number;
   /** Where core reports faults it cannot return to a caller (background reconciles, dropped events). */
   readonly onBackgroundError?: (what: string, error: unknown) => void;
 }
@@ -57,6 +72,8 @@ export interface Core {
   /** Reserved concurrency and the account's concurrency figures. */
   readonly concurrency: ConcurrencyService;
   readonly tags: TagService;
+  /** Layers and their versions (one store for both dialects). */
+  readonly layers: LayerService;
   /** Resource-based policies (AddPermission, RemovePermission, GetPolicy). */
   readonly policies: PolicyService;
   /** Runtime versions and runtime management controls. */
@@ -69,6 +86,8 @@ export interface Core {
   readonly provisioned: ProvisionedService;
   /** Invoke: RequestResponse, Event and DryRun. */
   readonly invoke: InvokeService;
+  /** Provisioned-concurrency metrics (utilisation, invocations, spillovers) in time buckets. */
+  readonly metrics: ProvisionedMetrics;
   /** The asynchronous invocation queue (for shutdown and tests). */
   readonly events: EventQueue;
   /** Committed changes, for services that keep derived state (e.g. the PC reconciler). */
@@ -108,18 +127,34 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     withLock: (key, fn) => locks.run(functionLockKey(key), () => locks.run(scopeLockKey(key), fn)),
     onChanged: (key) => claimsIndex.touch(key),
   });
-  const events = new EventQueue({
-    capacity: 10_000,
+  // The durable async queue (event-queue.ts); `invoke` is built below and runs its events.
+  const events: EventQueue = new EventQueue({
+    store: deps.asyncEvents ?? new MemoryAsyncEventStore(),
+    capacityPerAccount: 10_000,
     workers: 64,
     retryDelaysMs: [60_000, 120_000],
     throttleBackoffMs: 1_000,
-    maxEventAgeMs: 6 * 3600_000,
+    defaultPolicy: { maximumRetryAttempts: 2, maxEventAgeMs: 6 * 3600_000 },
     timers: realTimers,
-    onDrop: (ev, reason) =>
-      report(`async event ${ev.requestId} for ${ev.functionLabel} dropped: ${reason}`, undefined),
+    run: (ev): Promise<InvocationOutcome> => invoke.runEvent(ev),
+    onSettled: (ev, s) => {
+      if (s.kind === 'dropped') {
+        report(`async event ${ev.requestId} for ${ev.key.name} dropped: ${s.reason}`, undefined);
+      }
+      return Promise.resolve();
+    },
+    onError: report,
     ...deps.events,
   });
-  const invoke = new InvokeService({
+  const metrics = new ProvisionedMetrics({
+    clock: deps.clock,
+    pool: deps.pool,
+    keys: () => provisioned.servedPoolKeys(),
+    ...(deps.metricsBucketMs === undefined ? {} : { bucketMs: deps.metricsBucketMs }),
+  });
+  const invoke: InvokeService = new InvokeService({
+    metrics,
+    clock: deps.clock,
     store: deps.store,
     pool: deps.pool,
     specs,
@@ -178,17 +213,23 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     aliases: createAliasService(context),
     concurrency,
     tags: createTagService(context),
+    layers: createLayerService(context),
     policies: createPolicyService(context),
     runtimes: createRuntimeService(context),
     namespaces: createNamespaceService(context),
     scopeSettings: createScopeSettingsService(context),
     provisioned,
     invoke,
+    metrics,
     events,
     changes,
     locks,
     context,
-    start: () => provisioned.start((key, e) => report(`re-provisioning ${functionKeyString(key)}`, e)),
+    start: async () => {
+      await provisioned.start((key, e) => report(`re-provisioning ${functionKeyString(key)}`, e));
+      // Events acknowledged before a restart (or a crash) run again, at least once.
+      await events.recover();
+    },
     stop: () => events.close(),
   };
 }

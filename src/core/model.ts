@@ -44,6 +44,12 @@ export interface FunctionConfig {
   readonly codeSha256Hex: string;
   readonly codeSizeBytes: number;
   /**
+   * The layer versions this configuration runs with, in order (a later layer's files win);
+   * absent when none. Resolved when configured: the package stays even if the layer
+   * version is deleted later (AWS: a deleted version keeps working for its functions).
+   */
+  readonly layers?: readonly FunctionLayer[];
+  /**
    * Fields a dialect accepts and echoes but core does not act on (VpcConfig, Layers, SCF's
    * own settings...), keyed by the dialect's name for them.
    */
@@ -144,6 +150,36 @@ export interface ProvisionedStatus {
   readonly available: number;
   readonly status: 'IN_PROGRESS' | 'READY' | 'FAILED';
   readonly statusReason?: string;
+}
+
+/** Identifies one layer. Layers live in a scope (account, region), outside namespaces. */
+export interface LayerKey extends Scope {
+  readonly layerName: string;
+}
+
+/** Identifies one version of a layer. */
+export interface LayerVersionKey extends LayerKey {
+  readonly version: number;
+}
+
+/** One published, immutable version of a layer; its zip is in the PackageStore. */
+export interface LayerVersionRecord {
+  readonly layerName: string;
+  readonly version: number;
+  readonly description: string;
+  readonly createdMs: number;
+  readonly codeSha256Hex: string;
+  readonly codeSizeBytes: number;
+  /** Undefined when the publisher gave none (AWS then omits the member; `[]` is kept). */
+  readonly compatibleRuntimes?: readonly string[];
+  readonly compatibleArchitectures?: readonly string[];
+  readonly licenseInfo?: string;
+}
+
+/** A layer version as a function's configuration holds it (FunctionConfig.layers). */
+export interface FunctionLayer extends LayerVersionKey {
+  readonly codeSha256Hex: string;
+  readonly codeSizeBytes: number;
 }
 
 /** True when `q` names a published version (`^[0-9]+$`). */

@@ -7,12 +7,16 @@ import type {
   AliasRecord,
   FunctionKey,
   FunctionRecord,
+  LayerKey,
+  LayerVersionKey,
+  LayerVersionRecord,
   NamespaceRecord,
   ProvisionedConfigRecord,
   ProvisionedStatus,
   Scope,
   VersionRecord,
 } from './model.js';
+import type { ScalableTargetRecord, ScalingActivityRecord } from './scaling/scalable-target.js';
 
 /**
  * Durable state. Reads of functions and aliases must be served from memory (no disk round
@@ -63,10 +67,37 @@ export interface Store {
   putProvisionedConfig(key: FunctionKey, config: ProvisionedConfigRecord): Promise<void>;
   deleteProvisionedConfig(key: FunctionKey, qualifier: string): Promise<void>;
 
+  // ---- scalable targets (scaling/scalable-target.ts) ----
+  // Keyed by (function key, qualifier) but independent of the function's rows: a target
+  // outlives its function, alias or version (as Application Auto Scaling's do).
+  /** Targets of a scope, ordered by namespace, function name, then qualifier. */
+  listScalableTargets(scope: Scope): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]>;
+  /** Every target of every scope (start-up). */
+  listAllScalableTargets(): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]>;
+  putScalableTarget(key: FunctionKey, target: ScalableTargetRecord): Promise<void>;
+  deleteScalableTarget(key: FunctionKey, qualifier: string): Promise<void>;
+  /** Inserts or replaces (by id) an activity; keeps the newest MAX_ACTIVITIES_PER_TARGET per target. */
+  putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord): Promise<void>;
+  /** Activities of a scope, newest first (by start, then insertion). */
+  listScalingActivities(scope: Scope): Promise<{ key: FunctionKey; activity: ScalingActivityRecord }[]>;
+
   // ---- namespaces (SCF); `default` always exists and is not stored ----
   listNamespaces(scope: Scope): Promise<NamespaceRecord[]>;
   createNamespace(scope: Scope, ns: NamespaceRecord): Promise<void>;
   deleteNamespace(scope: Scope, name: string): Promise<void>;
+
+  // ---- layers (per scope; versions are immutable) ----
+  getLayerVersion(key: LayerVersionKey): Promise<LayerVersionRecord | undefined>;
+  /** Versions of one layer in ascending order. */
+  listLayerVersions(key: LayerKey): Promise<LayerVersionRecord[]>;
+  /** Every version of every layer of a scope, by layer name, then ascending version. */
+  listScopeLayerVersions(scope: Scope): Promise<LayerVersionRecord[]>;
+  /** The highest version ever published (numbers are never reused, even after deletes); 0 if none. */
+  lastLayerVersion(key: LayerKey): Promise<number>;
+  /** Stores a new version; INTERNAL unless its number is above `lastLayerVersion` (a lost race). */
+  putLayerVersion(scope: Scope, record: LayerVersionRecord): Promise<void>;
+  /** Deletes one version (a no-op when it does not exist); the layer's last number is kept. */
+  deleteLayerVersion(key: LayerVersionKey): Promise<void>;
 
   // ---- per-scope settings (account concurrency limits, SCF quotas...) ----
   getSettings(scope: Scope): Promise<Readonly<Record<string, unknown>>>;
@@ -143,6 +174,11 @@ export interface EnvironmentSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** The unpacked, read-only code directory (LAMBDA_TASK_ROOT and cwd). */
   readonly codeDir: string;
+  /**
+   * The unpacked, read-only directories of the version's layers, in order (a later layer's
+   * files win, as /opt on AWS); absent when it has none. Part of the spec key's digest.
+   */
+  readonly layerDirs?: readonly string[];
   readonly logGroup: string;
 }
 
@@ -231,4 +267,118 @@ export interface Pool {
   start(): Promise<void>;
   /** Kills every child process; idempotent. */
   dispose(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// The durable asynchronous-invocation queue (issue 13; aws-lambda.md §3.7, §7.9)
+// ---------------------------------------------------------------------------------------
+
+/** One accepted `Event` invocation, as the queue keeps it until it settles. */
+export interface AsyncEventRecord {
+  /** The invocation's id: the same on every attempt, as on AWS. */
+  readonly requestId: string;
+  readonly key: FunctionKey;
+  /** The version the event was routed to when it was accepted (never an alias). */
+  readonly version: string;
+  /** The qualifier as the caller named it (its EventInvokeConfig applies); none: unqualified. */
+  readonly qualifier?: string;
+  readonly invokedFunctionArn: string;
+  readonly payload: Buffer;
+  readonly clientContext?: string;
+  readonly traceId?: string;
+  readonly enqueuedMs: number;
+  /** Attempts that ran the function so far (0 before the first). */
+  readonly attempts: number;
+  /** Throttles and system errors met so far (the back-off's exponent). */
+  readonly throttles: number;
+  /** Not to run before this instant (a retry's delay). */
+  readonly notBeforeMs: number;
+}
+
+/** Where an event ended; `pending` until then. */
+export type AsyncEventStatus = 'pending' | 'succeeded' | 'failed' | 'dropped' | 'terminated';
+
+/** What is kept of an event for status queries (SCF ListAsyncEvents), with or without its payload. */
+export interface AsyncEventSummary {
+  readonly requestId: string;
+  readonly key: FunctionKey;
+  readonly version: string;
+  readonly qualifier?: string;
+  readonly status: AsyncEventStatus;
+  readonly enqueuedMs: number;
+  /** When it settled (absent while pending). */
+  readonly endMs?: number;
+  readonly attempts: number;
+}
+
+export interface AsyncEventFilter {
+  readonly qualifier?: string;
+  readonly statuses?: readonly AsyncEventStatus[];
+  readonly requestId?: string;
+  /** Accepted at or after / before these instants. */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  /** Newest first (default) or oldest first. */
+  readonly order?: 'asc' | 'desc';
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+/** A destination of asynchronous results: a hearth function (the dialect resolved the ARN). */
+export interface DestinationRef {
+  /** As the caller wrote it, echoed back. */
+  readonly arn: string;
+  readonly key: FunctionKey;
+  readonly qualifier?: string;
+}
+
+/**
+ * Per function and qualifier: how asynchronous invocations are retried and where their
+ * results go (AWS's EventInvokeConfig, SCF's AsyncTriggerConfig).
+ */
+export interface EventInvokeConfigRecord {
+  /** `$LATEST`, a version, an alias, or `` for the unqualified function. */
+  readonly qualifier: string;
+  readonly maximumRetryAttempts?: number;
+  readonly maximumEventAgeSec?: number;
+  readonly onSuccess?: DestinationRef;
+  readonly onFailure?: DestinationRef;
+  readonly lastModifiedMs: number;
+  /** Dialect fields echoed but not acted on. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Durable state of the asynchronous queue. Writes are durable when their promise resolves;
+ * writes issued within one tick may share one transaction (group commit), so a burst of
+ * Event invokes does not cost one commit each. Events are kept apart from the Store so that
+ * their write rate never queues behind (or holds up) control-plane writes.
+ */
+export interface AsyncEventStore {
+  /** Records an accepted event (durable on resolve). A duplicate requestId is INTERNAL. */
+  add(event: AsyncEventRecord): Promise<void>;
+  /** Records an attempt's result that leaves the event pending (a retry is due at notBeforeMs). */
+  reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void>;
+  /** Settles an event: it leaves the queue (its payload is dropped) and keeps its summary. */
+  finish(
+    requestId: string,
+    status: Exclude<AsyncEventStatus, 'pending'>,
+    endMs: number,
+    attempts: number,
+  ): Promise<void>;
+  /** Every pending event, oldest first (recovery after a restart). */
+  listPending(): Promise<AsyncEventRecord[]>;
+  get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined>;
+  list(key: FunctionKey, filter: AsyncEventFilter): Promise<{ events: AsyncEventSummary[]; total: number }>;
+  /** Forgets settled events that ended before `beforeMs`; returns how many. */
+  pruneSettled(beforeMs: number): Promise<number>;
+
+  getConfig(key: FunctionKey, qualifier: string): Promise<EventInvokeConfigRecord | undefined>;
+  /** Configs of one function sorted by qualifier. */
+  listConfigs(key: FunctionKey): Promise<EventInvokeConfigRecord[]>;
+  putConfig(key: FunctionKey, config: EventInvokeConfigRecord): Promise<void>;
+  /** One qualifier's config, or (qualifier undefined) every config of the function. */
+  deleteConfigs(key: FunctionKey, qualifier?: string): Promise<void>;
+
+  close(): Promise<void>;
 }

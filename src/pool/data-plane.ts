@@ -97,7 +97,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
             onError: (message) => this.#log.warn(message),
           })
         : undefined;
-    this.#launcher = new ProcessLauncher(cgroups);
+    this.#launcher = new ProcessLauncher({
+      cgroups,
+      chrt:
+        (o.batchScheduling ?? true) && process.platform === 'linux'
+          ? findOnPath('chrt', pathList)
+          : undefined,
+    });
     this.#launch = {
       interpreters,
       memoryCgroups: this.#launcher.limitsMemory,
@@ -108,10 +114,6 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       runtimeCommands: o.runtimeCommands ?? {},
       credentials: o.credentials ?? DEFAULT_CREDENTIALS,
       path: pathList,
-      batchScheduler:
-        (o.batchScheduling ?? true) && process.platform === 'linux'
-          ? findOnPath('chrt', pathList)
-          : undefined,
     };
     this.#logSink = createLogSink(o.onFunctionLog, this.#log);
     this.#warnings = new RuntimeWarnings(interpreters, this.#log);

@@ -13,15 +13,22 @@
  *   4. a timeout SIGKILLs the process group (§5.6 "Reset"); a crash is answered with
  *      Runtime.ExitError (§5.7); either way the environment is dead and never reused.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
 import { mismatchWarning } from './interpreters.js';
 import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
 import type { LaunchedProcess, Launcher } from './launchers/launcher.js';
-import { LogCapture, endLine, reportLine, startLine, timeoutLine, type ReportStatus } from './log-capture.js';
+import {
+  LogCapture,
+  endLine,
+  initReportLine,
+  initStartLine,
+  reportLine,
+  startLine,
+  timeoutLine,
+  type ReportStatus,
+} from './log-capture.js';
 import {
   errorTypeOf,
   exitError,
@@ -29,6 +36,7 @@ import {
   timeoutError,
   type ErrorDocument,
 } from './outcomes.js';
+import { PeakMemory } from './peak-memory.js';
 import { openPrivateChannel } from './runtime-channel/private-channel.js';
 import { listenRuntimeApi } from './runtime-channel/runtime-api-server.js';
 import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
@@ -96,6 +104,7 @@ export class Environment implements RuntimeEvents {
 
   #state: EnvironmentState = 'starting';
   #proc: LaunchedProcess | undefined;
+  #peak: PeakMemory | undefined;
   #channel: RuntimeChannel | undefined;
   #active: Active | undefined;
   #invocations = 0;
@@ -185,12 +194,7 @@ export class Environment implements RuntimeEvents {
     }
     this.#startedAt = performance.now();
     const i = plan.interpreter;
-    // §5.7: AWS's INIT_START names the runtime version and its ARN (interpreters.ts).
-    this.#platformLog(
-      i === undefined
-        ? `INIT_START Runtime Version: hearth:${this.spec.runtime}\tRuntime Version ARN: hearth:${this.spec.runtime}\n`
-        : `INIT_START Runtime Version: ${i.versionName}\tRuntime Version ARN: arn:aws:lambda:${this.spec.region}::runtime:${i.versionDigest}\n`,
-    );
+    this.#platformLog(initStartLine(this.spec.runtime, this.spec.region, i));
     if (i !== undefined && !i.matches) {
       this.#platformLog(`hearth: ${mismatchWarning(this.spec.runtime, i)}\n`);
     }
@@ -205,6 +209,7 @@ export class Environment implements RuntimeEvents {
           cwd: this.spec.codeDir,
           privateChannel: plan.channel === 'private',
           memoryMb: this.spec.memoryMb,
+          batchScheduling: plan.batchScheduling,
         },
         {
           onOutput: (c) => this.#output(c),
@@ -233,6 +238,7 @@ export class Environment implements RuntimeEvents {
       return;
     }
     this.#proc = proc;
+    this.#peak = new PeakMemory(proc);
     if (plan.channel === 'private') {
       if (proc.privateSocket === undefined) {
         throw new Error('the private channel did not open');
@@ -318,14 +324,12 @@ export class Environment implements RuntimeEvents {
       this.#state = transition(this.#state, 'idle');
       this.lastUsedMs = performance.now();
       if (this.initType === 'provisioned-concurrency') {
-        this.#platformLog(
-          `INIT_REPORT Init Duration: ${this.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: success\n`,
-        );
+        this.#platformLog(initReportLine(this.initDurationMs, 'success'));
       }
-      this.#refreshPeak();
+      this.#peak?.refresh();
       this.#o.listener.onReady(this);
     } else if (this.#state === 'busy' && this.#active?.done === true) {
-      this.#refreshPeak();
+      this.#peak?.refresh();
       clearTimeout(this.#active.timer);
       this.#active = undefined;
       this.#state = transition(this.#state, 'idle');
@@ -462,7 +466,10 @@ export class Environment implements RuntimeEvents {
     }
     if (cause.phase === 'init' && cause.failure.kind !== 'killed') {
       this.#platformLog(
-        `INIT_REPORT Init Duration: ${(performance.now() - this.#startedAt).toFixed(2)} ms\tPhase: init\tStatus: ${cause.failure.kind === 'timeout' ? 'timeout' : 'error'}\n`,
+        initReportLine(
+          performance.now() - this.#startedAt,
+          cause.failure.kind === 'timeout' ? 'timeout' : 'error',
+        ),
       );
     }
     this.#o.listener.onDead(this, cause);
@@ -488,17 +495,8 @@ export class Environment implements RuntimeEvents {
         this.#lingering = undefined;
       }
       let log: string | undefined;
-      // With a log, the peak is read now for the REPORT line; without one, the last peak
-      // read in the background is reported (the peak only grows; it is at most a second
-      // old, refreshPeak), so that every answer carries it at no cost on the invoke path.
-      let maxMemoryUsedMb = this.#knownPeakMb;
-      if (logging || maxMemoryUsedMb === undefined) {
-        // (Also the first answer of an environment, before any background read is in.)
-        maxMemoryUsedMb = this.#peakMemoryMb();
-        if (maxMemoryUsedMb !== undefined) {
-          this.#knownPeakMb = Math.max(this.#knownPeakMb ?? 0, maxMemoryUsedMb);
-        }
-      }
+      // Exact for the REPORT line; else at most a second old, at no cost (peak-memory.ts).
+      const maxMemoryUsedMb = this.#peak?.forAnswer(logging);
       if (logging) {
         const lines =
           endLine(a.req.requestId) +
@@ -544,49 +542,6 @@ export class Environment implements RuntimeEvents {
     }
     if (this.#state === 'draining') {
       this.kill();
-    }
-  }
-
-  /** The peak as last read off the invoke path (refreshPeak). */
-  #knownPeakMb: number | undefined;
-  /** performance.now() of the last background read. */
-  #peakReadAt = -Infinity;
-
-  /**
-   * Reads the peak without blocking, at most once a second per environment: a read per
-   * invocation cost the platform more CPU than the invocation itself under load
-   * (bench/paired.mjs). The reported peak is thus at most a second old without a log
-   * [DESIGN]; with a log it is read at the answer.
-   */
-  #refreshPeak(): void {
-    const pid = this.#proc?.pid;
-    const now = performance.now();
-    if (pid === undefined || now - this.#peakReadAt < 1000) {
-      return;
-    }
-    this.#peakReadAt = now;
-    readFile(`/proc/${pid}/status`, 'latin1').then(
-      (status) => {
-        const m = /VmHWM:\s+(\d+) kB/.exec(status);
-        if (m?.[1] !== undefined) {
-          this.#knownPeakMb = Math.max(this.#knownPeakMb ?? 0, Math.ceil(Number(m[1]) / 1024));
-        }
-      },
-      () => undefined, // gone: nothing to report
-    );
-  }
-
-  /** Peak resident memory of the process (VmHWM), for the REPORT line. */
-  #peakMemoryMb(): number | undefined {
-    const pid = this.#proc?.pid;
-    if (pid === undefined) {
-      return undefined;
-    }
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-      return m?.[1] === undefined ? undefined : Math.ceil(Number(m[1]) / 1024);
-    } catch {
-      return undefined;
     }
   }
 }

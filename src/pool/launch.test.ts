@@ -82,21 +82,17 @@ describe('planLaunch', () => {
     expect(p.env).not.toHaveProperty('HOME');
   });
 
-  it('node under SCHED_BATCH: chrt execs node with the same arguments', () => {
-    const p = planLaunch(spec, 'on-demand', { ...opts, batchScheduler: '/usr/bin/chrt' });
-    if (!p.ok) {
-      throw new Error(p.detail);
-    }
-    expect(p.command).toBe('/usr/bin/chrt');
-    expect(p.args).toEqual([
-      '--batch',
-      '0',
-      process.execPath,
-      '--max-old-space-size=230',
-      '--v8-pool-size=1',
-      opts.nodeRuntimeEntry,
-    ]);
-    expect(p.env.LAMBDA_RUNTIME_DIR).toBe('/opt/hearth/runtimes/node');
+  it('the bundled clients may run under SCHED_BATCH; a package bootstrap or an override may not', () => {
+    const node = planLaunch(spec, 'on-demand', opts);
+    expect(node.ok && node.batchScheduling).toBe(true);
+    writeFileSync(path.join(dir, 'bootstrap'), '#!/bin/sh\n', { mode: 0o755 });
+    const provided = planLaunch({ ...spec, runtime: 'provided.al2023' }, 'on-demand', opts);
+    expect(provided.ok && !provided.batchScheduling).toBe(true);
+    const override = planLaunch(spec, 'on-demand', {
+      ...opts,
+      runtimeCommands: { 'nodejs20.x': { command: '/usr/bin/node', args: ['ric.mjs'] } },
+    });
+    expect(override.ok && !override.batchScheduling).toBe(true);
   });
 
   it('findOnPath: the first executable file of that name, skipping the rest', () => {

@@ -48,12 +48,6 @@ export interface LaunchOptions {
   };
   /** PATH for environments. */
   readonly path: string;
-  /**
-   * `chrt` (util-linux), when found: the bundled Node.js runtime then runs under
-   * SCHED_BATCH, so that waking it never preempts the platform in the middle of a batch of
-   * requests (see src/pool/README.md "Scheduling"). Undefined: started directly.
-   */
-  readonly batchScheduler?: string | undefined;
 }
 
 export type LaunchPlan =
@@ -64,6 +58,8 @@ export type LaunchPlan =
       /** Variables without AWS_LAMBDA_RUNTIME_API / the private fd, which the environment adds. */
       readonly env: Readonly<Record<string, string>>;
       readonly channel: 'private' | 'http';
+      /** The process may run under SCHED_BATCH (RuntimeEntry.batchScheduling; never an override). */
+      readonly batchScheduling: boolean;
       readonly logStreamName: string;
       /** The interpreter of a bundled runtime (absent for overrides and `provided*`). */
       readonly interpreter?: Interpreter;
@@ -148,7 +144,6 @@ export function planLaunch(
       pythonRuntimeEntry: opts.pythonRuntimeEntry ?? defaultPythonRuntimeEntry(),
       bundledChannel: opts.nodeChannel,
       nodeFlags: opts.nodeFlags,
-      batchScheduler: opts.batchScheduler,
       memoryLimited: opts.memoryCgroups === true,
     });
   } else {
@@ -195,6 +190,7 @@ export function planLaunch(
     args: start.args,
     env,
     channel: start.channel,
+    batchScheduling: override === undefined && entry?.batchScheduling === true,
     logStreamName: stream,
     ...(override === undefined && start.interpreter !== undefined ? { interpreter: start.interpreter } : {}),
   };

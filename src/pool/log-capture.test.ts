@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { LogCapture, endLine, reportLine, startLine, timeoutLine } from './log-capture.js';
+import {
+  LogCapture,
+  endLine,
+  initReportLine,
+  initStartLine,
+  reportLine,
+  startLine,
+  timeoutLine,
+} from './log-capture.js';
 
 describe('LogCapture', () => {
   it('keeps everything under the limit', () => {
@@ -68,6 +76,23 @@ describe('platform log lines (aws-lambda.md §5.7)', () => {
   it('old-style timeout line', () => {
     expect(timeoutLine('id', 3000, new Date('2026-01-02T03:04:05.678Z'))).toBe(
       '2026-01-02T03:04:05.678Z id Task timed out after 3.00 seconds\n',
+    );
+  });
+
+  it('INIT_START names the interpreter, or the runtime id for a command hearth did not choose', () => {
+    expect(
+      initStartLine('nodejs20.x', 'eu-west-1', { versionName: 'nodejs:20.v2', versionDigest: 'abc' }),
+    ).toBe(
+      'INIT_START Runtime Version: nodejs:20.v2\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:abc\n',
+    );
+    expect(initStartLine('provided.al2023', 'eu-west-1', undefined)).toBe(
+      'INIT_START Runtime Version: hearth:provided.al2023\tRuntime Version ARN: hearth:provided.al2023\n',
+    );
+  });
+
+  it('INIT_REPORT', () => {
+    expect(initReportLine(21.604, 'timeout')).toBe(
+      'INIT_REPORT Init Duration: 21.60 ms\tPhase: init\tStatus: timeout\n',
     );
   });
 });

@@ -75,3 +75,22 @@ export function reportLine(r: ReportFields): string {
 export function timeoutLine(requestId: string, timeoutMs: number, now: Date): string {
   return `${now.toISOString()} ${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds\n`;
 }
+
+/**
+ * §5.7: AWS's INIT_START names the runtime version and its ARN; a bundled client's are
+ * its interpreter's (interpreters.ts), a command hearth did not choose is named by its id.
+ */
+export function initStartLine(
+  runtime: string,
+  region: string,
+  interpreter: { readonly versionName: string; readonly versionDigest: string } | undefined,
+): string {
+  return interpreter === undefined
+    ? `INIT_START Runtime Version: hearth:${runtime}\tRuntime Version ARN: hearth:${runtime}\n`
+    : `INIT_START Runtime Version: ${interpreter.versionName}\tRuntime Version ARN: arn:aws:lambda:${region}::runtime:${interpreter.versionDigest}\n`;
+}
+
+/** `INIT_REPORT Init Duration: 21.60 ms\tPhase: init\tStatus: success` (§5.7). */
+export function initReportLine(durationMs: number, status: 'success' | 'error' | 'timeout'): string {
+  return `INIT_REPORT Init Duration: ${durationMs.toFixed(2)} ms\tPhase: init\tStatus: ${status}\n`;
+}

@@ -17,146 +17,43 @@
  * `at()/rate()/cron()` can get one later, aws-lambda spec §4.3).
  */
 
+import type {
+  BoundsAction,
+  ConcurrencySample,
+  DeciderObserved,
+  DeciderSpec,
+  DeciderTiming,
+  Decision,
+  DecisionReason,
+  FireSchedule,
+  RangeSpec,
+  ScheduledAction,
+  TrackingPolicy,
+} from '../core/scaling/driver-types.js';
+
+export type {
+  BoundsAction,
+  ConcurrencySample,
+  DeciderObserved,
+  DeciderSpec,
+  DeciderTiming,
+  Decision,
+  DecisionReason,
+  FireSchedule,
+  RangeSpec,
+  ScheduledAction,
+  TrackingPolicy,
+};
+
 /** Scale-out is evaluated every 10 seconds, with no time window (spec §3.4). */
 export const SCALE_OUT_PERIOD_MS = 10_000;
 /** Scale-in looks at a 10-minute window and happens at most once per window (spec §3.4). */
 export const SCALE_IN_WINDOW_MS = 10 * 60_000;
 
-/**
- * The tracking cadence. Tencent's is fixed (10 s out, 10 min in, spec §3.4); it is a
- * parameter so that a test deployment can run the same policy on a shorter timeline
- * (config `scalingScaleOutPeriodMs` / `scalingScaleInWindowMs`) without fake clocks.
- */
-export interface DeciderTiming {
-  /** How often scale-out is evaluated and how far back its peak looks, ms. */
-  readonly scaleOutPeriodMs: number;
-  /** Scale-in look-back window and minimum spacing between scale-ins, ms. */
-  readonly scaleInWindowMs: number;
-}
-
 export const DEFAULT_DECIDER_TIMING: DeciderTiming = Object.freeze({
   scaleOutPeriodMs: SCALE_OUT_PERIOD_MS,
   scaleInWindowMs: SCALE_IN_WINDOW_MS,
 });
-
-/** When something fires, in epoch milliseconds. Implementations must be pure. */
-export interface FireSchedule {
-  /** The first fire instant strictly after `afterMs`, or undefined if it never fires again. */
-  nextFireAfter(afterMs: number): number | undefined;
-  /** The last fire instant at or before `atMs`, or undefined if it had not fired by then. */
-  lastFireAtOrBefore(atMs: number): number | undefined;
-}
-
-/** One scheduled action (SCF `TriggerAction`, spec §3.3 / Appendix A). */
-export interface ScheduledAction {
-  /** Unique within the target (SCF TriggerName); reported in decisions. */
-  readonly name: string;
-  readonly schedule: FireSchedule;
-  /**
-   * Instances the target should have from the moment the action fires (SCF
-   * TriggerProvisionedConcurrencyNum). Integer ≥ 0; 0 ends a window (spec §3.3).
-   */
-  readonly provisionedNum: number;
-}
-
-/** Target tracking on utilisation (SCF ConcurrencyUtilizationTracking, spec §3.4). */
-export interface TrackingPolicy {
-  /**
-   * Utilisation to aim for: concurrent executions ÷ provisioned instances. Open interval
-   * (0, 1) (SCF TrackingTarget, two decimals; AWS TargetValue 0.7 for its predefined metric).
-   */
-  readonly targetUtilization: number;
-  /** Floor, in instances. Integer ≥ 0 (SCF requires ≥ 1; AWS allows 0, aws-lambda spec §4.2). */
-  readonly min: number;
-  /** Ceiling, in instances. Integer ≥ min. Demand above it is served on demand (spec §3.4). */
-  readonly max: number;
-}
-
-/** What the target is configured to do. Validate with `validateDeciderSpec` when it is written. */
-export interface DeciderSpec {
-  /**
-   * Static instances in effect until a scheduled action fires. Integer ≥ 0; undefined = 0.
-   * Ignored under `tracking`, where SCF requires it to be 0 (spec §3.4).
-   */
-  readonly requested?: number;
-  /** In declaration order: on a tie, the later one wins (spec §3.3). May be empty. */
-  readonly scheduledActions: readonly ScheduledAction[];
-  /** When set, utilisation tracking decides between the scheduled jumps. */
-  readonly tracking?: TrackingPolicy;
-}
-
-/** One observation of demand on the target. */
-export interface ConcurrencySample {
-  /** When it was taken, epoch ms. */
-  readonly atMs: number;
-  /**
-   * Executions in flight on the target's version at that instant, ≥ 0 (may be fractional if
-   * averaged). When derived from the pool's utilisation (busy ÷ allocated) it saturates at
-   * the allocated count; scale-out still works because utilisation 1 > target.
-   */
-  readonly concurrency: number;
-}
-
-/** What the caller knows about the target now. */
-export interface DeciderObserved {
-  /**
-   * Instances the target is currently set to: the last decision applied. Integer ≥ 0. Only
-   * tracking reads it; the static/scheduled step function does not depend on history.
-   */
-  readonly currentDesired: number;
-  /**
-   * When the spec took effect (the config's last write), epoch ms. Actions that fired at or
-   * before it did not fire for this config [REC, spec §3.3: the number applies "from the
-   * moment the task fires"; a task created later never fired].
-   */
-  readonly configuredAtMs: number;
-  /**
-   * Since when `samples` have been collected without a gap (loop start), epoch ms; defaults to
-   * `configuredAtMs`. Scale-in needs a full window of evidence after it.
-   */
-  readonly samplingSinceMs?: number;
-  /** Demand samples in any order; only those of the last 10 min matter. */
-  readonly samples: readonly ConcurrencySample[];
-  /** When tracking last scaled in (reason `tracking-scale-in`), epoch ms. */
-  readonly lastScaleInAtMs?: number;
-  /**
-   * Fire instant of the last scheduled action applied under tracking (`Decision.action`),
-   * epoch ms. Without tracking it is not needed: the step function is recomputed each time.
-   */
-  readonly lastScheduledFireAtMs?: number;
-}
-
-export type DecisionReason =
-  /** No action has fired since the config was written: `requested`. */
-  | 'static'
-  /** A scheduled action's number (clamped into [min, max] under tracking). */
-  | 'scheduled'
-  /** Tracking: the current count was outside [min, max] (e.g. new bounds); clamped. */
-  | 'tracking-bounds'
-  /** Tracking: recent utilisation above target. */
-  | 'tracking-scale-out'
-  /** Tracking: the whole last window was below target and the window since the last scale-in is over. */
-  | 'tracking-scale-in'
-  /** Tracking: at target, or a scale-in is not allowed yet. */
-  | 'tracking-hold'
-  /** Tracking: no sample in the last 10 s; nothing to decide on (not an error, Knative's "invalid"). */
-  | 'tracking-no-data';
-
-export interface Decision {
-  /** Instances the target should have now. Integer ≥ 0; inside [min, max] under tracking. */
-  readonly desired: number;
-  readonly reason: DecisionReason;
-  /**
-   * The latest instant at which deciding again could give a different answer without new
-   * input (next action fire, next 10 s tracking tick), epoch ms; undefined when only a spec
-   * change can.
-   */
-  readonly nextCheckAt: number | undefined;
-  /** The action in effect (static mode) or just applied (tracking), for reason `scheduled`. */
-  readonly action?: { readonly name: string; readonly firedAtMs: number };
-  /** One line for logs and the dashboard. */
-  readonly detail: string;
-}
 
 /** Decides the target count for `spec` at `nowMs` (epoch ms). Pure. */
 export function decide(
@@ -165,6 +62,9 @@ export function decide(
   nowMs: number,
   timing: DeciderTiming = DEFAULT_DECIDER_TIMING,
 ): Decision {
+  if (spec.range !== undefined) {
+    return decideRange(spec.range, spec.tracking, observed, nowMs, timing);
+  }
   const fired = latestFire(spec.scheduledActions, observed.configuredAtMs, nowMs);
   const nextFireAt = earliestNextFire(spec.scheduledActions, nowMs);
 
@@ -199,8 +99,9 @@ function decideTracking(
   nextFireAt: number | undefined,
   timing: DeciderTiming,
 ): Decision {
-  const { scaleOutPeriodMs, scaleInWindowMs } = timing;
-  const nextCheckAt = Math.min(nowMs + scaleOutPeriodMs, nextFireAt ?? Infinity);
+  const { scaleOutPeriodMs, scaleInWindowMs } = policy.timing ?? timing;
+  const tickMs = (policy.timing ?? timing).tickMs ?? scaleOutPeriodMs;
+  const nextCheckAt = Math.min(nowMs + tickMs, nextFireAt ?? Infinity);
   const current = observed.currentDesired;
   const clamp = (n: number): number => Math.min(policy.max, Math.max(policy.min, n));
   const decision = (desired: number, reason: DecisionReason, detail: string): Decision => ({
@@ -244,7 +145,8 @@ function decideTracking(
   }
   const recentPeak = peakOf(recent);
   const outWant = clamp(instancesFor(recentPeak, policy.targetUtilization));
-  if (outWant > current) {
+  const outAllowedAt = (observed.lastScaleOutAtMs ?? -Infinity) + (policy.scaleOutCooldownMs ?? 0);
+  if (outWant > current && policy.disableScaleOut !== true && nowMs >= outAllowedAt) {
     return decision(
       outWant,
       'tracking-scale-out',
@@ -257,20 +159,83 @@ function decideTracking(
   //    began, the config changed or a scheduled action jumped (see step 1).
   const windowPeak = peakOf(samplesSince(observed.samples, nowMs - scaleInWindowMs, nowMs));
   const inWant = clamp(instancesFor(windowPeak, policy.targetUtilization));
-  if (inWant < current) {
+  if (inWant < current && policy.disableScaleIn !== true) {
     const windowStart = Math.max(
       observed.samplingSinceMs ?? observed.configuredAtMs,
       observed.configuredAtMs,
       observed.lastScaleInAtMs ?? -Infinity,
       observed.lastScheduledFireAtMs ?? -Infinity,
     );
-    const allowedAt = windowStart + scaleInWindowMs;
+    const allowedAt = Math.max(
+      windowStart + scaleInWindowMs,
+      (observed.lastScaleInAtMs ?? -Infinity) + (policy.scaleInCooldownMs ?? 0),
+    );
     if (nowMs >= allowedAt) {
       return decision(inWant, 'tracking-scale-in', `peak ${windowPeak} in 10 min needs ${inWant}`);
     }
     return decision(current, 'tracking-hold', `scale-in to ${inWant} not before ${isoOf(allowedAt)}`);
   }
   return decision(current, 'tracking-hold', `peak ${recentPeak} in 10 s is within target at ${current}`);
+}
+
+/**
+ * Range mode (spec.range): the range moved by the bounds actions fired since the spec was
+ * written, then the count clamped into it or tracked inside it. Each action's last fire is
+ * applied in fire order, which gives every field the value of its most recent setter.
+ */
+function decideRange(
+  range: RangeSpec,
+  tracking: TrackingPolicy | undefined,
+  observed: DeciderObserved,
+  nowMs: number,
+  timing: DeciderTiming,
+): Decision {
+  const fires: Fired[] = [];
+  const byName = new Map<string, BoundsAction>();
+  for (const a of range.boundsActions) {
+    byName.set(a.name, a);
+    const at = a.schedule.lastFireAtOrBefore(nowMs);
+    if (at !== undefined && at > observed.configuredAtMs) {
+      fires.push({ name: a.name, firedAtMs: at, provisionedNum: 0 });
+    }
+  }
+  fires.sort((x, y) => x.firedAtMs - y.firedAtMs);
+  let { min, max } = range;
+  for (const f of fires) {
+    const a = byName.get(f.name);
+    min = a?.min ?? min;
+    max = a?.max ?? max;
+    // AWS: an action that sets only one side past the other moves that side too [DESIGN].
+    if (a?.min !== undefined && min > max) {
+      max = min;
+    } else if (a?.max !== undefined && max < min) {
+      min = max;
+    }
+  }
+  const bounds = { min, max };
+  const last = fires.at(-1);
+  const nextFireAt = earliestNextFire(
+    range.boundsActions.map((a) => ({ name: a.name, schedule: a.schedule, provisionedNum: 0 })),
+    nowMs,
+  );
+  const current = observed.currentDesired;
+  const clamped = Math.min(max, Math.max(min, current));
+  const withAction = last === undefined ? {} : { action: { name: last.name, firedAtMs: last.firedAtMs } };
+  if (tracking === undefined || clamped !== current) {
+    const tick = tracking?.timing ?? timing;
+    const trackAt = tracking === undefined ? Infinity : nowMs + (tick.tickMs ?? tick.scaleOutPeriodMs);
+    const nextCheckAt = Math.min(nextFireAt ?? Infinity, trackAt);
+    return {
+      desired: clamped,
+      reason: last !== undefined && clamped !== current ? 'scheduled' : 'tracking-bounds',
+      nextCheckAt: nextCheckAt === Infinity ? undefined : nextCheckAt,
+      bounds,
+      ...withAction,
+      detail: `kept in [${min}, ${max}]: ${clamped}`,
+    };
+  }
+  const d = decideTracking({ ...tracking, min, max }, observed, nowMs, undefined, nextFireAt, timing);
+  return { ...d, bounds, ...withAction };
 }
 
 /**
@@ -296,6 +261,13 @@ export function validateDeciderSpec(spec: DeciderSpec): string[] {
     }
     names.add(a.name);
     count(`scheduledActions[${i}].provisionedNum`, a.provisionedNum);
+  }
+  if (spec.range !== undefined) {
+    count('range.min', spec.range.min);
+    count('range.max', spec.range.max);
+    if (spec.range.max < spec.range.min) {
+      problems.push(`range.max = ${spec.range.max}, must be ≥ range.min = ${spec.range.min}`);
+    }
   }
   const t = spec.tracking;
   if (t !== undefined) {

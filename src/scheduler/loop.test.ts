@@ -1,52 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../core/ports.js';
 import type { DeciderSpec, Decision, FireSchedule } from './decider.js';
-import { ScalingLoop, type ScalingTarget, type Timers } from './loop.js';
+import { ScalingLoop, type ScalingTarget } from './loop.js';
+import { FAKE_T0, FakeTime } from './testing/fake-time.js';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-const t0 = Date.UTC(2026, 0, 5);
-
-/** A clock and one-shot timers that only move when the test says so. */
-class FakeTime implements Clock, Timers {
-  private nowMs = t0;
-  private seq = 0;
-  private queue: { at: number; seq: number; callback: () => void; cancelled: boolean }[] = [];
-
-  now(): number {
-    return this.nowMs;
-  }
-
-  schedule(callback: () => void, delayMs: number): () => void {
-    const timer = { at: this.nowMs + delayMs, seq: this.seq++, callback, cancelled: false };
-    this.queue.push(timer);
-    return () => {
-      timer.cancelled = true;
-    };
-  }
-
-  get pendingTimers(): number {
-    return this.queue.filter((t) => !t.cancelled).length;
-  }
-
-  /** Fires every timer due by `until`, in order, with the clock at each timer's time. */
-  advanceTo(until: number): void {
-    for (let guard = 0; guard < 100_000; guard++) {
-      this.queue = this.queue.filter((t) => !t.cancelled);
-      const due = this.queue.filter((t) => t.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (due === undefined) {
-        this.nowMs = Math.max(this.nowMs, until);
-        return;
-      }
-      due.cancelled = true;
-      this.nowMs = Math.max(this.nowMs, due.at);
-      due.callback();
-    }
-    throw new Error('timer storm: more than 100000 timers fired');
-  }
-}
+const t0 = FAKE_T0;
 
 /** Lets settled promises run their callbacks (no time passes). */
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -12,15 +12,17 @@
  * through `apply`.
  */
 import type { Clock } from '../core/ports.js';
+import type { ScalingTarget } from '../core/scaling/driver-types.js';
 import {
   decide,
   DEFAULT_DECIDER_TIMING,
   validateDeciderSpec,
   type ConcurrencySample,
-  type DeciderSpec,
   type DeciderTiming,
   type Decision,
 } from './decider.js';
+
+export type { ScalingTarget };
 
 /** One-shot timers (Knative's injected tickProvider). */
 export interface Timers {
@@ -37,26 +39,6 @@ export const systemTimers: Timers = {
   },
 };
 
-/** What the loop needs to know about one target (one version's provisioned config). */
-export interface ScalingTarget {
-  /** Stable key, handed back to `apply` (e.g. the pool's provisionedKey). */
-  readonly id: string;
-  /** Must pass `validateDeciderSpec`; `register` throws a RangeError otherwise. */
-  readonly spec: DeciderSpec;
-  /** When the spec was written (the config's lastModifiedMs), epoch ms. */
-  readonly configuredAtMs: number;
-  /**
-   * Instances the target holds now, used only on first registration (after a restart: the
-   * count last given to the pool). Later registrations keep the loop's own, fresher count.
-   */
-  readonly currentDesired: number;
-  /**
-   * Executions in flight on the target now, read once per tracking tick. Without it a
-   * tracking target only ever gets `tracking-no-data` holds.
-   */
-  readonly sampleConcurrency?: () => number;
-}
-
 export interface ScalingLoopOptions {
   readonly clock: Clock;
   readonly timers: Timers;
@@ -66,6 +48,8 @@ export interface ScalingLoopOptions {
    * is retried after `retryDelayMs`.
    */
   readonly apply: (targetId: string, desired: number, decision: Decision) => void | Promise<void>;
+  /** Every decision as it is made, applied or not (range bounds that moved, dashboards). */
+  readonly observe?: (targetId: string, decision: Decision) => void;
   /** Failures of `apply` or of deciding (a schedule that throws). Defaults to ignoring them. */
   readonly onError?: (targetId: string, error: unknown) => void;
   /** Retry delay after a failure, ms. Default: the scale-out period (10 s, spec §3.4). */
@@ -92,6 +76,7 @@ interface Entry {
   samplingSinceMs: number;
   samples: ConcurrencySample[];
   lastScaleInAtMs?: number;
+  lastScaleOutAtMs?: number;
   lastScheduledFireAtMs?: number;
   lastDecision?: Decision;
   lastDecidedAtMs?: number;
@@ -215,7 +200,8 @@ export class ScalingLoop {
       } catch (e) {
         this.options.onError?.(entry.target.id, e);
       }
-      entry.samples = entry.samples.filter((s) => s.atMs > now - this.timing.scaleInWindowMs);
+      const windowMs = Math.max(this.timing.scaleInWindowMs, spec.tracking.timing?.scaleInWindowMs ?? 0);
+      entry.samples = entry.samples.filter((s) => s.atMs > now - windowMs);
     }
 
     // 2. Decide.
@@ -229,6 +215,7 @@ export class ScalingLoop {
           samplingSinceMs: entry.samplingSinceMs,
           samples: entry.samples,
           ...(entry.lastScaleInAtMs === undefined ? {} : { lastScaleInAtMs: entry.lastScaleInAtMs }),
+          ...(entry.lastScaleOutAtMs === undefined ? {} : { lastScaleOutAtMs: entry.lastScaleOutAtMs }),
           ...(entry.lastScheduledFireAtMs === undefined
             ? {}
             : { lastScheduledFireAtMs: entry.lastScheduledFireAtMs }),
@@ -243,6 +230,11 @@ export class ScalingLoop {
     }
     entry.lastDecision = decision;
     entry.lastDecidedAtMs = now;
+    try {
+      this.options.observe?.(entry.target.id, decision);
+    } catch (e) {
+      this.options.onError?.(entry.target.id, e);
+    }
 
     // 3. Act only on a change. A decision that keeps the count is still recorded: under
     //    tracking a scheduled action can land on the current count and must not re-fire.
@@ -287,6 +279,8 @@ export class ScalingLoop {
     entry.currentDesired = decision.desired;
     if (decision.reason === 'tracking-scale-in') {
       entry.lastScaleInAtMs = now;
+    } else if (decision.reason === 'tracking-scale-out') {
+      entry.lastScaleOutAtMs = now;
     }
     if (decision.action !== undefined && entry.target.spec.tracking !== undefined) {
       entry.lastScheduledFireAtMs = decision.action.firedAtMs;

@@ -31,11 +31,16 @@ import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
 import { createPackageStore } from '../store/packages/package-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
 import { functionLogSink, openFunctionLogs } from './function-logs.js';
 import { createAwsLogsDialect } from '../dialects/aws-logs/index.js';
+import { createAwsAutoScalingDialect } from '../dialects/aws-autoscaling/index.js';
+import { AWS_SCHEDULE_KIND, scheduleOf } from '../dialects/aws-autoscaling/schedule.js';
+import { RangeDriver } from '../core/scaling/range-driver.js';
+import { ScalableTargetService } from '../core/scaling/scalable-target-service.js';
 
 export interface Platform {
   /** e.g. http://127.0.0.1:8910 */
@@ -64,10 +69,19 @@ export async function createPlatform(
   } catch (e) {
     throw new DataDirError(dataDir, e);
   }
+  let asyncEvents;
+  try {
+    // Its own file: the queue's write rate never waits behind control-plane writes.
+    asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
+  } catch (e) {
+    await store.close();
+    throw new DataDirError(dataDir, e);
+  }
   let packages;
   try {
     packages = await createPackageStore(path.join(dataDir, 'packages'));
   } catch (e) {
+    await asyncEvents.close();
     await store.close();
     throw new DataDirError(dataDir, e);
   }
@@ -75,6 +89,7 @@ export async function createPlatform(
   try {
     logs = openFunctionLogs(dataDir, config.logsMaxBytes, logger.child({ layer: 'logs' }));
   } catch (e) {
+    await asyncEvents.close();
     await store.close();
     throw new DataDirError(dataDir, e);
   }
@@ -97,11 +112,12 @@ export async function createPlatform(
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
       batchScheduling: config.batchScheduling,
-      onFunctionLog: functionLogSink(logs),
+      ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
     });
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
-    logs.close();
+    await logs.close();
+    await asyncEvents.close();
     await store.close();
     throw e;
   }
@@ -116,6 +132,8 @@ export async function createPlatform(
       },
     },
     clock: systemClock,
+    asyncEvents,
+    events: { capacityPerAccount: config.asyncQueueCapacity, workers: config.asyncQueueWorkers },
     limits: {
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
@@ -135,19 +153,42 @@ export async function createPlatform(
   // Scheduled and tracking provisioned concurrency: core glue + the scheduler's loop, which
   // calls back into the glue to change counts through core.
   const scalingLog = logger.child({ layer: 'scaling' });
-  const scaling = new ScalingService({
+  // AWS scalable targets (range-driver.ts) and SCF policies (scaling-service.ts) share the
+  // loop; a config with an active scalable target is driven by it (README "Auto Scaling").
+  const range: RangeDriver = new RangeDriver({
+    store,
+    clock: systemClock,
+    locks: core.locks,
+    provisioned: core.provisioned,
+    metrics: core.metrics,
+    schedules: scheduleFactory,
+    datapointMs: config.awsScalingDatapointMs,
+    onReleased: (key, qualifier): Promise<void> => scaling.refresh(key, qualifier),
+    onError: (id, err) => scalingLog.warn({ err, target: id }, 'scalable target not driven'),
+  });
+  const targets = new ScalableTargetService({
+    store,
+    clock: systemClock,
+    locks: core.locks,
+    onChanged: (key, qualifier) => range.refresh(key, qualifier),
+  });
+  const scaling: ScalingService = new ScalingService({
     store,
     pool,
     provisioned: core.provisioned,
     changes: core.changes,
     locks: core.locks,
     schedules: scheduleFactory,
+    governed: (id): boolean => range.governs(id),
+    sample: (id) => core.metrics.peakConcurrency(id, Date.now() - config.scalingScaleOutPeriodMs),
     onError: (id, err) => scalingLog.warn({ err, target: id }, 'scaling target not registered'),
   });
   const loop = new ScalingLoop({
     clock: systemClock,
     timers: systemTimers,
-    apply: (id, desired) => scaling.apply(id, desired),
+    apply: (id, desired, decision) =>
+      range.governs(id) ? range.apply(id, desired, decision) : scaling.apply(id, desired),
+    observe: (id, decision) => range.observe(id, decision),
     onError: (id, err) => scalingLog.warn({ err, target: id }, 'scaling decision not applied'),
     timing: {
       scaleOutPeriodMs: config.scalingScaleOutPeriodMs,
@@ -155,6 +196,7 @@ export async function createPlatform(
     },
   });
   scaling.attach(loop);
+  range.attach(loop);
   const scf = createTencentScfDialect(core, {
     defaultRegion: config.region,
     accountId: config.accountId,
@@ -175,6 +217,11 @@ export async function createPlatform(
       createHearthEndpoints(packages, codeUrls),
       aws,
       scf,
+      createAwsAutoScalingDialect(targets, {
+        defaultRegion: config.region,
+        accountId: config.accountId,
+        onInternalError: (err) => logger.error({ err }, 'Application Auto Scaling operation failed'),
+      }),
       createAwsLogsDialect(logs, {
         defaultRegion: config.region,
         accountId: config.accountId,
@@ -186,17 +233,33 @@ export async function createPlatform(
     ],
     fallback: AWS_FALLBACK,
   });
+  // The metrics module reads provisioned utilisation on this cadence (core/metrics).
+  const sampler = setInterval(() => core.metrics.sample(), config.metricsSampleMs);
+  sampler.unref();
+  // The async queue's depth and age, in the log while it holds anything (metrics read
+  // core.events.stats() directly).
+  const queueLog = setInterval(() => {
+    const stats = core.events.stats();
+    if (stats.depth > 0) {
+      logger.info({ asyncQueue: stats }, 'async event queue');
+    }
+  }, config.asyncQueueLogIntervalMs);
+  queueLog.unref();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       credentials.close();
       await app.close();
+      clearInterval(sampler);
       loop.stop();
+      range.stop();
       scaling.stop();
       core.stop();
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
-      logs.close();
+      clearInterval(queueLog);
+      await logs.close();
+      await asyncEvents.close();
       await store.close();
     })();
     return closing;
@@ -210,6 +273,7 @@ export async function createPlatform(
     url = `http://${host}:${port}`;
     credentials.watch();
     await core.start();
+    await range.start();
     await scaling.start();
   } catch (e) {
     // Whatever started goes down again (socket, environments, timers, the store's lock),
@@ -257,6 +321,9 @@ function openPlatformCredentials(
 const scheduleFactory: ScheduleFactory = (ref) => {
   if (ref.kind === SCF_CRON_KIND) {
     return scfCronSchedule(ref.expression, ref.timeZone);
+  }
+  if (ref.kind === AWS_SCHEDULE_KIND) {
+    return scheduleOf(ref.expression, ref.timeZone, ref.anchorMs ?? 0);
   }
   throw new Error(`unknown schedule kind '${ref.kind}'`);
 };

@@ -18,6 +18,8 @@ import type {
   VersionRecord,
 } from '../core/model.js';
 import type { Store } from '../core/ports.js';
+import { describeScalingContract } from './scaling.contract.js';
+import { runLayerCases } from './layer-store.contract.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -566,6 +568,8 @@ export function runStoreContract(
       });
     });
 
+    describe('layers', () => runLayerCases({ test, store: () => store, reopened }));
+
     describe('durability', () => {
       test('persists across reopen', async () => {
         const fn = functionRecord(fnKey('f1'), { lastPublishedVersion: 2, reservedConcurrency: 3 });
@@ -618,6 +622,8 @@ export function runStoreContract(
         expect(await again.listNamespaces(scopeA)).toEqual([]);
       });
     });
+
+    describeScalingContract({ test, store: () => store, reopened, scopeA, scopeB, fnKey });
 
     it('names only existing cases in its skip list', () => {
       const unknown = Object.keys(skip).filter((title) => !registered.has(title));

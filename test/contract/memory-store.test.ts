@@ -12,5 +12,7 @@ runStoreContract(
   {
     'persists across reopen': 'an in-memory store keeps nothing once closed',
     'deletes and cascades persist across reopen': 'an in-memory store keeps nothing once closed',
+    'scalable targets and activities persist across reopen': 'an in-memory store keeps nothing once closed',
+    'layers persist across reopen': 'an in-memory store keeps nothing once closed',
   },
 );

@@ -112,6 +112,14 @@ describe('hearth CLI against a running hearth', () => {
     expect(usage.stderr).toBe("hearth: 'greeter' names no version or alias (NAME:QUALIFIER)\n");
   });
 
+  it('reports a provisioned config that FAILED with its StatusReason, exit 4', async () => {
+    await createFunction('broken', `throw new Error('cannot start');`);
+    const v = (await p.client.send(new PublishVersionCommand({ FunctionName: 'broken' }))).Version ?? '';
+    const put = await run('pc', 'put', `broken:${v}`, '1', '--wait');
+    expect(put.code).toBe(4);
+    expect(put.stderr).toMatch(/\nFAILED: .+\n$/);
+  });
+
   it('prints a function log, filtered, and follows new events until interrupted', async () => {
     await run('invoke', 'greeter', '--payload', '{"who":"logged"}');
     const all = await run('logs', 'greeter');
@@ -152,8 +160,8 @@ describe('hearth CLI against a running hearth', () => {
     expect(JSON.parse(s.stdout)).toMatchObject({
       endpoint: p.url,
       healthy: true,
-      functions: 1,
-      provisioned: { requested: 2 },
+      functions: 2,
+      provisioned: { requested: 3, available: 2, configs: { READY: 1, FAILED: 1 } },
     });
   });
 

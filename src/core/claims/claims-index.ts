@@ -12,7 +12,8 @@
  *      served from memory), adjusting the scope's running sums, then answers from memory.
  *
  * So reading one SCF provisioned config, or admitting one invoke, costs the same with
- * 10 functions in the account as with 2,000 (bench/run.mjs --only scale).
+ * 10 functions in the account as with 2,000 (bench/scale.mjs, run alone with
+ * `npm run build && node bench/scale.mjs`).
  */
 import { functionKeyString, scopeKey, type FunctionKey, type FunctionRecord, type Scope } from '../model.js';
 import type { Store } from '../ports.js';

@@ -2,7 +2,8 @@
  * Builds the immutable EnvironmentSpec the pool starts environments from, for one version
  * of a function. Specs are cached per (function, version, what the configuration runs):
  * an update of `$LATEST` that changes code or settings gets a new key, so a stale spec is
- * never reused, while a change that runs the same thing (PublishVersion gives `$LATEST` a
+ * never reused (the digest covers the layers' package digests too, so a layer change yields
+ * new environments), while a change that runs the same thing (PublishVersion gives `$LATEST` a
  * new RevisionId) keeps its warm environments.
  */
 import { functionKeyString, type FunctionConfig, type FunctionKey, type VersionRecord } from '../model.js';
@@ -76,6 +77,11 @@ export class SpecCache {
   async #build(specKey: string, key: FunctionKey, v: VersionRecord): Promise<EnvironmentSpec> {
     const c = v.config;
     const codeDir = await this.#packages.unpacked(c.codeSha256Hex);
+    // Layers by digest, so a deleted layer version still unpacks (content-addressed store).
+    const layerDirs =
+      c.layers === undefined
+        ? undefined
+        : await Promise.all(c.layers.map((l) => this.#packages.unpacked(l.codeSha256Hex)));
     return Object.freeze({
       key: specKey,
       accountId: key.accountId,
@@ -89,6 +95,7 @@ export class SpecCache {
       timeoutSec: c.timeoutSec,
       environment: c.environment ?? {},
       codeDir,
+      ...(layerDirs === undefined ? {} : { layerDirs }),
       logGroup: c.logGroup ?? `/aws/lambda/${key.name}`,
     });
   }

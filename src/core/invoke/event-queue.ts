@@ -1,19 +1,26 @@
 /**
- * The asynchronous (`Event`) invocation queue: a bounded, in-process queue drained by a
- * small number of workers. Semantics follow AWS's async invocation (aws-lambda.md §3.7
- * and §7.9):
+ * The asynchronous (`Event`) invocation queue, durable on the AsyncEventStore port.
+ * Semantics follow AWS's asynchronous invocation (aws-lambda.md §3.7 and §7.9; issue 13):
  *
- *   1. the caller gets 202 as soon as the event is queued;
- *   2. limits (reserved, account) apply when an event is dequeued: a throttled event
- *      goes back to the queue and is retried with backoff until `maxEventAgeMs`;
- *   3. a function error is retried twice (AWS: after about 1 and 2 minutes), so an
- *      event runs at most three times; platform faults other than throttles are dropped
- *      and logged.
+ *   1. `enqueue` writes the event to the store and resolves once it is durable: only then
+ *      does the caller answer 202, so an acknowledged event survives `kill -9`;
+ *   2. `recover` (start-up) reloads every event still pending, those that were running
+ *      when the process died included: at least once, with the same request id;
+ *   3. limits apply when an event runs: a throttle or a system error goes back to the
+ *      queue with exponential back-off (1 s doubling, at most 5 minutes) until the event is
+ *      older than its maximum age (6 hours by default);
+ *   4. a function error is retried `maximumRetryAttempts` times (2 by default, after about
+ *      1 and 2 minutes), so an event runs at most three times;
+ *   5. an event leaves the store when it succeeded, its retries are exhausted, its age is
+ *      over, or it cannot run at all (reserved concurrency 0, function deleted); `onSettled`
+ *      (destinations) runs first, so a settled event's destination is durable before the
+ *      event is forgotten.
  *
- * Timing is injected (`Timers`) so tests drive it without real sleeps.
+ * The queue is bounded per account (`capacityPerAccount`): beyond it `enqueue` throws
+ * ASYNC_QUEUE_FULL. Timing is injected (`Timers`) so tests drive it without real sleeps.
  */
-import { PlatformError } from '../errors.js';
-import type { InvocationOutcome } from '../ports.js';
+import { PlatformError, isPlatformError } from '../errors.js';
+import type { AsyncEventRecord, AsyncEventStatus, AsyncEventStore, InvocationOutcome } from '../ports.js';
 
 export interface Timers {
   now(): number;
@@ -29,44 +36,71 @@ export const realTimers: Timers = {
   },
 };
 
-export interface QueuedEvent {
-  readonly requestId: string;
-  /** Runs the event once; throws PlatformError for throttles and platform faults. */
-  readonly run: () => Promise<InvocationOutcome>;
-  readonly functionLabel: string;
+/** Per-event retry policy (the event's EventInvokeConfig, else the defaults). */
+export interface EventPolicy {
+  readonly maximumRetryAttempts: number;
+  readonly maxEventAgeMs: number;
+}
+
+/** How an event ended, for destinations and logs (AWS's `condition` where there is one). */
+export type Settlement =
+  | { readonly kind: 'success'; readonly outcome: InvocationOutcome }
+  | {
+      readonly kind: 'failure';
+      readonly condition: 'RetriesExhausted' | 'EventAgeExceeded';
+      /** The last attempt's outcome (absent when the function never ran: throttled to the end). */
+      readonly outcome?: InvocationOutcome;
+    }
+  /** Not run and not retried: reserved concurrency 0, function deleted, terminated. */
+  | { readonly kind: 'dropped'; readonly reason: string };
+
+export interface EventQueueStats {
+  /** Events accepted and not settled: waiting, delayed for a retry, or running. */
+  readonly depth: number;
+  readonly running: number;
+  /** Age of the oldest unsettled event, ms (0 when empty). */
+  readonly oldestAgeMs: number;
+  readonly byAccount: Readonly<Record<string, number>>;
 }
 
 export interface EventQueueOptions {
-  /** Events waiting at most; further Enqueues are refused (ASYNC_QUEUE_FULL). */
-  readonly capacity: number;
+  readonly store: AsyncEventStore;
+  /** Unsettled events per account at most; further Event invokes get ASYNC_QUEUE_FULL. */
+  readonly capacityPerAccount: number;
   /** Events running at once. */
   readonly workers: number;
-  /** Delays before the two retries after a function error (AWS: ~60 s and ~120 s). */
+  /** Delays before the retries after a function error (AWS: ~60 s and ~120 s). */
   readonly retryDelaysMs: readonly number[];
-  /** First delay after a throttle; doubles per attempt up to 5 minutes. */
+  /** First delay after a throttle or system error; doubles per attempt up to `maxBackoffMs`. */
   readonly throttleBackoffMs: number;
-  /** An event older than this is dropped (AWS default: 6 hours). */
-  readonly maxEventAgeMs: number;
+  readonly maxBackoffMs?: number;
+  /** Defaults when the event has no EventInvokeConfig (AWS: 2 retries, 6 hours). */
+  readonly defaultPolicy: EventPolicy;
   readonly timers: Timers;
-  readonly onDrop?: (ev: QueuedEvent, reason: string) => void;
-  readonly onOutcome?: (ev: QueuedEvent, outcome: InvocationOutcome, attempt: number) => void;
+  /** Runs one attempt; throws PlatformError for throttles and platform faults. */
+  readonly run: (ev: AsyncEventRecord) => Promise<InvocationOutcome>;
+  /** The event's policy (its qualifier's EventInvokeConfig); default: `defaultPolicy`. */
+  readonly policy?: (ev: AsyncEventRecord) => Promise<EventPolicy>;
+  /** Destinations and logs; awaited before the event leaves the store. */
+  readonly onSettled?: (ev: AsyncEventRecord, settlement: Settlement, attempts: number) => Promise<void>;
+  /** Faults of the queue's own bookkeeping (a store write that failed). */
+  readonly onError?: (what: string, error: unknown) => void;
 }
 
 interface Entry {
-  readonly ev: QueuedEvent;
-  readonly enqueuedAt: number;
-  /** Function-error attempts made so far. */
-  attempts: number;
-  throttles: number;
+  ev: AsyncEventRecord;
+  state: 'ready' | 'delayed' | 'running';
+  timer?: { cancel(): void };
+  /** Set by `terminate` while running: no further attempt. */
+  terminated?: boolean;
 }
 
 export class EventQueue {
   readonly #opts: EventQueueOptions;
+  readonly #entries = new Map<string, Entry>();
   readonly #ready: Entry[] = [];
-  /** Entries waiting for a retry timer; they still count against capacity. */
-  #delayed = 0;
+  readonly #byAccount = new Map<string, number>();
   #running = 0;
-  readonly #timers = new Set<{ cancel(): void }>();
   #closed = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -74,17 +108,83 @@ export class EventQueue {
     this.#opts = opts;
   }
 
-  /** Events queued, delayed or running. */
+  /** Events accepted and not settled. */
   get size(): number {
-    return this.#ready.length + this.#delayed + this.#running;
+    return this.#entries.size;
   }
 
-  enqueue(ev: QueuedEvent): void {
-    if (this.#closed || this.size >= this.#opts.capacity) {
-      throw new PlatformError('ASYNC_QUEUE_FULL', { functionName: ev.functionLabel });
+  stats(): EventQueueStats {
+    const now = this.#opts.timers.now();
+    let oldest = now;
+    for (const e of this.#entries.values()) {
+      oldest = Math.min(oldest, e.ev.enqueuedMs);
     }
-    this.#ready.push({ ev, enqueuedAt: this.#opts.timers.now(), attempts: 0, throttles: 0 });
-    this.#pump();
+    return {
+      depth: this.#entries.size,
+      running: this.#running,
+      oldestAgeMs: now - oldest,
+      byAccount: Object.fromEntries(this.#byAccount),
+    };
+  }
+
+  /**
+   * Accepts an event: resolves once it is durable in the store (the caller may then
+   * acknowledge it), or throws ASYNC_QUEUE_FULL when the account's queue is full.
+   */
+  async enqueue(ev: AsyncEventRecord): Promise<void> {
+    const account = ev.key.accountId;
+    if (this.#closed || (this.#byAccount.get(account) ?? 0) >= this.#opts.capacityPerAccount) {
+      throw new PlatformError('ASYNC_QUEUE_FULL', { functionName: ev.key.name });
+    }
+    // The slot is taken before the write, so a burst cannot overshoot the bound.
+    this.#count(account, 1);
+    try {
+      await this.#opts.store.add(ev);
+    } catch (e) {
+      this.#count(account, -1);
+      this.#notifyIdle();
+      throw e;
+    }
+    if (this.#closed) {
+      return; // durable: the next start runs it
+    }
+    this.#admit(ev);
+  }
+
+  /** Reloads every pending event from the store (start-up); returns how many. */
+  async recover(): Promise<number> {
+    const pending = await this.#opts.store.listPending();
+    let n = 0;
+    for (const ev of pending) {
+      if (!this.#entries.has(ev.requestId)) {
+        this.#count(ev.key.accountId, 1);
+        this.#admit(ev);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Stops an event: a waiting one leaves the queue at once; a running one finishes its
+   * attempt but is not retried. Returns false when the event is not pending here.
+   */
+  async terminate(requestId: string): Promise<boolean> {
+    const entry = this.#entries.get(requestId);
+    if (entry === undefined) {
+      return false;
+    }
+    if (entry.state === 'running') {
+      entry.terminated = true;
+      return true;
+    }
+    entry.timer?.cancel();
+    const i = this.#ready.indexOf(entry);
+    if (i >= 0) {
+      this.#ready.splice(i, 1);
+    }
+    await this.#finish(entry, 'terminated');
+    return true;
   }
 
   /** Resolves when nothing is queued, delayed or running (tests, shutdown). */
@@ -95,83 +195,166 @@ export class EventQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Stops running events; what is pending stays in the store for the next start. */
   close(): void {
     this.#closed = true;
-    for (const t of this.#timers) {
-      t.cancel();
+    for (const e of this.#entries.values()) {
+      e.timer?.cancel();
     }
-    this.#timers.clear();
     this.#ready.length = 0;
-    this.#delayed = 0;
-    this.#notifyIdle();
+  }
+
+  #count(account: string, delta: number): void {
+    const n = (this.#byAccount.get(account) ?? 0) + delta;
+    if (n <= 0) {
+      this.#byAccount.delete(account);
+    } else {
+      this.#byAccount.set(account, n);
+    }
+  }
+
+  /** Places an accepted or recovered event: ready now, or delayed until notBeforeMs. */
+  #admit(ev: AsyncEventRecord): void {
+    const entry: Entry = { ev, state: 'ready' };
+    this.#entries.set(ev.requestId, entry);
+    this.#schedule(entry, ev.notBeforeMs - this.#opts.timers.now());
+  }
+
+  #schedule(entry: Entry, delayMs: number): void {
+    if (this.#closed) {
+      return;
+    }
+    if (delayMs <= 0) {
+      entry.state = 'ready';
+      this.#ready.push(entry);
+      this.#pump();
+      return;
+    }
+    entry.state = 'delayed';
+    entry.timer = this.#opts.timers.setTimeout(() => {
+      delete entry.timer;
+      if (this.#entries.get(entry.ev.requestId) === entry) {
+        this.#schedule(entry, 0);
+      }
+    }, delayMs);
   }
 
   #pump(): void {
     while (!this.#closed && this.#running < this.#opts.workers && this.#ready.length > 0) {
       const entry = this.#ready.shift() as Entry;
+      entry.state = 'running';
       this.#running++;
-      void this.#run(entry).finally(() => {
-        this.#running--;
-        this.#pump();
-        this.#notifyIdle();
-      });
+      void this.#attempt(entry)
+        .catch((e: unknown) => this.#opts.onError?.(`async event ${entry.ev.requestId}`, e))
+        .finally(() => {
+          this.#running--;
+          this.#pump();
+          this.#notifyIdle();
+        });
     }
   }
 
-  async #run(entry: Entry): Promise<void> {
+  async #attempt(entry: Entry): Promise<void> {
     const { ev } = entry;
-    if (this.#opts.timers.now() - entry.enqueuedAt > this.#opts.maxEventAgeMs) {
-      this.#opts.onDrop?.(ev, 'maximum event age exceeded');
+    const now = this.#opts.timers.now();
+    const policy = (await this.#opts.policy?.(ev)) ?? this.#opts.defaultPolicy;
+    if (now - ev.enqueuedMs > policy.maxEventAgeMs) {
+      await this.#settle(entry, { kind: 'failure', condition: 'EventAgeExceeded' }, 'failed');
       return;
     }
     let outcome: InvocationOutcome;
     try {
-      outcome = await ev.run();
+      outcome = await this.#opts.run(ev);
     } catch (e) {
-      if (
-        e instanceof PlatformError &&
-        e.code === 'THROTTLED_RESERVED' &&
-        (e as PlatformError<'THROTTLED_RESERVED'>).details.zeroReserved === true
-      ) {
-        this.#opts.onDrop?.(ev, 'ZeroReservedConcurrency');
-        return;
-      }
-      if (e instanceof PlatformError && (e.code === 'THROTTLED_RESERVED' || e.code === 'THROTTLED_ACCOUNT')) {
-        entry.throttles++;
-        const backoff = Math.min(this.#opts.throttleBackoffMs * 2 ** (entry.throttles - 1), 300_000);
-        this.#later(entry, backoff);
-        return;
-      }
-      this.#opts.onDrop?.(ev, e instanceof Error ? e.message : String(e));
+      await this.#fault(entry, policy, e);
       return;
     }
-    entry.attempts++;
-    this.#opts.onOutcome?.(ev, outcome, entry.attempts);
-    if (outcome.kind === 'function-error') {
-      const delay = this.#opts.retryDelaysMs[entry.attempts - 1];
-      if (delay !== undefined) {
-        this.#later(entry, delay);
-      } else {
-        this.#opts.onDrop?.(ev, 'retries exhausted');
-      }
+    const attempts = ev.attempts + 1;
+    entry.ev = { ...ev, attempts };
+    if (outcome.kind === 'success') {
+      await this.#settle(entry, { kind: 'success', outcome }, 'succeeded');
+      return;
+    }
+    const delay = this.#opts.retryDelaysMs[attempts - 1] ?? this.#opts.retryDelaysMs.at(-1) ?? 0;
+    if (entry.terminated === true) {
+      await this.#settle(entry, { kind: 'dropped', reason: 'terminated' }, 'terminated');
+    } else if (attempts > policy.maximumRetryAttempts) {
+      await this.#settle(entry, { kind: 'failure', condition: 'RetriesExhausted', outcome }, 'failed');
+    } else if (this.#opts.timers.now() + delay - ev.enqueuedMs > policy.maxEventAgeMs) {
+      // The retry would run past the event's age: AWS discards it as EventAgeExceeded.
+      await this.#settle(entry, { kind: 'failure', condition: 'EventAgeExceeded', outcome }, 'failed');
+    } else {
+      await this.#retryLater(entry, ev.throttles, delay);
     }
   }
 
-  #later(entry: Entry, ms: number): void {
-    if (this.#closed) {
+  /** A run that threw: throttles and system faults back off; anything else cannot run. */
+  async #fault(entry: Entry, policy: EventPolicy, e: unknown): Promise<void> {
+    const { ev } = entry;
+    if (isPlatformError(e) && e.is('THROTTLED_RESERVED') && e.details.zeroReserved === true) {
+      await this.#settle(entry, { kind: 'dropped', reason: 'ZeroReservedConcurrency' }, 'dropped');
       return;
     }
-    this.#delayed++;
-    const t = this.#opts.timers.setTimeout(() => {
-      this.#timers.delete(t);
-      this.#delayed--;
-      if (this.#closed) {
-        return;
-      }
-      this.#ready.push(entry);
-      this.#pump();
-    }, ms);
-    this.#timers.add(t);
+    const retriable =
+      !isPlatformError(e) ||
+      e.isSystemError ||
+      e.code === 'THROTTLED_RESERVED' ||
+      e.code === 'THROTTLED_ACCOUNT';
+    if (!retriable || entry.terminated === true) {
+      const reason = entry.terminated === true ? 'terminated' : isPlatformError(e) ? e.code : String(e);
+      await this.#settle(
+        entry,
+        { kind: 'dropped', reason },
+        entry.terminated === true ? 'terminated' : 'dropped',
+      );
+      return;
+    }
+    const throttles = ev.throttles + 1;
+    const backoff = Math.min(
+      this.#opts.throttleBackoffMs * 2 ** (throttles - 1),
+      this.#opts.maxBackoffMs ?? 300_000,
+    );
+    if (this.#opts.timers.now() + backoff - ev.enqueuedMs > policy.maxEventAgeMs) {
+      await this.#settle(entry, { kind: 'failure', condition: 'EventAgeExceeded' }, 'failed');
+      return;
+    }
+    await this.#retryLater(entry, throttles, backoff);
+  }
+
+  async #retryLater(entry: Entry, throttles: number, delayMs: number): Promise<void> {
+    const notBeforeMs = this.#opts.timers.now() + delayMs;
+    entry.ev = { ...entry.ev, throttles, notBeforeMs };
+    try {
+      await this.#opts.store.reschedule(entry.ev.requestId, entry.ev.attempts, throttles, notBeforeMs);
+    } catch (e) {
+      // The retry still happens in this process; after a restart the stored state reruns it early.
+      this.#opts.onError?.(`async event ${entry.ev.requestId}: reschedule not stored`, e);
+    }
+    this.#schedule(entry, delayMs);
+  }
+
+  async #settle(
+    entry: Entry,
+    settlement: Settlement,
+    status: Exclude<AsyncEventStatus, 'pending'>,
+  ): Promise<void> {
+    try {
+      await this.#opts.onSettled?.(entry.ev, settlement, entry.ev.attempts);
+    } catch (e) {
+      this.#opts.onError?.(`async event ${entry.ev.requestId}: destination`, e);
+    }
+    await this.#finish(entry, status);
+  }
+
+  async #finish(entry: Entry, status: Exclude<AsyncEventStatus, 'pending'>): Promise<void> {
+    this.#entries.delete(entry.ev.requestId);
+    this.#count(entry.ev.key.accountId, -1);
+    try {
+      await this.#opts.store.finish(entry.ev.requestId, status, this.#opts.timers.now(), entry.ev.attempts);
+    } catch (e) {
+      this.#opts.onError?.(`async event ${entry.ev.requestId}: settlement not stored`, e);
+    }
+    this.#notifyIdle();
   }
 
   #notifyIdle(): void {

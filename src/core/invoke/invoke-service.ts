@@ -4,7 +4,8 @@
  *
  *   1. resolve: no qualifier or `$LATEST` → $LATEST; a number → that version; an alias →
  *      its primary version, or the additional one with the alias's weight (§3.6);
- *   2. DryRun stops here; Event is queued (202) and runs steps 3–4 later;
+ *   2. DryRun stops here; Event is written to the durable queue (event-queue.ts) and
+ *      acknowledged (202) once stored; the queue runs steps 3–4 later through `runEvent`;
  *   3. build (or reuse) the version's EnvironmentSpec;
  *   4. pool.invoke with the serving provisioned key (never for `$LATEST`) and the limits.
  *
@@ -12,6 +13,7 @@
  * specs are cached per version revision, and provisioned/accounting figures are indexes
  * kept up to date by their services.
  */
+import type { ProvisionedMetrics } from '../metrics/provisioned-metrics.js';
 import { randomUUID } from 'node:crypto';
 import { PlatformError, notFound } from '../errors.js';
 import {
@@ -22,7 +24,7 @@ import {
   type FunctionKey,
   type VersionRecord,
 } from '../model.js';
-import type { InvocationOutcome, Pool, Store } from '../ports.js';
+import type { AsyncEventRecord, Clock, InvocationOutcome, Pool, Store } from '../ports.js';
 import type { ProvisionedService } from '../provisioned/provisioned-service.js';
 import { lookupQualifier } from '../services/qualifier-resolver.js';
 import type { SpecCache } from './environment-spec.js';
@@ -63,7 +65,10 @@ export interface InvokeDeps {
   readonly events: EventQueue;
   /** The scope's UnreservedConcurrentExecutions (cached; see unreserved-cache.ts). */
   readonly unreservedCapacity: (key: FunctionKey) => Promise<number>;
+  readonly clock: Clock;
   readonly random?: () => number;
+  /** Counts invocations of versions with a config (provisioned or spilled over). */
+  readonly metrics?: Pick<ProvisionedMetrics, 'countInvocation'>;
 }
 
 export class InvokeService {
@@ -84,15 +89,40 @@ export class InvokeService {
     }
     const requestId = p.requestId ?? randomUUID();
     if (p.invocationType === 'Event') {
-      this.#d.events.enqueue({
+      const now = this.#d.clock.now();
+      // The event runs the version it was routed to (an alias's weights are applied once).
+      await this.#d.events.enqueue({
         requestId,
-        functionLabel: p.key.name,
-        // Re-resolve nothing: the event runs the version it was routed to.
-        run: () => this.#run(p, version, requestId, false),
+        key: p.key,
+        version: version.version,
+        ...(p.qualifier === undefined ? {} : { qualifier: p.qualifier }),
+        invokedFunctionArn: p.invokedFunctionArn,
+        payload: p.payload,
+        ...(p.clientContext === undefined ? {} : { clientContext: p.clientContext }),
+        ...(p.traceId === undefined ? {} : { traceId: p.traceId }),
+        enqueuedMs: now,
+        attempts: 0,
+        throttles: 0,
+        notBeforeMs: now,
       });
       return { kind: 'queued', requestId, executedVersion: version.version };
     }
     return { kind: 'completed', outcome: await this.#run(p, version, requestId, p.wantLog) };
+  }
+
+  /** One attempt of a queued event (the queue calls this; after a restart too). */
+  async runEvent(ev: AsyncEventRecord): Promise<InvocationOutcome> {
+    const version = await this.#resolve(ev.key, ev.version);
+    const p: InvokeParams = {
+      key: ev.key,
+      payload: ev.payload,
+      invocationType: 'Event',
+      wantLog: false,
+      invokedFunctionArn: ev.invokedFunctionArn,
+      ...(ev.clientContext === undefined ? {} : { clientContext: ev.clientContext }),
+      ...(ev.traceId === undefined ? {} : { traceId: ev.traceId }),
+    };
+    return this.#run(p, version, ev.requestId, false);
   }
 
   async #run(
@@ -114,7 +144,7 @@ export class InvokeService {
     // `$LATEST` never runs on provisioned environments (§3.7).
     const provisionedKey =
       version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
-    return this.#d.pool.invoke({
+    const running = this.#d.pool.invoke({
       spec,
       requestId,
       payload: p.payload,
@@ -135,6 +165,15 @@ export class InvokeService {
           ? {}
           : { memoryBudget: { limitMb: p.memoryBudgetMb, memoryMb: version.config.memoryMb } }),
       },
+    });
+    const metrics = this.#d.metrics;
+    if (provisionedKey === undefined || metrics === undefined) {
+      return running;
+    }
+    // The one count of this invocation for metrics: where it ran is in its outcome.
+    return running.then((outcome) => {
+      metrics.countInvocation(provisionedKey, outcome.initializationType === 'provisioned-concurrency');
+      return outcome;
     });
   }
 

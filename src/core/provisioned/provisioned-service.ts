@@ -73,6 +73,13 @@ export class ProvisionedService {
     return this.#serving.get(functionKeyString(key))?.byVersion.get(version);
   }
 
+  /** The pool keys of every config declared to the pool (metrics sampling). */
+  *servedPoolKeys(): Iterable<string> {
+    for (const s of this.#serving.values()) {
+      yield* s.poolKeys;
+    }
+  }
+
   /** Σ requested provisioned concurrency of a function (admission's reserved on-demand cap). */
   requestedTotal(key: FunctionKey): number {
     return this.#serving.get(functionKeyString(key))?.requestedTotal ?? 0;
@@ -259,7 +266,7 @@ export class ProvisionedService {
       return r.fn;
     }
     throw isVersionQualifier(qualifier)
-      ? new PlatformError('VERSION_NOT_FOUND', { functionName: key.name, version: qualifier })
-      : new PlatformError('ALIAS_NOT_FOUND', { functionName: key.name, alias: qualifier });
+      ? notFound.version(key.name, qualifier)
+      : notFound.alias(key.name, qualifier);
   }
 }

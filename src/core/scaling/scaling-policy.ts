@@ -23,6 +23,8 @@ export interface ScheduleRef {
   readonly expression: string;
   /** IANA zone the expression is read in. */
   readonly timeZone: string;
+  /** Where a fixed-rate schedule counts from (AWS `rate(...)`: StartTime, else creation), epoch ms. */
+  readonly anchorMs?: number;
 }
 
 export interface ScheduledActionPolicy {

@@ -20,6 +20,7 @@
  * (tencent-scf.md §3.4; the decider's ConcurrencySample saturates there by design).
  */
 import type { FunctionKey, ProvisionedConfigRecord } from '../model.js';
+import type { FireSchedule, ScalingTarget } from './driver-types.js';
 import { functionKeyString } from '../model.js';
 import type { Pool, Store } from '../ports.js';
 import type { ProvisionedView } from '../provisioned/provisioned-service.js';
@@ -34,31 +35,14 @@ import {
   type ScheduleRef,
 } from './scaling-policy.js';
 
-/** Fire instants of a schedule in epoch ms (the scheduler's FireSchedule, structurally). */
-export interface FireScheduleLike {
-  nextFireAfter(afterMs: number): number | undefined;
-  lastFireAtOrBefore(atMs: number): number | undefined;
-}
+/** Fire instants of a schedule in epoch ms. */
+export type FireScheduleLike = FireSchedule;
 
 /** Turns a stored schedule reference into fire instants; throws for an unknown kind or bad expression. */
 export type ScheduleFactory = (ref: ScheduleRef) => FireScheduleLike;
 
-/** A target as the driver takes it (the scheduler's ScalingTarget, structurally). */
-export interface ScalingDriverTarget {
-  readonly id: string;
-  readonly spec: {
-    readonly requested?: number;
-    readonly scheduledActions: readonly {
-      readonly name: string;
-      readonly schedule: FireScheduleLike;
-      readonly provisionedNum: number;
-    }[];
-    readonly tracking?: { readonly targetUtilization: number; readonly min: number; readonly max: number };
-  };
-  readonly configuredAtMs: number;
-  readonly currentDesired: number;
-  readonly sampleConcurrency?: () => number;
-}
+/** A target as the driver takes it. */
+export type ScalingDriverTarget = ScalingTarget;
 
 export interface ScalingDriver {
   register(target: ScalingDriverTarget): void;
@@ -84,6 +68,10 @@ export interface ScalingServiceDeps {
   readonly changes: ChangeFeed;
   readonly locks: KeyedMutex;
   readonly schedules: ScheduleFactory;
+  /** True when something else (a scalable target, range-driver.ts) drives this config. */
+  readonly governed?: (targetId: string) => boolean;
+  /** Tracking's demand sample for a config (core/metrics); default: the pool's utilisation × allocated. */
+  readonly sample?: (targetId: string) => number;
   /** Registration failures (a schedule that no longer parses...). Defaults to ignoring them. */
   readonly onError?: (targetId: string, error: unknown) => void;
 }
@@ -180,6 +168,18 @@ export class ScalingService {
     });
   }
 
+  /** Registers a config's policy again (a scalable target stopped governing it). */
+  refresh(key: FunctionKey, qualifier: string): Promise<void> {
+    const id = this.#d.provisioned.poolKey(key, qualifier);
+    return this.#d.locks.run(lockKey(id), async () => {
+      const config = await this.#d.store.getProvisionedConfig(key, qualifier);
+      this.#unregister(id);
+      if (config !== undefined) {
+        this.#registerRecord(key, config);
+      }
+    });
+  }
+
   /** Start-up: registers every stored config whose policy is dynamic. */
   async start(): Promise<void> {
     for (const { key, config } of await this.#d.store.listAllProvisionedConfigs()) {
@@ -207,7 +207,7 @@ export class ScalingService {
     }
     const id = this.#d.provisioned.poolKey(key, config.qualifier);
     const driver = this.#driver;
-    if (driver === undefined) {
+    if (driver === undefined || this.#d.governed?.(id) === true) {
       return;
     }
     try {
@@ -228,7 +228,10 @@ export class ScalingService {
         ...(policy.tracking === undefined
           ? {}
           : {
-              sampleConcurrency: () => pool.provisionedUtilization(id) * pool.provisionedStatus(id).allocated,
+              sampleConcurrency:
+                this.#d.sample === undefined
+                  ? () => pool.provisionedUtilization(id) * pool.provisionedStatus(id).allocated
+                  : () => this.#d.sample?.(id) ?? 0,
             }),
       });
     } catch (e) {

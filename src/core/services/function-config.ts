@@ -3,7 +3,7 @@
  * since the last version" comparison used by PublishVersion. Pure.
  */
 import { createHash } from 'node:crypto';
-import type { FunctionConfig } from '../model.js';
+import type { FunctionConfig, FunctionLayer } from '../model.js';
 import type { PackageInfo } from '../ports.js';
 
 /**
@@ -122,6 +122,21 @@ export function withCode(
     codeSizeBytes: pkg.sizeBytes,
     ...(architectures === undefined ? {} : { architectures: [...architectures] }),
   });
+}
+
+/**
+ * `config` running with `layers` (resolved by the layer service) instead of its own;
+ * `undefined` keeps them, `[]` removes them (the member is absent when there are none).
+ */
+export function withLayers(
+  config: FunctionConfig,
+  layers: readonly FunctionLayer[] | undefined,
+): FunctionConfig {
+  if (layers === undefined) {
+    return config;
+  }
+  const { layers: _old, ...rest } = config;
+  return freezeConfig(layers.length === 0 ? rest : { ...rest, layers: layers.map((l) => ({ ...l })) });
 }
 
 /**

@@ -8,17 +8,19 @@
  * `version-deleted` or `function-deleted`.
  */
 import { PlatformError } from '../errors.js';
-import type { FunctionKey, FunctionRecord, Scope, VersionRecord } from '../model.js';
+import type { FunctionKey, FunctionRecord, LayerVersionKey, Scope, VersionRecord } from '../model.js';
 import { DEFAULT_NAMESPACE, LATEST, isVersionQualifier } from '../model.js';
 import {
   applyPatch,
   buildConfig,
   configDigest,
   withCode,
+  withLayers,
   type FunctionConfigInput,
   type FunctionConfigPatch,
 } from './function-config.js';
 import { functionLockKey } from './keyed-mutex.js';
+import { createLayerService } from './layer-service.js';
 import { resolveQualifier, type ResolvedFunction } from './qualifier-resolver.js';
 import { assertRuntimeSupported } from './runtimes.js';
 import { requireFunction, type ServiceContext } from './service-context.js';
@@ -38,6 +40,8 @@ export interface CreateFunctionInput {
   /** Also publish version 1 in the same transaction. */
   readonly publish?: boolean;
   readonly tags?: Readonly<Record<string, string>>;
+  /** Layer versions to run with, in order (FUNCTION_LAYER* errors); absent: none. */
+  readonly layers?: readonly LayerVersionKey[];
 }
 
 export interface UpdateCodeInput {
@@ -77,7 +81,7 @@ export interface FunctionService {
   updateConfiguration(
     key: FunctionKey,
     patch: FunctionConfigPatch,
-    options?: { readonly revisionId?: string },
+    options?: { readonly revisionId?: string; readonly layers?: readonly LayerVersionKey[] },
   ): Promise<FunctionRecord>;
   /**
    * Without a qualifier deletes the function with its versions, aliases and provisioned
@@ -91,6 +95,7 @@ export interface FunctionService {
 /** Builds the function service over the shared context. */
 export function createFunctionService(ctx: ServiceContext): FunctionService {
   const { store, packages, clock } = ctx.deps;
+  const layerService = createLayerService(ctx);
 
   async function assertNamespace(key: FunctionKey): Promise<void> {
     if (key.namespace === DEFAULT_NAMESPACE) {
@@ -109,6 +114,7 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
         assertTagLimit(key.name, Object.keys(input.tags).length);
       }
       await assertNamespace(key);
+      const layers = input.layers === undefined ? undefined : await layerService.resolve(key, input.layers);
       // Content-addressed and idempotent, so storing before taking the lock is safe.
       const pkg = await packages.put(input.zip);
       return ctx.locks.run(functionLockKey(key), async () => {
@@ -118,7 +124,7 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
         const now = clock.now();
         const latest: VersionRecord = {
           version: LATEST,
-          config: buildConfig(input.config, pkg),
+          config: withLayers(buildConfig(input.config, pkg), layers),
           revisionId: ctx.newRevisionId(),
           lastModifiedMs: now,
         };
@@ -205,11 +211,13 @@ export function createFunctionService(ctx: ServiceContext): FunctionService {
       return ctx.locks.run(functionLockKey(key), async () => {
         const fn = await requireFunction(ctx, key);
         checkRevision(fn, options.revisionId);
+        const layers =
+          options.layers === undefined ? undefined : await layerService.resolve(key, options.layers);
         const next: FunctionRecord = {
           ...fn,
           latest: {
             version: LATEST,
-            config: applyPatch(fn.latest.config, patch),
+            config: withLayers(applyPatch(fn.latest.config, patch), layers),
             revisionId: ctx.newRevisionId(),
             lastModifiedMs: clock.now(),
           },

@@ -13,6 +13,12 @@ export function functionArn(scope: ArnScope, name: string, qualifier?: string): 
   return qualifier === undefined ? base : `${base}:${qualifier}`;
 }
 
+/** `arn:aws:lambda:<region>:<account>:layer:<name>[:<version>]`. */
+export function layerArn(scope: ArnScope, layerName: string, version?: number): string {
+  const base = `arn:aws:lambda:${scope.region}:${scope.accountId}:layer:${layerName}`;
+  return version === undefined ? base : `${base}:${version}`;
+}
+
 /** `yyyy-MM-ddTHH:mm:ss.SSS+0000`, e.g. `2019-11-21T19:32:12.000+0000`. */
 export function formatLastModified(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');

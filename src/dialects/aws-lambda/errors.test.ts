@@ -33,6 +33,33 @@ const SAMPLES: { readonly [C in ErrorCode]: ErrorDetails[C] } = {
   CODE_UNSAFE_ENTRY: { entry: '../evil.txt' },
   RUNTIME_NOT_SUPPORTED: { runtime: 'python3.12', supported: ['nodejs20.x', 'provided.al2023'] },
   TOO_MANY_TAGS: { functionName: 'fn', limit: 50 },
+  LAYER_NOT_FOUND: { layerName: 'libs' },
+  LAYER_VERSION_NOT_FOUND: { layerName: 'libs', version: 2 },
+  FUNCTION_LAYERS_TOO_MANY: { limit: 5 },
+  FUNCTION_LAYER_DUPLICATE: {
+    first: { accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+    second: { accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 2 },
+  },
+  FUNCTION_LAYER_WRONG_REGION: {
+    region: 'us-east-1',
+    layer: {
+      ...{ accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+      region: 'eu-west-1',
+    },
+  },
+  FUNCTION_LAYER_ACCESS_DENIED: {
+    accountId: '111111111111',
+    layer: {
+      ...{ accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+      accountId: '222222222222',
+    },
+  },
+  FUNCTION_LAYER_NOT_FOUND: {
+    layer: {
+      ...{ accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+      version: 9,
+    },
+  },
   ROUTING_TOO_MANY_VERSIONS: {},
   ROUTING_SAME_AS_PRIMARY: { version: '1' },
   ROUTING_WITH_LATEST: {},
@@ -75,6 +102,7 @@ const MESSAGE_KEY: Record<string, 'message' | 'Message'> = {
   TooManyRequestsException: 'message',
   ServiceException: 'Message',
   RequestEntityTooLargeException: 'Message',
+  AccessDeniedException: 'Message',
 };
 
 describe('AWS error table', () => {
@@ -88,7 +116,7 @@ describe('AWS error table', () => {
     const body = render(code);
     expect(body.message?.length ?? 0).toBeGreaterThan(0);
     expect(MESSAGE_KEY[body.type]).toBe(body.messageKey);
-    expect([400, 404, 409, 412, 413, 429, 500]).toContain(body.status);
+    expect([400, 403, 404, 409, 412, 413, 429, 500]).toContain(body.status);
     if (body.status >= 500) {
       expect(body.userType).toBe('Service');
     } else if (body.userType !== undefined) {
@@ -97,6 +125,42 @@ describe('AWS error table', () => {
   });
 
   it.each<[ErrorCode, number, string, string, boolean]>([
+    // Layers, as recorded (TestLambdaLayer snapshots, 2025-11 / 2026-01).
+    [
+      'LAYER_VERSION_NOT_FOUND',
+      404,
+      'ResourceNotFoundException',
+      'The resource you requested does not exist.',
+      true,
+    ],
+    [
+      'FUNCTION_LAYERS_TOO_MANY',
+      400,
+      'InvalidParameterValueException',
+      'Cannot reference more than 5 layers.',
+      true,
+    ],
+    [
+      'FUNCTION_LAYER_DUPLICATE',
+      400,
+      'InvalidParameterValueException',
+      'Two different versions of the same layer are not allowed to be referenced in the same function. arn:aws:lambda:us-east-1:111111111111:layer:libs:1 and arn:aws:lambda:us-east-1:111111111111:layer:libs:2 are versions of the same layer.',
+      true,
+    ],
+    [
+      'FUNCTION_LAYER_WRONG_REGION',
+      400,
+      'InvalidParameterValueException',
+      'Layers are not in the same region as the function. Layers are expected to be in region us-east-1.',
+      true,
+    ],
+    [
+      'FUNCTION_LAYER_NOT_FOUND',
+      400,
+      'InvalidParameterValueException',
+      'Layer version arn:aws:lambda:us-east-1:111111111111:layer:libs:9 does not exist.',
+      true,
+    ],
     ['FUNCTION_NOT_FOUND', 404, 'ResourceNotFoundException', `Function not found: ${ARN}:fn`, true],
     ['VERSION_NOT_FOUND', 404, 'ResourceNotFoundException', `Function not found: ${ARN}:fn:10`, true],
     ['FUNCTION_ALREADY_EXISTS', 409, 'ResourceConflictException', 'Function already exist: fn', true],

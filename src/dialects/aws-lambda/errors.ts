@@ -7,7 +7,7 @@
  * situations AWS never reaches or was never recorded in.
  */
 import type { ErrorCode, ErrorDetails, PlatformError } from '../../core/errors.js';
-import { functionArn, codeSha256Base64, type ArnScope } from './arns.js';
+import { functionArn, codeSha256Base64, layerArn, type ArnScope } from './arns.js';
 import type { OperationName } from './routes.js';
 import type { AwsErrorBody } from './wire-error.js';
 
@@ -177,6 +177,29 @@ export const AWS_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
           `Value ${d.runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${d.supported.join(', ')}] or be a valid ARN`,
         ),
   TOO_MANY_TAGS: () => ipve('Number of tags exceeds resource tag limit.'),
+  // Layers: AWS's answers as recorded in LocalStack's AWS-validated snapshots
+  // (test_lambda_api.snapshot.json, TestLambdaLayer, 2025-11 / 2026-01).
+  LAYER_NOT_FOUND: () => notFound('The resource you requested does not exist.'),
+  LAYER_VERSION_NOT_FOUND: () => notFound('The resource you requested does not exist.'),
+  FUNCTION_LAYERS_TOO_MANY: (d) => ipve(`Cannot reference more than ${d.limit} layers.`),
+  FUNCTION_LAYER_DUPLICATE: (d) =>
+    ipve(
+      `Two different versions of the same layer are not allowed to be referenced in the same function. ${layerArn(d.first, d.first.layerName, d.first.version)} and ${layerArn(d.second, d.second.layerName, d.second.version)} are versions of the same layer.`,
+    ),
+  FUNCTION_LAYER_WRONG_REGION: (d) =>
+    ipve(
+      `Layers are not in the same region as the function. Layers are expected to be in region ${d.region}.`,
+    ),
+  FUNCTION_LAYER_NOT_FOUND: (d) =>
+    ipve(`Layer version ${layerArn(d.layer, d.layer.layerName, d.layer.version)} does not exist.`),
+  // [3P] AWS's answer for another account's layer without a layer-version permission, as
+  // many users quote it (403 AccessDeniedException); the caller shows as the account root.
+  FUNCTION_LAYER_ACCESS_DENIED: (d) => ({
+    status: 403,
+    type: 'AccessDeniedException',
+    message: `User: arn:aws:iam::${d.accountId}:root is not authorized to perform: lambda:GetLayerVersion on resource: ${layerArn(d.layer, d.layer.layerName, d.layer.version)} because no resource-based policy allows the lambda:GetLayerVersion action`,
+    messageKey: 'Message',
+  }),
   ROUTING_TOO_MANY_VERSIONS: () =>
     ipve('Number of items in AdditionalVersionWeights cannot be greater than 1'),
   ROUTING_SAME_AS_PRIMARY: (d) =>

@@ -1,11 +1,13 @@
 /**
  * The MB-quota view of one account (quotas.ts), read from core's claims index: functions
  * and versions (memory sizes), provisioned claims, reservations, and the SCF settings.
- * Quota checks read it fresh under the dialect's quota lock; the invoke path asks only for
- * T − Σ R, cached per scope until a change that can move it (core's change feed, or a write
- * of the SCF settings).
+ * Quota checks read it fresh under the dialect's quota lock (a view is kept while the
+ * claims revision and the SCF settings are unchanged); the invoke path asks only for T − Σ R,
+ * cached per scope until a change that can move a reservation's MB (below) or a write of the
+ * SCF settings.
  */
 import { PromiseMemo } from '../../core/claims/promise-memo.js';
+import type { CoreChange } from '../../core/services/change-feed.js';
 import { scopeKey, type Scope } from '../../core/model.js';
 import type { ScopeSettingsService } from '../../core/services/scope-settings.js';
 import { unreservedInvokeMb, type AccountQuota, type FunctionQuota } from './quotas.js';
@@ -22,7 +24,11 @@ export class AccountQuotaCache {
     private readonly settings: ScopeSettingsService,
     private readonly defaultTotalMb: number,
   ) {
-    core.changes.subscribe((change) => this.invalidate(change.key));
+    core.changes.subscribe((change) => {
+      if (movesReservedMb(change)) {
+        this.#invokeLimit.delete(scopeKey(change.key));
+      }
+    });
   }
 
   /**
@@ -68,8 +74,29 @@ export class AccountQuotaCache {
     return this.#invokeLimit.get(scopeKey(scope), () => this.load(scope).then(unreservedInvokeMb));
   }
 
+  /** After a write of the SCF settings (T, or a reservation's MB annotation). */
   invalidate(scope: Scope): void {
     this.#invokeLimit.delete(scopeKey(scope));
     this.#views.delete(scopeKey(scope));
+  }
+}
+
+/**
+ * Σ R reads each function's reservation and `$LATEST`'s MemorySize (effectiveReservedMb);
+ * versions and aliases move neither. The views need no such filter: they are keyed by the
+ * claims revision, which every change moves.
+ */
+function movesReservedMb(change: CoreChange): boolean {
+  switch (change.kind) {
+    case 'function-created':
+    case 'function-updated':
+    case 'function-deleted':
+    case 'reserved-concurrency-changed':
+      return true;
+    case 'version-published':
+    case 'version-deleted':
+    case 'alias-changed':
+    case 'alias-deleted':
+      return false;
   }
 }

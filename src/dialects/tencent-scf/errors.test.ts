@@ -43,6 +43,11 @@ const DOCUMENTED: ReadonlySet<string> = new Set([
   'ResourceNotFound.Qualifier',
   'ResourceNotFound.Version',
   'UnsupportedOperation.AliasBind',
+  // Layer actions' and the function actions' lists (ResourceNotFound.LayerVersion: the
+  // SDK's GetLayerVersion/DeleteLayerVersion lists)
+  'InvalidParameterValue.Layers',
+  'ResourceNotFound.Layer',
+  'ResourceNotFound.LayerVersion',
 ]);
 
 /** One sample of details per code (a missing key is a compile error). */
@@ -72,6 +77,33 @@ const SAMPLES: { readonly [C in ErrorCode]: ErrorDetails[C] } = {
   CODE_UNSAFE_ENTRY: { entry: '../x' },
   RUNTIME_NOT_SUPPORTED: { runtime: 'python3.12', supported: ['nodejs20.x'] },
   TOO_MANY_TAGS: { functionName: 'f', limit: 50 },
+  LAYER_NOT_FOUND: { layerName: 'libs' },
+  LAYER_VERSION_NOT_FOUND: { layerName: 'libs', version: 2 },
+  FUNCTION_LAYERS_TOO_MANY: { limit: 5 },
+  FUNCTION_LAYER_DUPLICATE: {
+    first: { accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+    second: { accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 2 },
+  },
+  FUNCTION_LAYER_WRONG_REGION: {
+    region: 'us-east-1',
+    layer: {
+      ...{ accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+      region: 'eu-west-1',
+    },
+  },
+  FUNCTION_LAYER_ACCESS_DENIED: {
+    accountId: '111111111111',
+    layer: {
+      ...{ accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+      accountId: '222222222222',
+    },
+  },
+  FUNCTION_LAYER_NOT_FOUND: {
+    layer: {
+      ...{ accountId: '111111111111', region: 'us-east-1', layerName: 'libs', version: 1 },
+      version: 9,
+    },
+  },
   ROUTING_TOO_MANY_VERSIONS: {},
   ROUTING_SAME_AS_PRIMARY: { version: '1' },
   ROUTING_WITH_LATEST: {},

@@ -113,6 +113,29 @@ export const SCF_ERROR_TABLE: { readonly [C in ErrorCode]: Renderer<C> } = {
       'InvalidParameterValue.ZipFile',
       `ZipFile entry '${d.entry}' would be written outside the code directory.`,
     ),
+  // Layers: codes from the SDK's lists (GetLayerVersion/DeleteLayerVersion:
+  // ResourceNotFound.LayerVersion; ListLayerVersions and CreateFunction/UpdateFunctionConfiguration:
+  // ResourceNotFound.Layer, InvalidParameterValue.Layers); messages [REC].
+  LAYER_NOT_FOUND: (d) =>
+    e('ResourceNotFound.Layer', `The layer does not exist. (LayerName: ${d.layerName})`),
+  LAYER_VERSION_NOT_FOUND: (d) =>
+    e('ResourceNotFound.LayerVersion', `The layer version does not exist. (${d.layerName}:${d.version})`),
+  FUNCTION_LAYERS_TOO_MANY: (d) =>
+    e(
+      'InvalidParameterValue.Layers',
+      `Incorrect Layers parameter. A function binds at most ${d.limit} layers.`,
+    ),
+  FUNCTION_LAYER_DUPLICATE: (d) =>
+    e(
+      'InvalidParameterValue.Layers',
+      `Incorrect Layers parameter. Layer ${d.second.layerName} is bound more than once (versions ${d.first.version} and ${d.second.version}).`,
+    ),
+  FUNCTION_LAYER_WRONG_REGION: (d) =>
+    e('InvalidParameterValue.Layers', `Incorrect Layers parameter. Layers must be in region ${d.region}.`),
+  FUNCTION_LAYER_ACCESS_DENIED: (d) =>
+    e('InvalidParameterValue.Layers', `Incorrect Layers parameter. Layer ${d.layer.layerName} is not yours.`),
+  FUNCTION_LAYER_NOT_FOUND: (d) =>
+    e('ResourceNotFound.Layer', `The layer does not exist. (${d.layer.layerName}:${d.layer.version})`),
   RUNTIME_NOT_SUPPORTED: (d) => e('InvalidParameterValue.Runtime', `Runtime ${d.runtime} is not supported.`),
   TOO_MANY_TAGS: (d) =>
     e('InvalidParameterValue', `Incorrect parameter value. A function carries at most ${d.limit} tags.`),

@@ -24,6 +24,12 @@ export interface LaunchRequest {
   readonly privateChannel: boolean;
   /** MemorySize, for launchers that enforce it. */
   readonly memoryMb: number;
+  /**
+   * Run it under SCHED_BATCH where this launcher can (RuntimeEntry.batchScheduling): a
+   * batch task never preempts the running task when woken. Best effort: a launcher that
+   * cannot, starts it as it is.
+   */
+  readonly batchScheduling: boolean;
 }
 
 export interface LaunchHandlers {
@@ -43,6 +49,10 @@ export interface LaunchedProcess {
   kill(): void;
   /** Whether the kernel's OOM killer ended it (its memory limit). */
   oomKilled(): boolean;
+  /** Its peak resident memory in MB, read now; undefined once it is gone. */
+  peakMemoryMb(): number | undefined;
+  /** The same, read without blocking the event loop. */
+  readPeakMemoryMb(): Promise<number | undefined>;
 }
 
 export interface Launcher {

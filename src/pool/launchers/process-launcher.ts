@@ -1,6 +1,9 @@
 /**
  * Environments as local child processes (the launcher port, launcher.ts):
  *
+ *   0. a process that may run under SCHED_BATCH is started through `chrt --batch 0` when
+ *      util-linux's chrt is at hand (README "Scheduling"): chrt sets the policy and execs
+ *      the command, so it keeps chrt's pid, for one extra exec (~1 ms);
  *   1. spawn detached (its own process group, so that a kill reaches whatever a
  *      `bootstrap` started), stdin /dev/null, stdout and stderr piped, fd 3 a socketpair
  *      when the private channel is asked for;
@@ -11,6 +14,8 @@
  *   4. on close, remove the cgroup and report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
@@ -20,11 +25,30 @@ const CLOSE_GRACE_MS = 2000;
 /** The private channel's fd in the child. */
 export const PRIVATE_FD = 3;
 
+export interface ProcessLauncherOptions {
+  /** Memory cgroups, where the machine allows them (memory-cgroups.ts). */
+  readonly cgroups: MemoryCgroups | undefined;
+  /** `chrt`, to start processes under SCHED_BATCH; undefined: they are started directly. */
+  readonly chrt: string | undefined;
+}
+
+/** The command line that starts `req`: under `chrt --batch 0` when asked for and at hand. */
+export function commandLine(
+  req: Pick<LaunchRequest, 'command' | 'args' | 'batchScheduling'>,
+  chrt: string | undefined,
+): { readonly command: string; readonly args: readonly string[] } {
+  return req.batchScheduling && chrt !== undefined
+    ? { command: chrt, args: ['--batch', '0', req.command, ...req.args] }
+    : { command: req.command, args: req.args };
+}
+
 export class ProcessLauncher implements Launcher {
   readonly #cgroups: MemoryCgroups | undefined;
+  readonly #chrt: string | undefined;
 
-  constructor(cgroups: MemoryCgroups | undefined) {
-    this.#cgroups = cgroups;
+  constructor(o: ProcessLauncherOptions) {
+    this.#cgroups = o.cgroups;
+    this.#chrt = o.chrt;
   }
 
   get limitsMemory(): boolean {
@@ -32,7 +56,8 @@ export class ProcessLauncher implements Launcher {
   }
 
   launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
-    const proc: ChildProcess = spawn(req.command, [...req.args], {
+    const { command, args } = commandLine(req, this.#chrt);
+    const proc: ChildProcess = spawn(command, [...args], {
       cwd: req.cwd,
       env: req.env,
       stdio: req.privateChannel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
@@ -77,10 +102,29 @@ export class ProcessLauncher implements Launcher {
       privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
       kill: killGroup,
       oomKilled: () => cgroup?.oomKilled() === true,
+      peakMemoryMb: () => (proc.pid === undefined ? undefined : peakOfStatus(readStatus(proc.pid))),
+      readPeakMemoryMb: async () =>
+        proc.pid === undefined
+          ? undefined
+          : peakOfStatus(await readFile(`/proc/${proc.pid}/status`, 'latin1').catch(() => undefined)),
     };
   }
 
   async dispose(): Promise<void> {
     await this.#cgroups?.dispose();
   }
+}
+
+function readStatus(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return undefined; // gone: nothing to report
+  }
+}
+
+/** Peak resident memory (VmHWM) of a /proc/<pid>/status text, MB rounded up. */
+export function peakOfStatus(status: string | undefined): number | undefined {
+  const m = status === undefined ? null : /VmHWM:\s+(\d+) kB/.exec(status);
+  return m?.[1] === undefined ? undefined : Math.ceil(Number(m[1]) / 1024);
 }

@@ -18,40 +18,10 @@ import { PlatformError } from '../../core/errors.js';
 import type { ProvisionedStatus } from '../../core/model.js';
 import type { EnvironmentSpec, InvocationOutcome, InvokeRequest } from '../../core/ports.js';
 import type { Environment } from '../environment.js';
-import { isInitialised } from '../environment-state.js';
-import {
-  MAX_INIT_ATTEMPTS,
-  planProvisioned,
-  provisionedStatus,
-  type ProvisionedCounts,
-} from '../provisioned-plan.js';
+import { MAX_INIT_ATTEMPTS, planProvisioned, provisionedStatus } from '../provisioned-plan.js';
 import { FINISHING_GRACE_MS, removeFrom, type ShellContext } from '../shell-context.js';
-import type { DeathCause, Waiter } from '../types.js';
-import type { ConfigState } from './config-state.js';
-
-class ProvisionedConfig {
-  state: ConfigState = 'filling';
-  readonly envs = new Set<Environment>();
-  /** Idle environments of the current spec, least recently used first. */
-  readonly idle: Environment[] = [];
-  /** Invocations waiting for a current-spec environment that is finishing (placement.ts). */
-  readonly waiters: Waiter[] = [];
-  /** Current-spec environments that answered and have not asked for the next yet. */
-  readonly finishing = new Set<Environment>();
-  /** Bounds how long waiters count on `finishing` environments. */
-  grace: NodeJS.Timeout | undefined;
-  /** Starts queued for a start slot. */
-  queued = 0;
-  /** Init failures in a row. */
-  failures = 0;
-  /** The last status emitted, to emit changes only. */
-  lastSignature = '';
-  constructor(
-    readonly key: string,
-    public spec: EnvironmentSpec,
-    public requested: number,
-  ) {}
-}
+import type { DeathCause } from '../types.js';
+import { ProvisionedConfig } from './provisioned-config.js';
 
 /** What placement needs to know about the config serving an invoke. */
 export interface ProvisionedPlacement {
@@ -167,25 +137,11 @@ export class ProvisionedShell {
     const cfg = this.#configs.get(key);
     return cfg === undefined
       ? { allocated: 0, available: 0, status: 'IN_PROGRESS' }
-      : provisionedStatus(this.#count(cfg));
+      : provisionedStatus(cfg.counts());
   }
 
   utilization(key: string): number {
-    const cfg = this.#configs.get(key);
-    if (cfg === undefined || cfg.state === 'failed') {
-      return 0;
-    }
-    let busy = 0;
-    let allocated = 0;
-    for (const env of cfg.envs) {
-      if (isInitialised(env.state)) {
-        allocated++;
-        if (env.state === 'busy') {
-          busy++;
-        }
-      }
-    }
-    return allocated === 0 ? 0 : busy / allocated;
+    return this.#configs.get(key)?.utilization() ?? 0;
   }
 
   /** Forgets every config whose spec key starts with `prefix` (its version is gone). */
@@ -291,43 +247,18 @@ export class ProvisionedShell {
     return cfg.state === 'filling' || cfg.state === 'serving';
   }
 
-  #count(cfg: ProvisionedConfig): ProvisionedCounts {
-    let currentStarting = cfg.queued;
-    let currentInitialised = 0;
-    let oldInitialised = 0;
-    for (const env of cfg.envs) {
-      const s = env.state;
-      if (env.spec.key === cfg.spec.key) {
-        if (s === 'starting') {
-          currentStarting++;
-        } else if (isInitialised(s)) {
-          currentInitialised++;
-        }
-      } else if (isInitialised(s)) {
-        oldInitialised++;
-      }
-    }
-    return {
-      requested: cfg.requested,
-      failed: cfg.state === 'failed',
-      currentStarting,
-      currentInitialised,
-      oldInitialised,
-    };
-  }
-
   /** Brings a config's live environments towards its desired state (provisioned-plan.ts). */
   #reconcile(cfg: ProvisionedConfig): void {
     if (cfg.state === 'removed' || this.#ctx.disposed()) {
       this.#emitStatus(cfg);
       return;
     }
-    const plan = planProvisioned(this.#count(cfg));
+    const plan = planProvisioned(cfg.counts());
     for (let i = 0; i < plan.start; i++) {
       cfg.queued++;
       this.#ctx.limiter.request('provisioned', () => {
         cfg.queued--;
-        if (cfg.state !== 'removed' && !this.#ctx.disposed() && planProvisioned(this.#count(cfg)).start > 0) {
+        if (cfg.state !== 'removed' && !this.#ctx.disposed() && planProvisioned(cfg.counts()).start > 0) {
           this.#ctx.startEnvironment(cfg.spec, 'provisioned-concurrency', cfg.key, (env) => {
             cfg.envs.add(env);
             this.#configOf.set(env, cfg);
@@ -359,7 +290,7 @@ export class ProvisionedShell {
         }
       }
     }
-    const status = provisionedStatus(this.#count(cfg));
+    const status = provisionedStatus(cfg.counts());
     if (status.status === 'READY' && cfg.state === 'filling') {
       cfg.state = 'serving';
     }
@@ -429,7 +360,7 @@ export class ProvisionedShell {
       status ??
       (cfg.state === 'removed'
         ? { allocated: 0, available: 0, status: 'IN_PROGRESS' as const }
-        : provisionedStatus(this.#count(cfg)));
+        : provisionedStatus(cfg.counts()));
     const sig = `${s.status}/${s.allocated}/${s.available}`;
     if (sig !== cfg.lastSignature) {
       cfg.lastSignature = sig;

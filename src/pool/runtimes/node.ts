@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import type { RuntimeEntry } from './table.js';
-import { underBatchScheduler } from './table.js';
 
 /**
  * Heap limit for a node runtime from the function's MemorySize: 90 % of it, leaving the
@@ -18,21 +17,17 @@ export function maxOldSpaceMb(memoryMb: number): number {
 export const nodeRuntime: RuntimeEntry = {
   name: 'nodejs',
   managed: true,
+  batchScheduling: true,
   matches: (runtime) => /^nodejs\d+\.x$/.test(runtime),
   start(spec, ctx) {
     const interpreter = ctx.interpreters.of(spec.runtime);
     if (interpreter === undefined) {
       return { ok: false, detail: `hearth has no runtime ${JSON.stringify(spec.runtime)}` };
     }
-    const { command, args } = underBatchScheduler(ctx, interpreter.command, [
-      `--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`,
-      ...ctx.nodeFlags,
-      ctx.nodeRuntimeEntry,
-    ]);
     return {
       ok: true,
-      command,
-      args,
+      command: interpreter.command,
+      args: [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...ctx.nodeFlags, ctx.nodeRuntimeEntry],
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.nodeRuntimeEntry),
       interpreter,

@@ -10,6 +10,7 @@ import type { RuntimeEntry } from './table.js';
 export const providedRuntime: RuntimeEntry = {
   name: 'provided',
   managed: false,
+  batchScheduling: false,
   matches: (runtime) => /^provided(\.al2|\.al2023)?$/.test(runtime),
   start(spec) {
     const command = path.join(spec.codeDir, 'bootstrap');

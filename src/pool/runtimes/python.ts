@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import type { RuntimeEntry } from './table.js';
-import { underBatchScheduler } from './table.js';
 
 export const pythonRuntime: RuntimeEntry = {
   name: 'python',
   managed: true,
+  batchScheduling: true,
   matches: (runtime) => /^python3\.\d+$/.test(runtime),
   start(spec, ctx) {
     const interpreter = ctx.interpreters.of(spec.runtime);
@@ -20,11 +20,10 @@ export const pythonRuntime: RuntimeEntry = {
     // 38 ms per start), as a function sees nothing above its code root but what its
     // layers bring. [DESIGN] Lambda's own runtime ships boto3; here a function packages
     // it or takes a layer.
-    const { command, args } = underBatchScheduler(ctx, interpreter.command, ['-S', ctx.pythonRuntimeEntry]);
     return {
       ok: true,
-      command,
-      args,
+      command: interpreter.command,
+      args: ['-S', ctx.pythonRuntimeEntry],
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.pythonRuntimeEntry),
       // Read and removed by the client (bootstrap.py limit_memory): without a memory

@@ -25,8 +25,6 @@ export interface RuntimeContext {
   readonly bundledChannel: 'private' | 'http';
   /** Extra node flags (V8 tuning). */
   readonly nodeFlags: readonly string[];
-  /** `chrt`, when the bundled clients run under SCHED_BATCH (README "Scheduling"). */
-  readonly batchScheduler: string | undefined;
   /** The launcher enforces MemorySize (a memory cgroup). */
   readonly memoryLimited: boolean;
 }
@@ -52,6 +50,14 @@ export interface RuntimeEntry {
   matches(runtime: string): boolean;
   /** §5.5: AWS_EXECUTION_ENV is set for managed runtimes, not for OS-only ones. */
   readonly managed: boolean;
+  /**
+   * Its process may run under SCHED_BATCH where the launcher offers it (README
+   * "Scheduling"): hearth's bundled clients, whose wake-ups then never preempt the
+   * platform. Not a package's own executable: run through `chrt`, one that cannot be
+   * executed would exit with chrt's error instead of failing to spawn
+   * (Runtime.InvalidEntrypoint).
+   */
+  readonly batchScheduling: boolean;
   start(spec: EnvironmentSpec, ctx: RuntimeContext): RuntimeStart;
 }
 
@@ -59,15 +65,4 @@ export const RUNTIMES: readonly RuntimeEntry[] = [nodeRuntime, pythonRuntime, pr
 
 export function runtimeEntry(runtime: string): RuntimeEntry | undefined {
   return RUNTIMES.find((r) => r.matches(runtime));
-}
-
-/** chrt sets the policy and execs the interpreter: the same pid, one extra exec (~1 ms). */
-export function underBatchScheduler(
-  ctx: RuntimeContext,
-  command: string,
-  args: readonly string[],
-): { command: string; args: readonly string[] } {
-  return ctx.batchScheduler === undefined
-    ? { command, args }
-    : { command: ctx.batchScheduler, args: ['--batch', '0', command, ...args] };
 }

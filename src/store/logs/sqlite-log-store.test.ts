@@ -35,7 +35,7 @@ describe('SqliteLogStore', () => {
     // A platform line ends the function's unfinished line first.
     write(s, 'END RequestId: r1\n');
     expect(await all(s)).toEqual(['one', 'two', 'three', 'dangling', 'END RequestId: r1']);
-    s.close();
+    await s.close();
   });
 
   it('keeps what was appended across close and reopen, and indexes invocations', async () => {
@@ -46,7 +46,7 @@ describe('SqliteLogStore', () => {
       s,
       'END RequestId: r1\nREPORT RequestId: r1\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t\n',
     );
-    s.close();
+    await s.close();
     s = open();
     expect(await all(s)).toHaveLength(4);
     const inv = await s.invocations(scope, '/aws/lambda/f', {
@@ -65,36 +65,36 @@ describe('SqliteLogStore', () => {
       status: 'success',
     });
     expect(inv.items[0]?.log.split('\n')).toHaveLength(4);
-    s.close();
+    await s.close();
   });
 
   it('drops events older than a group retention, keeping byte counts true', async () => {
     const s = open();
     write(s, 'old\n');
-    s.flush();
+    await s.flush();
     now += 3 * DAY;
     write(s, 'new\n');
     expect(await s.setRetention(scope, '/aws/lambda/f', 1)).toBe(true);
     expect(await all(s)).toEqual(['new']);
     expect((await s.getGroup(scope, '/aws/lambda/f'))?.storedBytes).toBe(3);
-    expect(s.totalBytes).toBe(3);
+    expect(await s.totalBytes()).toBe(3);
     expect(await s.setRetention(scope, '/aws/lambda/none', 1)).toBe(false);
-    s.close();
+    await s.close();
   });
 
   it('removes the oldest events across groups once the size cap is passed', async () => {
     const s = open({ maxBytes: 1000 });
     for (let i = 0; i < 30; i++) {
       write(s, `${String(i).padStart(2, '0')}${'x'.repeat(98)}\n`, 's1', i % 2 === 0 ? '/a' : '/b');
-      s.flush();
+      await s.flush();
     }
-    expect(s.totalBytes).toBeLessThanOrEqual(1000);
+    expect(await s.totalBytes()).toBeLessThanOrEqual(1000);
     const left = [...(await all(s, '/a')), ...(await all(s, '/b'))]
       .map((m) => Number(m.slice(0, 2)))
       .sort((x, y) => x - y);
     expect(left.at(-1)).toBe(29);
     expect(left[0]).toBeGreaterThanOrEqual(20);
     expect(left.length).toBeLessThanOrEqual(10);
-    s.close();
+    await s.close();
   });
 });

@@ -1,10 +1,14 @@
 /**
  * The function log store on its own SQLite file (`<data dir>/logs.db`, WAL): the LogStore
- * port of core/logs for the dialects, `append` for the pool's output (log-writer.ts), and
+ * port of core/logs for the dialects, `append` for the pool's output (log-ingest.ts), and
  * housekeeping that keeps the data dir bounded: each group's retention, then a size cap
  * across all groups that removes the oldest events first.
+ *
+ * Writes go to a writer on its own thread when there is one (log-writer-link.ts); reads
+ * run here on their own connection, after handing on what is queued and waiting for the
+ * writer to have written it, so an invoke's lines are visible once its answer is.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type {
   EventPosition,
   FilterQuery,
@@ -21,10 +25,11 @@ import type {
   StreamQuery,
   StreamReadQuery,
 } from '../../core/logs/log-port.js';
-import { logMigrations } from './log-migrations.js';
-import { LogWriter, type FunctionLogInput } from './log-writer.js';
+import { openLogDb } from './log-db.js';
+import { LogIngest, type FunctionLogInput } from './log-ingest.js';
+import { inlineLink, workerEntry, workerLink, type WriterLink } from './log-writer-link.js';
 
-export type { FunctionLogInput } from './log-writer.js';
+export type { FunctionLogInput } from './log-ingest.js';
 
 export interface LogStoreOptions {
   readonly file: string;
@@ -35,11 +40,12 @@ export interface LogStoreOptions {
   readonly maxPendingEvents?: number;
   /** Retention and cap run this often (and at open). */
   readonly housekeepingIntervalMs?: number;
+  /** Write on a worker thread when the build has one (default true). */
+  readonly threaded?: boolean;
   readonly now?: () => number;
   readonly onError?: (err: unknown) => void;
 }
 
-const DAY_MS = 86_400_000;
 const SCAN_CHUNK = 500;
 
 interface GroupRow {
@@ -90,75 +96,67 @@ const eventOf = (r: EventRow): LogEvent => ({
 
 export class SqliteLogStore implements LogStore {
   readonly #db: Database.Database;
-  readonly #writer: LogWriter;
-  readonly #o: LogStoreOptions;
-  readonly #now: () => number;
-  #totalBytes: number;
+  readonly #ingest: LogIngest;
+  readonly #link: WriterLink;
   #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(o: LogStoreOptions) {
-    this.#o = o;
-    this.#now = o.now ?? Date.now;
-    const db = new Database(o.file);
+    const now = o.now ?? Date.now;
+    const onError = o.onError ?? (() => undefined);
+    // Readers' connection; opening it first creates and migrates the file.
+    this.#db = openLogDb(o.file);
+    const entry = o.threaded === false ? undefined : workerEntry();
+    const config = { file: o.file, maxBytes: o.maxBytes };
     try {
-      db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode: a committed batch survives a killed process (not a power cut).
-      db.pragma('synchronous = NORMAL');
-      db.pragma('locking_mode = EXCLUSIVE');
-      migrate(db);
+      this.#link =
+        entry === undefined ? inlineLink(config, now, onError) : workerLink(entry, config, onError);
     } catch (e) {
-      db.close();
+      this.#db.close();
       throw e;
     }
-    this.#db = db;
-    this.#totalBytes = (
-      db.prepare('SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM log_groups').get() as { n: number }
-    ).n;
-    const onError = o.onError ?? (() => undefined);
-    this.#writer = new LogWriter(db, {
+    this.#ingest = new LogIngest({
       flushIntervalMs: o.flushIntervalMs ?? 100,
       partialFlushMs: o.partialFlushMs ?? 1000,
       maxPendingEvents: o.maxPendingEvents ?? 5000,
-      now: this.#now,
-      onWritten: (bytes) => {
-        this.#totalBytes += bytes;
-        if (this.#totalBytes > this.#o.maxBytes) {
-          this.#enforceCap();
-        }
-      },
-      onError,
+      now,
+      write: (batch) => this.#link.write(batch),
     });
-    this.housekeep();
-    const every = o.housekeepingIntervalMs ?? 60_000;
-    this.#sweeper = setInterval(() => {
-      try {
-        this.housekeep();
-      } catch (e) {
-        onError(e);
-      }
-    }, every);
+    const housekeep = () => this.#link.call('housekeep').catch(onError);
+    void housekeep();
+    this.#sweeper = setInterval(() => void housekeep(), o.housekeepingIntervalMs ?? 60_000);
     this.#sweeper.unref();
+  }
+
+  /** True when writes run on their own thread. */
+  get threaded(): boolean {
+    return this.#link.threaded;
   }
 
   /** The pool's sink: queues, never blocks on I/O. */
   append(input: FunctionLogInput): void {
     if (!this.#closed) {
-      this.#writer.append(input);
+      this.#ingest.append(input);
     }
   }
 
-  /** Writes what is queued (partial lines stay pending). */
-  flush(): void {
-    this.#writer.flush();
+  /** Hands on what is queued (partial lines stay pending) and waits until it is written. */
+  async flush(): Promise<void> {
+    this.#ingest.flush();
+    await this.#link.call('sync');
   }
 
-  get totalBytes(): number {
-    return this.#totalBytes;
+  totalBytes(): Promise<number> {
+    this.#ingest.flush();
+    return this.#link.call('totalBytes');
+  }
+
+  housekeep(): Promise<void> {
+    this.#ingest.flush();
+    return this.#link.call('housekeep');
   }
 
   #groupRow(scope: LogScope, name: string): GroupRow | undefined {
-    this.#writer.flush();
     return this.#db
       .prepare<[string, string, string, string], GroupRow>(
         `SELECT id, name, created_ms, retention_days, stored_bytes FROM log_groups
@@ -167,8 +165,8 @@ export class SqliteLogStore implements LogStore {
       .get(scope.accountId, scope.region, scope.namespace, name);
   }
 
-  listGroups(scope: LogScope, q: GroupQuery): Promise<Page<LogGroupInfo, string>> {
-    this.#writer.flush();
+  async listGroups(scope: LogScope, q: GroupQuery): Promise<Page<LogGroupInfo, string>> {
+    await this.flush();
     const where = ['account_id = ?', 'region = ?', 'namespace = ?'];
     const args: (string | number)[] = [scope.accountId, scope.region, scope.namespace];
     if (q.prefix !== undefined) {
@@ -190,22 +188,24 @@ export class SqliteLogStore implements LogStore {
       )
       .all(...args, q.limit + 1);
     const items = rows.slice(0, q.limit).map(groupInfo);
-    return Promise.resolve({ items, next: rows.length > q.limit ? items.at(-1)?.name : undefined });
+    return { items, next: rows.length > q.limit ? items.at(-1)?.name : undefined };
   }
 
-  getGroup(scope: LogScope, name: string): Promise<LogGroupInfo | undefined> {
+  async getGroup(scope: LogScope, name: string): Promise<LogGroupInfo | undefined> {
+    await this.flush();
     const r = this.#groupRow(scope, name);
-    return Promise.resolve(r === undefined ? undefined : groupInfo(r));
+    return r === undefined ? undefined : groupInfo(r);
   }
 
-  listStreams(
+  async listStreams(
     scope: LogScope,
     group: string,
     q: StreamQuery,
   ): Promise<Page<LogStreamInfo, StreamPosition> | undefined> {
+    await this.flush();
     const g = this.#groupRow(scope, group);
     if (g === undefined) {
-      return Promise.resolve(undefined);
+      return undefined;
     }
     const where = ['group_id = ?'];
     const args: (string | number)[] = [g.id];
@@ -233,13 +233,13 @@ export class SqliteLogStore implements LogStore {
       .all(...args, q.limit + 1);
     const items = rows.slice(0, q.limit).map(streamInfo);
     const last = items.at(-1);
-    return Promise.resolve({
+    return {
       items,
       next:
         rows.length > q.limit && last !== undefined
           ? { name: last.name, lastEventMs: last.lastEventMs ?? 0 }
           : undefined,
-    });
+    };
   }
 
   #streamRow(groupId: number, name: string): StreamRow | undefined {
@@ -251,22 +251,24 @@ export class SqliteLogStore implements LogStore {
       .get(groupId, name);
   }
 
-  getStream(scope: LogScope, group: string, stream: string): Promise<LogStreamInfo | undefined> {
+  async getStream(scope: LogScope, group: string, stream: string): Promise<LogStreamInfo | undefined> {
+    await this.flush();
     const g = this.#groupRow(scope, group);
     const s = g === undefined ? undefined : this.#streamRow(g.id, stream);
-    return Promise.resolve(s === undefined ? undefined : streamInfo(s));
+    return s === undefined ? undefined : streamInfo(s);
   }
 
-  readStream(
+  async readStream(
     scope: LogScope,
     group: string,
     stream: string,
     q: StreamReadQuery,
   ): Promise<readonly LogEvent[]> {
+    await this.flush();
     const g = this.#groupRow(scope, group);
     const s = g === undefined ? undefined : this.#streamRow(g.id, stream);
     if (s === undefined) {
-      return Promise.resolve([]);
+      return [];
     }
     const where = ['e.stream_id = ?', 'e.ts_ms >= ?', 'e.ts_ms < ?'];
     const args: number[] = [s.id, q.startMs ?? 0, q.endMs ?? Number.MAX_SAFE_INTEGER];
@@ -285,17 +287,18 @@ export class SqliteLogStore implements LogStore {
       )
       .all(...args, q.limit);
     const events = rows.map((r) => ({ ...eventOf(r), streamName: s.name }));
-    return Promise.resolve(backward ? events.reverse() : events);
+    return backward ? events.reverse() : events;
   }
 
-  filter(
+  async filter(
     scope: LogScope,
     group: string,
     q: FilterQuery,
   ): Promise<{ readonly events: readonly LogEvent[]; readonly next: EventPosition | undefined } | undefined> {
+    await this.flush();
     const g = this.#groupRow(scope, group);
     if (g === undefined) {
-      return Promise.resolve(undefined);
+      return undefined;
     }
     const where = ['e.group_id = ?', 'e.ts_ms >= ?', 'e.ts_ms < ?'];
     const args: (string | number)[] = [g.id, q.startMs ?? 0, q.endMs ?? Number.MAX_SAFE_INTEGER];
@@ -336,45 +339,28 @@ export class SqliteLogStore implements LogStore {
         }
       }
     }
-    return Promise.resolve({ events, next: more ? pos : undefined });
+    return { events, next: more ? pos : undefined };
   }
 
-  deleteGroup(scope: LogScope, name: string): Promise<boolean> {
-    const g = this.#groupRow(scope, name);
-    if (g === undefined) {
-      return Promise.resolve(false);
-    }
-    this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM log_events WHERE group_id = ?').run(g.id);
-      this.#db.prepare('DELETE FROM log_invocations WHERE group_id = ?').run(g.id);
-      this.#db.prepare('DELETE FROM log_streams WHERE group_id = ?').run(g.id);
-      this.#db.prepare('DELETE FROM log_groups WHERE id = ?').run(g.id);
-    })();
-    this.#totalBytes -= g.stored_bytes;
-    this.#writer.forgetIds();
-    return Promise.resolve(true);
+  async deleteGroup(scope: LogScope, name: string): Promise<boolean> {
+    this.#ingest.flush();
+    return this.#link.call('deleteGroup', scope, name);
   }
 
-  setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
-    const g = this.#groupRow(scope, name);
-    if (g === undefined) {
-      return Promise.resolve(false);
-    }
-    this.#db.prepare('UPDATE log_groups SET retention_days = ? WHERE id = ?').run(days ?? null, g.id);
-    if (days !== undefined) {
-      this.#expire(g.id, this.#now() - days * DAY_MS);
-    }
-    return Promise.resolve(true);
+  async setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
+    this.#ingest.flush();
+    return this.#link.call('setRetention', scope, name, days);
   }
 
-  invocations(
+  async invocations(
     scope: LogScope,
     group: string,
     q: InvocationQuery,
   ): Promise<{ readonly total: number; readonly items: readonly InvocationRecord[] }> {
+    await this.flush();
     const g = this.#groupRow(scope, group);
     if (g === undefined) {
-      return Promise.resolve({ total: 0, items: [] });
+      return { total: 0, items: [] };
     }
     const where = ['i.group_id = ?', 'i.function_name = ?'];
     const args: (string | number)[] = [g.id, q.functionName];
@@ -422,83 +408,11 @@ export class SqliteLogStore implements LogStore {
         .map((l) => l.message)
         .join('\n'),
     }));
-    return Promise.resolve({ total, items });
+    return { total, items };
   }
 
-  /** Retention of every group, then the size cap. */
-  housekeep(): void {
-    this.#writer.flush();
-    const groups = this.#db
-      .prepare<[], { id: number; retention_days: number }>(
-        'SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL',
-      )
-      .all();
-    const now = this.#now();
-    for (const g of groups) {
-      this.#expire(g.id, now - g.retention_days * DAY_MS);
-    }
-    if (this.#totalBytes > this.#o.maxBytes) {
-      this.#enforceCap();
-    }
-  }
-
-  /** Removes a group's events older than `cutoffMs`. */
-  #expire(groupId: number, cutoffMs: number): void {
-    this.#remove('group_id = ? AND ts_ms < ?', [groupId, cutoffMs]);
-    this.#db
-      .prepare('DELETE FROM log_invocations WHERE group_id = ? AND start_ms < ?')
-      .run(groupId, cutoffMs);
-  }
-
-  /** Oldest events first, across groups, until 90 % of the cap. */
-  #enforceCap(): void {
-    const target = Math.floor(this.#o.maxBytes * 0.9);
-    const oldest = this.#db.prepare<[], { id: number; bytes: number }>(
-      'SELECT id, bytes FROM log_events ORDER BY id LIMIT 2000',
-    );
-    while (this.#totalBytes > target) {
-      const rows = oldest.all();
-      if (rows.length === 0) {
-        this.#totalBytes = 0;
-        return;
-      }
-      let excess = this.#totalBytes - target;
-      let upTo = 0;
-      for (const r of rows) {
-        upTo = r.id;
-        excess -= r.bytes;
-        if (excess <= 0) {
-          break;
-        }
-      }
-      this.#remove('id <= ?', [upTo]);
-      this.#db.prepare('DELETE FROM log_invocations WHERE first_event_id <= ?').run(upTo);
-    }
-  }
-
-  /** Deletes the events matching `where`, keeping stream, group and total byte counts true. */
-  #remove(where: string, args: number[]): void {
-    this.#db.transaction(() => {
-      const sums = this.#db
-        .prepare<number[], { group_id: number; stream_id: number; n: number }>(
-          `SELECT group_id, stream_id, SUM(bytes) AS n FROM log_events WHERE ${where} GROUP BY group_id, stream_id`,
-        )
-        .all(...args);
-      if (sums.length === 0) {
-        return;
-      }
-      this.#db.prepare(`DELETE FROM log_events WHERE ${where}`).run(...args);
-      const stream = this.#db.prepare('UPDATE log_streams SET stored_bytes = stored_bytes - ? WHERE id = ?');
-      const group = this.#db.prepare('UPDATE log_groups SET stored_bytes = stored_bytes - ? WHERE id = ?');
-      for (const s of sums) {
-        stream.run(s.n, s.stream_id);
-        group.run(s.n, s.group_id);
-        this.#totalBytes -= s.n;
-      }
-    })();
-  }
-
-  close(): void {
+  /** Writes what is queued (partial lines too) and stops the writer. */
+  async close(): Promise<void> {
     if (this.#closed) {
       return;
     }
@@ -507,7 +421,8 @@ export class SqliteLogStore implements LogStore {
       clearInterval(this.#sweeper);
     }
     try {
-      this.#writer.close();
+      this.#ingest.close();
+      await this.#link.close();
     } finally {
       this.#db.close();
     }
@@ -529,18 +444,4 @@ interface InvocationRow {
   max_memory_mb: number;
   status: 'success' | 'timeout' | 'error';
   error_type: string | null;
-}
-
-function migrate(db: Database.Database): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  for (let i = applied; i < logMigrations.length; i++) {
-    const m = logMigrations[i];
-    if (m === undefined) {
-      break;
-    }
-    db.transaction(() => {
-      m(db);
-      db.pragma(`user_version = ${i + 1}`);
-    })();
-  }
 }

@@ -80,6 +80,57 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `);
   },
+  function scalableTargets(db) {
+    // No foreign key to functions: a target outlives its function (Store port).
+    db.exec(`
+      CREATE TABLE scalable_targets (
+        account_id TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        namespace  TEXT NOT NULL,
+        function   TEXT NOT NULL,
+        qualifier  TEXT NOT NULL,
+        record     TEXT NOT NULL CHECK (json_valid(record)),
+        PRIMARY KEY (account_id, region, namespace, function, qualifier)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE scaling_activities (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        id         TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        namespace  TEXT NOT NULL,
+        function   TEXT NOT NULL,
+        qualifier  TEXT NOT NULL,
+        record     TEXT NOT NULL CHECK (json_valid(record))
+      );
+      CREATE INDEX scaling_activities_target
+        ON scaling_activities (account_id, region, namespace, function, qualifier, seq);
+    `);
+  },
+  function layers(db) {
+    // One row per layer name ever published in a scope: it keeps the highest version
+    // number so that numbers are never reused after deletes (AWS, recorded 2025-11).
+    db.exec(`
+      CREATE TABLE layers (
+        account_id   TEXT NOT NULL,
+        region       TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        last_version INTEGER NOT NULL,
+        PRIMARY KEY (account_id, region, name)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE layer_versions (
+        account_id TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        record     TEXT NOT NULL CHECK (json_valid(record)),
+        PRIMARY KEY (account_id, region, name, version),
+        FOREIGN KEY (account_id, region, name)
+          REFERENCES layers (account_id, region, name) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+    `);
+  },
 ];
 
 /**

@@ -35,6 +35,8 @@ runStoreContract(
   {
     'persists across reopen': 'an in-memory database ends with its connection',
     'deletes and cascades persist across reopen': 'an in-memory database ends with its connection',
+    'scalable targets and activities persist across reopen': 'an in-memory database ends with its connection',
+    'layers persist across reopen': 'an in-memory database ends with its connection',
   },
 );
 

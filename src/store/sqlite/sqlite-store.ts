@@ -19,11 +19,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { PlatformError, isPlatformError } from '../../core/errors.js';
+import { PlatformError, isPlatformError, notFound } from '../../core/errors.js';
 import type {
   AliasRecord,
   FunctionKey,
   FunctionRecord,
+  LayerKey,
+  LayerVersionKey,
+  LayerVersionRecord,
   NamespaceRecord,
   ProvisionedConfigRecord,
   Scope,
@@ -31,8 +34,11 @@ import type {
 } from '../../core/model.js';
 import { DEFAULT_NAMESPACE, LATEST } from '../../core/model.js';
 import type { Store } from '../../core/ports.js';
+import type { ScalableTargetRecord, ScalingActivityRecord } from '../../core/scaling/scalable-target.js';
 import { decode, encode } from './frozen-json.js';
 import { migrate } from './migrations.js';
+import { ScalingTables } from './scaling-tables.js';
+import { SqliteLayers } from './sqlite-layers.js';
 
 /** How long a writer waits for a lock held by another connection before failing. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -85,6 +91,7 @@ class SqliteStore implements Store {
   readonly #byScope = new Map<string, Map<string, FunctionEntry>>();
   readonly #namespaces = new Map<string, Map<string, NamespaceRecord>>();
   readonly #settings = new Map<string, Readonly<Record<string, unknown>>>();
+  readonly #layers: SqliteLayers;
   readonly #sql: Record<
     | 'insertFunction'
     | 'updateFunction'
@@ -100,6 +107,7 @@ class SqliteStore implements Store {
     | 'upsertSettings',
     Statement
   >;
+  readonly #scaling: ScalingTables;
   #closed = false;
 
   static open(file: string): SqliteStore {
@@ -162,6 +170,8 @@ class SqliteStore implements Store {
       ),
     };
     this.#load();
+    this.#scaling = new ScalingTables(db, (work) => this.#transaction(work));
+    this.#layers = new SqliteLayers(db, (work) => this.#transaction(work));
   }
 
   /** Reads every row into the cache; called once, at open. */
@@ -254,7 +264,7 @@ class SqliteStore implements Store {
   #existing(key: FunctionKey): FunctionEntry {
     const entry = this.#entry(key);
     if (entry === undefined) {
-      throw new PlatformError('FUNCTION_NOT_FOUND', { functionName: key.name });
+      throw notFound.fn(key.name);
     }
     return entry;
   }
@@ -500,6 +510,27 @@ class SqliteStore implements Store {
     });
   }
 
+  // ---- scalable targets and activities (scaling-tables.ts) ---------------------------
+
+  listScalableTargets(scope: Scope) {
+    return this.#run(() => this.#scaling.listTargets(scope));
+  }
+  listAllScalableTargets() {
+    return this.#run(() => this.#scaling.listTargets());
+  }
+  putScalableTarget(key: FunctionKey, target: ScalableTargetRecord) {
+    return this.#run(() => this.#scaling.putTarget(key, target));
+  }
+  deleteScalableTarget(key: FunctionKey, qualifier: string) {
+    return this.#run(() => this.#scaling.deleteTarget(key, qualifier));
+  }
+  putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord) {
+    return this.#run(() => this.#scaling.putActivity(key, activity));
+  }
+  listScalingActivities(scope: Scope) {
+    return this.#run(() => this.#scaling.listActivities(scope));
+  }
+
   // ---- namespaces ---------------------------------------------------------------------
 
   listNamespaces(scope: Scope): Promise<NamespaceRecord[]> {
@@ -536,6 +567,27 @@ class SqliteStore implements Store {
       });
       existing.delete(name);
     });
+  }
+
+  // ---- layers (sqlite-layers.ts) -------------------------------------------------------
+
+  getLayerVersion(key: LayerVersionKey): Promise<LayerVersionRecord | undefined> {
+    return this.#run(() => this.#layers.get(key));
+  }
+  listLayerVersions(key: LayerKey): Promise<LayerVersionRecord[]> {
+    return this.#run(() => this.#layers.list(key));
+  }
+  listScopeLayerVersions(scope: Scope): Promise<LayerVersionRecord[]> {
+    return this.#run(() => this.#layers.listScope(scope));
+  }
+  lastLayerVersion(key: LayerKey): Promise<number> {
+    return this.#run(() => this.#layers.last(key));
+  }
+  putLayerVersion(scope: Scope, record: LayerVersionRecord): Promise<void> {
+    return this.#run(() => this.#layers.put(scope, record));
+  }
+  deleteLayerVersion(key: LayerVersionKey): Promise<void> {
+    return this.#run(() => this.#layers.delete(key));
   }
 
   // ---- settings -----------------------------------------------------------------------

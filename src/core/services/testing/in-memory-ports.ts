@@ -10,12 +10,17 @@ import type {
   AliasRecord,
   FunctionKey,
   FunctionRecord,
+  LayerKey,
+  LayerVersionKey,
+  LayerVersionRecord,
   NamespaceRecord,
   ProvisionedConfigRecord,
   Scope,
   VersionRecord,
 } from '../../model.js';
 import { DEFAULT_NAMESPACE, LATEST, isVersionQualifier } from '../../model.js';
+import type { ScalableTargetRecord, ScalingActivityRecord } from '../../scaling/scalable-target.js';
+import { ScalingRecordsIndex } from '../../scaling/target-index.js';
 import type { Clock, EnvironmentSpec, PackageInfo, PackageStore, Pool, Store } from '../../ports.js';
 
 /**
@@ -25,6 +30,7 @@ import type { Clock, EnvironmentSpec, PackageInfo, PackageStore, Pool, Store } f
 const SEP = '\u0000';
 const scopeId = (s: Scope): string => s.accountId + SEP + s.region;
 const functionId = (k: FunctionKey): string => scopeId(k) + SEP + k.namespace + SEP + k.name;
+const layerId = (k: LayerKey): string => scopeId(k) + SEP + k.layerName;
 
 /** Code-unit order: deterministic and locale-independent, as in the SQLite store. */
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -75,7 +81,10 @@ interface FunctionEntry {
 export class MemoryStore implements Store {
   private readonly functions = new Map<string, FunctionEntry>();
   private readonly namespaces = new Map<string, Map<string, NamespaceRecord>>();
+  private readonly scaling = new ScalingRecordsIndex();
   private readonly settings = new Map<string, Readonly<Record<string, unknown>>>();
+  /** Layers by scope id + NUL + name: the last number ever published and the live versions. */
+  private readonly layers = new Map<string, { last: number; versions: Map<number, LayerVersionRecord> }>();
   private closed = false;
   /**
    * Count of write calls (refused ones included), to assert that a failed precondition
@@ -266,6 +275,31 @@ export class MemoryStore implements Store {
     });
   }
 
+  // ---- scalable targets and activities ------------------------------------------------
+
+  listScalableTargets(scope: Scope) {
+    return this.run(() => this.scaling.listTargets(scope));
+  }
+  listAllScalableTargets() {
+    return this.run(() => this.scaling.listTargets());
+  }
+  putScalableTarget(key: FunctionKey, target: ScalableTargetRecord) {
+    return this.write(() => this.scaling.putTarget({ ...key }, stored(target)));
+  }
+  deleteScalableTarget(key: FunctionKey, qualifier: string) {
+    return this.write(() => {
+      this.scaling.deleteTarget(key, qualifier);
+    });
+  }
+  putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord) {
+    return this.write(() => {
+      this.scaling.putActivity({ ...key }, stored(activity));
+    });
+  }
+  listScalingActivities(scope: Scope) {
+    return this.run(() => this.scaling.listActivities(scope));
+  }
+
   // ---- namespaces ---------------------------------------------------------------------
 
   listNamespaces(scope: Scope) {
@@ -291,6 +325,47 @@ export class MemoryStore implements Store {
   deleteNamespace(scope: Scope, name: string) {
     return this.write(() => {
       this.namespaces.get(scopeId(scope))?.delete(name);
+    });
+  }
+
+  // ---- layers -------------------------------------------------------------------------
+
+  getLayerVersion(key: LayerVersionKey) {
+    return this.run(() => this.layers.get(layerId(key))?.versions.get(key.version));
+  }
+  listLayerVersions(key: LayerKey) {
+    return this.run(() =>
+      [...(this.layers.get(layerId(key))?.versions.values() ?? [])].sort((a, b) => a.version - b.version),
+    );
+  }
+  listScopeLayerVersions(scope: Scope) {
+    return this.run(() =>
+      [...this.layers.entries()]
+        .filter(([id]) => id.startsWith(scopeId(scope) + SEP))
+        .sort(([a], [b]) => byString(a, b))
+        .flatMap(([, layer]) => [...layer.versions.values()].sort((a, b) => a.version - b.version)),
+    );
+  }
+  lastLayerVersion(key: LayerKey) {
+    return this.run(() => this.layers.get(layerId(key))?.last ?? 0);
+  }
+  putLayerVersion(scope: Scope, record: LayerVersionRecord) {
+    return this.write(() => {
+      const id = layerId({ ...scope, layerName: record.layerName });
+      const layer = this.layers.get(id) ?? { last: 0, versions: new Map<number, LayerVersionRecord>() };
+      if (!Number.isSafeInteger(record.version) || record.version <= layer.last) {
+        throw new PlatformError('INTERNAL', {
+          reason: `layer ${record.layerName}: version ${record.version} is not above the last one (${layer.last})`,
+        });
+      }
+      layer.last = record.version;
+      layer.versions.set(record.version, stored(record));
+      this.layers.set(id, layer);
+    });
+  }
+  deleteLayerVersion(key: LayerVersionKey) {
+    return this.write(() => {
+      this.layers.get(layerId(key))?.versions.delete(key.version);
     });
   }
 

@@ -174,7 +174,7 @@ export async function deleteFunction(call: ActionCall): Promise<ActionResult> {
   await call.services.settings.update(call.scope, (s) => {
     const scf = readScfSettings(s);
     const reservedMem = { ...scf.reservedMem };
-    delete reservedMem[`${key.namespace}/${key.name}`];
+    delete reservedMem[reservedMemKey({ key })];
     return writeScfSettings(s, { ...scf, reservedMem });
   });
   return {};

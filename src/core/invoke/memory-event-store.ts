@@ -1,0 +1,196 @@
+/**
+ * The AsyncEventStore in Maps: core's default when the composition root gives no durable
+ * one (unit tests), and the reference the SQLite store is held to (both run
+ * `src/store/async-event-store.contract.ts`). Nothing survives the process.
+ */
+import { PlatformError } from '../errors.js';
+import { functionKeyString, type FunctionKey } from '../model.js';
+import type {
+  AsyncEventFilter,
+  AsyncEventRecord,
+  AsyncEventStatus,
+  AsyncEventStore,
+  AsyncEventSummary,
+  EventInvokeConfigRecord,
+} from '../ports.js';
+
+interface Row {
+  record: AsyncEventRecord;
+  status: AsyncEventStatus;
+  endMs?: number;
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function summaryOf(
+  record: AsyncEventRecord,
+  status: AsyncEventStatus,
+  endMs?: number,
+): AsyncEventSummary {
+  return {
+    requestId: record.requestId,
+    key: record.key,
+    version: record.version,
+    ...(record.qualifier === undefined ? {} : { qualifier: record.qualifier }),
+    status,
+    enqueuedMs: record.enqueuedMs,
+    ...(endMs === undefined ? {} : { endMs }),
+    attempts: record.attempts,
+  };
+}
+
+export class MemoryAsyncEventStore implements AsyncEventStore {
+  readonly #events = new Map<string, Row>();
+  readonly #configs = new Map<string, Map<string, EventInvokeConfigRecord>>();
+  #closed = false;
+
+  #run<T>(work: () => T): Promise<T> {
+    try {
+      if (this.#closed) {
+        throw new PlatformError('INTERNAL', { reason: 'store is closed' });
+      }
+      return Promise.resolve(work());
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  #pending(requestId: string): Row | undefined {
+    const row = this.#events.get(requestId);
+    return row?.status === 'pending' ? row : undefined;
+  }
+
+  add(event: AsyncEventRecord): Promise<void> {
+    return this.#run(() => {
+      if (this.#events.has(event.requestId)) {
+        throw new PlatformError('INTERNAL', { reason: `duplicate async event ${event.requestId}` });
+      }
+      this.#events.set(event.requestId, {
+        record: { ...event, payload: Buffer.from(event.payload) },
+        status: 'pending',
+      });
+    });
+  }
+
+  reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void> {
+    return this.#run(() => {
+      const row = this.#pending(requestId);
+      if (row !== undefined) {
+        row.record = { ...row.record, attempts, throttles, notBeforeMs };
+      }
+    });
+  }
+
+  finish(
+    requestId: string,
+    status: Exclude<AsyncEventStatus, 'pending'>,
+    endMs: number,
+    attempts: number,
+  ): Promise<void> {
+    return this.#run(() => {
+      const row = this.#pending(requestId);
+      if (row !== undefined) {
+        row.status = status;
+        row.endMs = endMs;
+        row.record = { ...row.record, attempts, payload: Buffer.alloc(0) };
+      }
+    });
+  }
+
+  listPending(): Promise<AsyncEventRecord[]> {
+    return this.#run(() =>
+      [...this.#events.values()]
+        .filter((r) => r.status === 'pending')
+        .map((r) => r.record)
+        .sort((a, b) => a.enqueuedMs - b.enqueuedMs || byString(a.requestId, b.requestId)),
+    );
+  }
+
+  get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined> {
+    return this.#run(() => {
+      const row = this.#events.get(requestId);
+      if (row === undefined || functionKeyString(row.record.key) !== functionKeyString(key)) {
+        return undefined;
+      }
+      return summaryOf(row.record, row.status, row.endMs);
+    });
+  }
+
+  list(key: FunctionKey, f: AsyncEventFilter): Promise<{ events: AsyncEventSummary[]; total: number }> {
+    return this.#run(() => {
+      const fk = functionKeyString(key);
+      const matching = [...this.#events.values()]
+        .filter(
+          (r) =>
+            functionKeyString(r.record.key) === fk &&
+            (f.qualifier === undefined || r.record.qualifier === f.qualifier) &&
+            (f.statuses === undefined || f.statuses.includes(r.status)) &&
+            (f.requestId === undefined || r.record.requestId === f.requestId) &&
+            (f.fromMs === undefined || r.record.enqueuedMs >= f.fromMs) &&
+            (f.toMs === undefined || r.record.enqueuedMs < f.toMs),
+        )
+        .sort((a, b) => {
+          const d =
+            a.record.enqueuedMs - b.record.enqueuedMs || byString(a.record.requestId, b.record.requestId);
+          return f.order === 'asc' ? d : -d;
+        });
+      const offset = f.offset ?? 0;
+      const page = matching.slice(offset, f.limit === undefined ? undefined : offset + f.limit);
+      return { events: page.map((r) => summaryOf(r.record, r.status, r.endMs)), total: matching.length };
+    });
+  }
+
+  pruneSettled(beforeMs: number): Promise<number> {
+    return this.#run(() => {
+      let n = 0;
+      for (const [id, row] of this.#events) {
+        if (row.status !== 'pending' && row.endMs !== undefined && row.endMs < beforeMs) {
+          this.#events.delete(id);
+          n++;
+        }
+      }
+      return n;
+    });
+  }
+
+  getConfig(key: FunctionKey, qualifier: string): Promise<EventInvokeConfigRecord | undefined> {
+    return this.#run(() => this.#configs.get(functionKeyString(key))?.get(qualifier));
+  }
+
+  listConfigs(key: FunctionKey): Promise<EventInvokeConfigRecord[]> {
+    return this.#run(() =>
+      [...(this.#configs.get(functionKeyString(key))?.values() ?? [])].sort((a, b) =>
+        byString(a.qualifier, b.qualifier),
+      ),
+    );
+  }
+
+  putConfig(key: FunctionKey, config: EventInvokeConfigRecord): Promise<void> {
+    return this.#run(() => {
+      const fk = functionKeyString(key);
+      let m = this.#configs.get(fk);
+      if (m === undefined) {
+        m = new Map();
+        this.#configs.set(fk, m);
+      }
+      // A JSON round trip: the same shape the SQLite store hands back.
+      m.set(config.qualifier, JSON.parse(JSON.stringify(config)) as EventInvokeConfigRecord);
+    });
+  }
+
+  deleteConfigs(key: FunctionKey, qualifier?: string): Promise<void> {
+    return this.#run(() => {
+      const fk = functionKeyString(key);
+      if (qualifier === undefined) {
+        this.#configs.delete(fk);
+      } else {
+        this.#configs.get(fk)?.delete(qualifier);
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+}

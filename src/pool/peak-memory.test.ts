@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { LaunchedProcess } from './launchers/launcher.js';
+import { PeakMemory } from './peak-memory.js';
+
+/** A process whose peak is `now`; counts the reads of each kind. */
+function fakeProcess(peaks: { now: number | undefined }) {
+  const reads = { sync: 0, async: 0 };
+  const proc: LaunchedProcess = {
+    pid: 1,
+    privateSocket: undefined,
+    kill: () => undefined,
+    oomKilled: () => false,
+    peakMemoryMb: () => {
+      reads.sync++;
+      return peaks.now;
+    },
+    readPeakMemoryMb: () => {
+      reads.async++;
+      return Promise.resolve(peaks.now);
+    },
+  };
+  return { proc, reads };
+}
+
+describe('PeakMemory', () => {
+  it('reads at the answer until a background read is in, then reports that one without reading', async () => {
+    const peaks = { now: 40 as number | undefined };
+    const { proc, reads } = fakeProcess(peaks);
+    const peak = new PeakMemory(proc);
+    expect(peak.forAnswer(false)).toBe(40);
+    expect(reads.sync).toBe(1);
+    peaks.now = 55;
+    peak.refresh();
+    await Promise.resolve();
+    expect(peak.forAnswer(false)).toBe(55);
+    expect(reads).toEqual({ sync: 1, async: 1 });
+  });
+
+  it('reads at most once a second in the background', () => {
+    const { proc, reads } = fakeProcess({ now: 40 });
+    const peak = new PeakMemory(proc);
+    peak.refresh();
+    peak.refresh();
+    peak.refresh();
+    expect(reads.async).toBe(1);
+  });
+
+  it('with a log, reads now; the known peak never goes down; a process gone reports nothing', () => {
+    const peaks = { now: 70 as number | undefined };
+    const { proc, reads } = fakeProcess(peaks);
+    const peak = new PeakMemory(proc);
+    expect(peak.forAnswer(true)).toBe(70);
+    peaks.now = undefined;
+    expect(peak.forAnswer(true)).toBeUndefined();
+    expect(peak.forAnswer(false)).toBe(70);
+    expect(reads.sync).toBe(2);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The invoke path's side of the log store: `append` only splits text into lines and
+ * queues them (no I/O, no SQL). The queue is handed on as one batch every
+ * `flushIntervalMs`, or at once when `maxPendingEvents` are waiting, or when a reader asks
+ * (`take`), to whoever writes it (log-persister.ts, on a worker thread when there is one).
+ */
+import type { LogScope } from '../../core/logs/log-port.js';
+import { LineSplitter, type SplitLine } from './line-splitter.js';
+
+export interface FunctionLogInput {
+  readonly scope: LogScope;
+  readonly group: string;
+  readonly stream: string;
+  readonly functionName: string;
+  readonly text: string;
+}
+
+export interface StreamTarget {
+  readonly scope: LogScope;
+  readonly group: string;
+  readonly stream: string;
+  readonly functionName: string;
+}
+
+/** What one write carries: the lines, and the streams their keys name. */
+export interface WriteBatch {
+  readonly targets: readonly (readonly [string, StreamTarget])[];
+  readonly lines: readonly SplitLine[];
+}
+
+export interface IngestOptions {
+  readonly flushIntervalMs: number;
+  readonly partialFlushMs: number;
+  readonly maxPendingEvents: number;
+  readonly now: () => number;
+  readonly write: (batch: WriteBatch) => void;
+}
+
+export class LogIngest {
+  readonly #o: IngestOptions;
+  readonly #splitter = new LineSplitter();
+  #pending: SplitLine[] = [];
+  readonly #targets = new Map<string, StreamTarget>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(o: IngestOptions) {
+    this.#o = o;
+  }
+
+  append(input: FunctionLogInput): void {
+    const key = `${input.scope.accountId}\0${input.scope.region}\0${input.scope.namespace}\0${input.group}\0${input.stream}`;
+    if (!this.#targets.has(key)) {
+      this.#targets.set(key, {
+        scope: input.scope,
+        group: input.group,
+        stream: input.stream,
+        functionName: input.functionName,
+      });
+    }
+    this.#splitter.push(key, input.text, this.#o.now(), this.#pending);
+    if (this.#pending.length >= this.#o.maxPendingEvents) {
+      this.flush();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.flush(this.#o.partialFlushMs);
+      }, this.#o.flushIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Hands on everything queued. Partial lines older than `partialOlderThanMs` are ended
+   * first (Infinity keeps them all pending; 0 ends all).
+   */
+  flush(partialOlderThanMs = Infinity): void {
+    if (partialOlderThanMs !== Infinity) {
+      this.#splitter.flushPartials(this.#o.now(), partialOlderThanMs, this.#pending);
+    }
+    if (this.#pending.length === 0) {
+      return;
+    }
+    const lines = this.#pending;
+    this.#pending = [];
+    const keys = new Set(lines.map((l) => l.streamKey));
+    const targets: (readonly [string, StreamTarget])[] = [];
+    for (const k of keys) {
+      const t = this.#targets.get(k);
+      if (t !== undefined) {
+        targets.push([k, t]);
+      }
+    }
+    if (this.#targets.size > 10_000) {
+      // Streams of environments long gone; re-learned on their next line.
+      this.#targets.clear();
+    }
+    this.#o.write({ targets, lines });
+  }
+
+  close(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.flush(0);
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The log store's writes, on one connection: batches of lines (with ids, byte counts and
+ * the invocation rows that START and REPORT lines open and close, for SCF's FunctionLog),
+ * deleting groups, retention and the size cap. It runs on a worker thread when hearth runs
+ * from its build (log-worker.ts), so SQLite's work never holds up the invoke path; inline
+ * otherwise (tests from sources).
+ */
+import type Database from 'better-sqlite3';
+import type { LogScope } from '../../core/logs/log-port.js';
+import type { StreamTarget, WriteBatch } from './log-ingest.js';
+import type { SplitLine } from './line-splitter.js';
+import { parseReport, parseStart } from './platform-lines.js';
+
+const DAY_MS = 86_400_000;
+
+interface OpenInvocation {
+  readonly requestId: string;
+  readonly version: string;
+  readonly startMs: number;
+  readonly firstEventId: number;
+}
+
+export interface PersisterOptions {
+  /** Stored message bytes above which the oldest events are removed (to 90 % of it). */
+  readonly maxBytes: number;
+  readonly now: () => number;
+}
+
+export class LogPersister {
+  readonly #db: Database.Database;
+  readonly #o: PersisterOptions;
+  readonly #groupIds = new Map<string, number>();
+  readonly #streamIds = new Map<string, number>();
+  readonly #open = new Map<number, OpenInvocation>();
+  readonly #stmt;
+  #totalBytes: number;
+
+  constructor(db: Database.Database, o: PersisterOptions) {
+    this.#db = db;
+    this.#o = o;
+    this.#totalBytes = (
+      db.prepare('SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM log_groups').get() as { n: number }
+    ).n;
+    this.#stmt = {
+      findGroup: db.prepare<[string, string, string, string], { id: number }>(
+        'SELECT id FROM log_groups WHERE account_id = ? AND region = ? AND namespace = ? AND name = ?',
+      ),
+      insertGroup: db.prepare(
+        'INSERT INTO log_groups (account_id, region, namespace, name, created_ms) VALUES (?, ?, ?, ?, ?)',
+      ),
+      findStream: db.prepare<[number, string], { id: number }>(
+        'SELECT id FROM log_streams WHERE group_id = ? AND name = ?',
+      ),
+      insertStream: db.prepare('INSERT INTO log_streams (group_id, name, created_ms) VALUES (?, ?, ?)'),
+      insertEvent: db.prepare(
+        'INSERT INTO log_events (group_id, stream_id, ts_ms, ingest_ms, bytes, message) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      touchStream: db.prepare(
+        `UPDATE log_streams SET first_event_ms = COALESCE(first_event_ms, ?), last_event_ms = MAX(COALESCE(last_event_ms, 0), ?),
+           last_ingestion_ms = ?, stored_bytes = stored_bytes + ? WHERE id = ?`,
+      ),
+      addGroupBytes: db.prepare('UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?'),
+      insertInvocation: db.prepare(
+        `INSERT INTO log_invocations (group_id, stream_id, request_id, function_name, version, start_ms,
+           first_event_id, last_event_id, duration_ms, billed_ms, memory_mb, max_memory_mb, status, error_type)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  get totalBytes(): number {
+    return this.#totalBytes;
+  }
+
+  /** One batch in one transaction, then the cap if it was passed. */
+  write(batch: WriteBatch): void {
+    this.#totalBytes += this.#db.transaction(() => this.#write(batch))();
+    if (this.#totalBytes > this.#o.maxBytes) {
+      this.#enforceCap();
+    }
+  }
+
+  #write(batch: WriteBatch): number {
+    const targets = new Map(batch.targets);
+    const ingestMs = this.#o.now();
+    let total = 0;
+    const touched = new Map<number, { groupId: number; first: number; last: number; bytes: number }>();
+    for (const line of batch.lines) {
+      const target = targets.get(line.streamKey);
+      if (target === undefined) {
+        continue;
+      }
+      const groupId = this.#groupId(target, ingestMs);
+      const streamId = this.#streamId(groupId, target.stream, ingestMs);
+      const bytes = Buffer.byteLength(line.message);
+      const id = Number(
+        this.#stmt.insertEvent.run(groupId, streamId, line.timestampMs, ingestMs, bytes, line.message)
+          .lastInsertRowid,
+      );
+      total += bytes;
+      const t = touched.get(streamId);
+      if (t === undefined) {
+        touched.set(streamId, { groupId, first: line.timestampMs, last: line.timestampMs, bytes });
+      } else {
+        t.last = Math.max(t.last, line.timestampMs);
+        t.bytes += bytes;
+      }
+      this.#index(line, target, groupId, streamId, id);
+    }
+    const groupBytes = new Map<number, number>();
+    for (const [streamId, t] of touched) {
+      this.#stmt.touchStream.run(t.first, t.last, ingestMs, t.bytes, streamId);
+      groupBytes.set(t.groupId, (groupBytes.get(t.groupId) ?? 0) + t.bytes);
+    }
+    for (const [groupId, b] of groupBytes) {
+      this.#stmt.addGroupBytes.run(b, groupId);
+    }
+    return total;
+  }
+
+  #index(line: SplitLine, target: StreamTarget, groupId: number, streamId: number, id: number): void {
+    const start = parseStart(line.message);
+    if (start !== undefined) {
+      this.#open.set(streamId, { ...start, startMs: line.timestampMs, firstEventId: id });
+      return;
+    }
+    const report = parseReport(line.message);
+    const open = this.#open.get(streamId);
+    if (report === undefined || open === undefined || open.requestId !== report.requestId) {
+      return;
+    }
+    this.#open.delete(streamId);
+    this.#stmt.insertInvocation.run(
+      groupId,
+      streamId,
+      report.requestId,
+      target.functionName,
+      open.version,
+      open.startMs,
+      open.firstEventId,
+      id,
+      report.durationMs,
+      report.billedMs,
+      report.memoryMb,
+      report.maxMemoryUsedMb,
+      report.status,
+      report.errorType ?? null,
+    );
+  }
+
+  #groupId(t: StreamTarget, nowMs: number): number {
+    const key = `${t.scope.accountId}\0${t.scope.region}\0${t.scope.namespace}\0${t.group}`;
+    let id = this.#groupIds.get(key);
+    if (id === undefined) {
+      const s = t.scope;
+      id =
+        this.#stmt.findGroup.get(s.accountId, s.region, s.namespace, t.group)?.id ??
+        Number(
+          this.#stmt.insertGroup.run(s.accountId, s.region, s.namespace, t.group, nowMs).lastInsertRowid,
+        );
+      this.#groupIds.set(key, id);
+    }
+    return id;
+  }
+
+  #streamId(groupId: number, name: string, nowMs: number): number {
+    const key = `${groupId}\0${name}`;
+    let id = this.#streamIds.get(key);
+    if (id === undefined) {
+      id =
+        this.#stmt.findStream.get(groupId, name)?.id ??
+        Number(this.#stmt.insertStream.run(groupId, name, nowMs).lastInsertRowid);
+      this.#streamIds.set(key, id);
+    }
+    return id;
+  }
+
+  #groupRow(scope: LogScope, name: string): { id: number; stored_bytes: number } | undefined {
+    return this.#db
+      .prepare<[string, string, string, string], { id: number; stored_bytes: number }>(
+        'SELECT id, stored_bytes FROM log_groups WHERE account_id = ? AND region = ? AND namespace = ? AND name = ?',
+      )
+      .get(scope.accountId, scope.region, scope.namespace, name);
+  }
+
+  deleteGroup(scope: LogScope, name: string): boolean {
+    const g = this.#groupRow(scope, name);
+    if (g === undefined) {
+      return false;
+    }
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM log_events WHERE group_id = ?').run(g.id);
+      this.#db.prepare('DELETE FROM log_invocations WHERE group_id = ?').run(g.id);
+      this.#db.prepare('DELETE FROM log_streams WHERE group_id = ?').run(g.id);
+      this.#db.prepare('DELETE FROM log_groups WHERE id = ?').run(g.id);
+    })();
+    this.#totalBytes -= g.stored_bytes;
+    // Its ids must not be reused by later lines: the next line makes the group again.
+    this.#groupIds.clear();
+    this.#streamIds.clear();
+    return true;
+  }
+
+  setRetention(scope: LogScope, name: string, days: number | undefined): boolean {
+    const g = this.#groupRow(scope, name);
+    if (g === undefined) {
+      return false;
+    }
+    this.#db.prepare('UPDATE log_groups SET retention_days = ? WHERE id = ?').run(days ?? null, g.id);
+    if (days !== undefined) {
+      this.#expire(g.id, this.#o.now() - days * DAY_MS);
+    }
+    return true;
+  }
+
+  /** Retention of every group, then the size cap. */
+  housekeep(): void {
+    const groups = this.#db
+      .prepare<[], { id: number; retention_days: number }>(
+        'SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL',
+      )
+      .all();
+    const now = this.#o.now();
+    for (const g of groups) {
+      this.#expire(g.id, now - g.retention_days * DAY_MS);
+    }
+    if (this.#totalBytes > this.#o.maxBytes) {
+      this.#enforceCap();
+    }
+  }
+
+  /** Removes a group's events older than `cutoffMs`. */
+  #expire(groupId: number, cutoffMs: number): void {
+    this.#remove('group_id = ? AND ts_ms < ?', [groupId, cutoffMs]);
+    this.#db
+      .prepare('DELETE FROM log_invocations WHERE group_id = ? AND start_ms < ?')
+      .run(groupId, cutoffMs);
+  }
+
+  /** Oldest events first, across groups, until 90 % of the cap. */
+  #enforceCap(): void {
+    const target = Math.floor(this.#o.maxBytes * 0.9);
+    const oldest = this.#db.prepare<[], { id: number; bytes: number }>(
+      'SELECT id, bytes FROM log_events ORDER BY id LIMIT 2000',
+    );
+    while (this.#totalBytes > target) {
+      const rows = oldest.all();
+      if (rows.length === 0) {
+        this.#totalBytes = 0;
+        return;
+      }
+      let excess = this.#totalBytes - target;
+      let upTo = 0;
+      for (const r of rows) {
+        upTo = r.id;
+        excess -= r.bytes;
+        if (excess <= 0) {
+          break;
+        }
+      }
+      this.#remove('id <= ?', [upTo]);
+      this.#db.prepare('DELETE FROM log_invocations WHERE first_event_id <= ?').run(upTo);
+    }
+  }
+
+  /** Deletes the events matching `where`, keeping stream, group and total byte counts true. */
+  #remove(where: string, args: number[]): void {
+    this.#db.transaction(() => {
+      const sums = this.#db
+        .prepare<number[], { group_id: number; stream_id: number; n: number }>(
+          `SELECT group_id, stream_id, SUM(bytes) AS n FROM log_events WHERE ${where} GROUP BY group_id, stream_id`,
+        )
+        .all(...args);
+      if (sums.length === 0) {
+        return;
+      }
+      this.#db.prepare(`DELETE FROM log_events WHERE ${where}`).run(...args);
+      const stream = this.#db.prepare('UPDATE log_streams SET stored_bytes = stored_bytes - ? WHERE id = ?');
+      const group = this.#db.prepare('UPDATE log_groups SET stored_bytes = stored_bytes - ? WHERE id = ?');
+      for (const s of sums) {
+        stream.run(s.n, s.stream_id);
+        group.run(s.n, s.group_id);
+        this.#totalBytes -= s.n;
+      }
+    })();
+  }
+}
