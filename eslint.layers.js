@@ -14,7 +14,18 @@
 //   store/, pool/, scheduler/  implement core ports only
 //   runtimes/  run inside an environment and import nothing of hearth (import or require)
 //   server/, cli/  compose everything
-const HEARTH = ['core', 'dialects', 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config', 'auth'];
+const HEARTH = [
+  'core',
+  'dialects',
+  'store',
+  'pool',
+  'server',
+  'cli',
+  'scheduler',
+  'runtimes',
+  'config',
+  'auth',
+];
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
 /** Node's modules with and without the `node:` prefix. */

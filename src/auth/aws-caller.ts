@@ -49,7 +49,12 @@ export async function authenticateAws(
   if (!result.ok) {
     return result;
   }
-  return { accountId: result.key.accountId, region: result.region, accessKeyId: result.key.id, verified: true };
+  return {
+    accountId: result.key.accountId,
+    region: result.region,
+    accessKeyId: result.key.id,
+    verified: true,
+  };
 }
 
 export function isAuthFailure(x: AwsCaller | SigV4Failure): x is SigV4Failure {

@@ -7,7 +7,13 @@ const T0 = Date.parse('2026-03-01T12:00:00Z');
 
 function request(url: string, method = 'GET'): SigV4Request {
   const u = new URL(url);
-  return { method, rawPath: u.pathname, rawQuery: u.search.slice(1), headers: { host: u.host }, body: Buffer.alloc(0) };
+  return {
+    method,
+    rawPath: u.pathname,
+    rawQuery: u.search.slice(1),
+    headers: { host: u.host },
+    body: Buffer.alloc(0),
+  };
 }
 
 describe('Code.Location URLs', () => {
@@ -15,11 +21,22 @@ describe('Code.Location URLs', () => {
     let now = T0;
     const urls = new CodeUrls(() => now);
     const url = await urls.sign('http://127.0.0.1:8910', '111111111111', 'us-east-1', SHA);
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:8910\/_hearth\/code\/111111111111\/[0-9a-f]{64}\.zip\?.*X-Amz-Expires=600/);
-    expect(await urls.check(request(url))).toEqual({ ok: true, accountId: '111111111111', codeSha256Hex: SHA });
+    expect(url).toMatch(
+      /^http:\/\/127\.0\.0\.1:8910\/_hearth\/code\/111111111111\/[0-9a-f]{64}\.zip\?.*X-Amz-Expires=600/,
+    );
+    expect(await urls.check(request(url))).toEqual({
+      ok: true,
+      accountId: '111111111111',
+      codeSha256Hex: SHA,
+    });
     expect((await urls.check(request(url, 'HEAD'))).ok).toBe(true);
     now = T0 + 601_000;
-    expect(await urls.check(request(url))).toMatchObject({ ok: false, status: 403, code: 'AccessDenied', message: 'Request has expired' });
+    expect(await urls.check(request(url))).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Request has expired',
+    });
   });
 
   it('refuse another account’s path, another host, another process’s URL and unsigned paths', async () => {
@@ -29,7 +46,9 @@ describe('Code.Location URLs', () => {
     expect(await urls.check(other)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
     expect((await urls.check({ ...request(url), headers: { host: 'evil:1' } })).ok).toBe(false);
     expect((await new CodeUrls(() => T0).check(request(url))).ok).toBe(false);
-    expect(await urls.check(request(`http://127.0.0.1:8910/_hearth/code/111111111111/${SHA}.zip`))).toMatchObject({
+    expect(
+      await urls.check(request(`http://127.0.0.1:8910/_hearth/code/111111111111/${SHA}.zip`)),
+    ).toMatchObject({
       ok: false,
       status: 403,
       code: 'AccessDenied',

@@ -47,7 +47,10 @@ describe('the credentials document', () => {
     [{ credentials: [{ ...AWS, accountId: '12' }] }, /credentials\[0\]/],
     [{ credentials: [AWS, AWS] }, /AKIAONE is listed twice/],
     [{ keys: [] }, /keys/],
-    [{ credentials: [{ accessKeyId: 'A', secretAccessKey: '' , accountId: '111111111111'}] }, /credentials\[0\]/],
+    [
+      { credentials: [{ accessKeyId: 'A', secretAccessKey: '', accountId: '111111111111' }] },
+      /credentials\[0\]/,
+    ],
   ])('refuses %j, naming where', (doc, message) => {
     expect(() => buildKeyRing(parseCredentialEntries(doc, 'f'), 'f')).toThrow(message);
   });
@@ -69,7 +72,9 @@ describe('the credentials file', () => {
     expect(() => readCredentialsFile(json)).toThrow(/c\.json:3:\d+: not valid JSON/);
     const yaml = tempFile('c.yaml', 'credentials:\n  - accessKeyId: A\n   bad: [\n');
     expect(() => readCredentialsFile(yaml)).toThrow(/c\.yaml:\d+:\d+: not valid YAML/);
-    expect(() => readCredentialsFile('/nonexistent/c.yaml')).toThrow(/cannot read the credentials file \(ENOENT\)/);
+    expect(() => readCredentialsFile('/nonexistent/c.yaml')).toThrow(
+      /cannot read the credentials file \(ENOENT\)/,
+    );
   });
 
   it('reloads on change; a bad edit keeps the previous keys', async () => {

@@ -81,7 +81,8 @@ const tencentEntry = z
   });
 
 const entry = z.union([awsEntry, tencentEntry], {
-  error: 'must be an AWS key {accessKeyId, secretAccessKey, accountId} or a Tencent key {secretId, secretKey, accountId or appId}',
+  error:
+    'must be an AWS key {accessKeyId, secretAccessKey, accountId} or a Tencent key {secretId, secretKey, accountId or appId}',
 });
 
 export const credentialsFileSchema = z.strictObject({

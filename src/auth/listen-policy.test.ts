@@ -4,9 +4,12 @@ import { decideListenMode, InsecureListenError, isLoopbackHost } from './listen-
 const base = { credentialsConfigured: false, insecure: false, accountId: '123456789012' };
 
 describe('closed by default', () => {
-  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])('%s is loopback', (h) => {
-    expect(isLoopbackHost(h)).toBe(true);
-  });
+  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])(
+    '%s is loopback',
+    (h) => {
+      expect(isLoopbackHost(h)).toBe(true);
+    },
+  );
   it.each(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com'])('%s is not', (h) => {
     expect(isLoopbackHost(h)).toBe(false);
   });
@@ -27,7 +30,11 @@ describe('closed by default', () => {
   });
 
   it('verifies whenever credentials are configured, on any host', () => {
-    expect(decideListenMode({ ...base, credentialsConfigured: true, host: '0.0.0.0' })).toEqual({ mode: 'verify' });
-    expect(decideListenMode({ ...base, credentialsConfigured: true, host: '127.0.0.1' })).toEqual({ mode: 'verify' });
+    expect(decideListenMode({ ...base, credentialsConfigured: true, host: '0.0.0.0' })).toEqual({
+      mode: 'verify',
+    });
+    expect(decideListenMode({ ...base, credentialsConfigured: true, host: '127.0.0.1' })).toEqual({
+      mode: 'verify',
+    });
   });
 });

@@ -23,7 +23,10 @@ export interface SigV4Failure {
 
 /** AWS's `yyyyMMddTHHmmssZ`. */
 export function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min.`;
@@ -44,16 +47,18 @@ export const SIGV4_MESSAGES = {
   missingEqualSign: (part: string, header: string) =>
     `'${part}' not a valid key=value pair (missing equal-sign) in Authorization header: '${header}'.`,
   queryRequires: (names: readonly string[]) =>
-    names.map((n) => `AWS query-string parameters must include '${n}'.`).join(' ') + ' Re-examine the query-string parameters.',
+    names.map((n) => `AWS query-string parameters must include '${n}'.`).join(' ') +
+    ' Re-examine the query-string parameters.',
   bothMechanisms:
-    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+    'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
   unsupportedAlgorithm: "X-Amz-Algorithm only supports 'AWS4-HMAC-SHA256'",
   badExpires: 'X-Amz-Expires must be a number of seconds between 1 and 604800 (seven days).',
   badCredential: (credential: string) =>
     `Credential should be scoped to a valid region, not '${credential.split('/')[2] ?? ''}'. `,
   badTerminator: (terminator: string) =>
     `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `,
-  badSignedHeaders: (list: string) => `SignedHeaders '${list}' must be lower-case header names separated by ';'.`,
+  badSignedHeaders: (list: string) =>
+    `SignedHeaders '${list}' must be lower-case header names separated by ';'.`,
   duplicateSignedHeader: (list: string) => `SignedHeaders '${list}' names a header twice.`,
   hostNotSigned: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
   badDate: (given: string) =>

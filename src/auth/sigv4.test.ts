@@ -5,7 +5,12 @@ import { NodeSha256 as Sha256 } from './node-sha256.js';
 import { verifySigV4, type SigV4Request } from './sigv4.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
-const KEY: AccessKey = { vendor: 'aws', id: 'AKIAEXAMPLE', secret: 'wJalrXUtnFEMI', accountId: '111111111111' };
+const KEY: AccessKey = {
+  vendor: 'aws',
+  id: 'AKIAEXAMPLE',
+  secret: 'wJalrXUtnFEMI',
+  accountId: '111111111111',
+};
 const TOKEN_KEY: AccessKey = { ...KEY, id: 'ASIATEMP', sessionToken: 'tok-123' };
 const lookup = (id: string) => [KEY, TOKEN_KEY].find((k) => k.id === id);
 const LAMBDA = { service: 'lambda' };
@@ -49,7 +54,10 @@ function baseRequest(o: Opts) {
   };
 }
 
-function toWire(r: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string> }, body: string): SigV4Request {
+function toWire(
+  r: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string> },
+  body: string,
+): SigV4Request {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.headers)) {
     headers[k.toLowerCase()] = v;
@@ -68,7 +76,10 @@ async function signed(o: Opts = {}): Promise<SigV4Request> {
 
 async function presigned(o: Opts & { expiresIn?: number } = {}): Promise<SigV4Request> {
   const req = { ...baseRequest({ method: 'GET', body: '', ...o }), body: undefined };
-  const out = await signer(o).presign(req, { signingDate: new Date(o.at ?? T0), expiresIn: o.expiresIn ?? 600 });
+  const out = await signer(o).presign(req, {
+    signingDate: new Date(o.at ?? T0),
+    expiresIn: o.expiresIn ?? 600,
+  });
   return toWire(out, '');
 }
 
@@ -99,7 +110,9 @@ describe('SigV4, header form', () => {
   it('wrong secret → InvalidSignatureException with AWS’s long message', async () => {
     const r = await verify(await signed({ key: { id: KEY.id, secret: 'wrong' } }));
     expect(r).toMatchObject({ type: 'InvalidSignatureException' });
-    expect(r.ok ? '' : r.message).toMatch(/^The request signature we calculated does not match .* for details\.$/);
+    expect(r.ok ? '' : r.message).toMatch(
+      /^The request signature we calculated does not match .* for details\.$/,
+    );
   });
 
   it('a body changed after signing → InvalidSignatureException', async () => {
@@ -174,12 +187,16 @@ describe('SigV4, header form', () => {
     const withToken = { id: TOKEN_KEY.id, secret: TOKEN_KEY.secret, token: 'tok-123' };
     expect((await verify(await signed({ key: withToken }))).ok).toBe(true);
     expect((await verify(await signed({ key: { ...withToken, token: 'other' } }))).ok).toBe(false);
-    expect(await verify(await signed({ key: { id: TOKEN_KEY.id, secret: TOKEN_KEY.secret } }))).toMatchObject({
-      type: 'UnrecognizedClientException',
-    });
-    expect(await verify(await signed({ key: { id: KEY.id, secret: KEY.secret, token: 'x' } }))).toMatchObject({
-      type: 'UnrecognizedClientException',
-    });
+    expect(await verify(await signed({ key: { id: TOKEN_KEY.id, secret: TOKEN_KEY.secret } }))).toMatchObject(
+      {
+        type: 'UnrecognizedClientException',
+      },
+    );
+    expect(await verify(await signed({ key: { id: KEY.id, secret: KEY.secret, token: 'x' } }))).toMatchObject(
+      {
+        type: 'UnrecognizedClientException',
+      },
+    );
   });
 
   it('UNSIGNED-PAYLOAD only where the policy allows it', async () => {
@@ -199,8 +216,13 @@ describe('SigV4, presigned query form', () => {
   it('a tampered URL is refused', async () => {
     const req = await presigned();
     expect((await verify({ ...req, rawPath: '/2015-03-31/functions/other' })).ok).toBe(false);
-    expect((await verify({ ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=600', 'X-Amz-Expires=6000') })).ok).toBe(false);
-    expect(await verify({ ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=600', 'X-Amz-Expires=9999999') })).toMatchObject({
+    expect(
+      (await verify({ ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=600', 'X-Amz-Expires=6000') }))
+        .ok,
+    ).toBe(false);
+    expect(
+      await verify({ ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=600', 'X-Amz-Expires=9999999') }),
+    ).toMatchObject({
       type: 'IncompleteSignatureException',
     });
   });

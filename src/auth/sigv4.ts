@@ -102,7 +102,11 @@ export function parseSigV4(req: Pick<SigV4Request, 'headers' | 'rawQuery'>): Sig
   const query = parseQuery(req.rawQuery);
   const presigned = query.has('X-Amz-Algorithm');
   if (header !== undefined && presigned) {
-    return fail('IncompleteSignatureException', M.bothMechanisms, 'both an Authorization header and X-Amz-Algorithm');
+    return fail(
+      'IncompleteSignatureException',
+      M.bothMechanisms,
+      'both an Authorization header and X-Amz-Algorithm',
+    );
   }
   if (header === undefined && !presigned) {
     return fail('MissingAuthenticationTokenException', M.missing, 'no Authorization header');
@@ -150,13 +154,23 @@ function parseHeader(header: string, headers: SigV4Request['headers']): SigV4Cla
 
 function parsePresigned(query: Map<string, string[]>): SigV4Claim | SigV4Failure {
   const one = (name: string) => query.get(name)?.[0];
-  const missing = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date', 'X-Amz-Expires']
-    .filter((n) => one(n) === undefined);
+  const missing = [
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Signature',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+  ].filter((n) => one(n) === undefined);
   if (missing.length > 0) {
     return fail('IncompleteSignatureException', M.queryRequires(missing), `missing ${missing.join(', ')}`);
   }
   if (one('X-Amz-Algorithm') !== SIGV4_ALGORITHM) {
-    return fail('IncompleteSignatureException', M.unsupportedAlgorithm, `algorithm ${one('X-Amz-Algorithm') ?? ''}`);
+    return fail(
+      'IncompleteSignatureException',
+      M.unsupportedAlgorithm,
+      `algorithm ${one('X-Amz-Algorithm') ?? ''}`,
+    );
   }
   const expires = one('X-Amz-Expires') ?? '';
   if (!/^\d{1,6}$/.test(expires) || Number(expires) < 1 || Number(expires) > SIGV4_MAX_EXPIRES_SEC) {
@@ -194,7 +208,11 @@ function claimFrom(raw: {
     return fail('IncompleteSignatureException', M.badSignedHeaders(raw.signedHeaders), 'SignedHeaders shape');
   }
   if (new Set(signedHeaders).size !== signedHeaders.length) {
-    return fail('IncompleteSignatureException', M.duplicateSignedHeader(raw.signedHeaders), 'SignedHeaders repeats');
+    return fail(
+      'IncompleteSignatureException',
+      M.duplicateSignedHeader(raw.signedHeaders),
+      'SignedHeaders repeats',
+    );
   }
   if (!signedHeaders.includes('host')) {
     return fail('InvalidSignatureException', M.hostNotSigned, 'host is not signed');
@@ -259,12 +277,23 @@ export async function verifySigV4(
   // 5. the clock.
   const skewMs = policy.maxSkewMs ?? SIGV4_MAX_SKEW_MS;
   if (signedAt.getTime() > nowMs + skewMs) {
-    return fail('InvalidSignatureException', M.notYetCurrent(signedAt, nowMs, skewMs), 'signed in the future');
+    return fail(
+      'InvalidSignatureException',
+      M.notYetCurrent(signedAt, nowMs, skewMs),
+      'signed in the future',
+    );
   }
   if (claim.presigned) {
     const expiresAtMs = signedAt.getTime() + (claim.expiresSec ?? 0) * 1000;
     if (nowMs > expiresAtMs) {
-      return { ...fail('InvalidSignatureException', M.presignExpired(signedAt, nowMs, claim.expiresSec ?? 0), 'URL expired'), expired: true };
+      return {
+        ...fail(
+          'InvalidSignatureException',
+          M.presignExpired(signedAt, nowMs, claim.expiresSec ?? 0),
+          'URL expired',
+        ),
+        expired: true,
+      };
     }
   } else if (signedAt.getTime() < nowMs - skewMs) {
     return fail('InvalidSignatureException', M.expired(signedAt, nowMs, skewMs), 'signed too long ago');
@@ -274,7 +303,11 @@ export async function verifySigV4(
   const bodyHash = createHash('sha256').update(req.body).digest('hex');
   if (sentHash !== undefined && sentHash !== bodyHash) {
     if (!(sentHash === UNSIGNED_PAYLOAD && policy.allowUnsignedPayload === true)) {
-      return fail('InvalidSignatureException', M.signatureMismatch, 'x-amz-content-sha256 is not the body hash');
+      return fail(
+        'InvalidSignatureException',
+        M.signatureMismatch,
+        'x-amz-content-sha256 is not the body hash',
+      );
     }
   }
   // 7. the signature, as the SDK's signer computes it for this request.

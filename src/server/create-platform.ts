@@ -295,7 +295,9 @@ function openPlatformCredentials(
 ): FileCredentialSource {
   const log = logger.child({ layer: 'auth' });
   if (config.scfCredentials.length > 0) {
-    log.warn('HEARTH_SCF_CREDENTIALS is deprecated: list the keys in the credentials file (--credentials-file)');
+    log.warn(
+      'HEARTH_SCF_CREDENTIALS is deprecated: list the keys in the credentials file (--credentials-file)',
+    );
   }
   const decision = decideListenMode({
     credentialsConfigured: config.credentialsFile !== undefined || config.scfCredentials.length > 0,

@@ -35,7 +35,13 @@ let p: TestPlatform;
 const clients: LambdaClient[] = [];
 
 function client(key: { accessKeyId: string; secretAccessKey: string }, extra: object = {}): LambdaClient {
-  const c = new LambdaClient({ endpoint: p.url, region: 'us-east-1', credentials: key, maxAttempts: 1, ...extra });
+  const c = new LambdaClient({
+    endpoint: p.url,
+    region: 'us-east-1',
+    credentials: key,
+    maxAttempts: 1,
+    ...extra,
+  });
   clients.push(c);
   return c;
 }
@@ -77,7 +83,9 @@ describe('SigV4 with the AWS SDK', () => {
     const b = client(B);
     const made = await create(a, 'only-in-a', A.accountId);
     expect(made.FunctionArn).toBe(`arn:aws:lambda:us-east-1:${A.accountId}:function:only-in-a`);
-    expect((await a.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName)).toContain('only-in-a');
+    expect((await a.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName)).toContain(
+      'only-in-a',
+    );
     expect((await b.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
     // By name, B has no such function: its own account is searched (no leak of A's).
     const byName = await failure(b.send(new GetFunctionCommand({ FunctionName: 'only-in-a' })));
@@ -109,7 +117,9 @@ describe('SigV4 with the AWS SDK', () => {
     const wrong = await failure(client({ ...A, secretAccessKey: 'nope' }).send(new ListFunctionsCommand({})));
     expect(wrong.name).toBe('InvalidSignatureException');
     expect(wrong.$metadata.httpStatusCode).toBe(403);
-    expect(wrong.message).toMatch(/^The request signature we calculated does not match the signature you provided\./);
+    expect(wrong.message).toMatch(
+      /^The request signature we calculated does not match the signature you provided\./,
+    );
 
     const unknown = await failure(
       client({ accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' }).send(new ListFunctionsCommand({})),
@@ -117,9 +127,13 @@ describe('SigV4 with the AWS SDK', () => {
     expect(unknown.name).toBe('UnrecognizedClientException');
     expect(unknown.message).toBe('The security token included in the request is invalid.');
 
-    const late = await failure(client(A, { systemClockOffset: -10 * 60_000 }).send(new ListFunctionsCommand({})));
+    const late = await failure(
+      client(A, { systemClockOffset: -10 * 60_000 }).send(new ListFunctionsCommand({})),
+    );
     expect(late.name).toBe('InvalidSignatureException');
-    expect(late.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+    expect(late.message).toMatch(
+      /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+    );
   });
 
   it('an unsigned request cannot read, update or delete anything', async () => {
@@ -129,12 +143,17 @@ describe('SigV4 with the AWS SDK', () => {
       ['DELETE', ''],
       ['PUT', '/configuration'],
     ] as const) {
-      const res = await fetch(url + suffix, { method, body: method === 'PUT' ? '{"Description":"x"}' : null });
+      const res = await fetch(url + suffix, {
+        method,
+        body: method === 'PUT' ? '{"Description":"x"}' : null,
+      });
       expect(res.status).toBe(403);
       expect(res.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
       expect(await res.json()).toMatchObject({ message: 'Missing Authentication Token' });
     }
-    expect((await client(A).send(new GetFunctionCommand({ FunctionName: 'only-in-a' }))).Configuration).toBeDefined();
+    expect(
+      (await client(A).send(new GetFunctionCommand({ FunctionName: 'only-in-a' }))).Configuration,
+    ).toBeDefined();
   });
 });
 
@@ -147,7 +166,11 @@ describe('Code.Location', () => {
     expect(new URL(location).searchParams.get('X-Amz-Expires')).toBe('600');
     const ok = await fetch(location);
     expect(ok.status).toBe(200);
-    expect(Buffer.from(await ok.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      Buffer.from(await ok.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
 
     const foreign = await fetch(location.replace(`/${A.accountId}/`, `/${B.accountId}/`));
     expect(foreign.status).toBe(403);
@@ -186,7 +209,9 @@ describe('start-up', () => {
 
   it('refuses to listen beyond loopback without credentials unless --insecure', async () => {
     const config = loadConfig({ port: 0, host: '0.0.0.0', dataDir: dataDir(), logLevel: 'silent' });
-    await expect(createPlatform(config)).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without credentials/);
+    await expect(createPlatform(config)).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 without credentials/,
+    );
     const insecure = await createPlatform({ ...config, insecure: true });
     await insecure.close();
   });

@@ -96,7 +96,9 @@ export function readConfigMembers(body: BodyReader, v: Violations): ConfigMember
     if (nul !== undefined) {
       // A process environment cannot hold NUL: refused at create rather than at every invoke.
       refusals.push(
-        invalidParameter(`Environment variable ${nul[0]} has a value with a NUL character, which hearth cannot pass to a process.`),
+        invalidParameter(
+          `Environment variable ${nul[0]} has a value with a NUL character, which hearth cannot pass to a process.`,
+        ),
       );
     }
     if (Object.keys(environment).some((k) => !ENV_KEY.test(k))) {

@@ -138,7 +138,11 @@ export function toFunctionRef(
     // The IAM action of Invoke is lambda:InvokeFunction; the others share the API's name.
     const action = ctx.operation === 'Invoke' ? 'InvokeFunction' : ctx.operation;
     const arn = `arn:aws:lambda:${parsed.region ?? ctx.region}:${parsed.accountId}:function:${parsed.name}`;
-    throw accessDenied(ctx.accountId, action, parsed.qualifier === undefined ? arn : `${arn}:${parsed.qualifier}`);
+    throw accessDenied(
+      ctx.accountId,
+      action,
+      parsed.qualifier === undefined ? arn : `${arn}:${parsed.qualifier}`,
+    );
   }
   if (parsed.region !== undefined && parsed.region !== ctx.region) {
     throw resourceNotFound(

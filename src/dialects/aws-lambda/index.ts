@@ -120,7 +120,10 @@ async function handle(
       (opts.now ?? Date.now)(),
     );
     if (isAuthFailure(caller)) {
-      opts.logger?.warn?.({ requestId: req.requestId, operation, reason: caller.reason }, 'request not authenticated');
+      opts.logger?.warn?.(
+        { requestId: req.requestId, operation, reason: caller.reason },
+        'request not authenticated',
+      );
       throw authFailure(caller);
     }
     const ctx = requestContext(req, operation, caller, opts.defaultRegion);
@@ -140,12 +143,7 @@ async function handle(
     });
     return success(result, req.requestId);
   } catch (e) {
-    return failure(
-      e,
-      req,
-      { region, accountId, ...(operation === undefined ? {} : { operation }) },
-      opts,
-    );
+    return failure(e, req, { region, accountId, ...(operation === undefined ? {} : { operation }) }, opts);
   }
 }
 

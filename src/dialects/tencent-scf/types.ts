@@ -37,7 +37,6 @@ export interface ScfScaling {
   remove(key: FunctionKey, qualifier: string): Promise<void>;
 }
 
-
 export interface ScfDialectOptions {
   /** Region when the request has no X-TC-Region. */
   readonly defaultRegion: string;

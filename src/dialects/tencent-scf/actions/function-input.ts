@@ -117,7 +117,12 @@ export function createRuntime(runtime: string | undefined): string {
 
 export function checkHandler(handler: string): string {
   // A leading '/' would name a file of the host, not of the code package (issue 12 item 8).
-  if (handler.length < 2 || handler.length > 60 || !HANDLER_PATTERN.test(handler) || handler.startsWith('/')) {
+  if (
+    handler.length < 2 ||
+    handler.length > 60 ||
+    !HANDLER_PATTERN.test(handler) ||
+    handler.startsWith('/')
+  ) {
     throw scfError(
       'InvalidParameterValue.Handler',
       `Handler '${handler}' must be 'file name.function name'.`,
