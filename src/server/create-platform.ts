@@ -220,6 +220,9 @@ export async function createPlatform(
       createAwsAutoScalingDialect(targets, {
         defaultRegion: config.region,
         accountId: config.accountId,
+        credentials,
+        onRefused: (requestId, reason) =>
+          logger.warn({ dialect: 'aws-autoscaling', requestId, reason }, 'request not authenticated'),
         onInternalError: (err) => logger.error({ err }, 'Application Auto Scaling operation failed'),
       }),
       createAwsLogsDialect(logs, {

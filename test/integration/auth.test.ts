@@ -14,6 +14,7 @@ import {
   ListFunctionsCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createPlatform } from '../../src/server/create-platform.js';
@@ -154,6 +155,38 @@ describe('SigV4 with the AWS SDK', () => {
     expect(
       (await client(A).send(new GetFunctionCommand({ FunctionName: 'only-in-a' }))).Configuration,
     ).toBeDefined();
+  });
+});
+
+describe('the other AWS APIs on the port', () => {
+  it('CloudWatch Logs verifies SigV4 (service logs) with the same keys', async () => {
+    const logs = (key: { accessKeyId: string; secretAccessKey: string }) =>
+      new CloudWatchLogsClient({ endpoint: p.url, region: 'us-east-1', credentials: key, maxAttempts: 1 });
+    const a = logs(A);
+    expect((await a.send(new DescribeLogGroupsCommand({}))).$metadata.httpStatusCode).toBe(200);
+    const b = logs({ accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' });
+    const unknown = await failure(b.send(new DescribeLogGroupsCommand({})));
+    expect(unknown.name).toBe('UnrecognizedClientException');
+    const wrong = logs({ ...A, secretAccessKey: 'nope' });
+    const err = await failure(wrong.send(new DescribeLogGroupsCommand({})));
+    expect(err.name).toBe('InvalidSignatureException');
+    expect(err.$metadata.httpStatusCode).toBe(403);
+    for (const c of [a, b, wrong]) {
+      c.destroy();
+    }
+  });
+
+  it('Application Auto Scaling refuses an unsigned request', async () => {
+    const res = await fetch(p.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AnyScaleFrontendService.DescribeScalableTargets',
+      },
+      body: '{"ServiceNamespace":"lambda"}',
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
   });
 });
 
