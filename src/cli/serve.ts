@@ -13,7 +13,7 @@ export const SERVE_USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910]
                    [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
                    [--memory-cgroups true] [--batch-scheduling true]
                    [--runtime-interpreters '{"nodejs22.x":"/opt/node22/bin/node"}']
-                   [--credentials-file ./credentials.yaml] [--insecure]
+                   [--credentials-file ./credentials.yaml] [--insecure] [--sandbox auto|bubblewrap|off]
 Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...
 Settings of the SCF dialect and the scaling loop are environment-only (HEARTH_SCF_*,
 HEARTH_SCALING_*; see src/config/schema.ts).`;
@@ -31,6 +31,7 @@ const FLAGS = {
   'max-concurrent-starts': 'maxConcurrentStarts',
   'public-url': 'publicUrl',
   'memory-cgroups': 'memoryCgroups',
+  sandbox: 'sandbox',
   'batch-scheduling': 'batchScheduling',
   'runtime-interpreters': 'runtimeInterpreters',
   'credentials-file': 'credentialsFile',

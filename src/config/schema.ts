@@ -94,6 +94,12 @@ export const configSchema = z.strictObject({
    * one (src/pool/README.md "Memory").
    */
   memoryCgroups: onOff.default(true),
+  /**
+   * Sandbox every environment (src/pool/launchers/sandbox-launcher.ts, README "Security"):
+   * `auto` uses bubblewrap where it works and warns once where it does not; `bubblewrap`
+   * refuses to start without it; `off` runs environments as hearth's own user.
+   */
+  sandbox: z.enum(['auto', 'bubblewrap', 'off']).default('auto'),
   /** Run the bundled Node.js runtime under SCHED_BATCH when `chrt` is on the PATH. */
   batchScheduling: onOff.default(true),
   /**

@@ -25,6 +25,7 @@ import { BUNDLED_RUNTIMES, Interpreters } from './interpreters.js';
 import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions } from './launch.js';
 import type { Launcher } from './launchers/launcher.js';
 import { ProcessLauncher } from './launchers/process-launcher.js';
+import { openSandboxLauncher } from './launchers/sandbox-launcher.js';
 import { createLogSink } from './log-sink.js';
 import { openMemoryCgroups } from './memory-cgroups.js';
 import { OnDemandShell } from './on-demand/on-demand-shell.js';
@@ -97,13 +98,19 @@ export class DataPlane implements HearthPool, EnvironmentListener {
             onError: (message) => this.#log.warn(message),
           })
         : undefined;
-    this.#launcher = new ProcessLauncher({
-      cgroups,
-      chrt:
-        (o.batchScheduling ?? true) && process.platform === 'linux'
-          ? findOnPath('chrt', pathList)
-          : undefined,
-    });
+    const chrt =
+      (o.batchScheduling ?? true) && process.platform === 'linux' ? findOnPath('chrt', pathList) : undefined;
+    this.#launcher =
+      (process.platform === 'linux' && o.sandbox !== undefined
+        ? openSandboxLauncher({
+            setting: o.sandbox,
+            bwrap: findOnPath('bwrap', pathList),
+            setpriv: findOnPath('setpriv', pathList),
+            chrt,
+            cgroups,
+            log: this.#log,
+          })
+        : undefined) ?? new ProcessLauncher({ cgroups, chrt });
     this.#launch = {
       interpreters,
       memoryCgroups: this.#launcher.limitsMemory,

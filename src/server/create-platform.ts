@@ -111,6 +111,7 @@ export async function createPlatform(
       idleTimeoutMs: config.idleTimeoutMs,
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
+      sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
       ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
     });
