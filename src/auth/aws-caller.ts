@@ -36,7 +36,8 @@ export async function authenticateAws(
   if (source.mode === 'open') {
     const claim = parseSigV4(req);
     if (isSigV4Failure(claim)) {
-      return { accountId: source.defaultAccountId, verified: false };
+      // Nothing is verified: a scope that reads as one still names the region.
+      return { accountId: source.defaultAccountId, ...looseScope(req), verified: false };
     }
     return {
       accountId: source.defaultAccountId,
@@ -54,6 +55,23 @@ export async function authenticateAws(
     region: result.region,
     accessKeyId: result.key.id,
     verified: true,
+  };
+}
+
+/** `Credential=<key>/<date>/<region>/<service>/aws4_request` of a request that does not parse as SigV4. */
+const SCOPE = /^([^/,\s]+)\/\d{8}\/([a-z0-9-]+)\/[a-z0-9-]+\/aws4_request$/;
+
+function looseScope(req: SigV4Request): { accessKeyId?: string; region?: string } {
+  const header = /Credential=([^,\s]+)/.exec(req.headers.authorization ?? '')?.[1];
+  const query = new URLSearchParams(req.rawQuery).get('X-Amz-Credential') ?? undefined;
+  const m = SCOPE.exec(header ?? query ?? '');
+  if (m === null) {
+    return {};
+  }
+  const [, accessKeyId, region] = m;
+  return {
+    ...(accessKeyId === undefined ? {} : { accessKeyId }),
+    ...(region !== undefined && REGION.test(region) ? { region } : {}),
   };
 }
 
