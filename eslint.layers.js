@@ -10,12 +10,25 @@
 //              no process, file or SQL modules
 //   core/ and dialects/ load nothing at run time (no import(), require() or createRequire),
 //              so the rules above cannot be stepped around
+//   auth/      credentials and signature verification: imports no other hearth layer;
+//              dialects and the server import it (src/auth/README.md)
 //   store/, pool/, scheduler/  implement core ports only
 //   runtimes/  run inside an environment and import nothing of hearth (import or require)
 //   server/, cli/  compose everything
 import { readdirSync } from 'node:fs';
 
-const HEARTH = ['core', 'dialects', 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config'];
+const HEARTH = [
+  'core',
+  'dialects',
+  'store',
+  'pool',
+  'server',
+  'cli',
+  'scheduler',
+  'runtimes',
+  'config',
+  'auth',
+];
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
 /** Node's modules with and without the `node:` prefix. */
@@ -84,6 +97,15 @@ export const layerRules = [
     ],
     [],
     noRuntimeLoading('core/'),
+  ),
+  restrict(
+    ['src/auth/**/*.ts'],
+    [
+      {
+        group: folders(...HEARTH.filter((n) => n !== 'auth')),
+        message: 'auth/ imports no other layer: dialects and the server call it (src/auth/README.md)',
+      },
+    ],
   ),
   ...DIALECTS.map((self) =>
     dialect(

@@ -14,6 +14,7 @@ export const SERVE_USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910]
                    [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
                    [--memory-cgroups true] [--batch-scheduling true]
                    [--runtime-interpreters '{"nodejs22.x":"/opt/node22/bin/node"}']
+                   [--credentials-file ./credentials.yaml] [--insecure] [--sandbox auto|bubblewrap|off]
 Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...
 Settings of the SCF dialect and the scaling loop are environment-only (HEARTH_SCF_*,
 HEARTH_SCALING_*; see src/config/schema.ts).`;
@@ -32,8 +33,10 @@ const FLAGS = {
   'max-concurrent-starts': 'maxConcurrentStarts',
   'public-url': 'publicUrl',
   'memory-cgroups': 'memoryCgroups',
+  sandbox: 'sandbox',
   'batch-scheduling': 'batchScheduling',
   'runtime-interpreters': 'runtimeInterpreters',
+  'credentials-file': 'credentialsFile',
 } as const;
 
 function fail(message: string): number {
@@ -47,7 +50,7 @@ export async function serve(rest: readonly string[]): Promise<number> {
     const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }]));
     values = parseArgs({
       args: [...rest],
-      options: { ...options, help: { type: 'boolean' } },
+      options: { ...options, help: { type: 'boolean' }, insecure: { type: 'boolean' } },
       strict: true,
     }).values;
   } catch (e) {
@@ -63,6 +66,9 @@ export async function serve(rest: readonly string[]): Promise<number> {
     if (typeof v === 'string') {
       flags[key] = v;
     }
+  }
+  if (values.insecure === true) {
+    flags.insecure = 'true';
   }
   let config;
   try {

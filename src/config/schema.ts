@@ -4,12 +4,14 @@
  */
 import { z } from 'zod';
 
-/** One SCF API key: TC3 signatures with this SecretId are verified with SecretKey. */
+/** One SCF API key of the deprecated `scfCredentials` (HEARTH_SCF_CREDENTIALS). */
 const scfCredential = z.strictObject({
   secretId: z.string().min(1),
   secretKey: z.string().min(1),
-  /** Account the key acts as; defaults to `accountId`. */
-  accountId: z.string().min(1).optional(),
+  /** The account the key acts as: required, a key belongs to exactly one account (issue 12). */
+  accountId: z
+    .string({ error: 'required: the account this key acts as (a key belongs to exactly one account)' })
+    .regex(/^\d{12}$/, 'must be 12 digits'),
 });
 
 /** JSON text (from the environment) is parsed first; a parse failure is left for the schema to report. */
@@ -101,6 +103,12 @@ export const configSchema = z.strictObject({
    * one (src/pool/README.md "Memory").
    */
   memoryCgroups: onOff.default(true),
+  /**
+   * Sandbox every environment (src/pool/launchers/sandbox-launcher.ts, README "Security"):
+   * `auto` uses bubblewrap where it works and warns once where it does not; `bubblewrap`
+   * refuses to start without it; `off` runs environments as hearth's own user.
+   */
+  sandbox: z.enum(['auto', 'bubblewrap', 'off']).default('auto'),
   /** Run the bundled Node.js runtime under SCHED_BATCH when `chrt` is on the PATH. */
   batchScheduling: onOff.default(true),
   /**
@@ -133,10 +141,22 @@ export const configSchema = z.strictObject({
   /** Base URL advertised in Code.Location; defaults to the listening address. */
   publicUrl: z.string().url().optional(),
 
+  // ---- who may call (src/auth/README.md) ----
+  /**
+   * The credentials file (JSON or YAML): every access key hearth accepts and the account
+   * each belongs to; watched and reloaded on change. Without it (and without the
+   * deprecated scfCredentials) hearth runs open: any signature acts as `accountId`, which
+   * it allows only on a loopback host unless `insecure` is set.
+   */
+  credentialsFile: z.string().min(1).optional(),
+  /** Run open (no signature checks) on a non-loopback host. */
+  insecure: onOff.default(false),
+
   // ---- Tencent SCF dialect (src/dialects/tencent-scf/README.md) ----
   /**
-   * SCF API keys (JSON array of {secretId, secretKey, accountId?}). Empty: open mode, every
-   * request acts as `accountId` and signatures are not verified.
+   * Deprecated alias of `credentialsFile` for Tencent keys: a JSON array of {secretId,
+   * secretKey, accountId}. Its keys are added to the credentials file's; each must name its
+   * account (a key belongs to exactly one account).
    */
   scfCredentials: z.preprocess(jsonText, z.array(scfCredential)).default([]),
   /** Requests per second per account and action (Tencent: 20). */

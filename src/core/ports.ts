@@ -179,6 +179,8 @@ export interface EnvironmentSpec {
    * files win, as /opt on AWS); absent when it has none. Part of the spec key's digest.
    */
   readonly layerDirs?: readonly string[];
+  /** EphemeralStorage (MB): the size of the environment's /tmp where the launcher gives one. */
+  readonly ephemeralStorageMb?: number;
   readonly logGroup: string;
 }
 

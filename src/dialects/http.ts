@@ -38,6 +38,8 @@ export interface WireResponse {
 /** The part of a pino logger a dialect uses. */
 export interface DialectLogger {
   error(obj: object, msg: string): void;
+  /** Refused requests (authentication failures): logged, not errors of hearth. */
+  warn?(obj: object, msg: string): void;
 }
 
 export interface Dialect {

@@ -26,6 +26,7 @@ import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions } from './launc
 import type { Launcher } from './launchers/launcher.js';
 import { DEFAULT_OWNER, ownerMark, sweepOrphans } from './orphans.js';
 import { ProcessLauncher } from './launchers/process-launcher.js';
+import { openSandboxLauncher } from './launchers/sandbox-launcher.js';
 import { createLogSink } from './log-sink.js';
 import { openMemoryCgroups } from './memory-cgroups.js';
 import { OnDemandShell } from './on-demand/on-demand-shell.js';
@@ -98,16 +99,22 @@ export class DataPlane implements HearthPool, EnvironmentListener {
             onError: (message) => this.#log.warn(message),
           })
         : undefined;
-    this.#launcher = new ProcessLauncher({
-      cgroups,
-      // Environments die with hearth; what an earlier run left is swept by start().
-      setpriv: process.platform === 'linux' ? findOnPath('setpriv', pathList) : undefined,
-      owner: ownerMark(o.owner ?? DEFAULT_OWNER),
-      chrt:
-        (o.batchScheduling ?? true) && process.platform === 'linux'
-          ? findOnPath('chrt', pathList)
-          : undefined,
-    });
+    const chrt =
+      (o.batchScheduling ?? true) && process.platform === 'linux' ? findOnPath('chrt', pathList) : undefined;
+    // Environments die with hearth (setpriv --pdeathsig); what an earlier run left is swept by start().
+    const setpriv = process.platform === 'linux' ? findOnPath('setpriv', pathList) : undefined;
+    const owner = ownerMark(o.owner ?? DEFAULT_OWNER);
+    this.#launcher =
+      (process.platform === 'linux' && o.sandbox !== undefined
+        ? openSandboxLauncher({
+            setting: o.sandbox,
+            bwrap: findOnPath('bwrap', pathList),
+            setpriv,
+            chrt,
+            cgroups,
+            log: this.#log,
+          })
+        : undefined) ?? new ProcessLauncher({ cgroups, setpriv, owner, chrt });
     this.#launch = {
       interpreters,
       memoryCgroups: this.#launcher.limitsMemory,

@@ -38,7 +38,7 @@ import {
 } from './outcomes.js';
 import { PeakMemory } from './peak-memory.js';
 import { openPrivateChannel } from './runtime-channel/private-channel.js';
-import { listenRuntimeApi } from './runtime-channel/runtime-api-server.js';
+import { listenRuntimeApi, type RuntimeApiServer } from './runtime-channel/runtime-api-server.js';
 import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
 import type { DeathCause } from './types.js';
 
@@ -106,6 +106,7 @@ export class Environment implements RuntimeEvents {
   #proc: LaunchedProcess | undefined;
   #peak: PeakMemory | undefined;
   #channel: RuntimeChannel | undefined;
+  #api: RuntimeApiServer | undefined;
   #active: Active | undefined;
   #invocations = 0;
   #startedAt = performance.now();
@@ -179,7 +180,10 @@ export class Environment implements RuntimeEvents {
     this.#logStream = plan.logStreamName;
     const env: Record<string, string> = { ...plan.env };
     if (plan.channel === 'http') {
-      const api = await listenRuntimeApi(this);
+      // Where the launcher can tell connections apart, the API admits only this
+      // environment's process, and no one before it exists (issue 12 item 7).
+      const api = await listenRuntimeApi(this, { guarded: this.#o.launcher.isolatesRuntimeApi === true });
+      this.#api = api;
       this.#channel = api;
       env.AWS_LAMBDA_RUNTIME_API = api.address;
       // (read through the getter: the state may have changed during the await)
@@ -209,6 +213,7 @@ export class Environment implements RuntimeEvents {
           cwd: this.spec.codeDir,
           privateChannel: plan.channel === 'private',
           memoryMb: this.spec.memoryMb,
+          ...(this.spec.ephemeralStorageMb === undefined ? {} : { tmpSizeMb: this.spec.ephemeralStorageMb }),
           batchScheduling: plan.batchScheduling,
         },
         {
@@ -238,6 +243,9 @@ export class Environment implements RuntimeEvents {
       return;
     }
     this.#proc = proc;
+    if (proc.ownsConnection !== undefined) {
+      this.#api?.admit(proc.ownsConnection.bind(proc));
+    }
     this.#peak = new PeakMemory(proc);
     if (plan.channel === 'private') {
       if (proc.privateSocket === undefined) {

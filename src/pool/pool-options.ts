@@ -32,6 +32,13 @@ export interface PoolOptions {
    */
   readonly batchScheduling?: boolean;
   /**
+   * Sandbox each environment (launchers/sandbox-launcher.ts): `auto` uses bubblewrap where
+   * it works, else warns once and runs unsandboxed; `bubblewrap` requires it; `off` never
+   * sandboxes (one warning). Unset: unsandboxed, silently (the pool's own tests, which
+   * look at environments from the host). The platform's config defaults to `auto`.
+   */
+  readonly sandbox?: 'auto' | 'bubblewrap' | 'off';
+  /**
    * Limit each environment to its MemorySize with a memory cgroup where the machine allows
    * it (default true; memory-cgroups.ts). Elsewhere the V8 heap limit is the only bound.
    */

@@ -17,6 +17,9 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { CodeUrls } from '../auth/code-urls.js';
+import { openCredentialSource, type FileCredentialSource } from '../auth/credentials-file.js';
+import { decideListenMode } from '../auth/listen-policy.js';
 import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
 import { systemClock } from '../core/ports.js';
@@ -54,10 +57,13 @@ export { DataDirError } from './data-dir.js';
 
 export async function createPlatform(
   config: HearthConfig,
-  opts: { logger?: Logger } = {},
+  opts: { logger?: Logger; onCredentialsReload?: (ok: boolean) => void } = {},
 ): Promise<Platform> {
   // Logs go to stderr: stdout carries only the CLI's one ready line.
   const logger = opts.logger ?? pino({ level: config.logLevel }, pino.destination(2));
+  // Who may call, decided before anything starts: a bad credentials file or an open
+  // non-loopback listener stops hearth here (src/auth/README.md).
+  const credentials = openPlatformCredentials(config, logger, opts.onCredentialsReload);
   const dataDir = path.resolve(config.dataDir);
   makeDataDir(dataDir);
   let store;
@@ -113,6 +119,7 @@ export async function createPlatform(
       idleTimeoutMs: config.idleTimeoutMs,
       maxConcurrentStarts: config.maxConcurrentStarts,
       memoryCgroups: config.memoryCgroups,
+      sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
       owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
       ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
@@ -144,10 +151,13 @@ export async function createPlatform(
     onBackgroundError: (what, err) => logger.warn({ err }, what),
   });
   let url = '';
+  const codeUrls = new CodeUrls();
   const aws = createAwsLambdaDialect(core, {
     defaultRegion: config.region,
     accountId: config.accountId,
+    credentials,
     publicUrl: () => config.publicUrl ?? url,
+    codeLocation: (accountId, region, sha) => codeUrls.sign(config.publicUrl ?? url, accountId, region, sha),
     logger: logger.child({ dialect: 'aws-lambda' }),
     parseLargeJson: parseJsonOffThread,
   });
@@ -201,7 +211,7 @@ export async function createPlatform(
   const scf = createTencentScfDialect(core, {
     defaultRegion: config.region,
     accountId: config.accountId,
-    credentials: config.scfCredentials,
+    credentials,
     rateLimitPerSecond: config.scfRateLimitPerSecond,
     timeZone: config.scfTimeZone,
     maxTriggerActions: config.scfMaxTriggerActions,
@@ -216,17 +226,23 @@ export async function createPlatform(
   const app = createFrontDoor({
     logger,
     dialects: [
-      createHearthEndpoints(packages),
+      createHearthEndpoints(packages, codeUrls),
       aws,
       scf,
       createAwsAutoScalingDialect(targets, {
         defaultRegion: config.region,
         accountId: config.accountId,
+        credentials,
+        onRefused: (requestId, reason) =>
+          logger.warn({ dialect: 'aws-autoscaling', requestId, reason }, 'request not authenticated'),
         onInternalError: (err) => logger.error({ err }, 'Application Auto Scaling operation failed'),
       }),
       createAwsLogsDialect(logs, {
         defaultRegion: config.region,
         accountId: config.accountId,
+        credentials,
+        onRefused: (requestId, reason) =>
+          logger.warn({ dialect: 'aws-logs', requestId, reason }, 'request not authenticated'),
         onInternalError: (err) => logger.error({ err }, 'CloudWatch Logs operation failed'),
       }),
     ],
@@ -255,6 +271,7 @@ export async function createPlatform(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      credentials.close();
       await app.close();
       clearInterval(sampler);
       loop.stop();
@@ -278,6 +295,7 @@ export async function createPlatform(
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host}:${port}`;
+    credentials.watch();
     await core.start();
     await range.start();
     await scaling.start();
@@ -288,6 +306,41 @@ export async function createPlatform(
     throw e;
   }
   return { url, core, logger, close };
+}
+
+/**
+ * The one credentials source of every dialect: the credentials file plus the deprecated
+ * scfCredentials, then the listen policy (closed by default, src/auth/listen-policy.ts).
+ */
+function openPlatformCredentials(
+  config: HearthConfig,
+  logger: Logger,
+  onReload: ((ok: boolean) => void) | undefined,
+): FileCredentialSource {
+  const log = logger.child({ layer: 'auth' });
+  if (config.scfCredentials.length > 0) {
+    log.warn(
+      'HEARTH_SCF_CREDENTIALS is deprecated: list the keys in the credentials file (--credentials-file)',
+    );
+  }
+  const decision = decideListenMode({
+    credentialsConfigured: config.credentialsFile !== undefined || config.scfCredentials.length > 0,
+    host: config.host,
+    insecure: config.insecure,
+    accountId: config.accountId,
+  });
+  const source = openCredentialSource({
+    ...(config.credentialsFile === undefined ? {} : { file: config.credentialsFile }),
+    extraEntries: config.scfCredentials.map((c) => ({ ...c })),
+    mode: decision.mode,
+    defaultAccountId: config.accountId,
+    log,
+    ...(onReload === undefined ? {} : { onReload: (o: { ok: boolean }) => onReload(o.ok) }),
+  });
+  if (decision.notice !== undefined) {
+    log[decision.notice.level](decision.notice.message);
+  }
+  return source;
 }
 
 /** Stored schedule references → fire instants (core/scaling knows no cron dialect). */

@@ -1,7 +1,8 @@
 /**
  * hearth's own endpoints under /_hearth/: health and code package download (the target of
- * GetFunction's Code.Location).
+ * GetFunction's Code.Location: a presigned URL that expires, src/auth/code-urls.ts).
  */
+import { s3ErrorXml, type CodeUrls } from '../auth/code-urls.js';
 import type { PackageStore } from '../core/ports.js';
 import type { Dialect, WireResponse } from '../dialects/http.js';
 
@@ -11,7 +12,13 @@ const json = (status: number, value: unknown): WireResponse => ({
   body: JSON.stringify(value),
 });
 
-export function createHearthEndpoints(packages: PackageStore): Dialect {
+const s3Error = (status: number, code: string, message: string, requestId: string): WireResponse => ({
+  status,
+  headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+  body: s3ErrorXml(code, message, requestId),
+});
+
+export function createHearthEndpoints(packages: PackageStore, codeUrls: CodeUrls): Dialect {
   return {
     name: 'hearth',
     matches: (req) => req.rawPath.startsWith('/_hearth/'),
@@ -19,13 +26,21 @@ export function createHearthEndpoints(packages: PackageStore): Dialect {
       if (req.method === 'GET' && req.rawPath === '/_hearth/health') {
         return json(200, { status: 'ok' });
       }
-      const code = /^\/_hearth\/code\/([0-9a-f]{64})\.zip$/.exec(req.rawPath);
-      if ((req.method === 'GET' || req.method === 'HEAD') && code?.[1] !== undefined) {
-        const sha = code[1];
-        if (!(await packages.has(sha))) {
-          return json(404, { message: 'No such code package' });
+      if ((req.method === 'GET' || req.method === 'HEAD') && req.rawPath.startsWith('/_hearth/code/')) {
+        const check = await codeUrls.check({
+          method: req.method,
+          rawPath: req.rawPath,
+          rawQuery: req.rawQuery,
+          headers: req.headers,
+          body: Buffer.alloc(0),
+        });
+        if (!check.ok) {
+          return s3Error(check.status, check.code, check.message, req.requestId);
         }
-        const bytes = await packages.read(sha);
+        if (!(await packages.has(check.codeSha256Hex))) {
+          return s3Error(404, 'NoSuchKey', 'The specified key does not exist.', req.requestId);
+        }
+        const bytes = await packages.read(check.codeSha256Hex);
         return {
           status: 200,
           headers: { 'content-type': 'application/zip', 'content-length': String(bytes.length) },

@@ -27,7 +27,8 @@ async function serve(): Promise<{ child: ChildProcess; url: string }> {
     [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
     {
       // Four queue workers: four environments on a shared two-core machine.
-      env: { PATH: process.env.PATH ?? '', HEARTH_ASYNC_QUEUE_WORKERS: '4' },
+      // The function appends to a host file: unsandboxed (README "Security").
+      env: { PATH: process.env.PATH ?? '', HEARTH_ASYNC_QUEUE_WORKERS: '4', HEARTH_SANDBOX: 'off' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

@@ -32,7 +32,8 @@ async function serve(): Promise<{ child: ChildProcess; url: string }> {
     process.execPath,
     [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
     {
-      env: { PATH: process.env.PATH ?? '' },
+      // Environments are told apart by PID: unsandboxed (in a sandbox every runtime is PID 2).
+      env: { PATH: process.env.PATH ?? '', HEARTH_SANDBOX: 'off' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

@@ -52,6 +52,9 @@ export async function startPlatform(
     region: TEST_REGION,
     accountId: TEST_ACCOUNT,
     logLevel: 'silent',
+    // These suites look at environments from the host (scratch files, PIDs): unsandboxed
+    // unless a suite asks (test/integration/sandbox.test.ts runs them in bubblewrap).
+    sandbox: 'off',
     ...overrides,
   });
   const platform = await createPlatform(config);

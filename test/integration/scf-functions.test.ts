@@ -4,6 +4,7 @@
  * errors, the GET variant, and TC3 verification when credentials are configured.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ACCOUNT } from '../helpers/platform.js';
 import {
   TEST_SECRET_ID,
   TEST_SECRET_KEY,
@@ -208,7 +209,8 @@ describe('TC3 verification (spec §2.4)', () => {
   beforeAll(async () => {
     verified = await startScfPlatform({
       scfCredentials: JSON.stringify([
-        { secretId: TEST_SECRET_ID, secretKey: TEST_SECRET_KEY },
+        // A key belongs to exactly one account (issue 12): the platform's, named.
+        { secretId: TEST_SECRET_ID, secretKey: TEST_SECRET_KEY, accountId: TEST_ACCOUNT },
         { secretId: 'AKIDother00000000000000000000000000', secretKey: 'otherKey', accountId: '999999999999' },
       ]),
     });

@@ -76,6 +76,9 @@ describe('layer rules', () => {
     ['src/dialects/x.ts', "import { openSqliteStore } from '../store/sqlite/sqlite-store.js';"],
     ['src/dialects/x.ts', "import { spawn } from 'node:child_process';"],
     ['src/store/sqlite/x.ts', "import { createPool } from '../../pool/index.js';"],
+    ['src/auth/x.ts', "import { renderError } from '../dialects/aws-lambda/index.js';"],
+    ['src/auth/x.ts', "import { loadConfig } from '../config/load.js';"],
+    ['src/core/services/x.ts', "import { verifySigV4 } from '../../auth/sigv4.js';"],
     ['src/pool/x.ts', "import { openSqliteStore } from '../store/sqlite/sqlite-store.js';"],
     ['src/scheduler/x.ts', "import { createPool } from '../pool/index.js';"],
     ['src/runtimes/node/x.cjs', "const { PlatformError } = require('../../core/errors.js');"],
@@ -100,6 +103,7 @@ describe('layer rules', () => {
     ['src/dialects/aws-lambda/x.ts', "import { type DialectLogger } from '../http.js';"],
     ['src/dialects/x.ts', "import { PlatformError } from '../core/errors.js';"],
     ['src/dialects/aws-logs/x.ts', "import type { LogStore } from '../../core/logs/log-port.js';"],
+    ['src/dialects/aws-lambda/x.ts', "import { authenticateAws } from '../../auth/aws-caller.js';"],
     [
       'src/pool/x.ts',
       "import { spawn } from 'node:child_process';\nimport type { Pool } from '../core/ports.js';",

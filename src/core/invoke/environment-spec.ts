@@ -96,6 +96,7 @@ export class SpecCache {
       environment: c.environment ?? {},
       codeDir,
       ...(layerDirs === undefined ? {} : { layerDirs }),
+      ephemeralStorageMb: c.ephemeralStorageMb,
       logGroup: c.logGroup ?? `/aws/lambda/${key.name}`,
     });
   }

@@ -3,6 +3,7 @@
  * `{"__type": "<Shape>", "Message": "..."}` (the model's member is `Message`) and the
  * `x-amzn-RequestId` header. Messages are AWS's where recorded (README "Errors").
  */
+import type { SigV4FailureType } from '../../auth/sigv4-errors.js';
 import type { WireResponse } from '../http.js';
 import type { ResourceRef } from './resource.js';
 
@@ -19,7 +20,9 @@ export type ErrorType =
   | 'ResourceNotFoundException'
   | 'TooManyTagsException'
   | 'SerializationException'
-  | 'UnknownOperationException';
+  | 'UnknownOperationException'
+  // Authentication (src/auth/README.md "Errors"), status 403.
+  | SigV4FailureType;
 
 export class AutoScalingError extends Error {
   constructor(

@@ -3,10 +3,12 @@
  * AnyScaleFrontendService.<Operation>`, for Lambda provisioned concurrency only
  * (`ServiceNamespace` `lambda`, `lambda:function:ProvisionedConcurrency`, ResourceId
  * `function:<name>:<qualifier>`). Pipeline: detect operation → read the body (1 MB limit)
- * → validate → run on core's ScalableTargetService → render (README for the parity ledger).
- * Signatures are not checked here (src/auth/ will); the region comes from the SigV4
- * credential scope when there is one.
+ * → authenticate (src/auth: SigV4 for service `application-autoscaling`, or open mode) →
+ * validate → run on core's ScalableTargetService → render (README for the parity ledger).
+ * The caller's account and the credential scope's region scope every operation.
  */
+import { authenticateAws, isAuthFailure, openCredentials } from '../../auth/aws-caller.js';
+import type { CredentialSource } from '../../auth/credentials.js';
 import type { ScalableTargetService } from '../../core/scaling/scalable-target-service.js';
 import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../http.js';
 import { AutoScalingError, CONTENT_TYPE, renderError, serialization, validation } from './errors.js';
@@ -23,26 +25,26 @@ const OPERATIONS: Readonly<Record<string, Operation>> = { ...TARGET_OPERATIONS, 
 
 export interface AwsAutoScalingOptions {
   readonly defaultRegion: string;
+  /** The platform's account: open mode's only account. */
   readonly accountId: string;
+  /** Who may call (src/auth); default: open mode as `accountId`. */
+  readonly credentials?: CredentialSource;
+  /** The clock of signature checks (tests); default Date.now. */
+  readonly now?: () => number;
   readonly onInternalError?: (err: unknown) => void;
+  /** Refused requests (authentication failures). */
+  readonly onRefused?: (requestId: string, reason: string) => void;
 }
 
 export function isAutoScalingRequest(req: WireRequest): boolean {
   return req.rawPath === '/' && (req.headers['x-amz-target'] ?? '').startsWith(AUTOSCALING_TARGET_PREFIX);
 }
 
-/** `Credential=AKID/20260101/eu-west-1/application-autoscaling/aws4_request` → `eu-west-1`. */
-function regionOf(req: WireRequest, fallback: string): string {
-  const m = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/application-autoscaling\//.exec(
-    req.headers.authorization ?? '',
-  );
-  return m?.[1] ?? fallback;
-}
-
 export function createAwsAutoScalingDialect(
   targets: ScalableTargetService,
   opts: AwsAutoScalingOptions,
 ): Dialect {
+  const credentials = opts.credentials ?? openCredentials(opts.accountId);
   const handle = async (req: WireRequest): Promise<WireResponse> => {
     const operation = (req.headers['x-amz-target'] ?? '').slice(AUTOSCALING_TARGET_PREFIX.length);
     const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
@@ -64,8 +66,19 @@ export function createAwsAutoScalingDialect(
       }
       throw serialization();
     }
+    const caller = await authenticateAws(
+      { method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, headers: req.headers, body: raw },
+      credentials,
+      { service: 'application-autoscaling' },
+      (opts.now ?? Date.now)(),
+    );
+    if (isAuthFailure(caller)) {
+      opts.onRefused?.(req.requestId, caller.reason);
+      // 403 with AWS's exception name and message (src/auth/README.md "Errors").
+      throw new AutoScalingError(caller.type, caller.message, 403);
+    }
     const input = Input.parse(raw);
-    const scope = { accountId: opts.accountId, region: regionOf(req, opts.defaultRegion) };
+    const scope = { accountId: caller.accountId, region: caller.region ?? opts.defaultRegion };
     const out = await run({ targets, scope }, input);
     return {
       status: 200,

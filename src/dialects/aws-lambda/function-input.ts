@@ -58,6 +58,25 @@ export interface ConfigMembers {
 }
 
 /**
+ * [DESIGN] AWS's model only asks a Handler to be non-blank (`[^\s]+`), and a handler AWS
+ * cannot load fails at invoke (Runtime.HandlerNotFound / MalformedHandlerName, as hearth's
+ * runtimes answer for `..`). An absolute handler or a NUL byte would reach beyond the code
+ * package or break the process's environment on a host that is not a Lambda sandbox:
+ * hearth refuses both at create/update (issue 12 item 8). The value is not echoed.
+ */
+function handlerOutsideCode(handler: string): AwsWireError | undefined {
+  if (handler.includes('\0')) {
+    return invalidParameter('The handler must not contain a NUL character.');
+  }
+  if (handler.startsWith('/')) {
+    return invalidParameter(
+      'The handler must name a file inside the deployment package: an absolute path is not allowed.',
+    );
+  }
+  return undefined;
+}
+
+/**
  * Reads the configuration members shared by CreateFunction and UpdateFunctionConfiguration.
  * Model violations go to `v`; call `checkConfigSemantics` after `v.throwIfAny()`.
  */
@@ -67,6 +86,10 @@ export function readConfigMembers(body: BodyReader, v: Violations): ConfigMember
   v.string('role', role, { pattern: ROLE_PATTERN });
   const handler = body.string('Handler');
   v.string('handler', handler, { max: 128, pattern: HANDLER_PATTERN });
+  const handlerRefusal = handler === undefined ? undefined : handlerOutsideCode(handler);
+  if (handlerRefusal !== undefined) {
+    refusals.push(handlerRefusal);
+  }
   const description = body.string('Description');
   v.string('description', description, { max: 256 });
   const timeoutSec = body.integer('Timeout');
@@ -79,6 +102,15 @@ export function readConfigMembers(body: BodyReader, v: Violations): ConfigMember
   let environment: Record<string, string> | undefined;
   if (envObj !== undefined) {
     environment = envObj.stringMap('Variables') ?? {};
+    const nul = Object.entries(environment).find(([, value]) => value.includes('\0'));
+    if (nul !== undefined) {
+      // A process environment cannot hold NUL: refused at create rather than at every invoke.
+      refusals.push(
+        invalidParameter(
+          `Environment variable ${nul[0]} has a value with a NUL character, which hearth cannot pass to a process.`,
+        ),
+      );
+    }
     if (Object.keys(environment).some((k) => !ENV_KEY.test(k))) {
       // EnvironmentVariableName is sensitive in the model, so the value is not echoed.
       v.addRaw(

@@ -126,7 +126,15 @@ describe('toFunctionRef (spec §1.2)', () => {
       message: "Functions from 'ap-southeast-1' are not reachable in this region ('us-east-1')",
     });
     const denied = wireError(() => toFunctionRef(ctx, { name: 'fn', accountId: '999999999999' }));
-    expect(denied).toEqual({ status: 403, type: 'AccessDeniedException', messageKey: 'Message' });
+    expect(denied).toEqual({
+      status: 403,
+      type: 'AccessDeniedException',
+      messageKey: 'Message',
+      // AWS's answer for another account's function without a resource-based policy.
+      message:
+        `User: arn:aws:iam::${ctx.accountId}:root is not authorized to perform: lambda:${ctx.operation} on resource: ` +
+        `arn:aws:lambda:us-east-1:999999999999:function:fn because no resource-based policy allows the lambda:${ctx.operation} action`,
+    });
   });
 });
 

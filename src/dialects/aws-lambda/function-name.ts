@@ -135,7 +135,14 @@ export function toFunctionRef(
     );
   }
   if (parsed.accountId !== undefined && parsed.accountId !== ctx.accountId) {
-    throw accessDenied();
+    // The IAM action of Invoke is lambda:InvokeFunction; the others share the API's name.
+    const action = ctx.operation === 'Invoke' ? 'InvokeFunction' : ctx.operation;
+    const arn = `arn:aws:lambda:${parsed.region ?? ctx.region}:${parsed.accountId}:function:${parsed.name}`;
+    throw accessDenied(
+      ctx.accountId,
+      action,
+      parsed.qualifier === undefined ? arn : `${arn}:${parsed.qualifier}`,
+    );
   }
   if (parsed.region !== undefined && parsed.region !== ctx.region) {
     throw resourceNotFound(

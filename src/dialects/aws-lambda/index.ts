@@ -4,13 +4,17 @@
  *
  *   1. parse: split the raw path on `/`, percent-decode each segment (spec §1.1);
  *   2. detect the operation from method, segments and query (routes.ts);
- *   3. request context: region from the SigV4 credential scope, account, access key id;
- *   4. read the body under the operation's own limit (413 beyond it);
+ *   3. read the body under the operation's own limit (413 beyond it);
+ *   4. authenticate (src/auth: SigV4 for service `lambda`, or open mode), then the request
+ *      context: the caller's account, the credential scope's region, the access key id;
  *   5. validate, call core and render (operations/*): ValidationException for model
  *      constraints, InvalidParameterValueException for AWS's semantic rules;
  *   6. errors: AwsWireError as is, PlatformError through the table in errors.ts, anything
  *      else as a logged 500 ServiceException. Every response has `x-amzn-RequestId`.
  */
+import { authenticateAws, isAuthFailure, openCredentials } from '../../auth/aws-caller.js';
+import type { CredentialSource } from '../../auth/credentials.js';
+import type { SigV4Failure } from '../../auth/sigv4.js';
 import type { Core } from '../../core/index.js';
 import { isPlatformError } from '../../core/errors.js';
 import {
@@ -46,9 +50,20 @@ import {
 export interface AwsLambdaDialectOptions {
   /** Default region when the request carries no SigV4 credential scope. */
   readonly defaultRegion: string;
+  /** The platform's account: open mode's only account. */
   readonly accountId: string;
   /** Base URL of this hearth (for Code.Location), known once listening. */
   readonly publicUrl: () => string;
+  /** Who may call (src/auth); default: open mode as `accountId`. */
+  readonly credentials?: CredentialSource;
+  /**
+   * Code.Location of a package for an account: a presigned URL that expires (src/auth
+   * code-urls.ts). Default: an unsigned path under publicUrl, which the server refuses
+   * (for embedding the dialect without the server; createPlatform always signs).
+   */
+  readonly codeLocation?: (accountId: string, region: string, codeSha256Hex: string) => Promise<string>;
+  /** The clock of signature checks (tests); default Date.now. */
+  readonly now?: () => number;
   /** Where unexpected exceptions are reported. */
   readonly logger?: DialectLogger;
   /** Handlers added to (or replacing) the built-in ones, by AWS operation name. */
@@ -61,10 +76,17 @@ export interface AwsLambdaDialectOptions {
 const NO_BYTES = Buffer.alloc(0);
 const EMPTY_BODY = BodyReader.parse(NO_BYTES);
 
+/** Without an operation body, verify mode still reads (and hashes) what was sent, up to this. */
+const UNMODELLED_BODY_LIMIT_BYTES = 1 << 20;
+
 /** Every Lambda API path starts with its API version date (`/2015-03-31/`, `/2021-10-31/`...). */
 const DATED_PREFIX = /^\/20\d\d-\d\d-\d\d\//;
 
-export function createAwsLambdaDialect(core: Core, opts: AwsLambdaDialectOptions): Dialect {
+export function createAwsLambdaDialect(core: Core, options: AwsLambdaDialectOptions): Dialect {
+  const opts: AwsLambdaDialectOptions = {
+    ...options,
+    credentials: options.credentials ?? openCredentials(options.accountId),
+  };
   const handlers: AllOperationHandlers = { ...OPERATION_HANDLERS, ...(opts.handlers ?? {}) };
   return {
     name: 'aws-lambda',
@@ -81,6 +103,7 @@ async function handle(
 ): Promise<WireResponse> {
   let operation: OperationName | undefined;
   let region = opts.defaultRegion;
+  let accountId = opts.accountId;
   try {
     const segments = pathSegments(req.rawPath);
     const match = matchRoute(req.method, segments, req.query);
@@ -91,10 +114,43 @@ async function handle(
         : notImplemented(known.name, req.method, req.rawPath);
     }
     operation = match.route.operation;
-    const ctx = requestContext(req, operation, opts);
+    const credentials = opts.credentials ?? openCredentials(opts.accountId);
+    const route = match.route;
+    const verifying = credentials.mode === 'verify';
+    // Large JSON bodies (CreateFunction with a zip) are read and parsed two at a time, the
+    // parse off the event loop (large-body.ts); the signature is checked on the bytes first.
+    const large = route.body === 'json' && isLargeBody(req.headers, route.bodyLimitBytes);
+    const read = async () => {
+      const bytes = await readBytes(req, route, verifying);
+      const caller = await authenticateAws(
+        {
+          method: req.method,
+          rawPath: req.rawPath,
+          rawQuery: req.rawQuery,
+          headers: req.headers,
+          body: bytes,
+        },
+        credentials,
+        { service: 'lambda' },
+        (opts.now ?? Date.now)(),
+      );
+      if (isAuthFailure(caller)) {
+        opts.logger?.warn?.(
+          { requestId: req.requestId, operation, reason: caller.reason },
+          'request not authenticated',
+        );
+        throw authFailure(caller);
+      }
+      const parsed = large
+        ? { body: await parseLarge(bytes, opts.parseLargeJson), rawBody: NO_BYTES }
+        : bodyOf(route, bytes);
+      return { caller, ...parsed };
+    };
+    const { caller, body, rawBody } = large ? await largeBodySlots.run(read) : await read();
+    const ctx = requestContext(req, operation, caller, opts.defaultRegion);
     region = ctx.region;
+    accountId = ctx.accountId;
     const handler = handlers[operation];
-    const { body, rawBody } = await readBody(req, match.route, opts.parseLargeJson);
     const result = await handler({
       core,
       ctx,
@@ -107,33 +163,8 @@ async function handle(
     });
     return success(result, req.requestId);
   } catch (e) {
-    return failure(
-      e,
-      req,
-      { region, accountId: opts.accountId, ...(operation === undefined ? {} : { operation }) },
-      opts,
-    );
+    return failure(e, req, { region, accountId, ...(operation === undefined ? {} : { operation }) }, opts);
   }
-}
-
-async function readBody(
-  req: WireRequest,
-  route: RouteDef,
-  parseLargeJson: LargeJsonParser | undefined,
-): Promise<{ body: BodyReader; rawBody: Buffer }> {
-  if (route.body === 'none') {
-    return { body: EMPTY_BODY, rawBody: NO_BYTES };
-  }
-  if (route.body === 'json' && isLargeBody(req.headers, route.bodyLimitBytes)) {
-    return largeBodySlots.run(async () => ({
-      body: await parseLarge(await readBytes(req, route), parseLargeJson),
-      rawBody: NO_BYTES,
-    }));
-  }
-  const bytes = await readBytes(req, route);
-  return route.body === 'raw'
-    ? { body: EMPTY_BODY, rawBody: bytes }
-    : { body: BodyReader.parse(bytes), rawBody: NO_BYTES };
 }
 
 /** A large JSON body, parsed off the event loop (large-body.ts). */
@@ -151,9 +182,17 @@ async function parseLarge(bytes: Buffer, parseLargeJson: LargeJsonParser | undef
   throw invalidRequestContent(parsed.message);
 }
 
-async function readBytes(req: WireRequest, route: RouteDef): Promise<Buffer> {
+/**
+ * The body bytes under the operation's limit. An operation without a body skips reading,
+ * unless signatures are verified: then what was sent is read so that its hash is checked.
+ */
+async function readBytes(req: WireRequest, route: RouteDef, verifying: boolean): Promise<Buffer> {
+  if (route.body === 'none' && !verifying) {
+    return NO_BYTES;
+  }
+  const limit = route.body === 'none' ? UNMODELLED_BODY_LIMIT_BYTES : route.bodyLimitBytes;
   try {
-    return await req.readBody(route.bodyLimitBytes);
+    return await req.readBody(limit);
   } catch (e) {
     if (e instanceof BodyTooLargeError) {
       throw requestTooLarge(
@@ -162,6 +201,20 @@ async function readBytes(req: WireRequest, route: RouteDef): Promise<Buffer> {
     }
     throw invalidRequestContent('the request body could not be read');
   }
+}
+
+function bodyOf(route: RouteDef, bytes: Buffer): { body: BodyReader; rawBody: Buffer } {
+  if (route.body === 'none') {
+    return { body: EMPTY_BODY, rawBody: NO_BYTES };
+  }
+  return route.body === 'raw'
+    ? { body: EMPTY_BODY, rawBody: bytes }
+    : { body: BodyReader.parse(bytes), rawBody: NO_BYTES };
+}
+
+/** SigV4 failures as AWS's front end sends them for Lambda: 403, `message` (README ledger). */
+function authFailure(f: SigV4Failure): AwsWireError {
+  return new AwsWireError({ status: 403, type: f.type, message: f.message, messageKey: 'message' });
 }
 
 function success(result: OperationResult, requestId: string): WireResponse {

@@ -1,8 +1,9 @@
 /**
- * The request context: who is calling and where (spec §1). Signatures are not verified
- * yet; the region comes from the SigV4 credential scope
- * (`Credential=<AKID>/<date>/<region>/lambda/aws4_request`), else the default region.
+ * The request context: who is calling and where (spec §1). The caller comes from
+ * src/auth (SigV4 verified against the credentials source, or open mode's platform
+ * account); the region is the credential scope's, else the default region.
  */
+import type { AwsCaller } from '../../auth/aws-caller.js';
 import type { WireRequest } from '../http.js';
 import type { OperationName } from './routes.js';
 
@@ -15,38 +16,17 @@ export interface RequestContext {
   readonly operation: OperationName;
 }
 
-/** `<AKID>/<yyyymmdd>/<region>/<service>/aws4_request`, as in `Credential=` or `X-Amz-Credential`. */
-const SCOPE = /^([^/,\s]+)\/\d{8}\/([a-z0-9-]+)\/[a-z0-9-]+\/aws4_request$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-
-/** Access key id and region of a SigV4 credential scope (header or presigned query). */
-export function credentialScope(req: Pick<WireRequest, 'headers' | 'query'>): {
-  accessKeyId?: string;
-  region?: string;
-} {
-  const header = /Credential=([^,\s]+)/.exec(req.headers.authorization ?? '')?.[1];
-  const m = SCOPE.exec(header ?? req.query.get('X-Amz-Credential') ?? '');
-  if (m === null) {
-    return {};
-  }
-  const [, accessKeyId, region] = m;
-  return {
-    ...(accessKeyId === undefined ? {} : { accessKeyId }),
-    ...(region !== undefined && REGION.test(region) ? { region } : {}),
-  };
-}
-
 export function requestContext(
   req: WireRequest,
   operation: OperationName,
-  opts: { readonly accountId: string; readonly defaultRegion: string },
+  caller: AwsCaller,
+  defaultRegion: string,
 ): RequestContext {
-  const scope = credentialScope(req);
   return {
     requestId: req.requestId,
-    accountId: opts.accountId,
-    region: scope.region ?? opts.defaultRegion,
-    ...(scope.accessKeyId === undefined ? {} : { accessKeyId: scope.accessKeyId }),
+    accountId: caller.accountId,
+    region: caller.region ?? defaultRegion,
+    ...(caller.accessKeyId === undefined ? {} : { accessKeyId: caller.accessKeyId }),
     operation,
   };
 }

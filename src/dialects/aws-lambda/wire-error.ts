@@ -65,8 +65,24 @@ export function invalidRequestContent(detail: string): AwsWireError {
   });
 }
 
-/** 403 with no message (spec §1.2: an ARN of another account). */
-export function accessDenied(): AwsWireError {
+/**
+ * 403 for an ARN of another account (spec §1.2): AWS names the caller, the IAM action and
+ * the resource, and says no resource-based policy allows it (hearth has no cross-account
+ * grants). The caller is the account's root principal: hearth keys have no IAM user.
+ */
+export function accessDenied(callerAccountId: string, action: string, resourceArn: string): AwsWireError {
+  return new AwsWireError({
+    status: 403,
+    type: 'AccessDeniedException',
+    message:
+      `User: arn:aws:iam::${callerAccountId}:root is not authorized to perform: lambda:${action} ` +
+      `on resource: ${resourceArn} because no resource-based policy allows the lambda:${action} action`,
+    messageKey: 'Message',
+  });
+}
+
+/** 403 AccessDeniedException without a message, as AWS answers a layer of another account (recorded). */
+export function layerAccessDenied(): AwsWireError {
   return new AwsWireError({ status: 403, type: 'AccessDeniedException', messageKey: 'Message' });
 }
 

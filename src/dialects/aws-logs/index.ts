@@ -1,10 +1,12 @@
 /**
  * The CloudWatch Logs dialect (JSON 1.1): `POST /` with `X-Amz-Target:
  * Logs_20140328.<Operation>`, over the function log store. Pipeline: detect operation →
- * read the body (1 MB limit) → validate → run → render (README for the parity ledger).
- * Signatures are not checked here (src/auth/ will); the region comes from the SigV4
- * credential scope when there is one.
+ * read the body (1 MB limit) → authenticate (src/auth: SigV4 for service `logs`, or open
+ * mode) → validate → run → render (README for the parity ledger). The caller's account
+ * and the credential scope's region scope every operation.
  */
+import { authenticateAws, isAuthFailure, openCredentials } from '../../auth/aws-caller.js';
+import type { CredentialSource } from '../../auth/credentials.js';
 import { DEFAULT_NAMESPACE } from '../../core/model.js';
 import type { LogStore } from '../../core/logs/log-port.js';
 import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../http.js';
@@ -19,21 +21,23 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AwsLogsOptions {
   readonly defaultRegion: string;
+  /** The platform's account: open mode's only account. */
   readonly accountId: string;
+  /** Who may call (src/auth); default: open mode as `accountId`. */
+  readonly credentials?: CredentialSource;
+  /** The clock of signature checks (tests); default Date.now. */
+  readonly now?: () => number;
   readonly onInternalError?: (err: unknown) => void;
+  /** Refused requests (authentication failures). */
+  readonly onRefused?: (requestId: string, reason: string) => void;
 }
 
 export function isLogsRequest(req: WireRequest): boolean {
   return req.rawPath === '/' && (req.headers['x-amz-target'] ?? '').startsWith(LOGS_TARGET_PREFIX);
 }
 
-/** `Credential=AKID/20260101/eu-west-1/logs/aws4_request` → `eu-west-1`. */
-function regionOf(req: WireRequest, fallback: string): string {
-  const m = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/logs\//.exec(req.headers.authorization ?? '');
-  return m?.[1] ?? fallback;
-}
-
 export function createAwsLogsDialect(store: LogStore, opts: AwsLogsOptions): Dialect {
+  const credentials = opts.credentials ?? openCredentials(opts.accountId);
   const handle = async (req: WireRequest): Promise<WireResponse> => {
     const operation = (req.headers['x-amz-target'] ?? '').slice(LOGS_TARGET_PREFIX.length);
     const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
@@ -55,10 +59,21 @@ export function createAwsLogsDialect(store: LogStore, opts: AwsLogsOptions): Dia
       }
       throw serialization();
     }
+    const caller = await authenticateAws(
+      { method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, headers: req.headers, body: raw },
+      credentials,
+      { service: 'logs' },
+      (opts.now ?? Date.now)(),
+    );
+    if (isAuthFailure(caller)) {
+      opts.onRefused?.(req.requestId, caller.reason);
+      // 403 with AWS's exception name and message (src/auth/README.md "Errors").
+      throw new LogsError(caller.type, caller.message, 403);
+    }
     const input = Input.parse(raw);
     const scope = {
-      accountId: opts.accountId,
-      region: regionOf(req, opts.defaultRegion),
+      accountId: caller.accountId,
+      region: caller.region ?? opts.defaultRegion,
       namespace: DEFAULT_NAMESPACE,
     };
     const out = await run({ store, scope }, input);

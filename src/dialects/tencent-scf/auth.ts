@@ -1,19 +1,19 @@
 /**
- * Who is calling (spec §2.4). Two modes:
+ * Who is calling (spec §2.4), from the one credentials source (src/auth). Two modes:
  *
- *   - open (no credentials configured, the default): every request acts as the platform's
- *     account, whatever its SecretId, so a function made through the SCF dialect is the
- *     same function the AWS dialect sees. A present Authorization header must still be
- *     well formed (AuthFailure.InvalidAuthorization); a missing one is accepted.
- *   - verified (config `scfCredentials`): the header is required and verified with
- *     tc3.ts; an unknown SecretId is AuthFailure.SecretIdNotFound; the account is the
- *     credential's own, else the platform's.
- *
- * X-TC-Token (STS) is not validated: hearth issues no temporary credentials.
+ *   - open (no credentials configured, loopback or --insecure): every request acts as the
+ *     platform's account, whatever its SecretId, so a function made through the SCF
+ *     dialect is the same function the AWS dialect sees. A present Authorization header
+ *     must still be well formed (AuthFailure.InvalidAuthorization); a missing one is
+ *     accepted.
+ *   - verify: the header is required and verified with src/auth/tc3.ts; an unknown
+ *     SecretId is AuthFailure.SecretIdNotFound; X-TC-Token must be the key's token
+ *     (AuthFailure.TokenFailure); the account is the key's own (a key always has one).
  */
+import type { CredentialSource } from '../../auth/credentials.js';
+import { parseTc3Authorization, verifyTc3 } from '../../auth/tc3.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WireRequest } from '../http.js';
-import { parseTc3Authorization, verifyTc3 } from './tc3.js';
-import type { ScfCredential } from './types.js';
 import { scfError } from './wire-error.js';
 
 export interface Caller {
@@ -23,8 +23,7 @@ export interface Caller {
 }
 
 export interface AuthConfig {
-  readonly accountId: string;
-  readonly credentials: readonly ScfCredential[];
+  readonly source: CredentialSource;
   readonly now: () => number;
 }
 
@@ -41,15 +40,16 @@ const MESSAGES: Readonly<Record<string, string>> = {
 /** Throws ScfWireError with the common AuthFailure.* code of the failure (spec §2.6). */
 export function authenticate(req: WireRequest, body: Buffer, config: AuthConfig): Caller {
   const header = req.headers.authorization;
-  if (config.credentials.length === 0) {
+  const accountId = config.source.defaultAccountId;
+  if (config.source.mode === 'open') {
     if (header === undefined || header.trim() === '') {
-      return { accountId: config.accountId };
+      return { accountId };
     }
     const parsed = parseTc3Authorization(header);
     if (!parsed.ok) {
       throw scfError(parsed.code, `${MESSAGES[parsed.code] ?? parsed.code}: ${parsed.reason}.`);
     }
-    return { accountId: config.accountId, secretId: parsed.authorization.secretId };
+    return { accountId, secretId: parsed.authorization.secretId };
   }
 
   const parsed = parseTc3Authorization(header);
@@ -57,20 +57,33 @@ export function authenticate(req: WireRequest, body: Buffer, config: AuthConfig)
     throw scfError(parsed.code, `${MESSAGES[parsed.code] ?? parsed.code}: ${parsed.reason}.`);
   }
   const secretId = parsed.authorization.secretId;
-  const credential = config.credentials.find((c) => c.secretId === secretId);
-  if (credential === undefined) {
+  const key = config.source.find('tencent', secretId);
+  if (key === undefined) {
     throw scfError(
       'AuthFailure.SecretIdNotFound',
       'The SecretId is not found, please ensure that your SecretId is correct.',
     );
   }
+  if (!sameToken(req.headers['x-tc-token'], key.sessionToken)) {
+    throw scfError('AuthFailure.TokenFailure', 'Token error.');
+  }
   const verified = verifyTc3(
     { method: req.method, path: req.rawPath, query: req.rawQuery, headers: req.headers, body },
-    credential.secretKey,
+    key.secret,
     config.now(),
   );
   if (!verified.ok) {
     throw scfError(verified.code, `${MESSAGES[verified.code] ?? verified.code}: ${verified.reason}.`);
   }
-  return { accountId: credential.accountId ?? config.accountId, secretId };
+  return { accountId: key.accountId, secretId };
+}
+
+/** An absent token matches only a key without one; present ones compare in constant time. */
+function sameToken(given: string | undefined, expected: string | undefined): boolean {
+  const g = given === undefined || given === '' ? undefined : given;
+  if (g === undefined || expected === undefined) {
+    return g === expected;
+  }
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(g), digest(expected));
 }

@@ -11,7 +11,8 @@ import { fakeZip, memoryDeps } from '../../core/services/testing/in-memory-ports
 import { Leases } from '../../pool/admission/leases.js';
 import { BodyTooLargeError, type WireRequest } from '../http.js';
 import { createTencentScfDialect, type ScfDialectOptions } from './index.js';
-import { signTc3 } from './tc3.js';
+import { buildKeyRing, type CredentialSource } from '../../auth/credentials.js';
+import { signTc3 } from '../../auth/tc3.js';
 
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
 const ACCOUNT = '100000000001';
@@ -300,6 +301,17 @@ describe('envelope and routing (spec §2.2, §2.5)', () => {
 
 describe('TC3 (spec §2.4)', () => {
   const KEY = { secretId: 'AKIDkeyA', secretKey: 'secretA' };
+  /** Key A acts as the harness's account, key B as another one. */
+  const twoKeys = (): CredentialSource => {
+    const ring = buildKeyRing(
+      [
+        { ...KEY, accountId: ACCOUNT },
+        { secretId: 'AKIDkeyB', secretKey: 'secretB', accountId: '200000000002' },
+      ],
+      'test',
+    );
+    return { mode: 'verify', defaultAccountId: ACCOUNT, find: (vendor, id) => ring.find(vendor, id) };
+  };
 
   function signed(
     h: ReturnType<typeof harness>,
@@ -334,7 +346,7 @@ describe('TC3 (spec §2.4)', () => {
 
   it('verified mode: good signatures pass, every failure has its AuthFailure code', async () => {
     const h = harness({
-      credentials: [KEY, { secretId: 'AKIDkeyB', secretKey: 'secretB', accountId: '200000000002' }],
+      credentials: twoKeys(),
     });
     expect((await h.send(signed(h, 'ListFunctions', {}))).response.TotalCount).toBe(0);
     const code = async (req: WireRequest) =>
@@ -353,7 +365,7 @@ describe('TC3 (spec §2.4)', () => {
 
   it('verified mode: the SecretId picks the account', async () => {
     const h = harness({
-      credentials: [KEY, { secretId: 'AKIDkeyB', secretKey: 'secretB', accountId: '200000000002' }],
+      credentials: twoKeys(),
     });
     const create = {
       FunctionName: 'mine',

@@ -22,6 +22,7 @@ import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } 
 import { AccountQuotaCache } from './account-view.js';
 import { SCF_API_ACTIONS, isImplementedAction, type ScfActionName } from './action-names.js';
 import { ACTIONS, GET_QUERY_LIMIT_BYTES } from './actions/index.js';
+import { openCredentials } from '../../auth/aws-caller.js';
 import { authenticate } from './auth.js';
 import { DateTimeFormatter } from './codec.js';
 import { SCF_CRON_DEFAULT_TIME_ZONE, isValidTimeZone } from './cron.js';
@@ -32,7 +33,7 @@ import { RateLimiter } from './rate-limit.js';
 import type { ResolvedScfOptions, ScfCore, ScfDialectOptions, ScfServices } from './types.js';
 import { ScfWireError, missingParameter, scfError } from './wire-error.js';
 
-export type { ScfCore, ScfCredential, ScfDialectOptions, ScfScaling } from './types.js';
+export type { ScfCore, ScfDialectOptions, ScfScaling } from './types.js';
 export { SCF_CRON_KIND } from './actions/provisioned.js';
 
 /** The only API version of SCF 3.0 (spec §2.1). */
@@ -48,7 +49,7 @@ export function resolveScfOptions(o: ScfDialectOptions): ResolvedScfOptions {
   return {
     defaultRegion: o.defaultRegion,
     accountId: o.accountId,
-    credentials: o.credentials ?? [],
+    credentials: o.credentials ?? openCredentials(o.accountId),
     rateLimitPerSecond: o.rateLimitPerSecond ?? 20,
     timeZone,
     maxTriggerActions: o.maxTriggerActions ?? 20,
@@ -119,11 +120,7 @@ async function handle(
     const def = ACTIONS[action];
     const region = readRegion(req, opts);
     const body = await readBody(req, def.bodyLimitBytes);
-    const caller = authenticate(req, body, {
-      accountId: opts.accountId,
-      credentials: opts.credentials,
-      now: opts.now,
-    });
+    const caller = authenticate(req, body, { source: opts.credentials, now: opts.now });
     if (!limiter.take(`${caller.accountId}/${action}`)) {
       throw scfError(
         'RequestLimitExceeded',

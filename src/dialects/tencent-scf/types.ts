@@ -4,6 +4,7 @@
  * and return the response members; `RequestId` and the envelope are added by the pipeline.
  * Errors are thrown (ScfWireError or PlatformError) and rendered by index.ts.
  */
+import type { CredentialSource } from '../../auth/credentials.js';
 import type { Core } from '../../core/index.js';
 import type { InvokeService } from '../../core/invoke/invoke-service.js';
 import type { FunctionKey, Scope } from '../../core/model.js';
@@ -36,21 +37,13 @@ export interface ScfScaling {
   remove(key: FunctionKey, qualifier: string): Promise<void>;
 }
 
-/** A SecretId hearth accepts when credentials are configured, and the account it acts as. */
-export interface ScfCredential {
-  readonly secretId: string;
-  readonly secretKey: string;
-  /** Defaults to the platform's account id. */
-  readonly accountId?: string | undefined;
-}
-
 export interface ScfDialectOptions {
   /** Region when the request has no X-TC-Region. */
   readonly defaultRegion: string;
   /** The account of every request in open mode, and of credentials without their own. */
   readonly accountId: string;
-  /** Empty: open mode (signatures parsed, not verified). Otherwise TC3 is enforced (spec §2.4). */
-  readonly credentials?: readonly ScfCredential[];
+  /** Who may call (src/auth); default: open mode as `accountId`. */
+  readonly credentials?: CredentialSource;
   /** Requests per second per (account, action) (spec §2.7: 20). */
   readonly rateLimitPerSecond?: number;
   /** Zone of TriggerCronConfig and of the datetimes in responses (default Asia/Shanghai, spec §3.3). */
@@ -81,7 +74,7 @@ export interface ScfDialectOptions {
 export interface ResolvedScfOptions {
   readonly defaultRegion: string;
   readonly accountId: string;
-  readonly credentials: readonly ScfCredential[];
+  readonly credentials: CredentialSource;
   readonly rateLimitPerSecond: number;
   readonly timeZone: string;
   readonly maxTriggerActions: number;

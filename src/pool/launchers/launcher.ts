@@ -5,9 +5,9 @@
  * working directory, reports its output and its end, and kills it with everything it
  * started.
  *
- * Today: a local child process (process-launcher.ts). Next: a sandboxed local process
- * (bubblewrap) and a process on another hearth node; each is a new file implementing this
- * interface, chosen by the composition (data-plane.ts).
+ * Today: a local child process (process-launcher.ts) and a sandboxed local process
+ * (bubblewrap, sandbox-launcher.ts). Next: a process on another hearth node; each is a new
+ * file implementing this interface, chosen by the composition (data-plane.ts).
  */
 import type { Socket } from 'node:net';
 
@@ -24,6 +24,8 @@ export interface LaunchRequest {
   readonly privateChannel: boolean;
   /** MemorySize, for launchers that enforce it. */
   readonly memoryMb: number;
+  /** EphemeralStorage: the size of a private /tmp, for launchers that give one. */
+  readonly tmpSizeMb?: number;
   /**
    * Run it under SCHED_BATCH where this launcher can (RuntimeEntry.batchScheduling): a
    * batch task never preempts the running task when woken. Best effort: a launcher that
@@ -53,6 +55,12 @@ export interface LaunchedProcess {
   peakMemoryMb(): number | undefined;
   /** The same, read without blocking the event loop. */
   readPeakMemoryMb(): Promise<number | undefined>;
+  /**
+   * Whether the loopback TCP connection from `clientPort` to `serverPort` was opened by
+   * this process (its Runtime API admits no one else); absent where the launcher cannot
+   * tell (every environment runs as hearth's own user).
+   */
+  ownsConnection?(serverPort: number, clientPort: number): Promise<boolean>;
 }
 
 export interface Launcher {
@@ -61,6 +69,11 @@ export interface Launcher {
    * executable that cannot run is reported through `onSpawnError`.
    */
   launch(req: LaunchRequest, handlers: LaunchHandlers): LaunchedProcess;
+  /**
+   * True when each process's TCP connections can be told apart (`ownsConnection`): a
+   * Runtime API then admits only its own environment, from the start.
+   */
+  readonly isolatesRuntimeApi?: boolean;
   /** True when MemorySize is a hard limit of the processes this launcher starts. */
   readonly limitsMemory: boolean;
   /** Releases what the launcher holds (memory cgroups); processes are killed before. */

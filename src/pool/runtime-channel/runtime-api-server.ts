@@ -12,9 +12,14 @@
  *   invocation Function.ResponseSizeTooLarge (§5.2, §5.7);
  * - `/init/error` after init has completed is 403 InvalidStateTransition.
  * Extensions, Logs and Telemetry APIs are not offered: 404 (§5.1 allows it).
+ *
+ * Guarded (a sandboxed environment with a uid of its own, issue 12 item 7): a connection
+ * is served only once the launcher's `ownsConnection` says the environment's process
+ * opened it; any other is closed without an answer, so another function can neither take
+ * `/next` nor answer in its place. Requests wait until the process exists.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ChannelInvocation, RuntimeChannel, RuntimeEvents } from './types.js';
 
 /** aws-lambda.md §5.2: the RIE's MaxPayloadSize, 6 MiB + 100 bytes. */
@@ -26,6 +31,13 @@ const OK_BODY = '{"status":"OK"}';
 export interface RuntimeApiServer extends RuntimeChannel {
   /** `127.0.0.1:<port>`, the value of AWS_LAMBDA_RUNTIME_API. */
   readonly address: string;
+  /** Guarded server: from now on, admit the connections `owns` says are the environment's. */
+  admit(owns: (serverPort: number, clientPort: number) => Promise<boolean>): void;
+}
+
+export interface RuntimeApiOptions {
+  /** Serve only connections that `admit`'s check accepts (none before it is given). */
+  readonly guarded?: boolean;
 }
 
 function send(
@@ -90,7 +102,29 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Body> {
   });
 }
 
-export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeApiServer> {
+export async function listenRuntimeApi(
+  events: RuntimeEvents,
+  opts: RuntimeApiOptions = {},
+): Promise<RuntimeApiServer> {
+  let admitCheck: ((serverPort: number, clientPort: number) => Promise<boolean>) | undefined;
+  let admitted: () => void = () => undefined;
+  const checkReady = new Promise<void>((resolve) => {
+    admitted = resolve;
+  });
+  let port = 0;
+  const verdicts = new WeakMap<Socket, Promise<boolean>>();
+  const owned = (socket: Socket): Promise<boolean> => {
+    let v = verdicts.get(socket);
+    if (v === undefined) {
+      v = checkReady.then(() =>
+        admitCheck === undefined || socket.remotePort === undefined
+          ? false
+          : admitCheck(port, socket.remotePort).catch(() => false),
+      );
+      verdicts.set(socket, v);
+    }
+    return v;
+  };
   let initDone = false;
   let parked: http.ServerResponse | undefined;
   let queued: ChannelInvocation | undefined;
@@ -210,6 +244,21 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
     }
   };
 
+  const guardedHandle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (opts.guarded !== true) {
+      handle(req, res);
+      return;
+    }
+    void owned(req.socket).then((ok) => {
+      if (ok) {
+        handle(req, res);
+      } else {
+        // Not this environment's process: no answer at all.
+        req.socket.destroy();
+      }
+    });
+  };
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = req.url ?? '';
     if (!url.startsWith(PREFIX)) {
@@ -232,10 +281,10 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
       sendError(res, 404, 'InvalidRequest', 'Not Found');
     }
   };
-  const server = http.createServer(handle);
+  const server = http.createServer(guardedHandle);
   // aws-lambda-cpp's libcurl may send an `Expect:` header other than 100-continue; node
   // would answer 417 unless someone handles it (§5.3).
-  server.on('checkExpectation', handle);
+  server.on('checkExpectation', guardedHandle);
   // A long poll waits as long as it must, and the runtime's connection is kept (§5.2, §6).
   server.keepAliveTimeout = 0;
   server.requestTimeout = 0;
@@ -254,10 +303,14 @@ export async function listenRuntimeApi(events: RuntimeEvents): Promise<RuntimeAp
     server.close();
     throw new Error('the Runtime API did not get a TCP port');
   }
-  const { port } = address;
+  port = address.port;
 
   return {
     address: `127.0.0.1:${port}`,
+    admit(owns) {
+      admitCheck = owns;
+      admitted();
+    },
     deliver(inv: ChannelInvocation) {
       const res = parked;
       if (res !== undefined && !res.writableEnded) {

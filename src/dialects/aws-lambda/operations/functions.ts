@@ -113,7 +113,12 @@ async function getFunction(call: OperationCall) {
   const qualifier = readQualifierParam(v, call);
   const ref = resolveRef(v, call, parsed, qualifier);
   const { fn, version } = await call.core.functions.get(ref.key, ref.qualifier);
-  const location = `${call.opts.publicUrl()}/_hearth/code/${version.config.codeSha256Hex}.zip`;
+  const sha = version.config.codeSha256Hex;
+  // A presigned URL of the caller's account that expires, as AWS's S3 URL does (src/auth).
+  const location =
+    call.opts.codeLocation === undefined
+      ? `${call.opts.publicUrl()}/_hearth/code/${call.ctx.accountId}/${sha}.zip`
+      : await call.opts.codeLocation(call.ctx.accountId, call.ctx.region, sha);
   return {
     status: 200,
     json: {

@@ -11,7 +11,7 @@ import { ARCHITECTURES, LAYER_VERSION_ARN_PATTERN } from '../function-input.js';
 import { paginate } from '../pagination.js';
 import type { RequestContext } from '../request-context.js';
 import { type BodyReader, Violations, constraint, renderValue, wholePattern } from '../validation.js';
-import { accessDenied, invalidParameter, resourceNotFound } from '../wire-error.js';
+import { invalidParameter, layerAccessDenied, resourceNotFound } from '../wire-error.js';
 import type { OperationCall, OperationHandlers } from './types.js';
 
 /** LayerName (model): a name or a layer ARN without version. */
@@ -150,7 +150,7 @@ function readLayerName(v: Violations, call: OperationCall): { key?: LayerKey; ar
   }
   const [, region = '', accountId = '', layerName = ''] = m;
   if (accountId !== call.ctx.accountId) {
-    throw accessDenied();
+    throw layerAccessDenied();
   }
   return region === call.ctx.region ? { key: { accountId, region, layerName }, arn: raw } : { arn: raw };
 }
@@ -325,7 +325,7 @@ async function getLayerVersionByArn(call: OperationCall) {
   }
   const [, region = '', accountId = '', layerName = '', version = ''] = m;
   if (accountId !== call.ctx.accountId) {
-    throw accessDenied();
+    throw layerAccessDenied();
   }
   if (region !== call.ctx.region) {
     throw resourceNotFound('The resource you requested does not exist.');

@@ -116,7 +116,13 @@ export function createRuntime(runtime: string | undefined): string {
 }
 
 export function checkHandler(handler: string): string {
-  if (handler.length < 2 || handler.length > 60 || !HANDLER_PATTERN.test(handler)) {
+  // A leading '/' would name a file of the host, not of the code package (issue 12 item 8).
+  if (
+    handler.length < 2 ||
+    handler.length > 60 ||
+    !HANDLER_PATTERN.test(handler) ||
+    handler.startsWith('/')
+  ) {
     throw scfError(
       'InvalidParameterValue.Handler',
       `Handler '${handler}' must be 'file name.function name'.`,
@@ -132,6 +138,13 @@ function readVariables(env: Params): Record<string, string> {
     const value = v.string('Value') ?? '';
     if (!ENV_KEY_PATTERN.test(key)) {
       throw scfError('InvalidParameterValue.Environment', `Environment variable name '${key}' is not valid.`);
+    }
+    if (value.includes('\0')) {
+      // A process environment cannot hold NUL: refused here rather than at every invoke.
+      throw scfError(
+        'InvalidParameterValue.Environment',
+        `Environment variable '${key}' has a value with a NUL character.`,
+      );
     }
     if (PROTECTED_ENV_KEYS.has(key)) {
       throw scfError(

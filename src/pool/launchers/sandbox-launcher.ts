@@ -1,0 +1,496 @@
+/**
+ * Environments in a bubblewrap sandbox (the launcher port, launcher.ts; issue 12 item 6).
+ *
+ * Each environment is a `bwrap` process (Debian's `bubblewrap`) that builds a new mount,
+ * PID, IPC and UTS namespace and runs the environment's command in it:
+ *
+ *   - a root of its own: `/usr` (and the merged-usr links), a short list of `/etc` files
+ *     (no shadow, no hearth configuration), its own `/proc` and `/dev`;
+ *   - its code directory read-only at the same path (LAMBDA_TASK_ROOT, cwd), and the
+ *     runtime's own files (the bundled client, the interpreter's prefix) read-only;
+ *   - a private `/tmp`: a tmpfs of EphemeralStorage's size, gone with the environment;
+ *   - nothing else: not the data dir, not other functions' code, not hearth's files;
+ *   - its own PID namespace (bwrap's init as PID 1, the command as PID 2, so a runtime
+ *     can still kill itself): hearth and other environments have no PID it could signal,
+ *     and `/proc` shows only its own processes;
+ *   - when hearth runs as root, a uid of its own (`uidBase + id`, no capabilities,
+ *     `setpriv` inside the sandbox): files of the host it can still see are as readable as
+ *     to any unprivileged user, and the TCP connections it opens carry that uid, which
+ *     is how its Runtime API tells it from everyone else (`ownsConnection`).
+ *
+ * The network is shared (Lambda functions reach the network; the Runtime API is on
+ * loopback). Memory: the sandboxed process (not bwrap) goes into its memory cgroup before
+ * it runs anything: bwrap waits on `--block-fd` until hearth has placed the PID it
+ * reported on `--info-fd`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import { Socket } from 'node:net';
+import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
+import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
+import { PRIVATE_FD, peakOfStatus } from './process-launcher.js';
+
+/** After the process exits, its output pipes get this long to close before they are cut. */
+const CLOSE_GRACE_MS = 2000;
+/** bwrap's `--info-fd` and `--block-fd` in bwrap (after the private channel's fd 3). */
+const INFO_FD = 4;
+const BLOCK_FD = 5;
+/** EphemeralStorage default (AWS: 512 MB). */
+const DEFAULT_TMP_MB = 512;
+
+/** `/etc` entries a runtime needs (TLS roots, name resolution, users, time zone, ld cache). */
+const ETC_ENTRIES = [
+  'resolv.conf',
+  'hosts',
+  'nsswitch.conf',
+  'host.conf',
+  'gai.conf',
+  'ssl',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'pki',
+  'passwd',
+  'group',
+  'localtime',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'alternatives',
+  'os-release',
+  'mime.types',
+];
+/** Top-level entries of a merged-/usr system (symlinks there, directories elsewhere). */
+const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+
+export interface SandboxLauncherOptions {
+  readonly bwrap: string;
+  /** `setpriv` (util-linux), to drop to the environment's uid; undefined: keep hearth's uid. */
+  readonly setpriv: string | undefined;
+  /** `chrt`, for SCHED_BATCH inside the sandbox. */
+  readonly chrt: string | undefined;
+  readonly cgroups: MemoryCgroups | undefined;
+  /** First uid of environments (`uidBase + id % uidCount`) when hearth is root. */
+  readonly uidBase?: number;
+  readonly uidCount?: number;
+  /** The host's root (tests); default `/`. */
+  readonly root?: string;
+}
+
+/** What the sandbox shows of the host, and what it runs: a pure function, table-tested. */
+export function sandboxCommandLine(
+  req: Pick<LaunchRequest, 'command' | 'args' | 'cwd' | 'batchScheduling'> & { readonly tmpSizeMb?: number },
+  o: {
+    readonly bwrap: string;
+    readonly setpriv: string | undefined;
+    readonly chrt: string | undefined;
+    readonly uid: number | undefined;
+    readonly blockFds: boolean;
+    /** Whether a host path exists (and what it is), for the /etc list and the root links. */
+    readonly probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
+    /** The real path of the command (an interpreter behind a symlink). */
+    readonly realpath: (p: string) => string;
+  },
+): { readonly command: string; readonly args: readonly string[] } {
+  const a: string[] = [
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--hostname',
+    'localhost',
+  ];
+  if (o.blockFds) {
+    a.push('--info-fd', String(INFO_FD), '--block-fd', String(BLOCK_FD));
+  }
+  a.push('--ro-bind', '/usr', '/usr');
+  for (const name of ROOT_LINKS) {
+    const what = o.probe(`/${name}`);
+    if (what === undefined) {
+      continue;
+    }
+    if (typeof what === 'object') {
+      a.push('--symlink', what.link, `/${name}`);
+    } else {
+      a.push('--ro-bind', `/${name}`, `/${name}`);
+    }
+  }
+  a.push('--perms', '0755', '--dir', '/etc');
+  for (const name of ETC_ENTRIES) {
+    if (o.probe(`/etc/${name}`) !== undefined) {
+      a.push('--ro-bind', `/etc/${name}`, `/etc/${name}`);
+    }
+  }
+  a.push('--proc', '/proc', '--dev', '/dev');
+  a.push(
+    '--perms',
+    '1777',
+    '--size',
+    String((req.tmpSizeMb ?? DEFAULT_TMP_MB) * 1024 * 1024),
+    '--tmpfs',
+    '/tmp',
+  );
+  // Read-only host paths: the code, the command's installation, the runtime's files.
+  const visible: string[] = [];
+  const show = (p: string): void => {
+    const dir = path.resolve(p);
+    if (dir === '/' || dir === '/usr' || dir.startsWith('/usr/') || dir === '/tmp') {
+      return;
+    }
+    if (visible.some((v) => dir === v || dir.startsWith(`${v}/`))) {
+      return;
+    }
+    for (let i = visible.length - 1; i >= 0; i--) {
+      const v = visible[i] ?? '';
+      if (v.startsWith(`${dir}/`)) {
+        visible.splice(i, 1);
+      }
+    }
+    visible.push(dir);
+  };
+  show(req.cwd);
+  for (const p of [req.command, o.realpath(req.command)]) {
+    if (path.isAbsolute(p)) {
+      const bin = path.dirname(p);
+      // An interpreter's prefix (`…/bin/node` → `…`): its lib/ comes with it.
+      show(path.basename(bin) === 'bin' ? path.dirname(bin) : bin);
+    }
+  }
+  for (const arg of req.args) {
+    if (path.isAbsolute(arg) && o.probe(arg) === 'file') {
+      show(path.dirname(arg));
+    }
+  }
+  visible.sort();
+  for (const dir of visible) {
+    // Parents the sandbox creates are traversable (bwrap's default would be 0700).
+    const parents: string[] = [];
+    for (let d = path.dirname(dir); d !== '/' && d !== '/tmp'; d = path.dirname(d)) {
+      parents.unshift(d);
+    }
+    for (const d of parents) {
+      a.push('--perms', '0755', '--dir', d);
+    }
+    a.push('--ro-bind', dir, dir);
+  }
+  a.push('--chdir', req.cwd);
+  const inner: string[] = [];
+  if (o.setpriv !== undefined && o.uid !== undefined) {
+    a.push('--cap-add', 'CAP_SETUID,CAP_SETGID');
+    inner.push(
+      o.setpriv,
+      `--reuid=${o.uid}`,
+      `--regid=${o.uid}`,
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--',
+    );
+  }
+  if (req.batchScheduling && o.chrt !== undefined) {
+    inner.push(o.chrt, '--batch', '0');
+  }
+  a.push(...inner, req.command, ...req.args);
+  return { command: o.bwrap, args: a };
+}
+
+function hostProbe(root: string): (p: string) => 'dir' | 'file' | { link: string } | undefined {
+  return (p) => {
+    const full = path.join(root, p);
+    try {
+      if (lstatSync(full).isSymbolicLink()) {
+        return { link: readlinkSync(full) };
+      }
+      return statSync(full).isDirectory() ? 'dir' : 'file';
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
+ * Whether bubblewrap works here (a kernel or container may refuse its namespaces): runs
+ * `bwrap … true` once. Returns the reason when it does not.
+ */
+export function probeBubblewrap(bwrap: string): { ok: true } | { ok: false; reason: string } {
+  const { command, args } = sandboxCommandLine(
+    { command: '/bin/sh', args: ['-c', 'exit 0'], cwd: '/', batchScheduling: false },
+    {
+      bwrap,
+      setpriv: undefined,
+      chrt: undefined,
+      uid: undefined,
+      blockFds: false,
+      probe: hostProbe('/'),
+      realpath: (p) => p,
+    },
+  );
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
+  if (r.error !== undefined) {
+    return { ok: false, reason: r.error.message };
+  }
+  if (r.status !== 0) {
+    return { ok: false, reason: (r.stderr || `exit ${String(r.status)}`).trim() };
+  }
+  return { ok: true };
+}
+
+/** bwrap reports a command killed by signal N as exit 128+N: give the signal back. */
+export function exitOfBwrap(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): { code: number | null; signal: NodeJS.Signals | null } {
+  if (signal !== null || code === null || code <= 128) {
+    return { code, signal };
+  }
+  const n = code - 128;
+  const name = Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
+  return name === undefined ? { code, signal } : { code: null, signal: name as NodeJS.Signals };
+}
+
+export class SandboxLauncher implements Launcher {
+  readonly #o: SandboxLauncherOptions;
+  readonly #probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
+
+  constructor(o: SandboxLauncherOptions) {
+    this.#o = o;
+    this.#probe = hostProbe(o.root ?? '/');
+  }
+
+  get limitsMemory(): boolean {
+    return this.#o.cgroups !== undefined;
+  }
+
+  get isolatesRuntimeApi(): boolean {
+    return this.#o.setpriv !== undefined;
+  }
+
+  /** The uid environment `id` runs as, or undefined when it keeps hearth's. */
+  uidOf(id: number): number | undefined {
+    if (this.#o.setpriv === undefined) {
+      return undefined;
+    }
+    const base = this.#o.uidBase ?? 200_000;
+    return base + (id % (this.#o.uidCount ?? 100_000));
+  }
+
+  launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
+    const uid = this.uidOf(req.id);
+    const { command, args } = sandboxCommandLine(req, {
+      bwrap: this.#o.bwrap,
+      setpriv: this.#o.setpriv,
+      chrt: this.#o.chrt,
+      uid,
+      blockFds: true,
+      probe: this.#probe,
+      realpath: (p) => {
+        try {
+          return realpathSync(p);
+        } catch {
+          return p;
+        }
+      },
+    });
+    const proc: ChildProcess = spawn(command, [...args], {
+      env: req.env,
+      stdio: ['ignore', 'pipe', 'pipe', req.privateChannel ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let cgroup: EnvironmentCgroup | undefined;
+    let childPid: number | undefined;
+    let killed = false;
+    const killAll = (): void => {
+      killed = true;
+      for (const pid of [childPid, proc.pid === undefined ? undefined : -proc.pid]) {
+        if (pid !== undefined) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+    };
+    // bwrap reports the sandboxed PID, then waits for a byte on --block-fd: place it first.
+    const fds = proc.stdio as readonly unknown[];
+    const info = fds[INFO_FD];
+    const block = fds[BLOCK_FD];
+    if (info instanceof Socket && block instanceof Socket) {
+      let text = '';
+      info.setEncoding('utf8');
+      info.on('data', (chunk: string) => {
+        if (childPid !== undefined) {
+          return;
+        }
+        text += chunk;
+        const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+        if (m?.[1] === undefined) {
+          return;
+        }
+        childPid = Number(m[1]);
+        if (killed) {
+          killAll();
+          return;
+        }
+        cgroup = this.#o.cgroups?.place(req.id, childPid, req.memoryMb);
+        block.end('1');
+      });
+      info.on('error', () => undefined);
+      block.on('error', () => undefined);
+    }
+    proc.on('error', (e) => {
+      if (proc.pid === undefined) {
+        h.onSpawnError(e.message);
+      }
+    });
+    proc.stdout?.on('data', (c: Buffer) => h.onOutput(c));
+    proc.stderr?.on('data', (c: Buffer) => h.onOutput(c));
+    proc.on('exit', () => {
+      killAll();
+      cgroup?.killAll();
+      setTimeout(() => {
+        proc.stdout?.destroy();
+        proc.stderr?.destroy();
+        if (info instanceof Socket) {
+          info.destroy();
+        }
+      }, CLOSE_GRACE_MS).unref();
+    });
+    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      const exit = exitOfBwrap(code, signal);
+      h.onClose(exit.code, exit.signal);
+      void cgroup?.remove();
+    });
+    const fd3 = proc.stdio[PRIVATE_FD];
+    // The runtime is the child of the sandbox's init (childPid): its memory is the one reported.
+    const runtimePid = (): number | undefined => {
+      if (childPid === undefined) {
+        return undefined;
+      }
+      try {
+        const first = readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'latin1')
+          .trim()
+          .split(' ')[0];
+        return first === undefined || first === '' ? undefined : Number(first);
+      } catch {
+        return undefined;
+      }
+    };
+    const statusOf = (): string | undefined => {
+      const pid = runtimePid();
+      if (pid === undefined) {
+        return undefined;
+      }
+      try {
+        return readFileSync(`/proc/${pid}/status`, 'latin1');
+      } catch {
+        return undefined;
+      }
+    };
+    return {
+      pid: proc.pid,
+      privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
+      kill: killAll,
+      oomKilled: () => cgroup?.oomKilled() === true,
+      peakMemoryMb: () => peakOfStatus(statusOf()),
+      readPeakMemoryMb: async () => {
+        const pid = runtimePid();
+        return pid === undefined
+          ? undefined
+          : peakOfStatus(await readFile(`/proc/${pid}/status`, 'latin1').catch(() => undefined));
+      },
+      ...(uid === undefined
+        ? {}
+        : { ownsConnection: (local: number, remote: number) => tcpUidIs(uid, local, remote) }),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.#o.cgroups?.dispose();
+  }
+}
+
+/**
+ * Whether the loopback TCP connection from port `clientPort` to port `serverPort` was
+ * opened by `uid` (the `uid` column of /proc/net/tcp, the socket's owner).
+ */
+export async function tcpUidIs(uid: number, serverPort: number, clientPort: number): Promise<boolean> {
+  const text = await readFile('/proc/net/tcp', 'latin1').catch(() => '');
+  return connectionUid(text, serverPort, clientPort) === uid;
+}
+
+/** The owner uid of the socket whose local port is `clientPort` and remote port `serverPort`. */
+export function connectionUid(
+  procNetTcp: string,
+  serverPort: number,
+  clientPort: number,
+): number | undefined {
+  const local = `:${clientPort.toString(16).toUpperCase().padStart(4, '0')}`;
+  const remote = `:${serverPort.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of procNetTcp.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    // sl local rem st tx:rx tr:when retrnsmt uid …
+    if (f[1]?.endsWith(local) === true && f[2]?.endsWith(remote) === true) {
+      const n = Number(f[7]);
+      return Number.isInteger(n) ? n : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** `bwrap` and `setpriv` on the PATH, when they exist. */
+export function existing(p: string | undefined): string | undefined {
+  return p !== undefined && existsSync(p) ? p : undefined;
+}
+
+export type SandboxSetting = 'auto' | 'bubblewrap' | 'off';
+
+/**
+ * The sandbox the pool uses (pool option `sandbox`, config `HEARTH_SANDBOX`): `auto` takes
+ * bubblewrap where it is on the PATH and works, else runs environments unsandboxed after
+ * one warning; `bubblewrap` requires it (hearth refuses to start without it); `off` never
+ * sandboxes. Returns undefined for "unsandboxed".
+ */
+export function openSandboxLauncher(o: {
+  readonly setting: SandboxSetting;
+  readonly bwrap: string | undefined;
+  readonly setpriv: string | undefined;
+  readonly chrt: string | undefined;
+  readonly cgroups: MemoryCgroups | undefined;
+  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}): SandboxLauncher | undefined {
+  if (o.setting === 'off') {
+    o.log.warn(
+      {},
+      'environments are not sandboxed (sandbox off): a function can read and signal what hearth can',
+    );
+    return undefined;
+  }
+  const probe =
+    o.bwrap === undefined
+      ? { ok: false as const, reason: 'bwrap is not on the PATH' }
+      : probeBubblewrap(o.bwrap);
+  if (!probe.ok || o.bwrap === undefined) {
+    if (o.setting === 'bubblewrap') {
+      throw new Error(`sandbox bubblewrap: ${probe.ok ? 'bwrap is not on the PATH' : probe.reason}`);
+    }
+    o.log.warn(
+      { reason: probe.ok ? 'bwrap is not on the PATH' : probe.reason },
+      'environments are not sandboxed (install bubblewrap): a function can read and signal what hearth can',
+    );
+    return undefined;
+  }
+  const root = process.getuid?.() === 0;
+  const setpriv = root ? o.setpriv : undefined;
+  o.log.info(
+    { bwrap: o.bwrap, ownUid: setpriv !== undefined },
+    setpriv !== undefined
+      ? 'environments are sandboxed (bubblewrap, a uid of their own)'
+      : "environments are sandboxed (bubblewrap, hearth's uid: run hearth as root, with setpriv, for a uid of their own)",
+  );
+  return new SandboxLauncher({ bwrap: o.bwrap, setpriv, chrt: o.chrt, cgroups: o.cgroups });
+}

@@ -1,0 +1,182 @@
+/**
+ * Issue 12 items 6 and 7: functions that try to reach what is not theirs, in bubblewrap
+ * sandboxes (src/pool/launchers/sandbox-launcher.ts), through the official SDK.
+ *
+ * Needs Debian's `bubblewrap` (.ci/run installs it): without it the suite fails in CI
+ * (CI=true) rather than passing silently, and is skipped on a developer's machine.
+ */
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  type LambdaClient,
+  type Runtime,
+} from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOnPath } from '../../src/pool/launch.js';
+import { probeBubblewrap } from '../../src/pool/launchers/sandbox-launcher.js';
+import { startPlatform, TEST_ACCOUNT, type TestPlatform } from '../helpers/platform.js';
+import { makeZip } from '../helpers/zip.js';
+
+const bwrap = findOnPath('bwrap', process.env.PATH ?? '');
+const usable = bwrap !== undefined && probeBubblewrap(bwrap).ok;
+const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+
+it('bubblewrap is installed where CI runs (.ci/run installs it)', () => {
+  if (inCi) {
+    expect(usable, 'bwrap is missing or does not work: the sandbox tests would not run').toBe(true);
+  }
+});
+
+/** A function that tries every way out it can think of and reports what happened. */
+const PROBER = `
+import fs from 'node:fs';
+import path from 'node:path';
+import http from 'node:http';
+const attempt = (f) => { try { const v = f(); return { ok: true, value: v }; } catch (e) { return { ok: false, code: e.code ?? String(e) }; } };
+export const handler = async (e) => ({
+  uid: process.getuid(),
+  pid: process.pid,
+  taskRoot: process.env.LAMBDA_TASK_ROOT,
+  shadow: attempt(() => fs.readFileSync('/etc/shadow', 'utf8').length),
+  dataDir: attempt(() => fs.readdirSync(e.dataDir)),
+  database: attempt(() => fs.readFileSync(path.join(e.dataDir, 'hearth.db')).length),
+  otherCode: attempt(() => fs.readdirSync(e.otherCode)),
+  up: attempt(() => fs.readdirSync(path.join(process.env.LAMBDA_TASK_ROOT, '..'))),
+  hearthEnviron: attempt(() => fs.readFileSync('/proc/' + e.hearthPid + '/environ', 'latin1').length),
+  signalHearth: attempt(() => process.kill(e.hearthPid, 0)),
+  procs: fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n)),
+  writeCode: attempt(() => fs.writeFileSync(path.join(process.env.LAMBDA_TASK_ROOT, 'x'), 'x')),
+  writeTmp: attempt(() => { fs.writeFileSync('/tmp/mine', 'x'); return fs.readdirSync('/tmp'); }),
+});
+`;
+
+/** Tries to take another environment's /next and to answer in its place. */
+const INTRUDER = `
+import http from 'node:http';
+const call = (target, method, p) => new Promise((resolve) => {
+  const [host, port] = target.split(':');
+  const req = http.request({ host, port: Number(port), method, path: p, agent: false, timeout: 3000 }, (res) => {
+    let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => resolve('answered ' + res.statusCode + ' ' + body));
+  });
+  req.on('timeout', () => { req.destroy(); resolve('timeout'); });
+  req.on('error', (err) => resolve('refused ' + err.code));
+  req.end(method === 'POST' ? '"stolen"' : undefined);
+});
+export const handler = async (e) => ({
+  next: await call(e.target, 'GET', '/2018-06-01/runtime/invocation/next'),
+  answer: await call(e.target, 'POST', '/2018-06-01/runtime/invocation/' + e.requestId + '/response'),
+});
+`;
+
+/** A provided runtime in Node: answers each event with its own Runtime API address. */
+const VICTIM_BOOTSTRAP = `#!/usr/bin/env node
+const http = require('node:http');
+const api = process.env.AWS_LAMBDA_RUNTIME_API;
+const [host, port] = api.split(':');
+const agent = new http.Agent({ keepAlive: true });
+const get = () => new Promise((resolve, reject) => {
+  http.get({ host, port, path: '/2018-06-01/runtime/invocation/next', agent }, (res) => {
+    let body = ''; res.on('data', (c) => (body += c));
+    res.on('end', () => resolve({ id: res.headers['lambda-runtime-aws-request-id'], body }));
+  }).on('error', reject);
+});
+const post = (id, body) => new Promise((resolve, reject) => {
+  const req = http.request({ host, port, method: 'POST', path: '/2018-06-01/runtime/invocation/' + id + '/response', agent }, (res) => { res.resume(); res.on('end', resolve); });
+  req.on('error', reject);
+  req.end(body);
+});
+(async () => { for (;;) { const inv = await get(); await post(inv.id, JSON.stringify({ api, requestId: inv.id, event: JSON.parse(inv.body) })); } })();
+`;
+
+describe.skipIf(!usable)('sandboxed environments (bubblewrap)', () => {
+  let p: TestPlatform;
+  let c: LambdaClient;
+
+  const invoke = async (name: string, payload: unknown): Promise<Record<string, unknown>> => {
+    const out = await c.send(
+      new InvokeCommand({
+        FunctionName: name,
+        Payload: Buffer.from(JSON.stringify(payload)),
+        LogType: 'Tail',
+      }),
+    );
+    const text = Buffer.from(out.Payload ?? new Uint8Array()).toString();
+    const log = Buffer.from(out.LogResult ?? '', 'base64').toString();
+    expect(out.FunctionError, `${text}\n${log}`).toBeUndefined();
+    return JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString()) as Record<string, unknown>;
+  };
+
+  const create = (name: string, runtime: Runtime, handler: string, zip: Buffer) =>
+    c.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: runtime,
+        Handler: handler,
+        Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
+        Code: { ZipFile: zip },
+      }),
+    );
+
+  beforeAll(async () => {
+    p = await startPlatform({ sandbox: 'bubblewrap' });
+    c = p.client;
+    await create('prober', 'nodejs20.x', 'index.handler', await makeZip({ 'index.mjs': PROBER }));
+    await create(
+      'other',
+      'nodejs20.x',
+      'index.handler',
+      await makeZip({
+        'index.mjs': 'export const handler = async () => ({ root: process.env.LAMBDA_TASK_ROOT });',
+      }),
+    );
+    await create('intruder', 'nodejs20.x', 'index.handler', await makeZip({ 'index.mjs': INTRUDER }));
+    await create(
+      'victim',
+      'provided.al2023',
+      'unused',
+      await makeZip({ bootstrap: { data: VICTIM_BOOTSTRAP, mode: 0o755 } }),
+    );
+  });
+
+  afterAll(async () => {
+    await p.dispose();
+  });
+
+  it('a function sees its own code read-only, a private /tmp, and nothing of hearth or other functions', async () => {
+    const other = await invoke('other', {});
+    const r = await invoke('prober', { dataDir: p.dataDir, otherCode: other.root, hearthPid: process.pid });
+    if (process.getuid?.() === 0) {
+      // A uid of its own, not hearth's root.
+      expect(r.uid).not.toBe(0);
+    }
+    // bwrap's init is PID 1, the runtime PID 2: nothing else exists for it.
+    expect(r.pid).toBe(2);
+    expect(r.shadow).toMatchObject({ ok: false, code: 'ENOENT' });
+    // The data dir is at most the empty path to its own code: no database, no other code.
+    expect(JSON.stringify(r.dataDir)).not.toContain('hearth.db');
+    expect(r.database).toMatchObject({ ok: false, code: 'ENOENT' });
+    expect(r.otherCode).toMatchObject({ ok: false, code: 'ENOENT' });
+    // `..` of its code holds its code only.
+    expect(r.up).toEqual({ ok: true, value: [String(r.taskRoot).split('/').pop()] });
+    expect(r.hearthEnviron).toMatchObject({ ok: false });
+    expect(r.signalHearth).toMatchObject({ ok: false, code: 'ESRCH' });
+    expect(r.procs).toEqual(['1', '2']);
+    expect(r.writeCode).toMatchObject({ ok: false, code: 'EROFS' });
+    expect(r.writeTmp).toMatchObject({ ok: true });
+    // hearth and its data dir are untouched: the next invoke works as before.
+    expect((await invoke('other', {})).root).toBe(other.root);
+  });
+
+  it("another function can neither take an environment's /next nor answer in its place", async () => {
+    const first = await invoke('victim', { n: 1 });
+    const target = String(first.api);
+    expect(target).toMatch(/^127\.0\.0\.1:\d+$/);
+    const r = await invoke('intruder', { target, requestId: first.requestId });
+    expect(r.next).toMatch(/^refused /);
+    expect(r.answer).toMatch(/^refused /);
+    // The victim's own runtime still serves its invocations.
+    const second = await invoke('victim', { n: 2 });
+    expect(second.event).toEqual({ n: 2 });
+    expect(second.api).toBe(target);
+  });
+});
