@@ -222,6 +222,7 @@ export async function createPlatform(
     logs,
     logger: logger.child({ dialect: 'tencent-scf' }),
     publicUrl: () => config.publicUrl ?? url,
+    codeLocation: (accountId, region, sha) => codeUrls.sign(config.publicUrl ?? url, accountId, region, sha),
   });
   const app = createFrontDoor({
     logger,

@@ -63,6 +63,7 @@ export function resolveScfOptions(o: ScfDialectOptions): ResolvedScfOptions {
     ...(o.logs === undefined ? {} : { logs: o.logs }),
     now: o.now ?? Date.now,
     ...(o.publicUrl === undefined ? {} : { publicUrl: o.publicUrl }),
+    ...(o.codeLocation === undefined ? {} : { codeLocation: o.codeLocation }),
   };
 }
 

@@ -69,6 +69,8 @@ export interface ScfDialectOptions {
   readonly now?: () => number;
   /** hearth's base URL, for download locations (GetLayerVersion's Location). */
   readonly publicUrl?: () => string;
+  /** A presigned download URL of a package for an account (src/auth code-urls.ts). */
+  readonly codeLocation?: (accountId: string, region: string, codeSha256Hex: string) => Promise<string>;
 }
 
 export interface ResolvedScfOptions {
@@ -88,6 +90,7 @@ export interface ResolvedScfOptions {
   readonly logs?: LogStore;
   readonly now: () => number;
   readonly publicUrl?: () => string;
+  readonly codeLocation?: (accountId: string, region: string, codeSha256Hex: string) => Promise<string>;
 }
 
 /** Per-dialect state shared by the handlers. */

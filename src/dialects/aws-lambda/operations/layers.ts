@@ -190,10 +190,15 @@ function readMaxItems(v: Violations, raw: string | null): number {
 }
 
 /** GetLayerVersionResponse / PublishLayerVersionResponse (model order). */
-function renderLayerVersion(call: OperationCall, scope: RequestContext, v: LayerVersionRecord) {
+async function renderLayerVersion(call: OperationCall, scope: RequestContext, v: LayerVersionRecord) {
+  // A presigned URL of the caller's account that expires, as for function code (src/auth).
+  const location =
+    call.opts.codeLocation === undefined
+      ? `${call.opts.publicUrl()}/_hearth/code/${scope.accountId}/${v.codeSha256Hex}.zip`
+      : await call.opts.codeLocation(scope.accountId, scope.region, v.codeSha256Hex);
   return {
     Content: {
-      Location: `${call.opts.publicUrl()}/_hearth/code/${v.codeSha256Hex}.zip`,
+      Location: location,
       CodeSha256: codeSha256Base64(v.codeSha256Hex),
       CodeSize: v.codeSizeBytes,
     },
@@ -298,7 +303,7 @@ async function publishLayerVersion(call: OperationCall) {
     ...(architectures === undefined ? {} : { compatibleArchitectures: architectures }),
     ...(licenseInfo === undefined ? {} : { licenseInfo }),
   });
-  return { status: 201, json: renderLayerVersion(call, call.ctx, record) };
+  return { status: 201, json: await renderLayerVersion(call, call.ctx, record) };
 }
 
 async function getLayerVersion(call: OperationCall) {
@@ -308,7 +313,7 @@ async function getLayerVersion(call: OperationCall) {
     throw resourceNotFound('The resource you requested does not exist.');
   }
   const record = await call.core.layers.get({ ...name.key, version });
-  return { status: 200, json: renderLayerVersion(call, call.ctx, record) };
+  return { status: 200, json: await renderLayerVersion(call, call.ctx, record) };
 }
 
 async function getLayerVersionByArn(call: OperationCall) {
@@ -334,7 +339,7 @@ async function getLayerVersionByArn(call: OperationCall) {
     throw invalidParameter('Layer Version Cannot be less than 1');
   }
   const record = await call.core.layers.get({ accountId, region, layerName, version: Number(version) });
-  return { status: 200, json: renderLayerVersion(call, call.ctx, record) };
+  return { status: 200, json: await renderLayerVersion(call, call.ctx, record) };
 }
 
 async function listLayers(call: OperationCall) {

@@ -122,10 +122,14 @@ export async function getLayerVersion(call: ActionCall): Promise<ActionResult> {
   const layerName = readLayerName(call, { strict: false });
   const version = readLayerVersion(call);
   const v = await call.core.layers.get({ ...call.scope, layerName, version });
+  const location =
+    call.opts.codeLocation === undefined
+      ? `${call.opts.publicUrl?.() ?? ''}/_hearth/code/${call.scope.accountId}/${v.codeSha256Hex}.zip`
+      : await call.opts.codeLocation(call.scope.accountId, call.scope.region, v.codeSha256Hex);
   return {
     CompatibleRuntimes: [...(v.compatibleRuntimes ?? [])],
     CodeSha256: v.codeSha256Hex,
-    Location: `${call.opts.publicUrl?.() ?? ''}/_hearth/code/${v.codeSha256Hex}.zip`,
+    Location: location,
     AddTime: call.services.dates.format(v.createdMs),
     Description: v.description,
     LicenseInfo: v.licenseInfo ?? null,
