@@ -163,7 +163,9 @@ export async function startHearth({
         ...(store === undefined ? [] : ['--store', store]),
       ],
       /hearth listening on (http:\/\/\S+)\n/,
-      env,
+      // Unsandboxed unless asked: these benches measure the platform's own path and count
+      // environments as hearth's direct children; bench/sandbox.mjs measures the sandbox.
+      { HEARTH_SANDBOX: 'off', ...env },
     );
   } catch (e) {
     removeDataDir();
