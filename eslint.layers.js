@@ -12,6 +12,8 @@
 //   store/, pool/, scheduler/  implement core ports only
 //   runtimes/  run inside an environment and import nothing of hearth (import or require)
 //   server/, cli/  compose everything
+//   web/       the dashboard's browser code (bundled by vite): imports nothing of hearth's
+//              src/; it talks to hearth over HTTP only (/_hearth/api)
 const HEARTH = ['core', 'dialects', 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config'];
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
@@ -104,6 +106,15 @@ export const layerRules = [
       {
         group: folders('dialects', 'store', 'pool', 'server', 'cli', 'runtimes', 'config'),
         message: 'scheduler/ talks only to core',
+      },
+    ],
+  ),
+  restrict(
+    ['web/**/*.ts'],
+    [
+      {
+        group: ['**/src/**', ...folders(...HEARTH)],
+        message: 'web/ runs in the browser and talks to hearth over HTTP only (/_hearth/api)',
       },
     ],
   ),
