@@ -24,7 +24,15 @@ export function createChart(el: HTMLElement, data: ChartData, width: number): uP
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     scales: {
-      x: { time: true },
+      // The last hour, or the part of it that has points (a server that just started).
+      x: {
+        time: true,
+        range: (u) => {
+          const now = Date.now() / 1000;
+          const first = u.data[0][0] ?? now - 3600;
+          return [Math.max(now - 3600, Math.min(first, now - 60)), now];
+        },
+      },
       envs: { range: (_u, _min, max) => [0, Math.max(1, max + 1)] },
       pct: { range: [0, 100] },
     },

@@ -146,7 +146,7 @@ function App() {
       </section>
       <section>
         <h2>Recent invocations</h2>
-        <${Invocations} rows=${invocations} />
+        <div class="scroll"><${Invocations} rows=${invocations} /></div>
       </section>
       <section>
         <h2>Log tail</h2>
