@@ -15,6 +15,8 @@
 //   store/, pool/, scheduler/  implement core ports only
 //   runtimes/  run inside an environment and import nothing of hearth (import or require)
 //   server/, cli/  compose everything
+//   web/       the dashboard's browser code (bundled by vite): imports nothing of hearth's
+//              src/; it talks to hearth over HTTP only (/_hearth/api)
 import { readdirSync } from 'node:fs';
 
 const HEARTH = [
@@ -139,6 +141,15 @@ export const layerRules = [
       {
         group: folders('dialects', 'store', 'pool', 'server', 'cli', 'runtimes', 'config'),
         message: 'scheduler/ talks only to core',
+      },
+    ],
+  ),
+  restrict(
+    ['web/**/*.ts'],
+    [
+      {
+        group: ['**/src/**', ...folders(...HEARTH)],
+        message: 'web/ runs in the browser and talks to hearth over HTTP only (/_hearth/api)',
       },
     ],
   ),

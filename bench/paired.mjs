@@ -9,6 +9,10 @@
 //
 //   node bench/paired.mjs [--a-env JSON] [--b-env JSON] [--a-bin PATH] [--b-bin PATH]
 //                         [--rounds 8] [--slice 1.5] [--warmup 3] [--sequential 500]
+//                         [--a-scrape-ms N] [--b-scrape-ms N]
+//
+// --x-scrape-ms: GET /metrics on that side every N ms while it is measured (a Prometheus
+// far more eager than the usual 15 s), so that the scrapes' cost shows in its figures.
 //
 // Examples:
 //   # SCHED_BATCH off (A) against on (B):
@@ -17,6 +21,10 @@
 //   # build: git worktree add /tmp/old <commit> && ln -s $PWD/node_modules /tmp/old/ &&
 //   # (cd /tmp/old && npx tsc -p tsconfig.build.json && node scripts/copy-runtimes.mjs)
 //   node bench/paired.mjs --a-bin /tmp/old/bin/hearth.js
+//   # the same, with /metrics scraped every second on this checkout's side:
+//   node bench/paired.mjs --a-bin /tmp/old/bin/hearth.js --b-scrape-ms 1000
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -33,7 +41,8 @@ import {
 } from './lib.mjs';
 
 const USAGE = `usage: node bench/paired.mjs [--a-env JSON] [--b-env JSON] [--a-bin PATH] [--b-bin PATH]
-                             [--rounds 8] [--slice 1.5] [--warmup 3] [--sequential 500]`;
+                             [--rounds 8] [--slice 1.5] [--warmup 3] [--sequential 500]
+                             [--a-scrape-ms N] [--b-scrape-ms N]`;
 let parsed;
 try {
   parsed = parseArgs({
@@ -47,6 +56,8 @@ try {
       slice: { type: 'string', default: '1.5' },
       warmup: { type: 'string', default: '3' },
       sequential: { type: 'string', default: '500' },
+      'a-scrape-ms': { type: 'string', default: '0' },
+      'b-scrape-ms': { type: 'string', default: '0' },
     },
   });
 } catch (e) {
@@ -63,18 +74,57 @@ const SLICE_S = Number(o.slice);
 const SEQUENTIAL = Number(o.sequential);
 const CONCURRENCY = 32;
 
-async function startSide(name, bin, env) {
-  const hearth = await startHearth({ name: `paired-${name}`, bin, env });
-  const { child, url } = hearth;
-  await createEchoFunction(hearth.lambda);
-  await provisionEcho(hearth.lambda, CONCURRENCY);
+async function startSide(name, bin, env, scrapeMs) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-paired-${name}-`));
+  const { child, url } = await startProcess(
+    [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+    /hearth listening on (http:\/\/\S+)\n/,
+    // Unsandboxed, as bench/lib.mjs startHearth: the figure is the platform's own path.
+    { HEARTH_SANDBOX: 'off', ...env },
+  );
+  const client = new LambdaClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+  });
+  await createEchoFunction(client);
+  await provisionEcho(client, CONCURRENCY);
   return {
     name,
     child,
     stop: () => hearth.stop(),
     invokeUrl: `${url}/2015-03-31/functions/echo/invocations?Qualifier=live`,
+    metricsUrl: `${url}/metrics`,
+    scrapeMs,
+    scrapes: 0,
     rounds: [],
   };
+}
+
+/** Runs `measure` on `side` while its /metrics is scraped every side.scrapeMs (if set). */
+async function scraped(side, measure) {
+  if (side.scrapeMs <= 0) {
+    return measure();
+  }
+  let stop = false;
+  const scraper = (async () => {
+    while (!stop) {
+      const res = await fetch(side.metricsUrl);
+      if (res.status !== 200) {
+        throw new Error(`${side.name}: /metrics answered ${res.status}`);
+      }
+      await res.text();
+      side.scrapes++;
+      await new Promise((r) => setTimeout(r, side.scrapeMs));
+    }
+  })();
+  try {
+    return await measure();
+  } finally {
+    stop = true;
+    await scraper;
+  }
 }
 
 /** c=32 for `seconds`: req/s and CPU µs per request of the server and its environments. */
@@ -116,18 +166,18 @@ async function sequentialP50(side, n) {
   return percentile(times, 50);
 }
 
-const a = await startSide('A', o['a-bin'], JSON.parse(o['a-env']));
-const b = await startSide('B', o['b-bin'], JSON.parse(o['b-env']));
+const a = await startSide('A', o['a-bin'], JSON.parse(o['a-env']), Number(o['a-scrape-ms']));
+const b = await startSide('B', o['b-bin'], JSON.parse(o['b-env']), Number(o['b-scrape-ms']));
 try {
   for (const side of [a, b]) {
     await load(side, Number(o.warmup));
     await sequentialP50(side, SEQUENTIAL);
   }
   for (let r = 0; r < ROUNDS; r++) {
-    const la = await load(a, SLICE_S);
-    const lb = await load(b, SLICE_S);
-    const pa = await sequentialP50(a, SEQUENTIAL);
-    const pb = await sequentialP50(b, SEQUENTIAL);
+    const la = await scraped(a, () => load(a, SLICE_S));
+    const lb = await scraped(b, () => load(b, SLICE_S));
+    const pa = await scraped(a, () => sequentialP50(a, SEQUENTIAL));
+    const pb = await scraped(b, () => sequentialP50(b, SEQUENTIAL));
     a.rounds.push({ ...la, p50: pa });
     b.rounds.push({ ...lb, p50: pb });
   }
@@ -140,8 +190,12 @@ try {
 
 const f0 = (x) => x.toFixed(0);
 console.log(`hearth paired bench (${new Date().toISOString()}, node ${process.version})`);
-console.log(`A: ${o['a-bin']} ${o['a-env']}`);
-console.log(`B: ${o['b-bin']} ${o['b-env']}`);
+console.log(
+  `A: ${o['a-bin']} ${o['a-env']}${a.scrapeMs > 0 ? ` (/metrics every ${a.scrapeMs} ms: ${a.scrapes} scrapes)` : ''}`,
+);
+console.log(
+  `B: ${o['b-bin']} ${o['b-env']}${b.scrapeMs > 0 ? ` (/metrics every ${b.scrapeMs} ms: ${b.scrapes} scrapes)` : ''}`,
+);
 for (const side of [a, b]) {
   const col = (k) => side.rounds.map((x) => f0(x[k])).join(' ');
   const med = (k) => f0(median(side.rounds.map((x) => x[k])));

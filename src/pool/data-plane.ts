@@ -35,6 +35,7 @@ import { ProvisionedShell } from './provisioned/provisioned-shell.js';
 import { RuntimeWarnings } from './runtime-warnings.js';
 import type { ShellContext } from './shell-context.js';
 import { StartLimiter } from './start-limiter.js';
+import { PoolStats } from './stats.js';
 import {
   describeDeath,
   type DeathCause,
@@ -65,6 +66,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   readonly #dispatch: Dispatcher;
   readonly #envs = new Set<Environment>();
   readonly #listeners = new Set<(e: PoolEvent) => void>();
+  /** The pool's counters (stats.ts), read by /metrics and the dashboard. */
+  readonly stats = new PoolStats();
   #nextId = 1;
   #disposed = false;
   #disposing: Promise<void> | undefined;
@@ -134,13 +137,14 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       limiter: this.#limiter,
       disposed: () => this.#disposed,
       emit: (e) => this.#emit(e),
+      stats: this.stats,
       startEnvironment: (spec, initType, provisionedKey, adopt) =>
         this.#startEnvironment(spec, initType, provisionedKey, adopt),
       invoke: (req, impatient) => this.#route(req, impatient),
     };
     this.#onDemand = new OnDemandShell(ctx);
     this.#provisioned = new ProvisionedShell(ctx);
-    this.#dispatch = new Dispatcher(this.#provisioned, this.#onDemand, new Leases());
+    this.#dispatch = new Dispatcher(this.#provisioned, this.#onDemand, new Leases(), this.stats);
     process.on('exit', this.#onProcessExit);
   }
 
@@ -179,6 +183,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     // A provisioned config still running a drained spec would start replacements at once:
     // its function or version is gone, so the config goes too.
     this.#provisioned.drain(prefix);
+    this.stats.forget(prefix);
     for (const env of victims) {
       this.#onDemand.unlistIdle(env);
       this.#provisioned.unlistIdle(env);
@@ -227,11 +232,16 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   // ---- EnvironmentListener: routed to the shell that owns the environment -----------------
 
   onReady(env: Environment): void {
+    this.stats.initialised(env.series, env.initType, env.initDurationMs ?? 0);
     this.#emit({ ...this.#facts(env), type: 'environment-ready', initDurationMs: env.initDurationMs ?? 0 });
     this.#onDemand.onReady(env);
     this.#provisioned.onReady(env);
     // Last: the freed start slot may go to a start that the bookkeeping above still needs.
     this.#limiter.release();
+  }
+
+  onOutcome(env: Environment, req: InvokeRequest, outcome: InvocationOutcome): void {
+    this.stats.outcome(env.series, req, outcome, env.initType);
   }
 
   onAnswered(env: Environment): void {
@@ -305,6 +315,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       launcher: this.#launcher,
       listener: this,
       logSink: this.#logSink,
+      series: this.stats.series(spec),
       ...(provisionedKey === undefined ? {} : { provisionedKey }),
     });
     this.#warnings.check(spec, this.#launch.runtimeCommands[spec.runtime] !== undefined);

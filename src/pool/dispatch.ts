@@ -17,12 +17,14 @@ import type { Leases } from './admission/leases.js';
 import type { OnDemandShell } from './on-demand/on-demand-shell.js';
 import { place } from './placement.js';
 import type { ProvisionedShell } from './provisioned/provisioned-shell.js';
+import type { PoolStats } from './stats.js';
 
 export class Dispatcher {
   constructor(
     private readonly provisioned: ProvisionedShell,
     private readonly onDemand: OnDemandShell,
     private readonly leases: Leases,
+    private readonly stats: PoolStats,
   ) {}
 
   invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
@@ -38,6 +40,7 @@ export class Dispatcher {
   ): Promise<InvocationOutcome> {
     const release = this.leases.takeMemory(req.admission.scopeKey, budget.memoryMb, budget.limitMb);
     if (release === undefined) {
+      this.stats.throttled(req.spec, 'memory');
       throw new PlatformError('THROTTLED_ACCOUNT', {});
     }
     try {
@@ -73,6 +76,7 @@ export class Dispatcher {
     });
     switch (decision.kind) {
       case 'throttle':
+        this.stats.throttled(req.spec, decision.code === 'THROTTLED_RESERVED' ? 'reserved' : 'account');
         throw decision.code === 'THROTTLED_RESERVED'
           ? new PlatformError('THROTTLED_RESERVED', { functionName: req.spec.functionName })
           : new PlatformError('THROTTLED_ACCOUNT', {});

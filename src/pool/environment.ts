@@ -40,6 +40,7 @@ import { PeakMemory } from './peak-memory.js';
 import { openPrivateChannel } from './runtime-channel/private-channel.js';
 import { listenRuntimeApi, type RuntimeApiServer } from './runtime-channel/runtime-api-server.js';
 import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
+import type { FunctionSeries } from './stats.js';
 import type { DeathCause } from './types.js';
 
 export type { DeathCause, InitFailure } from './types.js';
@@ -53,6 +54,8 @@ export interface EnvironmentListener {
   onIdle(env: Environment): void;
   /** The environment is dead (once per environment). */
   onDead(env: Environment, cause: DeathCause): void;
+  /** An invocation has its outcome (counted in the pool's stats), just before its caller gets it. */
+  onOutcome(env: Environment, req: InvokeRequest, outcome: InvocationOutcome): void;
 }
 
 /** A chunk of function log text (process output or a platform line), for a log sink. */
@@ -70,6 +73,8 @@ export interface EnvironmentOptions {
   readonly logSink: LogSink | undefined;
   /** The provisioned config this environment belongs to, if any. */
   readonly provisionedKey?: string;
+  /** Where its invocations are counted (stats.ts), found once per environment. */
+  readonly series: FunctionSeries;
 }
 
 interface Active {
@@ -95,6 +100,8 @@ export class Environment implements RuntimeEvents {
   readonly spec: EnvironmentSpec;
   readonly initType: InitializationType;
   readonly provisionedKey: string | undefined;
+  /** Where its invocations and its init are counted (stats.ts). */
+  readonly series: FunctionSeries;
   /** Set once init completed. */
   initDurationMs: number | undefined;
   /** performance.now() when the environment last became idle (MRU placement, reaping). */
@@ -124,6 +131,7 @@ export class Environment implements RuntimeEvents {
     this.spec = o.spec;
     this.initType = o.initType;
     this.provisionedKey = o.provisionedKey;
+    this.series = o.series;
     this.exited = new Promise((resolve) => {
       this.#resolveExited = resolve;
     });
@@ -529,7 +537,7 @@ export class Environment implements RuntimeEvents {
         ...(log === undefined ? {} : { log }),
         ...(maxMemoryUsedMb === undefined ? {} : { maxMemoryUsedMb }),
       };
-      a.resolve(
+      const outcome: InvocationOutcome =
         result.kind === 'success'
           ? { ...common, kind: 'success', payload: result.payload, contentType: result.contentType }
           : {
@@ -537,8 +545,9 @@ export class Environment implements RuntimeEvents {
               kind: 'function-error',
               payload: result.doc.payload,
               errorType: result.doc.errorType,
-            },
-      );
+            };
+      this.#o.listener.onOutcome(this, a.req, outcome);
+      a.resolve(outcome);
     };
     if (logging && this.#state !== 'dead') {
       // The runtime wrote its log lines before its answer, but on another pipe: one turn

@@ -9,6 +9,7 @@ import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequ
 import type { Environment } from './environment.js';
 import type { PoolOptions } from './pool-options.js';
 import type { StartLimiter } from './start-limiter.js';
+import type { PoolStats } from './stats.js';
 import type { PoolEvent } from './types.js';
 
 export interface ShellContext {
@@ -18,6 +19,8 @@ export interface ShellContext {
   /** True once dispose() began. */
   disposed(): boolean;
   emit(event: PoolEvent): void;
+  /** The pool's counters (stats.ts). */
+  readonly stats: PoolStats;
   /** Creates, registers and starts an environment (the shell files it as its own first). */
   startEnvironment(
     spec: EnvironmentSpec,

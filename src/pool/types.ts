@@ -6,6 +6,7 @@
 import type { ProvisionedStatus } from '../core/model.js';
 import type { InitializationType, InvocationOutcome, InvokeRequest, Pool } from '../core/ports.js';
 import type { EnvironmentState } from './environment-state.js';
+import type { PoolStats } from './stats.js';
 
 /** Why an environment never became ready. */
 export type InitFailure =
@@ -69,6 +70,8 @@ export interface HearthPool extends Pool {
   environments(): EnvironmentView[];
   /** Calls `listener` with every event until the returned function is called. */
   subscribe(listener: (event: PoolEvent) => void): () => void;
+  /** The pool's counters: invocations, errors, throttles, durations, spill-overs (stats.ts). */
+  readonly stats: PoolStats;
 }
 
 /** A short description of a death, for logs and `environment-dead` events. */

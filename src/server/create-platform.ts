@@ -27,7 +27,7 @@ import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-se
 import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
 import { SCF_CRON_KIND, createTencentScfDialect } from '../dialects/tencent-scf/index.js';
-import { createPool } from '../pool/index.js';
+import { createPool, type FunctionLogEntry } from '../pool/index.js';
 import { parseJsonOffThread } from './json-worker.js';
 import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
@@ -38,6 +38,9 @@ import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js'
 import { createFrontDoor } from './front-door.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
+import { createMetricsRegistry } from './metrics.js';
+import { Dashboard, defaultAssetsDir } from './dashboard.js';
+import { fileURLToPath } from 'node:url';
 import { functionLogSink, openFunctionLogs } from './function-logs.js';
 import { createAwsLogsDialect } from '../dialects/aws-logs/index.js';
 import { createAwsAutoScalingDialect } from '../dialects/aws-autoscaling/index.js';
@@ -111,6 +114,9 @@ export async function createPlatform(
     hostNode: { command: process.execPath, version: process.version },
   });
   let pool;
+  // The dashboard's live log tails (built after core), fed by the pool's log sink.
+  const tails = { publish: (_entry: FunctionLogEntry): void => undefined };
+  const logSink = functionLogSink(logs);
   try {
     pool = createPool({
       interpreters,
@@ -122,7 +128,14 @@ export async function createPlatform(
       sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
       owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
-      ...(config.functionLogs ? { onFunctionLog: functionLogSink(logs) } : {}),
+      ...(config.functionLogs
+        ? {
+            onFunctionLog: (entry) => {
+              logSink(entry);
+              tails.publish(entry);
+            },
+          }
+        : {}),
     });
   } catch (e) {
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
@@ -224,10 +237,31 @@ export async function createPlatform(
     publicUrl: () => config.publicUrl ?? url,
     codeLocation: (accountId, region, sha) => codeUrls.sign(config.publicUrl ?? url, accountId, region, sha),
   });
+  const metrics = createMetricsRegistry({
+    pool,
+    configs: async () =>
+      (await store.listAllProvisionedConfigs()).map(({ key, config }) => ({
+        poolKey: core.provisioned.poolKey(key, config.qualifier),
+        region: key.region,
+        namespace: key.namespace,
+        functionName: key.name,
+        qualifier: config.qualifier,
+        requested: config.requested,
+      })),
+    queue: () => core.events.stats(),
+  });
+  const dashboard = new Dashboard({
+    core,
+    store,
+    pool,
+    assetsDir: defaultAssetsDir(path.dirname(fileURLToPath(import.meta.url))),
+  });
+  tails.publish = (entry) => dashboard.publishLog(entry);
   const app = createFrontDoor({
     logger,
+    raw: (req, res) => dashboard.serveRaw(req, res),
     dialects: [
-      createHearthEndpoints(packages, codeUrls),
+      createHearthEndpoints(packages, codeUrls, { metrics, dashboard }),
       aws,
       scf,
       createAwsAutoScalingDialect(targets, {
@@ -273,6 +307,7 @@ export async function createPlatform(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       credentials.close();
+      dashboard.close();
       await app.close();
       clearInterval(sampler);
       loop.stop();

@@ -69,6 +69,8 @@ export interface FrontDoorOptions {
   readonly dialects: readonly Dialect[];
   /** Answers when no dialect can (composition picks the AWS form). */
   readonly fallback: Fallback;
+  /** Answers a request on the raw socket first (the dashboard's event streams); true if it did. */
+  readonly raw?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** What the front door sends: the dialect's response and whether to close the connection. */
@@ -225,6 +227,8 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       createServer((raw, out) => {
         if (isDataPlane(raw)) {
           void serveDirect(raw, out);
+        } else if (opts.raw?.(raw, out) === true) {
+          // answered (a stream); fastify's close still ends it (forceCloseConnections)
         } else {
           fastifyHandler(raw, out);
         }

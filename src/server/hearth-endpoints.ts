@@ -1,8 +1,12 @@
 /**
  * hearth's own endpoints under /_hearth/: health and code package download (the target of
- * GetFunction's Code.Location: a presigned URL that expires, src/auth/code-urls.ts).
+ * GetFunction's Code.Location: a presigned URL that expires, src/auth/code-urls.ts); GET
+ * /metrics (metrics.ts); the dashboard (dashboard.ts) at /_hearth/ and its API, and GET /
+ * redirecting to it.
  */
+import type { Registry } from 'prom-client';
 import { s3ErrorXml, type CodeUrls } from '../auth/code-urls.js';
+import type { Dashboard } from './dashboard.js';
 import type { PackageStore } from '../core/ports.js';
 import type { Dialect, WireResponse } from '../dialects/http.js';
 
@@ -18,11 +22,35 @@ const s3Error = (status: number, code: string, message: string, requestId: strin
   body: s3ErrorXml(code, message, requestId),
 });
 
-export function createHearthEndpoints(packages: PackageStore, codeUrls: CodeUrls): Dialect {
+export interface HearthEndpointsOptions {
+  /** Served at GET /metrics. */
+  readonly metrics?: Registry;
+  readonly dashboard?: Dashboard;
+}
+
+export function createHearthEndpoints(
+  packages: PackageStore,
+  codeUrls: CodeUrls,
+  opts: HearthEndpointsOptions = {},
+): Dialect {
+  const { metrics, dashboard } = opts;
   return {
     name: 'hearth',
-    matches: (req) => req.rawPath.startsWith('/_hearth/'),
+    matches: (req) =>
+      req.rawPath.startsWith('/_hearth/') ||
+      (metrics !== undefined &&
+        req.rawPath === '/metrics' &&
+        (req.method === 'GET' || req.method === 'HEAD')) ||
+      (dashboard?.matches(req) ?? false),
     async handle(req) {
+      if (req.rawPath === '/metrics' && metrics !== undefined) {
+        const text = await metrics.metrics();
+        return {
+          status: 200,
+          headers: { 'content-type': metrics.contentType },
+          body: req.method === 'HEAD' ? '' : text,
+        };
+      }
       if (req.method === 'GET' && req.rawPath === '/_hearth/health') {
         return json(200, { status: 'ok' });
       }
@@ -46,6 +74,9 @@ export function createHearthEndpoints(packages: PackageStore, codeUrls: CodeUrls
           headers: { 'content-type': 'application/zip', 'content-length': String(bytes.length) },
           body: req.method === 'HEAD' ? '' : bytes,
         };
+      }
+      if (dashboard?.matches(req) === true) {
+        return dashboard.handle(req);
       }
       return json(404, { message: `Not found: ${req.rawPath}` });
     },

@@ -84,6 +84,8 @@ describe('layer rules', () => {
     ['src/runtimes/node/x.cjs', "const { PlatformError } = require('../../core/errors.js');"],
     ['src/runtimes/node/x.mjs', "import { PlatformError } from '../../core/errors.js';"],
     ['src/runtimes/node/x.mjs', "const { PlatformError } = await import('../../core/errors.js');"],
+    ['web/dashboard/src/x.ts', "import type { State } from '../../../src/server/dashboard.js';"],
+    ['web/dashboard/src/x.ts', "import { LATEST } from '../../../src/core/model.js';"],
   ])('%s may not: %s', async (filePath, code) => {
     const found = await problems(filePath, code);
     expect(found.length, found.join('\n')).toBe(1);
@@ -113,6 +115,7 @@ describe('layer rules', () => {
       "const { readSync } = require('node:fs');\nconst frames = require('./frames.cjs');",
     ],
     ['src/runtimes/node/x.mjs', 'const handler = await import(url);'],
+    ['web/dashboard/src/x.ts', "import { html } from 'htm/preact';\nimport { fetchState } from './api.js';"],
     [
       'src/server/x.ts',
       "import { createPool } from '../pool/index.js';\nimport { openSqliteStore } from '../store/sqlite/sqlite-store.js';",

@@ -139,7 +139,9 @@ export class OnDemandShell {
         // §5.6: the invocation that waited for this init gets its error.
         const w = group.waiters.shift();
         if (w !== undefined) {
-          w.resolve(initFailureOutcome(w, env, cause.failure, cause.initLog));
+          const outcome = initFailureOutcome(w, env, cause.failure, cause.initLog);
+          this.#ctx.stats.outcome(env.series, w.req, outcome, env.initType);
+          w.resolve(outcome);
         }
       }
     }

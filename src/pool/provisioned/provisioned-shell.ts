@@ -95,6 +95,7 @@ export class ProvisionedShell {
       if (cfg !== undefined) {
         // Drain and forget (§3.3 Delete).
         this.#configs.delete(key);
+        this.#ctx.stats.forgetConfig(key);
         this.#remove(cfg);
         this.#emitStatus(cfg);
       }
