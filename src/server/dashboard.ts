@@ -109,9 +109,13 @@ export class Dashboard {
 
   /** True for the requests the dashboard answers as WireResponses. */
   matches(req: WireRequest): boolean {
-    return (
-      (req.method === 'GET' || req.method === 'HEAD') && (req.rawPath === '/' || isPagePath(req.rawPath))
-    );
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return false;
+    }
+    // A bare `GET /` is a person at the root; with a query or an X-TC-Action header it is an
+    // SCF API call in its GET form (spec §2.3.4), which stays the SCF dialect's.
+    const bareRoot = req.rawPath === '/' && req.rawQuery === '' && req.headers['x-tc-action'] === undefined;
+    return bareRoot || isPagePath(req.rawPath);
   }
 
   async handle(req: WireRequest): Promise<WireResponse> {

@@ -40,7 +40,9 @@ async function serve(dataDir: string, pathList: string): Promise<{ child: ChildP
       '--memory-cgroups',
       'false',
     ],
-    { env: { PATH: pathList }, stdio: ['ignore', 'pipe', 'inherit'] },
+    // Unsandboxed: the function writes its pid (the host's) into a host folder; a sandboxed
+    // environment dies with hearth through bwrap's --die-with-parent instead.
+    { env: { PATH: pathList, HEARTH_SANDBOX: 'off' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.push(child);
   let out = '';
