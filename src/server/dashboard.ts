@@ -109,9 +109,16 @@ export class Dashboard {
 
   /** True for the requests the dashboard answers as WireResponses. */
   matches(req: WireRequest): boolean {
-    return (
-      (req.method === 'GET' || req.method === 'HEAD') && (req.rawPath === '/' || isPagePath(req.rawPath))
-    );
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return false;
+    }
+    // GET / with a query or an action header is SCF's GET variant (spec §2.3.4), not a browser.
+    const browserRoot =
+      req.rawPath === '/' &&
+      req.rawQuery === '' &&
+      req.headers['x-tc-action'] === undefined &&
+      req.headers['x-amz-target'] === undefined;
+    return browserRoot || isPagePath(req.rawPath);
   }
 
   async handle(req: WireRequest): Promise<WireResponse> {
