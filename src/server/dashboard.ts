@@ -112,10 +112,13 @@ export class Dashboard {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return false;
     }
-    // A bare `GET /` is a person at the root; with a query or an X-TC-Action header it is an
-    // SCF API call in its GET form (spec §2.3.4), which stays the SCF dialect's.
-    const bareRoot = req.rawPath === '/' && req.rawQuery === '' && req.headers['x-tc-action'] === undefined;
-    return bareRoot || isPagePath(req.rawPath);
+    // GET / with a query or an action header is SCF's GET variant (spec §2.3.4), not a browser.
+    const browserRoot =
+      req.rawPath === '/' &&
+      req.rawQuery === '' &&
+      req.headers['x-tc-action'] === undefined &&
+      req.headers['x-amz-target'] === undefined;
+    return browserRoot || isPagePath(req.rawPath);
   }
 
   async handle(req: WireRequest): Promise<WireResponse> {

@@ -24,7 +24,7 @@ import {
 import pixelmatch from 'pixelmatch';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_ACCOUNT, startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -78,6 +78,8 @@ const row = (qualifier: string) =>
   page.locator(`[data-testid=pc-row][data-function=web][data-qualifier=${qualifier}]`);
 
 describe.skipIf(CHROMIUM === undefined)('the dashboard in Chromium', () => {
+  // Chromium and a hearth on a loaded 2-core machine: generous limits, every wait is an event.
+  vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
   beforeAll(async () => {
     gate = createServer((s) => {
       held.push(s);
