@@ -143,3 +143,24 @@ export function rowParams(o: WriteOp): unknown[] {
       return [o.scope.accountId, o.scope.region, o.name, o.version];
   }
 }
+
+/** A row of a function-keyed table as both drivers return it (the record as JSON text). */
+export interface KeyRow {
+  account_id: string;
+  region: string;
+  namespace: string;
+  function: string;
+  record: string;
+}
+
+export const keyOf = (row: KeyRow): FunctionKey => ({
+  accountId: row.account_id,
+  region: row.region,
+  namespace: row.namespace,
+  name: row.function,
+});
+
+export const scopeOf = (row: { account_id: string; region: string }): Scope => ({
+  accountId: row.account_id,
+  region: row.region,
+});

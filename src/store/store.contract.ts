@@ -8,18 +8,21 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformError, type ErrorCode } from '../core/errors.js';
-import type {
-  AliasRecord,
-  FunctionKey,
-  FunctionRecord,
-  NamespaceRecord,
-  ProvisionedConfigRecord,
-  Scope,
-  VersionRecord,
-} from '../core/model.js';
+import type { FunctionRecord } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import { describeScalingContract } from './scaling.contract.js';
 import { runLayerCases } from './layer-store.contract.js';
+import {
+  aliasRecord,
+  contractScopes,
+  fnKey,
+  functionRecord,
+  namespaceRecord,
+  provisionedRecord,
+  versionRecord,
+} from './store-records.fixture.js';
+
+export { aliasRecord, fnKey, functionRecord, namespaceRecord, provisionedRecord, versionRecord };
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -31,79 +34,7 @@ export interface StoreUnderTest {
 
 // ---- builders --------------------------------------------------------------------------
 
-const scopeA: Scope = { accountId: '111111111111', region: 'us-east-1' };
-const scopeB: Scope = { accountId: '222222222222', region: 'us-east-1' };
-const scopeC: Scope = { accountId: '111111111111', region: 'eu-west-1' };
-
-export function fnKey(name: string, scope: Scope = scopeA, namespace = 'default'): FunctionKey {
-  return { ...scope, namespace, name };
-}
-
-export function versionRecord(version: string, overrides: Partial<VersionRecord> = {}): VersionRecord {
-  return {
-    version,
-    config: {
-      runtime: 'nodejs20.x',
-      handler: 'index.handler',
-      role: 'arn:aws:iam::111111111111:role/r',
-      description: `v${version}`,
-      timeoutSec: 3,
-      memoryMb: 128,
-      environment: { STAGE: 'test' },
-      architectures: ['x86_64'],
-      ephemeralStorageMb: 512,
-      tracingMode: 'PassThrough',
-      logFormat: 'Text',
-      codeSha256Hex: 'a'.repeat(64),
-      codeSizeBytes: 123,
-      extra: { Layers: [{ Arn: 'x' }] },
-    },
-    revisionId: `rev-${version}`,
-    lastModifiedMs: 1_700_000_000_000,
-    ...overrides,
-  };
-}
-
-export function functionRecord(key: FunctionKey, overrides: Partial<FunctionRecord> = {}): FunctionRecord {
-  return {
-    key,
-    createdMs: 1_700_000_000_000,
-    latest: versionRecord('$LATEST'),
-    lastPublishedVersion: 0,
-    tags: { team: 'hearth' },
-    ...overrides,
-  };
-}
-
-export function aliasRecord(
-  name: string,
-  functionVersion = '1',
-  overrides: Partial<AliasRecord> = {},
-): AliasRecord {
-  return {
-    name,
-    functionVersion,
-    description: '',
-    additionalVersionWeights: {},
-    revisionId: `rev-${name}`,
-    createdMs: 1,
-    lastModifiedMs: 2,
-    ...overrides,
-  };
-}
-
-export function provisionedRecord(qualifier: string, requested = 2): ProvisionedConfigRecord {
-  return {
-    qualifier,
-    requested,
-    lastModifiedMs: 3,
-    scaling: { requested, configuredAtMs: 3, scheduledActions: [] },
-  };
-}
-
-export function namespaceRecord(name: string): NamespaceRecord {
-  return { name, description: `ns ${name}`, createdMs: 4, lastModifiedMs: 5 };
-}
+const { scopeA, scopeB, scopeC } = contractScopes;
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   const error: unknown = await promise.then(

@@ -10,10 +10,17 @@
  * store then refuses every write (reads keep being served from memory) and says why.
  */
 import pg from 'pg';
-import type { FunctionKey, Scope } from '../../core/model.js';
 import type { Store } from '../../core/ports.js';
 import { openCachedStore } from '../cached-store.js';
-import { rowParams, type Persistence, type Snapshot, type WriteOp } from '../persistence.js';
+import {
+  keyOf,
+  rowParams,
+  scopeOf,
+  type KeyRow,
+  type Persistence,
+  type Snapshot,
+  type WriteOp,
+} from '../persistence.js';
 import { migratePg } from './migrations.js';
 
 /** The advisory lock every hearth takes on its database ('hearth' as an int8). */
@@ -64,25 +71,6 @@ const SQL: Record<WriteOp['op'], string> = {
   'delete-layer-version':
     'DELETE FROM layer_versions WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4',
 };
-
-interface KeyRow {
-  account_id: string;
-  region: string;
-  namespace: string;
-  function: string;
-  record: string;
-}
-
-const keyOf = (row: KeyRow): FunctionKey => ({
-  accountId: row.account_id,
-  region: row.region,
-  namespace: row.namespace,
-  name: row.function,
-});
-const scopeOf = (row: { account_id: string; region: string }): Scope => ({
-  accountId: row.account_id,
-  region: row.region,
-});
 
 /** Opens (and migrates) the database at `url`; fails clearly when it cannot. */
 export async function openPostgresStore(url: string): Promise<Store> {

@@ -10,11 +10,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { FunctionKey, Scope } from '../../core/model.js';
 import type { Store } from '../../core/ports.js';
 import { openCachedStore } from '../cached-store.js';
 import {
+  keyOf,
   rowParams,
+  scopeOf,
+  type KeyRow,
   type ChildRow,
   type FunctionRow,
   type Persistence,
@@ -28,26 +30,6 @@ import { migrate } from './migrations.js';
 const BUSY_TIMEOUT_MS = 5_000;
 
 type Statement = Database.Statement<unknown[], unknown>;
-
-interface KeyRow {
-  account_id: string;
-  region: string;
-  namespace: string;
-  function: string;
-  record: string;
-}
-
-const keyOf = (row: KeyRow): FunctionKey => ({
-  accountId: row.account_id,
-  region: row.region,
-  namespace: row.namespace,
-  name: row.function,
-});
-
-const scopeOf = (row: { account_id: string; region: string }): Scope => ({
-  accountId: row.account_id,
-  region: row.region,
-});
 
 export async function openSqliteStore(file: string): Promise<Store> {
   return openCachedStore(SqlitePersistence.open(file), file);
