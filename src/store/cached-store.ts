@@ -15,7 +15,7 @@
  * port requires hot reads without a round trip). The cache is only coherent while this
  * process is the database's only writer; each persistence makes sure of that at open.
  */
-import { PlatformError, isPlatformError, notFound } from '../core/errors.js';
+import { PlatformError, notFound } from '../core/errors.js';
 import type {
   AliasRecord,
   FunctionKey,
@@ -35,6 +35,7 @@ import { ScalingRecordsIndex } from '../core/scaling/target-index.js';
 import { decode, encode } from './frozen-json.js';
 import { LayerIndex } from './layer-index.js';
 import type { Persistence, WriteOp } from './persistence.js';
+import { StoreGate } from './store-gate.js';
 
 /** Cache keys join identifiers with NUL, which no account, region or name can contain. */
 const SEP = '\u0000';
@@ -76,13 +77,13 @@ class CachedStore implements Store {
   readonly #settings = new Map<string, Readonly<Record<string, unknown>>>();
   readonly #layers = new LayerIndex();
   readonly #scaling = new ScalingRecordsIndex();
-  /** The write in progress: writes run one after another (check, commit, cache). */
-  #writes: Promise<unknown> = Promise.resolve();
-  #closed = false;
+  /** Reads and writes in order, refused after close (store-gate.ts). */
+  readonly #gate: StoreGate;
 
   constructor(db: Persistence, describe: string) {
     this.#db = db;
     this.#describe = describe;
+    this.#gate = new StoreGate((ops) => db.commit(ops));
   }
 
   /** Reads every row into the cache; called once, at open. */
@@ -163,58 +164,14 @@ class CachedStore implements Store {
     return entry;
   }
 
-  /** A read: rejects after close; otherwise served from the cache. */
-  #read<T>(work: () => T): Promise<T> {
-    if (this.#closed) {
-      return Promise.reject(new PlatformError('INTERNAL', { reason: 'store is closed' }));
-    }
-    try {
-      return Promise.resolve(work());
-    } catch (e) {
-      return Promise.reject(this.#wrap(e));
-    }
-  }
-
-  /**
-   * A write, after the writes before it: `plan` checks against the cache and returns the
-   * rows to commit and what to apply to the cache once they are (nothing: no change).
-   * Database errors become INTERNAL so that dialects render them as 5xx.
-   */
-  #write(plan: () => { ops: WriteOp[]; apply: () => void } | undefined): Promise<void> {
-    if (this.#closed) {
-      return Promise.reject(new PlatformError('INTERNAL', { reason: 'store is closed' }));
-    }
-    const run = async (): Promise<void> => {
-      const p = plan();
-      if (p === undefined) {
-        return;
-      }
-      await this.#db.commit(p.ops);
-      p.apply();
-    };
-    const done = this.#writes.then(run, run).catch((e: unknown) => {
-      throw this.#wrap(e);
-    });
-    this.#writes = done.catch(() => undefined);
-    return done;
-  }
-
-  #wrap(e: unknown): Error {
-    if (isPlatformError(e)) {
-      return e;
-    }
-    const reason = e instanceof Error ? e.message : String(e);
-    return new PlatformError('INTERNAL', { reason: `store: ${reason}` }, { cause: e });
-  }
-
   // ---- functions ----------------------------------------------------------------------
 
   getFunction(key: FunctionKey): Promise<FunctionRecord | undefined> {
-    return this.#read(() => this.#entry(key)?.fn);
+    return this.#gate.read(() => this.#entry(key)?.fn);
   }
 
   listFunctions(scope: Scope, namespace?: string): Promise<FunctionRecord[]> {
-    return this.#read(() => {
+    return this.#gate.read(() => {
       const out: FunctionRecord[] = [];
       for (const entry of this.#byScope.get(scopeId(scope))?.values() ?? []) {
         if (namespace === undefined || entry.fn.key.namespace === namespace) {
@@ -229,13 +186,13 @@ class CachedStore implements Store {
   }
 
   listAllFunctions(): Promise<FunctionRecord[]> {
-    return this.#read(() =>
+    return this.#gate.read(() =>
       [...this.#functions.entries()].sort(([a], [b]) => byString(a, b)).map(([, entry]) => entry.fn),
     );
   }
 
   createFunction(fn: FunctionRecord, published?: VersionRecord): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       if (this.#entry(fn.key) !== undefined) {
         throw new PlatformError('FUNCTION_ALREADY_EXISTS', { functionName: fn.key.name });
       }
@@ -266,7 +223,7 @@ class CachedStore implements Store {
   }
 
   updateFunction(fn: FunctionRecord): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const entry = this.#existing(fn.key);
       const row = encode(fn);
       return {
@@ -279,7 +236,7 @@ class CachedStore implements Store {
   }
 
   deleteFunction(key: FunctionKey): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       if (this.#entry(key) === undefined) {
         return undefined;
       }
@@ -297,17 +254,17 @@ class CachedStore implements Store {
   // ---- published versions -------------------------------------------------------------
 
   getVersion(key: FunctionKey, version: string): Promise<VersionRecord | undefined> {
-    return this.#read(() => this.#entry(key)?.versions.get(version));
+    return this.#gate.read(() => this.#entry(key)?.versions.get(version));
   }
 
   listVersions(key: FunctionKey): Promise<VersionRecord[]> {
-    return this.#read(() =>
+    return this.#gate.read(() =>
       [...(this.#entry(key)?.versions.values() ?? [])].sort((a, b) => Number(a.version) - Number(b.version)),
     );
   }
 
   publishVersion(fn: FunctionRecord, version: VersionRecord): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const entry = this.#existing(fn.key);
       assertPublishable(version);
       // Version numbers are never reused; a duplicate means two publishes raced on one head.
@@ -330,7 +287,7 @@ class CachedStore implements Store {
   }
 
   deleteVersion(key: FunctionKey, version: string): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const entry = this.#entry(key);
       if (entry === undefined || !entry.versions.has(version)) {
         return undefined;
@@ -351,17 +308,17 @@ class CachedStore implements Store {
   // ---- aliases ------------------------------------------------------------------------
 
   getAlias(key: FunctionKey, name: string): Promise<AliasRecord | undefined> {
-    return this.#read(() => this.#entry(key)?.aliases.get(name));
+    return this.#gate.read(() => this.#entry(key)?.aliases.get(name));
   }
 
   listAliases(key: FunctionKey): Promise<AliasRecord[]> {
-    return this.#read(() =>
+    return this.#gate.read(() =>
       [...(this.#entry(key)?.aliases.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
     );
   }
 
   putAlias(key: FunctionKey, alias: AliasRecord, replace: boolean): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const entry = this.#existing(key);
       if (!replace && entry.aliases.has(alias.name)) {
         throw new PlatformError('ALIAS_ALREADY_EXISTS', { functionName: key.name, alias: alias.name });
@@ -377,7 +334,7 @@ class CachedStore implements Store {
   }
 
   deleteAlias(key: FunctionKey, name: string): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const entry = this.#entry(key);
       if (entry === undefined || !entry.aliases.has(name)) {
         return undefined;
@@ -398,17 +355,17 @@ class CachedStore implements Store {
   // ---- provisioned concurrency --------------------------------------------------------
 
   getProvisionedConfig(key: FunctionKey, qualifier: string): Promise<ProvisionedConfigRecord | undefined> {
-    return this.#read(() => this.#entry(key)?.provisioned.get(qualifier));
+    return this.#gate.read(() => this.#entry(key)?.provisioned.get(qualifier));
   }
 
   listProvisionedConfigs(key: FunctionKey): Promise<ProvisionedConfigRecord[]> {
-    return this.#read(() =>
+    return this.#gate.read(() =>
       [...(this.#entry(key)?.provisioned.values() ?? [])].sort((a, b) => byString(a.qualifier, b.qualifier)),
     );
   }
 
   listAllProvisionedConfigs(): Promise<{ key: FunctionKey; config: ProvisionedConfigRecord }[]> {
-    return this.#read(() => {
+    return this.#gate.read(() => {
       const out: { key: FunctionKey; config: ProvisionedConfigRecord }[] = [];
       const ids = [...this.#functions.keys()].sort(byString);
       for (const id of ids) {
@@ -426,7 +383,7 @@ class CachedStore implements Store {
   }
 
   putProvisionedConfig(key: FunctionKey, config: ProvisionedConfigRecord): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const entry = this.#existing(key);
       const row = encode(config);
       return {
@@ -439,7 +396,7 @@ class CachedStore implements Store {
   }
 
   deleteProvisionedConfig(key: FunctionKey, qualifier: string): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const entry = this.#entry(key);
       if (entry === undefined || !entry.provisioned.has(qualifier)) {
         return undefined;
@@ -456,15 +413,15 @@ class CachedStore implements Store {
   // ---- scalable targets and activities ------------------------------------------------
 
   listScalableTargets(scope: Scope): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]> {
-    return this.#read(() => this.#scaling.listTargets(scope));
+    return this.#gate.read(() => this.#scaling.listTargets(scope));
   }
 
   listAllScalableTargets(): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]> {
-    return this.#read(() => this.#scaling.listTargets());
+    return this.#gate.read(() => this.#scaling.listTargets());
   }
 
   putScalableTarget(key: FunctionKey, target: ScalableTargetRecord): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const row = encode(target);
       return {
         ops: [{ op: 'upsert-target', key, child: target.qualifier, json: row.json }],
@@ -474,7 +431,7 @@ class CachedStore implements Store {
   }
 
   deleteScalableTarget(key: FunctionKey, qualifier: string): Promise<void> {
-    return this.#write(() => ({
+    return this.#gate.write(() => ({
       ops: [{ op: 'delete-target', key, child: qualifier }],
       apply: () => void this.#scaling.deleteTarget(key, qualifier),
     }));
@@ -482,7 +439,7 @@ class CachedStore implements Store {
 
   async putScalingActivity(key: FunctionKey, activity: ScalingActivityRecord): Promise<void> {
     let dropped: string[] = [];
-    await this.#write(() => {
+    await this.#gate.write(() => {
       const row = encode(activity);
       return {
         ops: [{ op: 'upsert-activity', id: activity.id, key, child: activity.qualifier, json: row.json }],
@@ -493,7 +450,7 @@ class CachedStore implements Store {
     });
     if (dropped.length > 0) {
       // The cache already keeps only the newest; the rows follow.
-      await this.#write(() => ({
+      await this.#gate.write(() => ({
         ops: dropped.map((id) => ({ op: 'delete-activity', id })),
         apply: () => undefined,
       }));
@@ -501,19 +458,19 @@ class CachedStore implements Store {
   }
 
   listScalingActivities(scope: Scope): Promise<{ key: FunctionKey; activity: ScalingActivityRecord }[]> {
-    return this.#read(() => this.#scaling.listActivities(scope));
+    return this.#gate.read(() => this.#scaling.listActivities(scope));
   }
 
   // ---- namespaces ---------------------------------------------------------------------
 
   listNamespaces(scope: Scope): Promise<NamespaceRecord[]> {
-    return this.#read(() =>
+    return this.#gate.read(() =>
       [...(this.#namespaces.get(scopeId(scope))?.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
     );
   }
 
   createNamespace(scope: Scope, ns: NamespaceRecord): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const existing = this.#scopeNamespaces(scope);
       // `default` always exists without a row (ports.ts), so creating it is a conflict too.
       if (ns.name === DEFAULT_NAMESPACE || existing.has(ns.name)) {
@@ -528,7 +485,7 @@ class CachedStore implements Store {
   }
 
   deleteNamespace(scope: Scope, name: string): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const existing = this.#namespaces.get(scopeId(scope));
       if (existing === undefined || !existing.has(name)) {
         return undefined;
@@ -545,23 +502,23 @@ class CachedStore implements Store {
   // ---- layers -------------------------------------------------------------------------
 
   getLayerVersion(key: LayerVersionKey): Promise<LayerVersionRecord | undefined> {
-    return this.#read(() => this.#layers.get(key));
+    return this.#gate.read(() => this.#layers.get(key));
   }
 
   listLayerVersions(key: LayerKey): Promise<LayerVersionRecord[]> {
-    return this.#read(() => this.#layers.list(key));
+    return this.#gate.read(() => this.#layers.list(key));
   }
 
   listScopeLayerVersions(scope: Scope): Promise<LayerVersionRecord[]> {
-    return this.#read(() => this.#layers.listScope(scope));
+    return this.#gate.read(() => this.#layers.listScope(scope));
   }
 
   lastLayerVersion(key: LayerKey): Promise<number> {
-    return this.#read(() => this.#layers.last(key));
+    return this.#gate.read(() => this.#layers.last(key));
   }
 
   putLayerVersion(scope: Scope, record: LayerVersionRecord): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const key = { ...scope, layerName: record.layerName };
       const last = this.#layers.last(key);
       if (!Number.isSafeInteger(record.version) || record.version <= last) {
@@ -587,7 +544,7 @@ class CachedStore implements Store {
   }
 
   deleteLayerVersion(key: LayerVersionKey): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       if (!this.#layers.has(key)) {
         return undefined;
       }
@@ -601,11 +558,11 @@ class CachedStore implements Store {
   // ---- settings -----------------------------------------------------------------------
 
   getSettings(scope: Scope): Promise<Readonly<Record<string, unknown>>> {
-    return this.#read(() => this.#settings.get(scopeId(scope)) ?? EMPTY_SETTINGS);
+    return this.#gate.read(() => this.#settings.get(scopeId(scope)) ?? EMPTY_SETTINGS);
   }
 
   putSettings(scope: Scope, settings: Readonly<Record<string, unknown>>): Promise<void> {
-    return this.#write(() => {
+    return this.#gate.write(() => {
       const row = encode(settings);
       return {
         ops: [{ op: 'upsert-settings', scope, json: row.json }],
@@ -615,10 +572,7 @@ class CachedStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      // Writes already accepted finish first; later ones are refused.
-      await this.#writes;
+    if (await this.#gate.close()) {
       await this.#db.close();
     }
   }
