@@ -26,6 +26,7 @@ import {
   type WriteOp,
   type WriteTx,
 } from '../persistence.js';
+import { listen } from './listen.js';
 import { feedMigrations, migratePg } from './migrations.js';
 
 /** Every write holds this lock ('hearth' + 'w' as an int8) until it commits: commit order is seq order. */
@@ -368,49 +369,15 @@ class PostgresPersistence implements Persistence {
     }
   }
 
-  /** LISTENs on a connection of its own (opened again when lost) and polls as a safety net. */
+  /** LISTENs on a connection of its own (listen.ts) and polls as a safety net. */
   watch(wake: () => void): () => void {
     this.#wake = wake;
-    let listener: pg.Client | undefined;
-    let stopped = false;
-    const listen = async (): Promise<void> => {
-      let pauseMs = 100;
-      while (!stopped && !this.#closed) {
-        try {
-          const c = await connect(this.#url);
-          c.on('notification', () => wake());
-          const again = (): void => {
-            if (listener === c && !stopped) {
-              listener = undefined;
-              void listen();
-            }
-          };
-          c.on('error', again);
-          c.on('end', again);
-          await c.query(`LISTEN ${CHANNEL}`);
-          listener = c;
-          if (stopped) {
-            await c.end().catch(() => undefined);
-            return;
-          }
-          // What was committed while nobody listened.
-          wake();
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, pauseMs).unref());
-          pauseMs = Math.min(pauseMs * 2, 5_000);
-        }
-      }
-    };
-    void listen();
+    const stop = listen(this.#url, CHANNEL, wake);
     const safety = setInterval(wake, SAFETY_POLL_MS);
     safety.unref();
     return () => {
-      stopped = true;
       clearInterval(safety);
-      const c = listener;
-      listener = undefined;
-      void c?.end().catch(() => undefined);
+      stop();
     };
   }
 
