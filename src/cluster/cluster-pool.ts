@@ -13,7 +13,7 @@
  * otherwise they go to a node that reports one (forwarder.ts) and, failing that, run here
  * on demand, as a single node spills over.
  */
-import type { EnvironmentSpec, InvocationOutcome, InvokeRequest, Pool } from '../core/ports.js';
+import type { AdmissionInput, EnvironmentSpec, InvocationOutcome, InvokeRequest, Pool } from '../core/ports.js';
 import type { ProvisionedStatus } from '../core/model.js';
 import type { ClusterNode, ShareReport } from './cluster-node.js';
 
@@ -215,7 +215,8 @@ export class ClusterPool implements Pool {
     return allocated === 0 ? 0 : Math.min(1, busy / allocated);
   }
 
-  async invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+  async invoke(original: InvokeRequest): Promise<InvocationOutcome> {
+    const req = { ...original, admission: this.#localShareOf(original.admission) };
     const key = req.provisionedKey;
     if (key !== undefined && this.#idleHere(key) === 0) {
       const outcome = await this.#elsewhere(key, req);
@@ -224,6 +225,33 @@ export class ClusterPool implements Pool {
       }
     }
     return this.#local.invoke(req);
+  }
+
+  /**
+   * Concurrency limits hold cluster-wide by per-node shares ([DESIGN], README "Cluster"):
+   * each on-demand limit (a function's reserved concurrency beyond its provisioned
+   * environments, the scope's unreserved concurrency, SCF's memory quota) is split over
+   * the live nodes, the remainder to the first by id, so the nodes together admit exactly
+   * the limit and no invoke waits for the database. The cost: a node may throttle while
+   * another still has room, when the load is uneven.
+   */
+  #localShareOf(a: AdmissionInput): AdmissionInput {
+    const live = this.#node.live;
+    const rank = live.findIndex((n) => n.id === this.#node.id);
+    if (live.length <= 1 || rank < 0) {
+      return a;
+    }
+    const split = (n: number): number => Math.floor(n / live.length) + (rank < n % live.length ? 1 : 0);
+    return {
+      ...a,
+      ...(a.reserved === undefined || a.reserved === 0
+        ? {}
+        : { reserved: a.provisionedTotal + split(Math.max(0, a.reserved - a.provisionedTotal)) }),
+      unreservedCapacity: split(a.unreservedCapacity),
+      ...(a.memoryBudget === undefined
+        ? {}
+        : { memoryBudget: { ...a.memoryBudget, limitMb: split(a.memoryBudget.limitMb) } }),
+    };
   }
 
   /**

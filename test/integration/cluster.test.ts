@@ -8,6 +8,8 @@
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
+  GetFunctionConcurrencyCommand,
+  PutFunctionConcurrencyCommand,
   GetFunctionCommand,
   GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
@@ -227,4 +229,50 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
     );
     expect(ready.AllocatedProvisionedConcurrentExecutions).toBe(6);
   });
+
+  it(
+    'holds a reserved concurrency limit across the nodes, with the exact throttle',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b] = nodes as [TestPlatform, TestPlatform];
+      await a.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'capped',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
+          Code: {
+            ZipFile: await makeZip({
+              'index.mjs':
+                'export const handler = async () => { await new Promise((r) => setTimeout(r, 1500)); return 1; };',
+            }),
+          },
+        }),
+      );
+      await a.client.send(
+        new PutFunctionConcurrencyCommand({ FunctionName: 'capped', ReservedConcurrentExecutions: 3 }),
+      );
+      await until(
+        () => b.client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'capped' })),
+        (v) => v.ReservedConcurrentExecutions === 3,
+        'reservation seen on node b',
+        10_000,
+      );
+      // Two live nodes share the limit of 3 (2 + 1): five at once, three run, two are throttled.
+      const calls = [a, a, a, b, b].map((n) =>
+        n.client.send(new InvokeCommand({ FunctionName: 'capped' })).then(
+          () => 'ran',
+          (e: { name?: string; Reason?: string }) => `${e.name}/${e.Reason}`,
+        ),
+      );
+      const results = (await Promise.all(calls)).sort();
+      expect(results).toEqual([
+        'TooManyRequestsException/ReservedFunctionConcurrentInvocationLimitExceeded',
+        'TooManyRequestsException/ReservedFunctionConcurrentInvocationLimitExceeded',
+        'ran',
+        'ran',
+        'ran',
+      ]);
+    },
+  );
 });
