@@ -69,6 +69,8 @@ export class ClusterNode {
   readonly #dirty = new Map<string, ShareReport | undefined>();
   #flushing: Promise<void> | undefined;
   #left = false;
+  /** Another live incarnation holds this id: no lease, no share. */
+  #takenOver = false;
 
   constructor(o: ClusterNodeOptions) {
     this.id = o.id;
@@ -124,6 +126,25 @@ export class ClusterNode {
     this.#timer.unref();
   }
 
+  /**
+   * After a stall longer than the expiry the leader may have removed this node's row (its
+   * share is placed elsewhere by then): it registers again, as a node that comes back.
+   * False when the id now belongs to another live incarnation.
+   */
+  async #rejoin(): Promise<boolean> {
+    const res = await this.#o.db.pool.query(
+      `INSERT INTO hearth_nodes (id, incarnation, url, capacity) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, heartbeat_at = now()
+       WHERE hearth_nodes.heartbeat_at < now() - make_interval(secs => $5::double precision / 1000)`,
+      [this.id, this.incarnation, this.#url, this.#o.capacity, this.#o.expiryMs],
+    );
+    if (res.rowCount === 1) {
+      this.#o.log.warn(`cluster node '${this.id}' had been silent past the expiry: registered again`);
+      return true;
+    }
+    return false;
+  }
+
   /** Calls `listener` after live nodes, leadership, shares or reports changed. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -142,7 +163,7 @@ export class ClusterNode {
 
   /** This node's share of a config. */
   myShare(poolKey: string): number {
-    return this.#shares.get(poolKey)?.get(this.id) ?? 0;
+    return this.#takenOver ? 0 : (this.#shares.get(poolKey)?.get(this.id) ?? 0);
   }
 
   /** Every live node's share of a config. */
@@ -191,10 +212,15 @@ export class ClusterNode {
       'UPDATE hearth_nodes SET heartbeat_at = now() WHERE id = $1 AND incarnation = $2',
       [this.id, this.incarnation],
     );
-    if (beat.rowCount !== 1) {
-      this.#o.log.error(
-        `cluster node '${this.id}' was taken over by another node with the same id; this node stops placing`,
-      );
+    if (beat.rowCount !== 1 && !(await this.#rejoin())) {
+      if (!this.#takenOver) {
+        this.#takenOver = true;
+        this.#o.log.error(
+          `cluster node '${this.id}' was taken over by another node with the same id; this node runs no provisioned share until it is gone`,
+        );
+      }
+    } else {
+      this.#takenOver = false;
     }
     const expiry = [this.#o.expiryMs];
     const live = await db.query<{ id: string; url: string; capacity: number }>(
@@ -202,19 +228,21 @@ export class ClusterNode {
         WHERE heartbeat_at >= now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`,
       expiry,
     );
-    const lease = await db.query<{ fence: string }>(
-      `INSERT INTO hearth_leases (name, holder, fence, expires_at)
+    // A taken-over incarnation neither leads nor holds shares.
+    const lease = this.#takenOver
+      ? undefined
+      : await db.query<{ fence: string }>(
+          `INSERT INTO hearth_leases (name, holder, fence, expires_at)
          VALUES ($1, $2, 1, now() + make_interval(secs => $3::double precision / 1000))
        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
          fence = CASE WHEN hearth_leases.holder = excluded.holder THEN hearth_leases.fence ELSE hearth_leases.fence + 1 END,
          expires_at = excluded.expires_at
        WHERE hearth_leases.holder = excluded.holder OR hearth_leases.expires_at < now()
        RETURNING fence::text AS fence`,
-      [LEADER, this.#holder, this.#o.expiryMs],
-    );
+          [LEADER, this.#holder, this.#o.expiryMs],
+        );
     const wasLeader = this.isLeader;
-    this.#fence =
-      beat.rowCount === 1 && lease.rows[0] !== undefined ? Number(lease.rows[0].fence) : undefined;
+    this.#fence = lease?.rows[0] !== undefined ? Number(lease.rows[0].fence) : undefined;
     if (this.isLeader && !wasLeader) {
       this.#o.log.info(`cluster node '${this.id}' leads (fence ${this.#fence})`);
     }
@@ -360,7 +388,7 @@ export class ClusterNode {
     const batch = [...this.#dirty];
     this.#dirty.clear();
     try {
-      if (batch.length > 0 && !this.#left) {
+      if (batch.length > 0 && !this.#left && !this.#takenOver) {
         const client = await this.#o.db.pool.connect();
         try {
           await client.query('BEGIN');

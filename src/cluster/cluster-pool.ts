@@ -13,7 +13,13 @@
  * otherwise they go to a node that reports one (forwarder.ts) and, failing that, run here
  * on demand, as a single node spills over.
  */
-import type { AdmissionInput, EnvironmentSpec, InvocationOutcome, InvokeRequest, Pool } from '../core/ports.js';
+import type {
+  AdmissionInput,
+  EnvironmentSpec,
+  InvocationOutcome,
+  InvokeRequest,
+  Pool,
+} from '../core/ports.js';
 import type { ProvisionedStatus } from '../core/model.js';
 import type { ClusterNode, ShareReport } from './cluster-node.js';
 

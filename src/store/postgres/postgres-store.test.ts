@@ -188,10 +188,10 @@ describe.skipIf(!available)('postgres store', () => {
     // Refused with the reason while the connection is down (unless it is already back).
     const first = await store.putProvisionedConfig(fnKey('f'), provisionedRecord('1')).then(
       () => undefined,
-      (e: unknown) => e,
+      (e: unknown) => e as Error,
     );
     if (first !== undefined) {
-      expect(String(first)).toMatch(/PostgreSQL connection lost|terminat/);
+      expect(first.message).toMatch(/PostgreSQL connection lost|terminat/);
     }
     expect((await store.getFunction(fnKey('f')))?.key.name).toBe('f');
     // Back by itself: the same write goes through once the connection is open again.
