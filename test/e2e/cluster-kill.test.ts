@@ -39,7 +39,7 @@ afterAll(async () => {
     c.kill('SIGKILL');
   }
   await Promise.all(
-    children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)),
+    children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => once(c, 'exit')),
   );
   for (const drop of drops) {
     await drop();
