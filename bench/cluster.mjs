@@ -122,6 +122,14 @@ try {
   await fwd.drop();
 }
 
+const ratio = median(rounds.map((r) => r.forwarded / r.local));
+console.log(
+  `hearth cluster bench (${new Date().toISOString()}, node ${process.version}, ${ROUNDS} alternating rounds)`,
+);
+console.log(
+  `warm invoke p50: forwarded ${(median(rounds.map((r) => r.forwarded)) * 1000).toFixed(0)} µs, local ${(median(rounds.map((r) => r.local)) * 1000).toFixed(0)} µs, ratio ${ratio.toFixed(2)}x (target <= 1.5x)`,
+);
+
 // ---- kill -9 of one node of three -----------------------------------------------------
 const kill = await database();
 const trio = [await node(kill.url, 'node-a'), await node(kill.url, 'node-b'), await node(kill.url, 'node-c')];
@@ -188,13 +196,6 @@ try {
   await probe.end();
 }
 
-const ratio = median(rounds.map((r) => r.forwarded / r.local));
-console.log(
-  `hearth cluster bench (${new Date().toISOString()}, node ${process.version}, ${ROUNDS} alternating rounds)`,
-);
-console.log(
-  `warm invoke p50: forwarded ${(median(rounds.map((r) => r.forwarded)) * 1000).toFixed(0)} µs, local ${(median(rounds.map((r) => r.local)) * 1000).toFixed(0)} µs, ratio ${ratio.toFixed(2)}x (target <= 1.5x)`,
-);
 const k = killFigures;
 console.log(
   `kill -9 of 1 of 3 nodes (${ENVS} environments, its share ${k.share}): READY again after ${(k.total / 1000).toFixed(2)} s ` +

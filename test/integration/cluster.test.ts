@@ -21,6 +21,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
 import { TEST_ACCOUNT, startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { scfClient } from '../helpers/scf.js';
 import { makeZip } from '../helpers/zip.js';
 
 const available = await postgresAvailable();
@@ -152,6 +153,18 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
         ]);
       }
       expect(await shares()).toEqual({ 'node-a': 2, 'node-b': 2, 'node-c': 2 });
+      // SCF's view of the same config, the same on every node.
+      const scfViews = await Promise.all(
+        [a, b, c].map((n) => scfClient(n.url).GetProvisionedConcurrencyConfig({ FunctionName: 'blue' })),
+      );
+      for (const v of scfViews) {
+        expect(v.Allocated).toEqual(scfViews[0]?.Allocated);
+        expect(v.Allocated?.[0]).toMatchObject({
+          AllocatedProvisionedConcurrencyNum: 6,
+          AvailableProvisionedConcurrencyNum: 6,
+          Status: 'Done',
+        });
+      }
     },
   );
 
