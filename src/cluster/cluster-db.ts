@@ -28,7 +28,7 @@ export const clusterMigrations: readonly PgMigration[] = [
       );
       CREATE TABLE hearth_pc_unplaced (pool_key text PRIMARY KEY, count integer NOT NULL);
       CREATE TABLE hearth_pc_reports (
-        node text NOT NULL, pool_key text NOT NULL, share integer NOT NULL, allocated integer NOT NULL,
+        node text NOT NULL, pool_key text NOT NULL, spec text NOT NULL, share integer NOT NULL, allocated integer NOT NULL,
         available integer NOT NULL, busy integer NOT NULL, status text NOT NULL, reason text,
         PRIMARY KEY (node, pool_key)
       );

@@ -23,6 +23,8 @@ export interface NodeInfo {
 
 /** What a node reports of one config's share. */
 export interface ShareReport extends ProvisionedStatus {
+  /** The spec key the share runs: a node still on the spec an alias left is not READY for the new one. */
+  readonly spec: string;
   /** The share this report is about: a report of an older share is not READY for a new one. */
   readonly share: number;
   readonly busy: number;
@@ -346,13 +348,16 @@ export class ClusterNode {
     const reports = await db.query<{
       node: string;
       pool_key: string;
+      spec: string;
       share: number;
       allocated: number;
       available: number;
       busy: number;
       status: ProvisionedStatus['status'];
       reason: string | null;
-    }>('SELECT node, pool_key, share, allocated, available, busy, status, reason FROM hearth_pc_reports');
+    }>(
+      'SELECT node, pool_key, spec, share, allocated, available, busy, status, reason FROM hearth_pc_reports',
+    );
     const s = new Map<string, Map<string, number>>();
     for (const r of shares.rows) {
       let m = s.get(r.pool_key);
@@ -370,6 +375,7 @@ export class ClusterNode {
         rep.set(r.node, m);
       }
       m.set(r.pool_key, {
+        spec: r.spec,
         share: r.share,
         allocated: r.allocated,
         available: r.available,
@@ -400,11 +406,21 @@ export class ClusterNode {
               ]);
             } else {
               await client.query(
-                `INSERT INTO hearth_pc_reports (node, pool_key, share, allocated, available, busy, status, reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (node, pool_key) DO UPDATE SET share = excluded.share, allocated = excluded.allocated,
+                `INSERT INTO hearth_pc_reports (node, pool_key, spec, share, allocated, available, busy, status, reason)
+                 VALUES ($1, $2, $9, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (node, pool_key) DO UPDATE SET spec = excluded.spec, share = excluded.share, allocated = excluded.allocated,
                    available = excluded.available, busy = excluded.busy, status = excluded.status, reason = excluded.reason`,
-                [this.id, key, r.share, r.allocated, r.available, r.busy, r.status, r.statusReason ?? null],
+                [
+                  this.id,
+                  key,
+                  r.share,
+                  r.allocated,
+                  r.available,
+                  r.busy,
+                  r.status,
+                  r.statusReason ?? null,
+                  r.spec,
+                ],
               );
             }
           }

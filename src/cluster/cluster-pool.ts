@@ -22,6 +22,7 @@ import type {
 } from '../core/ports.js';
 import type { ProvisionedStatus } from '../core/model.js';
 import type { ClusterNode, ShareReport } from './cluster-node.js';
+import type { ForwardedInvoke } from './forwarding.js';
 
 /** Sends an invoke to another node's free provisioned environment; undefined: it had none. */
 export type Forward = (
@@ -117,11 +118,12 @@ export class ClusterPool implements Pool {
     }
     const s = this.#local.provisionedStatus(poolKey);
     const busy = Math.round(this.#local.provisionedUtilization(poolKey) * s.allocated);
-    this.#node.setReport(poolKey, { ...s, share, busy });
+    this.#node.setReport(poolKey, { ...s, spec: this.#desired.get(poolKey)?.spec.key ?? '', share, busy });
   }
 
   provisionedStatus(poolKey: string): ProvisionedStatus {
     const requested = this.#desired.get(poolKey)?.count ?? 0;
+    const spec = this.#desired.get(poolKey)?.spec.key;
     let allocated = 0;
     let available = 0;
     let placed = 0;
@@ -138,10 +140,12 @@ export class ClusterPool implements Pool {
         continue;
       }
       placed += share;
-      if (r?.status === 'FAILED' && r.share === share) {
+      if (r?.status === 'FAILED' && r.share === share && r.spec === spec) {
         failed ??= r.statusReason ?? 'FAILED';
       }
-      if (r === undefined || r.share !== share || r.status !== 'READY') {
+      // READY for this very share of this very spec (an alias move or a new count is not
+      // READY on a node that has not caught up yet).
+      if (r === undefined || r.share !== share || r.spec !== spec || r.status !== 'READY') {
         ready = false;
       }
     }
@@ -169,7 +173,7 @@ export class ClusterPool implements Pool {
     }
     const share = this.#applied.get(poolKey) ?? 0;
     const s = this.#local.provisionedStatus(poolKey);
-    return { ...s, share, busy: 0 };
+    return { ...s, spec: this.#desired.get(poolKey)?.spec.key ?? '', share, busy: 0 };
   }
 
   watchProvisioned(listener: (provisionedKey: string, status: ProvisionedStatus) => void): () => void {
@@ -280,7 +284,9 @@ export class ClusterPool implements Pool {
     const candidates = this.#node.live
       .filter((n) => n.id !== this.#node.id)
       .map((n, i) => ({ n, i, r: this.#node.report(n.id, poolKey) }))
-      .filter((c) => (c.r?.available ?? 0) > 0)
+      // Only nodes running the very spec this invoke was routed to (during an alias move
+      // the version left and the new one share the config).
+      .filter((c) => (c.r?.available ?? 0) > 0 && c.r?.spec === req.spec.key)
       // Ties rotate, so equal nodes share the forwarded load.
       .sort((a, b) => free(b.r) - free(a.r) || ((a.i + turn) % 97) - ((b.i + turn) % 97));
     for (const { n } of candidates) {
@@ -293,14 +299,13 @@ export class ClusterPool implements Pool {
   }
 
   /** Runs a forwarded invoke here only on a free provisioned environment; undefined: none is free. */
-  async invokeForwarded(
-    req: Omit<InvokeRequest, 'spec'> & { provisionedKey: string },
-  ): Promise<InvocationOutcome | undefined> {
+  async invokeForwarded(req: ForwardedInvoke): Promise<InvocationOutcome | undefined> {
     const spec = this.specOf(req.provisionedKey);
-    if (spec === undefined || this.#idleHere(req.provisionedKey) <= 0) {
+    if (spec === undefined || spec.key !== req.specKey || this.#idleHere(req.provisionedKey) <= 0) {
       return undefined;
     }
-    return this.#local.invoke({ ...req, spec });
+    const { specKey: _specKey, ...rest } = req;
+    return this.#local.invoke({ ...rest, spec });
   }
 
   drain(prefix: string): Promise<void> {

@@ -19,7 +19,11 @@ const SIGNATURE = 'x-hearth-cluster-signature';
 /** A signed request older (or newer) than this is refused: nodes' clocks agree to within it. */
 const MAX_SKEW_MS = 5 * 60_000;
 
-export type ForwardedInvoke = Omit<InvokeRequest, 'spec'> & { readonly provisionedKey: string };
+/** An invoke without its spec (the receiver's paths differ): the spec's key says which one. */
+export type ForwardedInvoke = Omit<InvokeRequest, 'spec'> & {
+  readonly provisionedKey: string;
+  readonly specKey: string;
+};
 
 interface WireInvoke extends Omit<ForwardedInvoke, 'payload'> {
   readonly payload: string;
@@ -32,8 +36,8 @@ function sign(secret: string, at: string, body: Buffer): string {
 }
 
 export function encodeInvoke(req: InvokeRequest & { provisionedKey: string }): Buffer {
-  const { spec: _spec, payload, ...rest } = req;
-  const wire: WireInvoke = { ...rest, payload: payload.toString('base64') };
+  const { spec, payload, ...rest } = req;
+  const wire: WireInvoke = { ...rest, specKey: spec.key, payload: payload.toString('base64') };
   return Buffer.from(JSON.stringify(wire));
 }
 

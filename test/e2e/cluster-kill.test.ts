@@ -79,7 +79,7 @@ function start(store: string, id: string): Node {
         PATH: process.env.PATH ?? '',
         HEARTH_SANDBOX: 'off',
         HEARTH_CLUSTER_HEARTBEAT_MS: '200',
-        HEARTH_CLUSTER_EXPIRY_MS: '1500',
+        HEARTH_CLUSTER_EXPIRY_MS: '3000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

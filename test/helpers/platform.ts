@@ -13,6 +13,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig } from '../../src/config/load.js';
 import type { HearthConfigInput } from '../../src/config/schema.js';
 import { createPlatform, type Platform } from '../../src/server/create-platform.js';
+import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
 
 export interface TestPlatform {
   readonly url: string;
@@ -45,6 +46,9 @@ export async function startPlatform(
   overrides: HearthConfigInput = {},
   dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-test-')),
 ): Promise<TestPlatform> {
+  if (process.env.HEARTH_TEST_CLUSTER === '1' && !('store' in overrides)) {
+    return startClusterPlatform(overrides, dataDir);
+  }
   const config = loadConfig({
     port: 0,
     host: '127.0.0.1',
@@ -90,4 +94,32 @@ export async function startPlatform(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * HEARTH_TEST_CLUSTER=1 (vitest's cluster-acceptance project): the same suites against a
+ * node of a two-node cluster on a fresh PostgreSQL database. The returned platform is one
+ * node; a companion node shares its database and takes half of every provisioned config.
+ */
+async function startClusterPlatform(overrides: HearthConfigInput, dataDir: string): Promise<TestPlatform> {
+  // Without a server (and without HEARTH_REQUIRE_POSTGRES, which makes this throw) the
+  // suite runs on one node, as its own project does.
+  if (!(await postgresAvailable())) {
+    return startPlatform({ ...overrides, store: undefined }, dataDir);
+  }
+  const db = await freshDatabase();
+  const cluster: HearthConfigInput = { store: db.url, clusterHeartbeatMs: 200, clusterExpiryMs: 3000 };
+  const companion = await startPlatform({ ...overrides, ...cluster, nodeId: 'companion' });
+  const wrap = (node: TestPlatform): TestPlatform => ({
+    ...node,
+    async restart() {
+      return wrap(await node.restart());
+    },
+    async dispose() {
+      await node.dispose();
+      await companion.dispose();
+      await db.drop();
+    },
+  });
+  return wrap(await startPlatform({ ...overrides, ...cluster, nodeId: 'main' }, dataDir));
 }

@@ -65,8 +65,8 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
           store: url,
           nodeId: id,
           nodeCapacity: 10,
-          clusterHeartbeatMs: 100,
-          clusterExpiryMs: 1000,
+          clusterHeartbeatMs: 200,
+          clusterExpiryMs: 3000,
         }),
       );
     }
