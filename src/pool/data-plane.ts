@@ -128,6 +128,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       runtimeCommands: o.runtimeCommands ?? {},
       credentials: o.credentials ?? DEFAULT_CREDENTIALS,
       path: pathList,
+      fileView: this.#launcher.lambdaFilesystem === true ? 'lambda' : 'host',
     };
     this.#logSink = createLogSink(o.onFunctionLog, this.#log);
     this.#warnings = new RuntimeWarnings(interpreters, this.#log);
