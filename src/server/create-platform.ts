@@ -160,6 +160,20 @@ export async function createPlatform(
     limits: {
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
+      // An account's own figures from the credentials file (src/auth/account-settings.ts).
+      forAccount: (accountId) => {
+        const own = credentials.accountSettings?.(accountId);
+        return own === undefined
+          ? undefined
+          : {
+              ...(own.concurrentExecutions === undefined
+                ? {}
+                : { accountConcurrency: own.concurrentExecutions }),
+              ...(own.minUnreservedConcurrency === undefined
+                ? {}
+                : { minUnreservedConcurrency: own.minUnreservedConcurrency }),
+            };
+      },
     },
     onBackgroundError: (what, err) => logger.warn({ err }, what),
   });
