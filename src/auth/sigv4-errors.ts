@@ -77,5 +77,7 @@ export const SIGV4_MESSAGES = {
 export const JSON_PROTOCOL_AUTH_STATUS = 400;
 
 export function jsonProtocolAuthMessage(f: Pick<SigV4Failure, 'type' | 'message'>): string {
-  return f.type === 'MissingAuthenticationTokenException' ? 'Request is missing Authentication Token' : f.message;
+  return f.type === 'MissingAuthenticationTokenException'
+    ? 'Request is missing Authentication Token'
+    : f.message;
 }
