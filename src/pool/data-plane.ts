@@ -319,7 +319,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       series: this.stats.series(spec),
       ...(provisionedKey === undefined ? {} : { provisionedKey }),
     });
-    this.#warnings.check(spec, this.#launch.runtimeCommands[spec.runtime] !== undefined);
+    this.#warnings.check(
+      spec,
+      this.#launch.runtimeCommands[spec.runtime] !== undefined,
+      this.#launch.fileView === 'lambda',
+    );
     this.#limiter.take();
     this.#envs.add(env);
     adopt(env);
