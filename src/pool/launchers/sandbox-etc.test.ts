@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   existsSync,
   mkdirSync,
@@ -11,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prepareSandboxEtc, sandboxNsswitch } from './sandbox-etc.js';
+import { prepareSandboxEtc, sandboxNsswitch, sweepSandboxEtc } from './sandbox-etc.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'hearth-etc-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -63,5 +65,26 @@ describe('prepareSandboxEtc', () => {
       prepared.dispose();
     }
     expect(existsSync(prepared.dir)).toBe(false);
+  });
+});
+
+describe('sweepSandboxEtc', () => {
+  it("removes the directories of hearths that are gone, keeps the living ones'", async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'hearth-etc-sweep-'));
+    try {
+      // A pid that existed and is gone: a child that has exited and been reaped.
+      const child = spawn(process.execPath, ['-e', '0']);
+      await once(child, 'exit');
+      const gone = path.join(tmp, `hearth-sandbox-etc-${child.pid ?? 0}-abc`);
+      const living = path.join(tmp, `hearth-sandbox-etc-${process.ppid}-def`);
+      const other = path.join(tmp, 'unrelated-1-x');
+      for (const d of [gone, living, other]) {
+        mkdirSync(d);
+      }
+      sweepSandboxEtc(tmp);
+      expect([existsSync(gone), existsSync(living), existsSync(other)]).toEqual([false, true, true]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

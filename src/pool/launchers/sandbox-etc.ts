@@ -17,7 +17,16 @@
  *   - the rest is copied once: a change on the host (new CA certificates) reaches
  *     sandboxes when hearth restarts.
  */
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -64,9 +73,38 @@ export interface SandboxEtc {
   dispose(): void;
 }
 
+const PREFIX = 'hearth-sandbox-etc-';
+
+/** Whether process `pid` exists (signal 0: EPERM means it exists, as another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes what a hearth that died without disposing its launcher left (its pid is in the name). */
+export function sweepSandboxEtc(dir = tmpdir()): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^hearth-sandbox-etc-(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) {
+      rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Prepares the directory under the system's temp dir; `root` is the host's root (tests). */
 export function prepareSandboxEtc(root = '/'): SandboxEtc {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hearth-sandbox-etc-'));
+  sweepSandboxEtc();
+  const dir = mkdtempSync(path.join(tmpdir(), `${PREFIX}${process.pid}-`));
   try {
     chmodSync(dir, 0o755);
     const hostEtc = path.join(root, 'etc');
