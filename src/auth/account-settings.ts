@@ -77,3 +77,24 @@ export function buildAccountTable(
   }
   return { of: (accountId) => byId.get(accountId) };
 }
+
+/**
+ * An account's concurrency figures as core reads them (core's `CoreLimits.forAccount`:
+ * `accountConcurrency`, `minUnreservedConcurrency`), from a credential source's accounts.
+ */
+export function concurrencyLimitsOf(source: {
+  accountSettings?(accountId: string): AccountSettings | undefined;
+}): (accountId: string) => { accountConcurrency?: number; minUnreservedConcurrency?: number } | undefined {
+  return (accountId) => {
+    const own = source.accountSettings?.(accountId);
+    if (own === undefined) {
+      return undefined;
+    }
+    return {
+      ...(own.concurrentExecutions === undefined ? {} : { accountConcurrency: own.concurrentExecutions }),
+      ...(own.minUnreservedConcurrency === undefined
+        ? {}
+        : { minUnreservedConcurrency: own.minUnreservedConcurrency }),
+    };
+  };
+}

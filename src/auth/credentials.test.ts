@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCredentialSource, readCredentialsFile } from './credentials-file.js';
 import { buildKeyRing, CredentialsError, parseCredentialEntries } from './credentials.js';
+import { concurrencyLimitsOf } from './account-settings.js';
 
 const AWS = { accessKeyId: 'AKIAONE', secretAccessKey: 's1', accountId: '111111111111' };
 const TC = { secretId: 'AKIDONE', secretKey: 's2', appId: '1250000000', accountId: '111111111111' };
@@ -138,6 +139,10 @@ describe('per-account limits (the `accounts` section)', () => {
       namespacesCount: 2,
     });
     expect(source.accountSettings?.('222222222222')).toBeUndefined();
+    // What core reads: only the concurrency figures, named as core names them.
+    const limits = concurrencyLimitsOf(source);
+    expect(limits('111111111111')).toEqual({ accountConcurrency: 50, minUnreservedConcurrency: 10 });
+    expect(limits('222222222222')).toBeUndefined();
   });
 
   it.each([

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { concurrencyLimitsOf } from '../auth/account-settings.js';
 import { CodeUrls } from '../auth/code-urls.js';
 import { openCredentialSource, type FileCredentialSource } from '../auth/credentials-file.js';
 import { decideListenMode } from '../auth/listen-policy.js';
@@ -160,20 +161,7 @@ export async function createPlatform(
     limits: {
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
-      // An account's own figures from the credentials file (src/auth/account-settings.ts).
-      forAccount: (accountId) => {
-        const own = credentials.accountSettings?.(accountId);
-        return own === undefined
-          ? undefined
-          : {
-              ...(own.concurrentExecutions === undefined
-                ? {}
-                : { accountConcurrency: own.concurrentExecutions }),
-              ...(own.minUnreservedConcurrency === undefined
-                ? {}
-                : { minUnreservedConcurrency: own.minUnreservedConcurrency }),
-            };
-      },
+      forAccount: concurrencyLimitsOf(credentials),
     },
     onBackgroundError: (what, err) => logger.warn({ err }, what),
   });
