@@ -13,13 +13,14 @@ import { LineCounter, parseDocument } from 'yaml';
 import {
   buildKeyRing,
   CredentialsError,
-  parseCredentialEntries,
+  parseCredentialsDocument,
   type AccessKey,
   type CredentialEntry,
   type CredentialSource,
   type KeyRing,
   type Vendor,
 } from './credentials.js';
+import { buildAccountTable, type AccountEntry, type AccountTable } from './account-settings.js';
 
 /** Decodes the file's text; a syntax error names the file, line and column. */
 export function decodeCredentialsText(text: string, file: string): unknown {
@@ -45,6 +46,14 @@ export function decodeCredentialsText(text: string, file: string): unknown {
 
 /** Reads and validates the file into key entries (throws CredentialsError). */
 export function readCredentialsFile(file: string): CredentialEntry[] {
+  return readCredentialsDocument(file).credentials;
+}
+
+/** Reads and validates the file: its keys and its per-account limits. */
+export function readCredentialsDocument(file: string): {
+  credentials: CredentialEntry[];
+  accounts: AccountEntry[];
+} {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -52,7 +61,7 @@ export function readCredentialsFile(file: string): CredentialEntry[] {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new CredentialsError(`${file}: cannot read the credentials file (${code})`);
   }
-  return parseCredentialEntries(decodeCredentialsText(text, file), file);
+  return parseCredentialsDocument(decodeCredentialsText(text, file), file);
 }
 
 export interface CredentialsLog {
@@ -82,11 +91,16 @@ export interface FileCredentialSource extends CredentialSource {
 /** Loads the keys now (throwing CredentialsError on a bad file); watch() starts reloading. */
 export function openCredentialSource(opts: FileCredentialSourceOptions): FileCredentialSource {
   const extra = opts.extraEntries ?? [];
-  const load = (): KeyRing => {
-    const entries = opts.file === undefined ? [] : readCredentialsFile(opts.file);
-    return buildKeyRing([...entries, ...extra], opts.file ?? 'HEARTH_SCF_CREDENTIALS');
+  const load = (): { ring: KeyRing; accounts: AccountTable } => {
+    const doc =
+      opts.file === undefined ? { credentials: [], accounts: [] } : readCredentialsDocument(opts.file);
+    const where = opts.file ?? 'HEARTH_SCF_CREDENTIALS';
+    return {
+      ring: buildKeyRing([...doc.credentials, ...extra], where),
+      accounts: buildAccountTable(doc.accounts, where, (m) => new CredentialsError(m)),
+    };
   };
-  let ring = load();
+  let { ring, accounts } = load();
   let watcher: FSWatcher | undefined;
   const startWatching = (): void => {
     if (opts.file === undefined || watcher !== undefined) {
@@ -99,7 +113,7 @@ export function openCredentialSource(opts: FileCredentialSourceOptions): FileCre
         return;
       }
       try {
-        ring = load();
+        ({ ring, accounts } = load());
         opts.log.info({ file, keys: ring.size }, 'credentials reloaded');
         opts.onReload?.({ ok: true, keys: ring.size });
       } catch (e) {
@@ -114,6 +128,7 @@ export function openCredentialSource(opts: FileCredentialSourceOptions): FileCre
     mode: opts.mode,
     defaultAccountId: opts.defaultAccountId,
     find: (vendor: Vendor, id: string): AccessKey | undefined => ring.find(vendor, id),
+    accountSettings: (accountId: string) => accounts.of(accountId),
     watch: startWatching,
     close: () => watcher?.close(),
   };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCredentialSource, readCredentialsFile } from './credentials-file.js';
 import { buildKeyRing, CredentialsError, parseCredentialEntries } from './credentials.js';
+import { concurrencyLimitsOf } from './account-settings.js';
 
 const AWS = { accessKeyId: 'AKIAONE', secretAccessKey: 's1', accountId: '111111111111' };
 const TC = { secretId: 'AKIDONE', secretKey: 's2', appId: '1250000000', accountId: '111111111111' };
@@ -109,6 +110,86 @@ describe('the credentials file', () => {
       replace('{ not json');
       await next(() => reloads.some((r) => !r.ok));
       expect(source.find('aws', 'AKIATWO')).toBeDefined();
+    } finally {
+      source.close();
+    }
+  });
+});
+
+describe('per-account limits (the `accounts` section)', () => {
+  it('reads them beside the keys; an account without settings has none', () => {
+    const file = tempFile(
+      'c.yaml',
+      [
+        'credentials:',
+        "  - { accessKeyId: AKIAONE, secretAccessKey: s1, accountId: '111111111111' }",
+        'accounts:',
+        "  - { accountId: '111111111111', concurrentExecutions: 50, minUnreservedConcurrency: 10, namespacesCount: 2 }",
+      ].join('\n'),
+    );
+    const source = openCredentialSource({
+      file,
+      mode: 'verify',
+      defaultAccountId: '123456789012',
+      log: silent,
+    });
+    expect(source.accountSettings?.('111111111111')).toEqual({
+      concurrentExecutions: 50,
+      minUnreservedConcurrency: 10,
+      namespacesCount: 2,
+    });
+    expect(source.accountSettings?.('222222222222')).toBeUndefined();
+    // What core reads: only the concurrency figures, named as core names them.
+    const limits = concurrencyLimitsOf(source);
+    expect(limits('111111111111')).toEqual({ accountConcurrency: 50, minUnreservedConcurrency: 10 });
+    expect(limits('222222222222')).toBeUndefined();
+  });
+
+  it.each([
+    [{ accountId: '111111111111', concurrentExecutions: 0 }, /accounts\[0\]\.concurrentExecutions/],
+    [{ accountId: '111111111111', concurrentExecutions: 1.5 }, /accounts\[0\]\.concurrentExecutions/],
+    [{ accountId: 'abc' }, /accounts\[0\]\.accountId: must be decimal digits/],
+    [{ accountId: '111111111111', concurrentExecutions: 5, minUnreservedConcurrency: 6 }, /may not exceed/],
+    [{ accountId: '111111111111', burst: 3 }, /accounts\[0\]/],
+  ])('refuses %j, naming the field', (account, message) => {
+    const file = tempFile('c.json', JSON.stringify({ credentials: [AWS], accounts: [account] }));
+    expect(() =>
+      openCredentialSource({ file, mode: 'verify', defaultAccountId: '123456789012', log: silent }),
+    ).toThrow(message);
+  });
+
+  it('refuses an account listed twice', () => {
+    const dup = { accountId: '111111111111', concurrentExecutions: 5 };
+    const file = tempFile('c.json', JSON.stringify({ credentials: [AWS], accounts: [dup, dup] }));
+    expect(() =>
+      openCredentialSource({ file, mode: 'verify', defaultAccountId: '123456789012', log: silent }),
+    ).toThrow(/accounts\[1\]: account 111111111111 is listed twice/);
+  });
+
+  it('a reload applies new limits', async () => {
+    const doc = (n: number) =>
+      JSON.stringify({
+        credentials: [AWS],
+        accounts: [{ accountId: '111111111111', concurrentExecutions: n }],
+      });
+    const file = tempFile('c.json', doc(5));
+    let wake: () => void = () => undefined;
+    const source = openCredentialSource({
+      file,
+      mode: 'verify',
+      defaultAccountId: '123456789012',
+      log: silent,
+      onReload: () => wake(),
+    });
+    source.watch();
+    try {
+      const reloaded = new Promise<void>((resolve) => {
+        wake = () => source.accountSettings?.('111111111111')?.concurrentExecutions === 7 && resolve();
+      });
+      writeFileSync(`${file}.tmp`, doc(7));
+      renameSync(`${file}.tmp`, file);
+      await reloaded;
+      expect(source.accountSettings?.('111111111111')).toEqual({ concurrentExecutions: 7 });
     } finally {
       source.close();
     }

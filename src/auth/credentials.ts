@@ -16,6 +16,7 @@
  * Pure: no files, no clock. Nothing here ever puts a secret into an error message.
  */
 import { z } from 'zod';
+import { accountEntrySchema, type AccountEntry, type AccountSettings } from './account-settings.js';
 
 export type Vendor = 'aws' | 'tencent';
 
@@ -53,6 +54,8 @@ export interface CredentialSource {
   /** The platform's account (open mode's single account). */
   readonly defaultAccountId: string;
   find(vendor: Vendor, id: string): AccessKey | undefined;
+  /** An account's own limits (the file's `accounts`, account-settings.ts), when it has any. */
+  accountSettings?(accountId: string): AccountSettings | undefined;
 }
 
 const text = z.string().min(1).max(1024);
@@ -87,6 +90,7 @@ const entry = z.union([awsEntry, tencentEntry], {
 
 export const credentialsFileSchema = z.strictObject({
   credentials: z.array(entry),
+  accounts: z.array(accountEntrySchema).optional(),
 });
 
 export type CredentialEntry = z.infer<typeof entry>;
@@ -103,12 +107,20 @@ export class CredentialsError extends Error {
  * in messages (a path, or `HEARTH_SCF_CREDENTIALS`).
  */
 export function parseCredentialEntries(doc: unknown, where: string): CredentialEntry[] {
+  return parseCredentialsDocument(doc, where).credentials;
+}
+
+/** The keys and the per-account limits of a decoded file. */
+export function parseCredentialsDocument(
+  doc: unknown,
+  where: string,
+): { credentials: CredentialEntry[]; accounts: AccountEntry[] } {
   const parsed = credentialsFileSchema.safeParse(doc);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
     throw new CredentialsError(`${where}: invalid credentials:\n${lines.join('\n')}`);
   }
-  return parsed.data.credentials;
+  return { credentials: parsed.data.credentials, accounts: parsed.data.accounts ?? [] };
 }
 
 /** One key per id, each with its account resolved (see the header). */

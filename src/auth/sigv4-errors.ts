@@ -68,3 +68,16 @@ export const SIGV4_MESSAGES = {
   scopeService: (service: string) => `Credential should be scoped to correct service: '${service}'. `,
   scopeRegion: 'Credential should be scoped to a valid region. ',
 } as const;
+
+/**
+ * The same failures as the JSON-protocol services answer them (CloudWatch Logs and
+ * Application Auto Scaling, `awsJson1_1`): status 400, not Lambda's 403, and a missing
+ * signature worded as DynamoDB words it. src/auth/README.md "Errors" gives each source.
+ */
+export const JSON_PROTOCOL_AUTH_STATUS = 400;
+
+export function jsonProtocolAuthMessage(f: Pick<SigV4Failure, 'type' | 'message'>): string {
+  return f.type === 'MissingAuthenticationTokenException'
+    ? 'Request is missing Authentication Token'
+    : f.message;
+}

@@ -40,13 +40,9 @@ import { createScopeSettingsService, type ScopeSettingsService } from './service
 import { createRuntimeService, type RuntimeService } from './services/runtime-service.js';
 import { createTagService, type TagService } from './services/tag-service.js';
 import { createVersionService, type VersionService } from './services/version-service.js';
+import { accountLimits, type CoreLimits } from './account-limits.js';
 
-export interface CoreLimits {
-  /** Account-wide ConcurrentExecutions. */
-  readonly accountConcurrency: number;
-  /** Floor for UnreservedConcurrentExecutions. */
-  readonly minUnreservedConcurrency: number;
-}
+export { accountLimits, type AccountLimits, type CoreLimits } from './account-limits.js';
 
 export interface CoreDeps {
   readonly store: Store;
@@ -120,14 +116,16 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
   const concurrency = createConcurrencyService(context, claimsIndex);
   const specs = new SpecCache(deps.packages);
   const unreserved = (scope: Scope) =>
-    claimsIndex.view(scope).then((v) => deps.limits.accountConcurrency - v.claimed);
+    claimsIndex
+      .view(scope)
+      .then((v) => accountLimits(deps.limits, scope.accountId).accountConcurrency - v.claimed);
   const aliases = createAliasService(context);
   const provisioned = new ProvisionedService({
     store: deps.store,
     pool: deps.pool,
     clock: deps.clock,
     specs,
-    minUnreservedConcurrency: deps.limits.minUnreservedConcurrency,
+    minUnreservedConcurrency: (key) => accountLimits(deps.limits, key.accountId).minUnreservedConcurrency,
     unreserved,
     // Function lock, then scope lock: the order putReserved uses (keyed-mutex.ts), so a
     // PC put and a reservation cannot both pass the account floor.

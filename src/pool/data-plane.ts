@@ -128,6 +128,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       runtimeCommands: o.runtimeCommands ?? {},
       credentials: o.credentials ?? DEFAULT_CREDENTIALS,
       path: pathList,
+      fileView: this.#launcher.lambdaFilesystem === true ? 'lambda' : 'host',
     };
     this.#logSink = createLogSink(o.onFunctionLog, this.#log);
     this.#warnings = new RuntimeWarnings(interpreters, this.#log);
@@ -318,7 +319,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       series: this.stats.series(spec),
       ...(provisionedKey === undefined ? {} : { provisionedKey }),
     });
-    this.#warnings.check(spec, this.#launch.runtimeCommands[spec.runtime] !== undefined);
+    this.#warnings.check(
+      spec,
+      this.#launch.runtimeCommands[spec.runtime] !== undefined,
+      this.#launch.fileView === 'lambda',
+    );
     this.#limiter.take();
     this.#envs.add(env);
     adopt(env);

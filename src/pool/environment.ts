@@ -219,6 +219,8 @@ export class Environment implements RuntimeEvents {
           args: plan.args,
           env,
           cwd: this.spec.codeDir,
+          hostPaths: plan.hostPaths,
+          layerDirs: this.spec.layerDirs ?? [],
           privateChannel: plan.channel === 'private',
           memoryMb: this.spec.memoryMb,
           ...(this.spec.ephemeralStorageMb === undefined ? {} : { tmpSizeMb: this.spec.ephemeralStorageMb }),

@@ -245,4 +245,47 @@ describe('layers (what Lambda puts under /opt)', () => {
     );
     expect(fromCode.ok && fromCode.command).toBe(path.join(own, 'bootstrap'));
   });
+
+  describe("in a sandbox's Lambda file system (code at /var/task, layers merged at /opt)", () => {
+    const lambda = { ...opts, fileView: 'lambda' as const };
+
+    it('LAMBDA_TASK_ROOT is /var/task; PATH and LD_LIBRARY_PATH name /opt/bin and /opt/lib', () => {
+      const p = planLaunch(withLayers, 'on-demand', lambda);
+      expect(p.ok && p.env.LAMBDA_TASK_ROOT).toBe('/var/task');
+      expect(p.ok && p.env.PATH).toBe('/usr/bin:/bin:/opt/bin');
+      expect(p.ok && p.env.LD_LIBRARY_PATH).toBe('/opt/lib');
+      // The host files the sandbox must show: the interpreter and the bundled client.
+      expect(p.ok && p.hostPaths).toEqual([process.execPath, opts.nodeRuntimeEntry]);
+    });
+
+    it('node and python search /opt as on Lambda, only where a layer has the folder', () => {
+      const node = planLaunch(withLayers, 'on-demand', lambda);
+      expect(node.ok && node.env.NODE_PATH).toBe('/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules');
+      const py = planLaunch({ ...withLayers, runtime: 'python3.12' }, 'on-demand', {
+        ...lambda,
+        interpreters: python,
+      });
+      expect(py.ok && py.env.HEARTH_PYTHON_PATHS).toBe(
+        '/opt/python/lib/python3.12/site-packages:/opt/python',
+      );
+    });
+
+    it('provided: /var/task/bootstrap, else /opt/bootstrap; nothing of the host to show', () => {
+      const own = layer('own2', ['bootstrap']);
+      const fromCode = planLaunch(
+        { ...withLayers, runtime: 'provided.al2023', codeDir: own },
+        'on-demand',
+        lambda,
+      );
+      expect(fromCode.ok && [fromCode.command, fromCode.hostPaths]).toEqual(['/var/task/bootstrap', []]);
+      const fromLayer = planLaunch(
+        { ...withLayers, runtime: 'provided.al2023', codeDir: empty },
+        'on-demand',
+        lambda,
+      );
+      expect(fromLayer.ok && fromLayer.command).toBe('/opt/bootstrap');
+      const none = planLaunch({ ...spec, runtime: 'provided.al2023', codeDir: empty }, 'on-demand', lambda);
+      expect(none).toEqual({ ok: false, detail: 'fork/exec /var/task/bootstrap: no such file or directory' });
+    });
+  });
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentSpec, InitializationType } from '../core/ports.js';
 import type { Interpreter, Interpreters } from './interpreters.js';
-import { layerPaths, runtimeEntry, type RuntimeStart } from './runtimes/table.js';
+import { layerPaths, runtimeEntry, taskRoot, type FileView, type RuntimeStart } from './runtimes/table.js';
 
 export { maxOldSpaceMb } from './runtimes/node.js';
 
@@ -48,6 +48,8 @@ export interface LaunchOptions {
   };
   /** PATH for environments. */
   readonly path: string;
+  /** How processes see the function's files (the launcher's: runtimes/table.ts FileView). */
+  readonly fileView?: FileView;
 }
 
 export type LaunchPlan =
@@ -58,6 +60,8 @@ export type LaunchPlan =
       /** Variables without AWS_LAMBDA_RUNTIME_API / the private fd, which the environment adds. */
       readonly env: Readonly<Record<string, string>>;
       readonly channel: 'private' | 'http';
+      /** Host files the command needs besides the code (LaunchRequest.hostPaths). */
+      readonly hostPaths: readonly string[];
       /** The process may run under SCHED_BATCH (RuntimeEntry.batchScheduling; never an override). */
       readonly batchScheduling: boolean;
       readonly logStreamName: string;
@@ -126,6 +130,7 @@ export function planLaunch(
   now = new Date(),
 ): LaunchPlan {
   const stream = logStreamName(spec.version, now);
+  const view = opts.fileView ?? 'host';
   const entry = runtimeEntry(spec.runtime);
   const override = opts.runtimeCommands[spec.runtime];
   let start: RuntimeStart;
@@ -136,6 +141,7 @@ export function planLaunch(
       args: override.args,
       channel: 'http',
       runtimeDir: path.dirname(override.command),
+      hostPaths: [override.command, ...override.args.filter((a) => path.isAbsolute(a) && existsSync(a))],
     };
   } else if (entry !== undefined) {
     start = entry.start(spec, {
@@ -145,6 +151,7 @@ export function planLaunch(
       bundledChannel: opts.nodeChannel,
       nodeFlags: opts.nodeFlags,
       memoryLimited: opts.memoryCgroups === true,
+      fileView: view,
     });
   } else {
     start = { ok: false, detail: `hearth has no runtime ${JSON.stringify(spec.runtime)}` };
@@ -154,8 +161,8 @@ export function planLaunch(
   }
   // Every runtime's view of its layers' `bin` and `lib` (Lambda: /opt/bin last on PATH,
   // /opt/lib on LD_LIBRARY_PATH); the runtime entries add their own search paths.
-  const layerBins = layerPaths(spec, ['bin']);
-  const layerLibs = layerPaths(spec, ['lib']);
+  const layerBins = layerPaths(spec, ['bin'], view);
+  const layerLibs = layerPaths(spec, ['lib'], view);
   const env: Record<string, string> = {
     // Unreserved defaults first: the function's own variables may replace them (§5.5).
     PATH: [opts.path, ...layerBins].join(path.delimiter),
@@ -166,7 +173,7 @@ export function planLaunch(
     ...(start.env ?? {}),
     // Reserved: always the platform's (§5.5).
     _HANDLER: spec.handler,
-    LAMBDA_TASK_ROOT: spec.codeDir,
+    LAMBDA_TASK_ROOT: taskRoot(spec, view),
     LAMBDA_RUNTIME_DIR: start.runtimeDir,
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: spec.version,
@@ -195,6 +202,7 @@ export function planLaunch(
     args: start.args,
     env,
     channel: start.channel,
+    hostPaths: start.hostPaths,
     batchScheduling: override === undefined && entry?.batchScheduling === true,
     logStreamName: stream,
     ...(override === undefined && start.interpreter !== undefined ? { interpreter: start.interpreter } : {}),

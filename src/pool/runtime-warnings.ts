@@ -4,7 +4,8 @@
  *
  * - once per function: its runtime runs on another version than it names (interpreters.ts);
  * - once per code-root parent: node_modules folders above it cost ES-module functions a
- *   loader thread at init on this Node.js (src/runtimes/node/code-root.cjs).
+ *   loader thread at init on this Node.js (src/runtimes/node/code-root.cjs); never in a
+ *   sandbox, where nothing lies above /var/task.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,7 @@ export class RuntimeWarnings {
   ) {}
 
   /** Called for every environment start; says each thing once. */
-  check(spec: EnvironmentSpec, overridden: boolean): void {
+  check(spec: EnvironmentSpec, overridden: boolean, lambdaFilesystem = false): void {
     if (overridden) {
       return;
     }
@@ -39,6 +40,7 @@ export class RuntimeWarnings {
     }
     const parent = path.dirname(spec.codeDir);
     if (
+      !lambdaFilesystem &&
       spec.runtime.startsWith('nodejs') &&
       !hasInThreadModuleHooks(interpreter.version) &&
       !this.#warned.has(parent)

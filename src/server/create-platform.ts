@@ -18,6 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { concurrencyLimitsOf } from '../auth/account-settings.js';
 import { CodeUrls } from '../auth/code-urls.js';
 import { openCredentialSource, type FileCredentialSource } from '../auth/credentials-file.js';
 import { decideListenMode } from '../auth/listen-policy.js';
@@ -218,6 +219,7 @@ export async function createPlatform(
       limits: {
         accountConcurrency: config.accountConcurrency,
         minUnreservedConcurrency: config.minUnreservedConcurrency,
+        forAccount: concurrencyLimitsOf(credentials),
       },
       onBackgroundError: (what, err) => logger.warn({ err }, what),
     },

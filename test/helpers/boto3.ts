@@ -23,8 +23,13 @@ export interface Boto3 {
   close(): void;
 }
 
-export function boto3(endpoint: string): Boto3 {
-  const child = spawn('python3', [DRIVER, endpoint], { stdio: ['pipe', 'pipe', 'inherit'] });
+export function boto3(
+  endpoint: string,
+  key?: { readonly accessKeyId: string; readonly secretAccessKey: string },
+): Boto3 {
+  const args =
+    key === undefined ? [DRIVER, endpoint] : [DRIVER, endpoint, key.accessKeyId, key.secretAccessKey];
+  const child = spawn('python3', args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (line) => waiting.shift()?.(line));

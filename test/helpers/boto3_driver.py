@@ -2,7 +2,8 @@
 
 One JSON request per stdin line: {"service", "operation", "params"}; one JSON answer per
 stdout line: {"ok": result} or {"error": {"Code", "Message", "Status"}}. Timestamps come
-back as epoch seconds. The endpoint is argv[1].
+back as epoch seconds. The endpoint is argv[1]; argv[2] and argv[3], when given, are the
+access key id and secret (else AKIDTEST / secret).
 """
 import datetime
 import json
@@ -13,6 +14,8 @@ import botocore.config
 import botocore.exceptions
 
 ENDPOINT = sys.argv[1]
+ACCESS_KEY_ID = sys.argv[2] if len(sys.argv) > 3 else "AKIDTEST"
+SECRET_ACCESS_KEY = sys.argv[3] if len(sys.argv) > 3 else "secret"
 CLIENTS = {}
 
 
@@ -22,8 +25,8 @@ def client(service):
             service,
             endpoint_url=ENDPOINT,
             region_name="us-east-1",
-            aws_access_key_id="AKIDTEST",
-            aws_secret_access_key="secret",
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
             config=botocore.config.Config(retries={"max_attempts": 1}),
         )
     return CLIENTS[service]

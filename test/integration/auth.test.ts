@@ -170,7 +170,8 @@ describe('the other AWS APIs on the port', () => {
     const wrong = logs({ ...A, secretAccessKey: 'nope' });
     const err = await failure(wrong.send(new DescribeLogGroupsCommand({})));
     expect(err.name).toBe('InvalidSignatureException');
-    expect(err.$metadata.httpStatusCode).toBe(403);
+    // A JSON-protocol service answers 400 (test/integration/aws-json-auth.test.ts).
+    expect(err.$metadata.httpStatusCode).toBe(400);
     for (const c of [a, b, wrong]) {
       c.destroy();
     }
@@ -185,7 +186,7 @@ describe('the other AWS APIs on the port', () => {
       },
       body: '{"ServiceNamespace":"lambda"}',
     });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
   });
 });

@@ -8,17 +8,31 @@
 import {
   CreateFunctionCommand,
   InvokeCommand,
+  PublishLayerVersionCommand,
   type LambdaClient,
   type Runtime,
 } from '@aws-sdk/client-lambda';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../src/pool/launch.js';
 import { probeBubblewrap } from '../../src/pool/launchers/sandbox-launcher.js';
+import { prepareSandboxEtc } from '../../src/pool/launchers/sandbox-etc.js';
 import { startPlatform, TEST_ACCOUNT, type TestPlatform } from '../helpers/platform.js';
 import { makeZip } from '../helpers/zip.js';
 
 const bwrap = findOnPath('bwrap', process.env.PATH ?? '');
-const usable = bwrap !== undefined && probeBubblewrap(bwrap).ok;
+const usable = ((): boolean => {
+  if (bwrap === undefined) {
+    return false;
+  }
+  const etc = prepareSandboxEtc();
+  try {
+    return probeBubblewrap(bwrap, etc).ok;
+  } finally {
+    etc.dispose();
+  }
+})();
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 it('bubblewrap is installed where CI runs (.ci/run installs it)', () => {
@@ -37,16 +51,21 @@ export const handler = async (e) => ({
   uid: process.getuid(),
   pid: process.pid,
   taskRoot: process.env.LAMBDA_TASK_ROOT,
+  cwd: process.cwd(),
+  ownByAbsolutePath: attempt(() => fs.readFileSync('/var/task/index.mjs', 'utf8').length > 0),
   shadow: attempt(() => fs.readFileSync('/etc/shadow', 'utf8').length),
   dataDir: attempt(() => fs.readdirSync(e.dataDir)),
   database: attempt(() => fs.readFileSync(path.join(e.dataDir, 'hearth.db')).length),
-  otherCode: attempt(() => fs.readdirSync(e.otherCode)),
+  otherCode: e.otherCode.map((dir) => attempt(() => fs.readdirSync(dir))),
   up: attempt(() => fs.readdirSync(path.join(process.env.LAMBDA_TASK_ROOT, '..'))),
   hearthEnviron: attempt(() => fs.readFileSync('/proc/' + e.hearthPid + '/environ', 'latin1').length),
   signalHearth: attempt(() => process.kill(e.hearthPid, 0)),
   procs: fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n)),
   writeCode: attempt(() => fs.writeFileSync(path.join(process.env.LAMBDA_TASK_ROOT, 'x'), 'x')),
   writeTmp: attempt(() => { fs.writeFileSync('/tmp/mine', 'x'); return fs.readdirSync('/tmp'); }),
+  writeRoot: attempt(() => fs.writeFileSync('/var/mine', 'x')),
+  writeOpt: attempt(() => fs.writeFileSync('/opt/mine', 'x')),
+  etc: fs.readdirSync('/etc').sort(),
 });
 `;
 
@@ -86,6 +105,62 @@ const post = (id, body) => new Promise((resolve, reject) => {
   req.end(body);
 });
 (async () => { for (;;) { const inv = await get(); await post(inv.id, JSON.stringify({ api, requestId: inv.id, event: JSON.parse(inv.body) })); } })();
+`;
+
+/** Reads its layers where Lambda puts them, by absolute path and through NODE_PATH and PATH. */
+const LAYER_READER_NODE = `
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const attempt = (f) => { try { return f(); } catch (e) { return 'error ' + (e.code ?? String(e)); } };
+exports.handler = async () => ({
+  cwd: process.cwd(),
+  own: fs.readFileSync('/var/task/own.txt', 'utf8'),
+  conf: fs.readFileSync('/opt/data/conf.txt', 'utf8'),
+  data: fs.readdirSync('/opt/data').sort(),
+  shared: require('shared'),
+  liba: require('liba'),
+  libb: require('libb'),
+  absolute: require('/opt/nodejs/node_modules/liba'),
+  tool: execFileSync('tool', { encoding: 'utf8' }).trim(),
+  writeOpt: attempt(() => fs.writeFileSync('/opt/data/conf.txt', 'x')),
+});
+`;
+
+const LAYER_READER_PYTHON = `
+import os
+import mod_a
+import mod_b
+import shared_py
+def handler(event, context):
+    return {
+        "cwd": os.getcwd(),
+        "own": open("/var/task/own.txt").read(),
+        "conf": open("/opt/data/conf.txt").read(),
+        "modules": [mod_a.NAME, mod_b.NAME, shared_py.NAME],
+        "file": mod_a.__file__,
+    }
+`;
+
+/** A provided runtime that a layer brings (/opt/bootstrap): answers with what it sees. */
+const LAYER_BOOTSTRAP = `#!/usr/bin/env node
+const http = require('node:http');
+const fs = require('node:fs');
+const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+const agent = new http.Agent({ keepAlive: true });
+const next = () => new Promise((resolve, reject) => {
+  http.get({ host, port, path: '/2018-06-01/runtime/invocation/next', agent }, (res) => {
+    res.resume(); res.on('end', () => resolve(res.headers['lambda-runtime-aws-request-id']));
+  }).on('error', reject);
+});
+const answer = (id, body) => new Promise((resolve, reject) => {
+  const req = http.request({ host, port, method: 'POST', path: '/2018-06-01/runtime/invocation/' + id + '/response', agent }, (res) => { res.resume(); res.on('end', resolve); });
+  req.on('error', reject);
+  req.end(body);
+});
+(async () => { for (;;) { const id = await next(); await answer(id, JSON.stringify({
+  self: process.argv[1], cwd: process.cwd(), root: process.env.LAMBDA_TASK_ROOT,
+  own: fs.readFileSync('/var/task/own.txt', 'utf8'), conf: fs.readFileSync('/opt/data/conf.txt', 'utf8'),
+})); } })();
 `;
 
 describe.skipIf(!usable)('sandboxed environments (bubblewrap)', () => {
@@ -142,9 +217,95 @@ describe.skipIf(!usable)('sandboxed environments (bubblewrap)', () => {
     await p.dispose();
   });
 
-  it('a function sees its own code read-only, a private /tmp, and nothing of hearth or other functions', async () => {
+  it('layers are merged read-only at /opt in layer order, the code is at /var/task (Node.js, Python, provided)', async () => {
+    const layer = async (name: string, files: Parameters<typeof makeZip>[0]) =>
+      (
+        await c.send(
+          new PublishLayerVersionCommand({ LayerName: name, Content: { ZipFile: await makeZip(files) } }),
+        )
+      ).LayerVersionArn ?? '';
+    const first = await layer('first', {
+      'data/conf.txt': 'from first',
+      'data/only-first.txt': '1',
+      'nodejs/node_modules/liba/index.js': "module.exports = 'liba';",
+      'nodejs/node_modules/shared/index.js': "module.exports = 'shared from first';",
+      'python/mod_a.py': 'NAME = "mod_a"\n',
+      'python/shared_py.py': 'NAME = "shared_py from first"\n',
+      'bin/tool': { data: '#!/bin/sh\necho tool from first\n', mode: 0o755 },
+    });
+    const second = await layer('second', {
+      'data/conf.txt': 'from second',
+      'nodejs/node_modules/libb/index.js': "module.exports = 'libb';",
+      'nodejs/node_modules/shared/index.js': "module.exports = 'shared from second';",
+      'python/mod_b.py': 'NAME = "mod_b"\n',
+      'python/shared_py.py': 'NAME = "shared_py from second"\n',
+    });
+    const runtime = await layer('runtime', { bootstrap: { data: LAYER_BOOTSTRAP, mode: 0o755 } });
+    const fn = async (
+      name: string,
+      rt: Runtime,
+      handler: string,
+      files: Parameters<typeof makeZip>[0],
+      layers: string[],
+    ) =>
+      c.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: rt,
+          Handler: handler,
+          Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
+          Code: { ZipFile: await makeZip({ 'own.txt': `own of ${name}`, ...files }) },
+          Layers: layers,
+        }),
+      );
+    await fn('layers-node', 'nodejs20.x', 'index.handler', { 'index.js': LAYER_READER_NODE }, [
+      first,
+      second,
+    ]);
+    await fn('layers-python', 'python3.12', 'app.handler', { 'app.py': LAYER_READER_PYTHON }, [
+      first,
+      second,
+    ]);
+    await fn('layers-provided', 'provided.al2023', 'unused', {}, [first, second, runtime]);
+
+    expect(await invoke('layers-node', {})).toEqual({
+      cwd: '/var/task',
+      own: 'own of layers-node',
+      conf: 'from second',
+      data: ['conf.txt', 'only-first.txt'],
+      shared: 'shared from second',
+      liba: 'liba',
+      libb: 'libb',
+      absolute: 'liba',
+      tool: 'tool from first',
+      writeOpt: 'error EROFS',
+    });
+    expect(await invoke('layers-python', {})).toEqual({
+      cwd: '/var/task',
+      own: 'own of layers-python',
+      conf: 'from second',
+      modules: ['mod_a', 'mod_b', 'shared_py from second'],
+      file: '/opt/python/mod_a.py',
+    });
+    expect(await invoke('layers-provided', {})).toEqual({
+      self: '/opt/bootstrap',
+      cwd: '/var/task',
+      root: '/var/task',
+      own: 'own of layers-provided',
+      conf: 'from second',
+    });
+  });
+
+  it('a function sees its own code read-only at /var/task, a private /tmp, and nothing of hearth or other functions', async () => {
     const other = await invoke('other', {});
-    const r = await invoke('prober', { dataDir: p.dataDir, otherCode: other.root, hearthPid: process.pid });
+    expect(other.root).toBe('/var/task');
+    // Every unpacked package on the host (the other function's code among them).
+    const unpacked = path.join(p.dataDir, 'packages', 'unpacked');
+    const hostCode = readdirSync(unpacked, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(unpacked, d.name));
+    expect(hostCode.length).toBeGreaterThanOrEqual(1);
+    const r = await invoke('prober', { dataDir: p.dataDir, otherCode: hostCode, hearthPid: process.pid });
     if (process.getuid?.() === 0) {
       // A uid of its own, not hearth's root.
       expect(r.uid).not.toBe(0);
@@ -155,14 +316,25 @@ describe.skipIf(!usable)('sandboxed environments (bubblewrap)', () => {
     // The data dir is at most the empty path to its own code: no database, no other code.
     expect(JSON.stringify(r.dataDir)).not.toContain('hearth.db');
     expect(r.database).toMatchObject({ ok: false, code: 'ENOENT' });
-    expect(r.otherCode).toMatchObject({ ok: false, code: 'ENOENT' });
+    expect(r.otherCode).toEqual(hostCode.map(() => ({ ok: false, code: 'ENOENT' })));
+    // Lambda's paths: the code at /var/task, also the cwd, readable by absolute path.
+    expect(r.taskRoot).toBe('/var/task');
+    expect(r.cwd).toBe('/var/task');
+    expect(r.ownByAbsolutePath).toEqual({ ok: true, value: true });
     // `..` of its code holds its code only.
-    expect(r.up).toEqual({ ok: true, value: [String(r.taskRoot).split('/').pop()] });
+    expect(r.up).toEqual({ ok: true, value: ['task'] });
+    // A prepared /etc: what runtimes need, no shadow, no private keys.
+    expect(r.etc).toContain('passwd');
+    expect(r.etc).toContain('resolv.conf');
+    expect(r.etc).not.toContain('shadow');
     expect(r.hearthEnviron).toMatchObject({ ok: false });
     expect(r.signalHearth).toMatchObject({ ok: false, code: 'ESRCH' });
     expect(r.procs).toEqual(['1', '2']);
     expect(r.writeCode).toMatchObject({ ok: false, code: 'EROFS' });
     expect(r.writeTmp).toMatchObject({ ok: true });
+    // Nothing but /tmp is writable, as on Lambda.
+    expect(r.writeRoot).toMatchObject({ ok: false, code: 'EROFS' });
+    expect(r.writeOpt).toMatchObject({ ok: false, code: 'EROFS' });
     // hearth and its data dir are untouched: the next invoke works as before.
     expect((await invoke('other', {})).root).toBe(other.root);
   });

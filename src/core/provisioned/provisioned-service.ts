@@ -43,7 +43,8 @@ export interface ProvisionedDeps {
   readonly pool: Pool;
   readonly clock: Clock;
   readonly specs: SpecCache;
-  readonly minUnreservedConcurrency: number;
+  /** The floor of the account's UnreservedConcurrentExecutions. */
+  readonly minUnreservedConcurrency: (key: FunctionKey) => number;
   /** The scope's current UnreservedConcurrentExecutions. */
   readonly unreserved: (key: FunctionKey) => Promise<number>;
   /** Serialises mutations of one function with the rest of core. */
@@ -138,7 +139,7 @@ export class ProvisionedService {
         configs,
         aliases,
         unreserved: await this.#d.unreserved(key),
-        minUnreserved: this.#d.minUnreservedConcurrency,
+        minUnreserved: this.#d.minUnreservedConcurrency(key),
       });
       const config: ProvisionedConfigRecord = {
         qualifier,

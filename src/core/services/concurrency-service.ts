@@ -10,6 +10,7 @@ import { checkReservedPut, claimOf } from './concurrency-rules.js';
 import type { ClaimsIndex, FunctionClaims } from '../claims/claims-index.js';
 import { functionLockKey, scopeLockKey } from './keyed-mutex.js';
 import { requireFunction, type ServiceContext } from './service-context.js';
+import { accountLimits } from '../account-limits.js';
 
 /** Claims of every function of a scope, keyed by `functionKeyString`. */
 export interface ScopeClaims {
@@ -56,11 +57,12 @@ export function createConcurrencyService(ctx: ServiceContext, index: ClaimsIndex
 
   async function claims(scope: Scope): Promise<ScopeClaims> {
     const view = await index.view(scope);
+    const own = accountLimits(limits, scope.accountId);
     return {
-      limit: limits.accountConcurrency,
-      minUnreserved: limits.minUnreservedConcurrency,
+      limit: own.accountConcurrency,
+      minUnreserved: own.minUnreservedConcurrency,
       byFunction: view.byFunction,
-      unreserved: limits.accountConcurrency - view.claimed,
+      unreserved: own.accountConcurrency - view.claimed,
       revision: view.revision,
     };
   }
@@ -113,10 +115,11 @@ export function createConcurrencyService(ctx: ServiceContext, index: ClaimsIndex
 
     async accountSettings(scope) {
       const view = await index.view(scope);
+      const own = accountLimits(limits, scope.accountId);
       return {
-        concurrencyLimit: limits.accountConcurrency,
-        unreservedConcurrency: limits.accountConcurrency - view.claimed,
-        minUnreservedConcurrency: limits.minUnreservedConcurrency,
+        concurrencyLimit: own.accountConcurrency,
+        unreservedConcurrency: own.accountConcurrency - view.claimed,
+        minUnreservedConcurrency: own.minUnreservedConcurrency,
         totalCodeSizeBytes: view.codeSizeBytes,
         functionCount: view.byFunction.size,
       };

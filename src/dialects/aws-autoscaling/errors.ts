@@ -21,7 +21,7 @@ export type ErrorType =
   | 'TooManyTagsException'
   | 'SerializationException'
   | 'UnknownOperationException'
-  // Authentication (src/auth/README.md "Errors"), status 403.
+  // Authentication (src/auth/README.md "Errors"), status 400.
   | SigV4FailureType;
 
 export class AutoScalingError extends Error {

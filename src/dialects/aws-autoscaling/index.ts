@@ -8,6 +8,7 @@
  * The caller's account and the credential scope's region scope every operation.
  */
 import { authenticateAws, isAuthFailure, openCredentials } from '../../auth/aws-caller.js';
+import { JSON_PROTOCOL_AUTH_STATUS, jsonProtocolAuthMessage } from '../../auth/sigv4-errors.js';
 import type { CredentialSource } from '../../auth/credentials.js';
 import type { ScalableTargetService } from '../../core/scaling/scalable-target-service.js';
 import { BodyTooLargeError, type Dialect, type WireRequest, type WireResponse } from '../http.js';
@@ -74,8 +75,8 @@ export function createAwsAutoScalingDialect(
     );
     if (isAuthFailure(caller)) {
       opts.onRefused?.(req.requestId, caller.reason);
-      // 403 with AWS's exception name and message (src/auth/README.md "Errors").
-      throw new AutoScalingError(caller.type, caller.message, 403);
+      // A JSON-protocol service answers 400 (src/auth/README.md "Errors").
+      throw new AutoScalingError(caller.type, jsonProtocolAuthMessage(caller), JSON_PROTOCOL_AUTH_STATUS);
     }
     const input = Input.parse(raw);
     const scope = { accountId: caller.accountId, region: caller.region ?? opts.defaultRegion };

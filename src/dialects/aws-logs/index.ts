@@ -6,6 +6,7 @@
  * and the credential scope's region scope every operation.
  */
 import { authenticateAws, isAuthFailure, openCredentials } from '../../auth/aws-caller.js';
+import { JSON_PROTOCOL_AUTH_STATUS, jsonProtocolAuthMessage } from '../../auth/sigv4-errors.js';
 import type { CredentialSource } from '../../auth/credentials.js';
 import { DEFAULT_NAMESPACE } from '../../core/model.js';
 import type { LogStore } from '../../core/logs/log-port.js';
@@ -67,8 +68,8 @@ export function createAwsLogsDialect(store: LogStore, opts: AwsLogsOptions): Dia
     );
     if (isAuthFailure(caller)) {
       opts.onRefused?.(req.requestId, caller.reason);
-      // 403 with AWS's exception name and message (src/auth/README.md "Errors").
-      throw new LogsError(caller.type, caller.message, 403);
+      // A JSON-protocol service answers 400 (src/auth/README.md "Errors").
+      throw new LogsError(caller.type, jsonProtocolAuthMessage(caller), JSON_PROTOCOL_AUTH_STATUS);
     }
     const input = Input.parse(raw);
     const scope = {

@@ -23,6 +23,7 @@ import { AccountQuotaCache } from './account-view.js';
 import { SCF_API_ACTIONS, isImplementedAction, type ScfActionName } from './action-names.js';
 import { ACTIONS, GET_QUERY_LIMIT_BYTES } from './actions/index.js';
 import { openCredentials } from '../../auth/aws-caller.js';
+import type { AccountSettings } from '../../auth/account-settings.js';
 import { authenticate } from './auth.js';
 import { DateTimeFormatter } from './codec.js';
 import { SCF_CRON_DEFAULT_TIME_ZONE, isValidTimeZone } from './cron.js';
@@ -131,7 +132,7 @@ async function handle(
     const params = req.method === 'GET' ? Params.fromQuery(req.rawQuery) : Params.fromJsonBody(body);
     const result = await def.handler({
       core,
-      opts,
+      opts: withAccountSettings(opts, opts.credentials.accountSettings?.(caller.accountId)),
       services,
       scope: { accountId: caller.accountId, region },
       action,
@@ -142,6 +143,22 @@ async function handle(
   } catch (e) {
     return envelope(req, { Error: errorBody(e, req, opts, action), RequestId: req.requestId });
   }
+}
+
+/**
+ * The caller's account's own quotas over the platform's (the credentials file's
+ * `accounts`, src/auth/account-settings.ts). [DESIGN]
+ */
+function withAccountSettings(opts: ResolvedScfOptions, own: AccountSettings | undefined): ResolvedScfOptions {
+  if (own === undefined) {
+    return opts;
+  }
+  return {
+    ...opts,
+    totalConcurrencyMemLimit: own.userConcurrencyMemLimit ?? opts.totalConcurrencyMemLimit,
+    maxNamespaces: own.namespacesCount ?? opts.maxNamespaces,
+    maxFunctionsPerNamespace: own.functionsCount ?? opts.maxFunctionsPerNamespace,
+  };
 }
 
 /** Step 2 (spec §2.6). */

@@ -18,8 +18,15 @@ export interface LaunchRequest {
   readonly args: readonly string[];
   /** The whole environment of the process: nothing is inherited. */
   readonly env: Readonly<Record<string, string>>;
-  /** The code directory (LAMBDA_TASK_ROOT). */
+  /** The code directory on the host (LAMBDA_TASK_ROOT unsandboxed; /var/task in a sandbox). */
   readonly cwd: string;
+  /**
+   * Host files the command needs besides the code (the interpreter, the bundled runtime
+   * client): a launcher that hides the host shows these, read-only, at their own path.
+   */
+  readonly hostPaths: readonly string[];
+  /** The unpacked layers on the host, in order (a sandbox merges them at /opt). */
+  readonly layerDirs: readonly string[];
   /** Give the process fd 3 as one end of a socketpair (the private channel). */
   readonly privateChannel: boolean;
   /** MemorySize, for launchers that enforce it. */
@@ -74,6 +81,11 @@ export interface Launcher {
    * Runtime API then admits only its own environment, from the start.
    */
   readonly isolatesRuntimeApi?: boolean;
+  /**
+   * True when the process sees Lambda's file system: its code at /var/task (cwd) and its
+   * layers merged at /opt, so that the launch plan names those paths (launch.ts).
+   */
+  readonly lambdaFilesystem?: boolean;
   /** True when MemorySize is a hard limit of the processes this launcher starts. */
   readonly limitsMemory: boolean;
   /** Releases what the launcher holds (memory cgroups); processes are killed before. */

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { connectionUid, exitOfBwrap, sandboxCommandLine } from './sandbox-launcher.js';
+import { exitOfBwrap, sandboxCommandLine } from './sandbox-launcher.js';
+import { optMounts, type TreeEntry } from './sandbox-opt.js';
 
 const merged = (p: string): 'dir' | 'file' | { link: string } | undefined =>
   ({
     '/bin': { link: 'usr/bin' },
     '/lib': { link: 'usr/lib' },
     '/lib64': { link: 'usr/lib64' },
-    '/etc/ssl': 'dir',
-    '/etc/resolv.conf': 'file',
     '/srv/hearth/runtimes/node/bootstrap.cjs': 'file',
+    '/opt/node22/bin/node': 'file',
   })[p] as 'dir' | 'file' | { link: string } | undefined;
 
 const base = {
@@ -17,8 +17,11 @@ const base = {
   chrt: '/usr/bin/chrt',
   uid: 200_007,
   blockFds: true,
+  etc: { dir: '/tmp/hearth-sandbox-etc-1', live: [['/etc/resolv.conf', '/etc/resolv.conf']] as const },
   probe: merged,
   realpath: (p: string) => p,
+  opt: (layers: readonly string[], extra: readonly string[]) =>
+    optMounts(layers, () => new Map<string, TreeEntry>(), extra),
 };
 
 describe('sandboxCommandLine', () => {
@@ -26,6 +29,8 @@ describe('sandboxCommandLine', () => {
     command: '/opt/node22/bin/node',
     args: ['--v8-pool-size=1', '/srv/hearth/runtimes/node/bootstrap.cjs'],
     cwd: '/var/lib/hearth/packages/unpacked/abc',
+    hostPaths: ['/opt/node22/bin/node', '/srv/hearth/runtimes/node/bootstrap.cjs'],
+    layerDirs: ['/var/lib/hearth/packages/unpacked/layer1'],
     batchScheduling: true,
     tmpSizeMb: 1024,
   };
@@ -47,23 +52,37 @@ describe('sandboxCommandLine', () => {
     expect(args).not.toContain('--unshare-net');
   });
 
-  it('shows /usr, the merged-usr links and listed /etc entries only', () => {
+  it("shows /usr, the merged-usr links and the prepared /etc, the host's live files over it", () => {
     expect(joined).toContain('--ro-bind /usr /usr');
     expect(joined).toContain('--symlink usr/bin /bin');
-    expect(joined).toContain('--ro-bind /etc/ssl /etc/ssl');
-    expect(joined).toContain('--ro-bind /etc/resolv.conf /etc/resolv.conf');
-    expect(joined).not.toContain('/etc/shadow');
+    expect(joined).toContain(
+      '--ro-bind /tmp/hearth-sandbox-etc-1 /etc --ro-bind /etc/resolv.conf /etc/resolv.conf',
+    );
     expect(joined).not.toContain('--ro-bind /etc /etc');
   });
 
   it('a private /tmp of EphemeralStorage, the code and the runtime read-only, parents traversable', () => {
     expect(joined).toContain(`--perms 1777 --size ${1024 * 1024 * 1024} --tmpfs /tmp`);
-    expect(joined).toContain(`--ro-bind ${req.cwd} ${req.cwd}`);
-    expect(joined).toContain('--ro-bind /opt/node22 /opt/node22');
+    expect(joined).toContain(`--perms 0755 --dir /var --ro-bind ${req.cwd} /var/task`);
     expect(joined).toContain('--ro-bind /srv/hearth/runtimes/node /srv/hearth/runtimes/node');
-    expect(joined).toContain('--perms 0755 --dir /var/lib/hearth/packages/unpacked');
+    expect(joined).not.toContain('/var/lib/hearth/packages/unpacked/abc /var/lib');
     expect(joined).not.toContain('--ro-bind /var/lib/hearth /var/lib/hearth');
     expect(joined).not.toMatch(/--bind /);
+    // Read-only everywhere but /tmp; the command starts in /var/task.
+    expect(joined).toContain('--remount-ro / --chdir /var/task');
+  });
+
+  it("an interpreter in the host's /opt joins the layers' /opt at its own path", () => {
+    expect(joined).toContain('--perms 0755 --tmpfs /opt --ro-bind /opt/node22 /opt/node22 --remount-ro /opt');
+  });
+
+  it('one layer, no host path under /opt: the layer is /opt', () => {
+    const r = sandboxCommandLine(
+      { ...req, hostPaths: ['/srv/hearth/runtimes/node/bootstrap.cjs'] },
+      base,
+    ).args.join(' ');
+    expect(r).toContain('--ro-bind /var/lib/hearth/packages/unpacked/layer1 /opt');
+    expect(r).not.toContain('--tmpfs /opt');
   });
 
   it('drops to the uid with no capabilities, then SCHED_BATCH, then the command', () => {
@@ -91,20 +110,6 @@ describe('sandboxCommandLine', () => {
     );
     expect(r.args).not.toContain('--cap-add');
     expect(r.args.slice(-3)).toEqual([req.command, ...req.args]);
-  });
-});
-
-describe('connectionUid', () => {
-  const table = [
-    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
-    '   0: 0100007F:9C40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1',
-    '   1: 0100007F:D431 0100007F:9C40 01 00000000:00000000 00:00000000 00000000 200007        0 2 1',
-    '   2: 0100007F:9C40 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 3 1',
-  ].join('\n');
-
-  it("is the owner of the client's end", () => {
-    expect(connectionUid(table, 0x9c40, 0xd431)).toBe(200_007);
-    expect(connectionUid(table, 0x9c40, 0x1234)).toBeUndefined();
   });
 });
 

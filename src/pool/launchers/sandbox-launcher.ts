@@ -32,6 +32,9 @@ import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
 import { PRIVATE_FD, peakOfStatus } from './process-launcher.js';
+import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
+import { optArgs, optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
+import { sandboxOwnsConnection } from './socket-owner.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -40,28 +43,11 @@ const INFO_FD = 4;
 const BLOCK_FD = 5;
 /** EphemeralStorage default (AWS: 512 MB). */
 const DEFAULT_TMP_MB = 512;
+/** Layer sets whose /opt mounts are kept (a few hundred bytes each). */
+const OPT_CACHE_SIZE = 256;
+/** Where the function's code is in the sandbox (Lambda: /var/task; aws-lambda.md §5.5). */
+export const TASK_ROOT = '/var/task';
 
-/** `/etc` entries a runtime needs (TLS roots, name resolution, users, time zone, ld cache). */
-const ETC_ENTRIES = [
-  'resolv.conf',
-  'hosts',
-  'nsswitch.conf',
-  'host.conf',
-  'gai.conf',
-  'ssl',
-  'ca-certificates',
-  'ca-certificates.conf',
-  'pki',
-  'passwd',
-  'group',
-  'localtime',
-  'ld.so.cache',
-  'ld.so.conf',
-  'ld.so.conf.d',
-  'alternatives',
-  'os-release',
-  'mime.types',
-];
 /** Top-level entries of a merged-/usr system (symlinks there, directories elsewhere). */
 const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
@@ -72,6 +58,8 @@ export interface SandboxLauncherOptions {
   /** `chrt`, for SCHED_BATCH inside the sandbox. */
   readonly chrt: string | undefined;
   readonly cgroups: MemoryCgroups | undefined;
+  /** The prepared /etc (sandbox-etc.ts); the launcher removes it when disposed. */
+  readonly etc: SandboxEtc;
   /** First uid of environments (`uidBase + id % uidCount`) when hearth is root. */
   readonly uidBase?: number;
   readonly uidCount?: number;
@@ -81,17 +69,23 @@ export interface SandboxLauncherOptions {
 
 /** What the sandbox shows of the host, and what it runs: a pure function, table-tested. */
 export function sandboxCommandLine(
-  req: Pick<LaunchRequest, 'command' | 'args' | 'cwd' | 'batchScheduling'> & { readonly tmpSizeMb?: number },
+  req: Pick<LaunchRequest, 'command' | 'args' | 'cwd' | 'batchScheduling' | 'hostPaths' | 'layerDirs'> & {
+    readonly tmpSizeMb?: number;
+  },
   o: {
     readonly bwrap: string;
     readonly setpriv: string | undefined;
     readonly chrt: string | undefined;
     readonly uid: number | undefined;
     readonly blockFds: boolean;
-    /** Whether a host path exists (and what it is), for the /etc list and the root links. */
+    /** The prepared /etc and the host files bound over it (sandbox-etc.ts). */
+    readonly etc: Pick<SandboxEtc, 'dir' | 'live'>;
+    /** Whether a host path exists (and what it is), for the root links and host paths. */
     readonly probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
-    /** The real path of the command (an interpreter behind a symlink). */
+    /** The real path of a host path (an interpreter behind a symlink). */
     readonly realpath: (p: string) => string;
+    /** /opt's mounts for these layers (sandbox-opt.ts optMounts, cached by the launcher). */
+    readonly opt: (layerDirs: readonly string[], extraBinds: readonly string[]) => readonly OptMount[];
   },
 ): { readonly command: string; readonly args: readonly string[] } {
   const a: string[] = [
@@ -119,11 +113,9 @@ export function sandboxCommandLine(
       a.push('--ro-bind', `/${name}`, `/${name}`);
     }
   }
-  a.push('--perms', '0755', '--dir', '/etc');
-  for (const name of ETC_ENTRIES) {
-    if (o.probe(`/etc/${name}`) !== undefined) {
-      a.push('--ro-bind', `/etc/${name}`, `/etc/${name}`);
-    }
+  a.push('--ro-bind', o.etc.dir, '/etc');
+  for (const [host, inside] of o.etc.live) {
+    a.push('--ro-bind', host, inside);
   }
   a.push('--proc', '/proc', '--dev', '/dev');
   a.push(
@@ -134,7 +126,10 @@ export function sandboxCommandLine(
     '--tmpfs',
     '/tmp',
   );
-  // Read-only host paths: the code, the command's installation, the runtime's files.
+  // The code, read-only at /var/task (LAMBDA_TASK_ROOT and cwd, as on Lambda).
+  a.push('--perms', '0755', '--dir', '/var', '--ro-bind', req.cwd, TASK_ROOT);
+  // Read-only host paths at their own path: the interpreter's installation, the runtime's
+  // files. One under the host's /opt joins the layers' /opt (sandbox-opt.ts).
   const visible: string[] = [];
   const show = (p: string): void => {
     const dir = path.resolve(p);
@@ -152,21 +147,26 @@ export function sandboxCommandLine(
     }
     visible.push(dir);
   };
-  show(req.cwd);
-  for (const p of [req.command, o.realpath(req.command)]) {
-    if (path.isAbsolute(p)) {
-      const bin = path.dirname(p);
+  for (const p of req.hostPaths) {
+    if (!path.isAbsolute(p)) {
+      continue;
+    }
+    for (const q of new Set([p, o.realpath(p)])) {
+      if (o.probe(q) === 'dir') {
+        show(q);
+        continue;
+      }
+      const bin = path.dirname(q);
       // An interpreter's prefix (`…/bin/node` → `…`): its lib/ comes with it.
       show(path.basename(bin) === 'bin' ? path.dirname(bin) : bin);
     }
   }
-  for (const arg of req.args) {
-    if (path.isAbsolute(arg) && o.probe(arg) === 'file') {
-      show(path.dirname(arg));
-    }
-  }
   visible.sort();
+  const underOpt = visible.filter((v) => v === '/opt' || v.startsWith('/opt/'));
   for (const dir of visible) {
+    if (underOpt.includes(dir)) {
+      continue;
+    }
     // Parents the sandbox creates are traversable (bwrap's default would be 0700).
     const parents: string[] = [];
     for (let d = path.dirname(dir); d !== '/' && d !== '/tmp'; d = path.dirname(d)) {
@@ -177,7 +177,9 @@ export function sandboxCommandLine(
     }
     a.push('--ro-bind', dir, dir);
   }
-  a.push('--chdir', req.cwd);
+  a.push(...optArgs(o.opt(req.layerDirs, underOpt)));
+  // Nothing outside /tmp is writable, as on Lambda.
+  a.push('--remount-ro', '/', '--chdir', TASK_ROOT);
   const inner: string[] = [];
   if (o.setpriv !== undefined && o.uid !== undefined) {
     a.push('--cap-add', 'CAP_SETUID,CAP_SETGID');
@@ -216,17 +218,29 @@ function hostProbe(root: string): (p: string) => 'dir' | 'file' | { link: string
  * Whether bubblewrap works here (a kernel or container may refuse its namespaces): runs
  * `bwrap … true` once. Returns the reason when it does not.
  */
-export function probeBubblewrap(bwrap: string): { ok: true } | { ok: false; reason: string } {
+export function probeBubblewrap(
+  bwrap: string,
+  etc: Pick<SandboxEtc, 'dir' | 'live'>,
+): { ok: true } | { ok: false; reason: string } {
   const { command, args } = sandboxCommandLine(
-    { command: '/bin/sh', args: ['-c', 'exit 0'], cwd: '/', batchScheduling: false },
+    {
+      command: '/bin/sh',
+      args: ['-c', 'exit 0'],
+      cwd: '/usr',
+      batchScheduling: false,
+      hostPaths: [],
+      layerDirs: [],
+    },
     {
       bwrap,
       setpriv: undefined,
       chrt: undefined,
       uid: undefined,
       blockFds: false,
+      etc,
       probe: hostProbe('/'),
       realpath: (p) => p,
+      opt: (layers, extra) => optMounts(layers, readHostTree, extra),
     },
   );
   const r = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
@@ -255,18 +269,39 @@ export function exitOfBwrap(
 export class SandboxLauncher implements Launcher {
   readonly #o: SandboxLauncherOptions;
   readonly #probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
+  /** /opt's mounts per layer set: unpacked layers are content-addressed and never change. */
+  readonly #optCache = new Map<string, readonly OptMount[]>();
 
   constructor(o: SandboxLauncherOptions) {
     this.#o = o;
     this.#probe = hostProbe(o.root ?? '/');
   }
 
+  /** Code at /var/task, layers merged at /opt (launch.ts plans the paths for it). */
+  get lambdaFilesystem(): boolean {
+    return true;
+  }
+
+  #opt(layerDirs: readonly string[], extraBinds: readonly string[]): readonly OptMount[] {
+    const key = [...layerDirs, '', ...extraBinds].join('\0');
+    let mounts = this.#optCache.get(key);
+    if (mounts === undefined) {
+      mounts = optMounts(layerDirs, readHostTree, extraBinds);
+      if (this.#optCache.size >= OPT_CACHE_SIZE) {
+        this.#optCache.delete(this.#optCache.keys().next().value ?? '');
+      }
+      this.#optCache.set(key, mounts);
+    }
+    return mounts;
+  }
+
   get limitsMemory(): boolean {
     return this.#o.cgroups !== undefined;
   }
 
+  /** Every sandbox's Runtime API admits its own processes only (socket-owner.ts). */
   get isolatesRuntimeApi(): boolean {
-    return this.#o.setpriv !== undefined;
+    return true;
   }
 
   /** The uid environment `id` runs as, or undefined when it keeps hearth's. */
@@ -286,6 +321,7 @@ export class SandboxLauncher implements Launcher {
       chrt: this.#o.chrt,
       uid,
       blockFds: true,
+      etc: this.#o.etc,
       probe: this.#probe,
       realpath: (p) => {
         try {
@@ -294,6 +330,7 @@ export class SandboxLauncher implements Launcher {
           return p;
         }
       },
+      opt: (layers, extra) => this.#opt(layers, extra),
     });
     const proc: ChildProcess = spawn(command, [...args], {
       env: req.env,
@@ -403,43 +440,15 @@ export class SandboxLauncher implements Launcher {
           ? undefined
           : peakOfStatus(await readFile(`/proc/${pid}/status`, 'latin1').catch(() => undefined));
       },
-      ...(uid === undefined
-        ? {}
-        : { ownsConnection: (local: number, remote: number) => tcpUidIs(uid, local, remote) }),
+      ownsConnection: async (serverPort: number, clientPort: number) =>
+        childPid !== undefined && (await sandboxOwnsConnection(childPid, serverPort, clientPort)),
     };
   }
 
   async dispose(): Promise<void> {
+    this.#o.etc.dispose();
     await this.#o.cgroups?.dispose();
   }
-}
-
-/**
- * Whether the loopback TCP connection from port `clientPort` to port `serverPort` was
- * opened by `uid` (the `uid` column of /proc/net/tcp, the socket's owner).
- */
-export async function tcpUidIs(uid: number, serverPort: number, clientPort: number): Promise<boolean> {
-  const text = await readFile('/proc/net/tcp', 'latin1').catch(() => '');
-  return connectionUid(text, serverPort, clientPort) === uid;
-}
-
-/** The owner uid of the socket whose local port is `clientPort` and remote port `serverPort`. */
-export function connectionUid(
-  procNetTcp: string,
-  serverPort: number,
-  clientPort: number,
-): number | undefined {
-  const local = `:${clientPort.toString(16).toUpperCase().padStart(4, '0')}`;
-  const remote = `:${serverPort.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const line of procNetTcp.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    // sl local rem st tx:rx tr:when retrnsmt uid …
-    if (f[1]?.endsWith(local) === true && f[2]?.endsWith(remote) === true) {
-      const n = Number(f[7]);
-      return Number.isInteger(n) ? n : undefined;
-    }
-  }
-  return undefined;
 }
 
 /** `bwrap` and `setpriv` on the PATH, when they exist. */
@@ -470,16 +479,26 @@ export function openSandboxLauncher(o: {
     );
     return undefined;
   }
-  const probe =
-    o.bwrap === undefined
-      ? { ok: false as const, reason: 'bwrap is not on the PATH' }
-      : probeBubblewrap(o.bwrap);
-  if (!probe.ok || o.bwrap === undefined) {
+  let etc: SandboxEtc | undefined;
+  let probe: { ok: true } | { ok: false; reason: string };
+  if (o.bwrap === undefined) {
+    probe = { ok: false, reason: 'bwrap is not on the PATH' };
+  } else {
+    try {
+      etc = prepareSandboxEtc();
+      probe = probeBubblewrap(o.bwrap, etc);
+    } catch (e) {
+      probe = { ok: false, reason: `the sandbox's /etc could not be prepared: ${String(e)}` };
+    }
+  }
+  if (!probe.ok || o.bwrap === undefined || etc === undefined) {
+    etc?.dispose();
+    const reason = probe.ok ? 'bwrap is not on the PATH' : probe.reason;
     if (o.setting === 'bubblewrap') {
-      throw new Error(`sandbox bubblewrap: ${probe.ok ? 'bwrap is not on the PATH' : probe.reason}`);
+      throw new Error(`sandbox bubblewrap: ${reason}`);
     }
     o.log.warn(
-      { reason: probe.ok ? 'bwrap is not on the PATH' : probe.reason },
+      { reason },
       'environments are not sandboxed (install bubblewrap): a function can read and signal what hearth can',
     );
     return undefined;
@@ -492,5 +511,5 @@ export function openSandboxLauncher(o: {
       ? 'environments are sandboxed (bubblewrap, a uid of their own)'
       : "environments are sandboxed (bubblewrap, hearth's uid: run hearth as root, with setpriv, for a uid of their own)",
   );
-  return new SandboxLauncher({ bwrap: o.bwrap, setpriv, chrt: o.chrt, cgroups: o.cgroups });
+  return new SandboxLauncher({ bwrap: o.bwrap, setpriv, chrt: o.chrt, cgroups: o.cgroups, etc });
 }

@@ -28,7 +28,7 @@ export const nodeRuntime: RuntimeEntry = {
     // `nodejs/node_modules`; the function's own NODE_PATH, if any, after them. CommonJS
     // only, as on Lambda (ES modules ignore NODE_PATH).
     const major = /^nodejs(\d+)\.x$/.exec(spec.runtime)?.[1] ?? '';
-    const paths = layerPaths(spec, [`nodejs/node${major}/node_modules`, 'nodejs/node_modules']);
+    const paths = layerPaths(spec, [`nodejs/node${major}/node_modules`, 'nodejs/node_modules'], ctx.fileView);
     const own = spec.environment.NODE_PATH;
     if (paths.length > 0 && own !== undefined && own !== '') {
       paths.push(own);
@@ -40,6 +40,7 @@ export const nodeRuntime: RuntimeEntry = {
       args: [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...ctx.nodeFlags, ctx.nodeRuntimeEntry],
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.nodeRuntimeEntry),
+      hostPaths: [interpreter.command, ctx.nodeRuntimeEntry],
       interpreter,
     };
   },

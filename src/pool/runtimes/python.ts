@@ -22,13 +22,14 @@ export const pythonRuntime: RuntimeEntry = {
     // it or takes a layer.
     // Layers as Lambda's Python runtimes see /opt: `python/lib/python3.x/site-packages`,
     // then `python` (3.x: the runtime's, the one the layer was built for), after the code.
-    const paths = layerPaths(spec, [`python/lib/${spec.runtime}/site-packages`, 'python']);
+    const paths = layerPaths(spec, [`python/lib/${spec.runtime}/site-packages`, 'python'], ctx.fileView);
     return {
       ok: true,
       command: interpreter.command,
       args: ['-S', ctx.pythonRuntimeEntry],
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.pythonRuntimeEntry),
+      hostPaths: [interpreter.command, ctx.pythonRuntimeEntry],
       // Read and removed by the client (bootstrap.py limit_memory): without a memory
       // cgroup it bounds its own data segment by MemorySize.
       env: {

@@ -29,6 +29,24 @@ export interface RuntimeContext {
   readonly nodeFlags: readonly string[];
   /** The launcher enforces MemorySize (a memory cgroup). */
   readonly memoryLimited: boolean;
+  /** Where the process finds its code and layers (FileView). */
+  readonly fileView: FileView;
+}
+
+/**
+ * How the process sees the function's files: `host`, at their directories in the package
+ * store (an unsandboxed process); `lambda`, its code at /var/task and its layers merged
+ * at /opt, as on Lambda (a sandbox: launchers/sandbox-launcher.ts).
+ */
+export type FileView = 'host' | 'lambda';
+
+/** Lambda's paths (aws-lambda.md §5.5). */
+export const LAMBDA_TASK_ROOT = '/var/task';
+export const LAMBDA_OPT = '/opt';
+
+/** LAMBDA_TASK_ROOT as the process sees it. */
+export function taskRoot(spec: EnvironmentSpec, view: FileView): string {
+  return view === 'lambda' ? LAMBDA_TASK_ROOT : spec.codeDir;
 }
 
 export type RuntimeStart =
@@ -39,6 +57,8 @@ export type RuntimeStart =
       readonly channel: 'private' | 'http';
       /** LAMBDA_RUNTIME_DIR. */
       readonly runtimeDir: string;
+      /** Host files the command needs besides the code (LaunchRequest.hostPaths). */
+      readonly hostPaths: readonly string[];
       /** Variables the runtime itself needs, beyond the Lambda ones. */
       readonly env?: Readonly<Record<string, string>>;
       /** The interpreter of a bundled client (INIT_START, warnings). */
@@ -66,14 +86,25 @@ export interface RuntimeEntry {
 /**
  * Where a runtime looks into the function's layers (what Lambda extracts to `/opt`): for
  * each of `subdirs` (relative to a layer's root, `python`, `nodejs/node_modules`...), the
- * directories that exist, the last layer's first, so that a later layer overrides an
- * earlier one as its files would in `/opt`. Empty without layers. Computed per launch: a
- * few stats, and a runtime then searches only folders that exist (src/pool/README.md
- * "Layers").
+ * directories that exist. In the `host` view, each layer's own, the last layer's first,
+ * so that a later layer overrides an earlier one as its files would in `/opt`; in the
+ * `lambda` view, `/opt/<subdir>` where any layer has it (the sandbox merges them there).
+ * Empty without layers. Computed per launch: a few stats, and a runtime then searches
+ * only folders that exist (src/pool/README.md "Layers").
  */
-export function layerPaths(spec: EnvironmentSpec, subdirs: readonly string[]): string[] {
+export function layerPaths(
+  spec: EnvironmentSpec,
+  subdirs: readonly string[],
+  view: FileView = 'host',
+): string[] {
+  const roots = spec.layerDirs ?? [];
+  if (view === 'lambda') {
+    return subdirs
+      .filter((sub) => roots.some((root) => existsSync(path.join(root, sub))))
+      .map((sub) => path.posix.join(LAMBDA_OPT, sub));
+  }
   const out: string[] = [];
-  for (const root of [...(spec.layerDirs ?? [])].reverse()) {
+  for (const root of [...roots].reverse()) {
     for (const sub of subdirs) {
       const dir = path.join(root, sub);
       if (existsSync(dir)) {

@@ -1,0 +1,33 @@
+/**
+ * The concurrency limits of an account (spec §3.1): the platform's figures
+ * (`--account-concurrency`, `--min-unreserved-concurrency`), or an account's own where the
+ * operator set them (issue 12 item 3: "per-account limits are settings"; the credentials
+ * file's `accounts` section, src/auth/README.md).
+ */
+
+export interface CoreLimits {
+  /** Account-wide ConcurrentExecutions. */
+  readonly accountConcurrency: number;
+  /** Floor for UnreservedConcurrentExecutions. */
+  readonly minUnreservedConcurrency: number;
+  /**
+   * One account's own figures, where it has them (the credentials file's `accounts`;
+   * read at every decision, so a reload applies at once); the two above otherwise.
+   */
+  readonly forAccount?: (accountId: string) => Partial<AccountLimits> | undefined;
+}
+
+/** The limits of one account. */
+export interface AccountLimits {
+  readonly accountConcurrency: number;
+  readonly minUnreservedConcurrency: number;
+}
+
+/** `accountId`'s limits: its own where set, else the platform's. */
+export function accountLimits(limits: CoreLimits, accountId: string): AccountLimits {
+  const own = limits.forAccount?.(accountId);
+  return {
+    accountConcurrency: own?.accountConcurrency ?? limits.accountConcurrency,
+    minUnreservedConcurrency: own?.minUnreservedConcurrency ?? limits.minUnreservedConcurrency,
+  };
+}
