@@ -18,6 +18,11 @@
  * (the default) the result is sent when the event loop has drained ('beforeExit'); a
  * handler that neither returns a promise nor calls back answers `null` at that point.
  */
+// First, so that the runtime's own modules load through the code cache too.
+const codeCacheDir = process.env._HEARTH_CODE_CACHE;
+delete process.env._HEARTH_CODE_CACHE;
+const codeCache =
+  codeCacheDir === undefined || codeCacheDir === '' ? undefined : require('./code-cache.cjs').install(codeCacheDir);
 const { createFdChannel } = require('./channel-fd.cjs');
 const { errorForLog, formatError } = require('./errors.cjs');
 const { loadHandler } = require('./handler-loader.cjs');
@@ -144,12 +149,20 @@ function settleFailure(inv, e) {
   afterSend(channel.fail(inv.requestId, doc.errorType, JSON.stringify(doc)));
 }
 
+/** The code cache's entries wait for the first answer of an on-demand environment. */
+let codeCacheToWrite = false;
+
 /**
  * @param {void | Promise<void>} sent
  */
 function afterSend(sent) {
   current = undefined;
   logContext.requestId = 'undefined';
+  if (codeCacheToWrite) {
+    // Once, after the first answer is out: the caller of a cold start never waits for it.
+    codeCacheToWrite = false;
+    codeCache?.flush();
+  }
   if (sent instanceof Promise) {
     sent.then(
       () => setImmediate(step),
@@ -324,6 +337,14 @@ loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '').then(
   (loaded) => {
     handler = loaded;
     initDone = true;
+    // Before tierUpEarly: V8 refuses cached data made under other flags than its own.
+    codeCache?.seal();
+    if (env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand') {
+      codeCacheToWrite = codeCache !== undefined;
+    } else {
+      // Provisioned: written during init, which no caller waits for.
+      codeCache?.flush();
+    }
     tierUpEarly();
     step();
   },
