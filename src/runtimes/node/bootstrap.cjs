@@ -22,7 +22,9 @@
 const codeCacheDir = process.env._HEARTH_CODE_CACHE;
 delete process.env._HEARTH_CODE_CACHE;
 const codeCache =
-  codeCacheDir === undefined || codeCacheDir === '' ? undefined : require('./code-cache.cjs').install(codeCacheDir);
+  codeCacheDir === undefined || codeCacheDir === ''
+    ? undefined
+    : require('./code-cache.cjs').install(codeCacheDir);
 const { createFdChannel } = require('./channel-fd.cjs');
 const { errorForLog, formatError } = require('./errors.cjs');
 const { loadHandler } = require('./handler-loader.cjs');
