@@ -119,21 +119,25 @@ async function getFunction(call: OperationCall) {
     call.opts.codeLocation === undefined
       ? `${call.opts.publicUrl()}/_hearth/code/${call.ctx.accountId}/${sha}.zip`
       : await call.opts.codeLocation(call.ctx.accountId, call.ctx.region, sha);
+  // With an alias, FunctionArn is the alias ARN and Version the resolved one (spec §1.6).
+  // The configuration's text is kept per version record (codec.ts); the rest is small.
+  const configuration = functionConfigurationJson(call.ctx, fn, version, {
+    ...arnQualifierOf(ref.qualifier),
+    state: 'current',
+    runtimes: call.core.runtimes,
+  });
+  const rest = JSON.stringify({
+    Code: { RepositoryType: 'S3', Location: location },
+    ...(Object.keys(fn.tags).length === 0 ? {} : { Tags: { ...fn.tags } }),
+    ...(fn.reservedConcurrency === undefined
+      ? {}
+      : { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } }),
+  });
   return {
     status: 200,
-    json: {
-      // With an alias, FunctionArn is the alias ARN and Version the resolved one (spec §1.6).
-      Configuration: renderFunctionConfiguration(call.ctx, fn, version, {
-        ...arnQualifierOf(ref.qualifier),
-        state: 'current',
-        runtimes: call.core.runtimes,
-      }),
-      Code: { RepositoryType: 'S3', Location: location },
-      ...(Object.keys(fn.tags).length === 0 ? {} : { Tags: { ...fn.tags } }),
-      ...(fn.reservedConcurrency === undefined
-        ? {}
-        : { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } }),
-    },
+    // `{"Configuration":…,` then the rest's members: the text JSON.stringify gives the whole.
+    raw: `{"Configuration":${configuration},${rest.slice(1)}`,
+    headers: { 'content-type': 'application/json' },
   };
 }
 
