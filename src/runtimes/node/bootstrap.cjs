@@ -151,8 +151,12 @@ function settleFailure(inv, e) {
   afterSend(channel.fail(inv.requestId, doc.errorType, JSON.stringify(doc)));
 }
 
-/** The code cache's entries wait for the first answer of an on-demand environment. */
-let codeCacheToWrite = false;
+/**
+ * An on-demand environment makes and writes its code cache entries, and lowers V8's
+ * tier-up thresholds, after its first answer is out: the caller of a cold start waits for
+ * none of it (and the data must be made before the flags change: code-cache.cjs).
+ */
+let afterFirstAnswer = false;
 
 /**
  * @param {void | Promise<void>} sent
@@ -160,10 +164,11 @@ let codeCacheToWrite = false;
 function afterSend(sent) {
   current = undefined;
   logContext.requestId = 'undefined';
-  if (codeCacheToWrite) {
-    // Once, after the first answer is out: the caller of a cold start never waits for it.
-    codeCacheToWrite = false;
+  if (afterFirstAnswer) {
+    afterFirstAnswer = false;
+    codeCache?.seal();
     codeCache?.flush();
+    tierUpEarly();
   }
   if (sent instanceof Promise) {
     sent.then(
@@ -339,15 +344,17 @@ loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '').then(
   (loaded) => {
     handler = loaded;
     initDone = true;
-    // Before tierUpEarly: V8 refuses cached data made under other flags than its own.
-    codeCache?.seal();
-    if (env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand') {
-      codeCacheToWrite = codeCache !== undefined;
+    // Modules loaded from here on compile as Node compiles them.
+    codeCache?.stop();
+    if (codeCache !== undefined && env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand') {
+      afterFirstAnswer = true;
     } else {
-      // Provisioned: written during init, which no caller waits for.
+      // Provisioned: during init, which no caller waits for; the cache's data before
+      // tierUpEarly (V8 refuses data made under other flags than its own).
+      codeCache?.seal();
       codeCache?.flush();
+      tierUpEarly();
     }
-    tierUpEarly();
     step();
   },
   (/** @type {unknown} */ e) => failInit(e instanceof Error ? e.name : 'Runtime.Unknown', e),

@@ -9,10 +9,10 @@
  *   1. `install(dir)` (first thing in bootstrap.cjs) wraps Module.prototype._compile: a
  *      CommonJS module is compiled as a vm.Script of Node's own wrapper text, with the
  *      cached data kept for that file if there is some and it is still valid;
- *   2. `seal()` (when init is over, before the runtime changes V8's flags: cached data
- *      carries a hash of the flags it was made under) takes V8's data of every module
- *      compiled without a usable cache, including the functions init ran, and stops
- *      watching: modules loaded later compile as usual;
+ *   2. `stop()` (when init is over): modules loaded later compile as usual;
+ *      `seal()` (before the runtime changes V8's flags: cached data carries a hash of the
+ *      flags it was made under) takes V8's data of every module compiled without a usable
+ *      cache, including the functions init ran;
  *   3. `flush()` writes what `seal` took (temp file + rename, so a reader never sees half
  *      an entry); the runtime calls it where it costs no caller any wait.
  *
@@ -36,6 +36,7 @@ const vm = require('node:vm');
 
 /**
  * @typedef {object} CodeCache
+ * @property {() => void} stop
  * @property {() => void} seal
  * @property {() => void} flush
  * @property {{ hits: number, misses: number }} counts modules compiled from the cache, and not
@@ -186,7 +187,7 @@ function install(dir) {
   let compiled = [];
   /** @type {{ entry: string, bytes: Buffer }[]} */
   let toWrite = [];
-  let sealed = false;
+  let stopped = false;
   const counts = { hits: 0, misses: 0 };
 
   /**
@@ -197,7 +198,7 @@ function install(dir) {
    */
   M.prototype._compile = function compile(content, filename, format) {
     if (
-      sealed ||
+      stopped ||
       (format !== undefined && format !== 'commonjs') ||
       typeof content !== 'string' ||
       MAY_IMPORT.test(content)
@@ -240,14 +241,17 @@ function install(dir) {
     );
   };
 
+  const stop = () => {
+    if (!stopped) {
+      stopped = true;
+      M.prototype._compile = original;
+    }
+  };
   return {
     counts,
+    stop,
     seal() {
-      if (sealed) {
-        return;
-      }
-      sealed = true;
-      M.prototype._compile = original;
+      stop();
       for (const { script, header, entry } of compiled) {
         try {
           const head = Buffer.from(JSON.stringify(header));
