@@ -232,8 +232,9 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log('floor listening on http://127.0.0.1:' + server.address().port));
 `;
 
-// The echo and the floor are sources for `node -e`, standalone on purpose: a baseline
-// process loads nothing but node:http (and the floor its child), as a bare server would.
+// The echo (lib.mjs) and the floor are sources for `node -e`, standalone on purpose: a
+// baseline process loads nothing but node:http (and the floor its child), as a bare
+// server would.
 const hearth = await startHearth({ name: 'bench' });
 const platform = { url: hearth.url };
 const client = hearth.lambda;
