@@ -85,10 +85,19 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** POST with the shared keep-alive agent: the same client for every server measured. */
 export function post(url, body) {
+  return send('POST', url, body);
+}
+
+/** GET with the same client (the control plane's reads, in open mode: unsigned). */
+export function get(url) {
+  return send('GET', url, undefined);
+}
+
+function send(method, url, body) {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method: 'POST', agent, headers: { 'content-length': body.length } },
+      { method, agent, headers: body === undefined ? {} : { 'content-length': body.length } },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -104,6 +113,28 @@ export function post(url, body) {
 
 export function closeClient() {
   agent.destroy();
+}
+
+// The baseline of every ratio. Every server runs in its own process, as in production:
+// the bench process is only the client, so the baseline and hearth pay the same client
+// costs. A source for `node -e`, standalone on purpose: it loads nothing but node:http.
+const ECHO_SOURCE = `
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('echo listening on http://127.0.0.1:' + server.address().port));
+`;
+
+/** The bare echo server in its own process (ECHO_SOURCE): `{ child, url }`. */
+export function startEcho() {
+  return startProcess(['-e', ECHO_SOURCE], /echo listening on (http:\/\/\S+)\n/);
 }
 
 /** Starts `node ...args` with a clean environment; resolves with the URL its ready line names. */

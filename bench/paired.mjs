@@ -23,8 +23,6 @@
 //   node bench/paired.mjs --a-bin /tmp/old/bin/hearth.js
 //   # the same, with /metrics scraped every second on this checkout's side:
 //   node bench/paired.mjs --a-bin /tmp/old/bin/hearth.js --b-scrape-ms 1000
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -75,19 +73,9 @@ const SEQUENTIAL = Number(o.sequential);
 const CONCURRENCY = 32;
 
 async function startSide(name, bin, env, scrapeMs) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-paired-${name}-`));
-  const { child, url } = await startProcess(
-    [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-    /hearth listening on (http:\/\/\S+)\n/,
-    // Unsandboxed, as bench/lib.mjs startHearth: the figure is the platform's own path.
-    { HEARTH_SANDBOX: 'off', ...env },
-  );
-  const client = new LambdaClient({
-    endpoint: url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    maxAttempts: 1,
-  });
+  const hearth = await startHearth({ name: `paired-${name}`, bin, env });
+  const { child, url } = hearth;
+  const client = hearth.lambda;
   await createEchoFunction(client);
   await provisionEcho(client, CONCURRENCY);
   return {

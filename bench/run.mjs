@@ -26,6 +26,7 @@ import {
   post,
   provisionEcho,
   startHearth,
+  startEcho,
   startProcess,
   stopProcess,
   waitReady,
@@ -160,22 +161,6 @@ async function loadRounds(echo, hearth, makeBody, checkEcho, checkHearth) {
   };
 }
 
-// Every server runs in its own process, as in production: the bench process is only the
-// client, so the baseline and hearth pay the same client costs.
-const ECHO_SOURCE = `
-const http = require('node:http');
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-    res.end(body);
-  });
-});
-server.listen(0, '127.0.0.1', () => console.log('echo listening on http://127.0.0.1:' + server.address().port));
-`;
-
 // The floor of any design that runs the function in its own process: a node:http server
 // that hands each request body to one pre-started child over a socketpair (4-byte length
 // frames) and answers what the child returns. The child blocks in read(2), parses the
@@ -247,13 +232,14 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log('floor listening on http://127.0.0.1:' + server.address().port));
 `;
 
-// The echo and the floor are sources for `node -e`, standalone on purpose: a baseline
-// process loads nothing but node:http (and the floor its child), as a bare server would.
+// The echo (lib.mjs) and the floor are sources for `node -e`, standalone on purpose: a
+// baseline process loads nothing but node:http (and the floor its child), as a bare
+// server would.
 const hearth = await startHearth({ name: 'bench' });
 const platform = { url: hearth.url };
 const client = hearth.lambda;
 const platformUrl = platform.url;
-const echo = await startProcess(['-e', ECHO_SOURCE], /echo listening on (http:\/\/\S+)\n/);
+const echo = await startEcho();
 const echoUrl = `${echo.url}/`;
 const floor = await startProcess(['-e', FLOOR_SOURCE], /floor listening on (http:\/\/\S+)\n/);
 const floorUrl = `${floor.url}/`;

@@ -39,6 +39,24 @@ describe('Code.Location URLs', () => {
     });
   });
 
+  it('are signed once per package and second: the same bytes a new signature gives', async () => {
+    let now = T0 + 100;
+    const urls = new CodeUrls(() => now, 'secret');
+    const first = await urls.sign('http://127.0.0.1:8910', '111111111111', 'us-east-1', SHA);
+    now = T0 + 900;
+    expect(await urls.sign('http://127.0.0.1:8910', '111111111111', 'us-east-1', SHA)).toBe(first);
+    expect(
+      await new CodeUrls(() => now, 'secret').sign('http://127.0.0.1:8910', '111111111111', 'us-east-1', SHA),
+    ).toBe(first);
+    const otherSha = await urls.sign('http://127.0.0.1:8910', '111111111111', 'us-east-1', 'cd'.repeat(32));
+    expect(otherSha).not.toBe(first);
+    now = T0 + 1000;
+    const next = await urls.sign('http://127.0.0.1:8910', '111111111111', 'us-east-1', SHA);
+    expect(next).not.toBe(first);
+    expect(next).toContain('X-Amz-Date=20260301T120001Z');
+    expect((await urls.check(request(next))).ok).toBe(true);
+  });
+
   it('refuse another account’s path, another host, another process’s URL and unsigned paths', async () => {
     const urls = new CodeUrls(() => T0);
     const url = await urls.sign('http://127.0.0.1:8910', '111111111111', 'us-east-1', SHA);

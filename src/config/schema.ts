@@ -126,6 +126,11 @@ export const configSchema = z.strictObject({
   /** Run the bundled Node.js runtime under SCHED_BATCH when `chrt` is on the PATH. */
   batchScheduling: onOff.default(true),
   /**
+   * Keep V8's code cache of the Node.js modules functions load during init, under
+   * `<dataDir>/code-cache` (unsandboxed environments; src/runtimes/node/code-cache.cjs).
+   */
+  codeCache: onOff.default(true),
+  /**
    * Runtime id → the interpreter that runs it, as JSON (e.g. `{"nodejs22.x":
    * "/opt/node22/bin/node"}`). Runtimes not named here run on a matching interpreter found
    * on the PATH (`node22`), else on the host's with a warning (src/pool/interpreters.ts).

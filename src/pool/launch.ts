@@ -31,6 +31,8 @@ export interface LaunchOptions {
   readonly nodeFlags: readonly string[];
   /** Which interpreter runs each runtime (interpreters.ts). */
   readonly interpreters: Interpreters;
+  /** The bundled Node.js client's code cache folder (PoolOptions.codeCacheDir). */
+  readonly codeCacheDir?: string;
   /** The bundled Python runtime client's entry (bootstrap.py). */
   readonly pythonRuntimeEntry?: string;
   /**
@@ -150,6 +152,7 @@ export function planLaunch(
       pythonRuntimeEntry: opts.pythonRuntimeEntry ?? defaultPythonRuntimeEntry(),
       bundledChannel: opts.nodeChannel,
       nodeFlags: opts.nodeFlags,
+      ...(opts.codeCacheDir === undefined ? {} : { codeCacheDir: opts.codeCacheDir }),
       memoryLimited: opts.memoryCgroups === true,
       fileView: view,
     });

@@ -24,6 +24,13 @@ export interface PoolOptions {
   readonly nodeFlags?: readonly string[];
   /** The bundled client's entry file (default: src/runtimes/node/bootstrap.cjs). */
   readonly nodeRuntimeEntry?: string;
+  /**
+   * Where the bundled Node.js client keeps V8's code cache of the CommonJS modules loaded
+   * during init, one folder per function (src/runtimes/node/code-cache.cjs); unset: none.
+   * Used by unsandboxed environments only: a sandboxed function must not write what
+   * another start of it would run without a check of its own.
+   */
+  readonly codeCacheDir?: string;
   /** The bundled Python client's entry file (default: src/runtimes/python/bootstrap.py). */
   readonly pythonRuntimeEntry?: string;
   /**

@@ -153,6 +153,7 @@ export async function createPlatform(
       memoryCgroups: config.memoryCgroups,
       sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
+      ...(config.codeCache ? { codeCacheDir: path.join(dataDir, 'code-cache') } : {}),
       owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
       ...(config.functionLogs
         ? {

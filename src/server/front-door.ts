@@ -1,12 +1,12 @@
 /**
  * The front door: one port, requests routed by their shape to a dialect
- * (ARCHITECTURE.md). fastify owns the socket; bodies are not parsed here but handed to the
- * dialect as a lazy, size-limited reader so each operation applies its own limit. The invoke
- * data plane bypasses fastify's per-request machinery (see isDataPlane).
+ * (ARCHITECTURE.md). fastify owns the server's lifecycle; every request is answered on
+ * node:http by one dispatch. Bodies are not parsed here but handed to the dialect as a lazy,
+ * size-limited reader so each operation applies its own limit.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyReply } from 'fastify';
+import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import {
   BodyTooLargeError,
@@ -81,11 +81,9 @@ interface Dispatched {
 
 /**
  * The invoke data plane: AWS `POST …/functions/{name}/invocations` and SCF's `Invoke`
- * action. These requests skip fastify's per-request machinery (request/reply objects,
- * hooks, content-type parsing, routing of a catch-all route) and are answered straight
- * on node:http; everything else goes through fastify. Both take the same dispatch path
- * below, so the dialects see the same WireRequest either way. Measured once with callgrind
- * (README "Performance"): 11–24 % fewer server instructions per invoke.
+ * action, dispatched without asking the dashboard's raw handler first. (Since issue 15
+ * no request goes through fastify's per-request machinery; the invoke lane skipped it
+ * first: 11–24 % fewer server instructions per invoke, callgrind, README "Performance".)
  */
 export function isDataPlane(raw: IncomingMessage): boolean {
   if (raw.method !== 'POST') {
@@ -179,10 +177,10 @@ export function createFrontDoor(opts: FrontDoorOptions) {
   };
 
   let closing = false;
-  /** The data plane's own writer: the same status, headers and body fastify would send. */
+  /** Answers one request: the dialect's response, or 503 once the server is closing. */
   const serveDirect = async (raw: IncomingMessage, out: ServerResponse): Promise<void> => {
     if (closing) {
-      // As fastify's return503OnClosing does for the other requests.
+      // What fastify's return503OnClosing answers.
       out.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
       out.end(JSON.stringify({ message: 'Service Unavailable' }));
       return;
@@ -205,49 +203,21 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       opts.logger.isLevelEnabled('debug') || !opts.logger.isLevelEnabled('info')
         ? opts.logger
         : opts.logger.child({}, { level: 'warn' }),
-    // One log line per request would cost more than the invoke path itself.
-    logController: new LogController({ disableRequestLogging: true }),
-    // Percent-encoded ARNs are long; the dialects route on the raw path themselves.
-    routerOptions: { maxParamLength: 4096 },
-    // A path fastify cannot even decode (a bad percent-escape) goes to the dialects like any
-    // other: the AWS dialect keeps malformed escapes and fails the label's pattern, as the
-    // invoke lane does for the same path.
-    frameworkErrors: (error, request, frameworkReply) => {
-      // The framework types this reply by route schema; there is no route here.
-      const reply = frameworkReply as unknown as FastifyReply;
-      void reply.hijack();
-      request.log.debug({ err: error }, 'undecodable request');
-      void dispatch(request.raw).then((d) => writeResponse(reply.raw, d, opts));
-    },
-    // Bodies are read by the dialects under per-operation limits, see readBodyLimited.
-    bodyLimit: Number.MAX_SAFE_INTEGER,
-    return503OnClosing: true,
     forceCloseConnections: true,
-    serverFactory: (fastifyHandler) =>
+    // fastify owns the server's lifecycle (listen, close, connections, malformed HTTP);
+    // every request is answered here, on node:http, by the same dispatch: the dashboard's
+    // streams on the raw socket, everything else through serveDirect. Its request/reply
+    // objects, hooks and router cost more than GetFunction itself (README "Performance").
+    serverFactory: () =>
       createServer((raw, out) => {
-        if (isDataPlane(raw)) {
+        if (isDataPlane(raw) || opts.raw?.(raw, out) !== true) {
           void serveDirect(raw, out);
-        } else if (opts.raw?.(raw, out) === true) {
-          // answered (a stream); fastify's close still ends it (forceCloseConnections)
-        } else {
-          fastifyHandler(raw, out);
         }
       }),
   });
   app.addHook('preClose', (done) => {
     closing = true;
     done();
-  });
-  // Leave every body unread: the dialect decides the limit once it knows the operation.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, _payload, done) => {
-    done(null, undefined);
-  });
-
-  app.all('/*', async (request, reply) => {
-    const d = await dispatch(request.raw);
-    void reply.hijack();
-    writeResponse(reply.raw, d, opts);
   });
   return app;
 }

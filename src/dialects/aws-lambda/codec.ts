@@ -92,6 +92,32 @@ export function renderFunctionConfiguration(
   return out;
 }
 
+/** The JSON text of a version's configuration, per record (see functionConfigurationJson). */
+const renderedJson = new WeakMap<VersionRecord, { readonly key: string; readonly json: string }>();
+
+/**
+ * renderFunctionConfiguration as JSON text, kept beside the version record it renders:
+ * records are immutable (any change is a new record with a new RevisionId), so the text is
+ * rebuilt only when the record, the caller's scope, the options or the runtime version it
+ * shows differ. ListFunctions answers 50 of these per page (issue 15).
+ */
+export function functionConfigurationJson(
+  scope: ArnScope,
+  fn: FunctionRecord,
+  version: VersionRecord,
+  options: RenderFunctionOptions,
+): string {
+  const digest = options.runtimes?.versionOf(version.config.runtime)?.digest ?? '';
+  const key = `${scope.region}\0${scope.accountId}\0${fn.key.name}\0${options.arnQualifier ?? ''}\0${options.state}\0${version.revisionId}\0${digest}`;
+  const hit = renderedJson.get(version);
+  if (hit !== undefined && hit.key === key) {
+    return hit.json;
+  }
+  const json = JSON.stringify(renderFunctionConfiguration(scope, fn, version, options));
+  renderedJson.set(version, { key, json });
+  return json;
+}
+
 function stateFields(state: StateView): Record<string, string> {
   switch (state) {
     case 'create':

@@ -4,6 +4,7 @@
  * MemorySize.
  */
 import path from 'node:path';
+import { CODE_CACHE_VARIABLE, codeCacheFolder } from '../code-cache.js';
 import { layerPaths, type RuntimeEntry } from './table.js';
 
 /**
@@ -33,10 +34,17 @@ export const nodeRuntime: RuntimeEntry = {
     if (paths.length > 0 && own !== undefined && own !== '') {
       paths.push(own);
     }
+    const env: Record<string, string> = {};
+    if (paths.length > 0) {
+      env.NODE_PATH = paths.join(path.delimiter);
+    }
+    if (ctx.codeCacheDir !== undefined) {
+      env[CODE_CACHE_VARIABLE] = path.join(ctx.codeCacheDir, codeCacheFolder(spec));
+    }
     return {
       ok: true,
       command: interpreter.command,
-      ...(paths.length === 0 ? {} : { env: { NODE_PATH: paths.join(path.delimiter) } }),
+      ...(Object.keys(env).length === 0 ? {} : { env }),
       args: [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...ctx.nodeFlags, ctx.nodeRuntimeEntry],
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.nodeRuntimeEntry),

@@ -27,6 +27,8 @@ export interface RuntimeContext {
   readonly bundledChannel: 'private' | 'http';
   /** Extra node flags (V8 tuning). */
   readonly nodeFlags: readonly string[];
+  /** The bundled Node.js client's code cache folder, if any (PoolOptions.codeCacheDir). */
+  readonly codeCacheDir?: string;
   /** The launcher enforces MemorySize (a memory cgroup). */
   readonly memoryLimited: boolean;
   /** Where the process finds its code and layers (FileView). */

@@ -18,6 +18,13 @@
  * (the default) the result is sent when the event loop has drained ('beforeExit'); a
  * handler that neither returns a promise nor calls back answers `null` at that point.
  */
+// First, so that the runtime's own modules load through the code cache too.
+const codeCacheDir = process.env._HEARTH_CODE_CACHE;
+delete process.env._HEARTH_CODE_CACHE;
+const codeCache =
+  codeCacheDir === undefined || codeCacheDir === ''
+    ? undefined
+    : require('./code-cache.cjs').install(codeCacheDir);
 const { createFdChannel } = require('./channel-fd.cjs');
 const { errorForLog, formatError } = require('./errors.cjs');
 const { loadHandler } = require('./handler-loader.cjs');
@@ -145,11 +152,24 @@ function settleFailure(inv, e) {
 }
 
 /**
+ * An on-demand environment makes and writes its code cache entries, and lowers V8's
+ * tier-up thresholds, after its first answer is out: the caller of a cold start waits for
+ * none of it (and the data must be made before the flags change: code-cache.cjs).
+ */
+let afterFirstAnswer = false;
+
+/**
  * @param {void | Promise<void>} sent
  */
 function afterSend(sent) {
   current = undefined;
   logContext.requestId = 'undefined';
+  if (afterFirstAnswer) {
+    afterFirstAnswer = false;
+    codeCache?.seal();
+    codeCache?.flush();
+    tierUpEarly();
+  }
   if (sent instanceof Promise) {
     sent.then(
       () => setImmediate(step),
@@ -324,7 +344,17 @@ loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '').then(
   (loaded) => {
     handler = loaded;
     initDone = true;
-    tierUpEarly();
+    // Modules loaded from here on compile as Node compiles them.
+    codeCache?.stop();
+    if (codeCache !== undefined && env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand') {
+      afterFirstAnswer = true;
+    } else {
+      // Provisioned: during init, which no caller waits for; the cache's data before
+      // tierUpEarly (V8 refuses data made under other flags than its own).
+      codeCache?.seal();
+      codeCache?.flush();
+      tierUpEarly();
+    }
     step();
   },
   (/** @type {unknown} */ e) => failInit(e instanceof Error ? e.name : 'Runtime.Unknown', e),

@@ -4,7 +4,7 @@
  */
 import type { FunctionConfigInput } from '../../../core/services/function-config.js';
 import { DEFAULT_NAMESPACE } from '../../../core/model.js';
-import { renderFunctionConfiguration } from '../codec.js';
+import { functionConfigurationJson, renderFunctionConfiguration } from '../codec.js';
 import { checkConfigSemantics, readArchitectures, readConfigMembers } from '../function-input.js';
 import { parseFunctionName } from '../function-name.js';
 import { paginate, readMaxItems, versionSortKey } from '../pagination.js';
@@ -119,21 +119,25 @@ async function getFunction(call: OperationCall) {
     call.opts.codeLocation === undefined
       ? `${call.opts.publicUrl()}/_hearth/code/${call.ctx.accountId}/${sha}.zip`
       : await call.opts.codeLocation(call.ctx.accountId, call.ctx.region, sha);
+  // With an alias, FunctionArn is the alias ARN and Version the resolved one (spec §1.6).
+  // The configuration's text is kept per version record (codec.ts); the rest is small.
+  const configuration = functionConfigurationJson(call.ctx, fn, version, {
+    ...arnQualifierOf(ref.qualifier),
+    state: 'current',
+    runtimes: call.core.runtimes,
+  });
+  const rest = JSON.stringify({
+    Code: { RepositoryType: 'S3', Location: location },
+    ...(Object.keys(fn.tags).length === 0 ? {} : { Tags: { ...fn.tags } }),
+    ...(fn.reservedConcurrency === undefined
+      ? {}
+      : { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } }),
+  });
   return {
     status: 200,
-    json: {
-      // With an alias, FunctionArn is the alias ARN and Version the resolved one (spec §1.6).
-      Configuration: renderFunctionConfiguration(call.ctx, fn, version, {
-        ...arnQualifierOf(ref.qualifier),
-        state: 'current',
-        runtimes: call.core.runtimes,
-      }),
-      Code: { RepositoryType: 'S3', Location: location },
-      ...(Object.keys(fn.tags).length === 0 ? {} : { Tags: { ...fn.tags } }),
-      ...(fn.reservedConcurrency === undefined
-        ? {}
-        : { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } }),
-    },
+    // `{"Configuration":…,` then the rest's members: the text JSON.stringify gives the whole.
+    raw: `{"Configuration":${configuration},${rest.slice(1)}`,
+    headers: { 'content-type': 'application/json' },
   };
 }
 
@@ -240,19 +244,21 @@ async function listFunctions(call: OperationCall) {
     query.get('Marker') ?? undefined,
     pageSize,
   );
+  // The page as JSON text from each entry's cached text (codec.ts): no object is built or
+  // serialised per entry and request. Same bytes as JSON.stringify of the object form.
+  const entries = page.items.map((i) =>
+    functionConfigurationJson(call.ctx, i.fn, i.version, {
+      // ALL lists qualified ARNs, `:$LATEST` included (spec §1.6).
+      ...(all ? { arnQualifier: i.version.version } : {}),
+      state: 'list',
+      runtimes: call.core.runtimes,
+    }),
+  );
+  const marker = page.nextMarker === undefined ? '' : `,"NextMarker":${JSON.stringify(page.nextMarker)}`;
   return {
     status: 200,
-    json: {
-      Functions: page.items.map((i) =>
-        renderFunctionConfiguration(call.ctx, i.fn, i.version, {
-          // ALL lists qualified ARNs, `:$LATEST` included (spec §1.6).
-          ...(all ? { arnQualifier: i.version.version } : {}),
-          state: 'list',
-          runtimes: call.core.runtimes,
-        }),
-      ),
-      ...(page.nextMarker === undefined ? {} : { NextMarker: page.nextMarker }),
-    },
+    raw: `{"Functions":[${entries.join(',')}]${marker}}`,
+    headers: { 'content-type': 'application/json' },
   };
 }
 

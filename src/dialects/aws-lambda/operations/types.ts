@@ -29,8 +29,8 @@ export interface OperationResult {
   readonly status: number;
   /** Serialised as JSON; undefined means an empty body (204s). */
   readonly json?: unknown;
-  /** A raw body (Invoke's payload); wins over `json`. */
-  readonly raw?: Buffer;
+  /** A raw body (Invoke's payload, or JSON text already serialised); wins over `json`. */
+  readonly raw?: Buffer | string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -1,0 +1,289 @@
+#!/usr/bin/env node
+// Starting environments, beside what the machine allows (issue 15), in one run, in
+// alternating rounds; every figure is a ratio of medians of per-round figures:
+//
+//   1. Put(100) -> READY on a version, beside starting 100 bare interpreters 8 at a time
+//      (hearth's default --max-concurrent-starts), each "started" when it has written its
+//      first byte; for Node.js (`node -e`) and for Python (`python3 -S -c`), clean
+//      environments on both sides, the bare ones kept alive until all 100 are up, as
+//      hearth's are;
+//   2. the first invoke of an on-demand function whose init loads an AWS SDK v3 client
+//      (@aws-sdk/client-lambda and its dependencies, bundled in the function's package),
+//      on a hearth with the code cache (src/runtimes/node/code-cache.cjs) beside one
+//      without it (`--code-cache false`); each round changes an environment variable on
+//      both, so each invoke is a cold start of unchanged code. The first round of the
+//      cached side fills the cache and is shown apart.
+//
+// Run: npm run build && node bench/startup.mjs   (BENCH_ROUNDS, BENCH_START_ROUNDS)
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CreateFunctionCommand,
+  DeleteProvisionedConcurrencyConfigCommand,
+  PublishVersionCommand,
+  PutProvisionedConcurrencyConfigCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import { childPids, closeClient, median, post, root, startHearth, waitReady, zip } from './lib.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const START_ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 3);
+const ENVIRONMENTS = 100;
+const AT_A_TIME = 8;
+// The interpreter itself, as hearth resolves it (src/pool/interpreters.ts): a version
+// manager's shim on the PATH would add its own start-up to every bare start.
+const PYTHON = execFileSync(
+  process.env.BENCH_PYTHON ?? 'python3',
+  ['-c', 'import sys; print(sys.executable)'],
+  {
+    encoding: 'utf8',
+  },
+).trim();
+
+/** Starts `count` processes `parallel` at a time; resolves with the ms until all are up. */
+async function startBare(command, args, count, parallel) {
+  const children = [];
+  const t0 = performance.now();
+  let next = 0;
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const child = spawn(command, args, {
+        stdio: ['pipe', 'pipe', 'inherit'],
+        env: { PATH: process.env.PATH },
+        detached: true,
+      });
+      children.push(child);
+      child.once('error', reject);
+      child.stdout.once('data', () => resolve());
+    });
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next++ < count) {
+        await one();
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          c.once('exit', resolve);
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
+  return ms;
+}
+
+const BARE = {
+  node: [process.execPath, ['-e', 'process.stdout.write("r"); process.stdin.resume();']],
+  python: [PYTHON, ['-S', '-c', 'import sys; sys.stdout.write("r"); sys.stdout.flush(); sys.stdin.read()']],
+};
+
+const FUNCTIONS = {
+  node: {
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    files: { 'index.mjs': 'export const handler = async (event) => event;\n' },
+  },
+  python: {
+    Runtime: 'python3.12',
+    Handler: 'app.handler',
+    files: { 'app.py': 'def handler(event, context):\n    return event\n' },
+  },
+};
+
+/**
+ * The package folders of `names` and of everything they depend on, as npm installed
+ * them under `from` (nearest node_modules first, as Node resolves).
+ */
+function packageClosure(from, names) {
+  const found = new Map();
+  const locate = (name, dir) => {
+    for (let d = dir; ; d = path.dirname(d)) {
+      const candidate = path.join(d, 'node_modules', name);
+      if (existsSync(path.join(candidate, 'package.json'))) {
+        return candidate;
+      }
+      if (path.dirname(d) === d) {
+        return undefined;
+      }
+    }
+  };
+  const visit = (name, dir) => {
+    const found1 = locate(name, dir);
+    if (found1 === undefined || found.has(found1)) {
+      return;
+    }
+    found.set(found1, name);
+    const pkg = JSON.parse(readFileSync(path.join(found1, 'package.json'), 'utf8'));
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      visit(dep, found1);
+    }
+  };
+  for (const n of names) {
+    visit(n, from);
+  }
+  return [...found.keys()];
+}
+
+/** Every file under `dir` (CommonJS builds and package.json files; no types, no ES builds). */
+function filesOf(dir, out = {}, base = dir) {
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) {
+      if (name !== 'dist-types' && name !== 'dist-es' && name !== 'node_modules') {
+        filesOf(full, out, base);
+      }
+    } else if (/\.(c?js|json)$/.test(name)) {
+      out[path.relative(base, full)] = readFileSync(full);
+    }
+  }
+  return out;
+}
+
+/** A CommonJS function whose init builds an AWS SDK v3 client, the SDK in its package. */
+async function sdkPackage() {
+  const files = {
+    'index.js': [
+      "const { LambdaClient, GetFunctionCommand } = require('@aws-sdk/client-lambda');",
+      "const client = new LambdaClient({ region: process.env.AWS_REGION, endpoint: 'http://127.0.0.1:9' });",
+      // The CPU its process has used so far (init and this invocation): a figure that the
+      // other work on a shared machine disturbs far less than the wall-clock time.
+      'exports.handler = async (event) => {',
+      '  const cpu = process.cpuUsage();',
+      '  return { ...event, client: typeof client.send, command: typeof GetFunctionCommand, cpuMs: (cpu.user + cpu.system) / 1000 };',
+      '};',
+      '',
+    ].join('\n'),
+  };
+  for (const dir of packageClosure(root, ['@aws-sdk/client-lambda'])) {
+    const rel = path.relative(root, dir);
+    for (const [name, bytes] of Object.entries(filesOf(dir))) {
+      files[path.join(rel, name)] = bytes;
+    }
+  }
+  return zip(files);
+}
+
+const results = {
+  ready: { node: [], python: [] },
+  bare: { node: [], python: [] },
+  sdk: [],
+  sdkOff: [],
+  sdkCpu: [],
+  sdkOffCpu: [],
+};
+const cached = await startHearth({ name: 'startup-cache' });
+const uncached = await startHearth({ name: 'startup-nocache', env: { HEARTH_CODE_CACHE: 'false' } });
+let sdkFirstMiss;
+try {
+  // 1. Put(100) -> READY beside bare interpreters.
+  const client = cached.lambda;
+  for (const [name, f] of Object.entries(FUNCTIONS)) {
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: f.Runtime,
+        Handler: f.Handler,
+        Role: 'arn:aws:iam::123456789012:role/bench',
+        Code: { ZipFile: await zip(f.files) },
+      }),
+    );
+    await client.send(new PublishVersionCommand({ FunctionName: name }));
+  }
+  const before = childPids(cached.child.pid).length;
+  for (let r = 0; r < START_ROUNDS; r++) {
+    for (const name of Object.keys(FUNCTIONS)) {
+      results.bare[name].push(await startBare(...BARE[name], ENVIRONMENTS, AT_A_TIME));
+      await client.send(
+        new PutProvisionedConcurrencyConfigCommand({
+          FunctionName: name,
+          Qualifier: '1',
+          ProvisionedConcurrentExecutions: ENVIRONMENTS,
+        }),
+      );
+      results.ready[name].push(await waitReady(client, name, '1', 120_000));
+      await client.send(
+        new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' }),
+      );
+      // The environments are gone before the next round starts anything.
+      while (childPids(cached.child.pid).length > before) {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // polling, as a client would
+      }
+    }
+  }
+
+  // 2. The SDK function's cold first invoke, with and without the code cache.
+  const code = await sdkPackage();
+  const sides = [
+    { hearth: cached, times: results.sdk, cpu: results.sdkCpu },
+    { hearth: uncached, times: results.sdkOff, cpu: results.sdkOffCpu },
+  ];
+  for (const s of sides) {
+    await s.hearth.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'sdk',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::123456789012:role/bench',
+        Code: { ZipFile: code },
+        MemorySize: 512,
+        Timeout: 30,
+      }),
+    );
+  }
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (const s of sides) {
+      await s.hearth.lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'sdk',
+          Environment: { Variables: { ROUND: String(r) } },
+        }),
+      );
+      const t0 = performance.now();
+      const res = await post(`${s.hearth.url}/2015-03-31/functions/sdk/invocations`, Buffer.from('{"n":1}'));
+      const ms = performance.now() - t0;
+      const got = res.status === 200 ? JSON.parse(res.body.toString()) : undefined;
+      if (got?.client !== 'function' || got?.n !== 1) {
+        throw new Error(`sdk invoke failed: ${res.status} ${res.body}`);
+      }
+      // A second, warm invoke before the next round replaces the environment: an
+      // on-demand environment writes its cache entries after its first answer, and the
+      // bench must not kill it in the middle (an idle environment lives for minutes).
+      const warm = await post(`${s.hearth.url}/2015-03-31/functions/sdk/invocations`, Buffer.from('{"n":2}'));
+      if (warm.status !== 200) {
+        throw new Error(`sdk invoke failed: ${warm.status} ${warm.body}`);
+      }
+      if (r === 0 && s.hearth === cached) {
+        sdkFirstMiss = ms;
+      } else if (r > 0) {
+        s.times.push(ms);
+        s.cpu.push(got.cpuMs);
+      }
+    }
+  }
+} finally {
+  closeClient();
+  await cached.stop();
+  await uncached.stop();
+}
+
+const fmt = (xs) => xs.map((x) => x.toFixed(0)).join('/');
+console.log(`hearth startup bench (${new Date().toISOString()}, node ${process.version})`);
+for (const name of Object.keys(FUNCTIONS)) {
+  const ratios = results.ready[name].map((x, i) => x / results.bare[name][i]);
+  console.log(
+    `Put(${ENVIRONMENTS}) -> READY, ${name}: ${median(ratios).toFixed(2)}x the time to start ${ENVIRONMENTS} bare interpreters ${AT_A_TIME} at a time (target <= 1.1x; rounds ${ratios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.ready[name])} ms, bare ${fmt(results.bare[name])} ms)`,
+  );
+}
+const sdkRatios = results.sdk.map((x, i) => x / results.sdkOff[i]);
+const cpuRatios = results.sdkCpu.map((x, i) => x / results.sdkOffCpu[i]);
+console.log(
+  `first invoke, on-demand, init loads an AWS SDK client: ${median(sdkRatios).toFixed(2)}x with the code cache (target <= 0.5x; rounds ${sdkRatios.map((x) => x.toFixed(2)).join(' ')}; cached ${fmt(results.sdk)} ms, uncached ${fmt(results.sdkOff)} ms; the round that filled the cache ${sdkFirstMiss?.toFixed(0)} ms)`,
+);
+console.log(
+  `  CPU of the environment until its first answer: ${median(cpuRatios).toFixed(2)}x with the code cache (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}; cached ${fmt(results.sdkCpu)} ms, uncached ${fmt(results.sdkOffCpu)} ms)`,
+);
