@@ -42,6 +42,8 @@ export const CLUSTER_CHANNEL = 'hearth_cluster';
 
 export interface ClusterDb {
   readonly pool: pg.Pool;
+  /** Heartbeats' own connection: they never wait behind reads, reports or placements. */
+  readonly beats: pg.Pool;
   readonly url: string;
   /** The secret every node signs forwarded invokes with (made by the first node). */
   readonly secret: string;
@@ -67,7 +69,18 @@ export async function openClusterDb(url: string): Promise<ClusterDb> {
       }
       await client.query('COMMIT');
       const secret = row.secret;
-      return { pool, url, secret, close: () => pool.end().catch(() => undefined) };
+      const beats = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });
+      beats.on('error', () => undefined);
+      return {
+        pool,
+        beats,
+        url,
+        secret,
+        close: async () => {
+          await beats.end().catch(() => undefined);
+          await pool.end().catch(() => undefined);
+        },
+      };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;

@@ -50,6 +50,8 @@ export interface ClusterNodeOptions {
 }
 
 const LEADER = 'leader';
+/** Notifications that arrive during a read are answered by one more read after this pause. */
+const REFRESH_PAUSE_MS = 50;
 
 export class ClusterNode {
   readonly id: string;
@@ -66,6 +68,10 @@ export class ClusterNode {
   #stopListen: (() => void) | undefined;
   #ticking: Promise<void> | undefined;
   #refreshing: Promise<void> | undefined;
+  #placing: Promise<void> | undefined;
+  #placeAgain = false;
+  /** Just became leader: read the shares in force before placing. */
+  #leadFresh = false;
   #refreshAgain = false;
   /** Own reports not yet written: config → report (undefined: delete the row). */
   readonly #dirty = new Map<string, ShareReport | undefined>();
@@ -188,14 +194,37 @@ export class ClusterNode {
     this.#flushing ??= new Promise<void>((r) => setTimeout(r, 25)).then(() => this.#flush());
   }
 
-  /** Asks the leader (if this is it) to place again now, not at the next heartbeat. */
+  /**
+   * Asks the leader (if this is it) to place again now, not at the next heartbeat. One
+   * placement runs at a time; asks meanwhile make one more after it.
+   */
   placeSoon(): void {
-    if (this.isLeader) {
-      void this.#place().catch((e: unknown) => this.#o.log.warn(`placing shares failed: ${String(e)}`));
+    if (!this.isLeader) {
+      return;
     }
+    if (this.#placing !== undefined) {
+      this.#placeAgain = true;
+      return;
+    }
+    this.#placing = (async () => {
+      try {
+        do {
+          this.#placeAgain = false;
+          await this.#place();
+        } while (this.#placeAgain && this.isLeader);
+      } catch (e) {
+        this.#o.log.warn(`placing shares failed: ${String(e)}`);
+      } finally {
+        this.#placing = undefined;
+      }
+    })();
   }
 
-  /** One heartbeat: beat, read the live nodes, hold or take the lease, place if leader, refresh. */
+  /**
+   * One heartbeat: beat, read the live nodes, hold or take the lease, on a connection of its
+   * own; placement and the refresh of shares and reports follow without holding it up (a
+   * heartbeat that waited behind them would let a busy node expire).
+   */
   tick(): Promise<void> {
     this.#ticking ??= this.#tick()
       .catch((e: unknown) => this.#o.log.warn(`cluster heartbeat failed: ${String(e)}`))
@@ -209,7 +238,7 @@ export class ClusterNode {
     if (this.#left) {
       return;
     }
-    const db = this.#o.db.pool;
+    const db = this.#o.db.beats;
     const beat = await db.query(
       'UPDATE hearth_nodes SET heartbeat_at = now() WHERE id = $1 AND incarnation = $2',
       [this.id, this.incarnation],
@@ -247,6 +276,8 @@ export class ClusterNode {
     this.#fence = lease?.rows[0] !== undefined ? Number(lease.rows[0].fence) : undefined;
     if (this.isLeader && !wasLeader) {
       this.#o.log.info(`cluster node '${this.id}' leads (fence ${this.#fence})`);
+      // What the previous leader placed is where this one starts from.
+      this.#leadFresh = true;
     }
     const before = this.#live.map((n) => n.id).join(',');
     this.#live = live.rows.map((r) => ({ id: r.id, url: r.url, capacity: r.capacity }));
@@ -254,7 +285,7 @@ export class ClusterNode {
       this.#o.log.info(`cluster live nodes: ${this.#live.map((n) => n.id).join(', ') || 'none'}`);
     }
     if (this.isLeader) {
-      await this.#place();
+      this.placeSoon();
       // Nodes long dead leave the table (and their reports with them).
       await db.query(
         `WITH gone AS (DELETE FROM hearth_nodes
@@ -263,12 +294,15 @@ export class ClusterNode {
         expiry,
       );
     }
-    await this.#refresh();
+    this.#refreshSoon();
   }
 
   /** The leader's placement, written (fenced) only when it differs from the shares in force. */
   async #place(): Promise<void> {
-    await this.#refresh();
+    if (this.#leadFresh) {
+      this.#leadFresh = false;
+      await this.#read();
+    }
     const placement = place({
       requested: this.#o.requested(),
       nodes: this.#live,
@@ -322,14 +356,21 @@ export class ClusterNode {
     void this.#refresh().catch((e: unknown) => this.#o.log.warn(`cluster refresh failed: ${String(e)}`));
   }
 
-  /** Reads shares and reports (one at a time; a wake-up meanwhile reads once more after). */
+  /**
+   * Reads shares and reports, one read at a time; wake-ups meanwhile make one more read
+   * after a short pause (a burst of reports from starting environments is read a few times,
+   * not once per notification).
+   */
   #refresh(): Promise<void> {
     this.#refreshing ??= (async () => {
       try {
         do {
           this.#refreshAgain = false;
           await this.#read();
-        } while (this.#refreshAgain);
+          if (this.#refreshAgain) {
+            await new Promise((r) => setTimeout(r, REFRESH_PAUSE_MS).unref());
+          }
+        } while (this.#refreshAgain && !this.#left);
       } finally {
         this.#refreshing = undefined;
       }
@@ -470,6 +511,7 @@ export class ClusterNode {
     }
     this.#stopListen?.();
     await this.#ticking;
+    await this.#placing;
     await this.#flushing;
     const db = this.#o.db.pool;
     await db

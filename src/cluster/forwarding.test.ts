@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,8 +55,9 @@ describe('forwarded invokes', () => {
     let seen: ReturnType<typeof decodeInvoke>;
     const url = await node((r, res, body) => {
       expect(r.url).toBe(FORWARD_PATH);
-      seen = decodeInvoke(SECRET, r.headers as Record<string, string>, body);
-      res.writeHead(200).end(encodeOutcome(outcome));
+      seen = decodeInvoke(SECRET, r.headers, body);
+      const wire = encodeOutcome(outcome);
+      res.writeHead(200, wire.headers).end(wire.body);
     });
     const f = new Forwarder(SECRET);
     expect(await f.send(url, req)).toEqual(outcome);
@@ -73,27 +73,23 @@ describe('forwarded invokes', () => {
     f.close();
   });
 
-  it('refuse a wrong secret, a body changed after signing, and a stale signature', () => {
-    const body = encodeInvoke(req);
-    const header = (secret: string, when: string, b: Buffer): string =>
-      `${when},${createHmac('sha256', secret).update(when).update('\n').update(b).digest('hex')}`;
-    const signed = new Map([['ok', header(SECRET, String(Date.now()), body)]]);
-    expect(decodeInvoke(SECRET, { 'x-hearth-cluster-signature': signed.get('ok') }, body)).toBeDefined();
-    expect(
-      decodeInvoke('b'.repeat(64), { 'x-hearth-cluster-signature': signed.get('ok') }, body),
-    ).toBeUndefined();
+  it('refuse a wrong secret, a payload or metadata changed after signing, and a stale signature', () => {
+    const now = Date.now();
+    const wire = encodeInvoke(SECRET, req, now);
+    expect(decodeInvoke(SECRET, wire.headers, wire.body, now)).toBeDefined();
+    expect(decodeInvoke('b'.repeat(64), wire.headers, wire.body, now)).toBeUndefined();
+    expect(decodeInvoke(SECRET, wire.headers, Buffer.from('{"x":2}'), now)).toBeUndefined();
+    const other = encodeInvoke(SECRET, { ...req, provisionedKey: 'elsewhere' }, now);
     expect(
       decodeInvoke(
         SECRET,
-        { 'x-hearth-cluster-signature': signed.get('ok') },
-        Buffer.concat([body, Buffer.from(' ')]),
+        { ...wire.headers, 'x-hearth-invoke': other.headers['x-hearth-invoke'] },
+        wire.body,
+        now,
       ),
     ).toBeUndefined();
-    const old = String(Date.now() - 6 * 60_000);
-    expect(
-      decodeInvoke(SECRET, { 'x-hearth-cluster-signature': header(SECRET, old, body) }, body),
-    ).toBeUndefined();
-    expect(decodeInvoke(SECRET, {}, body)).toBeUndefined();
+    expect(decodeInvoke(SECRET, wire.headers, wire.body, now + 6 * 60_000)).toBeUndefined();
+    expect(decodeInvoke(SECRET, {}, wire.body, now)).toBeUndefined();
   });
 
   it('come back undefined when the node has no free environment (409) or cannot be reached', async () => {

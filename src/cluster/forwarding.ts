@@ -1,9 +1,11 @@
 /**
  * Invokes sent from one node to another's free provisioned environment: one HTTP POST to
  * `/_hearth/cluster/invoke` on the receiving node's own port, signed with the cluster's
- * secret (HMAC-SHA256 over a timestamp and the body; cluster-db.ts keeps the secret), so
- * only nodes of the cluster can run code this way. The body carries the invoke without its
- * environment spec (paths are the receiver's own: it runs the config with its own spec).
+ * secret (HMAC-SHA256 over a timestamp, the metadata and the body; cluster-db.ts keeps the
+ * secret), so only nodes of the cluster can run code this way. The body is the payload as
+ * it came; the rest of the invoke rides in a header, without its environment spec (paths
+ * are the receiver's own: it runs the config with its own spec, named by its key). The
+ * outcome comes back the same way: its payload as the body, the rest in a header.
  *
  * Answers: 200 with the outcome; 409 when the receiver has no free environment of the
  * config after all (the sender then runs the invoke itself, on demand); 403 for a bad
@@ -25,30 +27,56 @@ export type ForwardedInvoke = Omit<InvokeRequest, 'spec'> & {
   readonly specKey: string;
 };
 
-interface WireInvoke extends Omit<ForwardedInvoke, 'payload'> {
-  readonly payload: string;
+const META = 'x-hearth-invoke';
+const OUTCOME = 'x-hearth-outcome';
+
+/** An encoded invoke or outcome: the payload travels as the body, untouched; the rest in a header. */
+export interface WireMessage {
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
 }
 
-type WireOutcome = Omit<InvocationOutcome, 'payload'> & { readonly payload: string };
-
-function sign(secret: string, at: string, body: Buffer): string {
-  return createHmac('sha256', secret).update(at).update('\n').update(body).digest('hex');
+function sign(secret: string, at: string, meta: string, body: Buffer): string {
+  return createHmac('sha256', secret)
+    .update(at)
+    .update('\n')
+    .update(meta)
+    .update('\n')
+    .update(body)
+    .digest('hex');
 }
 
-export function encodeInvoke(req: InvokeRequest & { provisionedKey: string }): Buffer {
+const pack = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
+const unpack = <T>(header: string): T => JSON.parse(Buffer.from(header, 'base64').toString()) as T;
+
+/** The invoke, signed with the cluster's secret at `nowMs`. */
+export function encodeInvoke(
+  secret: string,
+  req: InvokeRequest & { provisionedKey: string },
+  nowMs = Date.now(),
+): WireMessage {
   const { spec, payload, ...rest } = req;
-  const wire: WireInvoke = { ...rest, specKey: spec.key, payload: payload.toString('base64') };
-  return Buffer.from(JSON.stringify(wire));
+  const meta = pack({ ...rest, specKey: spec.key });
+  const at = String(nowMs);
+  return {
+    headers: { [META]: meta, [SIGNATURE]: `${at},${sign(secret, at, meta, payload)}` },
+    body: payload,
+  };
 }
 
 /** The forwarded invoke, or undefined when the signature does not hold. */
 export function decodeInvoke(
   secret: string,
-  headers: Readonly<Record<string, string | undefined>>,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
   body: Buffer,
   nowMs = Date.now(),
 ): ForwardedInvoke | undefined {
-  const [at, sig] = (headers[SIGNATURE] ?? '').split(',', 2);
+  const meta = headers[META];
+  const signature = headers[SIGNATURE];
+  if (typeof meta !== 'string' || typeof signature !== 'string') {
+    return undefined;
+  }
+  const [at, sig] = signature.split(',', 2);
   if (
     at === undefined ||
     sig === undefined ||
@@ -57,23 +85,24 @@ export function decodeInvoke(
   ) {
     return undefined;
   }
-  const want = Buffer.from(sign(secret, at, body), 'hex');
+  const want = Buffer.from(sign(secret, at, meta, body), 'hex');
   const got = Buffer.from(sig, 'hex');
   if (got.length !== want.length || !timingSafeEqual(got, want)) {
     return undefined;
   }
-  const wire = JSON.parse(body.toString()) as WireInvoke;
-  return { ...wire, payload: Buffer.from(wire.payload, 'base64') };
+  return { ...unpack<Omit<ForwardedInvoke, 'payload'>>(meta), payload: body };
 }
 
-export function encodeOutcome(outcome: InvocationOutcome): Buffer {
-  const wire: WireOutcome = { ...outcome, payload: outcome.payload.toString('base64') };
-  return Buffer.from(JSON.stringify(wire));
+export function encodeOutcome(outcome: InvocationOutcome): WireMessage {
+  const { payload, ...rest } = outcome;
+  return { headers: { [OUTCOME]: pack(rest), 'content-type': 'application/octet-stream' }, body: payload };
 }
 
-function decodeOutcome(body: Buffer): InvocationOutcome {
-  const wire = JSON.parse(body.toString()) as WireOutcome;
-  return { ...wire, payload: Buffer.from(wire.payload, 'base64') } as InvocationOutcome;
+function decodeOutcome(header: string | string[] | undefined, body: Buffer): InvocationOutcome {
+  if (typeof header !== 'string') {
+    throw new Error('no outcome');
+  }
+  return { ...unpack<Omit<InvocationOutcome, 'payload'>>(header), payload: body } as InvocationOutcome;
 }
 
 /** What a caller hears when the node running its invocation died mid-invoke. */
@@ -106,8 +135,7 @@ export class Forwarder {
    * the request went out answers nodeLostOutcome: the invocation may have run.
    */
   send(url: string, req: InvokeRequest & { provisionedKey: string }): Promise<InvocationOutcome | undefined> {
-    const body = encodeInvoke(req);
-    const at = String(Date.now());
+    const wire = encodeInvoke(this.#secret, req);
     const target = new URL(FORWARD_PATH, url);
     return new Promise((resolve) => {
       let sent = false;
@@ -116,11 +144,7 @@ export class Forwarder {
         {
           method: 'POST',
           agent: this.#agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': body.length,
-            [SIGNATURE]: `${at},${sign(this.#secret, at, body)}`,
-          },
+          headers: { ...wire.headers, 'content-length': wire.body.length },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -129,7 +153,7 @@ export class Forwarder {
           res.on('end', () => {
             if (res.statusCode === 200) {
               try {
-                resolve(decodeOutcome(Buffer.concat(chunks)));
+                resolve(decodeOutcome(res.headers[OUTCOME], Buffer.concat(chunks)));
               } catch {
                 resolve(nodeLostOutcome(req));
               }
@@ -140,7 +164,7 @@ export class Forwarder {
         },
       );
       r.on('error', () => resolve(sent ? nodeLostOutcome(req) : undefined));
-      r.end(body, () => {
+      r.end(wire.body, () => {
         sent = true;
       });
     });

@@ -41,7 +41,8 @@ export function createClusterEndpoint(pool: ClusterPool, secret: string, log: Lo
         if (outcome === undefined) {
           return plain(409, 'no free provisioned environment');
         }
-        return { status: 200, headers: { 'content-type': 'application/json' }, body: encodeOutcome(outcome) };
+        const wire = encodeOutcome(outcome);
+        return { status: 200, headers: wire.headers, body: wire.body };
       } catch (e) {
         if (isPlatformError(e)) {
           return plain(409, e.code);
