@@ -99,6 +99,13 @@ export const configSchema = z.strictObject({
   /** Environments starting at once, across all functions. */
   maxConcurrentStarts: whole((n) => n.int().min(1)).default(8),
   /**
+   * Init limit of on-demand environments, ms (AWS: 10 s; a timed-out init is retried once
+   * inside its invocation under the function's timeout, src/pool/init-limits.ts).
+   */
+  onDemandInitTimeoutMs: whole((n) => n.int().min(1)).default(10_000),
+  /** Lower bound of the provisioned init limit, max(this, function timeout), ms (AWS: 130 s). */
+  provisionedInitTimeoutMs: whole((n) => n.int().min(1)).default(130_000),
+  /**
    * Limit each environment to its MemorySize with a memory cgroup where the machine allows
    * one (src/pool/README.md "Memory").
    */

@@ -182,6 +182,11 @@ export interface EnvironmentSpec {
   /** EphemeralStorage (MB): the size of the environment's /tmp where the launcher gives one. */
   readonly ephemeralStorageMb?: number;
   readonly logGroup: string;
+  /**
+   * The function's own init limit (SCF's InitTimeout, stored under INIT_TIMEOUT_EXTRA);
+   * absent: AWS's limits (10 s on-demand, then a retry inside the invoke; 130 s provisioned).
+   */
+  readonly initTimeoutSec?: number;
 }
 
 export type InitializationType = 'on-demand' | 'provisioned-concurrency';

@@ -124,6 +124,8 @@ export async function createPlatform(
       logger: logger.child({ layer: 'pool' }),
       idleTimeoutMs: config.idleTimeoutMs,
       maxConcurrentStarts: config.maxConcurrentStarts,
+      onDemandInitTimeoutMs: config.onDemandInitTimeoutMs,
+      provisionedInitTimeoutMs: config.provisionedInitTimeoutMs,
       memoryCgroups: config.memoryCgroups,
       sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
