@@ -22,6 +22,7 @@ import { openCredentialSource, type FileCredentialSource } from '../auth/credent
 import { decideListenMode } from '../auth/listen-policy.js';
 import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
+import { QueuePacer } from '../core/invoke/queue-pacer.js';
 import { systemClock } from '../core/ports.js';
 import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-service.js';
 import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
@@ -36,6 +37,7 @@ import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
+import { eventLoopLag } from './loop-lag.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -146,6 +148,13 @@ export async function createPlatform(
     await store.close();
     throw e;
   }
+  // Queued events run with as many workers as leave hearth's own loop responsive (queue-pacer.ts).
+  const loopLag = eventLoopLag();
+  const pacer = new QueuePacer({
+    min: Math.min(4, config.asyncQueueWorkers),
+    max: config.asyncQueueWorkers,
+    lagMs: loopLag.lagMs,
+  });
   const core = createCore({
     store,
     packages,
@@ -158,7 +167,7 @@ export async function createPlatform(
     },
     clock: systemClock,
     asyncEvents,
-    events: { capacityPerAccount: config.asyncQueueCapacity, workers: config.asyncQueueWorkers },
+    events: { capacityPerAccount: config.asyncQueueCapacity, workers: config.asyncQueueWorkers, pacer },
     limits: {
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
@@ -319,6 +328,8 @@ export async function createPlatform(
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
       clearInterval(queueLog);
+      pacer.stop();
+      loopLag.stop();
       clearInterval(prune);
       await logs.close();
       await asyncEvents.close();

@@ -21,6 +21,7 @@
  */
 import { PlatformError, isPlatformError } from '../errors.js';
 import type { AsyncEventRecord, AsyncEventStatus, AsyncEventStore, InvocationOutcome } from '../ports.js';
+import type { QueuePacer } from './queue-pacer.js';
 
 export interface Timers {
   now(): number;
@@ -67,8 +68,10 @@ export interface EventQueueOptions {
   readonly store: AsyncEventStore;
   /** Unsettled events per account at most; further Event invokes get ASYNC_QUEUE_FULL. */
   readonly capacityPerAccount: number;
-  /** Events running at once. */
+  /** Events running at once, at most. */
   readonly workers: number;
+  /** Paces how many of `workers` run now (queue-pacer.ts); absent: all of them. */
+  readonly pacer?: QueuePacer;
   /** Delays before the retries after a function error (AWS: ~60 s and ~120 s). */
   readonly retryDelaysMs: readonly number[];
   /** First delay after a throttle or system error; doubles per attempt up to `maxBackoffMs`. */
@@ -106,6 +109,10 @@ export class EventQueue {
 
   constructor(opts: EventQueueOptions) {
     this.#opts = opts;
+    opts.pacer?.start(
+      () => this.#ready.length > 0,
+      () => this.#pump(),
+    );
   }
 
   /** Events accepted and not settled. */
@@ -198,6 +205,7 @@ export class EventQueue {
   /** Stops running events; what is pending stays in the store for the next start. */
   close(): void {
     this.#closed = true;
+    this.#opts.pacer?.stop();
     for (const e of this.#entries.values()) {
       e.timer?.cancel();
     }
@@ -240,7 +248,8 @@ export class EventQueue {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#running < this.#opts.workers && this.#ready.length > 0) {
+    const limit = Math.min(this.#opts.workers, this.#opts.pacer?.limit ?? this.#opts.workers);
+    while (!this.#closed && this.#running < limit && this.#ready.length > 0) {
       const entry = this.#ready.shift() as Entry;
       entry.state = 'running';
       this.#running++;
