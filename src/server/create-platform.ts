@@ -15,6 +15,7 @@
  * step of start-up closes whatever had started.
  */
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { CodeUrls } from '../auth/code-urls.js';
@@ -23,7 +24,7 @@ import { decideListenMode } from '../auth/listen-policy.js';
 import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
 import { QueuePacer } from '../core/invoke/queue-pacer.js';
-import { systemClock } from '../core/ports.js';
+import { systemClock, type AsyncEventStore } from '../core/ports.js';
 import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-service.js';
 import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
@@ -36,6 +37,7 @@ import { createPackageStore } from '../store/packages/package-store.js';
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js';
+import { openPostgresAsyncEventStore } from '../store/postgres/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
 import { eventLoopLag } from './loop-lag.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
@@ -82,13 +84,30 @@ export async function createPlatform(
     // Its own wording: "cannot reach PostgreSQL at …", "… is in use by another hearth".
     store = await openPostgresStore(config.store);
   }
-  let asyncEvents;
-  try {
-    // Its own file: the queue's write rate never waits behind control-plane writes.
-    asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
-  } catch (e) {
-    await store.close();
-    throw new DataDirError(dataDir, e);
+  let asyncEvents: AsyncEventStore;
+  // Where nodes share the queue (PostgreSQL), each renews its claims and takes over a dead
+  // node's events every third of a lease (src/store/postgres/async-event-store.ts).
+  let claimIntervalMs: number | undefined;
+  if (config.store === undefined) {
+    try {
+      // Its own file: the queue's write rate never waits behind control-plane writes.
+      asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
+    } catch (e) {
+      await store.close();
+      throw new DataDirError(dataDir, e);
+    }
+  } else {
+    try {
+      // The node's id: stable across its restarts (it takes its own events back at once),
+      // distinct per machine and data dir.
+      const owner = `${hostname()}/${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+      const shared = await openPostgresAsyncEventStore(config.store, { owner });
+      claimIntervalMs = shared.leaseMs / 3;
+      asyncEvents = shared;
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
   }
   let packages;
   try {
@@ -167,7 +186,12 @@ export async function createPlatform(
     },
     clock: systemClock,
     asyncEvents,
-    events: { capacityPerAccount: config.asyncQueueCapacity, workers: config.asyncQueueWorkers, pacer },
+    events: {
+      capacityPerAccount: config.asyncQueueCapacity,
+      workers: config.asyncQueueWorkers,
+      pacer,
+      ...(claimIntervalMs === undefined ? {} : { claimIntervalMs }),
+    },
     limits: {
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,

@@ -4,8 +4,10 @@
  *
  *   1. `enqueue` writes the event to the store and resolves once it is durable: only then
  *      does the caller answer 202, so an acknowledged event survives `kill -9`;
- *   2. `recover` (start-up) reloads every event still pending, those that were running
- *      when the process died included: at least once, with the same request id;
+ *   2. `recover` (start-up) claims every event still pending that no live node holds,
+ *      those that were running when the process died included: at least once, with the
+ *      same request id. Where nodes share the store (`claimIntervalMs`), the queue renews
+ *      its claims and takes over the events of nodes whose lease expired, periodically;
  *   3. limits apply when an event runs: a throttle or a system error goes back to the
  *      queue with exponential back-off (1 s doubling, at most 5 minutes) until the event is
  *      older than its maximum age (6 hours by default);
@@ -88,7 +90,15 @@ export interface EventQueueOptions {
   readonly onSettled?: (ev: AsyncEventRecord, settlement: Settlement, attempts: number) => Promise<void>;
   /** Faults of the queue's own bookkeeping (a store write that failed). */
   readonly onError?: (what: string, error: unknown) => void;
+  /**
+   * A store shared by several nodes: every this many ms, renew this node's claims and take
+   * over pending events whose owner's lease expired. Absent: one node (claims at start only).
+   */
+  readonly claimIntervalMs?: number;
 }
+
+/** Events claimed per store call (recovery pages, take-overs per tick). */
+const CLAIM_PAGE = 1_000;
 
 interface Entry {
   ev: AsyncEventRecord;
@@ -105,6 +115,7 @@ export class EventQueue {
   readonly #byAccount = new Map<string, number>();
   #running = 0;
   #closed = false;
+  #claimTimer: { cancel(): void } | undefined;
   #idleWaiters: (() => void)[] = [];
 
   constructor(opts: EventQueueOptions) {
@@ -158,18 +169,51 @@ export class EventQueue {
     this.#admit(ev);
   }
 
-  /** Reloads every pending event from the store (start-up); returns how many. */
+  /**
+   * Claims every pending event no live node holds (start-up); returns how many. On a
+   * shared store, then renews and takes over every `claimIntervalMs`.
+   */
   async recover(): Promise<number> {
-    const pending = await this.#opts.store.listPending();
     let n = 0;
-    for (const ev of pending) {
+    for (;;) {
+      const got = await this.#claim();
+      n += got.claimed;
+      if (got.claimed + got.known < CLAIM_PAGE || this.#closed) {
+        break;
+      }
+    }
+    this.#armClaims();
+    return n;
+  }
+
+  /** One page of claims, admitted; `known`: returned but already here. */
+  async #claim(): Promise<{ claimed: number; known: number }> {
+    const due = await this.#opts.store.claimDue(CLAIM_PAGE);
+    let claimed = 0;
+    for (const ev of due) {
       if (!this.#entries.has(ev.requestId)) {
         this.#count(ev.key.accountId, 1);
         this.#admit(ev);
-        n++;
+        claimed++;
       }
     }
-    return n;
+    return { claimed, known: due.length - claimed };
+  }
+
+  #armClaims(): void {
+    const every = this.#opts.claimIntervalMs;
+    if (every === undefined || this.#closed) {
+      return;
+    }
+    this.#claimTimer = this.#opts.timers.setTimeout(() => {
+      void (async () => {
+        // Renewed first: this node's own claims must not lapse while it takes others'.
+        await this.#opts.store.renewClaims();
+        await this.#claim();
+      })()
+        .catch((e: unknown) => this.#opts.onError?.('async event claims', e))
+        .finally(() => this.#armClaims());
+    }, every);
   }
 
   /**
@@ -206,6 +250,7 @@ export class EventQueue {
   close(): void {
     this.#closed = true;
     this.#opts.pacer?.stop();
+    this.#claimTimer?.cancel();
     for (const e of this.#entries.values()) {
       e.timer?.cancel();
     }

@@ -76,12 +76,14 @@ export const pgMigrations: readonly PgMigration[] = [
 export async function migratePg(
   db: pg.ClientBase,
   list: readonly PgMigration[] = pgMigrations,
+  /** Where the count is kept: another list (the async event store's) keeps its own. */
+  schemaTable = 'hearth_schema',
 ): Promise<void> {
-  await db.query('CREATE TABLE IF NOT EXISTS hearth_schema (version integer NOT NULL)');
-  const res = await db.query<{ version: number }>('SELECT version FROM hearth_schema');
+  await db.query(`CREATE TABLE IF NOT EXISTS ${schemaTable} (version integer NOT NULL)`);
+  const res = await db.query<{ version: number }>(`SELECT version FROM ${schemaTable}`);
   let version = res.rows[0]?.version ?? 0;
   if (res.rows.length === 0) {
-    await db.query('INSERT INTO hearth_schema (version) VALUES (0)');
+    await db.query(`INSERT INTO ${schemaTable} (version) VALUES (0)`);
   }
   if (version > list.length) {
     throw new Error(
@@ -92,7 +94,7 @@ export async function migratePg(
     await db.query('BEGIN');
     try {
       await migration(db);
-      await db.query('UPDATE hearth_schema SET version = $1', [version + 1]);
+      await db.query(`UPDATE ${schemaTable} SET version = $1`, [version + 1]);
       await db.query('COMMIT');
     } catch (e) {
       await db.query('ROLLBACK');
