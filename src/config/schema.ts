@@ -191,8 +191,8 @@ export const configSchema = z.strictObject({
   asyncQueueCapacity: whole((n) => n.int().min(1)).default(10_000),
   /** Queued events running at once (each holds a concurrency lease while it runs). */
   asyncQueueWorkers: whole((n) => n.int().min(1)).default(64),
-  /** How often the queue's depth and oldest age are logged while it is not empty, ms. */
-  asyncQueueLogIntervalMs: whole((n) => n.int().min(100)).default(60_000),
+  /** How often the queue's depth is checked against the log's thresholds, ms (server/queue-log.ts). */
+  asyncQueueLogIntervalMs: whole((n) => n.int().min(100)).default(1_000),
 
   // ---- scaling loop (scheduled and utilisation-tracking provisioned concurrency) ----
   /** Tracking scale-out cadence, ms (Tencent: 10 s). Shorter only for tests. */

@@ -40,6 +40,7 @@ import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js'
 import { openPostgresAsyncEventStore } from '../store/postgres/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
 import { eventLoopLag } from './loop-lag.js';
+import { watchQueue } from './queue-log.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -321,15 +322,13 @@ export async function createPlatform(
   // The metrics module reads provisioned utilisation on this cadence (core/metrics).
   const sampler = setInterval(() => core.metrics.sample(), config.metricsSampleMs);
   sampler.unref();
-  // The async queue's depth and age, in the log while it holds anything (metrics read
+  // The async queue in the log when its depth crosses a threshold (metrics read
   // core.events.stats() directly).
-  const queueLog = setInterval(() => {
-    const stats = core.events.stats();
-    if (stats.depth > 0) {
-      logger.info({ asyncQueue: stats }, 'async event queue');
-    }
-  }, config.asyncQueueLogIntervalMs);
-  queueLog.unref();
+  const stopQueueLog = watchQueue(() => core.events.stats(), {
+    logger,
+    intervalMs: config.asyncQueueLogIntervalMs,
+    capacityPerAccount: config.asyncQueueCapacity,
+  });
   // Settled async events stay queryable for 3 × 24 h after they end (SCF
   // GetAsyncEventStatus), then go; checked hourly.
   const prune = setInterval(() => {
@@ -351,7 +350,7 @@ export async function createPlatform(
       core.stop();
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
-      clearInterval(queueLog);
+      stopQueueLog();
       pacer.stop();
       loopLag.stop();
       clearInterval(prune);
