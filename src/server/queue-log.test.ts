@@ -4,6 +4,7 @@ import { depthBand, queueLogLines } from './queue-log.js';
 const stats = (depth: number, byAccount: Record<string, number> = {}) => ({
   depth,
   running: 4,
+  runLimit: 8,
   oldestAgeMs: 12_400,
   byAccount,
 });

@@ -61,6 +61,8 @@ export interface EventQueueStats {
   /** Events accepted and not settled: waiting, delayed for a retry, or running. */
   readonly depth: number;
   readonly running: number;
+  /** Events that may run at once now (the pacer's limit, at most `workers`). */
+  readonly runLimit: number;
   /** Age of the oldest unsettled event, ms (0 when empty). */
   readonly oldestAgeMs: number;
   readonly byAccount: Readonly<Record<string, number>>;
@@ -140,6 +142,7 @@ export class EventQueue {
     return {
       depth: this.#entries.size,
       running: this.#running,
+      runLimit: this.#runLimit(),
       oldestAgeMs: now - oldest,
       byAccount: Object.fromEntries(this.#byAccount),
     };
@@ -257,6 +260,10 @@ export class EventQueue {
     this.#ready.length = 0;
   }
 
+  #runLimit(): number {
+    return Math.min(this.#opts.workers, this.#opts.pacer?.limit ?? this.#opts.workers);
+  }
+
   #count(account: string, delta: number): void {
     const n = (this.#byAccount.get(account) ?? 0) + delta;
     if (n <= 0) {
@@ -293,7 +300,7 @@ export class EventQueue {
   }
 
   #pump(): void {
-    const limit = Math.min(this.#opts.workers, this.#opts.pacer?.limit ?? this.#opts.workers);
+    const limit = this.#runLimit();
     while (!this.#closed && this.#running < limit && this.#ready.length > 0) {
       const entry = this.#ready.shift() as Entry;
       entry.state = 'running';
