@@ -210,6 +210,9 @@ export class EventQueue {
     }
     this.#claimTimer = this.#opts.timers.setTimeout(() => {
       void (async () => {
+        if (this.#closed) {
+          return;
+        }
         // Renewed first: this node's own claims must not lapse while it takes others'.
         await this.#opts.store.renewClaims();
         await this.#claim();
