@@ -13,6 +13,7 @@
 //   auth/      credentials and signature verification: imports no other hearth layer;
 //              dialects and the server import it (src/auth/README.md)
 //   store/, pool/, scheduler/  implement core ports only
+//   cluster/   wraps core ports for several nodes on one PostgreSQL; uses store/postgres helpers
 //   runtimes/  run inside an environment and import nothing of hearth (import or require)
 //   server/, cli/  compose everything
 //   web/       the dashboard's browser code (bundled by vite): imports nothing of hearth's
@@ -30,6 +31,7 @@ const HEARTH = [
   'runtimes',
   'config',
   'auth',
+  'cluster',
 ];
 const folders = (...names) => names.map((n) => `**/${n}/**`);
 
@@ -78,7 +80,19 @@ const dialect = (files, others) =>
     files,
     [
       {
-        group: [...folders(...others, 'store', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config')],
+        group: [
+          ...folders(
+            ...others,
+            'store',
+            'pool',
+            'server',
+            'cli',
+            'scheduler',
+            'runtimes',
+            'config',
+            'cluster',
+          ),
+        ],
         message: 'a dialect talks only to core (ARCHITECTURE.md)',
       },
     ],
@@ -121,7 +135,7 @@ export const layerRules = [
     ['src/store/**/*.ts'],
     [
       {
-        group: folders('dialects', 'pool', 'server', 'cli', 'scheduler', 'runtimes'),
+        group: folders('dialects', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'cluster'),
         message: 'store/ implements core ports only',
       },
     ],
@@ -130,8 +144,19 @@ export const layerRules = [
     ['src/pool/**/*.ts'],
     [
       {
-        group: folders('dialects', 'store', 'server', 'cli', 'scheduler', 'config'),
+        group: folders('dialects', 'store', 'server', 'cli', 'scheduler', 'config', 'cluster'),
         message: 'pool/ implements core ports only',
+      },
+    ],
+  ),
+  // A cluster node wraps core's ports (Pool, PackageStore, the keyed mutex) around the
+  // local ones; it reaches PostgreSQL through the store's helpers and knows no pool internals.
+  restrict(
+    ['src/cluster/**/*.ts'],
+    [
+      {
+        group: folders('dialects', 'pool', 'server', 'cli', 'scheduler', 'runtimes', 'config'),
+        message: 'cluster/ wraps core ports; the server composes it (src/cluster/README.md)',
       },
     ],
   ),

@@ -8,7 +8,7 @@ import { ConfigError, fromEnv, loadConfig } from '../config/load.js';
 import { createPlatform } from '../server/create-platform.js';
 
 export const SERVE_USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
-                   [--store postgres://user:password@host:5432/db]
+                   [--store postgres://user:password@host:5432/db] [--node-id ID] [--node-capacity 1000]
                    [--region us-east-1] [--account-id 123456789012] [--log-level info]
                    [--account-concurrency 1000] [--min-unreserved-concurrency 100]
                    [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
@@ -37,6 +37,8 @@ const FLAGS = {
   'batch-scheduling': 'batchScheduling',
   'runtime-interpreters': 'runtimeInterpreters',
   'credentials-file': 'credentialsFile',
+  'node-id': 'nodeId',
+  'node-capacity': 'nodeCapacity',
 } as const;
 
 function fail(message: string): number {

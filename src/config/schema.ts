@@ -72,13 +72,27 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./.hearth'),
   /**
    * Where functions, versions, aliases and configs are kept: absent, SQLite in the data dir;
-   * a `postgres://` URL, that PostgreSQL database (one hearth per database for now). Code
-   * packages, logs and the async queue stay in the data dir either way.
+   * a `postgres://` URL, that PostgreSQL database, which several hearth nodes may share (a
+   * cluster: src/cluster/README.md).
    */
   store: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (or absent: SQLite in the data dir)')
     .optional(),
+  /**
+   * This node's id in a cluster (several nodes on one PostgreSQL store): unique among the
+   * live nodes. Default: the host name and port.
+   */
+  nodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_", ":" or "-"')
+    .optional(),
+  /** Most provisioned environments this node runs (the cluster's placement respects it). */
+  nodeCapacity: whole((n) => n.int().min(0)).default(1000),
+  /** How often a cluster node beats (ms). */
+  clusterHeartbeatMs: whole((n) => n.int().min(50)).default(1000),
+  /** A node silent this long (ms, by the database's clock) is dead and its share is placed again. */
+  clusterExpiryMs: whole((n) => n.int().min(200)).default(5000),
   /** Region used when a request carries no SigV4 credential scope. */
   region: z
     .string()

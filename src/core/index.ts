@@ -218,8 +218,15 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
         // a deleted alias's config was removed by the store's cascade.
         await reconcile(key);
         break;
+      case 'provisioned-changed':
+        // Another node put or deleted the config (the store's change feed): this node
+        // declares the same desired state to its pool.
+        await reconcile(key);
+        break;
       case 'function-created':
       case 'version-published':
+      case 'reserved-concurrency-changed':
+      case 'target-changed':
         break;
     }
   });

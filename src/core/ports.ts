@@ -3,6 +3,7 @@
  * imports none of them (ARCHITECTURE.md). Every Store method is async so that a
  * PostgreSQL store can implement the same contract later (principle 8).
  */
+import type { CoreChange } from './services/change-feed.js';
 import type {
   AliasRecord,
   FunctionKey,
@@ -102,6 +103,18 @@ export interface Store {
   // ---- per-scope settings (account concurrency limits, SCF quotas...) ----
   getSettings(scope: Scope): Promise<Readonly<Record<string, unknown>>>;
   putSettings(scope: Scope, settings: Readonly<Record<string, unknown>>): Promise<void>;
+
+  // ---- a database shared by several nodes (PostgreSQL) ----
+  /**
+   * Catches the cache up with what other nodes committed. Core's cluster lock calls it
+   * before a read–modify–write; absent (or a no-op) where this process is the only writer.
+   */
+  sync?(): Promise<void>;
+  /**
+   * Calls `listener` with what other nodes changed, once the cache holds it (provisioned
+   * configs and scalable targets as their own kinds); returns the function that stops it.
+   */
+  watchRemote?(listener: (changes: readonly CoreChange[]) => void): () => void;
 
   close(): Promise<void>;
 }

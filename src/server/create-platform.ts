@@ -14,7 +14,7 @@
  * work, dispose the pool (kills every environment), close the store. A failure at any
  * step of start-up closes whatever had started.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -24,12 +24,26 @@ import { decideListenMode } from '../auth/listen-policy.js';
 import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
 import { QueuePacer } from '../core/invoke/queue-pacer.js';
-import { systemClock, type AsyncEventStore } from '../core/ports.js';
+import {
+  systemClock,
+  type AsyncEventStore,
+  type PackageStore,
+  type Pool,
+  type Store,
+} from '../core/ports.js';
+import { functionLockKey } from '../core/services/keyed-mutex.js';
+import { openClusterDb, type ClusterDb } from '../cluster/cluster-db.js';
+import { ClusterMutex } from '../cluster/cluster-lock.js';
+import { ClusterNode, type ClusterLog } from '../cluster/cluster-node.js';
+import { ClusterPool } from '../cluster/cluster-pool.js';
+import { Forwarder } from '../cluster/forwarding.js';
+import { SharedPackages } from '../cluster/shared-packages.js';
+import { createClusterEndpoint } from './cluster-endpoint.js';
 import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-service.js';
 import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
 import { SCF_CRON_KIND, createTencentScfDialect } from '../dialects/tencent-scf/index.js';
-import { createPool, type FunctionLogEntry } from '../pool/index.js';
+import { createPool, type FunctionLogEntry, type HearthPool } from '../pool/index.js';
 import { parseJsonOffThread } from './json-worker.js';
 import { Interpreters } from '../pool/interpreters.js';
 import { ScalingLoop, systemTimers } from '../scheduler/loop.js';
@@ -74,7 +88,12 @@ export async function createPlatform(
   const credentials = openPlatformCredentials(config, logger, opts.onCredentialsReload);
   const dataDir = path.resolve(config.dataDir);
   makeDataDir(dataDir);
-  let store;
+  let store: Store;
+  // A PostgreSQL store makes this hearth a node of a cluster (src/cluster/README.md): the
+  // database holds the nodes, their leases and shares, and every package.
+  let clusterDb: ClusterDb | undefined;
+  const nodeId = config.nodeId ?? defaultNodeId(dataDir);
+  const incarnation = randomBytes(8).toString('hex');
   if (config.store === undefined) {
     try {
       store = await openSqliteStore(path.join(dataDir, 'hearth.db'));
@@ -82,9 +101,19 @@ export async function createPlatform(
       throw new DataDirError(dataDir, e);
     }
   } else {
-    // Its own wording: "cannot reach PostgreSQL at …", "… is in use by another hearth".
-    store = await openPostgresStore(config.store);
+    // Its own wording: "cannot reach PostgreSQL at …".
+    clusterDb = await openClusterDb(config.store);
+    try {
+      store = await openPostgresStore(config.store, { writer: `${nodeId}/${incarnation}` });
+    } catch (e) {
+      await clusterDb.close();
+      throw e;
+    }
   }
+  const closeStores = async (): Promise<void> => {
+    await store.close();
+    await clusterDb?.close();
+  };
   let asyncEvents: AsyncEventStore;
   // Where nodes share the queue (PostgreSQL), each renews its claims and takes over a dead
   // node's events every third of a lease (src/store/postgres/async-event-store.ts).
@@ -94,28 +123,27 @@ export async function createPlatform(
       // Its own file: the queue's write rate never waits behind control-plane writes.
       asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
     } catch (e) {
-      await store.close();
+      await closeStores();
       throw new DataDirError(dataDir, e);
     }
   } else {
     try {
-      // The node's id: stable across its restarts (it takes its own events back at once),
-      // distinct per machine and data dir.
-      const owner = `${hostname()}/${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
-      const shared = await openPostgresAsyncEventStore(config.store, { owner });
+      // Held in the node's name: stable across its restarts (it takes its own events back at once).
+      const shared = await openPostgresAsyncEventStore(config.store, { owner: nodeId });
       claimIntervalMs = shared.leaseMs / 3;
       asyncEvents = shared;
     } catch (e) {
-      await store.close();
+      await closeStores();
       throw e;
     }
   }
-  let packages;
+  let packages: PackageStore;
   try {
-    packages = await createPackageStore(path.join(dataDir, 'packages'));
+    const local = await createPackageStore(path.join(dataDir, 'packages'));
+    packages = clusterDb === undefined ? local : new SharedPackages(local, clusterDb);
   } catch (e) {
     await asyncEvents.close();
-    await store.close();
+    await closeStores();
     throw new DataDirError(dataDir, e);
   }
   let logs;
@@ -123,7 +151,7 @@ export async function createPlatform(
     logs = openFunctionLogs(dataDir, config.logsMaxBytes, logger.child({ layer: 'logs' }));
   } catch (e) {
     await asyncEvents.close();
-    await store.close();
+    await closeStores();
     throw new DataDirError(dataDir, e);
   }
   // One resolution of which interpreter runs each runtime, for the pool's launches and the
@@ -135,12 +163,12 @@ export async function createPlatform(
     path: pathList,
     hostNode: { command: process.execPath, version: process.version },
   });
-  let pool;
+  let localPool: HearthPool;
   // The dashboard's live log tails (built after core), fed by the pool's log sink.
   const tails = { publish: (_entry: FunctionLogEntry): void => undefined };
   const logSink = functionLogSink(logs);
   try {
-    pool = createPool({
+    localPool = createPool({
       interpreters,
       path: pathList,
       logger: logger.child({ layer: 'pool' }),
@@ -165,7 +193,7 @@ export async function createPlatform(
     // A configured interpreter that cannot run (interpreters.ts): nothing else started yet.
     await logs.close();
     await asyncEvents.close();
-    await store.close();
+    await closeStores();
     throw e;
   }
   // Queued events run with as many workers as leave hearth's own loop responsive (queue-pacer.ts).
@@ -175,30 +203,65 @@ export async function createPlatform(
     max: config.asyncQueueWorkers,
     lagMs: loopLag.lagMs,
   });
-  const core = createCore({
-    store,
-    packages,
-    pool,
-    runtimes: {
-      versionOf: (runtime) => {
-        const i = interpreters.of(runtime);
-        return i === undefined ? undefined : { name: i.versionName, digest: i.versionDigest };
+  // In a cluster, the pool core sees runs this node's share and sums the others' (cluster-pool.ts).
+  const forwarder = clusterDb === undefined ? undefined : new Forwarder(clusterDb.secret);
+  let clusterPool: ClusterPool | undefined;
+  const node =
+    clusterDb === undefined
+      ? undefined
+      : new ClusterNode({
+          db: clusterDb,
+          id: nodeId,
+          capacity: config.nodeCapacity,
+          heartbeatMs: config.clusterHeartbeatMs,
+          expiryMs: config.clusterExpiryMs,
+          requested: () => clusterPool?.requested() ?? new Map(),
+          log: clusterLog(logger.child({ layer: 'cluster' })),
+        });
+  if (node !== undefined && forwarder !== undefined) {
+    clusterPool = new ClusterPool({
+      local: localPool,
+      node,
+      forward: (target, req) =>
+        req.provisionedKey === undefined
+          ? Promise.resolve(undefined)
+          : forwarder.send(target.url, { ...req, provisionedKey: req.provisionedKey }),
+    });
+  }
+  const pool: Pool = clusterPool ?? localPool;
+  const clusterLocks =
+    config.store === undefined
+      ? undefined
+      : new ClusterMutex(config.store, () => store.sync?.() ?? Promise.resolve());
+  /** One node actuates scaling decisions and records their activities: the leader. */
+  const leads = (): boolean => node === undefined || node.isLeader;
+  const core = createCore(
+    {
+      store,
+      packages,
+      pool,
+      runtimes: {
+        versionOf: (runtime) => {
+          const i = interpreters.of(runtime);
+          return i === undefined ? undefined : { name: i.versionName, digest: i.versionDigest };
+        },
       },
+      clock: systemClock,
+      asyncEvents,
+      events: {
+        capacityPerAccount: config.asyncQueueCapacity,
+        workers: config.asyncQueueWorkers,
+        pacer,
+        ...(claimIntervalMs === undefined ? {} : { claimIntervalMs }),
+      },
+      limits: {
+        accountConcurrency: config.accountConcurrency,
+        minUnreservedConcurrency: config.minUnreservedConcurrency,
+      },
+      onBackgroundError: (what, err) => logger.warn({ err }, what),
     },
-    clock: systemClock,
-    asyncEvents,
-    events: {
-      capacityPerAccount: config.asyncQueueCapacity,
-      workers: config.asyncQueueWorkers,
-      pacer,
-      ...(claimIntervalMs === undefined ? {} : { claimIntervalMs }),
-    },
-    limits: {
-      accountConcurrency: config.accountConcurrency,
-      minUnreservedConcurrency: config.minUnreservedConcurrency,
-    },
-    onBackgroundError: (what, err) => logger.warn({ err }, what),
-  });
+    clusterLocks === undefined ? {} : { locks: clusterLocks },
+  );
   let url = '';
   const codeUrls = new CodeUrls();
   const aws = createAwsLambdaDialect(core, {
@@ -247,8 +310,12 @@ export async function createPlatform(
     clock: systemClock,
     timers: systemTimers,
     apply: (id, desired, decision) =>
-      range.governs(id) ? range.apply(id, desired, decision) : scaling.apply(id, desired),
-    observe: (id, decision) => range.observe(id, decision),
+      !leads()
+        ? undefined
+        : range.governs(id)
+          ? range.apply(id, desired, decision)
+          : scaling.apply(id, desired),
+    observe: (id, decision) => (leads() ? range.observe(id, decision) : undefined),
     onError: (id, err) => scalingLog.warn({ err, target: id }, 'scaling decision not applied'),
     timing: {
       scaleOutPeriodMs: config.scalingScaleOutPeriodMs,
@@ -274,7 +341,7 @@ export async function createPlatform(
     codeLocation: (accountId, region, sha) => codeUrls.sign(config.publicUrl ?? url, accountId, region, sha),
   });
   const metrics = createMetricsRegistry({
-    pool,
+    pool: localPool,
     configs: async () =>
       (await store.listAllProvisionedConfigs()).map(({ key, config }) => ({
         poolKey: core.provisioned.poolKey(key, config.qualifier),
@@ -289,14 +356,42 @@ export async function createPlatform(
   const dashboard = new Dashboard({
     core,
     store,
-    pool,
+    pool: localPool,
     assetsDir: defaultAssetsDir(path.dirname(fileURLToPath(import.meta.url))),
   });
   tails.publish = (entry) => dashboard.publishLog(entry);
+  // What other nodes changed in the store reaches this node's derived state: provisioned
+  // reconciles and caches (core's change feed, under the local function lock), scaling
+  // targets and SCF policies (the scaling services re-read them).
+  const stopRemote = store.watchRemote?.((changes) => {
+    for (const change of changes) {
+      const { key } = change;
+      if (change.kind === 'target-changed') {
+        void range
+          .refresh(key, change.qualifier)
+          .catch((e: unknown) => scalingLog.warn({ err: e }, 'target refresh'));
+        continue;
+      }
+      const emit = (): Promise<void> => core.changes.emit(change);
+      void (
+        clusterLocks === undefined
+          ? core.locks.run(functionLockKey(key), emit)
+          : clusterLocks.runLocal(functionLockKey(key), emit)
+      ).catch((e: unknown) => logger.warn({ err: e }, 'applying a change from another node'));
+      if (change.kind === 'provisioned-changed') {
+        void scaling
+          .refresh(key, change.qualifier)
+          .catch((e: unknown) => scalingLog.warn({ err: e }, 'policy refresh'));
+      }
+    }
+  });
   const app = createFrontDoor({
     logger,
     raw: (req, res) => dashboard.serveRaw(req, res),
     dialects: [
+      ...(clusterPool === undefined || clusterDb === undefined
+        ? []
+        : [createClusterEndpoint(clusterPool, clusterDb.secret, logger.child({ layer: 'cluster' }))]),
       createHearthEndpoints(packages, codeUrls, { metrics, dashboard }),
       aws,
       scf,
@@ -342,7 +437,11 @@ export async function createPlatform(
     closing ??= (async () => {
       credentials.close();
       dashboard.close();
+      stopRemote?.();
+      // Leave first: the other nodes place this node's share again at once.
+      await node?.leave();
       await app.close();
+      forwarder?.close();
       clearInterval(sampler);
       loop.stop();
       range.stop();
@@ -356,7 +455,8 @@ export async function createPlatform(
       clearInterval(prune);
       await logs.close();
       await asyncEvents.close();
-      await store.close();
+      await clusterLocks?.close();
+      await closeStores();
     })();
     return closing;
   };
@@ -368,6 +468,7 @@ export async function createPlatform(
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host}:${port}`;
     credentials.watch();
+    await node?.join(url);
     await core.start();
     await range.start();
     await scaling.start();
@@ -425,3 +526,20 @@ const scheduleFactory: ScheduleFactory = (ref) => {
   }
   throw new Error(`unknown schedule kind '${ref.kind}'`);
 };
+
+/** A node's default id: the host's name and a digest of its data dir (stable across restarts). */
+function defaultNodeId(dataDir: string): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40) || 'node';
+  return `${host}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
+}
+
+function clusterLog(log: Logger): ClusterLog {
+  return {
+    info: (msg) => log.info(msg),
+    warn: (msg) => log.warn(msg),
+    error: (msg) => log.error(msg),
+  };
+}

@@ -12,8 +12,10 @@
  * A failed transaction therefore leaves both database and cache as they were.
  *
  * Reads never touch the database: every row is loaded at open and served from Maps (the
- * port requires hot reads without a round trip). The cache is only coherent while this
- * process is the database's only writer; each persistence makes sure of that at open.
+ * port requires hot reads without a round trip). On a database shared by several nodes
+ * (PostgreSQL), every write first catches the cache up with the other nodes' commits under
+ * the database's write lock (store-gate.ts), and their commits wake a catch-up in between
+ * (`watch`), so a change made on one node reaches every other within a notification.
  */
 import { PlatformError, notFound } from '../core/errors.js';
 import type {
@@ -31,26 +33,14 @@ import type {
 import { DEFAULT_NAMESPACE, LATEST } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { ScalableTargetRecord, ScalingActivityRecord } from '../core/scaling/scalable-target.js';
-import { ScalingRecordsIndex } from '../core/scaling/target-index.js';
-import { decode, encode } from './frozen-json.js';
-import { LayerIndex } from './layer-index.js';
+import type { CoreChange } from '../core/services/change-feed.js';
+import { CacheTables, scopeId, type FunctionEntry } from './cache-tables.js';
+import { encode } from './frozen-json.js';
 import type { Persistence, WriteOp } from './persistence.js';
 import { StoreGate } from './store-gate.js';
 
-/** Cache keys join identifiers with NUL, which no account, region or name can contain. */
-const SEP = '\u0000';
-const scopeId = (s: Scope): string => s.accountId + SEP + s.region;
-const functionId = (k: FunctionKey): string => scopeId(k) + SEP + k.namespace + SEP + k.name;
-
 /** Code-unit order: deterministic and locale-independent (localeCompare is neither). */
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-interface FunctionEntry {
-  fn: FunctionRecord;
-  readonly versions: Map<string, VersionRecord>;
-  readonly aliases: Map<string, AliasRecord>;
-  readonly provisioned: Map<string, ProvisionedConfigRecord>;
-}
 
 const EMPTY_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -68,96 +58,65 @@ export async function openCachedStore(db: Persistence, describe: string): Promis
 
 class CachedStore implements Store {
   readonly #db: Persistence;
-  /** For error messages: which database this is. */
-  readonly #describe: string;
-  readonly #functions = new Map<string, FunctionEntry>();
-  /** The same entries indexed by scope, so listing one scope does not scan all. */
-  readonly #byScope = new Map<string, Map<string, FunctionEntry>>();
-  readonly #namespaces = new Map<string, Map<string, NamespaceRecord>>();
-  readonly #settings = new Map<string, Readonly<Record<string, unknown>>>();
-  readonly #layers = new LayerIndex();
-  readonly #scaling = new ScalingRecordsIndex();
+  /** Every row, in memory (cache-tables.ts). */
+  readonly #t: CacheTables;
   /** Reads and writes in order, refused after close (store-gate.ts). */
   readonly #gate: StoreGate;
+  /** Listeners of other nodes' changes (shared databases). */
+  readonly #remoteListeners = new Set<(changes: readonly CoreChange[]) => void>();
+  #stopWatch: (() => void) | undefined;
 
   constructor(db: Persistence, describe: string) {
     this.#db = db;
-    this.#describe = describe;
-    this.#gate = new StoreGate((ops) => db.commit(ops));
+    this.#t = new CacheTables(describe);
+    this.#gate = new StoreGate(db, {
+      apply: (batches) => this.#announce(this.#t.applyRemote(batches)),
+      reload: async () => {
+        const before = this.#t.clear();
+        this.#t.load(await db.load());
+        // Functions the database no longer has are announced as deleted, the rest as changed.
+        const gone: CoreChange[] = before
+          .filter((c) => c.kind === 'function-updated' && this.#t.entry(c.key) === undefined)
+          .map((c) => ({ kind: 'function-deleted', key: c.key }));
+        this.#announce([...gone, ...this.#t.everything()]);
+      },
+    });
   }
 
   /** Reads every row into the cache; called once, at open. */
   async load(): Promise<void> {
-    const s = await this.#db.load();
-    for (const row of s.functions) {
-      this.#cacheEntry(decode<FunctionRecord>(row.json));
+    this.#t.load(await this.#db.load());
+    // A shared database: other nodes' commits wake a catch-up (never concurrent with a write).
+    this.#stopWatch = this.#db.watch?.(() => {
+      this.sync().catch(() => undefined);
+    });
+  }
+
+  #announce(changes: readonly CoreChange[]): void {
+    if (changes.length === 0 || this.#remoteListeners.size === 0) {
+      return;
     }
-    const entryOf = (key: FunctionKey): FunctionEntry => {
-      const entry = this.#entry(key);
-      // Foreign keys make an orphan impossible; finding one means the data was edited by hand.
-      if (entry === undefined) {
-        throw new Error(`orphan row for function ${key.name} in ${this.#describe}`);
+    // After the gate's section: listeners read (and write) through the port themselves.
+    queueMicrotask(() => {
+      for (const listener of this.#remoteListeners) {
+        listener(changes);
       }
-      return entry;
+    });
+  }
+
+  sync(): Promise<void> {
+    return this.#gate.sync();
+  }
+
+  watchRemote(listener: (changes: readonly CoreChange[]) => void): () => void {
+    this.#remoteListeners.add(listener);
+    return () => {
+      this.#remoteListeners.delete(listener);
     };
-    for (const row of s.versions) {
-      entryOf(row.key).versions.set(row.child, decode<VersionRecord>(row.json));
-    }
-    for (const row of s.aliases) {
-      entryOf(row.key).aliases.set(row.child, decode<AliasRecord>(row.json));
-    }
-    for (const row of s.provisioned) {
-      entryOf(row.key).provisioned.set(row.child, decode<ProvisionedConfigRecord>(row.json));
-    }
-    for (const row of s.namespaces) {
-      this.#scopeNamespaces(row.scope).set(row.name, decode<NamespaceRecord>(row.json));
-    }
-    for (const row of s.settings) {
-      this.#settings.set(scopeId(row.scope), decode<Record<string, unknown>>(row.json));
-    }
-    for (const row of s.targets) {
-      this.#scaling.putTarget(row.key, decode<ScalableTargetRecord>(row.json));
-    }
-    for (const row of s.activities) {
-      this.#scaling.putActivity(row.key, decode<ScalingActivityRecord>(row.json), row.seq);
-    }
-    for (const row of s.layers) {
-      this.#layers.setLast({ ...row.scope, layerName: row.name }, row.last);
-    }
-    for (const row of s.layerVersions) {
-      this.#layers.put({ ...row.scope, layerName: row.name }, decode<LayerVersionRecord>(row.json));
-    }
-  }
-
-  /** Adds the cache entry of a function being loaded or created. */
-  #cacheEntry(fn: FunctionRecord): FunctionEntry {
-    const entry: FunctionEntry = { fn, versions: new Map(), aliases: new Map(), provisioned: new Map() };
-    const id = functionId(fn.key);
-    this.#functions.set(id, entry);
-    let scoped = this.#byScope.get(scopeId(fn.key));
-    if (scoped === undefined) {
-      scoped = new Map();
-      this.#byScope.set(scopeId(fn.key), scoped);
-    }
-    scoped.set(id, entry);
-    return entry;
-  }
-
-  #scopeNamespaces(scope: Scope): Map<string, NamespaceRecord> {
-    let m = this.#namespaces.get(scopeId(scope));
-    if (m === undefined) {
-      m = new Map();
-      this.#namespaces.set(scopeId(scope), m);
-    }
-    return m;
-  }
-
-  #entry(key: FunctionKey): FunctionEntry | undefined {
-    return this.#functions.get(functionId(key));
   }
 
   #existing(key: FunctionKey): FunctionEntry {
-    const entry = this.#entry(key);
+    const entry = this.#t.entry(key);
     if (entry === undefined) {
       throw notFound.fn(key.name);
     }
@@ -167,13 +126,13 @@ class CachedStore implements Store {
   // ---- functions ----------------------------------------------------------------------
 
   getFunction(key: FunctionKey): Promise<FunctionRecord | undefined> {
-    return this.#gate.read(() => this.#entry(key)?.fn);
+    return this.#gate.read(() => this.#t.entry(key)?.fn);
   }
 
   listFunctions(scope: Scope, namespace?: string): Promise<FunctionRecord[]> {
     return this.#gate.read(() => {
       const out: FunctionRecord[] = [];
-      for (const entry of this.#byScope.get(scopeId(scope))?.values() ?? []) {
+      for (const entry of this.#t.byScope.get(scopeId(scope))?.values() ?? []) {
         if (namespace === undefined || entry.fn.key.namespace === namespace) {
           out.push(entry.fn);
         }
@@ -187,13 +146,13 @@ class CachedStore implements Store {
 
   listAllFunctions(): Promise<FunctionRecord[]> {
     return this.#gate.read(() =>
-      [...this.#functions.entries()].sort(([a], [b]) => byString(a, b)).map(([, entry]) => entry.fn),
+      [...this.#t.functions.entries()].sort(([a], [b]) => byString(a, b)).map(([, entry]) => entry.fn),
     );
   }
 
   createFunction(fn: FunctionRecord, published?: VersionRecord): Promise<void> {
     return this.#gate.write(() => {
-      if (this.#entry(fn.key) !== undefined) {
+      if (this.#t.entry(fn.key) !== undefined) {
         throw new PlatformError('FUNCTION_ALREADY_EXISTS', { functionName: fn.key.name });
       }
       if (published !== undefined) {
@@ -213,7 +172,7 @@ class CachedStore implements Store {
       return {
         ops,
         apply: () => {
-          const entry = this.#cacheEntry(fnRow.value);
+          const entry = this.#t.cacheEntry(fnRow.value);
           if (versionRow !== undefined) {
             entry.versions.set(versionRow.value.version, versionRow.value);
           }
@@ -237,16 +196,12 @@ class CachedStore implements Store {
 
   deleteFunction(key: FunctionKey): Promise<void> {
     return this.#gate.write(() => {
-      if (this.#entry(key) === undefined) {
+      if (this.#t.entry(key) === undefined) {
         return undefined;
       }
       return {
         ops: [{ op: 'delete-function', key }],
-        apply: () => {
-          const id = functionId(key);
-          this.#functions.delete(id);
-          this.#byScope.get(scopeId(key))?.delete(id);
-        },
+        apply: () => this.#t.dropEntry(key),
       };
     });
   }
@@ -254,12 +209,14 @@ class CachedStore implements Store {
   // ---- published versions -------------------------------------------------------------
 
   getVersion(key: FunctionKey, version: string): Promise<VersionRecord | undefined> {
-    return this.#gate.read(() => this.#entry(key)?.versions.get(version));
+    return this.#gate.read(() => this.#t.entry(key)?.versions.get(version));
   }
 
   listVersions(key: FunctionKey): Promise<VersionRecord[]> {
     return this.#gate.read(() =>
-      [...(this.#entry(key)?.versions.values() ?? [])].sort((a, b) => Number(a.version) - Number(b.version)),
+      [...(this.#t.entry(key)?.versions.values() ?? [])].sort(
+        (a, b) => Number(a.version) - Number(b.version),
+      ),
     );
   }
 
@@ -288,7 +245,7 @@ class CachedStore implements Store {
 
   deleteVersion(key: FunctionKey, version: string): Promise<void> {
     return this.#gate.write(() => {
-      const entry = this.#entry(key);
+      const entry = this.#t.entry(key);
       if (entry === undefined || !entry.versions.has(version)) {
         return undefined;
       }
@@ -308,12 +265,12 @@ class CachedStore implements Store {
   // ---- aliases ------------------------------------------------------------------------
 
   getAlias(key: FunctionKey, name: string): Promise<AliasRecord | undefined> {
-    return this.#gate.read(() => this.#entry(key)?.aliases.get(name));
+    return this.#gate.read(() => this.#t.entry(key)?.aliases.get(name));
   }
 
   listAliases(key: FunctionKey): Promise<AliasRecord[]> {
     return this.#gate.read(() =>
-      [...(this.#entry(key)?.aliases.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
+      [...(this.#t.entry(key)?.aliases.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
     );
   }
 
@@ -335,7 +292,7 @@ class CachedStore implements Store {
 
   deleteAlias(key: FunctionKey, name: string): Promise<void> {
     return this.#gate.write(() => {
-      const entry = this.#entry(key);
+      const entry = this.#t.entry(key);
       if (entry === undefined || !entry.aliases.has(name)) {
         return undefined;
       }
@@ -355,21 +312,23 @@ class CachedStore implements Store {
   // ---- provisioned concurrency --------------------------------------------------------
 
   getProvisionedConfig(key: FunctionKey, qualifier: string): Promise<ProvisionedConfigRecord | undefined> {
-    return this.#gate.read(() => this.#entry(key)?.provisioned.get(qualifier));
+    return this.#gate.read(() => this.#t.entry(key)?.provisioned.get(qualifier));
   }
 
   listProvisionedConfigs(key: FunctionKey): Promise<ProvisionedConfigRecord[]> {
     return this.#gate.read(() =>
-      [...(this.#entry(key)?.provisioned.values() ?? [])].sort((a, b) => byString(a.qualifier, b.qualifier)),
+      [...(this.#t.entry(key)?.provisioned.values() ?? [])].sort((a, b) =>
+        byString(a.qualifier, b.qualifier),
+      ),
     );
   }
 
   listAllProvisionedConfigs(): Promise<{ key: FunctionKey; config: ProvisionedConfigRecord }[]> {
     return this.#gate.read(() => {
       const out: { key: FunctionKey; config: ProvisionedConfigRecord }[] = [];
-      const ids = [...this.#functions.keys()].sort(byString);
+      const ids = [...this.#t.functions.keys()].sort(byString);
       for (const id of ids) {
-        const entry = this.#functions.get(id);
+        const entry = this.#t.functions.get(id);
         if (entry === undefined) {
           continue;
         }
@@ -397,7 +356,7 @@ class CachedStore implements Store {
 
   deleteProvisionedConfig(key: FunctionKey, qualifier: string): Promise<void> {
     return this.#gate.write(() => {
-      const entry = this.#entry(key);
+      const entry = this.#t.entry(key);
       if (entry === undefined || !entry.provisioned.has(qualifier)) {
         return undefined;
       }
@@ -413,11 +372,11 @@ class CachedStore implements Store {
   // ---- scalable targets and activities ------------------------------------------------
 
   listScalableTargets(scope: Scope): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]> {
-    return this.#gate.read(() => this.#scaling.listTargets(scope));
+    return this.#gate.read(() => this.#t.scaling.listTargets(scope));
   }
 
   listAllScalableTargets(): Promise<{ key: FunctionKey; target: ScalableTargetRecord }[]> {
-    return this.#gate.read(() => this.#scaling.listTargets());
+    return this.#gate.read(() => this.#t.scaling.listTargets());
   }
 
   putScalableTarget(key: FunctionKey, target: ScalableTargetRecord): Promise<void> {
@@ -425,7 +384,7 @@ class CachedStore implements Store {
       const row = encode(target);
       return {
         ops: [{ op: 'upsert-target', key, child: target.qualifier, json: row.json }],
-        apply: () => this.#scaling.putTarget({ ...key }, row.value),
+        apply: () => this.#t.scaling.putTarget({ ...key }, row.value),
       };
     });
   }
@@ -433,7 +392,7 @@ class CachedStore implements Store {
   deleteScalableTarget(key: FunctionKey, qualifier: string): Promise<void> {
     return this.#gate.write(() => ({
       ops: [{ op: 'delete-target', key, child: qualifier }],
-      apply: () => void this.#scaling.deleteTarget(key, qualifier),
+      apply: () => void this.#t.scaling.deleteTarget(key, qualifier),
     }));
   }
 
@@ -444,7 +403,7 @@ class CachedStore implements Store {
       return {
         ops: [{ op: 'upsert-activity', id: activity.id, key, child: activity.qualifier, json: row.json }],
         apply: () => {
-          dropped = this.#scaling.putActivity({ ...key }, row.value);
+          dropped = this.#t.scaling.putActivity({ ...key }, row.value);
         },
       };
     });
@@ -458,20 +417,20 @@ class CachedStore implements Store {
   }
 
   listScalingActivities(scope: Scope): Promise<{ key: FunctionKey; activity: ScalingActivityRecord }[]> {
-    return this.#gate.read(() => this.#scaling.listActivities(scope));
+    return this.#gate.read(() => this.#t.scaling.listActivities(scope));
   }
 
   // ---- namespaces ---------------------------------------------------------------------
 
   listNamespaces(scope: Scope): Promise<NamespaceRecord[]> {
     return this.#gate.read(() =>
-      [...(this.#namespaces.get(scopeId(scope))?.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
+      [...(this.#t.namespaces.get(scopeId(scope))?.values() ?? [])].sort((a, b) => byString(a.name, b.name)),
     );
   }
 
   createNamespace(scope: Scope, ns: NamespaceRecord): Promise<void> {
     return this.#gate.write(() => {
-      const existing = this.#scopeNamespaces(scope);
+      const existing = this.#t.scopeNamespaces(scope);
       // `default` always exists without a row (ports.ts), so creating it is a conflict too.
       if (ns.name === DEFAULT_NAMESPACE || existing.has(ns.name)) {
         throw new PlatformError('NAMESPACE_ALREADY_EXISTS', { namespace: ns.name });
@@ -486,7 +445,7 @@ class CachedStore implements Store {
 
   deleteNamespace(scope: Scope, name: string): Promise<void> {
     return this.#gate.write(() => {
-      const existing = this.#namespaces.get(scopeId(scope));
+      const existing = this.#t.namespaces.get(scopeId(scope));
       if (existing === undefined || !existing.has(name)) {
         return undefined;
       }
@@ -502,25 +461,25 @@ class CachedStore implements Store {
   // ---- layers -------------------------------------------------------------------------
 
   getLayerVersion(key: LayerVersionKey): Promise<LayerVersionRecord | undefined> {
-    return this.#gate.read(() => this.#layers.get(key));
+    return this.#gate.read(() => this.#t.layers.get(key));
   }
 
   listLayerVersions(key: LayerKey): Promise<LayerVersionRecord[]> {
-    return this.#gate.read(() => this.#layers.list(key));
+    return this.#gate.read(() => this.#t.layers.list(key));
   }
 
   listScopeLayerVersions(scope: Scope): Promise<LayerVersionRecord[]> {
-    return this.#gate.read(() => this.#layers.listScope(scope));
+    return this.#gate.read(() => this.#t.layers.listScope(scope));
   }
 
   lastLayerVersion(key: LayerKey): Promise<number> {
-    return this.#gate.read(() => this.#layers.last(key));
+    return this.#gate.read(() => this.#t.layers.last(key));
   }
 
   putLayerVersion(scope: Scope, record: LayerVersionRecord): Promise<void> {
     return this.#gate.write(() => {
       const key = { ...scope, layerName: record.layerName };
-      const last = this.#layers.last(key);
+      const last = this.#t.layers.last(key);
       if (!Number.isSafeInteger(record.version) || record.version <= last) {
         throw new PlatformError('INTERNAL', {
           reason: `layer ${record.layerName}: version ${record.version} is not above the last one (${last})`,
@@ -538,19 +497,19 @@ class CachedStore implements Store {
             json: row.json,
           },
         ],
-        apply: () => this.#layers.put(key, row.value),
+        apply: () => this.#t.layers.put(key, row.value),
       };
     });
   }
 
   deleteLayerVersion(key: LayerVersionKey): Promise<void> {
     return this.#gate.write(() => {
-      if (!this.#layers.has(key)) {
+      if (!this.#t.layers.has(key)) {
         return undefined;
       }
       return {
         ops: [{ op: 'delete-layer-version', scope: key, name: key.layerName, version: key.version }],
-        apply: () => this.#layers.delete(key),
+        apply: () => this.#t.layers.delete(key),
       };
     });
   }
@@ -558,7 +517,7 @@ class CachedStore implements Store {
   // ---- settings -----------------------------------------------------------------------
 
   getSettings(scope: Scope): Promise<Readonly<Record<string, unknown>>> {
-    return this.#gate.read(() => this.#settings.get(scopeId(scope)) ?? EMPTY_SETTINGS);
+    return this.#gate.read(() => this.#t.settings.get(scopeId(scope)) ?? EMPTY_SETTINGS);
   }
 
   putSettings(scope: Scope, settings: Readonly<Record<string, unknown>>): Promise<void> {
@@ -566,12 +525,13 @@ class CachedStore implements Store {
       const row = encode(settings);
       return {
         ops: [{ op: 'upsert-settings', scope, json: row.json }],
-        apply: () => void this.#settings.set(scopeId(scope), row.value),
+        apply: () => void this.#t.settings.set(scopeId(scope), row.value),
       };
     });
   }
 
   async close(): Promise<void> {
+    this.#stopWatch?.();
     if (await this.#gate.close()) {
       await this.#db.close();
     }

@@ -88,11 +88,36 @@ export type WriteOp =
       readonly version: number;
     };
 
+/** One transaction of another writer (a node sharing the database), in commit order. */
+export type RemoteBatch = readonly WriteOp[];
+
+/**
+ * A write on a shared database: opened under the database's write lock, with what the
+ * other writers committed since this process last looked (`'reload'`: too much to replay,
+ * read every row again), so the cache can catch up before the write is checked against it.
+ */
+export interface WriteTx {
+  readonly remote: readonly RemoteBatch[] | 'reload';
+  /** Applies `ops` in order and commits: all of them or none (a failure rolls back). */
+  commit(ops: readonly WriteOp[]): Promise<void>;
+  /** Ends the transaction without writing. */
+  abort(): Promise<void>;
+}
+
 export interface Persistence {
-  /** Every row, once, at open. */
+  /** Every row, once, at open (and again after a `'reload'`). */
   load(): Promise<Snapshot>;
   /** Applies `ops` in order in one transaction: all of them or none. */
   commit(ops: readonly WriteOp[]): Promise<void>;
+  /**
+   * Shared databases only (several processes write): a write opened under the database's
+   * write lock (`commit` is then not used).
+   */
+  begin?(): Promise<WriteTx>;
+  /** Shared databases only: what other writers committed since the last look. */
+  poll?(): Promise<readonly RemoteBatch[] | 'reload'>;
+  /** Shared databases only: calls `wake` when another writer may have committed; returns stop. */
+  watch?(wake: () => void): () => void;
   close(): Promise<void>;
 }
 

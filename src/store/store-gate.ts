@@ -6,19 +6,29 @@
  * dialects render them as 5xx; catalog errors pass through.
  */
 import { PlatformError, isPlatformError } from '../core/errors.js';
-import type { WriteOp } from './persistence.js';
+import type { Persistence, RemoteBatch, WriteOp } from './persistence.js';
 
 /** What a write checked: the rows to commit and the cache change once they are. */
 export type WritePlan = { ops: WriteOp[]; apply: () => void } | undefined;
 
+/** How the cache takes other writers' changes (shared databases). */
+export interface RemoteApplier {
+  /** Applies batches to the cache, synchronously, in order. */
+  apply(batches: readonly RemoteBatch[]): void;
+  /** Reads every row again (too much was missed to replay). */
+  reload(): Promise<void>;
+}
+
 export class StoreGate {
-  readonly #commit: (ops: readonly WriteOp[]) => Promise<void>;
-  /** The write in progress: writes run one after another. */
+  readonly #db: Persistence;
+  readonly #remote: RemoteApplier;
+  /** The write (or catch-up) in progress: they run one after another. */
   #writes: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(commit: (ops: readonly WriteOp[]) => Promise<void>) {
-    this.#commit = commit;
+  constructor(db: Persistence, remote: RemoteApplier) {
+    this.#db = db;
+    this.#remote = remote;
   }
 
   /** A read: rejects after close; otherwise `work`'s answer. */
@@ -33,20 +43,68 @@ export class StoreGate {
     }
   }
 
-  /** A write, after the writes before it; `plan` returns undefined when nothing changes. */
+  /**
+   * A write, after the writes before it; `plan` returns undefined when nothing changes. On
+   * a shared database the plan is checked after the cache caught up, under the database's
+   * write lock, so no other node's write falls between the check and the commit.
+   */
   write(plan: () => WritePlan): Promise<void> {
+    return this.#serial(async () => {
+      const begin = this.#db.begin?.bind(this.#db);
+      if (begin === undefined) {
+        const p = plan();
+        if (p !== undefined) {
+          await this.#db.commit(p.ops);
+          p.apply();
+        }
+        return;
+      }
+      let tx = await begin();
+      if (tx.remote === 'reload') {
+        await tx.abort();
+        await this.#remote.reload();
+        tx = await begin();
+      }
+      if (tx.remote !== 'reload' && tx.remote.length > 0) {
+        this.#remote.apply(tx.remote);
+      }
+      let p: WritePlan;
+      try {
+        p = tx.remote === 'reload' ? throwReload() : plan();
+      } catch (e) {
+        await tx.abort().catch(() => undefined);
+        throw e;
+      }
+      if (p === undefined) {
+        await tx.abort();
+        return;
+      }
+      await tx.commit(p.ops);
+      p.apply();
+    });
+  }
+
+  /** Shared databases: takes what other writers committed into the cache, between writes. */
+  sync(): Promise<void> {
+    const poll = this.#db.poll?.bind(this.#db);
+    if (poll === undefined) {
+      return this.#closed ? Promise.reject(closedError()) : Promise.resolve();
+    }
+    return this.#serial(async () => {
+      const remote = await poll();
+      if (remote === 'reload') {
+        await this.#remote.reload();
+      } else if (remote.length > 0) {
+        this.#remote.apply(remote);
+      }
+    });
+  }
+
+  #serial(work: () => Promise<void>): Promise<void> {
     if (this.#closed) {
       return Promise.reject(closedError());
     }
-    const run = async (): Promise<void> => {
-      const p = plan();
-      if (p === undefined) {
-        return;
-      }
-      await this.#commit(p.ops);
-      p.apply();
-    };
-    const done = this.#writes.then(run, run).catch((e: unknown) => {
+    const done = this.#writes.then(work, work).catch((e: unknown) => {
       throw wrap(e);
     });
     this.#writes = done.catch(() => undefined);
@@ -62,6 +120,10 @@ export class StoreGate {
     await this.#writes;
     return true;
   }
+}
+
+function throwReload(): never {
+  throw new Error('the database asked for a reload twice in a row');
 }
 
 function closedError(): PlatformError {

@@ -84,6 +84,11 @@ describe('layer rules', () => {
     ['src/runtimes/node/x.cjs', "const { PlatformError } = require('../../core/errors.js');"],
     ['src/runtimes/node/x.mjs', "import { PlatformError } from '../../core/errors.js';"],
     ['src/runtimes/node/x.mjs', "const { PlatformError } = await import('../../core/errors.js');"],
+    ['src/cluster/x.ts', "import { createPool } from '../pool/index.js';"],
+    ['src/cluster/x.ts', "import { createFrontDoor } from '../server/front-door.js';"],
+    ['src/cluster/x.ts', "import { x } from '../dialects/aws-lambda/codec.js';"],
+    ['src/store/x.ts', "import { ClusterPool } from '../cluster/cluster-pool.js';"],
+    ['src/pool/x.ts', "import { ClusterNode } from '../cluster/cluster-node.js';"],
     ['web/dashboard/src/x.ts', "import type { State } from '../../../src/server/dashboard.js';"],
     ['web/dashboard/src/x.ts', "import { LATEST } from '../../../src/core/model.js';"],
   ])('%s may not: %s', async (filePath, code) => {
@@ -116,6 +121,10 @@ describe('layer rules', () => {
     ],
     ['src/runtimes/node/x.mjs', 'const handler = await import(url);'],
     ['web/dashboard/src/x.ts', "import { html } from 'htm/preact';\nimport { fetchState } from './api.js';"],
+    [
+      'src/cluster/x.ts',
+      "import pg from 'pg';\nimport type { Pool } from '../core/ports.js';\nimport { migratePg } from '../store/postgres/migrations.js';",
+    ],
     [
       'src/server/x.ts',
       "import { createPool } from '../pool/index.js';\nimport { openSqliteStore } from '../store/sqlite/sqlite-store.js';",

@@ -15,7 +15,14 @@ export type CoreChange =
   /** Created or updated (target version, weights or description). */
   | { readonly kind: 'alias-changed'; readonly key: FunctionKey; readonly alias: string }
   | { readonly kind: 'alias-deleted'; readonly key: FunctionKey; readonly alias: string }
-  | { readonly kind: 'reserved-concurrency-changed'; readonly key: FunctionKey };
+  | { readonly kind: 'reserved-concurrency-changed'; readonly key: FunctionKey }
+  /**
+   * Another node (sharing the store) put or deleted a provisioned config; this node's
+   * services changed it themselves, they never emit it.
+   */
+  | { readonly kind: 'provisioned-changed'; readonly key: FunctionKey; readonly qualifier: string }
+  /** Another node put or deleted a scalable target (Application Auto Scaling). */
+  | { readonly kind: 'target-changed'; readonly key: FunctionKey; readonly qualifier: string };
 
 /**
  * A listener may return a promise: the emitting service awaits it before it releases the

@@ -97,6 +97,8 @@ function movesReservedMb(change: CoreChange): boolean {
     case 'version-deleted':
     case 'alias-changed':
     case 'alias-deleted':
+    case 'provisioned-changed':
+    case 'target-changed':
       return false;
   }
 }

@@ -36,8 +36,6 @@ import { migratePg, type PgMigration } from './migrations.js';
 import { redact } from './postgres-store.js';
 
 export const DEFAULT_LEASE_MS = 30_000;
-/** Serialises the migrations of nodes that start at once. */
-const MIGRATION_LOCK = 0x4845_4153; // "HEAS"
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 const T = 'hearth_async_events';
 const C = 'hearth_event_invoke_configs';
@@ -154,12 +152,8 @@ export async function openPostgresAsyncEventStore(
     throw new Error(`cannot reach PostgreSQL at ${redact(url)}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      await migratePg(client, asyncEventMigrations, 'hearth_async_schema');
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-    }
+    // migratePg serialises the migrations of nodes that start at once (an advisory lock).
+    await migratePg(client, asyncEventMigrations, 'hearth_async_schema');
   } catch (e) {
     client.release();
     await pool.end().catch(() => undefined);

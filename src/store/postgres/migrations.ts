@@ -72,18 +72,48 @@ export const pgMigrations: readonly PgMigration[] = [
   },
 ];
 
-/** Brings the database up to the latest schema; refuses one written by a newer hearth. */
+/**
+ * The change feed's tables (postgres-store.ts): kept apart from the row tables' history,
+ * which matches SQLite's migration for migration, since only a shared database has them.
+ */
+export const feedMigrations: readonly PgMigration[] = [
+  async function changeFeed(db) {
+    await db.query(`
+      CREATE TABLE hearth_changes (
+        seq bigserial PRIMARY KEY, writer text NOT NULL, ops jsonb NOT NULL,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE hearth_changes_floor (pruned_to bigint NOT NULL);
+      INSERT INTO hearth_changes_floor (pruned_to) VALUES (0);`);
+  },
+];
+
+/** Held while migrating, so that nodes starting together migrate one after another. */
+const MIGRATE_LOCK = 0x6865_6172_746d;
+
+/**
+ * Brings the database up to the latest schema of `list` (its count kept in `table`);
+ * refuses one written by a newer hearth.
+ */
 export async function migratePg(
   db: pg.ClientBase,
   list: readonly PgMigration[] = pgMigrations,
-  /** Where the count is kept: another list (the async event store's) keeps its own. */
-  schemaTable = 'hearth_schema',
+  table = 'hearth_schema',
 ): Promise<void> {
-  await db.query(`CREATE TABLE IF NOT EXISTS ${schemaTable} (version integer NOT NULL)`);
-  const res = await db.query<{ version: number }>(`SELECT version FROM ${schemaTable}`);
+  await db.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
+  try {
+    await migrateLocked(db, list, table);
+  } finally {
+    await db.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]).catch(() => undefined);
+  }
+}
+
+async function migrateLocked(db: pg.ClientBase, list: readonly PgMigration[], table: string): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS ${table} (version integer NOT NULL)`);
+  const res = await db.query<{ version: number }>(`SELECT version FROM ${table}`);
   let version = res.rows[0]?.version ?? 0;
   if (res.rows.length === 0) {
-    await db.query(`INSERT INTO ${schemaTable} (version) VALUES (0)`);
+    await db.query(`INSERT INTO ${table} (version) VALUES (0)`);
   }
   if (version > list.length) {
     throw new Error(
@@ -94,7 +124,7 @@ export async function migratePg(
     await db.query('BEGIN');
     try {
       await migration(db);
-      await db.query(`UPDATE ${schemaTable} SET version = $1`, [version + 1]);
+      await db.query(`UPDATE ${table} SET version = $1`, [version + 1]);
       await db.query('COMMIT');
     } catch (e) {
       await db.query('ROLLBACK');

@@ -1,14 +1,17 @@
 /**
  * The Store port on PostgreSQL (`--store postgres://…`): the cached store
  * (../cached-store.ts) over this persistence, which loads every row at open and commits
- * each write's rows in one transaction, on one connection that it keeps for its life.
+ * each write's rows in one transaction.
  *
- * The cache serves every read, so it is only coherent while this hearth is the database's
- * only writer: that connection holds a session advisory lock, and a second hearth on the
- * same database fails at open with a clear error (several nodes sharing one database come
- * with the cluster: ARCHITECTURE.md "Next shape"). A lost connection loses the lock: the
- * store then refuses every write (reads keep being served from memory) and says why.
+ * Several hearth nodes may share the database. The cache serves every read, so each node
+ * keeps its cache coherent through the change feed: every commit appends its row
+ * operations to `hearth_changes` (under one database-wide write lock, so seq order is
+ * commit order) and NOTIFYs; the other nodes replay them (a LISTEN connection wakes a
+ * catch-up read, and every write catches up first, under the same lock, before it is
+ * checked). A lost connection is opened again by itself: meanwhile writes are refused with
+ * the reason and reads keep being served from memory.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Store } from '../../core/ports.js';
 import { openCachedStore } from '../cached-store.js';
@@ -18,13 +21,23 @@ import {
   scopeOf,
   type KeyRow,
   type Persistence,
+  type RemoteBatch,
   type Snapshot,
   type WriteOp,
+  type WriteTx,
 } from '../persistence.js';
-import { migratePg } from './migrations.js';
+import { listen } from './listen.js';
+import { feedMigrations, migratePg } from './migrations.js';
 
-/** The advisory lock every hearth takes on its database ('hearth' as an int8). */
-const STORE_LOCK = 0x6865_6172_7468;
+/** Every write holds this lock ('hearth' + 'w' as an int8) until it commits: commit order is seq order. */
+const WRITE_LOCK = 0x6865_6172_7477;
+/** Notifications of committed writes carry their seq. */
+const CHANNEL = 'hearth_changes';
+/** Changes are kept this long, then pruned; a node that missed more reloads every row. */
+const KEEP_CHANGES = '1 hour';
+const PRUNE_EVERY_MS = 60_000;
+/** A catch-up read at least this often, should a notification be missed. */
+const SAFETY_POLL_MS = 5_000;
 
 const keyCols = 'account_id, region, namespace';
 const childSql = (table: string, column: string): { upsert: string; del: string } => ({
@@ -72,9 +85,17 @@ const SQL: Record<WriteOp['op'], string> = {
     'DELETE FROM layer_versions WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4',
 };
 
+export interface PostgresStoreOptions {
+  /** Who writes (a node id and incarnation): its own changes are not replayed to it. */
+  readonly writer?: string;
+}
+
 /** Opens (and migrates) the database at `url`; fails clearly when it cannot. */
-export async function openPostgresStore(url: string): Promise<Store> {
-  return openCachedStore(await PostgresPersistence.open(url), redact(url));
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
+  return openCachedStore(
+    await PostgresPersistence.open(url, opts.writer ?? `w-${randomBytes(8).toString('hex')}`),
+    redact(url),
+  );
 }
 
 /** The URL without its password, for messages and logs. */
@@ -90,49 +111,120 @@ export function redact(url: string): string {
   }
 }
 
-class PostgresPersistence implements Persistence {
-  readonly #client: pg.Client;
-  /** Why writes are refused (the connection, and with it the lock, was lost). */
-  #broken: Error | undefined;
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // Before connect: an error event without a listener would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw new Error(`cannot reach PostgreSQL at ${redact(url)}: ${(e as Error).message}`, { cause: e });
+  }
+}
 
-  static async open(url: string): Promise<PostgresPersistence> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-    // Before connect: an error event without a listener would crash the process.
-    client.on('error', () => undefined);
+type ChangeRow = { seq: string; writer: string; ops: string };
+
+/**
+ * Rows on one connection that this persistence keeps for its life (and opens again when it
+ * is lost), plus a second one that LISTENs for the other writers' commits. Every commit
+ * also appends its row operations to `hearth_changes` under one database-wide write lock,
+ * so the feed's order is commit order and a reader that has seen seq n has seen all before.
+ */
+class PostgresPersistence implements Persistence {
+  readonly #url: string;
+  readonly #writer: string;
+  #client: pg.Client;
+  /** Why the connection is down (it is being opened again). */
+  #broken: Error | undefined;
+  #reconnecting: Promise<void> | undefined;
+  #closed = false;
+  /** The last change this process has seen (its own or replayed). */
+  #last = 0;
+  #lastPruneMs = Date.now();
+  #wake: (() => void) | undefined;
+
+  static async open(url: string, writer: string): Promise<PostgresPersistence> {
+    const client = await connect(url);
     try {
-      await client.connect();
-    } catch (e) {
-      throw new Error(`cannot reach PostgreSQL at ${redact(url)}: ${(e as Error).message}`, { cause: e });
-    }
-    try {
-      const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [STORE_LOCK]);
-      if (lock.rows[0]?.ok !== true) {
-        throw new Error(
-          `${redact(url)} is in use by another hearth (one hearth per database until nodes share one)`,
-        );
-      }
       await migratePg(client);
-      return new PostgresPersistence(client);
+      await migratePg(client, feedMigrations, 'hearth_feed_schema');
+      return new PostgresPersistence(url, writer, client);
     } catch (e) {
       await client.end().catch(() => undefined);
       throw e;
     }
   }
 
-  private constructor(client: pg.Client) {
+  private constructor(url: string, writer: string, client: pg.Client) {
+    this.#url = url;
+    this.#writer = writer;
     this.#client = client;
+    this.#watchConnection(client);
+  }
+
+  #watchConnection(client: pg.Client): void {
     client.removeAllListeners('error');
-    client.on('error', (e) => {
-      this.#broken = e;
-    });
-    client.on('end', () => {
-      this.#broken ??= new Error('the connection to PostgreSQL ended');
-    });
+    const lost = (e: Error): void => {
+      if (this.#client !== client || this.#closed) {
+        return;
+      }
+      this.#broken ??= e;
+      this.#reconnecting ??= this.#reconnect();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('the connection to PostgreSQL ended')));
+  }
+
+  /** Opens the connection again with a growing pause; then wakes a catch-up. */
+  async #reconnect(): Promise<void> {
+    let pauseMs = 100;
+    while (!this.#closed) {
+      try {
+        const client = await connect(this.#url);
+        this.#client = client;
+        this.#watchConnection(client);
+        this.#broken = undefined;
+        this.#reconnecting = undefined;
+        this.#wake?.();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, pauseMs).unref());
+        pauseMs = Math.min(pauseMs * 2, 5_000);
+      }
+    }
+  }
+
+  #usable(): pg.Client {
+    if (this.#broken !== undefined) {
+      throw new Error(
+        `PostgreSQL connection lost (hearth is reconnecting; writes are refused until then): ${this.#broken.message}`,
+      );
+    }
+    return this.#client;
   }
 
   async load(): Promise<Snapshot> {
-    const all = async <T extends object>(sql: string): Promise<T[]> =>
-      (await this.#client.query<T>(sql)).rows;
+    const client = this.#usable();
+    // One snapshot for the rows and the feed's position, so no change is missed or replayed.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      const last = await client.query<{ last: string }>(
+        'SELECT COALESCE(MAX(seq), 0)::text AS last FROM hearth_changes',
+      );
+      const snapshot = await this.#rows(client);
+      await client.query('COMMIT');
+      this.#last = Number(last.rows[0]?.last ?? 0);
+      return snapshot;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async #rows(client: pg.Client): Promise<Snapshot> {
+    const all = async <T extends object>(sql: string): Promise<T[]> => (await client.query<T>(sql)).rows;
     const children = async (table: string, column: string) =>
       (
         await all<KeyRow & { child: string }>(
@@ -179,26 +271,118 @@ class PostgresPersistence implements Persistence {
     };
   }
 
+  /** One write's rows in one transaction (a database this process alone writes to is not assumed). */
   async commit(ops: readonly WriteOp[]): Promise<void> {
-    if (this.#broken !== undefined) {
-      throw new Error(
-        `PostgreSQL connection lost, writes are refused until hearth restarts: ${this.#broken.message}`,
-      );
+    const tx = await this.begin();
+    if (tx.remote === 'reload' || tx.remote.length > 0) {
+      await tx.abort();
+      throw new Error('another node wrote to the database: commit through begin()');
     }
-    const c = this.#client;
-    await c.query('BEGIN');
+    await tx.commit(ops);
+  }
+
+  async begin(): Promise<WriteTx> {
+    const client = this.#usable();
+    await client.query('BEGIN');
+    let remote: readonly RemoteBatch[] | 'reload';
     try {
-      for (const o of ops) {
-        await c.query(SQL[o.op], rowParams(o));
-      }
-      await c.query('COMMIT');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+      remote = await this.#since(client);
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    return {
+      remote,
+      commit: async (ops) => {
+        try {
+          for (const o of ops) {
+            await client.query(SQL[o.op], rowParams(o));
+          }
+          if (ops.length > 0) {
+            const res = await client.query<{ seq: string }>(
+              'INSERT INTO hearth_changes (writer, ops) VALUES ($1, $2::jsonb) RETURNING seq::text AS seq',
+              [this.#writer, JSON.stringify(ops)],
+            );
+            const seq = res.rows[0]?.seq ?? '0';
+            await client.query('SELECT pg_notify($1, $2)', [CHANNEL, seq]);
+            await client.query('COMMIT');
+            this.#last = Number(seq);
+          } else {
+            await client.query('COMMIT');
+          }
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      },
+      abort: async () => {
+        await client.query('ROLLBACK');
+      },
+    };
+  }
+
+  async poll(): Promise<readonly RemoteBatch[] | 'reload'> {
+    const client = this.#usable();
+    if (Date.now() - this.#lastPruneMs > PRUNE_EVERY_MS) {
+      this.#lastPruneMs = Date.now();
+      await this.#prune(client);
+    }
+    return this.#since(client);
+  }
+
+  /** Other writers' batches after the last one seen; 'reload' when some were pruned unseen. */
+  async #since(client: pg.Client): Promise<readonly RemoteBatch[] | 'reload'> {
+    const floor = await client.query<{ pruned_to: string }>(
+      'SELECT pruned_to::text AS pruned_to FROM hearth_changes_floor',
+    );
+    if (Number(floor.rows[0]?.pruned_to ?? 0) > this.#last) {
+      return 'reload';
+    }
+    const res = await client.query<ChangeRow>(
+      'SELECT seq::text AS seq, writer, ops::text AS ops FROM hearth_changes WHERE seq > $1 ORDER BY seq',
+      [this.#last],
+    );
+    const out: RemoteBatch[] = [];
+    for (const row of res.rows) {
+      this.#last = Number(row.seq);
+      if (row.writer !== this.#writer) {
+        out.push(JSON.parse(row.ops) as RemoteBatch);
+      }
+    }
+    return out;
+  }
+
+  /** Forgets changes older than KEEP_CHANGES (a node away longer reloads every row). */
+  async #prune(client: pg.Client): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+      await client.query(
+        `WITH gone AS (DELETE FROM hearth_changes WHERE at < now() - interval '${KEEP_CHANGES}' RETURNING seq)
+         UPDATE hearth_changes_floor SET pruned_to = GREATEST(pruned_to, (SELECT COALESCE(MAX(seq), 0) FROM gone))`,
+      );
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     }
   }
 
+  /** LISTENs on a connection of its own (listen.ts) and polls as a safety net. */
+  watch(wake: () => void): () => void {
+    this.#wake = wake;
+    const stop = listen(this.#url, CHANNEL, wake);
+    const safety = setInterval(wake, SAFETY_POLL_MS);
+    safety.unref();
+    return () => {
+      clearInterval(safety);
+      stop();
+    };
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#client.end().catch(() => undefined);
   }
 }

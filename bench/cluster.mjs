@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// Several hearth nodes on one PostgreSQL (issue 14), measured in one run:
+//
+//   forwarded:  a warm provisioned invoke sent to the node that does not hold the config's
+//               one environment (it forwards to the node that does) against the same
+//               invoke sent to that node (local), p50 of sequential invokes, alternating
+//               rounds; figure: forwarded ÷ local (median of rounds; target ≤ 1.5×)
+//   kill -9:    three nodes hold a config of 50 environments; one is killed with kill -9;
+//               the time until the config is READY with 50 available again, split into
+//               detection (the heartbeat expiry, a setting) and re-provisioning its share
+//               on the other two, beside a Put of the same count on a fresh config of one
+//               node in the same run (the baseline of starting that many environments)
+//
+// The control plane and invoke path on PostgreSQL against SQLite: bench/store.mjs
+// (`npm run bench:cluster` runs both). Needs a PostgreSQL server (HEARTH_TEST_POSTGRES,
+// default the role scripts/dev-postgres.sh creates); without one it says so and exits 0.
+// Run: npm run build && node bench/cluster.mjs   (BENCH_ROUNDS, BENCH_ENVS)
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  GetProvisionedConcurrencyConfigCommand,
+  InvokeCommand,
+  PutProvisionedConcurrencyConfigCommand,
+} from '@aws-sdk/client-lambda';
+import pg from 'pg';
+import { closeClient, createEchoFunction, median, percentile, startHearth, waitReady } from './lib.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const INVOKES = 300;
+const ENVS = Number(process.env.BENCH_ENVS ?? 50);
+const HEARTBEAT_MS = 200;
+const EXPIRY_MS = 1500;
+const admin = process.env.HEARTH_TEST_POSTGRES ?? 'postgres://hearth:hearth@127.0.0.1:5432/postgres';
+
+const probe = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 3000 });
+probe.on('error', () => undefined);
+try {
+  await probe.connect();
+} catch (e) {
+  console.log(
+    `cluster bench skipped: no PostgreSQL at ${admin} (${e.message}); scripts/dev-postgres.sh starts one`,
+  );
+  process.exit(0);
+}
+
+async function database() {
+  const name = `hearth_bench_${randomBytes(4).toString('hex')}`;
+  await probe.query(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => probe.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+const node = (store, id) =>
+  startHearth({
+    name: id,
+    store,
+    env: {
+      HEARTH_NODE_ID: id,
+      HEARTH_CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS),
+      HEARTH_CLUSTER_EXPIRY_MS: String(EXPIRY_MS),
+    },
+  });
+
+async function sharesOf(url) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const res = await c.query('SELECT node, count FROM hearth_pc_shares ORDER BY node');
+    return Object.fromEntries(res.rows.map((r) => [r.node, r.count]));
+  } finally {
+    await c.end();
+  }
+}
+
+async function p50(lambda) {
+  const times = [];
+  for (let i = 0; i < INVOKES; i++) {
+    const t0 = performance.now();
+    await lambda.send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'live', Payload: '{}' }));
+    times.push(performance.now() - t0);
+  }
+  return percentile(
+    times.sort((a, b) => a - b),
+    50,
+  );
+}
+
+// ---- forwarded against local ----------------------------------------------------------
+const fwd = await database();
+const pair = [await node(fwd.url, 'node-a'), await node(fwd.url, 'node-b')];
+const rounds = [];
+try {
+  await createEchoFunction(pair[0].lambda);
+  await pair[0].lambda.send(
+    new PutProvisionedConcurrencyConfigCommand({
+      FunctionName: 'echo',
+      Qualifier: 'live',
+      ProvisionedConcurrentExecutions: 1,
+    }),
+  );
+  for (const n of pair) {
+    await waitReady(n.lambda, 'echo', 'live', 60_000);
+  }
+  const owner = Object.keys(await sharesOf(fwd.url))[0];
+  const local = pair.find((_, i) => `node-${'ab'[i]}` === owner);
+  const remote = pair.find((_, i) => `node-${'ab'[i]}` !== owner);
+  await p50(local.lambda);
+  await p50(remote.lambda);
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['local', 'forwarded'] : ['forwarded', 'local'];
+    const round = {};
+    for (const k of order) {
+      round[k] = await p50(k === 'local' ? local.lambda : remote.lambda);
+    }
+    rounds.push(round);
+  }
+} finally {
+  for (const n of pair) {
+    await n.stop();
+  }
+  await fwd.drop();
+}
+
+// ---- kill -9 of one node of three -----------------------------------------------------
+const kill = await database();
+const trio = [await node(kill.url, 'node-a'), await node(kill.url, 'node-b'), await node(kill.url, 'node-c')];
+let killFigures;
+try {
+  await createEchoFunction(trio[0].lambda);
+  await trio[0].lambda.send(
+    new PutProvisionedConcurrencyConfigCommand({
+      FunctionName: 'echo',
+      Qualifier: 'live',
+      ProvisionedConcurrentExecutions: ENVS,
+    }),
+  );
+  for (const n of trio) {
+    await waitReady(n.lambda, 'echo', 'live', 120_000);
+  }
+  const share = (await sharesOf(kill.url))['node-c'];
+  const t0 = performance.now();
+  trio[2].child.kill('SIGKILL');
+  let sawInProgress = 0;
+  for (;;) {
+    const c = await trio[0].lambda.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live' }),
+    );
+    if (c.Status === 'IN_PROGRESS' && sawInProgress === 0) {
+      sawInProgress = performance.now() - t0;
+    }
+    if (sawInProgress > 0 && c.Status === 'READY' && c.AvailableProvisionedConcurrentExecutions === ENVS) {
+      break;
+    }
+    if (performance.now() - t0 > 120_000) {
+      throw new Error(`not READY again: ${c.Status}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const total = performance.now() - t0;
+  // Baseline in the same run: the same number of environments put on a fresh node.
+  const solo = await startHearth({ name: 'solo' });
+  let baseline;
+  try {
+    await createEchoFunction(solo.lambda);
+    baseline = await (async () => {
+      const b0 = performance.now();
+      await solo.lambda.send(
+        new PutProvisionedConcurrencyConfigCommand({
+          FunctionName: 'echo',
+          Qualifier: 'live',
+          ProvisionedConcurrentExecutions: share,
+        }),
+      );
+      await waitReady(solo.lambda, 'echo', 'live', 120_000);
+      return performance.now() - b0;
+    })();
+  } finally {
+    await solo.stop();
+  }
+  killFigures = { share, total, detected: sawInProgress, baseline };
+} finally {
+  for (const n of trio) {
+    await n.stop().catch(() => undefined);
+  }
+  closeClient();
+  await kill.drop();
+  await probe.end();
+}
+
+const ratio = median(rounds.map((r) => r.forwarded / r.local));
+console.log(
+  `hearth cluster bench (${new Date().toISOString()}, node ${process.version}, ${ROUNDS} alternating rounds)`,
+);
+console.log(
+  `warm invoke p50: forwarded ${(median(rounds.map((r) => r.forwarded)) * 1000).toFixed(0)} µs, local ${(median(rounds.map((r) => r.local)) * 1000).toFixed(0)} µs, ratio ${ratio.toFixed(2)}x (target <= 1.5x)`,
+);
+const k = killFigures;
+console.log(
+  `kill -9 of 1 of 3 nodes (${ENVS} environments, its share ${k.share}): READY again after ${(k.total / 1000).toFixed(2)} s ` +
+    `(IN_PROGRESS seen after ${(k.detected / 1000).toFixed(2)} s, heartbeat expiry ${EXPIRY_MS} ms; ` +
+    `re-provisioning ${((k.total - k.detected) / 1000).toFixed(2)} s); baseline Put(${k.share}) -> READY on one node ${(k.baseline / 1000).toFixed(2)} s`,
+);

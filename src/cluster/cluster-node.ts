@@ -1,0 +1,513 @@
+/**
+ * This node's membership of the cluster (cluster-db.ts's tables): it registers with a
+ * heartbeat, reads which nodes are live, holds or waits for the leader's lease, and keeps
+ * a copy of the provisioned shares and of every node's report of its share.
+ *
+ * The leader (one at a time: a lease that expires, with a fencing number that every
+ * leader write checks) places every config's environments over the live nodes
+ * (placement.ts) and writes the shares; each node runs its share and reports what runs.
+ * A node whose heartbeat is older than `expiryMs` (by the database's clock) is dead: it
+ * leaves the live set, and the leader places its share again on the others.
+ */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { ProvisionedStatus } from '../core/model.js';
+import { CLUSTER_CHANNEL, listen, type ClusterDb } from './cluster-db.js';
+import { place } from './placement.js';
+
+export interface NodeInfo {
+  readonly id: string;
+  readonly url: string;
+  readonly capacity: number;
+}
+
+/** What a node reports of one config's share. */
+export interface ShareReport extends ProvisionedStatus {
+  /** The share this report is about: a report of an older share is not READY for a new one. */
+  readonly share: number;
+  readonly busy: number;
+}
+
+export interface ClusterLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface ClusterNodeOptions {
+  readonly db: ClusterDb;
+  readonly id: string;
+  /** Most provisioned environments this node runs. */
+  readonly capacity: number;
+  readonly heartbeatMs: number;
+  /** A node silent for this long (database time) is dead. */
+  readonly expiryMs: number;
+  /** Requested environments per config, as this node's core declared them (the leader places them). */
+  readonly requested: () => ReadonlyMap<string, number>;
+  readonly log: ClusterLog;
+}
+
+const LEADER = 'leader';
+
+export class ClusterNode {
+  readonly id: string;
+  readonly incarnation = randomBytes(8).toString('hex');
+  readonly #o: ClusterNodeOptions;
+  #url = '';
+  #live: readonly NodeInfo[] = [];
+  #fence: number | undefined;
+  #shares = new Map<string, Map<string, number>>();
+  #unplaced = new Map<string, number>();
+  #reports = new Map<string, Map<string, ShareReport>>();
+  readonly #listeners = new Set<() => void>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopListen: (() => void) | undefined;
+  #ticking: Promise<void> | undefined;
+  #refreshing: Promise<void> | undefined;
+  #refreshAgain = false;
+  /** Own reports not yet written: config → report (undefined: delete the row). */
+  readonly #dirty = new Map<string, ShareReport | undefined>();
+  #flushing: Promise<void> | undefined;
+  #left = false;
+  /** Another live incarnation holds this id: no lease, no share. */
+  #takenOver = false;
+
+  constructor(o: ClusterNodeOptions) {
+    this.id = o.id;
+    this.#o = o;
+  }
+
+  get #holder(): string {
+    return `${this.id}/${this.incarnation}`;
+  }
+
+  /**
+   * Registers this node at `url`. An id held by a live node is waited for one expiry (a
+   * node restarted after kill -9 takes its id back once the old heartbeat lapsed); if that
+   * node is still beating then, this one refuses to start.
+   */
+  async join(url: string): Promise<void> {
+    this.#url = url;
+    const deadline = Date.now() + this.#o.expiryMs + 2 * this.#o.heartbeatMs;
+    let other: { url: string; beat: string } | undefined;
+    for (;;) {
+      const res = await this.#o.db.pool.query<{ id: string }>(
+        `INSERT INTO hearth_nodes (id, incarnation, url, capacity) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, url = excluded.url,
+           capacity = excluded.capacity, started_at = now(), heartbeat_at = now()
+         WHERE hearth_nodes.heartbeat_at < now() - make_interval(secs => $5::double precision / 1000)
+         RETURNING id`,
+        [this.id, this.incarnation, url, this.#o.capacity, this.#o.expiryMs],
+      );
+      if (res.rowCount === 1) {
+        break;
+      }
+      const held = await this.#o.db.pool.query<{ url: string; beat: string }>(
+        'SELECT url, heartbeat_at::text AS beat FROM hearth_nodes WHERE id = $1',
+        [this.id],
+      );
+      const now = held.rows[0];
+      if (other !== undefined && now !== undefined && now.beat !== other.beat && Date.now() > deadline) {
+        throw new Error(
+          `node id '${this.id}' is in use by a live node at ${now.url}: give this node another --node-id`,
+        );
+      }
+      other ??= now;
+      if (Date.now() > deadline + this.#o.expiryMs) {
+        throw new Error(`node id '${this.id}' could not be registered (the database kept refusing it)`);
+      }
+      await new Promise((r) => setTimeout(r, this.#o.heartbeatMs).unref());
+    }
+    this.#o.log.info(`cluster node '${this.id}' joined at ${url}`);
+    await this.#notify();
+    await this.tick();
+    this.#stopListen = listen(this.#o.db.url, CLUSTER_CHANNEL, () => this.#refreshSoon());
+    this.#timer = setInterval(() => void this.tick(), this.#o.heartbeatMs);
+    this.#timer.unref();
+  }
+
+  /**
+   * After a stall longer than the expiry the leader may have removed this node's row (its
+   * share is placed elsewhere by then): it registers again, as a node that comes back.
+   * False when the id now belongs to another live incarnation.
+   */
+  async #rejoin(): Promise<boolean> {
+    const res = await this.#o.db.pool.query(
+      `INSERT INTO hearth_nodes (id, incarnation, url, capacity) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, heartbeat_at = now()
+       WHERE hearth_nodes.heartbeat_at < now() - make_interval(secs => $5::double precision / 1000)`,
+      [this.id, this.incarnation, this.#url, this.#o.capacity, this.#o.expiryMs],
+    );
+    if (res.rowCount === 1) {
+      this.#o.log.warn(`cluster node '${this.id}' had been silent past the expiry: registered again`);
+      return true;
+    }
+    return false;
+  }
+
+  /** Calls `listener` after live nodes, leadership, shares or reports changed. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  get live(): readonly NodeInfo[] {
+    return this.#live;
+  }
+
+  get isLeader(): boolean {
+    return this.#fence !== undefined;
+  }
+
+  /** This node's share of a config. */
+  myShare(poolKey: string): number {
+    return this.#takenOver ? 0 : (this.#shares.get(poolKey)?.get(this.id) ?? 0);
+  }
+
+  /** Every live node's share of a config. */
+  shares(poolKey: string): ReadonlyMap<string, number> {
+    return this.#shares.get(poolKey) ?? new Map();
+  }
+
+  unplaced(poolKey: string): number {
+    return this.#unplaced.get(poolKey) ?? 0;
+  }
+
+  /** The last report of `node` about a config (other nodes; this one reports from its pool). */
+  report(node: string, poolKey: string): ShareReport | undefined {
+    return this.#reports.get(node)?.get(poolKey);
+  }
+
+  /** Records this node's report of a config (written in batches; undefined: it runs none). */
+  setReport(poolKey: string, report: ShareReport | undefined): void {
+    this.#dirty.set(poolKey, report);
+    this.#flushing ??= new Promise<void>((r) => setTimeout(r, 25)).then(() => this.#flush());
+  }
+
+  /** Asks the leader (if this is it) to place again now, not at the next heartbeat. */
+  placeSoon(): void {
+    if (this.isLeader) {
+      void this.#place().catch((e: unknown) => this.#o.log.warn(`placing shares failed: ${String(e)}`));
+    }
+  }
+
+  /** One heartbeat: beat, read the live nodes, hold or take the lease, place if leader, refresh. */
+  tick(): Promise<void> {
+    this.#ticking ??= this.#tick()
+      .catch((e: unknown) => this.#o.log.warn(`cluster heartbeat failed: ${String(e)}`))
+      .finally(() => {
+        this.#ticking = undefined;
+      });
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#left) {
+      return;
+    }
+    const db = this.#o.db.pool;
+    const beat = await db.query(
+      'UPDATE hearth_nodes SET heartbeat_at = now() WHERE id = $1 AND incarnation = $2',
+      [this.id, this.incarnation],
+    );
+    if (beat.rowCount !== 1 && !(await this.#rejoin())) {
+      if (!this.#takenOver) {
+        this.#takenOver = true;
+        this.#o.log.error(
+          `cluster node '${this.id}' was taken over by another node with the same id; this node runs no provisioned share until it is gone`,
+        );
+      }
+    } else {
+      this.#takenOver = false;
+    }
+    const expiry = [this.#o.expiryMs];
+    const live = await db.query<{ id: string; url: string; capacity: number }>(
+      `SELECT id, url, capacity FROM hearth_nodes
+        WHERE heartbeat_at >= now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`,
+      expiry,
+    );
+    // A taken-over incarnation neither leads nor holds shares.
+    const lease = this.#takenOver
+      ? undefined
+      : await db.query<{ fence: string }>(
+          `INSERT INTO hearth_leases (name, holder, fence, expires_at)
+         VALUES ($1, $2, 1, now() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+         fence = CASE WHEN hearth_leases.holder = excluded.holder THEN hearth_leases.fence ELSE hearth_leases.fence + 1 END,
+         expires_at = excluded.expires_at
+       WHERE hearth_leases.holder = excluded.holder OR hearth_leases.expires_at < now()
+       RETURNING fence::text AS fence`,
+          [LEADER, this.#holder, this.#o.expiryMs],
+        );
+    const wasLeader = this.isLeader;
+    this.#fence = lease?.rows[0] !== undefined ? Number(lease.rows[0].fence) : undefined;
+    if (this.isLeader && !wasLeader) {
+      this.#o.log.info(`cluster node '${this.id}' leads (fence ${this.#fence})`);
+    }
+    const before = this.#live.map((n) => n.id).join(',');
+    this.#live = live.rows.map((r) => ({ id: r.id, url: r.url, capacity: r.capacity }));
+    if (this.#live.map((n) => n.id).join(',') !== before) {
+      this.#o.log.info(`cluster live nodes: ${this.#live.map((n) => n.id).join(', ') || 'none'}`);
+    }
+    if (this.isLeader) {
+      await this.#place();
+      // Nodes long dead leave the table (and their reports with them).
+      await db.query(
+        `WITH gone AS (DELETE FROM hearth_nodes
+            WHERE heartbeat_at < now() - make_interval(secs => $1::double precision / 100) RETURNING id)
+         DELETE FROM hearth_pc_reports WHERE node IN (SELECT id FROM gone)`,
+        expiry,
+      );
+    }
+    await this.#refresh();
+  }
+
+  /** The leader's placement, written (fenced) only when it differs from the shares in force. */
+  async #place(): Promise<void> {
+    await this.#refresh();
+    const placement = place({
+      requested: this.#o.requested(),
+      nodes: this.#live,
+      current: this.#shares,
+    });
+    if (
+      sameShares(placement.shares, this.#shares) &&
+      sameCounts(placement.unplaced, this.#unplaced) &&
+      this.#fence !== undefined
+    ) {
+      return;
+    }
+    const client = await this.#o.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const held = await client.query(
+        'SELECT 1 FROM hearth_leases WHERE name = $1 AND holder = $2 AND fence = $3 AND expires_at > now() FOR UPDATE',
+        [LEADER, this.#holder, this.#fence],
+      );
+      if (held.rowCount !== 1) {
+        await client.query('ROLLBACK');
+        this.#fence = undefined;
+        return;
+      }
+      await client.query('DELETE FROM hearth_pc_shares');
+      await client.query('DELETE FROM hearth_pc_unplaced');
+      await insertRows(
+        client,
+        'hearth_pc_shares (pool_key, node, count)',
+        [...placement.shares].flatMap(([key, s]) => [...s].map(([node, n]) => [key, node, n])),
+      );
+      await insertRows(client, 'hearth_pc_unplaced (pool_key, count)', [...placement.unplaced]);
+      await client.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, 'shares']);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+    this.#shares = placement.shares;
+    this.#unplaced = placement.unplaced;
+    this.#changed();
+  }
+
+  #refreshSoon(): void {
+    if (this.#refreshing !== undefined) {
+      this.#refreshAgain = true;
+      return;
+    }
+    void this.#refresh().catch((e: unknown) => this.#o.log.warn(`cluster refresh failed: ${String(e)}`));
+  }
+
+  /** Reads shares and reports (one at a time; a wake-up meanwhile reads once more after). */
+  #refresh(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      try {
+        do {
+          this.#refreshAgain = false;
+          await this.#read();
+        } while (this.#refreshAgain);
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  async #read(): Promise<void> {
+    const db = this.#o.db.pool;
+    const shares = await db.query<{ pool_key: string; node: string; count: number }>(
+      'SELECT pool_key, node, count FROM hearth_pc_shares',
+    );
+    const unplaced = await db.query<{ pool_key: string; count: number }>(
+      'SELECT pool_key, count FROM hearth_pc_unplaced',
+    );
+    const reports = await db.query<{
+      node: string;
+      pool_key: string;
+      share: number;
+      allocated: number;
+      available: number;
+      busy: number;
+      status: ProvisionedStatus['status'];
+      reason: string | null;
+    }>('SELECT node, pool_key, share, allocated, available, busy, status, reason FROM hearth_pc_reports');
+    const s = new Map<string, Map<string, number>>();
+    for (const r of shares.rows) {
+      let m = s.get(r.pool_key);
+      if (m === undefined) {
+        m = new Map();
+        s.set(r.pool_key, m);
+      }
+      m.set(r.node, r.count);
+    }
+    const rep = new Map<string, Map<string, ShareReport>>();
+    for (const r of reports.rows) {
+      let m = rep.get(r.node);
+      if (m === undefined) {
+        m = new Map();
+        rep.set(r.node, m);
+      }
+      m.set(r.pool_key, {
+        share: r.share,
+        allocated: r.allocated,
+        available: r.available,
+        busy: r.busy,
+        status: r.status,
+        ...(r.reason === null ? {} : { statusReason: r.reason }),
+      });
+    }
+    this.#shares = s;
+    this.#unplaced = new Map(unplaced.rows.map((r) => [r.pool_key, r.count]));
+    this.#reports = rep;
+    this.#changed();
+  }
+
+  async #flush(): Promise<void> {
+    const batch = [...this.#dirty];
+    this.#dirty.clear();
+    try {
+      if (batch.length > 0 && !this.#left && !this.#takenOver) {
+        const client = await this.#o.db.pool.connect();
+        try {
+          await client.query('BEGIN');
+          for (const [key, r] of batch) {
+            if (r === undefined) {
+              await client.query('DELETE FROM hearth_pc_reports WHERE node = $1 AND pool_key = $2', [
+                this.id,
+                key,
+              ]);
+            } else {
+              await client.query(
+                `INSERT INTO hearth_pc_reports (node, pool_key, share, allocated, available, busy, status, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (node, pool_key) DO UPDATE SET share = excluded.share, allocated = excluded.allocated,
+                   available = excluded.available, busy = excluded.busy, status = excluded.status, reason = excluded.reason`,
+                [this.id, key, r.share, r.allocated, r.available, r.busy, r.status, r.statusReason ?? null],
+              );
+            }
+          }
+          await client.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, 'reports']);
+          await client.query('COMMIT');
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        } finally {
+          client.release();
+        }
+      }
+    } catch (e) {
+      // Written again with the next change or heartbeat.
+      for (const [key, r] of batch) {
+        if (!this.#dirty.has(key)) {
+          this.#dirty.set(key, r);
+        }
+      }
+      this.#o.log.warn(`cluster report failed: ${String(e)}`);
+    } finally {
+      this.#flushing = undefined;
+      if (this.#dirty.size > 0 && !this.#left) {
+        this.#flushing = new Promise<void>((r) => setTimeout(r, 250)).then(() => this.#flush());
+      }
+    }
+  }
+
+  async #notify(): Promise<void> {
+    await this.#o.db.pool.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, 'nodes']);
+  }
+
+  #changed(): void {
+    for (const l of this.#listeners) {
+      l();
+    }
+  }
+
+  /** Leaves: no more heartbeats; the row, its reports and the lease go, so others re-place at once. */
+  async leave(): Promise<void> {
+    if (this.#left) {
+      return;
+    }
+    this.#left = true;
+    if (this.#timer !== undefined) {
+      clearInterval(this.#timer);
+    }
+    this.#stopListen?.();
+    await this.#ticking;
+    await this.#flushing;
+    const db = this.#o.db.pool;
+    await db
+      .query('DELETE FROM hearth_pc_reports WHERE node = $1', [this.id])
+      .then(() =>
+        db.query('DELETE FROM hearth_nodes WHERE id = $1 AND incarnation = $2', [this.id, this.incarnation]),
+      )
+      .then(() =>
+        db.query('DELETE FROM hearth_leases WHERE name = $1 AND holder = $2', [LEADER, this.#holder]),
+      )
+      .then(() => this.#notify())
+      .catch((e: unknown) => this.#o.log.warn(`leaving the cluster: ${String(e)}`));
+  }
+}
+
+async function insertRows(
+  client: pg.PoolClient,
+  target: string,
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  if (rows.length === 0) {
+    return;
+  }
+  const width = rows[0]?.length ?? 0;
+  const values = rows.map(
+    (_, i) => `(${Array.from({ length: width }, (_, j) => `$${i * width + j + 1}`).join(', ')})`,
+  );
+  await client.query(`INSERT INTO ${target} VALUES ${values.join(', ')}`, rows.flat());
+}
+
+function sameShares(
+  a: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  b: ReadonlyMap<string, ReadonlyMap<string, number>>,
+): boolean {
+  if (a.size !== b.size) {
+    return false;
+  }
+  for (const [key, s] of a) {
+    const t = b.get(key);
+    if (t === undefined || !sameCounts(s, t)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function sameCounts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) {
+    return false;
+  }
+  for (const [k, v] of a) {
+    if (b.get(k) !== v) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,331 @@
+/**
+ * The Pool port of a cluster node: core declares every config's full count here, as on a
+ * single node (every node's core follows the store's change feed); this pool runs only
+ * this node's share (cluster-node.ts: placed by the leader) in the local pool, reports it,
+ * and answers Allocated, Available and Status as the sums over the live nodes, so every
+ * node answers the same.
+ *
+ * Status over the cluster: READY when every environment is placed and every live node
+ * holding a share reports READY for that share; FAILED when one of them reports FAILED
+ * (its reason); IN_PROGRESS otherwise (with a reason when environments fit on no node).
+ *
+ * Invokes of a provisioned config run here when this node has a free environment of it;
+ * otherwise they go to a node that reports one (forwarder.ts) and, failing that, run here
+ * on demand, as a single node spills over.
+ */
+import type {
+  AdmissionInput,
+  EnvironmentSpec,
+  InvocationOutcome,
+  InvokeRequest,
+  Pool,
+} from '../core/ports.js';
+import type { ProvisionedStatus } from '../core/model.js';
+import type { ClusterNode, ShareReport } from './cluster-node.js';
+
+/** Sends an invoke to another node's free provisioned environment; undefined: it had none. */
+export type Forward = (
+  node: { id: string; url: string },
+  req: InvokeRequest,
+) => Promise<InvocationOutcome | undefined>;
+
+export interface ClusterPoolOptions {
+  readonly local: Pool;
+  readonly node: ClusterNode;
+  readonly forward: Forward;
+}
+
+interface Desired {
+  readonly spec: EnvironmentSpec;
+  readonly count: number;
+}
+
+/** Free environments a report shows (initialised and not busy). */
+const free = (r: ShareReport | undefined): number => (r === undefined ? 0 : r.available - r.busy);
+
+export class ClusterPool implements Pool {
+  readonly #local: Pool;
+  readonly #node: ClusterNode;
+  readonly #forward: Forward;
+  readonly #desired = new Map<string, Desired>();
+  /** The share last given to the local pool, per config. */
+  readonly #applied = new Map<string, number>();
+  /** The summed status last announced, per config. */
+  readonly #announced = new Map<string, ProvisionedStatus>();
+  readonly #listeners = new Set<(key: string, status: ProvisionedStatus) => void>();
+  #stopLocal: (() => void) | undefined;
+  #stopNode: (() => void) | undefined;
+  /** Round robin over the nodes that may take a forwarded invoke. */
+  #turn = 0;
+
+  constructor(o: ClusterPoolOptions) {
+    this.#local = o.local;
+    this.#node = o.node;
+    this.#forward = o.forward;
+  }
+
+  /** Requested environments per config: what the leader places. */
+  requested(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const [key, d] of this.#desired) {
+      out.set(key, d.count);
+    }
+    return out;
+  }
+
+  /** The spec this node runs a config with (a forwarded invoke uses the receiver's own). */
+  specOf(poolKey: string): EnvironmentSpec | undefined {
+    return this.#desired.get(poolKey)?.spec;
+  }
+
+  setProvisioned(poolKey: string, spec: EnvironmentSpec | undefined, count: number): void {
+    const before = this.#desired.get(poolKey);
+    if (spec === undefined || count <= 0) {
+      this.#desired.delete(poolKey);
+    } else {
+      this.#desired.set(poolKey, { spec, count });
+    }
+    this.#apply(poolKey, before?.spec !== spec);
+    if (before?.count !== (spec === undefined ? 0 : count)) {
+      this.#node.placeSoon();
+    }
+    this.#announce(poolKey);
+  }
+
+  /** Gives the local pool this node's share of a config (again when the spec moved). */
+  #apply(poolKey: string, specMoved = false): void {
+    const d = this.#desired.get(poolKey);
+    const share = d === undefined ? 0 : this.#node.myShare(poolKey);
+    if (!specMoved && this.#applied.get(poolKey) === share) {
+      return;
+    }
+    if (share === 0) {
+      this.#applied.delete(poolKey);
+      this.#local.setProvisioned(poolKey, undefined, 0);
+    } else {
+      this.#applied.set(poolKey, share);
+      this.#local.setProvisioned(poolKey, d?.spec, share);
+    }
+    this.#report(poolKey);
+  }
+
+  #report(poolKey: string): void {
+    const share = this.#applied.get(poolKey) ?? 0;
+    if (share === 0) {
+      this.#node.setReport(poolKey, undefined);
+      return;
+    }
+    const s = this.#local.provisionedStatus(poolKey);
+    const busy = Math.round(this.#local.provisionedUtilization(poolKey) * s.allocated);
+    this.#node.setReport(poolKey, { ...s, share, busy });
+  }
+
+  provisionedStatus(poolKey: string): ProvisionedStatus {
+    const requested = this.#desired.get(poolKey)?.count ?? 0;
+    let allocated = 0;
+    let available = 0;
+    let placed = 0;
+    let ready = true;
+    let failed: string | undefined;
+    for (const n of this.#node.live) {
+      const share = this.#node.shares(poolKey).get(n.id) ?? 0;
+      const r = this.#reportOf(n.id, poolKey);
+      if (r !== undefined) {
+        allocated += r.allocated;
+        available += r.available;
+      }
+      if (share === 0) {
+        continue;
+      }
+      placed += share;
+      if (r?.status === 'FAILED' && r.share === share) {
+        failed ??= r.statusReason ?? 'FAILED';
+      }
+      if (r === undefined || r.share !== share || r.status !== 'READY') {
+        ready = false;
+      }
+    }
+    if (failed !== undefined) {
+      return { allocated, available, status: 'FAILED', statusReason: failed };
+    }
+    if (ready && placed >= requested && requested > 0) {
+      return { allocated, available, status: 'READY' };
+    }
+    const unplaced = this.#node.unplaced(poolKey);
+    return {
+      allocated,
+      available,
+      status: 'IN_PROGRESS',
+      ...(unplaced > 0
+        ? { statusReason: `${unplaced} of ${requested} environments fit on no live node (node capacity)` }
+        : {}),
+    };
+  }
+
+  /** This node's report comes from its pool (fresh); the others' from the database. */
+  #reportOf(node: string, poolKey: string): ShareReport | undefined {
+    if (node !== this.#node.id) {
+      return this.#node.report(node, poolKey);
+    }
+    const share = this.#applied.get(poolKey) ?? 0;
+    const s = this.#local.provisionedStatus(poolKey);
+    return { ...s, share, busy: 0 };
+  }
+
+  watchProvisioned(listener: (provisionedKey: string, status: ProvisionedStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Tells the watchers when a config's summed status moved. */
+  #announce(poolKey: string): void {
+    if (!this.#desired.has(poolKey) && !this.#announced.has(poolKey)) {
+      return;
+    }
+    const now = this.provisionedStatus(poolKey);
+    const before = this.#announced.get(poolKey);
+    if (!this.#desired.has(poolKey)) {
+      this.#announced.delete(poolKey);
+    } else {
+      this.#announced.set(poolKey, now);
+    }
+    if (
+      before === undefined ||
+      before.status !== now.status ||
+      before.allocated !== now.allocated ||
+      before.available !== now.available ||
+      before.statusReason !== now.statusReason
+    ) {
+      for (const l of this.#listeners) {
+        l(poolKey, now);
+      }
+    }
+  }
+
+  provisionedUtilization(poolKey: string): number {
+    let busy = 0;
+    let allocated = 0;
+    for (const n of this.#node.live) {
+      if (n.id === this.#node.id) {
+        const s = this.#local.provisionedStatus(poolKey);
+        busy += this.#local.provisionedUtilization(poolKey) * s.allocated;
+        allocated += s.allocated;
+      } else {
+        const r = this.#node.report(n.id, poolKey);
+        busy += r?.busy ?? 0;
+        allocated += r?.allocated ?? 0;
+      }
+    }
+    return allocated === 0 ? 0 : Math.min(1, busy / allocated);
+  }
+
+  async invoke(original: InvokeRequest): Promise<InvocationOutcome> {
+    const req = { ...original, admission: this.#localShareOf(original.admission) };
+    const key = req.provisionedKey;
+    if (key !== undefined && this.#idleHere(key) === 0) {
+      const outcome = await this.#elsewhere(key, req);
+      if (outcome !== undefined) {
+        return outcome;
+      }
+    }
+    return this.#local.invoke(req);
+  }
+
+  /**
+   * Concurrency limits hold cluster-wide by per-node shares ([DESIGN], README "Cluster"):
+   * each on-demand limit (a function's reserved concurrency beyond its provisioned
+   * environments, the scope's unreserved concurrency, SCF's memory quota) is split over
+   * the live nodes, the remainder to the first by id, so the nodes together admit exactly
+   * the limit and no invoke waits for the database. The cost: a node may throttle while
+   * another still has room, when the load is uneven.
+   */
+  #localShareOf(a: AdmissionInput): AdmissionInput {
+    const live = this.#node.live;
+    const rank = live.findIndex((n) => n.id === this.#node.id);
+    if (live.length <= 1 || rank < 0) {
+      return a;
+    }
+    const split = (n: number): number => Math.floor(n / live.length) + (rank < n % live.length ? 1 : 0);
+    return {
+      ...a,
+      ...(a.reserved === undefined || a.reserved === 0
+        ? {}
+        : { reserved: a.provisionedTotal + split(Math.max(0, a.reserved - a.provisionedTotal)) }),
+      unreservedCapacity: split(a.unreservedCapacity),
+      ...(a.memoryBudget === undefined
+        ? {}
+        : { memoryBudget: { ...a.memoryBudget, limitMb: split(a.memoryBudget.limitMb) } }),
+    };
+  }
+
+  /**
+   * Environments of a config free here now (initialised and not busy). Available counts
+   * busy ones too (it is initialised capacity, as on AWS), so it cannot say this. An idle
+   * one is claimed synchronously by the local pool's invoke, so concurrent invokes do not
+   * both count the same one.
+   */
+  #idleHere(poolKey: string): number {
+    const s = this.#local.provisionedStatus(poolKey);
+    return s.available - Math.round(this.#local.provisionedUtilization(poolKey) * s.allocated);
+  }
+
+  /**
+   * Other nodes holding environments of the config, the most free first (by their last
+   * report), each tried once until one runs it; undefined: none could.
+   */
+  async #elsewhere(poolKey: string, req: InvokeRequest): Promise<InvocationOutcome | undefined> {
+    const turn = this.#turn++;
+    const candidates = this.#node.live
+      .filter((n) => n.id !== this.#node.id)
+      .map((n, i) => ({ n, i, r: this.#node.report(n.id, poolKey) }))
+      .filter((c) => (c.r?.available ?? 0) > 0)
+      // Ties rotate, so equal nodes share the forwarded load.
+      .sort((a, b) => free(b.r) - free(a.r) || ((a.i + turn) % 97) - ((b.i + turn) % 97));
+    for (const { n } of candidates) {
+      const outcome = await this.#forward(n, req);
+      if (outcome !== undefined) {
+        return outcome;
+      }
+    }
+    return undefined;
+  }
+
+  /** Runs a forwarded invoke here only on a free provisioned environment; undefined: none is free. */
+  async invokeForwarded(
+    req: Omit<InvokeRequest, 'spec'> & { provisionedKey: string },
+  ): Promise<InvocationOutcome | undefined> {
+    const spec = this.specOf(req.provisionedKey);
+    if (spec === undefined || this.#idleHere(req.provisionedKey) <= 0) {
+      return undefined;
+    }
+    return this.#local.invoke({ ...req, spec });
+  }
+
+  drain(prefix: string): Promise<void> {
+    return this.#local.drain(prefix);
+  }
+
+  async start(): Promise<void> {
+    await this.#local.start();
+    this.#stopLocal = this.#local.watchProvisioned((key) => {
+      this.#report(key);
+      this.#announce(key);
+    });
+    this.#stopNode = this.#node.onChange(() => {
+      for (const key of new Set([...this.#desired.keys(), ...this.#applied.keys()])) {
+        this.#apply(key);
+      }
+      for (const key of new Set([...this.#desired.keys(), ...this.#announced.keys()])) {
+        this.#announce(key);
+      }
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.#stopLocal?.();
+    this.#stopNode?.();
+    await this.#local.dispose();
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Three `hearth serve` processes on one PostgreSQL (issue 14), each with its own data dir:
+ * code uploaded to one node runs on the others (packages through the database); kill -9
+ * of a node puts its share of a provisioned config back on the other two, IN_PROGRESS →
+ * READY, and invokes keep landing on warm environments; a second node started with a live
+ * node's id is refused with one line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  InvokeCommand,
+  PutProvisionedConcurrencyConfigCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
+import { TEST_ACCOUNT, lambdaClient } from '../helpers/platform.js';
+import { makeZip } from '../helpers/zip.js';
+
+const BIN = path.resolve('bin/hearth.js');
+const available = await postgresAvailable();
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+const clients: LambdaClient[] = [];
+const drops: (() => Promise<void>)[] = [];
+
+afterAll(async () => {
+  for (const c of clients) {
+    c.destroy();
+  }
+  for (const c of children) {
+    c.kill('SIGKILL');
+  }
+  await Promise.all(
+    children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => once(c, 'exit')),
+  );
+  for (const drop of drops) {
+    await drop();
+  }
+  for (const d of dirs) {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+interface Node {
+  readonly child: ChildProcess;
+  readonly url: Promise<string>;
+  readonly stderr: () => string;
+}
+
+function start(store: string, id: string): Node {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-${id}-`));
+  dirs.push(dataDir);
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--store',
+      store,
+      '--node-id',
+      id,
+      '--log-level',
+      'warn',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HEARTH_SANDBOX: 'off',
+        HEARTH_CLUSTER_HEARTBEAT_MS: '200',
+        HEARTH_CLUSTER_EXPIRY_MS: '1500',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /hearth listening on (http:\/\/\S+)\n/.exec(out);
+      if (m?.[1] !== undefined) {
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`hearth exited ${code}: ${err}`)));
+  });
+  return { child, url, stderr: () => err };
+}
+
+async function until<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) {
+      return v;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: still ${JSON.stringify(v)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.skipIf(!available)('three hearth processes on one PostgreSQL', () => {
+  it(
+    'kill -9 of a node: its share comes back on the others, and nothing else stops',
+    { timeout: 240_000 },
+    async () => {
+      const db = await freshDatabase();
+      drops.push(db.drop);
+      const nodes = [start(db.url, 'node-a'), start(db.url, 'node-b'), start(db.url, 'node-c')];
+      const urls = await Promise.all(nodes.map((n) => n.url));
+      const [ca, cb, cc] = urls.map((u) => {
+        const c = lambdaClient(u);
+        clients.push(c);
+        return c;
+      }) as [LambdaClient, LambdaClient, LambdaClient];
+      await ca.send(
+        new CreateFunctionCommand({
+          FunctionName: 'blue',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
+          Code: {
+            ZipFile: await makeZip({
+              'index.mjs': 'export const handler = async () => process.env.AWS_LAMBDA_INITIALIZATION_TYPE;',
+            }),
+          },
+          Publish: true,
+        }),
+      );
+      await ca.send(new CreateAliasCommand({ FunctionName: 'blue', Name: 'BLUE', FunctionVersion: '1' }));
+      await cb.send(
+        new PutProvisionedConcurrencyConfigCommand({
+          FunctionName: 'blue',
+          Qualifier: 'BLUE',
+          ProvisionedConcurrentExecutions: 6,
+        }),
+      );
+      const pc = (c: LambdaClient) => () =>
+        c.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'blue', Qualifier: 'BLUE' }));
+      for (const c of [ca, cb, cc]) {
+        await until(
+          pc(c),
+          (v) => v.Status === 'READY' && v.AvailableProvisionedConcurrentExecutions === 6,
+          'READY',
+        );
+      }
+      const sql = new pg.Client({ connectionString: db.url });
+      await sql.connect();
+      const shares = async (): Promise<Record<string, number>> =>
+        Object.fromEntries(
+          (
+            await sql.query<{ node: string; count: number }>(
+              'SELECT node, count FROM hearth_pc_shares ORDER BY node',
+            )
+          ).rows.map((r) => [r.node, r.count]),
+        );
+      // The code was uploaded to node a: b and c read it from the database.
+      expect(await shares()).toEqual({ 'node-a': 2, 'node-b': 2, 'node-c': 2 });
+
+      const killed = nodes[2] as Node;
+      killed.child.kill('SIGKILL');
+      await once(killed.child, 'exit');
+      const s = await until(
+        shares,
+        (v) => v['node-c'] === undefined && Object.values(v).reduce((x, y) => x + y, 0) === 6,
+        'shares re-placed',
+      );
+      expect(s).toEqual({ 'node-a': 3, 'node-b': 3 });
+      const back = await until(
+        pc(ca),
+        (v) => v.Status === 'READY' && v.AvailableProvisionedConcurrentExecutions === 6,
+        'READY on two nodes',
+      );
+      expect(back.AllocatedProvisionedConcurrentExecutions).toBe(6);
+      for (const c of [ca, cb]) {
+        const out = await c.send(new InvokeCommand({ FunctionName: 'blue', Qualifier: 'BLUE' }));
+        expect(Buffer.from(out.Payload ?? []).toString()).toBe('"provisioned-concurrency"');
+      }
+
+      // Another process with a live node's id is refused (after one expiry), in one line.
+      const twin = start(db.url, 'node-a');
+      await expect(twin.url).rejects.toThrow(/node id 'node-a' is in use by a live node/);
+      expect(twin.child.exitCode).toBe(2);
+      await sql.end();
+    },
+  );
+});

@@ -1,0 +1,278 @@
+/**
+ * Three hearth nodes on one PostgreSQL (issue 14), driven with the AWS SDK: a change made
+ * on one node is seen on the others; a provisioned config's environments are spread over
+ * the nodes and every node answers the same sums; invokes reach warm environments on
+ * other nodes; a node that leaves has its share placed on the others. (A node killed with
+ * kill -9 is test/e2e/cluster-kill.test.ts.)
+ */
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetFunctionConcurrencyCommand,
+  PutFunctionConcurrencyCommand,
+  GetFunctionCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  InvokeCommand,
+  ListProvisionedConcurrencyConfigsCommand,
+  PutProvisionedConcurrencyConfigCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
+import { TEST_ACCOUNT, startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { makeZip } from '../helpers/zip.js';
+
+const available = await postgresAvailable();
+
+/** Polls a condition through the SDK (the status is what the nodes report, not a timer). */
+async function until<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) {
+      return v;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: still ${JSON.stringify(v)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const pcOf = (client: LambdaClient) => () =>
+  client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'blue', Qualifier: 'BLUE' }));
+
+describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => {
+  let url = '';
+  let drop: () => Promise<void> = () => Promise.resolve();
+  const nodes: TestPlatform[] = [];
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    const fresh = await freshDatabase();
+    url = fresh.url;
+    drop = fresh.drop;
+    for (const id of ['node-a', 'node-b', 'node-c']) {
+      nodes.push(
+        await startPlatform({
+          store: url,
+          nodeId: id,
+          nodeCapacity: 10,
+          clusterHeartbeatMs: 100,
+          clusterExpiryMs: 1000,
+        }),
+      );
+    }
+    db = new pg.Client({ connectionString: url });
+    await db.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.end();
+    for (const n of nodes) {
+      await n.dispose();
+    }
+    await drop();
+  });
+
+  const shares = async (): Promise<Record<string, number>> => {
+    const res = await db.query<{ node: string; count: number }>(
+      "SELECT node, count FROM hearth_pc_shares WHERE pool_key LIKE '%blue#BLUE' ORDER BY node",
+    );
+    return Object.fromEntries(res.rows.map((r) => [r.node, r.count]));
+  };
+
+  it('sees a function created on one node from the others', { timeout: 60_000 }, async () => {
+    const [a, b, c] = nodes as [TestPlatform, TestPlatform, TestPlatform];
+    await a.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'blue',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
+        Code: {
+          ZipFile: await makeZip({
+            'index.mjs':
+              'export const handler = async () => ({ type: process.env.AWS_LAMBDA_INITIALIZATION_TYPE, pid: process.pid });',
+          }),
+        },
+        Publish: true,
+      }),
+    );
+    // The change feed's notification reaches the others (no write on them first).
+    for (const n of [b, c]) {
+      const fn = await until(
+        () => n.client.send(new GetFunctionCommand({ FunctionName: 'blue' })).catch(() => undefined),
+        (v) => v !== undefined,
+        'function on another node',
+        10_000,
+      );
+      expect(fn?.Configuration?.Version).toBe('$LATEST');
+    }
+    await b.client.send(new CreateAliasCommand({ FunctionName: 'blue', Name: 'BLUE', FunctionVersion: '1' }));
+    await expect(
+      c.client.send(new CreateAliasCommand({ FunctionName: 'blue', Name: 'BLUE', FunctionVersion: '1' })),
+    ).rejects.toMatchObject({ name: 'ResourceConflictException' });
+  });
+
+  it(
+    'spreads provisioned environments over the nodes, and every node answers the same sums',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b, c] = nodes as [TestPlatform, TestPlatform, TestPlatform];
+      const put = await b.client.send(
+        new PutProvisionedConcurrencyConfigCommand({
+          FunctionName: 'blue',
+          Qualifier: 'BLUE',
+          ProvisionedConcurrentExecutions: 6,
+        }),
+      );
+      expect(put.Status).toBe('IN_PROGRESS');
+      // Each node sums the others' reports as they arrive: READY on one is READY on all soon.
+      for (const n of [c, a, b]) {
+        await until(pcOf(n.client), (v) => v.Status === 'READY', 'READY on every node');
+      }
+      for (const n of [a, b, c]) {
+        const list = await n.client.send(
+          new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'blue' }),
+        );
+        expect(list.ProvisionedConcurrencyConfigs).toEqual([
+          expect.objectContaining({
+            RequestedProvisionedConcurrentExecutions: 6,
+            AllocatedProvisionedConcurrentExecutions: 6,
+            AvailableProvisionedConcurrentExecutions: 6,
+            Status: 'READY',
+          }),
+        ]);
+      }
+      expect(await shares()).toEqual({ 'node-a': 2, 'node-b': 2, 'node-c': 2 });
+    },
+  );
+
+  it('serves invokes on warm environments from every node', { timeout: 60_000 }, async () => {
+    const pids = new Set<number>();
+    for (const n of nodes) {
+      const outs = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          n.client.send(new InvokeCommand({ FunctionName: 'blue', Qualifier: 'BLUE' })),
+        ),
+      );
+      for (const out of outs) {
+        const body = JSON.parse(Buffer.from(out.Payload ?? []).toString()) as { type: string; pid: number };
+        expect(body.type).toBe('provisioned-concurrency');
+        pids.add(body.pid);
+      }
+    }
+    expect(pids.size).toBeGreaterThan(2);
+  });
+
+  it(
+    'forwards to another node when this one has no free environment of the config',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b, c] = nodes as [TestPlatform, TestPlatform, TestPlatform];
+      await a.client.send(
+        new PutProvisionedConcurrencyConfigCommand({
+          FunctionName: 'blue',
+          Qualifier: 'BLUE',
+          ProvisionedConcurrentExecutions: 1,
+        }),
+      );
+      await until(
+        pcOf(b.client),
+        (v) => v.Status === 'READY' && v.AllocatedProvisionedConcurrentExecutions === 1,
+        'READY with 1',
+      );
+      const owner = Object.keys(await shares());
+      expect(owner).toHaveLength(1);
+      // Every node answers from the one warm environment, wherever it runs.
+      for (const n of [a, b, c]) {
+        const out = await n.client.send(new InvokeCommand({ FunctionName: 'blue', Qualifier: 'BLUE' }));
+        const body = JSON.parse(Buffer.from(out.Payload ?? []).toString()) as { type: string };
+        expect(body.type).toBe('provisioned-concurrency');
+      }
+    },
+  );
+
+  it("places a leaving node's share on the others", { timeout: 90_000 }, async () => {
+    const [a, b] = nodes as [TestPlatform, TestPlatform, TestPlatform];
+    await a.client.send(
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName: 'blue',
+        Qualifier: 'BLUE',
+        ProvisionedConcurrentExecutions: 6,
+      }),
+    );
+    await until(
+      pcOf(b.client),
+      (v) => v.Status === 'READY' && v.AllocatedProvisionedConcurrentExecutions === 6,
+      'READY with 6',
+    );
+    const c = nodes.pop() as TestPlatform;
+    await c.dispose();
+    const s = await until(
+      shares,
+      (v) => v['node-c'] === undefined && Object.values(v).reduce((x, y) => x + y, 0) === 6,
+      'shares without node-c',
+    );
+    expect(Object.keys(s).sort()).toEqual(['node-a', 'node-b']);
+    const ready = await until(
+      pcOf(a.client),
+      (v) => v.Status === 'READY' && v.AvailableProvisionedConcurrentExecutions === 6,
+      'READY again on two nodes',
+    );
+    expect(ready.AllocatedProvisionedConcurrentExecutions).toBe(6);
+  });
+
+  it(
+    'holds a reserved concurrency limit across the nodes, with the exact throttle',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b] = nodes as [TestPlatform, TestPlatform];
+      await a.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'capped',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
+          Code: {
+            ZipFile: await makeZip({
+              'index.mjs':
+                'export const handler = async () => { await new Promise((r) => setTimeout(r, 1500)); return 1; };',
+            }),
+          },
+        }),
+      );
+      await a.client.send(
+        new PutFunctionConcurrencyCommand({ FunctionName: 'capped', ReservedConcurrentExecutions: 3 }),
+      );
+      await until(
+        () => b.client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'capped' })),
+        (v) => v.ReservedConcurrentExecutions === 3,
+        'reservation seen on node b',
+        10_000,
+      );
+      // Two live nodes share the limit of 3 (2 + 1): five at once, three run, two are throttled.
+      const calls = [a, a, a, b, b].map((n) =>
+        n.client.send(new InvokeCommand({ FunctionName: 'capped' })).then(
+          () => 'ran',
+          (e: { name?: string; Reason?: string }) => `${e.name}/${e.Reason}`,
+        ),
+      );
+      const results = (await Promise.all(calls)).sort();
+      expect(results).toEqual([
+        'TooManyRequestsException/ReservedFunctionConcurrentInvocationLimitExceeded',
+        'TooManyRequestsException/ReservedFunctionConcurrentInvocationLimitExceeded',
+        'ran',
+        'ran',
+        'ran',
+      ]);
+    },
+  );
+});
