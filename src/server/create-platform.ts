@@ -128,8 +128,12 @@ export async function createPlatform(
     }
   } else {
     try {
-      // Held in the node's name: stable across its restarts (it takes its own events back at once).
-      const shared = await openPostgresAsyncEventStore(config.store, { owner: nodeId });
+      // Held in the node's name: stable across its restarts (it takes its own events back at
+      // once). A node's claims lapse when the cluster counts it dead (clusterExpiryMs).
+      const shared = await openPostgresAsyncEventStore(config.store, {
+        owner: nodeId,
+        leaseMs: config.clusterExpiryMs,
+      });
       claimIntervalMs = shared.leaseMs / 3;
       asyncEvents = shared;
     } catch (e) {
