@@ -113,6 +113,13 @@ export const configSchema = z.strictObject({
   /** Environments starting at once, across all functions. */
   maxConcurrentStarts: whole((n) => n.int().min(1)).default(8),
   /**
+   * Init limit of on-demand environments, ms (AWS: 10 s; a timed-out init is retried once
+   * inside its invocation under the function's timeout, src/pool/init-limits.ts).
+   */
+  onDemandInitTimeoutMs: whole((n) => n.int().min(1)).default(10_000),
+  /** Lower bound of the provisioned init limit, max(this, function timeout), ms (AWS: 130 s). */
+  provisionedInitTimeoutMs: whole((n) => n.int().min(1)).default(130_000),
+  /**
    * Limit each environment to its MemorySize with a memory cgroup where the machine allows
    * one (src/pool/README.md "Memory").
    */
@@ -203,8 +210,8 @@ export const configSchema = z.strictObject({
   asyncQueueCapacity: whole((n) => n.int().min(1)).default(10_000),
   /** Queued events running at once (each holds a concurrency lease while it runs). */
   asyncQueueWorkers: whole((n) => n.int().min(1)).default(64),
-  /** How often the queue's depth and oldest age are logged while it is not empty, ms. */
-  asyncQueueLogIntervalMs: whole((n) => n.int().min(100)).default(60_000),
+  /** How often the queue's depth is checked against the log's thresholds, ms (server/queue-log.ts). */
+  asyncQueueLogIntervalMs: whole((n) => n.int().min(100)).default(1_000),
 
   // ---- scaling loop (scheduled and utilisation-tracking provisioned concurrency) ----
   /** Tracking scale-out cadence, ms (Tencent: 10 s). Shorter only for tests. */

@@ -57,6 +57,12 @@ export interface FunctionConfig {
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The one `extra` key core acts on: a function's own init limit in seconds (SCF's
+ * InitTimeout); the pool bounds the init by it instead of AWS's limits (pool/init-limits.ts).
+ */
+export const INIT_TIMEOUT_EXTRA = 'scfInitTimeout';
+
 export interface VersionRecord {
   /** `$LATEST` or a decimal version number. */
   readonly version: string;
@@ -161,6 +167,8 @@ export interface ProvisionedStatus {
   readonly available: number;
   readonly status: 'IN_PROGRESS' | 'READY' | 'FAILED';
   readonly statusReason?: string;
+  /** Why the last init attempt failed, in words, while retrying or once FAILED (init-limits.ts). */
+  readonly lastInitFailure?: string;
 }
 
 /** Identifies one layer. Layers live in a scope (account, region), outside namespaces. */

@@ -195,6 +195,11 @@ export interface EnvironmentSpec {
   /** EphemeralStorage (MB): the size of the environment's /tmp where the launcher gives one. */
   readonly ephemeralStorageMb?: number;
   readonly logGroup: string;
+  /**
+   * The function's own init limit (SCF's InitTimeout, stored under INIT_TIMEOUT_EXTRA);
+   * absent: AWS's limits (10 s on-demand, then a retry inside the invoke; 130 s provisioned).
+   */
+  readonly initTimeoutSec?: number;
 }
 
 export type InitializationType = 'on-demand' | 'provisioned-concurrency';
@@ -374,9 +379,22 @@ export interface EventInvokeConfigRecord {
  * Event invokes does not cost one commit each. Events are kept apart from the Store so that
  * their write rate never queues behind (or holds up) control-plane writes.
  */
+/**
+ * The durable async queue's store. Several hearth nodes may share one (PostgreSQL): each
+ * event is held by one owner at a time (a claim with a lease that its owner renews), and
+ * only the holder reschedules or settles it, so an event runs on one node while that node
+ * lives and is settled once. A store only one node opens (SQLite, memory) has one owner.
+ */
 export interface AsyncEventStore {
-  /** Records an accepted event (durable on resolve). A duplicate requestId is INTERNAL. */
+  /** Records an accepted event, held by this owner (durable on resolve). A duplicate requestId is INTERNAL. */
   add(event: AsyncEventRecord): Promise<void>;
+  /**
+   * Takes up to `limit` pending events no live owner holds (never held in this open: an
+   * earlier run's, or an owner's whose lease expired), oldest first, and holds them.
+   */
+  claimDue(limit: number): Promise<AsyncEventRecord[]>;
+  /** Extends this owner's lease on the events it holds; returns how many it holds. */
+  renewClaims(): Promise<number>;
   /** Records an attempt's result that leaves the event pending (a retry is due at notBeforeMs). */
   reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void>;
   /** Settles an event: it leaves the queue (its payload is dropped) and keeps its summary. */
@@ -386,7 +404,7 @@ export interface AsyncEventStore {
     endMs: number,
     attempts: number,
   ): Promise<void>;
-  /** Every pending event, oldest first (recovery after a restart). */
+  /** Every pending event, oldest first, whoever holds it (inspection; the queue claims). */
   listPending(): Promise<AsyncEventRecord[]>;
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined>;
   /** An event by its request id alone, whatever its function (SCF GetAsyncEventStatus). */

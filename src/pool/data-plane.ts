@@ -21,6 +21,7 @@ import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequ
 import { Leases } from './admission/leases.js';
 import { Dispatcher } from './dispatch.js';
 import { Environment, type EnvironmentListener, type LogSink } from './environment.js';
+import { initLimitMs, type InitPhase } from './init-limits.js';
 import { BUNDLED_RUNTIMES, Interpreters } from './interpreters.js';
 import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions } from './launch.js';
 import type { Launcher } from './launchers/launcher.js';
@@ -143,8 +144,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       disposed: () => this.#disposed,
       emit: (e) => this.#emit(e),
       stats: this.stats,
-      startEnvironment: (spec, initType, provisionedKey, adopt) =>
-        this.#startEnvironment(spec, initType, provisionedKey, adopt),
+      startEnvironment: (spec, initType, provisionedKey, adopt, phase) =>
+        this.#startEnvironment(spec, initType, provisionedKey, adopt, phase),
       invoke: (req, impatient) => this.#route(req, impatient),
     };
     this.#onDemand = new OnDemandShell(ctx);
@@ -305,17 +306,15 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     initType: InitializationType,
     provisionedKey: string | undefined,
     adopt: (env: Environment) => void,
+    phase: InitPhase = 'init',
   ): void {
-    const timeoutMs = spec.timeoutSec * 1000;
     const env = new Environment({
       id: this.#nextId++,
       spec,
       initType,
-      // §3.8: 10 s on-demand; max(130 s, function timeout) for provisioned concurrency.
-      initTimeoutMs:
-        initType === 'on-demand'
-          ? (this.#o.onDemandInitTimeoutMs ?? 10_000)
-          : Math.max(this.#o.provisionedInitTimeoutMs ?? 130_000, timeoutMs),
+      // §3.8: 10 s on-demand (then once more inside the invoke); max(130 s, timeout) provisioned.
+      initTimeoutMs: initLimitMs(spec, initType, phase, this.#o),
+      initPhase: phase,
       launch: this.#launch,
       launcher: this.#launcher,
       listener: this,

@@ -16,6 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
+import type { InitPhase } from './init-limits.js';
 import { mismatchWarning } from './interpreters.js';
 import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
 import type { LaunchedProcess, Launcher } from './launchers/launcher.js';
@@ -66,6 +67,8 @@ export interface EnvironmentOptions {
   readonly spec: EnvironmentSpec;
   readonly initType: InitializationType;
   readonly initTimeoutMs: number;
+  /** `invoke`: a retry inside the invocation that waited for a timed-out init (init-limits.ts). */
+  readonly initPhase?: InitPhase;
   readonly launch: LaunchOptions;
   /** Where the process runs (launchers/). */
   readonly launcher: Launcher;
@@ -274,8 +277,11 @@ export class Environment implements RuntimeEvents {
     }
   }
 
-  /** Runs one invocation; the environment must be idle. Resolves with its outcome. */
-  invoke(req: InvokeRequest): Promise<InvocationOutcome> {
+  /**
+   * Runs one invocation; the environment must be idle. Resolves with its outcome.
+   * `budgetMs`: what is left of the function's timeout (a suppressed init used the rest).
+   */
+  invoke(req: InvokeRequest, budgetMs?: number): Promise<InvocationOutcome> {
     this.#state = transition(this.#state, 'busy');
     const first = this.#invocations === 0;
     this.#invocations++;
@@ -286,12 +292,13 @@ export class Environment implements RuntimeEvents {
       this.#o.logSink?.(this, line);
     }
     const timeoutMs = this.spec.timeoutSec * 1000;
+    const leftMs = Math.max(1, Math.min(timeoutMs, budgetMs ?? timeoutMs));
     return new Promise((resolve) => {
       this.#active = {
         req,
         startedAt: performance.now(),
         timeoutMs,
-        timer: setTimeout(() => this.#onTimeout(), timeoutMs),
+        timer: setTimeout(() => this.#onTimeout(), leftMs),
         capture,
         // §5.7: Init Duration is reported by the invocation that waited for the init;
         // provisioned environments initialised ahead of any invocation.
@@ -301,7 +308,7 @@ export class Environment implements RuntimeEvents {
       };
       this.#channel?.deliver({
         requestId: req.requestId,
-        deadlineMs: Date.now() + timeoutMs,
+        deadlineMs: Date.now() + leftMs,
         invokedFunctionArn: req.invokedFunctionArn,
         traceId: req.traceId ?? '',
         clientContext: req.clientContext ?? '',
@@ -487,8 +494,12 @@ export class Environment implements RuntimeEvents {
         initReportLine(
           performance.now() - this.#startedAt,
           cause.failure.kind === 'timeout' ? 'timeout' : 'error',
+          this.#o.initPhase,
         ),
       );
+      // The INIT_REPORT line belongs to the init's log that the waiting invocation gets.
+      this.#o.listener.onDead(this, { ...cause, initLog: this.#initLog?.text() ?? cause.initLog });
+      return;
     }
     this.#o.listener.onDead(this, cause);
   }

@@ -91,6 +91,10 @@ export function initStartLine(
 }
 
 /** `INIT_REPORT Init Duration: 21.60 ms\tPhase: init\tStatus: success` (§5.7). */
-export function initReportLine(durationMs: number, status: 'success' | 'error' | 'timeout'): string {
-  return `INIT_REPORT Init Duration: ${durationMs.toFixed(2)} ms\tPhase: init\tStatus: ${status}\n`;
+export function initReportLine(
+  durationMs: number,
+  status: 'success' | 'error' | 'timeout',
+  phase: 'init' | 'invoke' = 'init',
+): string {
+  return `INIT_REPORT Init Duration: ${durationMs.toFixed(2)} ms\tPhase: ${phase}\tStatus: ${status}\n`;
 }

@@ -59,6 +59,17 @@ export function timeoutError(requestId: string, timeoutMs: number): ErrorDocumen
   );
 }
 
+/**
+ * An init that outlived the function's own init limit (SCF's InitTimeout), which has no
+ * retry inside the invoke [DESIGN: AWS's Sandbox.Timedout type, the init named].
+ */
+export function initTimeoutError(requestId: string, limitMs: number): ErrorDocument {
+  return doc(
+    'Sandbox.Timedout',
+    `RequestId: ${requestId} Error: Init timed out after ${(limitMs / 1000).toFixed(2)} seconds`,
+  );
+}
+
 /** §5.7: a response over 6291556 bytes. */
 export function responseTooLargeError(): ErrorDocument {
   return {

@@ -44,6 +44,41 @@ describe('provisionedStatus', () => {
       c({ failed: true, currentInitialised: 2 }),
       { allocated: 0, available: 0, status: 'FAILED', statusReason: 'FUNCTION_ERROR_INIT_FAILURE' },
     ],
+    [
+      'retrying after an init timeout: says why',
+      c({
+        currentStarting: 1,
+        currentInitialised: 2,
+        lastInitFailure: { failure: { kind: 'timeout', afterMs: 130_000 }, failures: 2, maxAttempts: 6 },
+      }),
+      {
+        allocated: 2,
+        available: 2,
+        status: 'IN_PROGRESS',
+        statusReason:
+          'Init attempt 2 of 6 failed: the runtime did not become ready within the init limit of 130.00 seconds (INIT_REPORT Status: timeout). Retrying.',
+        lastInitFailure:
+          'the runtime did not become ready within the init limit of 130.00 seconds (INIT_REPORT Status: timeout)',
+      },
+    ],
+    [
+      'failed after init errors: the code, and why beside it',
+      c({
+        failed: true,
+        lastInitFailure: {
+          failure: { kind: 'exit', code: 3, signal: null },
+          failures: 6,
+          maxAttempts: 6,
+        },
+      }),
+      {
+        allocated: 0,
+        available: 0,
+        status: 'FAILED',
+        statusReason: 'FUNCTION_ERROR_INIT_FAILURE',
+        lastInitFailure: 'the runtime exited with status 3 during init',
+      },
+    ],
   ])('%s', (_name, counts, want) => {
     expect(provisionedStatus(counts)).toEqual(want);
   });

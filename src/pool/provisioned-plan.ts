@@ -14,6 +14,8 @@
  *   Available = 0; IN_PROGRESS otherwise.
  */
 import type { ProvisionedStatus } from '../core/model.js';
+import { initFailureSentence, retryingReason } from './init-limits.js';
+import type { InitFailure } from './types.js';
 
 export const MAX_INIT_ATTEMPTS = 6;
 export const INIT_FAILURE_REASON = 'FUNCTION_ERROR_INIT_FAILURE';
@@ -30,11 +32,20 @@ export interface ProvisionedCounts {
   readonly oldInitialised: number;
   /** Of those, the previous spec's, serving the alias while the move lasts. */
   readonly oldServing?: number;
+  /** The last init attempt failed (since the last success): why, and how many in a row. */
+  readonly lastInitFailure?: {
+    readonly failure: InitFailure;
+    readonly failures: number;
+    readonly maxAttempts: number;
+  };
 }
 
 export function provisionedStatus(c: ProvisionedCounts): ProvisionedStatus {
+  const last = c.lastInitFailure;
+  const why = last === undefined ? {} : { lastInitFailure: initFailureSentence(last.failure) };
   if (c.failed) {
-    return { allocated: 0, available: 0, status: 'FAILED', statusReason: INIT_FAILURE_REASON };
+    // AWS's StatusReason stays the recorded code (§3.4); the why goes beside it.
+    return { allocated: 0, available: 0, status: 'FAILED', statusReason: INIT_FAILURE_REASON, ...why };
   }
   const ready = c.currentInitialised === c.requested;
   const moving = !ready && (c.oldServing ?? 0) > 0;
@@ -42,6 +53,10 @@ export function provisionedStatus(c: ProvisionedCounts): ProvisionedStatus {
     allocated: c.currentInitialised + c.oldInitialised,
     available: moving ? Math.min(c.requested, c.oldServing ?? 0) : c.currentInitialised,
     status: ready ? 'READY' : 'IN_PROGRESS',
+    // While inits fail and are retried, the config says why (init-limits.ts) [DESIGN].
+    ...(ready || last === undefined
+      ? {}
+      : { statusReason: retryingReason(last.failures, last.maxAttempts, last.failure), ...why }),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import type { Environment } from './environment.js';
+import type { InitPhase } from './init-limits.js';
 import type { PoolOptions } from './pool-options.js';
 import type { StartLimiter } from './start-limiter.js';
 import type { PoolStats } from './stats.js';
@@ -27,6 +28,8 @@ export interface ShellContext {
     initType: InitializationType,
     provisionedKey: string | undefined,
     adopt: (env: Environment) => void,
+    /** `invoke`: the retry of a timed-out on-demand init inside its invocation (init-limits.ts). */
+    phase?: InitPhase,
   ): void;
   /**
    * Sends an invocation through placement again; `impatient`: environments between

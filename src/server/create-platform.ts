@@ -24,7 +24,14 @@ import { openCredentialSource, type FileCredentialSource } from '../auth/credent
 import { decideListenMode } from '../auth/listen-policy.js';
 import type { HearthConfig } from '../config/schema.js';
 import { createCore, type Core } from '../core/index.js';
-import { systemClock, type PackageStore, type Pool, type Store } from '../core/ports.js';
+import { QueuePacer } from '../core/invoke/queue-pacer.js';
+import {
+  systemClock,
+  type AsyncEventStore,
+  type PackageStore,
+  type Pool,
+  type Store,
+} from '../core/ports.js';
 import { functionLockKey } from '../core/services/keyed-mutex.js';
 import { openClusterDb, type ClusterDb } from '../cluster/cluster-db.js';
 import { ClusterMutex } from '../cluster/cluster-lock.js';
@@ -45,7 +52,10 @@ import { createPackageStore } from '../store/packages/package-store.js';
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openSqliteAsyncEventStore } from '../store/sqlite/async-event-store.js';
+import { openPostgresAsyncEventStore } from '../store/postgres/async-event-store.js';
 import { createFrontDoor } from './front-door.js';
+import { eventLoopLag } from './loop-lag.js';
+import { watchQueue } from './queue-log.js';
 import { DataDirError, makeDataDir } from './data-dir.js';
 import { createHearthEndpoints } from './hearth-endpoints.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -105,13 +115,32 @@ export async function createPlatform(
     await store.close();
     await clusterDb?.close();
   };
-  let asyncEvents;
-  try {
-    // Its own file: the queue's write rate never waits behind control-plane writes.
-    asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
-  } catch (e) {
-    await closeStores();
-    throw new DataDirError(dataDir, e);
+  let asyncEvents: AsyncEventStore;
+  // Where nodes share the queue (PostgreSQL), each renews its claims and takes over a dead
+  // node's events every third of a lease (src/store/postgres/async-event-store.ts).
+  let claimIntervalMs: number | undefined;
+  if (config.store === undefined) {
+    try {
+      // Its own file: the queue's write rate never waits behind control-plane writes.
+      asyncEvents = await openSqliteAsyncEventStore(path.join(dataDir, 'events.db'));
+    } catch (e) {
+      await closeStores();
+      throw new DataDirError(dataDir, e);
+    }
+  } else {
+    try {
+      // Held in the node's name: stable across its restarts (it takes its own events back at
+      // once). A node's claims lapse when the cluster counts it dead (clusterExpiryMs).
+      const shared = await openPostgresAsyncEventStore(config.store, {
+        owner: nodeId,
+        leaseMs: config.clusterExpiryMs,
+      });
+      claimIntervalMs = shared.leaseMs / 3;
+      asyncEvents = shared;
+    } catch (e) {
+      await closeStores();
+      throw e;
+    }
   }
   let packages: PackageStore;
   try {
@@ -150,6 +179,8 @@ export async function createPlatform(
       logger: logger.child({ layer: 'pool' }),
       idleTimeoutMs: config.idleTimeoutMs,
       maxConcurrentStarts: config.maxConcurrentStarts,
+      onDemandInitTimeoutMs: config.onDemandInitTimeoutMs,
+      provisionedInitTimeoutMs: config.provisionedInitTimeoutMs,
       memoryCgroups: config.memoryCgroups,
       sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
@@ -171,6 +202,13 @@ export async function createPlatform(
     await closeStores();
     throw e;
   }
+  // Queued events run with as many workers as leave hearth's own loop responsive (queue-pacer.ts).
+  const loopLag = eventLoopLag();
+  const pacer = new QueuePacer({
+    min: Math.min(4, config.asyncQueueWorkers),
+    max: config.asyncQueueWorkers,
+    lagMs: loopLag.lagMs,
+  });
   // In a cluster, the pool core sees runs this node's share and sums the others' (cluster-pool.ts).
   const forwarder = clusterDb === undefined ? undefined : new Forwarder(clusterDb.secret);
   let clusterPool: ClusterPool | undefined;
@@ -216,7 +254,12 @@ export async function createPlatform(
       },
       clock: systemClock,
       asyncEvents,
-      events: { capacityPerAccount: config.asyncQueueCapacity, workers: config.asyncQueueWorkers },
+      events: {
+        capacityPerAccount: config.asyncQueueCapacity,
+        workers: config.asyncQueueWorkers,
+        pacer,
+        ...(claimIntervalMs === undefined ? {} : { claimIntervalMs }),
+      },
       limits: {
         accountConcurrency: config.accountConcurrency,
         minUnreservedConcurrency: config.minUnreservedConcurrency,
@@ -381,15 +424,13 @@ export async function createPlatform(
   // The metrics module reads provisioned utilisation on this cadence (core/metrics).
   const sampler = setInterval(() => core.metrics.sample(), config.metricsSampleMs);
   sampler.unref();
-  // The async queue's depth and age, in the log while it holds anything (metrics read
+  // The async queue in the log when its depth crosses a threshold (metrics read
   // core.events.stats() directly).
-  const queueLog = setInterval(() => {
-    const stats = core.events.stats();
-    if (stats.depth > 0) {
-      logger.info({ asyncQueue: stats }, 'async event queue');
-    }
-  }, config.asyncQueueLogIntervalMs);
-  queueLog.unref();
+  const stopQueueLog = watchQueue(() => core.events.stats(), {
+    logger,
+    intervalMs: config.asyncQueueLogIntervalMs,
+    capacityPerAccount: config.asyncQueueCapacity,
+  });
   // Settled async events stay queryable for 3 × 24 h after they end (SCF
   // GetAsyncEventStatus), then go; checked hourly.
   const prune = setInterval(() => {
@@ -415,7 +456,9 @@ export async function createPlatform(
       core.stop();
       await pool.dispose();
       // After the pool: the last REPORT lines of killed environments are written too.
-      clearInterval(queueLog);
+      stopQueueLog();
+      pacer.stop();
+      loopLag.stop();
       clearInterval(prune);
       await logs.close();
       await asyncEvents.close();

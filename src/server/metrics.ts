@@ -20,7 +20,8 @@
  *     hearth_provisioned_concurrency_{requested,allocated,available},
  *     hearth_provisioned_concurrency_status{status=IN_PROGRESS|READY|FAILED} (1 for the current)
  *   hearth_environments{state, initialization_type}; hearth_async_events_queued,
- *   hearth_async_events_running, hearth_async_event_oldest_age_seconds; and prom-client's
+ *   hearth_async_events_running, hearth_async_events_run_limit,
+ *   hearth_async_event_oldest_age_seconds; and prom-client's
  *   process and Node.js metrics (process_*, nodejs_*).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric, type MetricValue } from 'prom-client';
@@ -43,7 +44,12 @@ export interface MetricsSources {
   /** Every provisioned config (desired state). */
   readonly configs: () => Promise<readonly ConfigRef[]>;
   /** The async event queue. */
-  readonly queue: () => { readonly depth: number; readonly running: number; readonly oldestAgeMs: number };
+  readonly queue: () => {
+    readonly depth: number;
+    readonly running: number;
+    readonly oldestAgeMs: number;
+    readonly runLimit: number;
+  };
 }
 
 type Labels = Record<string, string>;
@@ -324,6 +330,14 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
     registers: [registry],
     collect() {
       this.set(src.queue().running);
+    },
+  });
+  new Gauge({
+    name: 'hearth_async_events_run_limit',
+    help: 'Queued events that may run at once now (paced by hearth’s event-loop lag, at most asyncQueueWorkers).',
+    registers: [registry],
+    collect() {
+      this.set(src.queue().runLimit);
     },
   });
   new Gauge({

@@ -243,6 +243,25 @@ export function runAsyncEventStoreContract(
       expect(await s.getConfig(fnA, 'live')).toEqual(config('live'));
     });
 
+    test('claims what an earlier open left pending, oldest first, once; never its own', async () => {
+      for (let i = 0; i < 5; i++) {
+        await store.add(asyncEvent(`c${i}`, { enqueuedMs: 100 - i }));
+      }
+      await store.finish('c0', 'succeeded', 1, 1);
+      const s = await reopened();
+      await s.add(asyncEvent('mine', { enqueuedMs: 1 }));
+      const first = await s.claimDue(2);
+      expect(first.map((e) => e.requestId)).toEqual(['c4', 'c3']);
+      expect(first[0]?.payload.toString()).toBe('{"id":"c4"}');
+      expect((await s.claimDue(10)).map((e) => e.requestId)).toEqual(['c2', 'c1']);
+      expect(await s.claimDue(10)).toEqual([]);
+      expect(await s.renewClaims()).toBe(5);
+      // Held events are settled by their holder, once.
+      await s.finish('c4', 'succeeded', 2, 1);
+      expect(await s.renewClaims()).toBe(4);
+      expect(await s.get(fnA, 'c4')).toMatchObject({ status: 'succeeded' });
+    });
+
     test('rejects every call after close', async () => {
       await store.close();
       await expect(store.add(asyncEvent('late'))).rejects.toMatchObject({ code: 'INTERNAL' });

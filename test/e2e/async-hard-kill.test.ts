@@ -2,7 +2,8 @@
  * Acknowledged Event invokes survive `kill -9` (issue 13): a real `hearth serve` child is
  * SIGKILLed in the middle of a burst of 1,000 Event invokes; a new server on the same data
  * dir runs every acknowledged event at least once and none more than twice. The function
- * appends its request id to a file, so the file is the record of what ran.
+ * appends its request id to a file, so the file is the record of what ran. The same with
+ * the queue in PostgreSQL (`--store postgres://…`, the node taking its own claims back).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, expect, it } from 'vitest';
+import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
 import { TEST_ACCOUNT, lambdaClient } from '../helpers/platform.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -18,13 +20,13 @@ const BIN = path.resolve('bin/hearth.js');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-async-kill-'));
 const ranFile = path.join(dataDir, 'ran.txt');
 const children: ChildProcess[] = [];
-const BURST = 1000;
-const KILL_AFTER_ACKS = 400;
+const drops: (() => Promise<void>)[] = [];
+const pgAvailable = await postgresAvailable();
 
-async function serve(): Promise<{ child: ChildProcess; url: string }> {
+async function serve(store: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
+    [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...store],
     {
       // Four queue workers: four environments on a shared two-core machine.
       // The function appends to a host file: unsandboxed (README "Security").
@@ -47,11 +49,14 @@ async function serve(): Promise<{ child: ChildProcess; url: string }> {
   return { child, url };
 }
 
-afterAll(() => {
+afterAll(async () => {
   for (const c of children) {
     if (c.exitCode === null && c.signalCode === null) {
       c.kill('SIGKILL');
     }
+  }
+  for (const drop of drops) {
+    await drop();
   }
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -73,8 +78,22 @@ function ranCounts(): Map<string, number> {
 }
 
 it('runs every acknowledged event after kill -9, none more than twice', async () => {
+  await burstKillRestart([], 1000, 400, 'burst');
+}, 120_000);
+
+it.skipIf(!pgAvailable)(
+  'the same with the queue in PostgreSQL',
+  async () => {
+    const db = await freshDatabase();
+    drops.push(db.drop);
+    await burstKillRestart(['--store', db.url], 300, 100, 'burst-pg');
+  },
+  120_000,
+);
+
+async function burstKillRestart(store: string[], BURST: number, KILL_AFTER_ACKS: number, fn: string) {
   writeFileSync(ranFile, '');
-  const first = await serve();
+  const first = await serve(store);
   const client = lambdaClient(first.url);
   const zip = await makeZip({
     'index.mjs': `import { appendFileSync } from 'node:fs';
@@ -86,7 +105,7 @@ export const handler = async (event, context) => {
   });
   await client.send(
     new CreateFunctionCommand({
-      FunctionName: 'burst',
+      FunctionName: fn,
       Runtime: 'nodejs20.x',
       Handler: 'index.handler',
       Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
@@ -105,7 +124,7 @@ export const handler = async (event, context) => {
       try {
         const res = await client.send(
           new InvokeCommand({
-            FunctionName: 'burst',
+            FunctionName: fn,
             InvocationType: 'Event',
             Payload: JSON.stringify({ n }),
           }),
@@ -133,7 +152,7 @@ export const handler = async (event, context) => {
   expect(acked.filter((id) => !ranBeforeRestart.has(id)).length).toBeGreaterThan(0);
 
   // 2. a new server on the same data dir runs what was acknowledged and had not run.
-  const second = await serve();
+  const second = await serve(store);
   await expect
     .poll(() => acked.filter((id) => !ranCounts().has(id)).length, { timeout: 60_000, interval: 100 })
     .toBe(0);
@@ -143,4 +162,4 @@ export const handler = async (event, context) => {
   }
   second.child.kill('SIGTERM');
   expect((await once(second.child, 'exit'))[0]).toBe(0);
-}, 120_000);
+}

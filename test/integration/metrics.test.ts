@@ -175,6 +175,8 @@ describe.skipIf(!hasPrometheusParser)('GET /metrics', () => {
       value(after, 'hearth_environments', { state, initialization_type: 'provisioned-concurrency' });
     expect(provisionedEnvs('idle') + provisionedEnvs('busy')).toBe(2);
     expect(value(after, 'hearth_async_events_queued', {})).toBe(0);
+    // The pacer starts at 4 (or fewer workers) and never exceeds asyncQueueWorkers.
+    expect(value(after, 'hearth_async_events_run_limit', {})).toBeGreaterThanOrEqual(1);
     expect(after.has('process_cpu_seconds')).toBe(true);
     expect(after.has('nodejs_eventloop_lag_seconds')).toBe(true);
     // Prometheus's conventions: snake_case names with the hearth_ prefix, counters ending in

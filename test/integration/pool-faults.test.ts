@@ -109,15 +109,39 @@ describe('a flood of output', () => {
 });
 
 describe('environments that never become ready', () => {
-  it('a bootstrap that never calls /next fails init after the init timeout, and is killed with its children', async () => {
-    const spec = makeSpec('provided-sleeps', { runtime: 'provided', handler: 'x' });
+  it('a bootstrap that never calls /next: the init limit, a retry under the function timeout, both killed with their children', async () => {
+    const spec = makeSpec('provided-sleeps', { runtime: 'provided', handler: 'x', timeoutSec: 1 });
+    const req = makeRequest(spec, { wantLog: true });
+    const o = await pool.invoke(req);
+    // §3.8: the 1.5 s init limit, then the retry inside the invoke under Timeout (1 s).
+    expect(errorOf(o)).toEqual({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${req.requestId} Error: Task timed out after 1.00 seconds`,
+    });
+    expect(o.durationMs).toBeGreaterThanOrEqual(2500);
+    expect(o.log).toMatch(
+      /^INIT_START .*\nINIT_REPORT Init Duration: 15\d\d\.\d\d ms\tPhase: init\tStatus: timeout\n/,
+    );
+    expect(o.log).toMatch(
+      /\nINIT_REPORT Init Duration: 1\d\d\d\.\d\d ms\tPhase: invoke\tStatus: timeout\nEND /,
+    );
+    expect(o.log).toMatch(/Status: timeout\n$/);
+  });
+
+  it("a function's own init limit (SCF's InitTimeout) has no retry", async () => {
+    const spec = makeSpec('provided-sleeps', {
+      runtime: 'provided',
+      handler: 'x',
+      functionName: 'own-limit',
+      initTimeoutSec: 1,
+    });
     const req = makeRequest(spec);
     const o = await pool.invoke(req);
     expect(errorOf(o)).toEqual({
       errorType: 'Sandbox.Timedout',
-      errorMessage: `RequestId: ${req.requestId} Error: Task timed out after 1.50 seconds`,
+      errorMessage: `RequestId: ${req.requestId} Error: Init timed out after 1.00 seconds`,
     });
-    expect(o.durationMs).toBeGreaterThanOrEqual(1500);
+    expect(o.durationMs).toBeLessThan(2500);
   });
 
   it('a bootstrap that is not executable: Runtime.InvalidEntrypoint', async () => {

@@ -6,7 +6,13 @@
  * new environments), while a change that runs the same thing (PublishVersion gives `$LATEST` a
  * new RevisionId) keeps its warm environments.
  */
-import { functionKeyString, type FunctionConfig, type FunctionKey, type VersionRecord } from '../model.js';
+import {
+  INIT_TIMEOUT_EXTRA,
+  functionKeyString,
+  type FunctionConfig,
+  type FunctionKey,
+  type VersionRecord,
+} from '../model.js';
 import { deploymentDigest } from '../services/function-config.js';
 import type { EnvironmentSpec, PackageStore } from '../ports.js';
 
@@ -98,6 +104,13 @@ export class SpecCache {
       ...(layerDirs === undefined ? {} : { layerDirs }),
       ephemeralStorageMb: c.ephemeralStorageMb,
       logGroup: c.logGroup ?? `/aws/lambda/${key.name}`,
+      ...initTimeoutOf(c),
     });
   }
+}
+
+/** A function's own init limit, when it has one (SCF's InitTimeout, kept in `extra`). */
+function initTimeoutOf(c: FunctionConfig): { initTimeoutSec?: number } {
+  const v = c.extra?.[INIT_TIMEOUT_EXTRA];
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? { initTimeoutSec: v } : {};
 }

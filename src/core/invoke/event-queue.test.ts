@@ -74,9 +74,13 @@ function event(requestId: string, over: Partial<AsyncEventRecord> = {}): AsyncEv
 
 type Run = (ev: AsyncEventRecord) => Promise<InvocationOutcome>;
 
-function queue(timers: FakeTimers, run: Run, over: Partial<EventQueueOptions> = {}) {
+function queue(
+  timers: FakeTimers,
+  run: Run,
+  over: Partial<EventQueueOptions> = {},
+  store = new MemoryAsyncEventStore(),
+) {
   const settled: { id: string; s: Settlement; attempts: number }[] = [];
-  const store = new MemoryAsyncEventStore();
   const q = new EventQueue({
     store,
     capacityPerAccount: 10,
@@ -300,14 +304,21 @@ describe('EventQueue', () => {
     const timers = new FakeTimers();
     timers.t = 10_000;
     const runs: [number, string, number][] = [];
-    const { q, store } = queue(timers, (ev) => {
-      runs.push([timers.t, ev.requestId, ev.attempts]);
-      return Promise.resolve(outcome('success'));
-    });
-    await store.add(event('was-running', { enqueuedMs: 9_000 }));
-    await store.add(event('retrying', { attempts: 1, notBeforeMs: 70_000 }));
-    await store.add(event('done'));
-    await store.finish('done', 'succeeded', 1, 1);
+    // What an earlier run left: the queue opens the same data again.
+    const earlier = new MemoryAsyncEventStore();
+    await earlier.add(event('was-running', { enqueuedMs: 9_000 }));
+    await earlier.add(event('retrying', { attempts: 1, notBeforeMs: 70_000 }));
+    await earlier.add(event('done'));
+    await earlier.finish('done', 'succeeded', 1, 1);
+    const { q, store } = queue(
+      timers,
+      (ev) => {
+        runs.push([timers.t, ev.requestId, ev.attempts]);
+        return Promise.resolve(outcome('success'));
+      },
+      {},
+      earlier.reopened(),
+    );
     expect(await q.recover()).toBe(2);
     await flush();
     expect(runs).toEqual([[10_000, 'was-running', 0]]);

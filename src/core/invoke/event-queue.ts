@@ -4,8 +4,10 @@
  *
  *   1. `enqueue` writes the event to the store and resolves once it is durable: only then
  *      does the caller answer 202, so an acknowledged event survives `kill -9`;
- *   2. `recover` (start-up) reloads every event still pending, those that were running
- *      when the process died included: at least once, with the same request id;
+ *   2. `recover` (start-up) claims every event still pending that no live node holds,
+ *      those that were running when the process died included: at least once, with the
+ *      same request id. Where nodes share the store (`claimIntervalMs`), the queue renews
+ *      its claims and takes over the events of nodes whose lease expired, periodically;
  *   3. limits apply when an event runs: a throttle or a system error goes back to the
  *      queue with exponential back-off (1 s doubling, at most 5 minutes) until the event is
  *      older than its maximum age (6 hours by default);
@@ -21,6 +23,7 @@
  */
 import { PlatformError, isPlatformError } from '../errors.js';
 import type { AsyncEventRecord, AsyncEventStatus, AsyncEventStore, InvocationOutcome } from '../ports.js';
+import type { QueuePacer } from './queue-pacer.js';
 
 export interface Timers {
   now(): number;
@@ -58,6 +61,8 @@ export interface EventQueueStats {
   /** Events accepted and not settled: waiting, delayed for a retry, or running. */
   readonly depth: number;
   readonly running: number;
+  /** Events that may run at once now (the pacer's limit, at most `workers`). */
+  readonly runLimit: number;
   /** Age of the oldest unsettled event, ms (0 when empty). */
   readonly oldestAgeMs: number;
   readonly byAccount: Readonly<Record<string, number>>;
@@ -67,8 +72,10 @@ export interface EventQueueOptions {
   readonly store: AsyncEventStore;
   /** Unsettled events per account at most; further Event invokes get ASYNC_QUEUE_FULL. */
   readonly capacityPerAccount: number;
-  /** Events running at once. */
+  /** Events running at once, at most. */
   readonly workers: number;
+  /** Paces how many of `workers` run now (queue-pacer.ts); absent: all of them. */
+  readonly pacer?: QueuePacer;
   /** Delays before the retries after a function error (AWS: ~60 s and ~120 s). */
   readonly retryDelaysMs: readonly number[];
   /** First delay after a throttle or system error; doubles per attempt up to `maxBackoffMs`. */
@@ -85,7 +92,15 @@ export interface EventQueueOptions {
   readonly onSettled?: (ev: AsyncEventRecord, settlement: Settlement, attempts: number) => Promise<void>;
   /** Faults of the queue's own bookkeeping (a store write that failed). */
   readonly onError?: (what: string, error: unknown) => void;
+  /**
+   * A store shared by several nodes: every this many ms, renew this node's claims and take
+   * over pending events whose owner's lease expired. Absent: one node (claims at start only).
+   */
+  readonly claimIntervalMs?: number;
 }
+
+/** Events claimed per store call (recovery pages, take-overs per tick). */
+const CLAIM_PAGE = 1_000;
 
 interface Entry {
   ev: AsyncEventRecord;
@@ -102,10 +117,15 @@ export class EventQueue {
   readonly #byAccount = new Map<string, number>();
   #running = 0;
   #closed = false;
+  #claimTimer: { cancel(): void } | undefined;
   #idleWaiters: (() => void)[] = [];
 
   constructor(opts: EventQueueOptions) {
     this.#opts = opts;
+    opts.pacer?.start(
+      () => this.#ready.length > 0,
+      () => this.#pump(),
+    );
   }
 
   /** Events accepted and not settled. */
@@ -122,6 +142,7 @@ export class EventQueue {
     return {
       depth: this.#entries.size,
       running: this.#running,
+      runLimit: this.#runLimit(),
       oldestAgeMs: now - oldest,
       byAccount: Object.fromEntries(this.#byAccount),
     };
@@ -151,18 +172,54 @@ export class EventQueue {
     this.#admit(ev);
   }
 
-  /** Reloads every pending event from the store (start-up); returns how many. */
+  /**
+   * Claims every pending event no live node holds (start-up); returns how many. On a
+   * shared store, then renews and takes over every `claimIntervalMs`.
+   */
   async recover(): Promise<number> {
-    const pending = await this.#opts.store.listPending();
     let n = 0;
-    for (const ev of pending) {
+    for (;;) {
+      const got = await this.#claim();
+      n += got.claimed;
+      if (got.claimed + got.known < CLAIM_PAGE || this.#closed) {
+        break;
+      }
+    }
+    this.#armClaims();
+    return n;
+  }
+
+  /** One page of claims, admitted; `known`: returned but already here. */
+  async #claim(): Promise<{ claimed: number; known: number }> {
+    const due = await this.#opts.store.claimDue(CLAIM_PAGE);
+    let claimed = 0;
+    for (const ev of due) {
       if (!this.#entries.has(ev.requestId)) {
         this.#count(ev.key.accountId, 1);
         this.#admit(ev);
-        n++;
+        claimed++;
       }
     }
-    return n;
+    return { claimed, known: due.length - claimed };
+  }
+
+  #armClaims(): void {
+    const every = this.#opts.claimIntervalMs;
+    if (every === undefined || this.#closed) {
+      return;
+    }
+    this.#claimTimer = this.#opts.timers.setTimeout(() => {
+      void (async () => {
+        if (this.#closed) {
+          return;
+        }
+        // Renewed first: this node's own claims must not lapse while it takes others'.
+        await this.#opts.store.renewClaims();
+        await this.#claim();
+      })()
+        .catch((e: unknown) => this.#opts.onError?.('async event claims', e))
+        .finally(() => this.#armClaims());
+    }, every);
   }
 
   /**
@@ -198,10 +255,16 @@ export class EventQueue {
   /** Stops running events; what is pending stays in the store for the next start. */
   close(): void {
     this.#closed = true;
+    this.#opts.pacer?.stop();
+    this.#claimTimer?.cancel();
     for (const e of this.#entries.values()) {
       e.timer?.cancel();
     }
     this.#ready.length = 0;
+  }
+
+  #runLimit(): number {
+    return Math.min(this.#opts.workers, this.#opts.pacer?.limit ?? this.#opts.workers);
   }
 
   #count(account: string, delta: number): void {
@@ -240,7 +303,8 @@ export class EventQueue {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#running < this.#opts.workers && this.#ready.length > 0) {
+    const limit = this.#runLimit();
+    while (!this.#closed && this.#running < limit && this.#ready.length > 0) {
       const entry = this.#ready.shift() as Entry;
       entry.state = 'running';
       this.#running++;

@@ -40,9 +40,26 @@ export function summaryOf(
 }
 
 export class MemoryAsyncEventStore implements AsyncEventStore {
-  readonly #events = new Map<string, Row>();
-  readonly #configs = new Map<string, Map<string, EventInvokeConfigRecord>>();
+  readonly #events: Map<string, Row>;
+  readonly #configs: Map<string, Map<string, EventInvokeConfigRecord>>;
+  /** Pending events this (only) owner holds: added here, or claimed. */
+  readonly #held = new Set<string>();
   #closed = false;
+
+  constructor(
+    shared: {
+      events: Map<string, Row>;
+      configs: Map<string, Map<string, EventInvokeConfigRecord>>;
+    } = { events: new Map(), configs: new Map() },
+  ) {
+    this.#events = shared.events;
+    this.#configs = shared.configs;
+  }
+
+  /** A new open of the same data, as after a restart: it holds nothing yet. */
+  reopened(): MemoryAsyncEventStore {
+    return new MemoryAsyncEventStore({ events: this.#events, configs: this.#configs });
+  }
 
   #run<T>(work: () => T): Promise<T> {
     try {
@@ -69,7 +86,20 @@ export class MemoryAsyncEventStore implements AsyncEventStore {
         record: { ...event, payload: Buffer.from(event.payload) },
         status: 'pending',
       });
+      this.#held.add(event.requestId);
     });
+  }
+
+  async claimDue(limit: number): Promise<AsyncEventRecord[]> {
+    const due = (await this.listPending()).filter((e) => !this.#held.has(e.requestId)).slice(0, limit);
+    for (const e of due) {
+      this.#held.add(e.requestId);
+    }
+    return due;
+  }
+
+  renewClaims(): Promise<number> {
+    return this.#run(() => this.#held.size);
   }
 
   reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void> {
@@ -90,6 +120,7 @@ export class MemoryAsyncEventStore implements AsyncEventStore {
     return this.#run(() => {
       const row = this.#pending(requestId);
       if (row !== undefined) {
+        this.#held.delete(requestId);
         row.status = status;
         row.endMs = endMs;
         row.record = { ...row.record, attempts, payload: Buffer.alloc(0) };

@@ -12,11 +12,11 @@ import type {
   NamespaceRecord,
   VersionRecord,
 } from '../../core/model.js';
-import { functionKeyString } from '../../core/model.js';
+import { INIT_TIMEOUT_EXTRA, functionKeyString } from '../../core/model.js';
 import { scfRuntimeOf } from './runtimes.js';
 
-/** Key in `FunctionConfig.extra` for InitTimeout (seconds), which core does not act on. */
-export const SCF_INIT_TIMEOUT_EXTRA = 'scfInitTimeout';
+/** Key in `FunctionConfig.extra` for InitTimeout (seconds): the pool's init limit (core's INIT_TIMEOUT_EXTRA). */
+export const SCF_INIT_TIMEOUT_EXTRA = INIT_TIMEOUT_EXTRA;
 /** SCF's default InitTimeout, s [REC: the console's default]. */
 export const DEFAULT_INIT_TIMEOUT_SEC = 65;
 

@@ -17,6 +17,7 @@ import type { EnvironmentSpec, InvocationOutcome, InvokeRequest } from '../../co
 import type { Environment } from '../environment.js';
 import { FINISHING_GRACE_MS, removeFrom, type ShellContext } from '../shell-context.js';
 import type { DeathCause, Waiter } from '../types.js';
+import { retriedInsideInvoke } from '../init-limits.js';
 import { initFailureOutcome } from './init-failure.js';
 
 class OnDemandGroup {
@@ -34,6 +35,8 @@ class OnDemandGroup {
   grace: NodeJS.Timeout | undefined;
   /** Environments not dead. */
   live = 0;
+  /** Timed-out inits owed a retry inside their invocation (init-limits.ts). */
+  retriesOwed = 0;
   constructor(readonly spec: EnvironmentSpec) {}
 }
 
@@ -52,6 +55,10 @@ export class OnDemandShell {
   readonly #groupOf = new Map<Environment, OnDemandGroup>();
   /** Environments counted in their group's `finishing`. */
   readonly #finishing = new Set<Environment>();
+  /** Retries of a timed-out init, run inside the invocation that waited (phase `invoke`). */
+  readonly #suppressed = new WeakSet<Environment>();
+  /** The log of a waiter's first, timed-out init, for its Tail log. */
+  readonly #firstInitLog = new WeakMap<InvokeRequest, string>();
   #reaper: NodeJS.Timeout | undefined;
 
   constructor(ctx: ShellContext) {
@@ -135,11 +142,21 @@ export class OnDemandShell {
     removeFrom(group.idle, env);
     if (cause.phase === 'init') {
       group.starting--;
-      if (cause.failure.kind !== 'killed') {
+      const phase = this.#suppressed.has(env) ? 'invoke' : 'init';
+      const waiting = group.waiters[0];
+      if (waiting !== undefined && retriedInsideInvoke(env.spec, phase, cause.failure)) {
+        // §3.8: a timed-out on-demand init is tried once more, inside the invocation that
+        // waited for it, under the function's timeout; that waiter keeps waiting.
+        group.retriesOwed++;
+        this.#firstInitLog.set(waiting.req, cause.initLog);
+      } else if (cause.failure.kind !== 'killed') {
         // §5.6: the invocation that waited for this init gets its error.
         const w = group.waiters.shift();
         if (w !== undefined) {
-          const outcome = initFailureOutcome(w, env, cause.failure, cause.initLog);
+          const outcome = initFailureOutcome(w, env, cause.failure, cause.initLog, {
+            phase,
+            firstInitLog: this.#firstInitLog.get(w.req) ?? '',
+          });
           this.#ctx.stats.outcome(env.series, w.req, outcome, env.initType);
           w.resolve(outcome);
         }
@@ -185,11 +202,25 @@ export class OnDemandShell {
         group.queued--;
         // Re-checked when the slot comes: a warm environment may have served the waiter.
         if (!this.#ctx.disposed() && group.waiters.length > group.starting + finishing()) {
-          this.#ctx.startEnvironment(group.spec, 'on-demand', undefined, (env) => {
-            group.starting++;
-            group.live++;
-            this.#groupOf.set(env, group);
-          });
+          group.retriesOwed = Math.min(group.retriesOwed, group.waiters.length);
+          const phase = group.retriesOwed > 0 ? 'invoke' : 'init';
+          if (phase === 'invoke') {
+            group.retriesOwed--;
+          }
+          this.#ctx.startEnvironment(
+            group.spec,
+            'on-demand',
+            undefined,
+            (env) => {
+              group.starting++;
+              group.live++;
+              this.#groupOf.set(env, group);
+              if (phase === 'invoke') {
+                this.#suppressed.add(env);
+              }
+            },
+            phase,
+          );
         } else {
           this.#forgetIfEmpty(group);
         }
@@ -205,7 +236,11 @@ export class OnDemandShell {
     }
     const w = group.waiters.shift();
     if (w !== undefined) {
-      env.invoke(w.req).then(w.resolve, w.reject);
+      // A suppressed init took its time out of the invocation's (§3.8).
+      const budgetMs = this.#suppressed.delete(env)
+        ? env.spec.timeoutSec * 1000 - (env.initDurationMs ?? 0)
+        : undefined;
+      env.invoke(w.req, budgetMs).then(w.resolve, w.reject);
       return;
     }
     if (this.#ctx.options.idleTimeoutMs === 0) {

@@ -7,7 +7,7 @@ import type { EnvironmentSpec } from '../../core/ports.js';
 import type { Environment } from '../environment.js';
 import { isInitialised } from '../environment-state.js';
 import type { ProvisionedCounts } from '../provisioned-plan.js';
-import type { Waiter } from '../types.js';
+import type { InitFailure, Waiter } from '../types.js';
 import type { ConfigState } from './config-state.js';
 
 export class ProvisionedConfig {
@@ -32,6 +32,10 @@ export class ProvisionedConfig {
   queued = 0;
   /** Init failures in a row. */
   failures = 0;
+  /** Why the last of them failed (StatusReason while retrying, init-limits.ts). */
+  lastInitFailure: InitFailure | undefined;
+  /** Attempts before FAILED (§3.4: 6). */
+  maxAttempts = 6;
   /** The last status emitted, to emit changes only. */
   lastSignature = '';
   constructor(
@@ -64,6 +68,15 @@ export class ProvisionedConfig {
     return {
       requested: this.requested,
       failed: this.state === 'failed',
+      ...(this.lastInitFailure === undefined || this.failures === 0
+        ? {}
+        : {
+            lastInitFailure: {
+              failure: this.lastInitFailure,
+              failures: this.failures,
+              maxAttempts: this.maxAttempts,
+            },
+          }),
       currentStarting,
       currentInitialised,
       oldInitialised,

@@ -245,7 +245,9 @@ export class ProvisionedShell {
       env.spec.key === cfg.spec.key
     ) {
       cfg.failures++;
-      if (cfg.failures >= (this.#ctx.options.maxInitAttempts ?? MAX_INIT_ATTEMPTS)) {
+      cfg.lastInitFailure = cause.failure;
+      cfg.maxAttempts = this.#ctx.options.maxInitAttempts ?? MAX_INIT_ATTEMPTS;
+      if (cfg.failures >= cfg.maxAttempts) {
         this.#fail(cfg);
       }
     }
@@ -389,7 +391,7 @@ export class ProvisionedShell {
       (cfg.state === 'removed'
         ? { allocated: 0, available: 0, status: 'IN_PROGRESS' as const }
         : provisionedStatus(cfg.counts()));
-    const sig = `${s.status}/${s.allocated}/${s.available}`;
+    const sig = `${s.status}/${s.allocated}/${s.available}/${s.statusReason ?? ''}`;
     if (sig !== cfg.lastSignature) {
       cfg.lastSignature = sig;
       this.#ctx.emit({ type: 'provisioned-status', provisionedKey: cfg.key, status: s });

@@ -18,7 +18,11 @@ runAsyncEventStoreContract('sqlite', async () => {
 runAsyncEventStoreContract(
   'sqlite :memory:',
   async () => ({ store: await openSqliteAsyncEventStore(':memory:'), cleanup: () => Promise.resolve() }),
-  { 'persists across reopen': 'an in-memory database ends with its connection' },
+  {
+    'persists across reopen': 'an in-memory database ends with its connection',
+    'claims what an earlier open left pending, oldest first, once; never its own':
+      'an in-memory database ends with its connection',
+  },
 );
 
 const stores: SqliteAsyncEventStore[] = [];

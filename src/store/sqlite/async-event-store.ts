@@ -178,6 +178,8 @@ class SqliteEvents implements SqliteAsyncEventStore {
     | 'putConfig',
     Statement
   >;
+  /** Pending events this (only) owner holds: added in this open, or claimed. */
+  readonly #held = new Set<string>();
   #closed = false;
 
   constructor(db: Database.Database, commits: GroupCommit) {
@@ -229,6 +231,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
   }
 
   add(e: AsyncEventRecord): Promise<void> {
+    this.#held.add(e.requestId);
     return this.#run(() =>
       this.#commits.submit(() => {
         this.#sql.insert.run(
@@ -263,11 +266,33 @@ class SqliteEvents implements SqliteAsyncEventStore {
     endMs: number,
     attempts: number,
   ): Promise<void> {
+    this.#held.delete(requestId);
     return this.#run(() =>
       this.#commits.submit(() => {
         this.#sql.finish.run(status, endMs, attempts, requestId);
       }),
     );
+  }
+
+  /** One owner: what an earlier open left pending, once (this open's own events it holds already). */
+  claimDue(limit: number): Promise<AsyncEventRecord[]> {
+    return this.#run(() => {
+      const due: AsyncEventRecord[] = [];
+      for (const row of this.#sql.pending.iterate() as IterableIterator<EventRow>) {
+        if (due.length >= limit) {
+          break;
+        }
+        if (!this.#held.has(row.request_id)) {
+          this.#held.add(row.request_id);
+          due.push(recordOf(row));
+        }
+      }
+      return due;
+    });
+  }
+
+  renewClaims(): Promise<number> {
+    return this.#run(() => this.#held.size);
   }
 
   listPending(): Promise<AsyncEventRecord[]> {

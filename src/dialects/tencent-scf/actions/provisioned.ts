@@ -326,7 +326,7 @@ export function renderAllocated(view: ProvisionedView): Record<string, unknown> 
     AvailableProvisionedConcurrencyNum: view.status.available,
     AllocatedProvisionedConcurrencyNum: view.config.requested,
     Status: STATUS[view.status.status],
-    StatusReason: view.status.statusReason ?? '',
+    StatusReason: scfStatusReason(view.status),
     TriggerActions: (policy?.scheduledActions ?? []).map((a) => ({
       TriggerName: a.name,
       ProvisionedType: 'Default',
@@ -366,4 +366,15 @@ function compareQualifiers(a: string, b: string): number {
     return Number(a) - Number(b);
   }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * SCF's StatusReason is free text [DESIGN: its wording for failed inits is not documented]:
+ * the reason while retrying; on FAILED, the code and why the last init failed.
+ */
+function scfStatusReason(status: ProvisionedStatus): string {
+  const reason = status.statusReason ?? '';
+  return status.status === 'FAILED' && status.lastInitFailure !== undefined
+    ? `${reason}: ${status.lastInitFailure}`
+    : reason;
 }
