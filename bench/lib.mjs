@@ -158,7 +158,8 @@ export async function startProcess(args, readyPattern, env = {}) {
 }
 
 export async function stopProcess(child) {
-  if (child.exitCode === null) {
+  // A child killed by a signal has a signalCode and no exitCode: it is already gone.
+  if (child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');
     await once(child, 'exit');
   }

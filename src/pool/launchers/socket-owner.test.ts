@@ -22,8 +22,13 @@ describe('sandboxOwnsConnection (real processes, real sockets)', () => {
   const children: ChildProcess[] = [];
   const server = net.createServer();
   afterAll(() => {
+    // Each tree has its own process group: the grandchild goes with its shell.
     for (const c of children) {
-      c.kill('SIGKILL');
+      try {
+        process.kill(-(c.pid ?? 0), 'SIGKILL');
+      } catch {
+        c.kill('SIGKILL');
+      }
     }
     server.close();
   });
@@ -36,7 +41,7 @@ describe('sandboxOwnsConnection (real processes, real sockets)', () => {
         '-c',
         `${process.execPath} -e "require('net').connect(${port}, '127.0.0.1'); setInterval(() => {}, 1000)"; exit 0`,
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', detached: true },
     );
     children.push(c);
     return c;
@@ -48,7 +53,10 @@ describe('sandboxOwnsConnection (real processes, real sockets)', () => {
     const port = (server.address() as AddressInfo).port;
     const owner = connectingTree(port);
     const [socket] = (await once(server, 'connection')) as [net.Socket];
-    const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      stdio: 'ignore',
+      detached: true,
+    });
     children.push(bystander);
     const clientPort = socket.remotePort ?? 0;
     // The connection is held by a grandchild of the tree's root: found through /proc.
