@@ -208,6 +208,10 @@ export class ClusterPool implements Pool {
     }
   }
 
+  provisionedIdle(poolKey: string, specKey: string): number {
+    return this.#local.provisionedIdle(poolKey, specKey);
+  }
+
   provisionedUtilization(poolKey: string): number {
     let busy = 0;
     let allocated = 0;
@@ -228,7 +232,7 @@ export class ClusterPool implements Pool {
   async invoke(original: InvokeRequest): Promise<InvocationOutcome> {
     const req = { ...original, admission: this.#localShareOf(original.admission) };
     const key = req.provisionedKey;
-    if (key !== undefined && this.#idleHere(key) === 0) {
+    if (key !== undefined && this.#local.provisionedIdle(key, req.spec.key) === 0) {
       const outcome = await this.#elsewhere(key, req);
       if (outcome !== undefined) {
         return outcome;
@@ -265,17 +269,6 @@ export class ClusterPool implements Pool {
   }
 
   /**
-   * Environments of a config free here now (initialised and not busy). Available counts
-   * busy ones too (it is initialised capacity, as on AWS), so it cannot say this. An idle
-   * one is claimed synchronously by the local pool's invoke, so concurrent invokes do not
-   * both count the same one.
-   */
-  #idleHere(poolKey: string): number {
-    const s = this.#local.provisionedStatus(poolKey);
-    return s.available - Math.round(this.#local.provisionedUtilization(poolKey) * s.allocated);
-  }
-
-  /**
    * Other nodes holding environments of the config, the most free first (by their last
    * report), each tried once until one runs it; undefined: none could.
    */
@@ -301,7 +294,11 @@ export class ClusterPool implements Pool {
   /** Runs a forwarded invoke here only on a free provisioned environment; undefined: none is free. */
   async invokeForwarded(req: ForwardedInvoke): Promise<InvocationOutcome | undefined> {
     const spec = this.specOf(req.provisionedKey);
-    if (spec === undefined || spec.key !== req.specKey || this.#idleHere(req.provisionedKey) <= 0) {
+    if (
+      spec === undefined ||
+      spec.key !== req.specKey ||
+      this.#local.provisionedIdle(req.provisionedKey, spec.key) === 0
+    ) {
       return undefined;
     }
     const { specKey: _specKey, ...rest } = req;

@@ -287,6 +287,11 @@ export interface Pool {
   watchProvisioned(listener: (provisionedKey: string, status: ProvisionedStatus) => void): () => void;
   /** Utilisation in [0, 1] of a config's environments (busy / allocated), for autoscaling. */
   provisionedUtilization(provisionedKey: string): number;
+  /**
+   * The config's environments free to serve an invoke of `specKey` right now (idle and of
+   * that spec); O(1), asked per invoke by a cluster node before it forwards.
+   */
+  provisionedIdle(provisionedKey: string, specKey: string): number;
   /** Drains every environment built from specs whose key starts with `prefix` (a deleted function/version). */
   drain(prefix: string): Promise<void>;
   start(): Promise<void>;

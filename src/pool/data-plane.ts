@@ -184,6 +184,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     return this.#provisioned.utilization(provisionedKey);
   }
 
+  provisionedIdle(provisionedKey: string, specKey: string): number {
+    const p = this.#provisioned.placement(provisionedKey, specKey, true);
+    return p?.usable === true ? p.idle : 0;
+  }
+
   async drain(prefix: string): Promise<void> {
     const victims = [...this.#envs].filter((env) => env.spec.key.startsWith(prefix));
     // A provisioned config still running a drained spec would start replacements at once:

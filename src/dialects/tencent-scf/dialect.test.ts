@@ -56,6 +56,9 @@ class EchoPool implements Pool {
   provisionedUtilization() {
     return 0;
   }
+  provisionedIdle() {
+    return 0;
+  }
   async invoke(req: InvokeRequest): Promise<InvocationOutcome> {
     const budget = req.admission.memoryBudget;
     const release =

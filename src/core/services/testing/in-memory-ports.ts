@@ -433,6 +433,9 @@ export class RecordingPool implements Pool {
   provisionedUtilization() {
     return 0;
   }
+  provisionedIdle() {
+    return 0;
+  }
   drain(prefix: string) {
     this.drained.push(prefix);
     return Promise.resolve();
@@ -465,6 +468,9 @@ export class CountingPool implements Pool {
   provisionedUtilization(key: string) {
     const n = this.counts.get(key) ?? 0;
     return n === 0 ? 0 : Math.min(1, this.busy / n);
+  }
+  provisionedIdle(key: string) {
+    return Math.max(0, (this.counts.get(key) ?? 0) - this.busy);
   }
   drain() {
     return Promise.resolve();
