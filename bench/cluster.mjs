@@ -15,7 +15,6 @@
 // (`npm run bench:cluster` runs both). Needs a PostgreSQL server (HEARTH_TEST_POSTGRES,
 // default the role scripts/dev-postgres.sh creates); without one it says so and exits 0.
 // Run: npm run build && node bench/cluster.mjs   (BENCH_ROUNDS, BENCH_ENVS)
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   GetProvisionedConcurrencyConfigCommand,
@@ -23,33 +22,26 @@ import {
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
 import pg from 'pg';
-import { closeClient, createEchoFunction, median, percentile, startHearth, waitReady } from './lib.mjs';
+import {
+  benchPostgres,
+  closeClient,
+  createEchoFunction,
+  median,
+  percentile,
+  startHearth,
+  waitReady,
+} from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const INVOKES = 300;
 const ENVS = Number(process.env.BENCH_ENVS ?? 50);
 const HEARTBEAT_MS = 200;
 const EXPIRY_MS = 3000;
-const admin = process.env.HEARTH_TEST_POSTGRES ?? 'postgres://hearth:hearth@127.0.0.1:5432/postgres';
-
-const probe = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 3000 });
-probe.on('error', () => undefined);
-try {
-  await probe.connect();
-} catch (e) {
-  console.log(
-    `cluster bench skipped: no PostgreSQL at ${admin} (${e.message}); scripts/dev-postgres.sh starts one`,
-  );
+const postgres = await benchPostgres('cluster bench');
+if (postgres === undefined) {
   process.exit(0);
 }
-
-async function database() {
-  const name = `hearth_bench_${randomBytes(4).toString('hex')}`;
-  await probe.query(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => probe.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
+const database = () => postgres.database();
 
 const node = (store, id) =>
   startHearth({
@@ -199,7 +191,7 @@ try {
   }
   closeClient();
   await kill.drop();
-  await probe.end();
+  await postgres.end();
 }
 
 const k = killFigures;

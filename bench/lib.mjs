@@ -3,6 +3,7 @@
 // client, request bodies, hearth set up through the official SDK, and CPU and memory
 // figures of a process from /proc. Channel frames are in frames.mjs (children load only it).
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -17,6 +18,7 @@ import {
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
+import pg from 'pg';
 import yazl from 'yazl';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -281,4 +283,33 @@ export async function provisionEcho(client, count) {
     }),
   );
   return waitReady(client, 'echo', 'live', 60_000);
+}
+
+/**
+ * The PostgreSQL server benches use (HEARTH_TEST_POSTGRES, default the role
+ * scripts/dev-postgres.sh creates): `database()` makes a fresh one and `drop()` removes it.
+ * Without a server it prints why `what` is skipped and resolves to undefined.
+ */
+export async function benchPostgres(what) {
+  const admin = process.env.HEARTH_TEST_POSTGRES ?? 'postgres://hearth:hearth@127.0.0.1:5432/postgres';
+  const probe = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 3000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+  } catch (e) {
+    console.log(
+      `${what} skipped: no PostgreSQL at ${admin} (${e.message}); scripts/dev-postgres.sh starts one`,
+    );
+    return undefined;
+  }
+  return {
+    async database() {
+      const name = `hearth_bench_${randomBytes(4).toString('hex')}`;
+      await probe.query(`CREATE DATABASE ${name}`);
+      const url = new URL(admin);
+      url.pathname = `/${name}`;
+      return { url: url.toString(), drop: () => probe.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+    },
+    end: () => probe.end(),
+  };
 }

@@ -10,40 +10,27 @@
 // Needs a PostgreSQL server (HEARTH_TEST_POSTGRES, default the role scripts/dev-postgres.sh
 // creates); without one it says so and exits 0.
 // Run: npm run build && node bench/store.mjs   (BENCH_ROUNDS)
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   GetFunctionCommand,
   InvokeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import pg from 'pg';
-import { closeClient, createEchoFunction, median, percentile, startHearth } from './lib.mjs';
+import { benchPostgres, closeClient, createEchoFunction, median, percentile, startHearth } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WRITES = 200;
 const READS = 2000;
 const INVOKES = 500;
-const admin = process.env.HEARTH_TEST_POSTGRES ?? 'postgres://hearth:hearth@127.0.0.1:5432/postgres';
-
-const probe = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 3000 });
-probe.on('error', () => undefined);
-try {
-  await probe.connect();
-} catch (e) {
-  console.log(
-    `store bench skipped: no PostgreSQL at ${admin} (${e.message}); scripts/dev-postgres.sh starts one`,
-  );
+const postgres = await benchPostgres('store bench');
+if (postgres === undefined) {
   process.exit(0);
 }
-const dbName = `hearth_bench_${randomBytes(4).toString('hex')}`;
-await probe.query(`CREATE DATABASE ${dbName}`);
-const url = new URL(admin);
-url.pathname = `/${dbName}`;
+const db = await postgres.database();
 
 const servers = {
   sqlite: await startHearth({ name: 'store-sqlite' }),
-  postgres: await startHearth({ name: 'store-pg', store: url.toString() }),
+  postgres: await startHearth({ name: 'store-pg', store: db.url }),
 };
 
 async function writes(lambda) {
@@ -102,8 +89,8 @@ try {
     await s.stop();
   }
   closeClient();
-  await probe.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await probe.end();
+  await db.drop();
+  await postgres.end();
 }
 
 const ratio = (k) => median(rounds.map((r) => r.postgres[k] / r.sqlite[k]));
