@@ -5,7 +5,7 @@
  * and none more than twice. The function appends its request id to a file: the record of
  * what ran.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,70 +14,26 @@ import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, expect, it } from 'vitest';
 import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
 import { TEST_ACCOUNT, lambdaClient } from '../helpers/platform.js';
+import { HearthProcesses } from '../helpers/serve.js';
 import { makeZip } from '../helpers/zip.js';
 
-const BIN = path.resolve('bin/hearth.js');
 const available = await postgresAvailable();
 const scratch = mkdtempSync(path.join(tmpdir(), 'hearth-cluster-async-'));
 const ranFile = path.join(scratch, 'ran.txt');
-const children: ChildProcess[] = [];
-const drops: (() => Promise<void>)[] = [];
+const hearths = new HearthProcesses();
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await once(c, 'exit');
-    }
-  }
-  for (const drop of drops) {
-    await drop();
-  }
+  await hearths.cleanup();
   rmSync(scratch, { recursive: true, force: true });
 });
 
 async function serve(store: string, id: string): Promise<{ child: ChildProcess; url: string }> {
-  const dataDir = mkdtempSync(path.join(scratch, `${id}-`));
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--store',
-      store,
-      '--node-id',
-      id,
-      '--log-level',
-      'silent',
-    ],
-    {
-      // The function appends to a host file: unsandboxed (README "Security").
-      env: {
-        PATH: process.env.PATH ?? '',
-        HEARTH_SANDBOX: 'off',
-        HEARTH_CLUSTER_EXPIRY_MS: '1500',
-        HEARTH_ASYNC_QUEUE_WORKERS: '2',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  children.push(child);
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /hearth listening on (http:\/\/\S+)\n/.exec(out);
-      if (m?.[1] !== undefined) {
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`hearth ${id} exited ${code}`)));
+  const s = hearths.start(['--store', store, '--node-id', id, '--log-level', 'silent'], {
+    name: id,
+    // The function appends to a host file: unsandboxed (README "Security").
+    env: { HEARTH_SANDBOX: 'off', HEARTH_CLUSTER_EXPIRY_MS: '1500', HEARTH_ASYNC_QUEUE_WORKERS: '2' },
   });
-  return { child, url };
+  return { child: s.child, url: await s.url };
 }
 
 function ranCounts(): Map<string, number> {
@@ -95,7 +51,7 @@ it.skipIf(!available)(
   async () => {
     writeFileSync(ranFile, '');
     const db = await freshDatabase();
-    drops.push(db.drop);
+    hearths.onCleanup(db.drop);
     const a = await serve(db.url, 'a');
     const b = await serve(db.url, 'b');
     const clientA = lambdaClient(a.url);

@@ -5,11 +5,7 @@
  * READY, and invokes keep landing on warm environments; a second node started with a live
  * node's id is refused with one line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -22,103 +18,25 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
 import { TEST_ACCOUNT, lambdaClient } from '../helpers/platform.js';
+import { HearthProcesses, until, type ServedHearth } from '../helpers/serve.js';
 import { makeZip } from '../helpers/zip.js';
 
-const BIN = path.resolve('bin/hearth.js');
 const available = await postgresAvailable();
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+const hearths = new HearthProcesses();
 const clients: LambdaClient[] = [];
-const drops: (() => Promise<void>)[] = [];
 
 afterAll(async () => {
   for (const c of clients) {
     c.destroy();
   }
-  for (const c of children) {
-    c.kill('SIGKILL');
-  }
-  await Promise.all(
-    children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => once(c, 'exit')),
-  );
-  for (const drop of drops) {
-    await drop();
-  }
-  for (const d of dirs) {
-    rmSync(d, { recursive: true, force: true });
-  }
+  await hearths.cleanup();
 });
 
-interface Node {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  readonly stderr: () => string;
-}
-
-function start(store: string, id: string): Node {
-  const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-${id}-`));
-  dirs.push(dataDir);
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--store',
-      store,
-      '--node-id',
-      id,
-      '--log-level',
-      'warn',
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HEARTH_SANDBOX: 'off',
-        HEARTH_CLUSTER_HEARTBEAT_MS: '200',
-        HEARTH_CLUSTER_EXPIRY_MS: '3000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /hearth listening on (http:\/\/\S+)\n/.exec(out);
-      if (m?.[1] !== undefined) {
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`hearth exited ${code}: ${err}`)));
+const start = (store: string, id: string): ServedHearth =>
+  hearths.start(['--store', store, '--node-id', id, '--log-level', 'warn'], {
+    name: id,
+    env: { HEARTH_SANDBOX: 'off', HEARTH_CLUSTER_HEARTBEAT_MS: '200', HEARTH_CLUSTER_EXPIRY_MS: '3000' },
   });
-  return { child, url, stderr: () => err };
-}
-
-async function until<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  ms = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) {
-      return v;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!available)('three hearth processes on one PostgreSQL', () => {
   it(
@@ -126,7 +44,7 @@ describe.skipIf(!available)('three hearth processes on one PostgreSQL', () => {
     { timeout: 240_000 },
     async () => {
       const db = await freshDatabase();
-      drops.push(db.drop);
+      hearths.onCleanup(db.drop);
       const nodes = [start(db.url, 'node-a'), start(db.url, 'node-b'), start(db.url, 'node-c')];
       const urls = await Promise.all(nodes.map((n) => n.url));
       const [ca, cb, cc] = urls.map((u) => {
@@ -178,7 +96,7 @@ describe.skipIf(!available)('three hearth processes on one PostgreSQL', () => {
       // The code was uploaded to node a: b and c read it from the database.
       expect(await shares()).toEqual({ 'node-a': 2, 'node-b': 2, 'node-c': 2 });
 
-      const killed = nodes[2] as Node;
+      const killed = nodes[2] as ServedHearth;
       killed.child.kill('SIGKILL');
       await once(killed.child, 'exit');
       const s = await until(

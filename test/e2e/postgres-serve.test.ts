@@ -5,11 +5,7 @@
  * functions; an unreachable server is refused with one clear line. Needs a PostgreSQL server
  * (src/store/postgres/testing.ts says which, and when its absence fails the test).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -21,69 +17,27 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
 import { TEST_ACCOUNT, lambdaClient } from '../helpers/platform.js';
+import { HearthProcesses, until, type ServedHearth } from '../helpers/serve.js';
 import { makeZip } from '../helpers/zip.js';
 
-const BIN = path.resolve('bin/hearth.js');
 const available = await postgresAvailable();
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-const drops: (() => Promise<void>)[] = [];
+const hearths = new HearthProcesses();
 
-afterAll(async () => {
-  for (const c of children) {
-    c.kill('SIGKILL');
-  }
-  for (const drop of drops) {
-    await drop();
-  }
-  for (const d of dirs) {
-    rmSync(d, { recursive: true, force: true });
-  }
-});
+afterAll(() => hearths.cleanup());
 
-function start(
-  store: string,
-  dataDir = mkdtempSync(path.join(tmpdir(), 'hearth-pg-')),
-): { child: ChildProcess; url: Promise<string>; stderr: () => string; dataDir: string } {
-  dirs.push(dataDir);
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--store', store, '--log-level', 'warn'],
-    { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /hearth listening on (http:\/\/\S+)\n/.exec(out);
-      if (m?.[1] !== undefined) {
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`hearth exited ${code}: ${err}`)));
-  });
-  return { child, url, stderr: () => err, dataDir };
-}
+const start = (store: string, dataDir?: string): ServedHearth =>
+  hearths.start(['--store', store, '--log-level', 'warn'], { name: 'pg', ...(dataDir ? { dataDir } : {}) });
 
 async function waitReady(url: string): Promise<void> {
   const client = lambdaClient(url);
-  const deadline = Date.now() + 30_000;
   try {
-    for (;;) {
-      const c = await client.send(
-        new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'kept', Qualifier: 'live' }),
-      );
-      if (c.Status === 'READY') {
-        return;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`still ${c.Status}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(
+      () =>
+        client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'kept', Qualifier: 'live' })),
+      (c) => c.Status === 'READY',
+      'kept:live READY',
+      30_000,
+    );
   } finally {
     client.destroy();
   }
@@ -95,7 +49,7 @@ describe.skipIf(!available)('hearth serve --store postgres://', () => {
     { timeout: 120_000 },
     async () => {
       const db = await freshDatabase();
-      drops.push(db.drop);
+      hearths.onCleanup(db.drop);
       const first = start(db.url);
       const url = await first.url;
       const client = lambdaClient(url);

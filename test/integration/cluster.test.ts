@@ -22,29 +22,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, postgresAvailable } from '../../src/store/postgres/testing.js';
 import { TEST_ACCOUNT, startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { scfClient } from '../helpers/scf.js';
+import { until } from '../helpers/serve.js';
 import { makeZip } from '../helpers/zip.js';
 
 const available = await postgresAvailable();
-
-/** Polls a condition through the SDK (the status is what the nodes report, not a timer). */
-async function until<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) {
-      return v;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const pcOf = (client: LambdaClient) => () =>
   client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'blue', Qualifier: 'BLUE' }));
