@@ -30,6 +30,15 @@ describe('switches (memoryCgroups, batchScheduling)', () => {
 });
 
 describe('numbers', () => {
+  it('refuse a timer delay Node would run at once (above 2^31 - 1 ms)', () => {
+    expect(() => loadConfig(fromEnv({ HEARTH_ON_DEMAND_INIT_TIMEOUT_MS: '3000000000' }))).toThrow(
+      /onDemandInitTimeoutMs \(got "3000000000"\): must be at most 2147483647 ms/,
+    );
+    expect(
+      loadConfig(fromEnv({ HEARTH_PROVISIONED_INIT_TIMEOUT_MS: '2147483647' })).provisionedInitTimeoutMs,
+    ).toBe(2_147_483_647);
+  });
+
   it.each(['', ' ', '1e3', '0x10', '-1', '8.5', 'eighty'])('refuse %j for the port', (text) => {
     expect(() => loadConfig({ port: text })).toThrow(ConfigError);
   });

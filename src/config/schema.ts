@@ -36,6 +36,14 @@ const whole = (bounds: (n: z.ZodNumber) => z.ZodNumber) =>
     bounds(z.number({ error: 'must be a whole number' })),
   );
 
+/**
+ * A delay for a timer, in ms: Node runs any delay above 2^31 − 1 ms after 1 ms, so a
+ * larger setting would fire at once instead of never; it is refused here instead.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerMs = (min: number) =>
+  whole((n) => n.int().min(min).max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (about 24.8 days)`));
+
 /** A switch from a flag or the environment: true/false, 1/0, yes/no, on/off. */
 const onOff = z.preprocess(
   (v: unknown) => {
@@ -90,9 +98,9 @@ export const configSchema = z.strictObject({
   /** Most provisioned environments this node runs (the cluster's placement respects it). */
   nodeCapacity: whole((n) => n.int().min(0)).default(1000),
   /** How often a cluster node beats (ms). */
-  clusterHeartbeatMs: whole((n) => n.int().min(50)).default(1000),
+  clusterHeartbeatMs: timerMs(50).default(1000),
   /** A node silent this long (ms, by the database's clock) is dead and its share is placed again. */
-  clusterExpiryMs: whole((n) => n.int().min(200)).default(5000),
+  clusterExpiryMs: timerMs(200).default(5000),
   /** Region used when a request carries no SigV4 credential scope. */
   region: z
     .string()
@@ -109,16 +117,16 @@ export const configSchema = z.strictObject({
   /** UnreservedConcurrentExecutions may not drop below this (AWS: 100). */
   minUnreservedConcurrency: whole((n) => n.int().min(0)).default(100),
   /** Idle on-demand environments are stopped after this many milliseconds. */
-  idleTimeoutMs: whole((n) => n.int().min(0)).default(300_000),
+  idleTimeoutMs: timerMs(0).default(300_000),
   /** Environments starting at once, across all functions. */
   maxConcurrentStarts: whole((n) => n.int().min(1)).default(8),
   /**
    * Init limit of on-demand environments, ms (AWS: 10 s; a timed-out init is retried once
    * inside its invocation under the function's timeout, src/pool/init-limits.ts).
    */
-  onDemandInitTimeoutMs: whole((n) => n.int().min(1)).default(10_000),
+  onDemandInitTimeoutMs: timerMs(1).default(10_000),
   /** Lower bound of the provisioned init limit, max(this, function timeout), ms (AWS: 130 s). */
-  provisionedInitTimeoutMs: whole((n) => n.int().min(1)).default(130_000),
+  provisionedInitTimeoutMs: timerMs(1).default(130_000),
   /**
    * Limit each environment to its MemorySize with a memory cgroup where the machine allows
    * one (src/pool/README.md "Memory").
@@ -211,20 +219,20 @@ export const configSchema = z.strictObject({
   /** Queued events running at once (each holds a concurrency lease while it runs). */
   asyncQueueWorkers: whole((n) => n.int().min(1)).default(64),
   /** How often the queue's depth is checked against the log's thresholds, ms (server/queue-log.ts). */
-  asyncQueueLogIntervalMs: whole((n) => n.int().min(100)).default(1_000),
+  asyncQueueLogIntervalMs: timerMs(100).default(1_000),
 
   // ---- scaling loop (scheduled and utilisation-tracking provisioned concurrency) ----
   /** Tracking scale-out cadence, ms (Tencent: 10 s). Shorter only for tests. */
-  scalingScaleOutPeriodMs: whole((n) => n.int().min(10)).default(10_000),
+  scalingScaleOutPeriodMs: timerMs(10).default(10_000),
   /** Tracking scale-in window and spacing, ms (Tencent: 10 min). */
-  scalingScaleInWindowMs: whole((n) => n.int().min(10)).default(600_000),
+  scalingScaleInWindowMs: timerMs(10).default(600_000),
   /**
    * One CloudWatch datapoint for AWS target tracking, ms (AWS: 60 s; alarms look at 3 to
    * scale out and 15 to scale in, cooldowns scale alike). Shorter only for tests and demos.
    */
-  awsScalingDatapointMs: whole((n) => n.int().min(10)).default(60_000),
+  awsScalingDatapointMs: timerMs(10).default(60_000),
   /** How often provisioned utilisation is read into the metrics buckets, ms. */
-  metricsSampleMs: whole((n) => n.int().min(10)).default(1_000),
+  metricsSampleMs: timerMs(10).default(1_000),
 });
 
 export type HearthConfig = Readonly<z.infer<typeof configSchema>>;
