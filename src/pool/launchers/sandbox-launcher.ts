@@ -15,8 +15,10 @@
  *     and `/proc` shows only its own processes;
  *   - when hearth runs as root, a uid of its own (`uidBase + id`, no capabilities,
  *     `setpriv` inside the sandbox): files of the host it can still see are as readable as
- *     to any unprivileged user, and the TCP connections it opens carry that uid, which
- *     is how its Runtime API tells it from everyone else (`ownsConnection`).
+ *     to any unprivileged user;
+ *   - its Runtime API admits only connections whose client socket a process of this
+ *     sandbox holds (`ownsConnection`, socket-owner.ts: socket inodes and the process
+ *     tree, with or without a uid of its own).
  *
  * The network is shared (Lambda functions reach the network; the Runtime API is on
  * loopback). Memory: the sandboxed process (not bwrap) goes into its memory cgroup before
@@ -403,19 +405,22 @@ export class SandboxLauncher implements Launcher {
       void cgroup?.remove();
     });
     const fd3 = proc.stdio[PRIVATE_FD];
-    // The runtime is the child of the sandbox's init (childPid): its memory is the one reported.
+    // The runtime is the child of the sandbox's init (childPid): its memory is the one
+    // reported. It is found once and kept (the environment ends with that process).
+    let runtime: number | undefined;
     const runtimePid = (): number | undefined => {
-      if (childPid === undefined) {
-        return undefined;
+      if (runtime !== undefined || childPid === undefined) {
+        return runtime;
       }
       try {
         const first = readFileSync(`/proc/${childPid}/task/${childPid}/children`, 'latin1')
           .trim()
           .split(' ')[0];
-        return first === undefined || first === '' ? undefined : Number(first);
+        runtime = first === undefined || first === '' ? undefined : Number(first);
       } catch {
         return undefined;
       }
+      return runtime;
     };
     const statusOf = (): string | undefined => {
       const pid = runtimePid();

@@ -13,9 +13,9 @@
  * - `/init/error` after init has completed is 403 InvalidStateTransition.
  * Extensions, Logs and Telemetry APIs are not offered: 404 (§5.1 allows it).
  *
- * Guarded (a sandboxed environment with a uid of its own, issue 12 item 7): a connection
- * is served only once the launcher's `ownsConnection` says the environment's process
- * opened it; any other is closed without an answer, so another function can neither take
+ * Guarded (a sandboxed environment, issue 12 item 7): a connection is served only once
+ * the launcher's `ownsConnection` says a process of the environment's sandbox holds its
+ * client socket (socket inodes, with or without a uid of its own); any other is closed without an answer, so another function can neither take
  * `/next` nor answer in its place. Requests wait until the process exists.
  */
 import http from 'node:http';
