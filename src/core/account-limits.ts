@@ -23,11 +23,17 @@ export interface AccountLimits {
   readonly minUnreservedConcurrency: number;
 }
 
-/** `accountId`'s limits: its own where set, else the platform's. */
+/**
+ * `accountId`'s limits: its own where set, else the platform's. An account given only a
+ * ConcurrentExecutions below the platform's floor keeps a floor no higher than its limit
+ * (else every reservation and provisioned put of it would be refused).
+ */
 export function accountLimits(limits: CoreLimits, accountId: string): AccountLimits {
   const own = limits.forAccount?.(accountId);
+  const accountConcurrency = own?.accountConcurrency ?? limits.accountConcurrency;
   return {
-    accountConcurrency: own?.accountConcurrency ?? limits.accountConcurrency,
-    minUnreservedConcurrency: own?.minUnreservedConcurrency ?? limits.minUnreservedConcurrency,
+    accountConcurrency,
+    minUnreservedConcurrency:
+      own?.minUnreservedConcurrency ?? Math.min(limits.minUnreservedConcurrency, accountConcurrency),
   };
 }

@@ -118,7 +118,9 @@ export function createConcurrencyService(ctx: ServiceContext, index: ClaimsIndex
       const own = accountLimits(limits, scope.accountId);
       return {
         concurrencyLimit: own.accountConcurrency,
-        unreservedConcurrency: own.accountConcurrency - view.claimed,
+        // A limit lowered below what is already reserved (a credentials-file reload) leaves
+        // nothing unreserved; AWS never shows a negative figure.
+        unreservedConcurrency: Math.max(0, own.accountConcurrency - view.claimed),
         minUnreservedConcurrency: own.minUnreservedConcurrency,
         totalCodeSizeBytes: view.codeSizeBytes,
         functionCount: view.byFunction.size,
