@@ -422,7 +422,8 @@ export function parseAmzDate(s: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19) !== iso.slice(0, 19) ? undefined : d;
 }
 
-function sameSecret(given: string | undefined, expected: string | undefined): boolean {
+/** Two secrets (session tokens) equal, compared in constant time; both absent is equal. */
+export function sameSecret(given: string | undefined, expected: string | undefined): boolean {
   if (given === undefined || expected === undefined) {
     return given === expected;
   }

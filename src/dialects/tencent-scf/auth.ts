@@ -12,7 +12,7 @@
  */
 import type { CredentialSource } from '../../auth/credentials.js';
 import { parseTc3Authorization, verifyTc3 } from '../../auth/tc3.js';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../../auth/sigv4.js';
 import type { WireRequest } from '../http.js';
 import { scfError } from './wire-error.js';
 
@@ -78,12 +78,10 @@ export function authenticate(req: WireRequest, body: Buffer, config: AuthConfig)
   return { accountId: key.accountId, secretId };
 }
 
-/** An absent token matches only a key without one; present ones compare in constant time. */
+/**
+ * An absent (or empty) token matches only a key without one; present ones compare in
+ * constant time (auth/sigv4.ts `sameSecret`).
+ */
 function sameToken(given: string | undefined, expected: string | undefined): boolean {
-  const g = given === undefined || given === '' ? undefined : given;
-  if (g === undefined || expected === undefined) {
-    return g === expected;
-  }
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(g), digest(expected));
+  return sameSecret(given === '' ? undefined : given, expected);
 }
