@@ -181,7 +181,8 @@ export class EventQueue {
     for (;;) {
       const got = await this.#claim();
       n += got.claimed;
-      if (got.claimed + got.known < CLAIM_PAGE || this.#closed) {
+      // A page of events this queue already holds claims nothing new: no reason to ask again.
+      if (got.claimed === 0 || got.claimed + got.known < CLAIM_PAGE || this.#closed) {
         break;
       }
     }
