@@ -18,6 +18,12 @@ export interface PoolOptions {
   readonly provisionedInitTimeoutMs?: number;
   /** Init failures in a row before a provisioned config is FAILED (§3.4: 6). */
   readonly maxInitAttempts?: number;
+  /**
+   * How long an invocation counts on an environment that answered coming back for the
+   * next one (an HTTP runtime between its response and its /next) before it spills over
+   * or starts another (default FINISHING_GRACE_MS, 100 ms).
+   */
+  readonly finishingGraceMs?: number;
   /** Channel of the bundled Node.js client: the private channel (default) or HTTP. */
   readonly nodeChannel?: 'private' | 'http';
   /** Node flags for the bundled client (default: a one-thread V8 platform; README). */

@@ -41,6 +41,10 @@ export interface ShellContext {
 /** How long a waiter counts on an environment that answered coming back for more. */
 export const FINISHING_GRACE_MS = 100;
 
+export function finishingGrace(ctx: ShellContext): number {
+  return ctx.options.finishingGraceMs ?? FINISHING_GRACE_MS;
+}
+
 export function removeFrom(stack: Environment[], env: Environment): void {
   const i = stack.lastIndexOf(env);
   if (i >= 0) {

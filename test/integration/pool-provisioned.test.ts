@@ -360,18 +360,20 @@ describe('init failures (§3.4)', () => {
   });
 
   it('the 10 s on-demand init limit does not bind provisioned inits (§3.8)', async () => {
-    // Scaled down: on-demand init limit 1 s, an init of 1.5 s.
+    // Scaled down: on-demand init limit 1 s, an init of 1.5 s, a function timeout of 10 s
+    // (room for a process start on a loaded machine).
     const p = open({ onDemandInitTimeoutMs: 1000 });
     const spec = makeSpec('slow-init', {
       functionName: 'fn',
       version: '1',
       key: 'slow/1',
+      timeoutSec: 10,
       environment: { INIT_MS: '1500' },
     });
-    // On-demand, the init is retried inside the invoke under the function's 3 s (§3.8).
+    // On-demand, the init is retried inside the invoke under the function's timeout (§3.8).
     const onDemand = await p.invoke(makeRequest(spec, { wantLog: true }));
     expect(onDemand.kind).toBe('success');
-    expect(onDemand.durationMs).toBeLessThan(3000);
+    expect(onDemand.kind === 'success' && onDemand.initDurationMs).toBeGreaterThanOrEqual(1500);
     p.setProvisioned(KEY, spec, 1);
     await ready(p, 1);
     const o = await p.invoke(makeRequest(spec, { provisionedKey: KEY }));

@@ -16,6 +16,9 @@ const ricEntry = path.join(
 describe('aws-lambda-ric over the HTTP Runtime API', () => {
   const pool = testPool({
     runtimeCommands: { 'nodejs22.x': { command: process.execPath, args: [ricEntry] } },
+    // The client's POST /response then GET /next can be far apart on a loaded machine;
+    // "serves provisioned concurrency" is about waiting for it, not about how long.
+    finishingGraceMs: 30_000,
   });
   afterAll(() => pool.dispose());
   const spec = (handler: string, name = handler) =>

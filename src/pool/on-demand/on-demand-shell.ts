@@ -6,7 +6,7 @@
  *   stays small and the rest age out (the reaper stops those idle for idleTimeoutMs);
  * - the starts in flight and queued, and the invocations waiting for an environment;
  * - "finishing" environments, which answered and have not asked for the next yet: waiters
- *   count on them for FINISHING_GRACE_MS before starting more (no stampede).
+ *   count on them for the finishing grace (finishingGraceMs) before starting more (no stampede).
  *
  * The environment started for a waiter that fails init gives that waiter its error
  * (§5.6, init-failure.ts). Leases are not this shell's: dispatch.ts holds them around the
@@ -15,7 +15,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InvocationOutcome, InvokeRequest } from '../../core/ports.js';
 import type { Environment } from '../environment.js';
-import { FINISHING_GRACE_MS, removeFrom, type ShellContext } from '../shell-context.js';
+import { finishingGrace, removeFrom, type ShellContext } from '../shell-context.js';
 import type { DeathCause, Waiter } from '../types.js';
 import { retriedInsideInvoke } from '../init-limits.js';
 import { initFailureOutcome } from './init-failure.js';
@@ -253,7 +253,7 @@ export class OnDemandShell {
 
   /**
    * An environment that answered usually asks for the next within microseconds (an HTTP
-   * runtime's POST then GET). Waiters counting on one get FINISHING_GRACE_MS; after that
+   * runtime's POST then GET). Waiters counting on one get finishingGraceMs (default 100 ms); after that
    * they stop counting on it and starts are requested for them.
    */
   #armGrace(group: OnDemandGroup): void {
@@ -263,7 +263,7 @@ export class OnDemandShell {
     group.grace = setTimeout(() => {
       group.grace = undefined;
       this.#pump(group, true);
-    }, FINISHING_GRACE_MS);
+    }, finishingGrace(this.#ctx));
     group.grace.unref();
   }
 

@@ -19,7 +19,7 @@ import type { ProvisionedStatus } from '../../core/model.js';
 import type { EnvironmentSpec, InvocationOutcome, InvokeRequest } from '../../core/ports.js';
 import type { Environment } from '../environment.js';
 import { MAX_INIT_ATTEMPTS, planProvisioned, provisionedStatus } from '../provisioned-plan.js';
-import { FINISHING_GRACE_MS, removeFrom, type ShellContext } from '../shell-context.js';
+import { finishingGrace, removeFrom, type ShellContext } from '../shell-context.js';
 import type { DeathCause } from '../types.js';
 import { ProvisionedConfig } from './provisioned-config.js';
 
@@ -349,7 +349,7 @@ export class ProvisionedShell {
   }
 
   /**
-   * Waiters counting on a finishing environment get FINISHING_GRACE_MS; after that they
+   * Waiters counting on a finishing environment get finishingGraceMs (default 100 ms); after that they
    * go back through placement without counting on it (spillover, usually).
    */
   #armGrace(cfg: ProvisionedConfig): void {
@@ -361,7 +361,7 @@ export class ProvisionedShell {
       for (const w of cfg.waiters.splice(0)) {
         this.#ctx.invoke(w.req, true).then(w.resolve, w.reject);
       }
-    }, FINISHING_GRACE_MS);
+    }, finishingGrace(this.#ctx));
     cfg.grace.unref();
   }
 
