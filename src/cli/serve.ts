@@ -9,7 +9,7 @@ import { createPlatform } from '../server/create-platform.js';
 
 export const SERVE_USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910] [--data-dir ./.hearth]
                    [--store postgres://user:password@host:5432/db] [--node-id ID] [--node-capacity 1000]
-                   [--region us-east-1] [--account-id 123456789012] [--log-level info]
+                   [--cluster-port 0] [--region us-east-1] [--account-id 123456789012] [--log-level info]
                    [--account-concurrency 1000] [--min-unreserved-concurrency 100]
                    [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
                    [--memory-cgroups true] [--batch-scheduling true] [--code-cache true]
@@ -40,6 +40,7 @@ const FLAGS = {
   'credentials-file': 'credentialsFile',
   'node-id': 'nodeId',
   'node-capacity': 'nodeCapacity',
+  'cluster-port': 'clusterPort',
 } as const;
 
 function fail(message: string): number {

@@ -1,8 +1,8 @@
 /**
  * The cluster's tables in the shared PostgreSQL database, beside the store's: nodes and
- * their heartbeats, leases (the leader's, fenced), the provisioned shares the leader
- * placed, each node's report of its share, code packages, and the secret nodes sign their
- * forwarded invokes with. Times are the database's (`now()`), never a node's clock, so a
+ * their heartbeats and addresses, leases (the leader's, fenced), the provisioned shares the leader
+ * placed, each node's report of its share, code packages, and the secret that
+ * authenticates cluster links (forwarded invokes). Times are the database's (`now()`), never a node's clock, so a
  * node whose clock is off neither expires others early nor lives on late.
  */
 import { randomBytes } from 'node:crypto';
@@ -35,6 +35,10 @@ export const clusterMigrations: readonly PgMigration[] = [
       CREATE TABLE hearth_packages (sha256 text PRIMARY KEY, bytes bytea NOT NULL);
       CREATE TABLE hearth_cluster_secret (secret text NOT NULL);`);
   },
+  async function clusterLinks(db) {
+    // Where a node takes cluster links (forwarded invokes): host:port of its cluster port.
+    await db.query(`ALTER TABLE hearth_nodes ADD COLUMN link text NOT NULL DEFAULT ''`);
+  },
 ];
 
 /** Notifications of cluster state (shares placed, reports, nodes joining or leaving). */
@@ -45,7 +49,7 @@ export interface ClusterDb {
   /** Heartbeats' own connection: they never wait behind reads, reports or placements. */
   readonly beats: pg.Pool;
   readonly url: string;
-  /** The secret every node signs forwarded invokes with (made by the first node). */
+  /** The secret cluster links are authenticated with (made by the first node). */
   readonly secret: string;
   close(): Promise<void>;
 }

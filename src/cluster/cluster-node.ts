@@ -18,6 +18,8 @@ import { place } from './placement.js';
 export interface NodeInfo {
   readonly id: string;
   readonly url: string;
+  /** Where the node takes cluster links (forwarded invokes): host:port of its cluster port. */
+  readonly link: string;
   readonly capacity: number;
 }
 
@@ -58,6 +60,7 @@ export class ClusterNode {
   readonly incarnation = randomBytes(8).toString('hex');
   readonly #o: ClusterNodeOptions;
   #url = '';
+  #link = '';
   #live: readonly NodeInfo[] = [];
   #fence: number | undefined;
   #shares = new Map<string, Map<string, number>>();
@@ -90,22 +93,23 @@ export class ClusterNode {
   }
 
   /**
-   * Registers this node at `url`. An id held by a live node is waited for one expiry (a
+   * Registers this node at `url`, taking cluster links at `link`. An id held by a live node is waited for one expiry (a
    * node restarted after kill -9 takes its id back once the old heartbeat lapsed); if that
    * node is still beating then, this one refuses to start.
    */
-  async join(url: string): Promise<void> {
+  async join(url: string, link: string): Promise<void> {
     this.#url = url;
+    this.#link = link;
     const deadline = Date.now() + this.#o.expiryMs + 2 * this.#o.heartbeatMs;
     let other: { url: string; beat: string } | undefined;
     for (;;) {
       const res = await this.#o.db.pool.query<{ id: string }>(
-        `INSERT INTO hearth_nodes (id, incarnation, url, capacity) VALUES ($1, $2, $3, $4)
+        `INSERT INTO hearth_nodes (id, incarnation, url, link, capacity) VALUES ($1, $2, $3, $6, $4)
          ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, url = excluded.url,
-           capacity = excluded.capacity, started_at = now(), heartbeat_at = now()
+           link = excluded.link, capacity = excluded.capacity, started_at = now(), heartbeat_at = now()
          WHERE hearth_nodes.heartbeat_at < now() - make_interval(secs => $5::double precision / 1000)
          RETURNING id`,
-        [this.id, this.incarnation, url, this.#o.capacity, this.#o.expiryMs],
+        [this.id, this.incarnation, url, this.#o.capacity, this.#o.expiryMs, link],
       );
       if (res.rowCount === 1) {
         break;
@@ -141,10 +145,11 @@ export class ClusterNode {
    */
   async #rejoin(): Promise<boolean> {
     const res = await this.#o.db.pool.query(
-      `INSERT INTO hearth_nodes (id, incarnation, url, capacity) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, heartbeat_at = now()
+      `INSERT INTO hearth_nodes (id, incarnation, url, link, capacity) VALUES ($1, $2, $3, $6, $4)
+       ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, url = excluded.url,
+         link = excluded.link, heartbeat_at = now()
        WHERE hearth_nodes.heartbeat_at < now() - make_interval(secs => $5::double precision / 1000)`,
-      [this.id, this.incarnation, this.#url, this.#o.capacity, this.#o.expiryMs],
+      [this.id, this.incarnation, this.#url, this.#o.capacity, this.#o.expiryMs, this.#link],
     );
     if (res.rowCount === 1) {
       this.#o.log.warn(`cluster node '${this.id}' had been silent past the expiry: registered again`);
@@ -254,8 +259,8 @@ export class ClusterNode {
       this.#takenOver = false;
     }
     const expiry = [this.#o.expiryMs];
-    const live = await db.query<{ id: string; url: string; capacity: number }>(
-      `SELECT id, url, capacity FROM hearth_nodes
+    const live = await db.query<{ id: string; url: string; link: string; capacity: number }>(
+      `SELECT id, url, link, capacity FROM hearth_nodes
         WHERE heartbeat_at >= now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`,
       expiry,
     );
@@ -280,7 +285,7 @@ export class ClusterNode {
       this.#leadFresh = true;
     }
     const before = this.#live.map((n) => n.id).join(',');
-    this.#live = live.rows.map((r) => ({ id: r.id, url: r.url, capacity: r.capacity }));
+    this.#live = live.rows.map((r) => ({ id: r.id, url: r.url, link: r.link, capacity: r.capacity }));
     if (this.#live.map((n) => n.id).join(',') !== before) {
       this.#o.log.info(`cluster live nodes: ${this.#live.map((n) => n.id).join(', ') || 'none'}`);
     }

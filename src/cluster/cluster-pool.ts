@@ -26,7 +26,7 @@ import type { ForwardedInvoke } from './forwarding.js';
 
 /** Sends an invoke to another node's free provisioned environment; undefined: it had none. */
 export type Forward = (
-  node: { id: string; url: string },
+  node: { id: string; link: string },
   req: InvokeRequest,
 ) => Promise<InvocationOutcome | undefined>;
 

@@ -1,25 +1,34 @@
 /**
- * Invokes sent from one node to another's free provisioned environment: one HTTP POST to
- * `/_hearth/cluster/invoke` on the receiving node's own port, signed with the cluster's
- * secret (HMAC-SHA256 over a timestamp, the metadata and the body; cluster-db.ts keeps the
- * secret), so only nodes of the cluster can run code this way. The body is the payload as
- * it came; the rest of the invoke rides in a header, without its environment spec (paths
- * are the receiver's own: it runs the config with its own spec, named by its key). The
- * outcome comes back the same way: its payload as the body, the rest in a header.
+ * Invokes sent from one node to another's free provisioned environment, over a cluster
+ * link: one TCP connection to the other node's cluster port (`--cluster-port`, advertised
+ * in the database), authenticated once when it opens (link-frames.ts), carrying any number
+ * of invokes at once as frames. An invoke travels without its environment spec (paths are
+ * the receiver's own: it runs the config with its own spec, named by its key); its payload
+ * is the frame's payload, untouched. The receiving end is server/cluster-links.ts.
  *
- * Answers: 200 with the outcome; 409 when the receiver has no free environment of the
- * config after all (the sender then runs the invoke itself, on demand); 403 for a bad
- * signature. When the receiver dies mid-invoke, the caller gets what a single node answers
- * for an environment that was killed: Lambda's Runtime.ExitError, "signal: killed".
+ * Answers: the outcome; "declined" when the receiver has no free environment of the config
+ * after all (the sender then runs the invoke itself, on demand). A node that cannot be
+ * reached, or does not prove it holds the cluster's secret, runs nothing: the sender runs
+ * the invoke itself. When the receiver dies (or leaves the live set) mid-invoke, the caller
+ * gets what a single node answers for an environment that was killed: Lambda's
+ * Runtime.ExitError, "signal: killed".
+ *
+ * An HTTP request per forwarded invoke cost 0.5 ms more than this on the 2-core bench
+ * machine (client request object, the front door, a signature per message; bench/cluster.mjs).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
+import net from 'node:net';
 import type { InvocationOutcome, InvokeRequest } from '../core/ports.js';
-
-export const FORWARD_PATH = '/_hearth/cluster/invoke';
-const SIGNATURE = 'x-hearth-cluster-signature';
-/** A signed request older (or newer) than this is refused: nodes' clocks agree to within it. */
-const MAX_SKEW_MS = 5 * 60_000;
+import {
+  FrameError,
+  FrameReader,
+  FrameType,
+  encodeFrame,
+  isNonce,
+  newNonce,
+  proof,
+  proofHolds,
+  type Frame,
+} from './link-frames.js';
 
 /** An invoke without its spec (the receiver's paths differ): the spec's key says which one. */
 export type ForwardedInvoke = Omit<InvokeRequest, 'spec'> & {
@@ -27,83 +36,8 @@ export type ForwardedInvoke = Omit<InvokeRequest, 'spec'> & {
   readonly specKey: string;
 };
 
-const META = 'x-hearth-invoke';
-const OUTCOME = 'x-hearth-outcome';
-
-/** An encoded invoke or outcome: the payload travels as the body, untouched; the rest in a header. */
-export interface WireMessage {
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-}
-
-function sign(secret: string, at: string, meta: string, body: Buffer): string {
-  return createHmac('sha256', secret)
-    .update(at)
-    .update('\n')
-    .update(meta)
-    .update('\n')
-    .update(body)
-    .digest('hex');
-}
-
-const pack = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
-const unpack = <T>(header: string): T => JSON.parse(Buffer.from(header, 'base64').toString()) as T;
-
-/** The invoke, signed with the cluster's secret at `nowMs`. */
-export function encodeInvoke(
-  secret: string,
-  req: InvokeRequest & { provisionedKey: string },
-  nowMs = Date.now(),
-): WireMessage {
-  const { spec, payload, ...rest } = req;
-  const meta = pack({ ...rest, specKey: spec.key });
-  const at = String(nowMs);
-  return {
-    headers: { [META]: meta, [SIGNATURE]: `${at},${sign(secret, at, meta, payload)}` },
-    body: payload,
-  };
-}
-
-/** The forwarded invoke, or undefined when the signature does not hold. */
-export function decodeInvoke(
-  secret: string,
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-  body: Buffer,
-  nowMs = Date.now(),
-): ForwardedInvoke | undefined {
-  const meta = headers[META];
-  const signature = headers[SIGNATURE];
-  if (typeof meta !== 'string' || typeof signature !== 'string') {
-    return undefined;
-  }
-  const [at, sig] = signature.split(',', 2);
-  if (
-    at === undefined ||
-    sig === undefined ||
-    !/^\d+$/.test(at) ||
-    Math.abs(nowMs - Number(at)) > MAX_SKEW_MS
-  ) {
-    return undefined;
-  }
-  const want = Buffer.from(sign(secret, at, meta, body), 'hex');
-  const got = Buffer.from(sig, 'hex');
-  if (got.length !== want.length || !timingSafeEqual(got, want)) {
-    return undefined;
-  }
-  return { ...unpack<Omit<ForwardedInvoke, 'payload'>>(meta), payload: body };
-}
-
-export function encodeOutcome(outcome: InvocationOutcome): WireMessage {
-  const { payload, ...rest } = outcome;
-  return { headers: { [OUTCOME]: pack(rest), 'content-type': 'application/octet-stream' }, body: payload };
-}
-
-function decodeOutcome(header: string | string[] | undefined, body: Buffer): InvocationOutcome {
-  if (typeof header !== 'string') {
-    throw new Error('no outcome');
-  }
-  return { ...unpack<Omit<InvocationOutcome, 'payload'>>(header), payload: body } as InvocationOutcome;
-}
+/** How long a link may take to connect and prove the other end before its invokes run here. */
+const HANDSHAKE_MS = 3000;
 
 /** What a caller hears when the node running its invocation died mid-invoke. */
 export function nodeLostOutcome(req: InvokeRequest): InvocationOutcome {
@@ -120,57 +54,215 @@ export function nodeLostOutcome(req: InvokeRequest): InvocationOutcome {
   };
 }
 
-/** Sends forwarded invokes over kept-alive connections. */
+/** The frame of an invoke: its fields but the spec (its key instead) and the payload. */
+export function invokeFrame(id: number, req: InvokeRequest & { provisionedKey: string }): Buffer[] {
+  const { spec, payload, ...rest } = req;
+  return encodeFrame(FrameType.Invoke, id, { ...rest, specKey: spec.key }, payload);
+}
+
+export function forwardedOf(frame: Frame): ForwardedInvoke {
+  const meta = frame.meta as Omit<ForwardedInvoke, 'payload'> | null;
+  if (
+    meta === null ||
+    typeof meta !== 'object' ||
+    typeof meta.provisionedKey !== 'string' ||
+    typeof meta.specKey !== 'string' ||
+    typeof meta.requestId !== 'string'
+  ) {
+    throw new FrameError('an invoke without its keys');
+  }
+  return { ...meta, payload: frame.payload };
+}
+
+export function outcomeFrame(id: number, outcome: InvocationOutcome): Buffer[] {
+  const { payload, ...rest } = outcome;
+  return encodeFrame(FrameType.Outcome, id, rest, payload);
+}
+
+interface Pending {
+  readonly req: InvokeRequest;
+  readonly resolve: (o: InvocationOutcome | undefined) => void;
+  /** Handed to the socket: from then on the invocation may have run over there. */
+  written: boolean;
+  readonly frame: Buffer[];
+}
+
+/** One authenticated connection to another node, many invokes at once. */
+class Link {
+  readonly #socket: net.Socket;
+  readonly #reader = new FrameReader();
+  readonly #pending = new Map<number, Pending>();
+  readonly #nonce = newNonce();
+  #nextId = 1;
+  #open = false;
+  #closed = false;
+
+  constructor(
+    address: string,
+    private readonly secret: string,
+    private readonly onClosed: (link: Link) => void,
+  ) {
+    const { host, port } = parseAddress(address);
+    this.#socket = net.connect({ host, port, noDelay: true });
+    const timer = setTimeout(() => this.close(), HANDSHAKE_MS);
+    timer.unref();
+    this.#socket.on('connect', () => this.#write(encodeFrame(FrameType.Hello, 0, { nonce: this.#nonce })));
+    this.#socket.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = this.#reader.push(chunk);
+      } catch {
+        this.close();
+        return;
+      }
+      for (const f of frames) {
+        if (!this.#open) {
+          if (!this.#handshake(f)) {
+            this.close();
+            return;
+          }
+          clearTimeout(timer);
+        } else {
+          this.#answer(f);
+        }
+      }
+    });
+    this.#socket.on('error', () => undefined);
+    this.#socket.on('close', () => {
+      clearTimeout(timer);
+      this.close();
+    });
+  }
+
+  send(req: InvokeRequest & { provisionedKey: string }): Promise<InvocationOutcome | undefined> {
+    if (this.#closed) {
+      return Promise.resolve(undefined);
+    }
+    const id = this.#nextId;
+    this.#nextId = id === 0xffffffff ? 1 : id + 1;
+    return new Promise((resolve) => {
+      const p: Pending = { req, resolve, written: false, frame: invokeFrame(id, req) };
+      this.#pending.set(id, p);
+      if (this.#open) {
+        this.#write(p.frame);
+        p.written = true;
+      }
+    });
+  }
+
+  /** Ends the link: invokes not sent run at the caller; invokes sent are lost with the node. */
+  close(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.#socket.destroy();
+    for (const p of this.#pending.values()) {
+      p.resolve(p.written ? nodeLostOutcome(p.req) : undefined);
+    }
+    this.#pending.clear();
+    this.onClosed(this);
+  }
+
+  /** The called node's hello: its proof over this link's nonce, then this side's. */
+  #handshake(f: Frame): boolean {
+    const meta = f.meta as { nonce?: unknown; proof?: unknown } | null;
+    if (f.type !== FrameType.Hello || meta === null || !isNonce(meta.nonce)) {
+      return false;
+    }
+    if (!proofHolds(proof(this.secret, 'called', this.#nonce, meta.nonce), meta.proof)) {
+      return false;
+    }
+    this.#open = true;
+    this.#reader.handshakeDone();
+    this.#socket.cork();
+    this.#write(
+      encodeFrame(FrameType.Auth, 0, { proof: proof(this.secret, 'caller', meta.nonce, this.#nonce) }),
+    );
+    for (const p of this.#pending.values()) {
+      this.#write(p.frame);
+      p.written = true;
+    }
+    this.#socket.uncork();
+    return true;
+  }
+
+  #answer(f: Frame): void {
+    const p = this.#pending.get(f.id);
+    if (p === undefined) {
+      return;
+    }
+    this.#pending.delete(f.id);
+    if (f.type === FrameType.Outcome && f.meta !== null && typeof f.meta === 'object') {
+      p.resolve({
+        ...(f.meta as Omit<InvocationOutcome, 'payload'>),
+        payload: f.payload,
+      } as InvocationOutcome);
+    } else if (f.type === FrameType.Declined) {
+      p.resolve(undefined);
+    } else {
+      p.resolve(nodeLostOutcome(p.req));
+    }
+  }
+
+  #write(buffers: Buffer[]): void {
+    for (const b of buffers) {
+      this.#socket.write(b);
+    }
+  }
+}
+
+/** `host:port`, `[v6]:port`. */
+export function parseAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(address.slice(i + 1)) };
+}
+
+/** Sends forwarded invokes over one link per node, opened when first needed. */
 export class Forwarder {
   readonly #secret: string;
-  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  readonly #links = new Map<string, Link>();
 
   constructor(secret: string) {
     this.#secret = secret;
   }
 
   /**
-   * The outcome from `url`'s node; undefined when it had no free environment or could not
-   * be reached before the request was sent (the caller runs it itself). A node lost after
-   * the request went out answers nodeLostOutcome: the invocation may have run.
+   * The outcome from the node at `address` (its cluster port); undefined when it had no
+   * free environment or could not be reached before the invoke was sent (the caller runs it
+   * itself). A node lost after the invoke went out answers nodeLostOutcome: the invocation
+   * may have run.
    */
-  send(url: string, req: InvokeRequest & { provisionedKey: string }): Promise<InvocationOutcome | undefined> {
-    const wire = encodeInvoke(this.#secret, req);
-    const target = new URL(FORWARD_PATH, url);
-    return new Promise((resolve) => {
-      let sent = false;
-      const r = http.request(
-        target,
-        {
-          method: 'POST',
-          agent: this.#agent,
-          headers: { ...wire.headers, 'content-length': wire.body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', () => resolve(nodeLostOutcome(req)));
-          res.on('end', () => {
-            if (res.statusCode === 200) {
-              try {
-                resolve(decodeOutcome(res.headers[OUTCOME], Buffer.concat(chunks)));
-              } catch {
-                resolve(nodeLostOutcome(req));
-              }
-            } else {
-              resolve(undefined);
-            }
-          });
-        },
-      );
-      r.on('error', () => resolve(sent ? nodeLostOutcome(req) : undefined));
-      r.end(wire.body, () => {
-        sent = true;
+  send(
+    address: string,
+    req: InvokeRequest & { provisionedKey: string },
+  ): Promise<InvocationOutcome | undefined> {
+    let link = this.#links.get(address);
+    if (link === undefined) {
+      const made = new Link(address, this.#secret, (closed) => {
+        if (this.#links.get(address) === closed) {
+          this.#links.delete(address);
+        }
       });
-    });
+      this.#links.set(address, made);
+      link = made;
+    }
+    return link.send(req);
+  }
+
+  /** Closes the links to nodes not in `live` (their invokes in flight are lost with them). */
+  retain(live: ReadonlySet<string>): void {
+    for (const [address, link] of this.#links) {
+      if (!live.has(address)) {
+        link.close();
+      }
+    }
   }
 
   close(): void {
-    this.#agent.destroy();
+    for (const link of [...this.#links.values()]) {
+      link.close();
+    }
   }
 }

@@ -97,6 +97,11 @@ export const configSchema = z.strictObject({
     .optional(),
   /** Most provisioned environments this node runs (the cluster's placement respects it). */
   nodeCapacity: whole((n) => n.int().min(0)).default(1000),
+  /**
+   * The TCP port other nodes of a cluster reach this one on (forwarded invokes), on the
+   * same host as `host`; 0 picks a free one. Advertised in the database.
+   */
+  clusterPort: whole((n) => n.int().min(0).max(65535)).default(0),
   /** How often a cluster node beats (ms). */
   clusterHeartbeatMs: timerMs(50).default(1000),
   /** A node silent this long (ms, by the database's clock) is dead and its share is placed again. */

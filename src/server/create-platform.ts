@@ -39,7 +39,7 @@ import { ClusterNode, type ClusterLog } from '../cluster/cluster-node.js';
 import { ClusterPool } from '../cluster/cluster-pool.js';
 import { Forwarder } from '../cluster/forwarding.js';
 import { SharedPackages } from '../cluster/shared-packages.js';
-import { createClusterEndpoint } from './cluster-endpoint.js';
+import { listenClusterLinks, type ClusterLinks } from './cluster-links.js';
 import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-service.js';
 import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
@@ -231,7 +231,7 @@ export async function createPlatform(
       forward: (target, req) =>
         req.provisionedKey === undefined
           ? Promise.resolve(undefined)
-          : forwarder.send(target.url, { ...req, provisionedKey: req.provisionedKey }),
+          : forwarder.send(target.link, { ...req, provisionedKey: req.provisionedKey }),
     });
   }
   const pool: Pool = clusterPool ?? localPool;
@@ -396,9 +396,6 @@ export async function createPlatform(
     logger,
     raw: (req, res) => dashboard.serveRaw(req, res),
     dialects: [
-      ...(clusterPool === undefined || clusterDb === undefined
-        ? []
-        : [createClusterEndpoint(clusterPool, clusterDb.secret, logger.child({ layer: 'cluster' }))]),
       createHearthEndpoints(packages, codeUrls, { metrics, dashboard }),
       aws,
       scf,
@@ -439,6 +436,7 @@ export async function createPlatform(
       .catch((e: unknown) => logger.warn({ err: e }, 'pruning settled async events failed'));
   }, 3600_000);
   prune.unref();
+  let links: ClusterLinks | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -448,6 +446,7 @@ export async function createPlatform(
       // Leave first: the other nodes place this node's share again at once.
       await node?.leave();
       await app.close();
+      await links?.close();
       forwarder?.close();
       clearInterval(sampler);
       loop.stop();
@@ -475,7 +474,23 @@ export async function createPlatform(
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host}:${port}`;
     credentials.watch();
-    await node?.join(url);
+    if (
+      node !== undefined &&
+      clusterPool !== undefined &&
+      clusterDb !== undefined &&
+      forwarder !== undefined
+    ) {
+      links = await listenClusterLinks({
+        pool: clusterPool,
+        secret: clusterDb.secret,
+        log: logger.child({ layer: 'cluster' }),
+        host: config.host,
+        port: config.clusterPort,
+      });
+      // Links to nodes that left close: invokes in flight there answer as lost.
+      node.onChange(() => forwarder.retain(new Set(node.live.map((n) => n.link))));
+      await node.join(url, `${advertisedHost(config, url)}:${links.port}`);
+    }
     await core.start();
     await range.start();
     await scaling.start();
@@ -533,6 +548,17 @@ const scheduleFactory: ScheduleFactory = (ref) => {
   }
   throw new Error(`unknown schedule kind '${ref.kind}'`);
 };
+
+/**
+ * The host other nodes reach this one at: the public URL's, else the listening address,
+ * else (listening on every interface) the host's name.
+ */
+function advertisedHost(config: HearthConfig, url: string): string {
+  if (config.publicUrl !== undefined) {
+    return new URL(config.publicUrl).hostname;
+  }
+  return ['0.0.0.0', '::', '[::]'].includes(config.host) ? hostname() : new URL(url).hostname;
+}
 
 /** A node's default id: the host's name and a digest of its data dir (stable across restarts). */
 function defaultNodeId(dataDir: string): string {

@@ -1,0 +1,147 @@
+/**
+ * The receiving end of cluster links (src/cluster/forwarding.ts, link-frames.ts): a TCP
+ * listener on the cluster port. A link must prove it holds the cluster's secret (after
+ * this node proved it first) before any of its invokes runs; each invoke then runs on a
+ * free provisioned environment of this node, or is declined (the sender runs it itself).
+ * A link that sends anything else before its proof, a malformed frame or an oversized
+ * one is closed, with a warning in the log.
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { ClusterPool } from '../cluster/cluster-pool.js';
+import { forwardedOf, outcomeFrame } from '../cluster/forwarding.js';
+import {
+  FrameReader,
+  FrameType,
+  encodeFrame,
+  isNonce,
+  newNonce,
+  proof,
+  proofHolds,
+  type Frame,
+} from '../cluster/link-frames.js';
+import { isPlatformError } from '../core/errors.js';
+
+/** A connection that has not proved itself within this long is closed. */
+const HANDSHAKE_MS = 10_000;
+
+export interface ClusterLinks {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function listenClusterLinks(o: {
+  readonly pool: Pick<ClusterPool, 'invokeForwarded'>;
+  readonly secret: string;
+  readonly log: Logger;
+  readonly host: string;
+  readonly port: number;
+}): Promise<ClusterLinks> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveLink(socket, o);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : o.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) {
+          s.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function serveLink(
+  socket: net.Socket,
+  o: { readonly pool: Pick<ClusterPool, 'invokeForwarded'>; readonly secret: string; readonly log: Logger },
+): void {
+  const reader = new FrameReader();
+  const nonce = newNonce();
+  let theirs: string | undefined;
+  let trusted = false;
+  const refuse = (why: string): void => {
+    o.log.warn({ peer: socket.remoteAddress }, `cluster link refused: ${why}`);
+    socket.destroy();
+  };
+  const timer = setTimeout(() => refuse('no proof of the cluster secret in time'), HANDSHAKE_MS);
+  timer.unref();
+  socket.on('error', () => undefined);
+  socket.on('close', () => clearTimeout(timer));
+  const write = (buffers: Buffer[]): void => {
+    if (!socket.destroyed) {
+      for (const b of buffers) {
+        socket.write(b);
+      }
+    }
+  };
+  const handshake = (f: Frame): boolean => {
+    const meta = f.meta as { nonce?: unknown; proof?: unknown } | null;
+    if (theirs === undefined) {
+      if (f.type !== FrameType.Hello || meta === null || !isNonce(meta.nonce)) {
+        return false;
+      }
+      theirs = meta.nonce;
+      write(encodeFrame(FrameType.Hello, 0, { nonce, proof: proof(o.secret, 'called', theirs, nonce) }));
+      return true;
+    }
+    if (
+      f.type !== FrameType.Auth ||
+      meta === null ||
+      !proofHolds(proof(o.secret, 'caller', nonce, theirs), meta.proof)
+    ) {
+      return false;
+    }
+    trusted = true;
+    reader.handshakeDone();
+    clearTimeout(timer);
+    return true;
+  };
+  const run = (f: Frame): void => {
+    const forwarded = forwardedOf(f);
+    o.pool.invokeForwarded(forwarded).then(
+      (outcome) =>
+        write(
+          outcome === undefined
+            ? encodeFrame(FrameType.Declined, f.id, { reason: 'no free provisioned environment' })
+            : outcomeFrame(f.id, outcome),
+        ),
+      (e: unknown) => {
+        if (!isPlatformError(e)) {
+          o.log.error({ err: e, requestId: forwarded.requestId }, 'forwarded invoke failed');
+        }
+        write(encodeFrame(FrameType.Declined, f.id, { reason: isPlatformError(e) ? e.code : 'failed' }));
+      },
+    );
+  };
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const f of reader.push(chunk)) {
+        if (!trusted) {
+          if (!handshake(f)) {
+            refuse('bad or missing proof of the cluster secret');
+            return;
+          }
+        } else if (f.type === FrameType.Invoke) {
+          run(f);
+        } else {
+          refuse(`unexpected frame type ${f.type}`);
+          return;
+        }
+      }
+    } catch (e) {
+      refuse(`malformed frame (${(e as Error).message})`);
+    }
+  });
+}
