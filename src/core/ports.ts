@@ -3,7 +3,7 @@
  * imports none of them (ARCHITECTURE.md). Every Store method is async so that a
  * PostgreSQL store can implement the same contract later (principle 8).
  */
-import type { CoreChange } from './services/change-feed.js';
+import type { RemoteChange } from './services/change-feed.js';
 import type {
   AliasRecord,
   FunctionKey,
@@ -114,7 +114,7 @@ export interface Store {
    * Calls `listener` with what other nodes changed, once the cache holds it (provisioned
    * configs and scalable targets as their own kinds); returns the function that stops it.
    */
-  watchRemote?(listener: (changes: readonly CoreChange[]) => void): () => void;
+  watchRemote?(listener: (changes: readonly RemoteChange[]) => void): () => void;
 
   close(): Promise<void>;
 }

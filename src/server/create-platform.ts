@@ -372,6 +372,10 @@ export async function createPlatform(
   // targets and SCF policies (the scaling services re-read them).
   const stopRemote = store.watchRemote?.((changes) => {
     for (const change of changes) {
+      if (change.kind === 'settings-changed') {
+        core.scopeSettings.changed(change.scope);
+        continue;
+      }
       const { key } = change;
       if (change.kind === 'target-changed') {
         void range

@@ -6,7 +6,7 @@
  * in core's terms so that this node's derived state (the provisioned reconcile, the
  * scaling loop) can follow.
  */
-import type { CoreChange } from '../core/services/change-feed.js';
+import type { RemoteChange } from '../core/services/change-feed.js';
 import type {
   AliasRecord,
   FunctionKey,
@@ -96,7 +96,7 @@ export class CacheTables {
    * Empties the tables (before a full reload) and returns what they held, in core's terms,
    * so that the reload can be announced as changes of everything it may have moved.
    */
-  clear(): CoreChange[] {
+  clear(): RemoteChange[] {
     const before = this.everything();
     this.functions.clear();
     this.byScope.clear();
@@ -108,8 +108,12 @@ export class CacheTables {
   }
 
   /** Every function, config and target as a change (after a reload, they may all have moved). */
-  everything(): CoreChange[] {
-    const out: CoreChange[] = [];
+  everything(): RemoteChange[] {
+    const out: RemoteChange[] = [];
+    for (const id of this.settings.keys()) {
+      const [accountId = '', region = ''] = id.split(SEP);
+      out.push({ kind: 'settings-changed', scope: { accountId, region } });
+    }
     for (const entry of this.functions.values()) {
       const key = entry.fn.key;
       out.push({ kind: 'function-updated', key });
@@ -160,8 +164,8 @@ export class CacheTables {
    * Applies other writers' committed batches, in order, and returns what changed in core's
    * terms (provisioned configs and scalable targets as their own kinds).
    */
-  applyRemote(batches: readonly RemoteBatch[]): CoreChange[] {
-    const changes: CoreChange[] = [];
+  applyRemote(batches: readonly RemoteBatch[]): RemoteChange[] {
+    const changes: RemoteChange[] = [];
     for (const batch of batches) {
       for (const op of batch) {
         const change = this.#apply(op);
@@ -173,7 +177,7 @@ export class CacheTables {
     return changes;
   }
 
-  #apply(o: WriteOp): CoreChange | undefined {
+  #apply(o: WriteOp): RemoteChange | undefined {
     switch (o.op) {
       case 'insert-function':
       case 'update-function': {
@@ -215,7 +219,7 @@ export class CacheTables {
         return undefined;
       case 'upsert-settings':
         this.settings.set(scopeId(o.scope), decode<Record<string, unknown>>(o.json));
-        return undefined;
+        return { kind: 'settings-changed', scope: o.scope };
       case 'upsert-target':
         this.scaling.putTarget({ ...o.key }, decode<ScalableTargetRecord>(o.json));
         return { kind: 'target-changed', key: o.key, qualifier: o.child };

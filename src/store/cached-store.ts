@@ -33,7 +33,7 @@ import type {
 import { DEFAULT_NAMESPACE, LATEST } from '../core/model.js';
 import type { Store } from '../core/ports.js';
 import type { ScalableTargetRecord, ScalingActivityRecord } from '../core/scaling/scalable-target.js';
-import type { CoreChange } from '../core/services/change-feed.js';
+import type { RemoteChange } from '../core/services/change-feed.js';
 import { CacheTables, scopeId, type FunctionEntry } from './cache-tables.js';
 import { encode } from './frozen-json.js';
 import type { Persistence, WriteOp } from './persistence.js';
@@ -63,7 +63,7 @@ class CachedStore implements Store {
   /** Reads and writes in order, refused after close (store-gate.ts). */
   readonly #gate: StoreGate;
   /** Listeners of other nodes' changes (shared databases). */
-  readonly #remoteListeners = new Set<(changes: readonly CoreChange[]) => void>();
+  readonly #remoteListeners = new Set<(changes: readonly RemoteChange[]) => void>();
   #stopWatch: (() => void) | undefined;
 
   constructor(db: Persistence, describe: string) {
@@ -75,9 +75,14 @@ class CachedStore implements Store {
         const before = this.#t.clear();
         this.#t.load(await db.load());
         // Functions the database no longer has are announced as deleted, the rest as changed.
-        const gone: CoreChange[] = before
-          .filter((c) => c.kind === 'function-updated' && this.#t.entry(c.key) === undefined)
-          .map((c) => ({ kind: 'function-deleted', key: c.key }));
+        const gone: RemoteChange[] = [];
+        for (const c of before) {
+          if (c.kind === 'function-updated' && this.#t.entry(c.key) === undefined) {
+            gone.push({ kind: 'function-deleted', key: c.key });
+          } else if (c.kind === 'settings-changed' && !this.#t.settings.has(scopeId(c.scope))) {
+            gone.push(c);
+          }
+        }
         this.#announce([...gone, ...this.#t.everything()]);
       },
     });
@@ -92,7 +97,7 @@ class CachedStore implements Store {
     });
   }
 
-  #announce(changes: readonly CoreChange[]): void {
+  #announce(changes: readonly RemoteChange[]): void {
     if (changes.length === 0 || this.#remoteListeners.size === 0) {
       return;
     }
@@ -108,7 +113,7 @@ class CachedStore implements Store {
     return this.#gate.sync();
   }
 
-  watchRemote(listener: (changes: readonly CoreChange[]) => void): () => void {
+  watchRemote(listener: (changes: readonly RemoteChange[]) => void): () => void {
     this.#remoteListeners.add(listener);
     return () => {
       this.#remoteListeners.delete(listener);

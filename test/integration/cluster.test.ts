@@ -269,4 +269,24 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
       ]);
     },
   );
+
+  it(
+    "sees an account setting written on another node (SCF's TotalConcurrencyMem)",
+    { timeout: 60_000 },
+    async () => {
+      const [a, b] = nodes as [TestPlatform, TestPlatform];
+      const scfA = scfClient(a.url);
+      const scfB = scfClient(b.url);
+      // Node b has its view of the account already (kept until the settings change).
+      const before = (await scfB.GetAccount()).AccountUsage?.TotalConcurrencyMem;
+      expect(before).not.toBe(20480);
+      await scfA.PutTotalConcurrencyConfig({ TotalConcurrencyMem: 20480 });
+      await until(
+        () => scfB.GetAccount(),
+        (v) => v.AccountUsage?.TotalConcurrencyMem === 20480,
+        'the new total on node b',
+        10_000,
+      );
+    },
+  );
 });

@@ -3,7 +3,7 @@
  * derived state (the provisioned-concurrency reconciler, caches, metrics) subscribe here
  * instead of being called by every mutating service.
  */
-import type { FunctionKey } from '../model.js';
+import type { FunctionKey, Scope } from '../model.js';
 
 export type CoreChange =
   | { readonly kind: 'function-created'; readonly key: FunctionKey }
@@ -23,6 +23,12 @@ export type CoreChange =
   | { readonly kind: 'provisioned-changed'; readonly key: FunctionKey; readonly qualifier: string }
   /** Another node put or deleted a scalable target (Application Auto Scaling). */
   | { readonly kind: 'target-changed'; readonly key: FunctionKey; readonly qualifier: string };
+
+/**
+ * What another node (sharing the store) changed, as this node hears it: core's changes,
+ * and writes of a scope's settings (which belong to no function).
+ */
+export type RemoteChange = CoreChange | { readonly kind: 'settings-changed'; readonly scope: Scope };
 
 /**
  * A listener may return a promise: the emitting service awaits it before it releases the

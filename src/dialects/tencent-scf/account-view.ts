@@ -29,6 +29,8 @@ export class AccountQuotaCache {
         this.#invokeLimit.delete(scopeKey(change.key));
       }
     });
+    // A write of the settings (T, a reservation's MB), here or on another node.
+    settings.subscribe((scope) => this.invalidate(scope));
   }
 
   /**

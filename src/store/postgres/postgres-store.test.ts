@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CoreChange } from '../../core/services/change-feed.js';
+import type { RemoteChange } from '../../core/services/change-feed.js';
 import {
   fnKey,
   functionRecord,
@@ -46,7 +46,7 @@ describe.skipIf(!available)('postgres store', () => {
     const a = await openPostgresStore(url, { writer: 'a' });
     const b = await openPostgresStore(url, { writer: 'b' });
     try {
-      const heard: CoreChange[] = [];
+      const heard: RemoteChange[] = [];
       const created = new Promise<void>((resolve) => {
         b.watchRemote?.((changes) => {
           heard.push(...changes);
@@ -89,7 +89,7 @@ describe.skipIf(!available)('postgres store', () => {
       await b.sync?.();
       expect(await b.getFunction(fnKey('f'))).toBeDefined();
       // Rows changed behind the feed, and the feed pruned past b: b cannot replay, it reloads.
-      const heard: CoreChange[] = [];
+      const heard: RemoteChange[] = [];
       const reloaded = new Promise<void>((resolve) => {
         b.watchRemote?.((changes) => {
           heard.push(...changes);
