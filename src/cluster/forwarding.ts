@@ -80,11 +80,13 @@ export function outcomeFrame(id: number, outcome: InvocationOutcome): Buffer[] {
 }
 
 interface Pending {
-  readonly req: InvokeRequest;
-  readonly resolve: (o: InvocationOutcome | undefined) => void;
-  /** Handed to the socket: from then on the invocation may have run over there. */
-  written: boolean;
   readonly frame: Buffer[];
+  /** Handed to the socket: from then on the request may have been carried out over there. */
+  written: boolean;
+  /** The answer arrived. */
+  readonly answer: (f: Frame) => void;
+  /** The link closed first. */
+  readonly lost: (written: boolean) => void;
 }
 
 /** One authenticated connection to another node, many invokes at once. */
@@ -135,19 +137,56 @@ class Link {
   }
 
   send(req: InvokeRequest & { provisionedKey: string }): Promise<InvocationOutcome | undefined> {
-    if (this.#closed) {
-      return Promise.resolve(undefined);
-    }
+    return new Promise((resolve) => {
+      const id = this.#id();
+      this.#request(id, {
+        frame: invokeFrame(id, req),
+        written: false,
+        answer: (f) => {
+          if (f.type === FrameType.Outcome && f.meta !== null && typeof f.meta === 'object') {
+            resolve({
+              ...(f.meta as Omit<InvocationOutcome, 'payload'>),
+              payload: f.payload,
+            } as InvocationOutcome);
+          } else {
+            resolve(f.type === FrameType.Declined ? undefined : nodeLostOutcome(req));
+          }
+        },
+        lost: (written) => resolve(written ? nodeLostOutcome(req) : undefined),
+      });
+    });
+  }
+
+  /** Asks the node to stop an async event it holds; false: not pending there, or unreachable. */
+  terminate(requestId: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const id = this.#id();
+      this.#request(id, {
+        frame: encodeFrame(FrameType.Terminate, id, { requestId }),
+        written: false,
+        answer: (f) =>
+          resolve(f.type === FrameType.Terminated && (f.meta as { ok?: unknown } | null)?.ok === true),
+        lost: () => resolve(false),
+      });
+    });
+  }
+
+  #id(): number {
     const id = this.#nextId;
     this.#nextId = id === 0xffffffff ? 1 : id + 1;
-    return new Promise((resolve) => {
-      const p: Pending = { req, resolve, written: false, frame: invokeFrame(id, req) };
-      this.#pending.set(id, p);
-      if (this.#open) {
-        this.#write(p.frame);
-        p.written = true;
-      }
-    });
+    return id;
+  }
+
+  #request(id: number, p: Pending): void {
+    if (this.#closed) {
+      p.lost(false);
+      return;
+    }
+    this.#pending.set(id, p);
+    if (this.#open) {
+      this.#write(p.frame);
+      p.written = true;
+    }
   }
 
   /** Ends the link: invokes not sent run at the caller; invokes sent are lost with the node. */
@@ -157,10 +196,11 @@ class Link {
     }
     this.#closed = true;
     this.#socket.destroy();
-    for (const p of this.#pending.values()) {
-      p.resolve(p.written ? nodeLostOutcome(p.req) : undefined);
-    }
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
+    for (const p of pending) {
+      p.lost(p.written);
+    }
     this.onClosed(this);
   }
 
@@ -189,19 +229,9 @@ class Link {
 
   #answer(f: Frame): void {
     const p = this.#pending.get(f.id);
-    if (p === undefined) {
-      return;
-    }
-    this.#pending.delete(f.id);
-    if (f.type === FrameType.Outcome && f.meta !== null && typeof f.meta === 'object') {
-      p.resolve({
-        ...(f.meta as Omit<InvocationOutcome, 'payload'>),
-        payload: f.payload,
-      } as InvocationOutcome);
-    } else if (f.type === FrameType.Declined) {
-      p.resolve(undefined);
-    } else {
-      p.resolve(nodeLostOutcome(p.req));
+    if (p !== undefined) {
+      this.#pending.delete(f.id);
+      p.answer(f);
     }
   }
 
@@ -238,6 +268,10 @@ export class Forwarder {
     address: string,
     req: InvokeRequest & { provisionedKey: string },
   ): Promise<InvocationOutcome | undefined> {
+    return this.#link(address).send(req);
+  }
+
+  #link(address: string): Link {
     let link = this.#links.get(address);
     if (link === undefined) {
       const made = new Link(address, this.#secret, (closed) => {
@@ -248,7 +282,12 @@ export class Forwarder {
       this.#links.set(address, made);
       link = made;
     }
-    return link.send(req);
+    return link;
+  }
+
+  /** Asks the node at `address` to stop an async event it holds (SCF TerminateAsyncEvent). */
+  terminate(address: string, requestId: string): Promise<boolean> {
+    return this.#link(address).terminate(requestId);
   }
 
   /** Closes the links to nodes not in `live` (their invokes in flight are lost with them). */

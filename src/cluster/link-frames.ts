@@ -23,6 +23,10 @@ export const FrameType = {
   Outcome: 4,
   /** Invoke `id` did not run here (no free environment): `{ reason }`. */
   Declined: 5,
+  /** Stop an async event this node holds (SCF TerminateAsyncEvent): `{ requestId }`. */
+  Terminate: 6,
+  /** The answer to Terminate `id`: `{ ok }` (false: not pending here). */
+  Terminated: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

@@ -414,6 +414,11 @@ export interface AsyncEventStore {
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined>;
   /** An event by its request id alone, whatever its function (SCF GetAsyncEventStatus). */
   find(requestId: string): Promise<AsyncEventSummary | undefined>;
+  /**
+   * The owner (node id) holding a pending event under a live claim, in a store shared by
+   * nodes; undefined: settled, unknown, or held by no one now. Stores of one node omit it.
+   */
+  holderOf?(requestId: string): Promise<string | undefined>;
   list(key: FunctionKey, filter: AsyncEventFilter): Promise<{ events: AsyncEventSummary[]; total: number }>;
   /** Forgets settled events that ended before `beforeMs`; returns how many. */
   pruneSettled(beforeMs: number): Promise<number>;

@@ -48,6 +48,7 @@ afterEach(async () => {
 async function node(
   invoke: (req: ForwardedInvoke) => Promise<InvocationOutcome | undefined>,
   secret = SECRET,
+  terminate?: (requestId: string) => Promise<boolean>,
 ): Promise<{ address: string; links: ClusterLinks; seen: ForwardedInvoke[] }> {
   const seen: ForwardedInvoke[] = [];
   const links = await listenClusterLinks({
@@ -57,6 +58,7 @@ async function node(
         return invoke(req);
       },
     },
+    ...(terminate === undefined ? {} : { terminate }),
     secret,
     log,
     host: '127.0.0.1',
@@ -177,5 +179,23 @@ describe('cluster links', () => {
     await stalling;
     f.retain(new Set([dying.address]));
     expect(await inFlight).toMatchObject({ errorType: 'Runtime.ExitError', requestId: 'r-2' });
+  });
+
+  it('carry a terminate of an async event to the node holding it, and its answer back', async () => {
+    const held = new Set(['e-1']);
+    const n = await node(
+      () => Promise.resolve(undefined),
+      SECRET,
+      (requestId) => Promise.resolve(held.delete(requestId)),
+    );
+    const f = forwarder();
+    expect(await f.terminate(n.address, 'e-1')).toBe(true);
+    expect(held.size).toBe(0);
+    expect(await f.terminate(n.address, 'e-1')).toBe(false);
+    // A node that cannot terminate anything, and one that is gone, answer false.
+    const plain = await node(() => Promise.resolve(undefined));
+    expect(await f.terminate(plain.address, 'e-2')).toBe(false);
+    await plain.links.close();
+    expect(await f.terminate(plain.address, 'e-2')).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
  * The receiving end of cluster links (src/cluster/forwarding.ts, link-frames.ts): a TCP
  * listener on the cluster port. A link must prove it holds the cluster's secret (after
  * this node proved it first) before any of its invokes runs; each invoke then runs on a
- * free provisioned environment of this node, or is declined (the sender runs it itself).
+ * free provisioned environment of this node, or is declined (the sender runs it itself);
+ * a terminate stops an async event this node holds.
  * A link that sends anything else before its proof, a malformed frame or an oversized
  * one is closed, with a warning in the log.
  */
@@ -32,6 +33,8 @@ export interface ClusterLinks {
 
 export async function listenClusterLinks(o: {
   readonly pool: Pick<ClusterPool, 'invokeForwarded'>;
+  /** Stops an async event this node holds (SCF TerminateAsyncEvent asked on another node). */
+  readonly terminate?: (requestId: string) => Promise<boolean>;
   readonly secret: string;
   readonly log: Logger;
   readonly host: string;
@@ -65,7 +68,12 @@ export async function listenClusterLinks(o: {
 
 function serveLink(
   socket: net.Socket,
-  o: { readonly pool: Pick<ClusterPool, 'invokeForwarded'>; readonly secret: string; readonly log: Logger },
+  o: {
+    readonly pool: Pick<ClusterPool, 'invokeForwarded'>;
+    readonly terminate?: (requestId: string) => Promise<boolean>;
+    readonly secret: string;
+    readonly log: Logger;
+  },
 ): void {
   const reader = new FrameReader();
   const nonce = newNonce();
@@ -125,6 +133,18 @@ function serveLink(
       },
     );
   };
+  const stop = (f: Frame): void => {
+    const requestId = (f.meta as { requestId?: unknown } | null)?.requestId;
+    const answer = (ok: boolean): void => write(encodeFrame(FrameType.Terminated, f.id, { ok }));
+    if (typeof requestId !== 'string' || o.terminate === undefined) {
+      answer(false);
+      return;
+    }
+    o.terminate(requestId).then(answer, (e: unknown) => {
+      o.log.error({ err: e, requestId }, 'terminating an async event for another node failed');
+      answer(false);
+    });
+  };
   socket.on('data', (chunk: Buffer) => {
     try {
       for (const f of reader.push(chunk)) {
@@ -135,6 +155,8 @@ function serveLink(
           }
         } else if (f.type === FrameType.Invoke) {
           run(f);
+        } else if (f.type === FrameType.Terminate) {
+          stop(f);
         } else {
           refuse(`unexpected frame type ${f.type}`);
           return;

@@ -259,6 +259,16 @@ export async function createPlatform(
         workers: config.asyncQueueWorkers,
         pacer,
         ...(claimIntervalMs === undefined ? {} : { claimIntervalMs }),
+        // SCF's TerminateAsyncEvent of an event another node holds: that node stops it.
+        ...(node === undefined || forwarder === undefined
+          ? {}
+          : {
+              terminateElsewhere: async (requestId: string) => {
+                const owner = await asyncEvents.holderOf?.(requestId);
+                const holder = node.live.find((n) => n.id === owner && n.id !== node.id);
+                return holder !== undefined && forwarder.terminate(holder.link, requestId);
+              },
+            }),
       },
       limits: {
         accountConcurrency: config.accountConcurrency,
@@ -486,6 +496,7 @@ export async function createPlatform(
     ) {
       links = await listenClusterLinks({
         pool: clusterPool,
+        terminate: (requestId) => core.events.terminateHere(requestId),
         secret: clusterDb.secret,
         log: logger.child({ layer: 'cluster' }),
         host: config.host,

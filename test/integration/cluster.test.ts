@@ -289,4 +289,65 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
       );
     },
   );
+
+  it(
+    'terminates an async event from a node other than the one running it (SCF)',
+    { timeout: 60_000 },
+    async () => {
+      const [a, b] = nodes as [TestPlatform, TestPlatform];
+      await a.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'sleeper',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${TEST_ACCOUNT}:role/r`,
+          Code: {
+            ZipFile: await makeZip({
+              'index.mjs':
+                'export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); throw new Error("retry me"); };',
+            }),
+          },
+        }),
+      );
+      await until(
+        () =>
+          b.client.send(new GetFunctionCommand({ FunctionName: 'sleeper' })).then(
+            () => true,
+            () => false,
+          ),
+        (v) => v,
+        'sleeper seen on node b',
+        10_000,
+      );
+      const scfA = scfClient(a.url);
+      const scfB = scfClient(b.url);
+      // Node a holds the event it accepted; it runs for 2 s and would be retried.
+      const id =
+        (
+          await scfA.Invoke({
+            FunctionName: 'sleeper',
+            InvocationType: 'Event',
+            ClientContext: '{"ms":2000}',
+          })
+        ).Result?.FunctionRequestId ?? '';
+      await until(
+        () =>
+          db.query<{ owner: string }>('SELECT owner FROM hearth_async_events WHERE request_id = $1', [id]),
+        (r) => r.rows[0]?.owner === 'node-a',
+        'the event held by node a',
+        10_000,
+      );
+      await scfB.TerminateAsyncEvent({ FunctionName: 'sleeper', InvokeRequestId: id });
+      // Settled (read from the database: SCF rate-limits GetAsyncEventStatus to 20 a second).
+      await until(
+        () =>
+          db.query<{ status: string }>('SELECT status FROM hearth_async_events WHERE request_id = $1', [id]),
+        (r) => r.rows[0]?.status !== 'pending',
+        'the event settled',
+        20_000,
+      );
+      const done = await scfB.GetAsyncEventStatus({ InvokeRequestId: id });
+      expect(done.Result?.Status).toBe('ABORTED');
+    },
+  );
 });

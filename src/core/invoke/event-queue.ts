@@ -92,6 +92,8 @@ export interface EventQueueOptions {
   readonly onSettled?: (ev: AsyncEventRecord, settlement: Settlement, attempts: number) => Promise<void>;
   /** Faults of the queue's own bookkeeping (a store write that failed). */
   readonly onError?: (what: string, error: unknown) => void;
+  /** Stops an event held by another node sharing the store (a cluster); false: none does. */
+  readonly terminateElsewhere?: (requestId: string) => Promise<boolean>;
   /**
    * A store shared by several nodes: every this many ms, renew this node's claims and take
    * over pending events whose owner's lease expired. Absent: one node (claims at start only).
@@ -225,9 +227,18 @@ export class EventQueue {
 
   /**
    * Stops an event: a waiting one leaves the queue at once; a running one finishes its
-   * attempt but is not retried. Returns false when the event is not pending here.
+   * attempt but is not retried. An event another node holds is stopped there
+   * (`terminateElsewhere`). Returns false when the event is pending nowhere.
    */
   async terminate(requestId: string): Promise<boolean> {
+    if (this.#entries.has(requestId)) {
+      return this.terminateHere(requestId);
+    }
+    return (await this.#opts.terminateElsewhere?.(requestId)) ?? false;
+  }
+
+  /** `terminate`, for an event this queue holds only (another node asks: no asking back). */
+  async terminateHere(requestId: string): Promise<boolean> {
     const entry = this.#entries.get(requestId);
     if (entry === undefined) {
       return false;

@@ -492,6 +492,16 @@ class PgEvents implements PostgresAsyncEventStore {
     });
   }
 
+  holderOf(requestId: string): Promise<string | undefined> {
+    return this.#run(async () => {
+      const res = await this.#query<{ owner: string | null }>(
+        `SELECT owner FROM ${T} WHERE request_id = $1 AND status = 'pending' AND lease_until_ms >= ${NOW_MS}`,
+        [requestId],
+      );
+      return res.rows[0]?.owner ?? undefined;
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) {
       return;
