@@ -15,7 +15,6 @@
  * step of start-up closes whatever had started.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { concurrencyLimitsOf } from '../auth/account-settings.js';
@@ -34,12 +33,8 @@ import {
 } from '../core/ports.js';
 import { functionLockKey } from '../core/services/keyed-mutex.js';
 import { openClusterDb, type ClusterDb } from '../cluster/cluster-db.js';
-import { ClusterMutex } from '../cluster/cluster-lock.js';
-import { ClusterNode, type ClusterLog } from '../cluster/cluster-node.js';
-import { ClusterPool } from '../cluster/cluster-pool.js';
-import { Forwarder } from '../cluster/forwarding.js';
 import { SharedPackages } from '../cluster/shared-packages.js';
-import { listenClusterLinks, type ClusterLinks } from './cluster-links.js';
+import { ClusterParts, defaultNodeId } from './cluster-parts.js';
 import { ScalingService, type ScheduleFactory } from '../core/scaling/scaling-service.js';
 import { AWS_FALLBACK, createAwsLambdaDialect } from '../dialects/aws-lambda/index.js';
 import { scfCronSchedule } from '../dialects/tencent-scf/cron.js';
@@ -209,38 +204,22 @@ export async function createPlatform(
     max: config.asyncQueueWorkers,
     lagMs: loopLag.lagMs,
   });
-  // In a cluster, the pool core sees runs this node's share and sums the others' (cluster-pool.ts).
-  const forwarder = clusterDb === undefined ? undefined : new Forwarder(clusterDb.secret);
-  let clusterPool: ClusterPool | undefined;
-  const node =
-    clusterDb === undefined
+  // In a cluster (src/cluster/README.md), core sees the cluster's pool and locks.
+  const cluster =
+    clusterDb === undefined || config.store === undefined
       ? undefined
-      : new ClusterNode({
+      : new ClusterParts({
           db: clusterDb,
-          id: nodeId,
-          capacity: config.nodeCapacity,
-          heartbeatMs: config.clusterHeartbeatMs,
-          expiryMs: config.clusterExpiryMs,
-          requested: () => clusterPool?.requested() ?? new Map(),
-          log: clusterLog(logger.child({ layer: 'cluster' })),
+          config: { ...config, store: config.store },
+          nodeId,
+          local: localPool,
+          store,
+          log: logger.child({ layer: 'cluster' }),
         });
-  if (node !== undefined && forwarder !== undefined) {
-    clusterPool = new ClusterPool({
-      local: localPool,
-      node,
-      forward: (target, req) =>
-        req.provisionedKey === undefined
-          ? Promise.resolve(undefined)
-          : forwarder.send(target.link, { ...req, provisionedKey: req.provisionedKey }),
-    });
-  }
-  const pool: Pool = clusterPool ?? localPool;
-  const clusterLocks =
-    config.store === undefined
-      ? undefined
-      : new ClusterMutex(config.store, () => store.sync?.() ?? Promise.resolve());
+  const pool: Pool = cluster?.pool ?? localPool;
+  const clusterLocks = cluster?.locks;
   /** One node actuates scaling decisions and records their activities: the leader. */
-  const leads = (): boolean => node === undefined || node.isLeader;
+  const leads = (): boolean => cluster === undefined || cluster.leads();
   const core = createCore(
     {
       store,
@@ -259,16 +238,7 @@ export async function createPlatform(
         workers: config.asyncQueueWorkers,
         pacer,
         ...(claimIntervalMs === undefined ? {} : { claimIntervalMs }),
-        // SCF's TerminateAsyncEvent of an event another node holds: that node stops it.
-        ...(node === undefined || forwarder === undefined
-          ? {}
-          : {
-              terminateElsewhere: async (requestId: string) => {
-                const owner = await asyncEvents.holderOf?.(requestId);
-                const holder = node.live.find((n) => n.id === owner && n.id !== node.id);
-                return holder !== undefined && forwarder.terminate(holder.link, requestId);
-              },
-            }),
+        ...(cluster === undefined ? {} : { terminateElsewhere: cluster.terminateElsewhere(asyncEvents) }),
       },
       limits: {
         accountConcurrency: config.accountConcurrency,
@@ -450,7 +420,6 @@ export async function createPlatform(
       .catch((e: unknown) => logger.warn({ err: e }, 'pruning settled async events failed'));
   }, 3600_000);
   prune.unref();
-  let links: ClusterLinks | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -458,10 +427,9 @@ export async function createPlatform(
       dashboard.close();
       stopRemote?.();
       // Leave first: the other nodes place this node's share again at once.
-      await node?.leave();
+      await cluster?.leave();
       await app.close();
-      await links?.close();
-      forwarder?.close();
+      await cluster?.closeLinks();
       clearInterval(sampler);
       loop.stop();
       range.stop();
@@ -488,24 +456,7 @@ export async function createPlatform(
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host}:${port}`;
     credentials.watch();
-    if (
-      node !== undefined &&
-      clusterPool !== undefined &&
-      clusterDb !== undefined &&
-      forwarder !== undefined
-    ) {
-      links = await listenClusterLinks({
-        pool: clusterPool,
-        terminate: (requestId) => core.events.terminateHere(requestId),
-        secret: clusterDb.secret,
-        log: logger.child({ layer: 'cluster' }),
-        host: config.host,
-        port: config.clusterPort,
-      });
-      // Links to nodes that left close: invokes in flight there answer as lost.
-      node.onChange(() => forwarder.retain(new Set(node.live.map((n) => n.link))));
-      await node.join(url, `${advertisedHost(config, url)}:${links.port}`);
-    }
+    await cluster?.join(config, url, (requestId) => core.events.terminateHere(requestId));
     await core.start();
     await range.start();
     await scaling.start();
@@ -563,31 +514,3 @@ const scheduleFactory: ScheduleFactory = (ref) => {
   }
   throw new Error(`unknown schedule kind '${ref.kind}'`);
 };
-
-/**
- * The host other nodes reach this one at: the public URL's, else the listening address,
- * else (listening on every interface) the host's name.
- */
-function advertisedHost(config: HearthConfig, url: string): string {
-  if (config.publicUrl !== undefined) {
-    return new URL(config.publicUrl).hostname;
-  }
-  return ['0.0.0.0', '::', '[::]'].includes(config.host) ? hostname() : new URL(url).hostname;
-}
-
-/** A node's default id: the host's name and a digest of its data dir (stable across restarts). */
-function defaultNodeId(dataDir: string): string {
-  const host =
-    hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 40) || 'node';
-  return `${host}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
-}
-
-function clusterLog(log: Logger): ClusterLog {
-  return {
-    info: (msg) => log.info(msg),
-    warn: (msg) => log.warn(msg),
-    error: (msg) => log.error(msg),
-  };
-}
