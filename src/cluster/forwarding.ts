@@ -38,6 +38,8 @@ export type ForwardedInvoke = Omit<InvokeRequest, 'spec'> & {
 
 /** How long a link may take to connect and prove the other end before its invokes run here. */
 const HANDSHAKE_MS = 3000;
+/** How long past the function's timeout a forwarded invoke's answer is waited for. */
+const LATE_MS = 10_000;
 
 /** What a caller hears when the node running its invocation died mid-invoke. */
 export function nodeLostOutcome(req: InvokeRequest): InvocationOutcome {
@@ -102,6 +104,7 @@ class Link {
   constructor(
     address: string,
     private readonly secret: string,
+    private readonly lateMs: number,
     private readonly onClosed: (link: Link) => void,
   ) {
     const { host, port } = parseAddress(address);
@@ -139,20 +142,35 @@ class Link {
   send(req: InvokeRequest & { provisionedKey: string }): Promise<InvocationOutcome | undefined> {
     return new Promise((resolve) => {
       const id = this.#id();
+      // A link silently cut (no reset, the node still beating) is not waited on past the
+      // function's own timeout: the invocation is then as good as lost.
+      const deadline = setTimeout(
+        () => {
+          if (this.#pending.delete(id)) {
+            resolve(nodeLostOutcome(req));
+          }
+        },
+        req.spec.timeoutSec * 1000 + this.lateMs,
+      );
+      deadline.unref();
+      const settle = (o: InvocationOutcome | undefined): void => {
+        clearTimeout(deadline);
+        resolve(o);
+      };
       this.#request(id, {
         frame: invokeFrame(id, req),
         written: false,
         answer: (f) => {
           if (f.type === FrameType.Outcome && f.meta !== null && typeof f.meta === 'object') {
-            resolve({
+            settle({
               ...(f.meta as Omit<InvocationOutcome, 'payload'>),
               payload: f.payload,
             } as InvocationOutcome);
           } else {
-            resolve(f.type === FrameType.Declined ? undefined : nodeLostOutcome(req));
+            settle(f.type === FrameType.Declined ? undefined : nodeLostOutcome(req));
           }
         },
-        lost: (written) => resolve(written ? nodeLostOutcome(req) : undefined),
+        lost: (written) => settle(written ? nodeLostOutcome(req) : undefined),
       });
     });
   }
@@ -252,10 +270,13 @@ export function parseAddress(address: string): { host: string; port: number } {
 /** Sends forwarded invokes over one link per node, opened when first needed. */
 export class Forwarder {
   readonly #secret: string;
+  readonly #lateMs: number;
   readonly #links = new Map<string, Link>();
 
-  constructor(secret: string) {
+  /** `lateMs`: how long past the function's timeout an answer is waited for (default 10 s). */
+  constructor(secret: string, o: { readonly lateMs?: number } = {}) {
     this.#secret = secret;
+    this.#lateMs = o.lateMs ?? LATE_MS;
   }
 
   /**
@@ -274,7 +295,7 @@ export class Forwarder {
   #link(address: string): Link {
     let link = this.#links.get(address);
     if (link === undefined) {
-      const made = new Link(address, this.#secret, (closed) => {
+      const made = new Link(address, this.#secret, this.#lateMs, (closed) => {
         if (this.#links.get(address) === closed) {
           this.#links.delete(address);
         }

@@ -11,7 +11,7 @@ import { listenClusterLinks, type ClusterLinks } from './cluster-links.js';
 const SECRET = 'a'.repeat(64);
 
 const request = (n: number): InvokeRequest & { provisionedKey: string } => ({
-  spec: { key: 'spec-1', version: '3' } as EnvironmentSpec,
+  spec: { key: 'spec-1', version: '3', timeoutSec: 3 } as EnvironmentSpec,
   requestId: `r-${n}`,
   payload: Buffer.from(JSON.stringify({ n })),
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f:BLUE',
@@ -68,8 +68,8 @@ async function node(
   return { address: `127.0.0.1:${links.port}`, links, seen };
 }
 
-function forwarder(secret = SECRET): Forwarder {
-  const f = new Forwarder(secret);
+function forwarder(secret = SECRET, lateMs?: number): Forwarder {
+  const f = new Forwarder(secret, lateMs === undefined ? {} : { lateMs });
   open.push(f);
   return f;
 }
@@ -179,6 +179,15 @@ describe('cluster links', () => {
     await stalling;
     f.retain(new Set([dying.address]));
     expect(await inFlight).toMatchObject({ errorType: 'Runtime.ExitError', requestId: 'r-2' });
+  });
+
+  it("stop waiting for a node's answer past the function's timeout (a link cut without a reset)", async () => {
+    const mute = await node(() => new Promise<undefined>(() => undefined));
+    // The function's 3 s are over at once; 50 ms later the invoke is given up as lost.
+    const f = forwarder(SECRET, -2950);
+    const t0 = performance.now();
+    expect(await f.send(mute.address, request(1))).toMatchObject({ errorType: 'Runtime.ExitError' });
+    expect(performance.now() - t0).toBeLessThan(2900);
   });
 
   it('carry a terminate of an async event to the node holding it, and its answer back', async () => {
