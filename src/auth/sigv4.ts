@@ -298,17 +298,20 @@ export async function verifySigV4(
   } else if (signedAt.getTime() < nowMs - skewMs) {
     return fail('InvalidSignatureException', M.expired(signedAt, nowMs, skewMs), 'signed too long ago');
   }
-  // 6. the body.
+  // 6. the body. Hashed here only when the client sent its hash: the signer below takes a
+  // signed x-amz-content-sha256 as the payload hash rather than hashing the body again,
+  // and hashes it itself when none was sent (one hash per request either way).
   const sentHash = req.headers['x-amz-content-sha256'];
-  const bodyHash = createHash('sha256').update(req.body).digest('hex');
-  if (sentHash !== undefined && sentHash !== bodyHash) {
-    if (!(sentHash === UNSIGNED_PAYLOAD && policy.allowUnsignedPayload === true)) {
-      return fail(
-        'InvalidSignatureException',
-        M.signatureMismatch,
-        'x-amz-content-sha256 is not the body hash',
-      );
-    }
+  if (
+    sentHash !== undefined &&
+    !(sentHash === UNSIGNED_PAYLOAD && policy.allowUnsignedPayload === true) &&
+    sentHash !== createHash('sha256').update(req.body).digest('hex')
+  ) {
+    return fail(
+      'InvalidSignatureException',
+      M.signatureMismatch,
+      'x-amz-content-sha256 is not the body hash',
+    );
   }
   // 7. the signature, as the SDK's signer computes it for this request.
   const expected = await expectedSignature(req, claim, key, signedAt);
@@ -326,17 +329,7 @@ async function expectedSignature(
   key: AccessKey,
   signedAt: Date,
 ): Promise<string> {
-  const signer = new SignatureV4({
-    service: claim.service,
-    region: claim.region,
-    credentials: {
-      accessKeyId: key.id,
-      secretAccessKey: key.secret,
-      ...(key.sessionToken === undefined ? {} : { sessionToken: key.sessionToken }),
-    },
-    sha256: NodeSha256,
-    applyChecksum: false,
-  });
+  const signer = signerFor(key, claim.region, claim.service);
   const signed = new Set(claim.signedHeaders);
   const headers: Record<string, string> = {};
   for (const name of claim.signedHeaders) {
@@ -372,6 +365,38 @@ async function expectedSignature(
   }
   const out = await signer.sign(request, options);
   return /Signature=([0-9a-f]{64})/.exec(out.headers.authorization ?? '')?.[1] ?? '';
+}
+
+/** Signers kept per key, region and service (at most SIGNER_CACHE_SIZE, then all dropped). */
+const signers = new Map<string, SignatureV4>();
+const SIGNER_CACHE_SIZE = 256;
+
+/**
+ * The signer of a key, region and service, built once rather than per request (the
+ * derived signing key is cached by @smithy/signature-v4 itself, across signers). The key's
+ * secret and session token are part of the cache key, so a changed key gets a new signer.
+ */
+function signerFor(key: AccessKey, region: string, service: string): SignatureV4 {
+  const id = `${key.id}\0${key.secret}\0${key.sessionToken ?? ''}\0${region}\0${service}`;
+  let signer = signers.get(id);
+  if (signer === undefined) {
+    if (signers.size >= SIGNER_CACHE_SIZE) {
+      signers.clear();
+    }
+    signer = new SignatureV4({
+      service,
+      region,
+      credentials: {
+        accessKeyId: key.id,
+        secretAccessKey: key.secret,
+        ...(key.sessionToken === undefined ? {} : { sessionToken: key.sessionToken }),
+      },
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
+    signers.set(id, signer);
+  }
+  return signer;
 }
 
 /** The presigned URL's own parameters: the signer adds them back. */

@@ -148,10 +148,13 @@ export class Dashboard {
 
   /** Answers the event streams on the raw socket; false for any other request. */
   serveRaw(raw: IncomingMessage, out: ServerResponse): boolean {
-    if (raw.method !== 'GET') {
+    // Every control-plane GET passes here first: the URL is parsed only for paths that can
+    // be the dashboard's (no parsing decodes `_hearth`, so a path that normalises to one of
+    // them spells it).
+    if (raw.method !== 'GET' || raw.url?.includes('_hearth') !== true) {
       return false;
     }
-    const url = new URL(raw.url ?? '/', 'http://hearth');
+    const url = new URL(raw.url, 'http://hearth');
     if (url.pathname === '/_hearth/api/events') {
       this.#open(out, this.#streams);
       return true;

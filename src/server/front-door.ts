@@ -18,8 +18,9 @@ import {
 
 /** Unread bodies up to this size are drained to keep the connection alive. */
 const DRAIN_LIMIT_BYTES = 1 << 20;
-/** Bodies declared at least this large are read into one buffer allocated up front. */
-const PREALLOCATE_BYTES = 1 << 20;
+
+/** Bodies declared at least this large are read into one buffer of their own. */
+const OWN_BUFFER_BYTES = 1 << 20;
 
 export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(raw.headers['content-length']);
@@ -29,26 +30,36 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
   }
   // A body of known, large size is copied chunk by chunk into one buffer as it arrives:
   // joining 60 MB at the end held the event loop for 200–400 ms (bench/large-bodies.mjs),
-  // and a buffer of its own goes to the JSON worker without a copy (json-worker.ts).
-  const whole =
-    Number.isFinite(declared) && declared >= PREALLOCATE_BYTES ? Buffer.allocUnsafeSlow(declared) : undefined;
+  // and a buffer of its own goes to the JSON worker without a copy (json-worker.ts). The
+  // buffer grows with what has arrived (doubling, up to the declared size), so it holds at
+  // most twice that: a Content-Length alone, with no data behind it, reserves nothing.
+  const own = Number.isFinite(declared) && declared >= OWN_BUFFER_BYTES;
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let whole: Buffer | undefined;
     let size = 0;
     let failed = false;
     raw.on('data', (chunk: Buffer) => {
       if (failed) {
         return;
       }
-      if (size + chunk.length > limitBytes || (whole !== undefined && size + chunk.length > whole.length)) {
+      if (size + chunk.length > limitBytes || (own && size + chunk.length > declared)) {
         failed = true;
         chunks.length = 0;
+        whole = undefined;
         reject(new BodyTooLargeError(limitBytes));
         return;
       }
-      if (whole === undefined) {
+      if (!own) {
         chunks.push(chunk);
       } else {
+        if (whole === undefined || size + chunk.length > whole.length) {
+          const grown = Buffer.allocUnsafeSlow(
+            Math.min(declared, Math.max(size + chunk.length, 2 * (whole?.length ?? 0))),
+          );
+          whole?.copy(grown, 0, 0, size);
+          whole = grown;
+        }
         chunk.copy(whole, size);
       }
       size += chunk.length;
@@ -57,8 +68,9 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
       if (failed) {
         return;
       }
-      if (whole !== undefined) {
-        resolve(size === whole.length ? whole : whole.subarray(0, size));
+      if (own) {
+        const got = whole ?? Buffer.alloc(0);
+        resolve(size === got.length ? got : got.subarray(0, size));
       } else {
         resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
       }
@@ -99,7 +111,9 @@ interface Dispatched {
  * The invoke data plane: AWS `POST …/functions/{name}/invocations` and SCF's `Invoke`
  * action, dispatched without asking the dashboard's raw handler first. (Since issue 15
  * no request goes through fastify's per-request machinery; the invoke lane skipped it
- * first: 11–24 % fewer server instructions per invoke, callgrind, README "Performance".)
+ * first. What that saved was measured once, by hand, with callgrind — no script under
+ * bench/ reproduces it; `bench/paired.mjs --a-bin <older build>` compares two builds'
+ * server CPU per invoke.)
  */
 export function isDataPlane(raw: IncomingMessage): boolean {
   if (raw.method !== 'POST') {
@@ -222,8 +236,9 @@ export function createFrontDoor(opts: FrontDoorOptions) {
     forceCloseConnections: true,
     // fastify owns the server's lifecycle (listen, close, connections, malformed HTTP);
     // every request is answered here, on node:http, by the same dispatch: the dashboard's
-    // streams on the raw socket, everything else through serveDirect. Its request/reply
-    // objects, hooks and router cost more than GetFunction itself (README "Performance").
+    // streams on the raw socket, everything else through serveDirect, without fastify's
+    // request/reply objects, hooks and router (`node bench/control-plane.mjs` prints
+    // GetFunction and ListFunctions beside a bare echo).
     serverFactory: () =>
       createServer((raw, out) => {
         if (isDataPlane(raw) || opts.raw?.(raw, out) !== true) {

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { LogScope } from '../core/logs/log-port.js';
 import type { FunctionLogEntry } from '../pool/index.js';
 import { SqliteLogStore } from '../store/logs/sqlite-log-store.js';
 
@@ -17,14 +18,35 @@ export function openFunctionLogs(dataDir: string, maxBytes: number, logger: Logg
   });
 }
 
+/** Spec keys whose scopes are kept: beyond it the cache is dropped and refilled. */
+const SCOPE_CACHE_SIZE = 10_000;
+
 export function functionLogSink(store: SqliteLogStore): (entry: FunctionLogEntry) => void {
+  // An entry's scope, read once per spec key rather than split out of it for every chunk
+  // of output and every START/END/REPORT line (each invocation logs at least two).
+  const scopes = new Map<string, LogScope | null>();
+  const scopeOf = (specKey: string): LogScope | null => {
+    let scope = scopes.get(specKey);
+    if (scope === undefined) {
+      const [accountId, region, namespace] = specKey.split('/', 3);
+      scope =
+        accountId === undefined || region === undefined || namespace === undefined
+          ? null
+          : { accountId, region, namespace };
+      if (scopes.size >= SCOPE_CACHE_SIZE) {
+        scopes.clear();
+      }
+      scopes.set(specKey, scope);
+    }
+    return scope;
+  };
   return (entry) => {
-    const [accountId, region, namespace] = entry.specKey.split('/', 3);
-    if (accountId === undefined || region === undefined || namespace === undefined) {
+    const scope = scopeOf(entry.specKey);
+    if (scope === null) {
       return;
     }
     store.append({
-      scope: { accountId, region, namespace },
+      scope,
       group: entry.logGroup,
       stream: entry.logStream,
       functionName: entry.functionName,

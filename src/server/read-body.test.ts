@@ -32,6 +32,14 @@ describe('readBodyLimited', () => {
     expect(got.buffer.byteLength).toBe(got.length);
   });
 
+  it('reserves memory for what has arrived, not for what was declared', async () => {
+    // A Content-Length of 64 MiB with 100 bytes behind it (a client that never sends the
+    // rest would otherwise hold 64 MiB per connection).
+    const got = await readBodyLimited(request(randomBytes(100), 100, 64 << 20), 128 << 20);
+    expect(got.length).toBe(100);
+    expect(got.buffer.byteLength).toBeLessThan(1 << 20);
+  });
+
   it('refuses a body over the limit, declared or not', async () => {
     await expect(readBodyLimited(request(randomBytes(2 << 20), 65_536), 1 << 20)).rejects.toBeInstanceOf(
       BodyTooLargeError,

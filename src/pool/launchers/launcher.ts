@@ -60,7 +60,7 @@ export interface LaunchedProcess {
   oomKilled(): boolean;
   /** Its peak resident memory in MB, read now; undefined once it is gone. */
   peakMemoryMb(): number | undefined;
-  /** The same, read without blocking the event loop. */
+  /** The same, for a background refresh (a launcher may answer it from the same read). */
   readPeakMemoryMb(): Promise<number | undefined>;
   /**
    * Whether the loopback TCP connection from `clientPort` to `serverPort` was opened by

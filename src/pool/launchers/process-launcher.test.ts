@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine, peakOfStatus } from './process-launcher.js';
+import { commandLine } from './process-launcher.js';
 
 describe('commandLine', () => {
   const node = { command: '/usr/bin/node', args: ['--max-old-space-size=230', 'bootstrap.cjs'] };
@@ -31,13 +31,5 @@ describe('commandLine', () => {
       command: node.command,
       args: node.args,
     });
-  });
-});
-
-describe('peakOfStatus', () => {
-  it('VmHWM in MB, rounded up; nothing when unreadable', () => {
-    expect(peakOfStatus('Name:\tnode\nVmPeak:\t  999999 kB\nVmHWM:\t   40961 kB\nVmRSS:\t 1 kB\n')).toBe(41);
-    expect(peakOfStatus('Name:\tnode\n')).toBeUndefined();
-    expect(peakOfStatus(undefined)).toBeUndefined();
   });
 });

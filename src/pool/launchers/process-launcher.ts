@@ -16,12 +16,11 @@
  *   4. on close, remove the cgroup and report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import { OWNER_VARIABLE } from '../orphans.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
+import { PeakReader } from './proc-status.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -83,8 +82,10 @@ export class ProcessLauncher implements Launcher {
       detached: true,
     });
     let cgroup: EnvironmentCgroup | undefined;
+    let peak: PeakReader | undefined;
     if (proc.pid !== undefined) {
       cgroup = this.#cgroups?.place(req.id, proc.pid, req.memoryMb);
+      peak = new PeakReader(proc.pid);
     }
     const killGroup = (): void => {
       if (proc.pid !== undefined) {
@@ -113,6 +114,7 @@ export class ProcessLauncher implements Launcher {
     proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       // Reported first: the environment asks oomKilled() while it dies.
       h.onClose(code, signal);
+      peak?.close();
       void cgroup?.remove();
     });
     const fd3 = proc.stdio[PRIVATE_FD];
@@ -121,29 +123,13 @@ export class ProcessLauncher implements Launcher {
       privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
       kill: killGroup,
       oomKilled: () => cgroup?.oomKilled() === true,
-      peakMemoryMb: () => (proc.pid === undefined ? undefined : peakOfStatus(readStatus(proc.pid))),
-      readPeakMemoryMb: async () =>
-        proc.pid === undefined
-          ? undefined
-          : peakOfStatus(await readFile(`/proc/${proc.pid}/status`, 'latin1').catch(() => undefined)),
+      peakMemoryMb: () => peak?.read(),
+      // One pread of a kept fd (proc-status.ts): cheaper than the promise around it.
+      readPeakMemoryMb: () => Promise.resolve(peak?.read()),
     };
   }
 
   async dispose(): Promise<void> {
     await this.#cgroups?.dispose();
   }
-}
-
-function readStatus(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/status`, 'latin1');
-  } catch {
-    return undefined; // gone: nothing to report
-  }
-}
-
-/** Peak resident memory (VmHWM) of a /proc/<pid>/status text, MB rounded up. */
-export function peakOfStatus(status: string | undefined): number | undefined {
-  const m = status === undefined ? null : /VmHWM:\s+(\d+) kB/.exec(status);
-  return m?.[1] === undefined ? undefined : Math.ceil(Number(m[1]) / 1024);
 }

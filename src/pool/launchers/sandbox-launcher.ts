@@ -27,13 +27,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
-import { PRIVATE_FD, peakOfStatus } from './process-launcher.js';
+import { PRIVATE_FD } from './process-launcher.js';
+import { PeakReader } from './proc-status.js';
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optArgs, optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
 import { sandboxOwnsConnection } from './socket-owner.js';
@@ -399,9 +399,14 @@ export class SandboxLauncher implements Launcher {
         }
       }, CLOSE_GRACE_MS).unref();
     });
+    // Opened on the runtime once it is found, closed with the sandbox (proc-status.ts).
+    let peak: PeakReader | undefined;
+    let closed = false;
     proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       const exit = exitOfBwrap(code, signal);
       h.onClose(exit.code, exit.signal);
+      closed = true;
+      peak?.close();
       void cgroup?.remove();
     });
     const fd3 = proc.stdio[PRIVATE_FD];
@@ -422,29 +427,20 @@ export class SandboxLauncher implements Launcher {
       }
       return runtime;
     };
-    const statusOf = (): string | undefined => {
-      const pid = runtimePid();
-      if (pid === undefined) {
-        return undefined;
+    const readPeak = (): number | undefined => {
+      if (peak === undefined && !closed) {
+        const pid = runtimePid();
+        peak = pid === undefined ? undefined : new PeakReader(pid);
       }
-      try {
-        return readFileSync(`/proc/${pid}/status`, 'latin1');
-      } catch {
-        return undefined;
-      }
+      return peak?.read();
     };
     return {
       pid: proc.pid,
       privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
       kill: killAll,
       oomKilled: () => cgroup?.oomKilled() === true,
-      peakMemoryMb: () => peakOfStatus(statusOf()),
-      readPeakMemoryMb: async () => {
-        const pid = runtimePid();
-        return pid === undefined
-          ? undefined
-          : peakOfStatus(await readFile(`/proc/${pid}/status`, 'latin1').catch(() => undefined));
-      },
+      peakMemoryMb: readPeak,
+      readPeakMemoryMb: () => Promise.resolve(readPeak()),
       ownsConnection: async (serverPort: number, clientPort: number) =>
         childPid !== undefined && (await sandboxOwnsConnection(childPid, serverPort, clientPort)),
     };

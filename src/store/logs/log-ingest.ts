@@ -7,6 +7,9 @@
 import type { LogScope } from '../../core/logs/log-port.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
 
+/** Streams whose keys are kept: beyond it the cache is dropped and refilled. */
+const MAX_CACHED_KEYS = 10_000;
+
 export interface FunctionLogInput {
   readonly scope: LogScope;
   readonly group: string;
@@ -41,6 +44,8 @@ export class LogIngest {
   readonly #splitter = new LineSplitter();
   #pending: SplitLine[] = [];
   readonly #targets = new Map<string, StreamTarget>();
+  /** Stream name → the key last built for it (see #keyOf). */
+  readonly #keys = new Map<string, { scope: LogScope; group: string; key: string }>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(o: IngestOptions) {
@@ -48,7 +53,7 @@ export class LogIngest {
   }
 
   append(input: FunctionLogInput): void {
-    const key = `${input.scope.accountId}\0${input.scope.region}\0${input.scope.namespace}\0${input.group}\0${input.stream}`;
+    const key = this.#keyOf(input);
     if (!this.#targets.has(key)) {
       this.#targets.set(key, {
         scope: input.scope,
@@ -67,6 +72,33 @@ export class LogIngest {
       }, this.#o.flushIntervalMs);
       this.#timer.unref();
     }
+  }
+
+  /**
+   * The stream's key, built once per stream: an environment's stream name is one string
+   * for its whole life, so the lookup hashes nothing new, where a key built per line was
+   * a fresh string to hash in each map it was looked up in. The cached key is used only
+   * when scope and group are those it was built from.
+   */
+  #keyOf(input: FunctionLogInput): string {
+    const known = this.#keys.get(input.stream);
+    const s = input.scope;
+    if (
+      known !== undefined &&
+      known.group === input.group &&
+      (known.scope === s ||
+        (known.scope.accountId === s.accountId &&
+          known.scope.region === s.region &&
+          known.scope.namespace === s.namespace))
+    ) {
+      return known.key;
+    }
+    const key = `${s.accountId}\0${s.region}\0${s.namespace}\0${input.group}\0${input.stream}`;
+    if (this.#keys.size >= MAX_CACHED_KEYS) {
+      this.#keys.clear();
+    }
+    this.#keys.set(input.stream, { scope: s, group: input.group, key });
+    return key;
   }
 
   /**
