@@ -36,7 +36,7 @@ import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from '.
 import { PRIVATE_FD, peakOfStatus } from './process-launcher.js';
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optArgs, optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
-import { sandboxOwnsConnection } from './socket-owner.js';
+import { SandboxSocketOwner } from './socket-owner.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -408,6 +408,8 @@ export class SandboxLauncher implements Launcher {
     // The runtime is the child of the sandbox's init (childPid): its memory is the one
     // reported. It is found once and kept (the environment ends with that process).
     let runtime: number | undefined;
+    // The sandbox's process tree, found at its first Runtime API connection and kept.
+    let owner: SandboxSocketOwner | undefined;
     const runtimePid = (): number | undefined => {
       if (runtime !== undefined || childPid === undefined) {
         return runtime;
@@ -445,8 +447,13 @@ export class SandboxLauncher implements Launcher {
           ? undefined
           : peakOfStatus(await readFile(`/proc/${pid}/status`, 'latin1').catch(() => undefined));
       },
-      ownsConnection: async (serverPort: number, clientPort: number) =>
-        childPid !== undefined && (await sandboxOwnsConnection(childPid, serverPort, clientPort)),
+      ownsConnection: async (serverPort: number, clientPort: number) => {
+        if (childPid === undefined) {
+          return false;
+        }
+        owner ??= new SandboxSocketOwner(childPid);
+        return owner.owns(serverPort, clientPort);
+      },
     };
   }
 
