@@ -66,6 +66,14 @@ const eventMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `);
   },
+  // claimDue reads pending events in pages after the last one it read (a keyset): the
+  // index gives them in that order, the request id breaking ties of one millisecond.
+  function pendingKeyset(db) {
+    db.exec(`
+      DROP INDEX async_events_pending;
+      CREATE INDEX async_events_pending ON async_events (enqueued_ms, request_id) WHERE status = 'pending';
+    `);
+  },
 ];
 
 interface EventRow {
@@ -128,9 +136,16 @@ function summaryOf(r: EventRow): AsyncEventSummary {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** claimDue's page: pending events after (enqueued_ms, request_id), a search of the pending index. */
+export const PENDING_AFTER_SQL = `SELECT * FROM async_events
+  WHERE status = 'pending' AND (enqueued_ms, request_id) > (?, ?)
+  ORDER BY enqueued_ms, request_id LIMIT ?`;
+
 export interface SqliteAsyncEventStore extends AsyncEventStore {
   /** Commit counts, for the benchmark. */
   readonly commitStats: GroupCommitStats;
+  /** Rows claimDue has read since open (each pending row once, however many pages). */
+  readonly claimStats: { readonly rowsRead: number };
 }
 
 /** Opens (creating) the events database; `grouped: false` commits every write alone (bench baseline). */
@@ -170,6 +185,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
     | 'reschedule'
     | 'finish'
     | 'pending'
+    | 'pendingAfter'
     | 'get'
     | 'find'
     | 'prune'
@@ -180,6 +196,13 @@ class SqliteEvents implements SqliteAsyncEventStore {
   >;
   /** Pending events this (only) owner holds: added in this open, or claimed. */
   readonly #held = new Set<string>();
+  /**
+   * The last pending event claimDue read (claimed, or held already): every pending event
+   * before it is held, and stays held until it is finished, so the next claim starts
+   * after it. Undefined: from the oldest.
+   */
+  #claimedUpTo: { enqueuedMs: number; requestId: string } | undefined;
+  #claimRowsRead = 0;
   #closed = false;
 
   constructor(db: Database.Database, commits: GroupCommit) {
@@ -202,6 +225,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
          WHERE request_id = ? AND status = 'pending'`,
       ),
       pending: p(`SELECT * FROM async_events WHERE status = 'pending' ORDER BY enqueued_ms, request_id`),
+      pendingAfter: p(PENDING_AFTER_SQL),
       get: p(`SELECT * FROM async_events WHERE request_id = ? AND ${KEY_WHERE}`),
       find: p(`SELECT * FROM async_events WHERE request_id = ?`),
       prune: p(`DELETE FROM async_events WHERE status <> 'pending' AND end_ms < ?`),
@@ -218,6 +242,10 @@ class SqliteEvents implements SqliteAsyncEventStore {
     return this.#commits.stats;
   }
 
+  get claimStats(): { readonly rowsRead: number } {
+    return { rowsRead: this.#claimRowsRead };
+  }
+
   /** Rejects after close and wraps driver errors as INTERNAL (as sqlite-store.ts does). */
   #run<T>(work: () => T | Promise<T>): Promise<T> {
     try {
@@ -231,7 +259,18 @@ class SqliteEvents implements SqliteAsyncEventStore {
   }
 
   add(e: AsyncEventRecord): Promise<void> {
+    // Held from now (a claim running before the commit must not take it), and let go if
+    // the insert fails: a held id is never claimed, and a duplicate of an earlier run's
+    // pending event must stay claimable (and the claims start over to find it).
+    const fresh = !this.#held.has(e.requestId);
     this.#held.add(e.requestId);
+    const unhold = (err: unknown): Promise<never> => {
+      if (fresh) {
+        this.#held.delete(e.requestId);
+        this.#claimedUpTo = undefined;
+      }
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    };
     return this.#run(() =>
       this.#commits.submit(() => {
         this.#sql.insert.run(
@@ -249,7 +288,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
           e.notBeforeMs,
         );
       }),
-    );
+    ).catch(unhold);
   }
 
   reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void> {
@@ -274,17 +313,34 @@ class SqliteEvents implements SqliteAsyncEventStore {
     );
   }
 
-  /** One owner: what an earlier open left pending, once (this open's own events it holds already). */
+  /**
+   * One owner: what an earlier open left pending, once (this open's own events it holds
+   * already). Pages of the pending index after the last event read: claiming N events in
+   * pages reads each row once, not the whole queue per page.
+   */
   claimDue(limit: number): Promise<AsyncEventRecord[]> {
     return this.#run(() => {
       const due: AsyncEventRecord[] = [];
-      for (const row of this.#sql.pending.iterate() as IterableIterator<EventRow>) {
-        if (due.length >= limit) {
-          break;
+      while (due.length < limit) {
+        const after = this.#claimedUpTo;
+        const rows = this.#sql.pendingAfter.all(
+          after?.enqueuedMs ?? Number.MIN_SAFE_INTEGER,
+          after?.requestId ?? '',
+          limit,
+        ) as EventRow[];
+        for (const row of rows) {
+          this.#claimRowsRead++;
+          this.#claimedUpTo = { enqueuedMs: row.enqueued_ms, requestId: row.request_id };
+          if (!this.#held.has(row.request_id)) {
+            this.#held.add(row.request_id);
+            due.push(recordOf(row));
+            if (due.length >= limit) {
+              break;
+            }
+          }
         }
-        if (!this.#held.has(row.request_id)) {
-          this.#held.add(row.request_id);
-          due.push(recordOf(row));
+        if (rows.length < limit) {
+          break; // read to the end
         }
       }
       return due;
