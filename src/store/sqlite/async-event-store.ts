@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { PlatformError, isPlatformError } from '../../core/errors.js';
+import { PlatformError } from '../../core/errors.js';
 import type { FunctionKey } from '../../core/model.js';
 import type {
   AsyncEventFilter,
@@ -22,6 +22,13 @@ import type {
   AsyncEventSummary,
   EventInvokeConfigRecord,
 } from '../../core/ports.js';
+import {
+  keyParams,
+  recordOf,
+  summaryOf,
+  wrapEventStoreError,
+  type AsyncEventRow,
+} from '../async-event-rows.js';
 import { decode } from '../frozen-json.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 import { migrate, type Migration } from './migrations.js';
@@ -76,63 +83,7 @@ const eventMigrations: readonly Migration[] = [
   },
 ];
 
-interface EventRow {
-  request_id: string;
-  account_id: string;
-  region: string;
-  namespace: string;
-  function: string;
-  version: string;
-  qualifier: string | null;
-  invoked_arn: string;
-  payload: Buffer;
-  client_context: string | null;
-  trace_id: string | null;
-  enqueued_ms: number;
-  attempts: number;
-  throttles: number;
-  not_before_ms: number;
-  status: AsyncEventStatus;
-  end_ms: number | null;
-}
-
-const keyParams = (k: FunctionKey): [string, string, string, string] => [
-  k.accountId,
-  k.region,
-  k.namespace,
-  k.name,
-];
 const KEY_WHERE = 'account_id = ? AND region = ? AND namespace = ? AND function = ?';
-
-function recordOf(r: EventRow): AsyncEventRecord {
-  return {
-    requestId: r.request_id,
-    key: { accountId: r.account_id, region: r.region, namespace: r.namespace, name: r.function },
-    version: r.version,
-    ...(r.qualifier === null ? {} : { qualifier: r.qualifier }),
-    invokedFunctionArn: r.invoked_arn,
-    payload: r.payload,
-    ...(r.client_context === null ? {} : { clientContext: r.client_context }),
-    ...(r.trace_id === null ? {} : { traceId: r.trace_id }),
-    enqueuedMs: r.enqueued_ms,
-    attempts: r.attempts,
-    throttles: r.throttles,
-    notBeforeMs: r.not_before_ms,
-  };
-}
-
-function summaryOf(r: EventRow): AsyncEventSummary {
-  return {
-    requestId: r.request_id,
-    key: { accountId: r.account_id, region: r.region, namespace: r.namespace, name: r.function },
-    version: r.version,
-    ...(r.qualifier === null ? {} : { qualifier: r.qualifier }),
-    status: r.status,
-    enqueuedMs: r.enqueued_ms,
-    ...(r.end_ms === null ? {} : { endMs: r.end_ms }),
-    attempts: r.attempts,
-  };
-}
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -252,9 +203,9 @@ class SqliteEvents implements SqliteAsyncEventStore {
       if (this.#closed) {
         throw new PlatformError('INTERNAL', { reason: 'store is closed' });
       }
-      return Promise.resolve(work()).catch((e: unknown) => Promise.reject(wrap(e)));
+      return Promise.resolve(work()).catch((e: unknown) => Promise.reject(wrapEventStoreError(e)));
     } catch (e) {
-      return Promise.reject(wrap(e));
+      return Promise.reject(wrapEventStoreError(e));
     }
   }
 
@@ -327,10 +278,10 @@ class SqliteEvents implements SqliteAsyncEventStore {
           after?.enqueuedMs ?? Number.MIN_SAFE_INTEGER,
           after?.requestId ?? '',
           limit,
-        ) as EventRow[];
+        ) as AsyncEventRow[];
         for (const row of rows) {
           this.#claimRowsRead++;
-          this.#claimedUpTo = { enqueuedMs: row.enqueued_ms, requestId: row.request_id };
+          this.#claimedUpTo = { enqueuedMs: Number(row.enqueued_ms), requestId: row.request_id };
           if (!this.#held.has(row.request_id)) {
             this.#held.add(row.request_id);
             due.push(recordOf(row));
@@ -352,19 +303,19 @@ class SqliteEvents implements SqliteAsyncEventStore {
   }
 
   listPending(): Promise<AsyncEventRecord[]> {
-    return this.#run(() => (this.#sql.pending.all() as EventRow[]).map(recordOf));
+    return this.#run(() => (this.#sql.pending.all() as AsyncEventRow[]).map(recordOf));
   }
 
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined> {
     return this.#run(() => {
-      const row = this.#sql.get.get(requestId, ...keyParams(key)) as EventRow | undefined;
+      const row = this.#sql.get.get(requestId, ...keyParams(key)) as AsyncEventRow | undefined;
       return row === undefined ? undefined : summaryOf(row);
     });
   }
 
   find(requestId: string): Promise<AsyncEventSummary | undefined> {
     return this.#run(() => {
-      const row = this.#sql.find.get(requestId) as EventRow | undefined;
+      const row = this.#sql.find.get(requestId) as AsyncEventRow | undefined;
       return row === undefined ? undefined : summaryOf(row);
     });
   }
@@ -406,7 +357,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
              attempts, status, end_ms FROM async_events WHERE ${cond}
            ORDER BY enqueued_ms ${dir}, request_id ${dir} LIMIT ? OFFSET ?`,
         )
-        .all(...params, f.limit ?? -1, f.offset ?? 0) as EventRow[];
+        .all(...params, f.limit ?? -1, f.offset ?? 0) as AsyncEventRow[];
       return { events: rows.map(summaryOf), total };
     });
   }
@@ -457,12 +408,4 @@ class SqliteEvents implements SqliteAsyncEventStore {
     }
     return Promise.resolve();
   }
-}
-
-function wrap(e: unknown): Error {
-  if (isPlatformError(e)) {
-    return e;
-  }
-  const reason = e instanceof Error ? e.message : String(e);
-  return new PlatformError('INTERNAL', { reason: `event store: ${reason}` }, { cause: e });
 }
