@@ -272,7 +272,7 @@ export class SandboxLauncher implements Launcher {
   readonly #o: SandboxLauncherOptions;
   readonly #probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
   /** /opt's mounts per layer set: unpacked layers are content-addressed and never change. */
-  readonly #optCache = new Map<string, readonly OptMount[]>();
+  readonly #optCache = new Map<string, readonly OptMount[] | Error>();
 
   constructor(o: SandboxLauncherOptions) {
     this.#o = o;
@@ -288,11 +288,19 @@ export class SandboxLauncher implements Launcher {
     const key = [...layerDirs, '', ...extraBinds].join('\0');
     let mounts = this.#optCache.get(key);
     if (mounts === undefined) {
-      mounts = optMounts(layerDirs, readHostTree, extraBinds);
+      try {
+        mounts = optMounts(layerDirs, readHostTree, extraBinds);
+      } catch (e) {
+        // Refused (over MAX_OPT_MOUNTS): kept too, so that each start does not walk again.
+        mounts = e instanceof Error ? e : new Error(String(e));
+      }
       if (this.#optCache.size >= OPT_CACHE_SIZE) {
         this.#optCache.delete(this.#optCache.keys().next().value ?? '');
       }
       this.#optCache.set(key, mounts);
+    }
+    if (mounts instanceof Error) {
+      throw mounts;
     }
     return mounts;
   }
