@@ -19,6 +19,7 @@ import { PlatformError } from '../core/errors.js';
 import type { ProvisionedStatus } from '../core/model.js';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { Leases } from './admission/leases.js';
+import { DEFAULT_CODE_CACHE_MAX_MB, pruneCodeCache } from './code-cache.js';
 import { Dispatcher } from './dispatch.js';
 import { Environment, type EnvironmentListener, type LogSink } from './environment.js';
 import { initLimitMs, type InitPhase } from './init-limits.js';
@@ -71,6 +72,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   readonly stats = new PoolStats();
   #nextId = 1;
   #disposed = false;
+  #codeCachePrune: Promise<void> | undefined;
+  #codeCachePruneAgain = false;
   #disposing: Promise<void> | undefined;
   readonly #onProcessExit = (): void => {
     // Last resort when hearth exits without dispose(): no environment outlives it.
@@ -166,6 +169,44 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       );
     }
     await this.#launch.interpreters.warm(BUNDLED_RUNTIMES);
+    // Off the critical path: no environment waits for it.
+    this.#pruneCodeCache();
+  }
+
+  /**
+   * Prunes the code cache folder in the background (code-cache.ts pruneCodeCache); a
+   * request while one runs makes it run once more after, never two at once.
+   */
+  #pruneCodeCache(): void {
+    const dir = this.#launch.codeCacheDir;
+    if (dir === undefined || this.#disposed) {
+      return;
+    }
+    if (this.#codeCachePrune !== undefined) {
+      this.#codeCachePruneAgain = true;
+      return;
+    }
+    const maxBytes = (this.#o.codeCacheMaxMb ?? DEFAULT_CODE_CACHE_MAX_MB) * 1024 * 1024;
+    this.#codeCachePrune = pruneCodeCache(dir, maxBytes)
+      .then((r) => {
+        if (r.stale + r.evicted > 0) {
+          this.#log.info({ ...r }, 'code cache pruned');
+        }
+      })
+      .catch((e: unknown) => this.#log.warn({ err: String(e) }, 'code cache prune failed'))
+      .finally(() => {
+        this.#codeCachePrune = undefined;
+        if (this.#codeCachePruneAgain) {
+          this.#codeCachePruneAgain = false;
+          this.#pruneCodeCache();
+        }
+      });
+  }
+
+  async codeCachePruned(): Promise<void> {
+    while (this.#codeCachePrune !== undefined) {
+      await this.#codeCachePrune;
+    }
   }
 
   invoke(req: InvokeRequest): Promise<InvocationOutcome> {
@@ -201,6 +242,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       env.retire();
     }
     await Promise.all(victims.map((env) => env.exited));
+    // The drained spec's code may be gone or replaced: its entries are what a cap evicts.
+    this.#pruneCodeCache();
   }
 
   dispose(): Promise<void> {
@@ -216,6 +259,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       }
       await Promise.all(all.map((env) => env.exited));
       await this.#launcher.dispose();
+      await this.#codeCachePrune;
       process.off('exit', this.#onProcessExit);
     })();
     return this.#disposing;

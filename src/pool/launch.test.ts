@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSpec } from '../core/ports.js';
 import { Interpreters } from './interpreters.js';
+import { pathExistence } from './path-existence.js';
 import {
   defaultNodeRuntimeEntry,
   findOnPath,
@@ -135,6 +136,25 @@ describe('planLaunch', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it("an override's host paths are the arguments that exist, kept between launches (path-existence.ts)", async () => {
+    const script = path.join(dir, 'override-ric.mjs');
+    writeFileSync(script, '');
+    const plan = () =>
+      planLaunch(spec, 'on-demand', {
+        ...opts,
+        runtimeCommands: { 'nodejs20.x': { command: '/usr/bin/node', args: [script, '/no/such/file'] } },
+      });
+    const first = plan();
+    expect(first.ok && first.hostPaths).toEqual(['/usr/bin/node', script]);
+    rmSync(script);
+    // Kept for the launch at hand (no stat per launch), re-checked in the background.
+    const second = plan();
+    expect(second.ok && second.hostPaths).toEqual(['/usr/bin/node', script]);
+    await pathExistence.settled();
+    const third = plan();
+    expect(third.ok && third.hostPaths).toEqual(['/usr/bin/node']);
   });
 
   it('an override command runs instead, over HTTP', () => {

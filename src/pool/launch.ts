@@ -7,11 +7,12 @@
  * start; §5.5: Lambda sets every variable itself).
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentSpec, InitializationType } from '../core/ports.js';
 import type { Interpreter, Interpreters } from './interpreters.js';
+import { pathExistence } from './path-existence.js';
 import { layerPaths, runtimeEntry, taskRoot, type FileView, type RuntimeStart } from './runtimes/table.js';
 
 export { maxOldSpaceMb } from './runtimes/node.js';
@@ -85,7 +86,7 @@ export function defaultPythonRuntimeEntry(): string {
     fileURLToPath(new URL('../runtimes/python/bootstrap.py', import.meta.url)),
     fileURLToPath(new URL('../../src/runtimes/python/bootstrap.py', import.meta.url)),
   ];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0] ?? '';
+  return candidates.find((c) => pathExistence.exists(c)) ?? candidates[0] ?? '';
 }
 
 export function defaultNodeRuntimeEntry(): string {
@@ -93,7 +94,7 @@ export function defaultNodeRuntimeEntry(): string {
     fileURLToPath(new URL('../runtimes/node/bootstrap.cjs', import.meta.url)),
     fileURLToPath(new URL('../../src/runtimes/node/bootstrap.cjs', import.meta.url)),
   ];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0] ?? '';
+  return candidates.find((c) => pathExistence.exists(c)) ?? candidates[0] ?? '';
 }
 
 /** The first executable `name` on a PATH-style list, or undefined. */
@@ -143,7 +144,10 @@ export function planLaunch(
       args: override.args,
       channel: 'http',
       runtimeDir: path.dirname(override.command),
-      hostPaths: [override.command, ...override.args.filter((a) => path.isAbsolute(a) && existsSync(a))],
+      hostPaths: [
+        override.command,
+        ...override.args.filter((a) => path.isAbsolute(a) && pathExistence.exists(a)),
+      ],
     };
   } else if (entry !== undefined) {
     start = entry.start(spec, {

@@ -37,6 +37,12 @@ export interface PoolOptions {
    * another start of it would run without a check of its own.
    */
   readonly codeCacheDir?: string;
+  /**
+   * The code cache folder's cap, all functions together (default 256 MiB): pruned to it,
+   * oldest entries first, at start and after environments of a changed or deleted
+   * function are drained, as are entries whose module is gone (code-cache.ts).
+   */
+  readonly codeCacheMaxMb?: number;
   /** The bundled Python client's entry file (default: src/runtimes/python/bootstrap.py). */
   readonly pythonRuntimeEntry?: string;
   /**

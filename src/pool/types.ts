@@ -72,6 +72,8 @@ export interface HearthPool extends Pool {
   subscribe(listener: (event: PoolEvent) => void): () => void;
   /** The pool's counters: invocations, errors, throttles, durations, spill-overs (stats.ts). */
   readonly stats: PoolStats;
+  /** Resolves when the code cache prune running now, if any, is over (code-cache.ts). */
+  codeCachePruned(): Promise<void>;
 }
 
 /** A short description of a death, for logs and `environment-dead` events. */

@@ -158,6 +158,30 @@ describe('operation detection', () => {
 });
 
 describe('pipeline', () => {
+  it('answers a path with a malformed percent-escape in its own error form, never a 500', async () => {
+    const { send } = setup();
+    for (const [method, path, status, errorType] of [
+      // A label that does not decode keeps its raw text, which fails the label's pattern.
+      ['GET', '/2015-03-31/functions/%E0%A4%A/configuration', 400, 'ValidationException'],
+      ['GET', '/2015-03-31/functions/%zz/configuration', 400, 'ValidationException'],
+      ['GET', '/2015-03-31/functions/fn%/configuration', 400, 'ValidationException'],
+      ['POST', '/2015-03-31/functions/%zz/invocations', 400, 'ValidationException'],
+      ['DELETE', '/2015-03-31/functions/%E0%A4%A', 400, 'ValidationException'],
+      ['GET', '/2015-03-31/functions/fn/aliases/%zz', 400, 'ValidationException'],
+      ['GET', '/2017-03-31/tags/%E0%A4%A', 400, 'ValidationException'],
+      ['GET', '/2018-10-31/layers/%zz/versions', 400, 'ValidationException'],
+      // Where the path's fixed words are: no operation has it.
+      ['GET', '/2015-03-31/%zz', 404, 'UnknownOperationException'],
+      ['GET', '/2015-03-31/functions%E0%A4%A', 404, 'UnknownOperationException'],
+    ] as const) {
+      const res = await send(method, path, method === 'POST' ? { body: '{}' } : {});
+      expect(res.status, `${method} ${path}`).toBe(status);
+      expect(res.headers?.['x-amzn-ErrorType'], `${method} ${path}`).toBe(errorType);
+      expect(res.json, `${method} ${path}`).toMatchObject({ __type: errorType });
+    }
+    expect(pathSegments('/2015-03-31/functions/%zz/fn%')).toEqual(['2015-03-31', 'functions', '%zz', 'fn%']);
+  });
+
   it('answers unknown paths and methods with UnknownOperationException', async () => {
     const { send } = setup();
     for (const [method, path] of [

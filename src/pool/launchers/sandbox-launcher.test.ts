@@ -1,6 +1,27 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitOfBwrap, sandboxCommandLine } from './sandbox-launcher.js';
+import { findOnPath } from '../launch.js';
+import { prepareSandboxEtc } from './sandbox-etc.js';
+import { exitOfBwrap, openSandboxLauncher, probeBubblewrap, sandboxCommandLine } from './sandbox-launcher.js';
 import { optMounts, type TreeEntry } from './sandbox-opt.js';
+
+/** Whether bubblewrap runs here (the real-sandbox cases are skipped where it does not). */
+const bubblewrapUsable = ((): boolean => {
+  const bwrap = findOnPath('bwrap', process.env.PATH ?? '');
+  if (bwrap === undefined || process.platform !== 'linux') {
+    return false;
+  }
+  const etc = prepareSandboxEtc();
+  try {
+    return probeBubblewrap(bwrap, etc).ok;
+  } finally {
+    etc.dispose();
+  }
+})();
 
 const merged = (p: string): 'dir' | 'file' | { link: string } | undefined =>
   ({
@@ -119,5 +140,82 @@ describe('exitOfBwrap', () => {
     expect(exitOfBwrap(139, null)).toEqual({ code: null, signal: 'SIGSEGV' });
     expect(exitOfBwrap(7, null)).toEqual({ code: 7, signal: null });
     expect(exitOfBwrap(null, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+});
+
+describe.skipIf(!bubblewrapUsable)('SandboxLauncher.ownsConnection (real bubblewrap)', () => {
+  it("admits the sandbox's connections, a later child's too, and no one else's", async () => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const connections: net.Socket[] = [];
+    const two = new Promise<void>((resolve) =>
+      server.on('connection', (s: net.Socket) => {
+        connections.push(s);
+        if (connections.length === 2) {
+          resolve();
+        }
+      }),
+    );
+    const code = mkdtempSync(path.join(tmpdir(), 'hearth-sandbox-owner-'));
+    const launcher = openSandboxLauncher({
+      setting: 'bubblewrap',
+      bwrap: findOnPath('bwrap', process.env.PATH ?? ''),
+      setpriv: undefined,
+      chrt: undefined,
+      cgroups: undefined,
+      log: { warn: () => undefined, info: () => undefined },
+    });
+    if (launcher === undefined) {
+      throw new Error('bubblewrap is usable but the launcher did not open');
+    }
+    const connect = `require('net').connect(${port}, '127.0.0.1')`;
+    // The runtime connects, then starts a child that connects (a process the tree did not
+    // have at the first connection).
+    const script = `${connect}; setTimeout(() => require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(
+      `${connect}; setInterval(() => {}, 1e6)`,
+    )}], { stdio: 'ignore' }), 200); setInterval(() => {}, 1e6);`;
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    const proc = launcher.launch(
+      {
+        id: 1,
+        command: process.execPath,
+        args: ['-e', script],
+        env: { PATH: '/usr/bin:/bin' },
+        cwd: code,
+        hostPaths: [process.execPath],
+        layerDirs: [],
+        privateChannel: false,
+        memoryMb: 128,
+        batchScheduling: false,
+      },
+      { onOutput: () => undefined, onSpawnError: () => undefined, onClose: () => closed() },
+    );
+    let outsider: net.Socket | undefined;
+    try {
+      await two;
+      outsider = net.connect(port, '127.0.0.1');
+      const outsiderConnected = once(outsider, 'connect');
+      const owns = proc.ownsConnection?.bind(proc);
+      expect(owns).toBeDefined();
+      const [first, second] = connections;
+      expect(await owns?.(port, first?.remotePort ?? 0)).toBe(true);
+      expect(await owns?.(port, second?.remotePort ?? 0)).toBe(true);
+      await outsiderConnected;
+      expect(await owns?.(port, outsider.localPort ?? 0)).toBe(false);
+      expect(await owns?.(port, 1)).toBe(false);
+    } finally {
+      outsider?.destroy();
+      proc.kill();
+      await gone;
+      for (const s of connections) {
+        s.destroy();
+      }
+      server.close();
+      await launcher.dispose();
+      rmSync(code, { recursive: true, force: true });
+    }
   });
 });

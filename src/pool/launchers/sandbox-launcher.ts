@@ -36,7 +36,7 @@ import { PRIVATE_FD } from './process-launcher.js';
 import { PeakReader } from './proc-status.js';
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optArgs, optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
-import { sandboxOwnsConnection } from './socket-owner.js';
+import { SandboxSocketOwner } from './socket-owner.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -272,7 +272,7 @@ export class SandboxLauncher implements Launcher {
   readonly #o: SandboxLauncherOptions;
   readonly #probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
   /** /opt's mounts per layer set: unpacked layers are content-addressed and never change. */
-  readonly #optCache = new Map<string, readonly OptMount[]>();
+  readonly #optCache = new Map<string, readonly OptMount[] | Error>();
 
   constructor(o: SandboxLauncherOptions) {
     this.#o = o;
@@ -288,11 +288,19 @@ export class SandboxLauncher implements Launcher {
     const key = [...layerDirs, '', ...extraBinds].join('\0');
     let mounts = this.#optCache.get(key);
     if (mounts === undefined) {
-      mounts = optMounts(layerDirs, readHostTree, extraBinds);
+      try {
+        mounts = optMounts(layerDirs, readHostTree, extraBinds);
+      } catch (e) {
+        // Refused (over MAX_OPT_MOUNTS): kept too, so that each start does not walk again.
+        mounts = e instanceof Error ? e : new Error(String(e));
+      }
       if (this.#optCache.size >= OPT_CACHE_SIZE) {
         this.#optCache.delete(this.#optCache.keys().next().value ?? '');
       }
       this.#optCache.set(key, mounts);
+    }
+    if (mounts instanceof Error) {
+      throw mounts;
     }
     return mounts;
   }
@@ -413,6 +421,8 @@ export class SandboxLauncher implements Launcher {
     // The runtime is the child of the sandbox's init (childPid): its memory is the one
     // reported. It is found once and kept (the environment ends with that process).
     let runtime: number | undefined;
+    // The sandbox's process tree, found at its first Runtime API connection and kept.
+    let owner: SandboxSocketOwner | undefined;
     const runtimePid = (): number | undefined => {
       if (runtime !== undefined || childPid === undefined) {
         return runtime;
@@ -441,8 +451,13 @@ export class SandboxLauncher implements Launcher {
       oomKilled: () => cgroup?.oomKilled() === true,
       peakMemoryMb: readPeak,
       readPeakMemoryMb: () => Promise.resolve(readPeak()),
-      ownsConnection: async (serverPort: number, clientPort: number) =>
-        childPid !== undefined && (await sandboxOwnsConnection(childPid, serverPort, clientPort)),
+      ownsConnection: async (serverPort: number, clientPort: number) => {
+        if (childPid === undefined) {
+          return false;
+        }
+        owner ??= new SandboxSocketOwner(childPid);
+        return owner.owns(serverPort, clientPort);
+      },
     };
   }
 

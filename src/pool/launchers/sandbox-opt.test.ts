@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { optArgs, optMounts, type TreeEntry } from './sandbox-opt.js';
+import { MAX_OPT_MOUNTS, optArgs, optMounts, type TreeEntry } from './sandbox-opt.js';
 
 /** A host tree as a table: directory → its entries. */
 function tree(t: Record<string, Record<string, TreeEntry>>) {
@@ -78,6 +78,60 @@ describe('optMounts (layers merged at /opt in order, a later entry replacing an 
       { op: 'bind', src: '/opt/pythons/3.12', dest: '/opt/pythons/3.12' },
       { op: 'remount-ro', dest: '/opt' },
     ]);
+  });
+
+  it('two layers shipping the same package: one bind of the later one, not one per file', () => {
+    const files = (n: number, extra: Record<string, TreeEntry> = {}) => ({
+      ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}.js`, F])),
+      ...extra,
+    });
+    const read = tree({
+      '/p/a': { nodejs: D },
+      '/p/a/nodejs': { node_modules: D },
+      '/p/a/nodejs/node_modules': { pkg: D },
+      '/p/a/nodejs/node_modules/pkg': files(500, { lib: D }),
+      '/p/a/nodejs/node_modules/pkg/lib': files(300),
+      // b: the same package, a later version that adds files (and a file where a had none).
+      '/p/b': { nodejs: D },
+      '/p/b/nodejs': { node_modules: D },
+      '/p/b/nodejs/node_modules': { pkg: D },
+      '/p/b/nodejs/node_modules/pkg': files(600, { lib: D }),
+      '/p/b/nodejs/node_modules/pkg/lib': files(300, { 'new.js': F }),
+    });
+    expect(optMounts(['/p/a', '/p/b'], read)).toEqual([
+      { op: 'tmpfs', dest: '/opt' },
+      { op: 'bind', src: '/p/b/nodejs', dest: '/opt/nodejs' },
+      { op: 'remount-ro', dest: '/opt' },
+    ]);
+    // Three layers, the last covering the middle one but not the first: the first and last merge.
+    const three = tree({
+      '/p/a': { x: D },
+      '/p/a/x': { 'only-a.js': F },
+      '/p/b': { x: D },
+      '/p/b/x': { 'b.js': F },
+      '/p/c': { x: D },
+      '/p/c/x': { 'b.js': F, 'c.js': F },
+    });
+    expect(optMounts(['/p/a', '/p/b', '/p/c'], three)).toEqual([
+      { op: 'tmpfs', dest: '/opt' },
+      { op: 'dir', dest: '/opt/x' },
+      { op: 'bind', src: '/p/c/x/b.js', dest: '/opt/x/b.js' },
+      { op: 'bind', src: '/p/c/x/c.js', dest: '/opt/x/c.js' },
+      { op: 'bind', src: '/p/a/x/only-a.js', dest: '/opt/x/only-a.js' },
+      { op: 'remount-ro', dest: '/opt' },
+    ]);
+  });
+
+  it('refuses a merge of more than MAX_OPT_MOUNTS mounts (layers that differ file by file)', () => {
+    const many = (prefix: string) =>
+      Object.fromEntries(Array.from({ length: MAX_OPT_MOUNTS }, (_, i) => [`${prefix}${i}.js`, F]));
+    const read = tree({
+      '/p/a': { pkg: D },
+      '/p/a/pkg': many('a'),
+      '/p/b': { pkg: D },
+      '/p/b/pkg': many('b'),
+    });
+    expect(() => optMounts(['/p/a', '/p/b'], read)).toThrow(/would take \d+ mounts \(at most 1024\)/);
   });
 
   it('as bwrap arguments', () => {

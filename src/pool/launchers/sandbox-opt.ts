@@ -10,9 +10,16 @@
  *   2. one layer: its directory bound read-only at `/opt` (exact, one mount);
  *   3. several: `/opt` is a tmpfs; walking the layers' trees together, a path that only
  *      one layer has (or where a later layer's file replaces what came before) is bound
- *      whole from that layer; a directory that several layers share is created and walked
- *      into; the tmpfs is then made read-only. Typical layers share only `nodejs/`,
+ *      whole from that layer; so is a directory that several layers share when the last
+ *      of them has every path the earlier ones have (extraction in order would leave
+ *      exactly its tree: the same package shipped twice, or a later version of it that
+ *      only adds files); any other shared directory is created and walked into; the
+ *      tmpfs is then made read-only. Typical layers share only `nodejs/`,
  *      `nodejs/node_modules`, `python/`...: a few directories and one bind per package.
+ *   4. bounded: a merge that would need more than MAX_OPT_MOUNTS mounts (layers whose
+ *      shared directories differ file by file, thousands of them) is refused: the
+ *      environment fails to start with the reason, rather than start slowly under a
+ *      bwrap command line that grows with the layers' files.
  *
  * [DESIGN] Where a later layer has a file at a path an earlier layer has a directory (or
  * the reverse), the later entry replaces the earlier one whole (what `unzip -o` of the
@@ -23,6 +30,9 @@ import path from 'node:path';
 
 /** Where the layers appear in the sandbox (Lambda: /opt). */
 export const OPT_DIR = '/opt';
+
+/** The most mount operations a merged /opt may take (each is a bwrap argument group and a mount). */
+export const MAX_OPT_MOUNTS = 1024;
 
 /** One bwrap mount operation under /opt, in order. */
 export type OptMount =
@@ -82,7 +92,17 @@ export function optMounts(
   }
   const out: OptMount[] = [{ op: 'tmpfs', dest: OPT_DIR }];
   if (layerDirs.length > 0) {
-    mergeInto(OPT_DIR, layerDirs, read, out);
+    // Each directory is read once, however often the coverage checks look at it.
+    const seen = new Map<string, ReadonlyMap<string, TreeEntry>>();
+    const once: ReadTree = (dir) => {
+      let t = seen.get(dir);
+      if (t === undefined) {
+        t = read(dir);
+        seen.set(dir, t);
+      }
+      return t;
+    };
+    mergeInto(OPT_DIR, layerDirs, once, out);
   }
   for (const host of extraBinds) {
     const rel = path.relative(OPT_DIR, host);
@@ -93,8 +113,43 @@ export function optMounts(
     out.push({ op: 'bind', src: host, dest: host });
   }
   out.push({ op: 'remount-ro', dest: OPT_DIR });
+  if (out.length > MAX_OPT_MOUNTS) {
+    throw new Error(
+      `the layers merged at ${OPT_DIR} would take ${out.length} mounts (at most ${MAX_OPT_MOUNTS}): ` +
+        'several layers ship different files in the same directories',
+    );
+  }
   return out;
 }
+
+/**
+ * Whether `later` has every path `earlier` has (a directory where both have one, checked
+ * inside), so that extracting `later` over `earlier` leaves exactly `later`'s tree. Stops
+ * at `budget` entries looked at (then answers false: the merge walks in instead).
+ */
+function covers(later: string, earlier: string, read: ReadTree, budget: { left: number }): boolean {
+  const mine = read(later);
+  for (const [name, entry] of read(earlier)) {
+    if (--budget.left < 0) {
+      return false;
+    }
+    const over = mine.get(name);
+    if (over === undefined) {
+      return false;
+    }
+    if (
+      entry.kind === 'dir' &&
+      over.kind === 'dir' &&
+      !covers(path.join(later, name), path.join(earlier, name), read, budget)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Entries one coverage check may look at (a package of many files is still a few ms). */
+const COVER_BUDGET = 100_000;
 
 /** `dirs`: host directories that all appear at `dest`, in layer order. */
 function mergeInto(dest: string, dirs: readonly string[], read: ReadTree, out: OptMount[]): void {
@@ -116,15 +171,21 @@ function mergeInto(dest: string, dirs: readonly string[], read: ReadTree, out: O
     if (last === undefined) {
       continue;
     }
+    // The earlier directories the last one covers add nothing (its files replace theirs).
+    const budget = { left: COVER_BUDGET };
+    const needed =
+      last.entry.kind === 'dir'
+        ? winners.filter((w) => w === last || !covers(last.src, w.src, read, budget))
+        : [last];
     if (last.entry.kind === 'link') {
       out.push({ op: 'symlink', target: last.entry.target, dest: at });
-    } else if (winners.length === 1) {
+    } else if (needed.length === 1) {
       out.push({ op: 'bind', src: last.src, dest: at });
     } else {
       out.push({ op: 'dir', dest: at });
       mergeInto(
         at,
-        winners.map((w) => w.src),
+        needed.map((w) => w.src),
         read,
         out,
       );

@@ -9,7 +9,9 @@
  *   count on them for the finishing grace (finishingGraceMs) before starting more (no stampede).
  *
  * The environment started for a waiter that fails init gives that waiter its error
- * (§5.6, init-failure.ts). Leases are not this shell's: dispatch.ts holds them around the
+ * (§5.6, init-failure.ts). An on-demand init that timed out is retried for the waiter that
+ * waited for it (§3.8): that retry has a start of its own and serves only that waiter, and
+ * no other environment takes the waiter from it. Leases are not this shell's: dispatch.ts holds them around the
  * wait.
  */
 import { performance } from 'node:perf_hooks';
@@ -35,8 +37,17 @@ class OnDemandGroup {
   grace: NodeJS.Timeout | undefined;
   /** Environments not dead. */
   live = 0;
-  /** Timed-out inits owed a retry inside their invocation (init-limits.ts). */
-  retriesOwed = 0;
+  /**
+   * Waiters whose init timed out, owed a retry inside their invocation (init-limits.ts),
+   * oldest first, until their retry starts.
+   */
+  readonly owed: Waiter[] = [];
+  /** Starts queued for a start slot for the waiters in `owed` (part of `queued`). */
+  retriesQueued = 0;
+  /** Retries in their init (part of `starting`). */
+  retrying = 0;
+  /** Waiters owed a retry or waiting on one: only their own retry serves them. */
+  readonly bound = new Set<Waiter>();
   constructor(readonly spec: EnvironmentSpec) {}
 }
 
@@ -55,8 +66,12 @@ export class OnDemandShell {
   readonly #groupOf = new Map<Environment, OnDemandGroup>();
   /** Environments counted in their group's `finishing`. */
   readonly #finishing = new Set<Environment>();
-  /** Retries of a timed-out init, run inside the invocation that waited (phase `invoke`). */
-  readonly #suppressed = new WeakSet<Environment>();
+  /**
+   * Retries of a timed-out init, each run inside the invocation that waited for it (phase
+   * `invoke`, §3.8): the retry serves that invocation, and no other environment takes the
+   * invocation from it (the retry's init time comes out of that invocation's Timeout).
+   */
+  readonly #retryFor = new Map<Environment, Waiter>();
   /** The log of a waiter's first, timed-out init, for its Tail log. */
   readonly #firstInitLog = new WeakMap<InvokeRequest, string>();
   #reaper: NodeJS.Timeout | undefined;
@@ -142,16 +157,26 @@ export class OnDemandShell {
     removeFrom(group.idle, env);
     if (cause.phase === 'init') {
       group.starting--;
-      const phase = this.#suppressed.has(env) ? 'invoke' : 'init';
-      const waiting = group.waiters[0];
+      const retryOf = this.#retryFor.get(env);
+      if (retryOf !== undefined) {
+        // The retry's invocation gets its error, or (the retry killed) a start like any other.
+        this.#retryFor.delete(env);
+        group.retrying--;
+        group.bound.delete(retryOf);
+      }
+      const phase = retryOf !== undefined ? 'invoke' : 'init';
+      // The invocation that waited for this init: the retry's own, else the oldest waiter
+      // that is not waiting on a retry of its own.
+      const waiting = retryOf ?? group.waiters.find((w) => !group.bound.has(w));
       if (waiting !== undefined && retriedInsideInvoke(env.spec, phase, cause.failure)) {
         // §3.8: a timed-out on-demand init is tried once more, inside the invocation that
-        // waited for it, under the function's timeout; that waiter keeps waiting.
-        group.retriesOwed++;
+        // waited for it, under the function's timeout; that waiter keeps waiting for it.
+        group.owed.push(waiting);
+        group.bound.add(waiting);
         this.#firstInitLog.set(waiting.req, cause.initLog);
       } else if (cause.failure.kind !== 'killed') {
         // §5.6: the invocation that waited for this init gets its error.
-        const w = group.waiters.shift();
+        const w = waiting !== undefined && takeWaiter(group.waiters, waiting) ? waiting : undefined;
         if (w !== undefined) {
           const outcome = initFailureOutcome(w, env, cause.failure, cause.initLog, {
             phase,
@@ -195,37 +220,61 @@ export class OnDemandShell {
     if (this.#ctx.disposed()) {
       return;
     }
-    const finishing = (): number => (impatient ? 0 : group.finishing);
-    while (group.waiters.length > group.starting + group.queued + finishing()) {
+    // 1. Each waiter owed a retry gets a start of its own: nothing else serves it.
+    while (group.owed.length > group.retriesQueued) {
+      group.retriesQueued++;
       group.queued++;
       this.#ctx.limiter.request('on-demand', () => {
+        group.retriesQueued--;
         group.queued--;
-        // Re-checked when the slot comes: a warm environment may have served the waiter.
-        if (!this.#ctx.disposed() && group.waiters.length > group.starting + finishing()) {
-          group.retriesOwed = Math.min(group.retriesOwed, group.waiters.length);
-          const phase = group.retriesOwed > 0 ? 'invoke' : 'init';
-          if (phase === 'invoke') {
-            group.retriesOwed--;
-          }
-          this.#ctx.startEnvironment(
-            group.spec,
-            'on-demand',
-            undefined,
-            (env) => {
-              group.starting++;
-              group.live++;
-              this.#groupOf.set(env, group);
-              if (phase === 'invoke') {
-                this.#suppressed.add(env);
-              }
-            },
-            phase,
-          );
+        let w: Waiter | undefined;
+        while (w === undefined && group.owed.length > 0) {
+          const next = group.owed.shift();
+          // A waiter gone meanwhile was rejected (dispose): its retry is not needed.
+          w = next !== undefined && group.waiters.includes(next) ? next : undefined;
+        }
+        if (w !== undefined && !this.#ctx.disposed()) {
+          this.#start(group, w);
         } else {
           this.#forgetIfEmpty(group);
         }
       });
     }
+    // 2. The other waiters: placement.ts's count of the supply on its way.
+    const finishing = (): number => (impatient ? 0 : group.finishing);
+    const unbound = (): number => group.waiters.length - group.bound.size;
+    const coming = (): number => group.starting - group.retrying + finishing();
+    while (unbound() > coming() + group.queued - group.retriesQueued) {
+      group.queued++;
+      this.#ctx.limiter.request('on-demand', () => {
+        group.queued--;
+        // Re-checked when the slot comes: a warm environment may have served the waiter.
+        if (!this.#ctx.disposed() && unbound() > coming()) {
+          this.#start(group, undefined);
+        } else {
+          this.#forgetIfEmpty(group);
+        }
+      });
+    }
+  }
+
+  /** Starts an environment of the group; `retryFor`: the retry of that waiter's init. */
+  #start(group: OnDemandGroup, retryFor: Waiter | undefined): void {
+    this.#ctx.startEnvironment(
+      group.spec,
+      'on-demand',
+      undefined,
+      (env) => {
+        group.starting++;
+        group.live++;
+        this.#groupOf.set(env, group);
+        if (retryFor !== undefined) {
+          group.retrying++;
+          this.#retryFor.set(env, retryFor);
+        }
+      },
+      retryFor === undefined ? 'init' : 'invoke',
+    );
   }
 
   /** An environment became free: the oldest waiter gets it, else the idle stack. */
@@ -234,13 +283,23 @@ export class OnDemandShell {
       env.kill();
       return;
     }
-    const w = group.waiters.shift();
-    if (w !== undefined) {
-      // A suppressed init took its time out of the invocation's (§3.8).
-      const budgetMs = this.#suppressed.delete(env)
-        ? env.spec.timeoutSec * 1000 - (env.initDurationMs ?? 0)
-        : undefined;
-      env.invoke(w.req, budgetMs).then(w.resolve, w.reject);
+    const retryOf = this.#retryFor.get(env);
+    if (retryOf !== undefined) {
+      this.#retryFor.delete(env);
+      group.retrying--;
+      group.bound.delete(retryOf);
+      if (takeWaiter(group.waiters, retryOf)) {
+        // The retry serves its own invocation; its init took its time out of the
+        // invocation's (§3.8).
+        const budgetMs = env.spec.timeoutSec * 1000 - (env.initDurationMs ?? 0);
+        env.invoke(retryOf.req, budgetMs).then(retryOf.resolve, retryOf.reject);
+        return;
+      }
+    }
+    // The oldest waiter that is not waiting on a retry of its own.
+    const w = group.waiters.find((x) => !group.bound.has(x));
+    if (w !== undefined && takeWaiter(group.waiters, w)) {
+      env.invoke(w.req).then(w.resolve, w.reject);
       return;
     }
     if (this.#ctx.options.idleTimeoutMs === 0) {
@@ -313,4 +372,14 @@ export class OnDemandShell {
       this.#reaper.unref();
     }
   }
+}
+
+/** Removes `w` from `waiters`; whether it was there. */
+function takeWaiter(waiters: Waiter[], w: Waiter): boolean {
+  const i = waiters.indexOf(w);
+  if (i < 0) {
+    return false;
+  }
+  waiters.splice(i, 1);
+  return true;
 }

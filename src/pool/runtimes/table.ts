@@ -8,10 +8,10 @@
  * its entry, one line in RUNTIMES, and its ids in core's SUPPORTED_RUNTIMES and the
  * interpreters' families (interpreters.ts). See src/pool/CONTRIBUTING.md.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EnvironmentSpec } from '../../core/ports.js';
 import type { Interpreter, Interpreters } from '../interpreters.js';
+import { pathExistence } from '../path-existence.js';
 import { nodeRuntime } from './node.js';
 import { providedRuntime } from './provided.js';
 import { pythonRuntime } from './python.js';
@@ -91,8 +91,9 @@ export interface RuntimeEntry {
  * directories that exist. In the `host` view, each layer's own, the last layer's first,
  * so that a later layer overrides an earlier one as its files would in `/opt`; in the
  * `lambda` view, `/opt/<subdir>` where any layer has it (the sandbox merges them there).
- * Empty without layers. Computed per launch: a few stats, and a runtime then searches
- * only folders that exist (src/pool/README.md "Layers").
+ * Empty without layers. Computed per launch from what path-existence.ts keeps (layers are
+ * content-addressed: their folders do not change), and a runtime then searches only
+ * folders that exist (src/pool/README.md "Layers").
  */
 export function layerPaths(
   spec: EnvironmentSpec,
@@ -102,14 +103,14 @@ export function layerPaths(
   const roots = spec.layerDirs ?? [];
   if (view === 'lambda') {
     return subdirs
-      .filter((sub) => roots.some((root) => existsSync(path.join(root, sub))))
+      .filter((sub) => roots.some((root) => pathExistence.exists(path.join(root, sub))))
       .map((sub) => path.posix.join(LAMBDA_OPT, sub));
   }
   const out: string[] = [];
   for (const root of [...roots].reverse()) {
     for (const sub of subdirs) {
       const dir = path.join(root, sub);
-      if (existsSync(dir)) {
+      if (pathExistence.exists(dir)) {
         out.push(dir);
       }
     }

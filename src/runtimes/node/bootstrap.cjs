@@ -159,26 +159,53 @@ function settleFailure(inv, e) {
 let afterFirstAnswer = false;
 
 /**
+ * Init's deferred work, once the platform has this environment's next /next (it is
+ * ready, or the NEXT went out with the first answer): the code cache's data is made
+ * (before tierUpEarly: V8 refuses data made under other flags) and written, then V8
+ * tiers up early. On the private channel it runs before the runtime blocks in read(): an
+ * invocation sent meanwhile waits in the socket for it, once per environment. (Writing on
+ * the thread pool instead would not finish: fs.writeFile's open, write and close each
+ * need a turn of an event loop that is blocked in read().)
+ */
+function afterInit() {
+  codeCache?.seal();
+  codeCache?.flush();
+  tierUpEarly();
+}
+
+/** Asks for the next invocation, then runs afterInit once the request is on its way. */
+function stepThenAfterInit() {
+  step();
+  if (channel.whenNextSent !== undefined) {
+    channel.whenNextSent(() => setImmediate(afterInit));
+  } else {
+    setImmediate(afterInit);
+  }
+}
+
+/**
  * @param {void | Promise<void>} sent
  */
 function afterSend(sent) {
   current = undefined;
   logContext.requestId = 'undefined';
-  if (afterFirstAnswer) {
-    afterFirstAnswer = false;
-    codeCache?.seal();
-    codeCache?.flush();
-    tierUpEarly();
-  }
+  const deferred = afterFirstAnswer;
+  afterFirstAnswer = false;
   if (sent instanceof Promise) {
     sent.then(
-      () => setImmediate(step),
+      () =>
+        // HTTP: the /next is a long poll; the work runs while it waits.
+        setImmediate(deferred ? stepThenAfterInit : step),
       (/** @type {unknown} */ e) => {
         console.error('Failed to post invocation result', errorForLog(e));
         process.exit(1);
       },
     );
   } else {
+    // Private channel: the NEXT went out with the answer.
+    if (deferred) {
+      afterInit();
+    }
     // The answer is out; one turn of the event loop before blocking in next(): callbacks
     // already due run now, as they would before Lambda freezes the environment.
     setImmediate(step);
@@ -348,14 +375,15 @@ loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '').then(
     codeCache?.stop();
     if (codeCache !== undefined && env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand') {
       afterFirstAnswer = true;
+      step();
+    } else if (channel.announce !== undefined) {
+      // Provisioned (or no cache): ready first, then the deferred work, then wait.
+      channel.announce();
+      afterInit();
+      step();
     } else {
-      // Provisioned: during init, which no caller waits for; the cache's data before
-      // tierUpEarly (V8 refuses data made under other flags than its own).
-      codeCache?.seal();
-      codeCache?.flush();
-      tierUpEarly();
+      stepThenAfterInit();
     }
-    step();
   },
   (/** @type {unknown} */ e) => failInit(e instanceof Error ? e.name : 'Runtime.Unknown', e),
 );

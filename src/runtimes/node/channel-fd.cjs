@@ -31,6 +31,12 @@ const {
  * @typedef {object} Channel
  * @property {() => Invocation | Promise<Invocation>} next
  *   Reports readiness and waits for the next invocation (the first call ends init).
+ * @property {() => void} [announce]
+ *   Reports readiness now without waiting (the next `next()` then only waits): work done
+ *   between the two is off the platform's path (the private channel).
+ * @property {(work: () => void) => void} [whenNextSent]
+ *   Runs `work` once the pending `next()`'s request is written (HTTP: node:http writes it
+ *   only after the current turn, and a first one after connecting).
  * @property {(requestId: string, json: string) => void | Promise<void>} respond
  * @property {(requestId: string, errorType: string, json: string) => void | Promise<void>} fail
  * @property {(requestId: string, errorType: string, json: string) => void | Promise<void>} failAndExit
@@ -173,6 +179,12 @@ function createFdChannel(fd) {
   };
 
   return {
+    announce() {
+      if (!nextSent) {
+        writeAll([NEXT_FRAME]);
+        nextSent = true;
+      }
+    },
     next() {
       if (!nextSent) {
         writeAll([NEXT_FRAME]);

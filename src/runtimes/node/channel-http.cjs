@@ -26,9 +26,10 @@ function createHttpChannel(runtimeApi) {
    * @param {string} path
    * @param {string | undefined} body
    * @param {Record<string, string>} headers
+   * @param {() => void} [onSent] once the request is written to the socket
    * @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: Buffer }>}
    */
-  const request = (method, path, body, headers) =>
+  const request = (method, path, body, headers, onSent) =>
     new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -57,15 +58,37 @@ function createHttpChannel(runtimeApi) {
         },
       );
       req.on('error', reject);
+      if (onSent !== undefined) {
+        req.on('finish', onSent);
+      }
       req.end(body);
     });
+
+  // Whether the pending /next is on the wire (its request written), and who waits for it.
+  let nextSent = false;
+  /** @type {(() => void)[]} */
+  const whenSent = [];
+  const sent = () => {
+    nextSent = true;
+    for (const work of whenSent.splice(0)) {
+      work();
+    }
+  };
 
   /** @param {string | string[] | undefined} v */
   const header = (v) => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
 
   return {
+    whenNextSent(work) {
+      if (nextSent) {
+        work();
+      } else {
+        whenSent.push(work);
+      }
+    },
     async next() {
-      const res = await request('GET', '/runtime/invocation/next', undefined, {});
+      nextSent = false;
+      const res = await request('GET', '/runtime/invocation/next', undefined, {}, sent);
       return {
         requestId: header(res.headers['lambda-runtime-aws-request-id']),
         deadlineMs: Number(header(res.headers['lambda-runtime-deadline-ms'])),

@@ -14,7 +14,8 @@
  *      flags it was made under) takes V8's data of every module compiled without a usable
  *      cache, including the functions init ran;
  *   3. `flush()` writes what `seal` took (temp file + rename, so a reader never sees half
- *      an entry); the runtime calls it where it costs no caller any wait.
+ *      an entry); the runtime calls it once the platform has its next /next (bootstrap.cjs
+ *      `afterInit`), where it costs no caller any wait.
  *
  * Never stale: an entry names the file, its size, mtime and inode, the source's length,
  * Node's version and the architecture, and is used only if all of them match what is

@@ -4,11 +4,18 @@
  * while it lives, an owner's expired claims taken over, a settled event settled once, and
  * two EventQueues (two nodes) draining one burst between them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventQueue, realTimers } from '../../core/invoke/event-queue.js';
 import type { AsyncEventRecord, InvocationOutcome } from '../../core/ports.js';
 import { asyncEvent, runAsyncEventStoreContract } from '../async-event-store.contract.js';
-import { openPostgresAsyncEventStore, type PostgresAsyncEventStore } from './async-event-store.js';
+import {
+  MAX_PAYLOAD_BYTES_PER_STATEMENT,
+  MAX_ROWS_PER_STATEMENT,
+  openPostgresAsyncEventStore,
+  statementBatches,
+  type PostgresAsyncEventStore,
+} from './async-event-store.js';
 import { freshDatabase, postgresAvailable } from './testing.js';
 
 const available = await postgresAvailable();
@@ -43,6 +50,39 @@ describe.skipIf(!available)('postgres async event store', () => {
     stores.push(s);
     return s;
   };
+
+  it('writes a burst in statements of at most MAX_ROWS_PER_STATEMENT rows', async () => {
+    const url = await database();
+    const a = await open(url, 'node-a');
+    const rows: number[] = [];
+    // Every statement the store sends goes through its pool's query(): count the rows of each write.
+    const query = Reflect.get(pg.Pool.prototype, 'query') as (...args: unknown[]) => unknown;
+    const spy = vi.spyOn(pg.Pool.prototype, 'query').mockImplementation(function (
+      this: pg.Pool,
+      ...args: unknown[]
+    ) {
+      const [sql, params] = args;
+      if (typeof sql === 'string' && /^\s*(INSERT|UPDATE)/.test(sql) && Array.isArray(params)) {
+        const first: unknown = params[0];
+        if (Array.isArray(first)) {
+          rows.push(first.length);
+        }
+      }
+      return query.apply(this, args) as never;
+    });
+    try {
+      const n = MAX_ROWS_PER_STATEMENT * 2 + 7;
+      await Promise.all(Array.from({ length: n }, (_, i) => a.add(asyncEvent(`b${i}`, { enqueuedMs: i }))));
+      expect(rows).toEqual([MAX_ROWS_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, 7]);
+      rows.length = 0;
+      await Promise.all(Array.from({ length: n }, (_, i) => a.finish(`b${i}`, 'succeeded', 5, 1)));
+      expect(rows).toEqual([MAX_ROWS_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, 7]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await a.listPending()).toEqual([]);
+    expect(await a.find(`b${MAX_ROWS_PER_STATEMENT * 2 + 6}`)).toMatchObject({ status: 'succeeded' });
+  });
 
   it('two owners: a live owner keeps its events, claims never overlap, settlement is the holder’s, once', async () => {
     const url = await database();
@@ -157,3 +197,19 @@ function success(requestId: string): InvocationOutcome {
     contentType: 'application/json',
   };
 }
+
+describe('statementBatches', () => {
+  it('cuts in order at MAX_ROWS_PER_STATEMENT rows or MAX_PAYLOAD_BYTES_PER_STATEMENT bytes', () => {
+    const ids = Array.from({ length: MAX_ROWS_PER_STATEMENT + 1 }, (_, i) => i);
+    expect(statementBatches(ids, () => 0).map((b) => b.length)).toEqual([MAX_ROWS_PER_STATEMENT, 1]);
+    expect(statementBatches(ids, () => 0).flat()).toEqual(ids);
+    const half = MAX_PAYLOAD_BYTES_PER_STATEMENT / 2;
+    expect(statementBatches([half, half, 1, MAX_PAYLOAD_BYTES_PER_STATEMENT * 2, 1], (n) => n)).toEqual([
+      [half, half],
+      [1],
+      [MAX_PAYLOAD_BYTES_PER_STATEMENT * 2],
+      [1],
+    ]);
+    expect(statementBatches([], () => 0)).toEqual([]);
+  });
+});

@@ -17,11 +17,12 @@
  *
  * Writes of one tick share a statement (and a commit): adds as one multi-row INSERT
  * (a duplicate request id fails only its own caller: ON CONFLICT DO NOTHING RETURNING),
- * finishes as one UPDATE over unnest().
+ * finishes as one UPDATE over unnest(); a burst larger than MAX_ROWS_PER_STATEMENT rows
+ * (or MAX_PAYLOAD_BYTES_PER_STATEMENT of payloads) is split into several such statements.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PlatformError, isPlatformError } from '../../core/errors.js';
+import { PlatformError } from '../../core/errors.js';
 import type { FunctionKey } from '../../core/model.js';
 import type {
   AsyncEventFilter,
@@ -31,11 +32,49 @@ import type {
   AsyncEventSummary,
   EventInvokeConfigRecord,
 } from '../../core/ports.js';
+import {
+  keyParams,
+  recordOf,
+  summaryOf,
+  wrapEventStoreError,
+  type AsyncEventRow,
+} from '../async-event-rows.js';
 import { decode } from '../frozen-json.js';
 import { migratePg, type PgMigration } from './migrations.js';
 import { redact } from './postgres-store.js';
 
 export const DEFAULT_LEASE_MS = 30_000;
+/**
+ * A tick's writes share a statement up to this many rows, or this many payload bytes:
+ * a burst of events becomes several statements of bounded size (one per batch, in order),
+ * never one that grows with the burst.
+ */
+export const MAX_ROWS_PER_STATEMENT = 500;
+export const MAX_PAYLOAD_BYTES_PER_STATEMENT = 16 * 1024 * 1024;
+
+/** `items` cut in order into batches within both caps (an item over the byte cap goes alone). */
+export function statementBatches<I>(items: readonly I[], bytesOf: (item: I) => number): I[][] {
+  const out: I[][] = [];
+  let batch: I[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const n = bytesOf(item);
+    if (
+      batch.length > 0 &&
+      (batch.length >= MAX_ROWS_PER_STATEMENT || bytes + n > MAX_PAYLOAD_BYTES_PER_STATEMENT)
+    ) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(item);
+    bytes += n;
+  }
+  if (batch.length > 0) {
+    out.push(batch);
+  }
+  return out;
+}
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 const T = 'hearth_async_events';
 const C = 'hearth_event_invoke_configs';
@@ -64,58 +103,7 @@ const asyncEventMigrations: readonly PgMigration[] = [
   },
 ];
 
-interface EventRow {
-  request_id: string;
-  account_id: string;
-  region: string;
-  namespace: string;
-  function: string;
-  version: string;
-  qualifier: string | null;
-  invoked_arn: string;
-  payload: Buffer;
-  client_context: string | null;
-  trace_id: string | null;
-  enqueued_ms: string;
-  attempts: number;
-  throttles: number;
-  not_before_ms: string;
-  status: AsyncEventStatus;
-  end_ms: string | null;
-}
-
 const KEY_WHERE = 'account_id = $1 AND region = $2 AND namespace = $3 AND function = $4';
-const keyParams = (k: FunctionKey): string[] => [k.accountId, k.region, k.namespace, k.name];
-
-function recordOf(r: EventRow): AsyncEventRecord {
-  return {
-    requestId: r.request_id,
-    key: { accountId: r.account_id, region: r.region, namespace: r.namespace, name: r.function },
-    version: r.version,
-    ...(r.qualifier === null ? {} : { qualifier: r.qualifier }),
-    invokedFunctionArn: r.invoked_arn,
-    payload: r.payload,
-    ...(r.client_context === null ? {} : { clientContext: r.client_context }),
-    ...(r.trace_id === null ? {} : { traceId: r.trace_id }),
-    enqueuedMs: Number(r.enqueued_ms),
-    attempts: r.attempts,
-    throttles: r.throttles,
-    notBeforeMs: Number(r.not_before_ms),
-  };
-}
-
-function summaryOf(r: EventRow): AsyncEventSummary {
-  return {
-    requestId: r.request_id,
-    key: { accountId: r.account_id, region: r.region, namespace: r.namespace, name: r.function },
-    version: r.version,
-    ...(r.qualifier === null ? {} : { qualifier: r.qualifier }),
-    status: r.status,
-    enqueuedMs: Number(r.enqueued_ms),
-    ...(r.end_ms === null ? {} : { endMs: Number(r.end_ms) }),
-    attempts: r.attempts,
-  };
-}
 
 const byEnqueued = (a: AsyncEventRecord, b: AsyncEventRecord): number =>
   a.enqueuedMs - b.enqueuedMs || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0);
@@ -204,7 +192,7 @@ class PgEvents implements PostgresAsyncEventStore {
     try {
       return await work();
     } catch (e) {
-      throw wrap(e);
+      throw wrapEventStoreError(e);
     }
   }
 
@@ -232,11 +220,15 @@ class PgEvents implements PostgresAsyncEventStore {
   }
 
   async #flushAdds(): Promise<void> {
-    const batch = this.#adds;
+    const queued = this.#adds;
     this.#adds = [];
-    if (batch.length === 0) {
-      return;
+    for (const batch of statementBatches(queued, (p) => p.event.payload.length)) {
+      await this.#insert(batch);
     }
+  }
+
+  /** One multi-row INSERT (at most MAX_ROWS_PER_STATEMENT rows). */
+  async #insert(batch: readonly PendingAdd[]): Promise<void> {
     const col = <V>(f: (e: AsyncEventRecord) => V): V[] => batch.map((p) => f(p.event));
     try {
       const res = await this.#query<{ request_id: string }>(
@@ -279,14 +271,14 @@ class PgEvents implements PostgresAsyncEventStore {
       }
     } catch (e) {
       for (const p of batch) {
-        p.reject(wrap(e));
+        p.reject(wrapEventStoreError(e));
       }
     }
   }
 
   claimDue(limit: number): Promise<AsyncEventRecord[]> {
     return this.#run(async () => {
-      const res = await this.#query<EventRow>(
+      const res = await this.#query<AsyncEventRow>(
         `UPDATE ${T} AS e SET owner = $1, claim = $2, lease_until_ms = ${NOW_MS} + $3
            FROM (SELECT request_id FROM ${T}
                   WHERE status = 'pending'
@@ -337,11 +329,15 @@ class PgEvents implements PostgresAsyncEventStore {
   }
 
   async #flushFinishes(): Promise<void> {
-    const batch = this.#finishes;
+    const queued = this.#finishes;
     this.#finishes = [];
-    if (batch.length === 0) {
-      return;
+    for (const batch of statementBatches(queued, () => 0)) {
+      await this.#settle(batch);
     }
+  }
+
+  /** One UPDATE over unnest() (at most MAX_ROWS_PER_STATEMENT rows). */
+  async #settle(batch: readonly PendingFinish[]): Promise<void> {
     try {
       // Only the holder settles, and only once: the payload goes, the summary stays.
       await this.#query(
@@ -362,7 +358,7 @@ class PgEvents implements PostgresAsyncEventStore {
       }
     } catch (e) {
       for (const f of batch) {
-        f.reject(wrap(e));
+        f.reject(wrapEventStoreError(e));
       }
     }
   }
@@ -370,7 +366,7 @@ class PgEvents implements PostgresAsyncEventStore {
   listPending(): Promise<AsyncEventRecord[]> {
     return this.#run(async () =>
       (
-        await this.#query<EventRow>(
+        await this.#query<AsyncEventRow>(
           `SELECT * FROM ${T} WHERE status = 'pending' ORDER BY enqueued_ms, request_id`,
         )
       ).rows.map(recordOf),
@@ -379,10 +375,10 @@ class PgEvents implements PostgresAsyncEventStore {
 
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined> {
     return this.#run(async () => {
-      const res = await this.#query<EventRow>(`SELECT * FROM ${T} WHERE ${KEY_WHERE} AND request_id = $5`, [
-        ...keyParams(key),
-        requestId,
-      ]);
+      const res = await this.#query<AsyncEventRow>(
+        `SELECT * FROM ${T} WHERE ${KEY_WHERE} AND request_id = $5`,
+        [...keyParams(key), requestId],
+      );
       const row = res.rows[0];
       return row === undefined ? undefined : summaryOf(row);
     });
@@ -390,7 +386,7 @@ class PgEvents implements PostgresAsyncEventStore {
 
   find(requestId: string): Promise<AsyncEventSummary | undefined> {
     return this.#run(async () => {
-      const row = (await this.#query<EventRow>(`SELECT * FROM ${T} WHERE request_id = $1`, [requestId]))
+      const row = (await this.#query<AsyncEventRow>(`SELECT * FROM ${T} WHERE request_id = $1`, [requestId]))
         .rows[0];
       return row === undefined ? undefined : summaryOf(row);
     });
@@ -426,7 +422,7 @@ class PgEvents implements PostgresAsyncEventStore {
           ?.n ?? 0,
       );
       const rows = (
-        await this.#query<EventRow>(
+        await this.#query<AsyncEventRow>(
           `SELECT request_id, account_id, region, namespace, function, version, qualifier, enqueued_ms,
                   attempts, status, end_ms FROM ${T} WHERE ${cond}
             ORDER BY enqueued_ms ${dir}, request_id ${dir}
@@ -516,12 +512,4 @@ class PgEvents implements PostgresAsyncEventStore {
     this.#closed = true;
     await this.#pool.end();
   }
-}
-
-function wrap(e: unknown): Error {
-  if (isPlatformError(e)) {
-    return e;
-  }
-  const reason = e instanceof Error ? e.message : String(e);
-  return new PlatformError('INTERNAL', { reason: `event store: ${reason}` }, { cause: e });
 }

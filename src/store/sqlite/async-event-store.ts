@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { PlatformError, isPlatformError } from '../../core/errors.js';
+import { PlatformError } from '../../core/errors.js';
 import type { FunctionKey } from '../../core/model.js';
 import type {
   AsyncEventFilter,
@@ -22,6 +22,13 @@ import type {
   AsyncEventSummary,
   EventInvokeConfigRecord,
 } from '../../core/ports.js';
+import {
+  keyParams,
+  recordOf,
+  summaryOf,
+  wrapEventStoreError,
+  type AsyncEventRow,
+} from '../async-event-rows.js';
 import { decode } from '../frozen-json.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 import { migrate, type Migration } from './migrations.js';
@@ -66,71 +73,30 @@ const eventMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `);
   },
+  // claimDue reads pending events in pages after the last one it read (a keyset): the
+  // index gives them in that order, the request id breaking ties of one millisecond.
+  function pendingKeyset(db) {
+    db.exec(`
+      DROP INDEX async_events_pending;
+      CREATE INDEX async_events_pending ON async_events (enqueued_ms, request_id) WHERE status = 'pending';
+    `);
+  },
 ];
 
-interface EventRow {
-  request_id: string;
-  account_id: string;
-  region: string;
-  namespace: string;
-  function: string;
-  version: string;
-  qualifier: string | null;
-  invoked_arn: string;
-  payload: Buffer;
-  client_context: string | null;
-  trace_id: string | null;
-  enqueued_ms: number;
-  attempts: number;
-  throttles: number;
-  not_before_ms: number;
-  status: AsyncEventStatus;
-  end_ms: number | null;
-}
-
-const keyParams = (k: FunctionKey): [string, string, string, string] => [
-  k.accountId,
-  k.region,
-  k.namespace,
-  k.name,
-];
 const KEY_WHERE = 'account_id = ? AND region = ? AND namespace = ? AND function = ?';
 
-function recordOf(r: EventRow): AsyncEventRecord {
-  return {
-    requestId: r.request_id,
-    key: { accountId: r.account_id, region: r.region, namespace: r.namespace, name: r.function },
-    version: r.version,
-    ...(r.qualifier === null ? {} : { qualifier: r.qualifier }),
-    invokedFunctionArn: r.invoked_arn,
-    payload: r.payload,
-    ...(r.client_context === null ? {} : { clientContext: r.client_context }),
-    ...(r.trace_id === null ? {} : { traceId: r.trace_id }),
-    enqueuedMs: r.enqueued_ms,
-    attempts: r.attempts,
-    throttles: r.throttles,
-    notBeforeMs: r.not_before_ms,
-  };
-}
-
-function summaryOf(r: EventRow): AsyncEventSummary {
-  return {
-    requestId: r.request_id,
-    key: { accountId: r.account_id, region: r.region, namespace: r.namespace, name: r.function },
-    version: r.version,
-    ...(r.qualifier === null ? {} : { qualifier: r.qualifier }),
-    status: r.status,
-    enqueuedMs: r.enqueued_ms,
-    ...(r.end_ms === null ? {} : { endMs: r.end_ms }),
-    attempts: r.attempts,
-  };
-}
-
 type Statement = Database.Statement<unknown[], unknown>;
+
+/** claimDue's page: pending events after (enqueued_ms, request_id), a search of the pending index. */
+export const PENDING_AFTER_SQL = `SELECT * FROM async_events
+  WHERE status = 'pending' AND (enqueued_ms, request_id) > (?, ?)
+  ORDER BY enqueued_ms, request_id LIMIT ?`;
 
 export interface SqliteAsyncEventStore extends AsyncEventStore {
   /** Commit counts, for the benchmark. */
   readonly commitStats: GroupCommitStats;
+  /** Rows claimDue has read since open (each pending row once, however many pages). */
+  readonly claimStats: { readonly rowsRead: number };
 }
 
 /** Opens (creating) the events database; `grouped: false` commits every write alone (bench baseline). */
@@ -170,6 +136,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
     | 'reschedule'
     | 'finish'
     | 'pending'
+    | 'pendingAfter'
     | 'get'
     | 'find'
     | 'prune'
@@ -180,6 +147,13 @@ class SqliteEvents implements SqliteAsyncEventStore {
   >;
   /** Pending events this (only) owner holds: added in this open, or claimed. */
   readonly #held = new Set<string>();
+  /**
+   * The last pending event claimDue read (claimed, or held already): every pending event
+   * before it is held, and stays held until it is finished, so the next claim starts
+   * after it. Undefined: from the oldest.
+   */
+  #claimedUpTo: { enqueuedMs: number; requestId: string } | undefined;
+  #claimRowsRead = 0;
   #closed = false;
 
   constructor(db: Database.Database, commits: GroupCommit) {
@@ -202,6 +176,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
          WHERE request_id = ? AND status = 'pending'`,
       ),
       pending: p(`SELECT * FROM async_events WHERE status = 'pending' ORDER BY enqueued_ms, request_id`),
+      pendingAfter: p(PENDING_AFTER_SQL),
       get: p(`SELECT * FROM async_events WHERE request_id = ? AND ${KEY_WHERE}`),
       find: p(`SELECT * FROM async_events WHERE request_id = ?`),
       prune: p(`DELETE FROM async_events WHERE status <> 'pending' AND end_ms < ?`),
@@ -218,20 +193,35 @@ class SqliteEvents implements SqliteAsyncEventStore {
     return this.#commits.stats;
   }
 
+  get claimStats(): { readonly rowsRead: number } {
+    return { rowsRead: this.#claimRowsRead };
+  }
+
   /** Rejects after close and wraps driver errors as INTERNAL (as sqlite-store.ts does). */
   #run<T>(work: () => T | Promise<T>): Promise<T> {
     try {
       if (this.#closed) {
         throw new PlatformError('INTERNAL', { reason: 'store is closed' });
       }
-      return Promise.resolve(work()).catch((e: unknown) => Promise.reject(wrap(e)));
+      return Promise.resolve(work()).catch((e: unknown) => Promise.reject(wrapEventStoreError(e)));
     } catch (e) {
-      return Promise.reject(wrap(e));
+      return Promise.reject(wrapEventStoreError(e));
     }
   }
 
   add(e: AsyncEventRecord): Promise<void> {
+    // Held from now (a claim running before the commit must not take it), and let go if
+    // the insert fails: a held id is never claimed, and a duplicate of an earlier run's
+    // pending event must stay claimable (and the claims start over to find it).
+    const fresh = !this.#held.has(e.requestId);
     this.#held.add(e.requestId);
+    const unhold = (err: unknown): Promise<never> => {
+      if (fresh) {
+        this.#held.delete(e.requestId);
+        this.#claimedUpTo = undefined;
+      }
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    };
     return this.#run(() =>
       this.#commits.submit(() => {
         this.#sql.insert.run(
@@ -249,7 +239,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
           e.notBeforeMs,
         );
       }),
-    );
+    ).catch(unhold);
   }
 
   reschedule(requestId: string, attempts: number, throttles: number, notBeforeMs: number): Promise<void> {
@@ -274,17 +264,34 @@ class SqliteEvents implements SqliteAsyncEventStore {
     );
   }
 
-  /** One owner: what an earlier open left pending, once (this open's own events it holds already). */
+  /**
+   * One owner: what an earlier open left pending, once (this open's own events it holds
+   * already). Pages of the pending index after the last event read: claiming N events in
+   * pages reads each row once, not the whole queue per page.
+   */
   claimDue(limit: number): Promise<AsyncEventRecord[]> {
     return this.#run(() => {
       const due: AsyncEventRecord[] = [];
-      for (const row of this.#sql.pending.iterate() as IterableIterator<EventRow>) {
-        if (due.length >= limit) {
-          break;
+      while (due.length < limit) {
+        const after = this.#claimedUpTo;
+        const rows = this.#sql.pendingAfter.all(
+          after?.enqueuedMs ?? Number.MIN_SAFE_INTEGER,
+          after?.requestId ?? '',
+          limit,
+        ) as AsyncEventRow[];
+        for (const row of rows) {
+          this.#claimRowsRead++;
+          this.#claimedUpTo = { enqueuedMs: Number(row.enqueued_ms), requestId: row.request_id };
+          if (!this.#held.has(row.request_id)) {
+            this.#held.add(row.request_id);
+            due.push(recordOf(row));
+            if (due.length >= limit) {
+              break;
+            }
+          }
         }
-        if (!this.#held.has(row.request_id)) {
-          this.#held.add(row.request_id);
-          due.push(recordOf(row));
+        if (rows.length < limit) {
+          break; // read to the end
         }
       }
       return due;
@@ -296,19 +303,19 @@ class SqliteEvents implements SqliteAsyncEventStore {
   }
 
   listPending(): Promise<AsyncEventRecord[]> {
-    return this.#run(() => (this.#sql.pending.all() as EventRow[]).map(recordOf));
+    return this.#run(() => (this.#sql.pending.all() as AsyncEventRow[]).map(recordOf));
   }
 
   get(key: FunctionKey, requestId: string): Promise<AsyncEventSummary | undefined> {
     return this.#run(() => {
-      const row = this.#sql.get.get(requestId, ...keyParams(key)) as EventRow | undefined;
+      const row = this.#sql.get.get(requestId, ...keyParams(key)) as AsyncEventRow | undefined;
       return row === undefined ? undefined : summaryOf(row);
     });
   }
 
   find(requestId: string): Promise<AsyncEventSummary | undefined> {
     return this.#run(() => {
-      const row = this.#sql.find.get(requestId) as EventRow | undefined;
+      const row = this.#sql.find.get(requestId) as AsyncEventRow | undefined;
       return row === undefined ? undefined : summaryOf(row);
     });
   }
@@ -350,7 +357,7 @@ class SqliteEvents implements SqliteAsyncEventStore {
              attempts, status, end_ms FROM async_events WHERE ${cond}
            ORDER BY enqueued_ms ${dir}, request_id ${dir} LIMIT ? OFFSET ?`,
         )
-        .all(...params, f.limit ?? -1, f.offset ?? 0) as EventRow[];
+        .all(...params, f.limit ?? -1, f.offset ?? 0) as AsyncEventRow[];
       return { events: rows.map(summaryOf), total };
     });
   }
@@ -401,12 +408,4 @@ class SqliteEvents implements SqliteAsyncEventStore {
     }
     return Promise.resolve();
   }
-}
-
-function wrap(e: unknown): Error {
-  if (isPlatformError(e)) {
-    return e;
-  }
-  const reason = e instanceof Error ? e.message : String(e);
-  return new PlatformError('INTERNAL', { reason: `event store: ${reason}` }, { cause: e });
 }
