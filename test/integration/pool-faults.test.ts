@@ -120,7 +120,8 @@ describe('environments that never become ready', () => {
     });
     expect(o.durationMs).toBeGreaterThanOrEqual(2500);
     expect(o.log).toMatch(
-      /^INIT_START .*\nINIT_REPORT Init Duration: 15\d\d\.\d\d ms\tPhase: init\tStatus: timeout\n/,
+      // The 1.5 s limit, and however late its timer fired on a loaded machine.
+      /^INIT_START .*\nINIT_REPORT Init Duration: 1[5-9]\d\d\.\d\d ms\tPhase: init\tStatus: timeout\n/,
     );
     expect(o.log).toMatch(
       /\nINIT_REPORT Init Duration: 1\d\d\d\.\d\d ms\tPhase: invoke\tStatus: timeout\nEND /,

@@ -113,9 +113,13 @@ describe.skipIf(!available)('postgres async event store', () => {
     while (got[0]?.length === 0 && got[1]?.length === 0 && Date.now() < deadline) {
       got = await Promise.all([b.claimDue(30), c.claimDue(30)]);
     }
-    // Then everything left, by either.
-    got[0]?.push(...(await b.claimDue(100)));
-    got[1]?.push(...(await c.claimDue(100)));
+    // Then everything left, by either (each row's lease ran from its own insert time, so
+    // on a loaded machine the last ones may expire a little later than the first).
+    while ((got[0]?.length ?? 0) + (got[1]?.length ?? 0) < 50 && Date.now() < deadline) {
+      const [more0, more1] = await Promise.all([b.claimDue(100), c.claimDue(100)]);
+      got[0]?.push(...more0);
+      got[1]?.push(...more1);
+    }
     const ids = [...(got[0] ?? []), ...(got[1] ?? [])].map((e) => e.requestId);
     expect(ids).toHaveLength(50);
     expect(new Set(ids).size).toBe(50);
