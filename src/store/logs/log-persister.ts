@@ -9,16 +9,9 @@ import type Database from 'better-sqlite3';
 import type { LogScope } from '../../core/logs/log-port.js';
 import type { StreamTarget, WriteBatch } from './log-ingest.js';
 import type { SplitLine } from './line-splitter.js';
-import { parseReport, parseStart } from './platform-lines.js';
+import { InvocationIndex } from './invocation-index.js';
 
 const DAY_MS = 86_400_000;
-
-interface OpenInvocation {
-  readonly requestId: string;
-  readonly version: string;
-  readonly startMs: number;
-  readonly firstEventId: number;
-}
 
 export interface PersisterOptions {
   /** Stored message bytes above which the oldest events are removed (to 90 % of it). */
@@ -31,7 +24,7 @@ export class LogPersister {
   readonly #o: PersisterOptions;
   readonly #groupIds = new Map<string, number>();
   readonly #streamIds = new Map<string, number>();
-  readonly #open = new Map<number, OpenInvocation>();
+  readonly #invocations = new InvocationIndex<number>();
   readonly #stmt;
   #totalBytes: number;
 
@@ -119,25 +112,19 @@ export class LogPersister {
   }
 
   #index(line: SplitLine, target: StreamTarget, groupId: number, streamId: number, id: number): void {
-    const start = parseStart(line.message);
-    if (start !== undefined) {
-      this.#open.set(streamId, { ...start, startMs: line.timestampMs, firstEventId: id });
+    const closed = this.#invocations.see(streamId, line, id);
+    if (closed === undefined) {
       return;
     }
-    const report = parseReport(line.message);
-    const open = this.#open.get(streamId);
-    if (report === undefined || open === undefined || open.requestId !== report.requestId) {
-      return;
-    }
-    this.#open.delete(streamId);
+    const report = closed.report;
     this.#stmt.insertInvocation.run(
       groupId,
       streamId,
-      report.requestId,
+      closed.requestId,
       target.functionName,
-      open.version,
-      open.startMs,
-      open.firstEventId,
+      closed.version,
+      closed.startMs,
+      closed.firstEventId,
       id,
       report.durationMs,
       report.billedMs,

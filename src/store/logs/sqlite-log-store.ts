@@ -18,13 +18,26 @@ import type {
   LogEvent,
   LogGroupInfo,
   LogScope,
-  LogStore,
   LogStreamInfo,
   Page,
   StreamPosition,
   StreamQuery,
   StreamReadQuery,
 } from '../../core/logs/log-port.js';
+import {
+  eventOf,
+  groupInfo,
+  groupPage,
+  invocationOf,
+  scanFilter,
+  streamInfo,
+  streamPage,
+  type EventRow,
+  type GroupRow,
+  type InvocationRow,
+  type StreamRow,
+} from './log-rows.js';
+import type { FunctionLogStore } from './function-log-store.js';
 import { openLogDb } from './log-db.js';
 import { LogIngest, type FunctionLogInput } from './log-ingest.js';
 import { inlineLink, workerEntry, workerLink, type WriterLink } from './log-writer-link.js';
@@ -46,55 +59,7 @@ export interface LogStoreOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-const SCAN_CHUNK = 500;
-
-interface GroupRow {
-  id: number;
-  name: string;
-  created_ms: number;
-  retention_days: number | null;
-  stored_bytes: number;
-}
-interface StreamRow {
-  id: number;
-  name: string;
-  created_ms: number;
-  first_event_ms: number | null;
-  last_event_ms: number | null;
-  last_ingestion_ms: number | null;
-  stored_bytes: number;
-}
-interface EventRow {
-  id: number;
-  stream: string;
-  ts_ms: number;
-  ingest_ms: number;
-  message: string;
-}
-
-const groupInfo = (r: GroupRow): LogGroupInfo => ({
-  name: r.name,
-  createdMs: r.created_ms,
-  retentionDays: r.retention_days ?? undefined,
-  storedBytes: r.stored_bytes,
-});
-const streamInfo = (r: StreamRow): LogStreamInfo => ({
-  name: r.name,
-  createdMs: r.created_ms,
-  firstEventMs: r.first_event_ms ?? undefined,
-  lastEventMs: r.last_event_ms ?? undefined,
-  lastIngestionMs: r.last_ingestion_ms ?? undefined,
-  storedBytes: r.stored_bytes,
-});
-const eventOf = (r: EventRow): LogEvent => ({
-  id: r.id,
-  streamName: r.stream,
-  timestampMs: r.ts_ms,
-  ingestionMs: r.ingest_ms,
-  message: r.message,
-});
-
-export class SqliteLogStore implements LogStore {
+export class SqliteLogStore implements FunctionLogStore {
   readonly #db: Database.Database;
   readonly #ingest: LogIngest;
   readonly #link: WriterLink;
@@ -187,8 +152,7 @@ export class SqliteLogStore implements LogStore {
           WHERE ${where.join(' AND ')} ORDER BY name LIMIT ?`,
       )
       .all(...args, q.limit + 1);
-    const items = rows.slice(0, q.limit).map(groupInfo);
-    return { items, next: rows.length > q.limit ? items.at(-1)?.name : undefined };
+    return groupPage(rows, q.limit);
   }
 
   async getGroup(scope: LogScope, name: string): Promise<LogGroupInfo | undefined> {
@@ -231,15 +195,7 @@ export class SqliteLogStore implements LogStore {
            FROM log_streams WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
       )
       .all(...args, q.limit + 1);
-    const items = rows.slice(0, q.limit).map(streamInfo);
-    const last = items.at(-1);
-    return {
-      items,
-      next:
-        rows.length > q.limit && last !== undefined
-          ? { name: last.name, lastEventMs: last.lastEventMs ?? 0 }
-          : undefined,
-    };
+    return streamPage(rows, q.limit);
   }
 
   #streamRow(groupId: number, name: string): StreamRow | undefined {
@@ -316,30 +272,7 @@ export class SqliteLogStore implements LogStore {
         WHERE ${where.join(' AND ')} AND (e.ts_ms, e.id) > (?, ?)
         ORDER BY e.ts_ms, e.id LIMIT ?`,
     );
-    const events: LogEvent[] = [];
-    let pos: EventPosition = q.after ?? { timestampMs: -1, id: 0 };
-    let scanned = 0;
-    let more = true;
-    while (events.length < q.limit && scanned < q.scanLimit && more) {
-      const rows = page.all(...args, pos.timestampMs, pos.id, SCAN_CHUNK);
-      more = rows.length === SCAN_CHUNK;
-      for (const r of rows) {
-        scanned++;
-        pos = { timestampMs: r.ts_ms, id: r.id };
-        if (q.matches(r.message)) {
-          events.push(eventOf(r));
-          if (events.length === q.limit) {
-            more = page.all(...args, pos.timestampMs, pos.id, 1).length > 0;
-            break;
-          }
-        }
-        if (scanned >= q.scanLimit) {
-          more = page.all(...args, pos.timestampMs, pos.id, 1).length > 0;
-          break;
-        }
-      }
-    }
-    return { events, next: more ? pos : undefined };
+    return scanFilter(q, (pos, n) => Promise.resolve(page.all(...args, pos.timestampMs, pos.id, n)));
   }
 
   async deleteGroup(scope: LogScope, name: string): Promise<boolean> {
@@ -391,23 +324,15 @@ export class SqliteLogStore implements LogStore {
     const lines = this.#db.prepare<[number, number, number], { message: string }>(
       'SELECT message FROM log_events WHERE stream_id = ? AND id BETWEEN ? AND ? ORDER BY id',
     );
-    const items = rows.map((r): InvocationRecord => ({
-      requestId: r.request_id,
-      functionName: r.function_name,
-      version: r.version,
-      streamName: r.stream,
-      startMs: r.start_ms,
-      durationMs: r.duration_ms,
-      billedMs: r.billed_ms,
-      memoryMb: r.memory_mb,
-      maxMemoryUsedMb: r.max_memory_mb,
-      status: r.status,
-      errorType: r.error_type ?? undefined,
-      log: lines
-        .all(r.stream_id, r.first_event_id, r.last_event_id)
-        .map((l) => l.message)
-        .join('\n'),
-    }));
+    const items = rows.map((r) =>
+      invocationOf(
+        r,
+        lines
+          .all(r.stream_id, r.first_event_id, r.last_event_id)
+          .map((l) => l.message)
+          .join('\n'),
+      ),
+    );
     return { total, items };
   }
 
@@ -427,21 +352,4 @@ export class SqliteLogStore implements LogStore {
       this.#db.close();
     }
   }
-}
-
-interface InvocationRow {
-  stream_id: number;
-  stream: string;
-  request_id: string;
-  function_name: string;
-  version: string;
-  start_ms: number;
-  first_event_id: number;
-  last_event_id: number;
-  duration_ms: number;
-  billed_ms: number;
-  memory_mb: number;
-  max_memory_mb: number;
-  status: 'success' | 'timeout' | 'error';
-  error_type: string | null;
 }

@@ -1,0 +1,1015 @@
+/**
+ * The function log store on PostgreSQL, shared by the nodes of a cluster (hearth_log_*
+ * tables, pg-log-migrations.ts): the LogStore port of core/logs read by every node, so a
+ * CloudWatch Logs or SCF read on one node sees the lines of invocations that ran on
+ * another, and a node killed with kill -9 takes only its last ~100 ms of lines with it.
+ * It behaves as SqliteLogStore does (log-rows.ts holds the paging rules both follow).
+ *
+ * Writes, off the invoke path:
+ *   1. `append` splits and queues lines (log-ingest.ts, shared with SQLite), handed on
+ *      here every `flushIntervalMs`, into a buffer bounded in lines and bytes: when
+ *      PostgreSQL is slow or down the oldest lines are dropped, with one warning per
+ *      outage through `onError`;
+ *   2. one writer at a time takes a chunk of at most `rowsPerStatement` lines, draws their
+ *      ids from the events' sequence (ids are global across nodes, and increase along
+ *      each stream since a stream is written by the one node that runs its environment),
+ *      and indexes START/REPORT pairs once (invocation-index.ts);
+ *   3. writes the chunk in one transaction: group rows locked in id order, byte counts,
+ *      streams' times, one multi-row INSERT of events and one of invocations. A group or
+ *      stream another node deleted meanwhile is seen (its row is gone), the ids are looked
+ *      up again and the chunk retried; a failed chunk is retried after `retryMs`;
+ *   4. if the stored bytes passed the cap, the cap runs (below) before readers waiting on
+ *      the chunk are answered.
+ * Reads first wait until the lines this node had queued are written (read-your-writes on
+ * the node that ran the invoke, as SQLite's `sync`): an invoke's lines are visible once its
+ * answer is.
+ *
+ * Housekeeping (each group's retention, then the size cap removing the oldest events
+ * across groups) runs under a PostgreSQL advisory try-lock: one node at a time, the others
+ * skip their turn. Deletions count what they removed from their own DELETE … RETURNING, so
+ * a retention that runs on two nodes at once (PutRetentionPolicy) keeps the counts true.
+ *
+ * Deliberate differences from SQLite: a NUL character (which PostgreSQL text cannot hold)
+ * is stored as U+FFFD; lines still buffered when PostgreSQL stays down are dropped.
+ */
+import pg from 'pg';
+import type {
+  EventPosition,
+  FilterQuery,
+  GroupQuery,
+  InvocationQuery,
+  InvocationRecord,
+  LogEvent,
+  LogGroupInfo,
+  LogScope,
+  LogStreamInfo,
+  Page,
+  StreamPosition,
+  StreamQuery,
+  StreamReadQuery,
+} from '../../core/logs/log-port.js';
+import { migratePg } from '../postgres/migrations.js';
+import { redact } from '../postgres/postgres-store.js';
+import type { FunctionLogStore } from './function-log-store.js';
+import { InvocationIndex, type ClosedInvocation } from './invocation-index.js';
+import { LogIngest, type FunctionLogInput, type StreamTarget, type WriteBatch } from './log-ingest.js';
+import {
+  groupInfo,
+  groupPage,
+  invocationOf,
+  scanFilter,
+  streamInfo,
+  streamPage,
+  type EventRow,
+  type GroupRow,
+  type InvocationRow,
+  type StreamRow,
+} from './log-rows.js';
+import { pgLogMigrations } from './pg-log-migrations.js';
+
+export type { FunctionLogInput } from './log-ingest.js';
+
+export interface PostgresLogStoreOptions {
+  readonly url: string;
+  /** Stored message bytes above which the oldest events are removed (to 90 % of it). */
+  readonly maxBytes: number;
+  /** Queued lines are handed to the writer this often. */
+  readonly flushIntervalMs?: number;
+  readonly partialFlushMs?: number;
+  /** Lines and bytes buffered for PostgreSQL at most; beyond, the oldest are dropped. */
+  readonly maxBufferedEvents?: number;
+  readonly maxBufferedBytes?: number;
+  /** Events per INSERT (and per transaction) at most. */
+  readonly rowsPerStatement?: number;
+  /** A failed write is tried again after this long. */
+  readonly retryMs?: number;
+  /** Retention and cap run this often (and at open). */
+  readonly housekeepingIntervalMs?: number;
+  readonly now?: () => number;
+  readonly onError?: (err: unknown) => void;
+}
+
+const DAY_MS = 86_400_000;
+/** A chunk's messages in bytes at most (a line is at most 256 KB, line-splitter.ts). */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Held by the node that runs retention and the cap ("hearthlg"). */
+const HOUSEKEEPING_LOCK = 0x6865_6172_7468_6c67n;
+const EVENT_IDS = 'hearth_log_events_id_seq';
+const INT8_OID = 20;
+
+/** bigint columns as numbers: ids, times and byte counts stay below 2^53. */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (v: string) => Number(v)
+      : (pg.types.getTypeParser(oid, format) as unknown)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+interface QueuedLine {
+  readonly seq: number;
+  readonly target: StreamTarget;
+  readonly streamKey: string;
+  readonly timestampMs: number;
+  readonly message: string;
+  readonly bytes: number;
+}
+
+interface Chunk {
+  readonly lines: readonly QueuedLine[];
+  readonly firstSeq: number;
+  /** Drawn from the sequence once; a retried chunk keeps them. */
+  ids?: readonly number[];
+  /** Invocations that lines of this chunk close, indexed once. */
+  closed?: readonly { readonly line: QueuedLine; readonly inv: ClosedInvocation }[];
+}
+
+/** A group or stream id this node cached was deleted by another: look them up again. */
+class StaleIds extends Error {}
+
+const groupKeyOf = (t: StreamTarget): string =>
+  `${t.scope.accountId}\0${t.scope.region}\0${t.scope.namespace}\0${t.group}`;
+
+/** Opens the store (creating or migrating its tables); a clear error when PostgreSQL is unreachable. */
+export async function openPostgresLogStore(o: PostgresLogStoreOptions): Promise<PostgresLogStore> {
+  const pool = new pg.Pool({ connectionString: o.url, max: 4, connectionTimeoutMillis: 10_000, types });
+  // An idle client's error (the server restarted) must not crash the process; the next query fails.
+  pool.on('error', () => undefined);
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot reach PostgreSQL at ${redact(o.url)}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    await migratePg(client, pgLogMigrations, 'hearth_logs_schema');
+  } catch (e) {
+    client.release();
+    await pool.end().catch(() => undefined);
+    throw e;
+  }
+  client.release();
+  return new PostgresLogStore(pool, o);
+}
+
+export class PostgresLogStore implements FunctionLogStore {
+  readonly #pool: pg.Pool;
+  readonly #ingest: LogIngest;
+  readonly #now: () => number;
+  readonly #onError: (err: unknown) => void;
+  readonly #maxBytes: number;
+  readonly #maxBufferedEvents: number;
+  readonly #maxBufferedBytes: number;
+  readonly #rowsPerStatement: number;
+  readonly #retryMs: number;
+  readonly #invocations = new InvocationIndex<string>();
+  readonly #groupIds = new Map<string, number>();
+  readonly #streamIds = new Map<string, number>();
+  /** Lines not yet in a chunk, oldest first, from `#head`. */
+  #queue: QueuedLine[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  /** The seq the next queued line gets. */
+  #nextSeq = 0;
+  #chunk: Chunk | undefined;
+  #pumping: Promise<void> | undefined;
+  #retry: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  #waiters: { readonly upTo: number; readonly resolve: () => void }[] = [];
+  /** One warning per outage (reset by a write that succeeds). */
+  #failing = false;
+  #dropping = false;
+  #housekeeping: Promise<void> | undefined;
+  #sweeper: NodeJS.Timeout | undefined;
+  #closing = false;
+  #closed = false;
+
+  constructor(pool: pg.Pool, o: PostgresLogStoreOptions) {
+    this.#pool = pool;
+    this.#now = o.now ?? Date.now;
+    this.#onError = o.onError ?? (() => undefined);
+    this.#maxBytes = o.maxBytes;
+    this.#maxBufferedEvents = o.maxBufferedEvents ?? 100_000;
+    this.#maxBufferedBytes = o.maxBufferedBytes ?? 64 * 1024 * 1024;
+    this.#rowsPerStatement = Math.max(1, o.rowsPerStatement ?? 1000);
+    this.#retryMs = o.retryMs ?? 1000;
+    this.#ingest = new LogIngest({
+      flushIntervalMs: o.flushIntervalMs ?? 50,
+      partialFlushMs: o.partialFlushMs ?? 1000,
+      maxPendingEvents: this.#rowsPerStatement,
+      now: this.#now,
+      write: (batch) => this.#enqueue(batch),
+    });
+    const housekeep = () => void this.#housekeepShared().catch(this.#onError);
+    housekeep();
+    this.#sweeper = setInterval(housekeep, o.housekeepingIntervalMs ?? 60_000);
+    this.#sweeper.unref();
+  }
+
+  /** The pool's sink: queues, never blocks on I/O. */
+  append(input: FunctionLogInput): void {
+    if (!this.#closing) {
+      this.#ingest.append(input);
+    }
+  }
+
+  /**
+   * Hands on what is queued (partial lines stay pending) and waits until it is written, or
+   * until a write of it failed (then the read that follows tells PostgreSQL's state).
+   */
+  flush(): Promise<void> {
+    this.#ingest.flush();
+    const upTo = this.#nextSeq;
+    if (this.#pendingFrom() >= upTo) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#waiters.push({ upTo, resolve });
+      this.#kick();
+    });
+  }
+
+  async totalBytes(): Promise<number> {
+    await this.flush();
+    return this.#totalBytes(this.#pool);
+  }
+
+  async housekeep(): Promise<void> {
+    await this.flush();
+    await this.#housekeepShared();
+  }
+
+  // ---- the buffer and its writer --------------------------------------------------------
+
+  #enqueue(batch: WriteBatch): void {
+    const targets = new Map(batch.targets);
+    for (const l of batch.lines) {
+      const target = targets.get(l.streamKey);
+      if (target === undefined) {
+        continue;
+      }
+      const message = l.message.includes('\0') ? l.message.replaceAll('\0', '\uFFFD') : l.message;
+      const bytes = Buffer.byteLength(message);
+      this.#queue.push({
+        seq: this.#nextSeq++,
+        target,
+        streamKey: l.streamKey,
+        timestampMs: l.timestampMs,
+        message,
+        bytes,
+      });
+      this.#queuedBytes += bytes;
+    }
+    this.#bound();
+    this.#kick();
+  }
+
+  /** Drops the oldest queued lines beyond the buffer's bounds. */
+  #bound(): void {
+    let dropped = 0;
+    while (
+      this.#queue.length - this.#head > this.#maxBufferedEvents ||
+      (this.#queuedBytes > this.#maxBufferedBytes && this.#head < this.#queue.length)
+    ) {
+      const l = this.#queue[this.#head++];
+      this.#queuedBytes -= l?.bytes ?? 0;
+      dropped++;
+    }
+    this.#compact();
+    if (dropped > 0) {
+      if (!this.#dropping) {
+        this.#dropping = true;
+        this.#onError(
+          new Error(
+            `function logs: PostgreSQL is not keeping up; dropping the oldest buffered lines ` +
+              `(at most ${this.#maxBufferedEvents} lines and ${this.#maxBufferedBytes} bytes are kept)`,
+          ),
+        );
+      }
+      this.#notify(false);
+    }
+  }
+
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** The seq of the oldest line not yet written (or dropped). */
+  #pendingFrom(): number {
+    return this.#chunk?.firstSeq ?? this.#queue[this.#head]?.seq ?? this.#nextSeq;
+  }
+
+  /** Answers the readers whose lines are settled; all of them after a failed write. */
+  #notify(failed: boolean): void {
+    const from = this.#pendingFrom();
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiting) {
+      if (failed || w.upTo <= from) {
+        w.resolve();
+      } else {
+        this.#waiters.push(w);
+      }
+    }
+  }
+
+  #kick(): void {
+    if (this.#pumping === undefined && (this.#chunk !== undefined || this.#head < this.#queue.length)) {
+      this.#pumping = this.#pump().finally(() => {
+        this.#pumping = undefined;
+        // Lines queued while the last write finished.
+        if (!this.#closed) {
+          this.#kick();
+        }
+      });
+    }
+  }
+
+  #takeChunk(): Chunk {
+    const lines: QueuedLine[] = [];
+    let bytes = 0;
+    while (this.#head < this.#queue.length && lines.length < this.#rowsPerStatement) {
+      const l = this.#queue[this.#head];
+      if (l === undefined || (lines.length > 0 && bytes + l.bytes > CHUNK_BYTES)) {
+        break;
+      }
+      lines.push(l);
+      bytes += l.bytes;
+      this.#head++;
+    }
+    this.#queuedBytes -= bytes;
+    this.#compact();
+    return { lines, firstSeq: lines[0]?.seq ?? this.#nextSeq };
+  }
+
+  async #pump(): Promise<void> {
+    while (this.#chunk !== undefined || this.#head < this.#queue.length) {
+      const chunk = (this.#chunk ??= this.#takeChunk());
+      try {
+        await this.#writeChunk(chunk);
+        this.#chunk = undefined;
+        this.#failing = false;
+        this.#dropping = false;
+      } catch (e) {
+        if (!this.#failing) {
+          this.#failing = true;
+          this.#onError(e);
+        }
+        if (this.#closing) {
+          // Closing with PostgreSQL down: what is left cannot be written.
+          this.#chunk = undefined;
+          this.#head = this.#queue.length;
+          this.#queuedBytes = 0;
+          this.#compact();
+        }
+        this.#notify(true);
+        if (!this.#closing) {
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              clearTimeout(timer);
+              this.#retry = undefined;
+              resolve();
+            };
+            const timer = setTimeout(wake, this.#retryMs);
+            this.#retry = { timer, wake };
+          });
+        }
+        continue;
+      }
+      try {
+        await this.#capIfPassed();
+      } catch (e) {
+        this.#onError(e);
+      }
+      this.#notify(false);
+    }
+  }
+
+  async #writeChunk(chunk: Chunk): Promise<void> {
+    if (chunk.lines.length === 0) {
+      return;
+    }
+    if (chunk.ids === undefined) {
+      const res = await this.#pool.query<{ id: number }>(
+        'SELECT nextval($1::regclass) AS id FROM generate_series(1, $2)',
+        [EVENT_IDS, chunk.lines.length],
+      );
+      const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
+      const closed: { line: QueuedLine; inv: ClosedInvocation }[] = [];
+      chunk.lines.forEach((line, i) => {
+        const inv = this.#invocations.see(line.streamKey, line, ids[i] ?? 0);
+        if (inv !== undefined) {
+          closed.push({ line, inv });
+        }
+      });
+      chunk.ids = ids;
+      chunk.closed = closed;
+    }
+    const ingestMs = this.#now();
+    for (let attempt = 0; ; attempt++) {
+      await this.#resolveIds(chunk, ingestMs);
+      try {
+        await this.#transaction((c) => this.#insert(c, chunk, ingestMs));
+        return;
+      } catch (e) {
+        if (!(e instanceof StaleIds) || attempt >= 3) {
+          throw e;
+        }
+        this.#groupIds.clear();
+        this.#streamIds.clear();
+      }
+    }
+  }
+
+  /** Finds (or makes) the group and stream rows of the chunk's lines that this node has not cached. */
+  async #resolveIds(chunk: Chunk, nowMs: number): Promise<void> {
+    if (this.#streamIds.size > 10_000) {
+      // Streams of environments long gone: re-learned on their next line.
+      this.#streamIds.clear();
+      this.#groupIds.clear();
+    }
+    for (const l of chunk.lines) {
+      if (this.#streamIds.has(l.streamKey) && this.#groupIds.has(groupKeyOf(l.target))) {
+        continue;
+      }
+      const t = l.target;
+      const s = t.scope;
+      const groupKey = groupKeyOf(t);
+      let groupId = this.#groupIds.get(groupKey);
+      if (groupId === undefined) {
+        groupId = await this.#findOrInsert(
+          `INSERT INTO hearth_log_groups (account_id, region, namespace, name, created_ms)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
+          `SELECT id FROM hearth_log_groups WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4`,
+          [s.accountId, s.region, s.namespace, t.group, nowMs],
+        );
+        this.#groupIds.set(groupKey, groupId);
+      }
+      const streamId = await this.#findOrInsert(
+        `INSERT INTO hearth_log_streams (group_id, name, created_ms) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        'SELECT id FROM hearth_log_streams WHERE group_id = $1 AND name = $2',
+        [groupId, t.stream, nowMs],
+      );
+      this.#streamIds.set(l.streamKey, streamId);
+    }
+  }
+
+  /** Inserts a row (its last parameter the creation time) or finds the one there. */
+  async #findOrInsert(insert: string, select: string, params: (string | number)[]): Promise<number> {
+    for (;;) {
+      const made = await this.#pool.query<{ id: number }>(insert, params);
+      const found =
+        made.rows[0] ?? (await this.#pool.query<{ id: number }>(select, params.slice(0, -1))).rows[0];
+      if (found !== undefined) {
+        return found.id;
+      }
+      // Deleted between the two statements by another node: make it again.
+    }
+  }
+
+  async #insert(c: pg.ClientBase, chunk: Chunk, ingestMs: number): Promise<void> {
+    const ids = chunk.ids ?? [];
+    const groupOf = (l: QueuedLine) => this.#groupIds.get(groupKeyOf(l.target));
+    const streamOf = (l: QueuedLine) => this.#streamIds.get(l.streamKey);
+    const groups = new Map<number, number>();
+    const streams = new Map<number, { first: number; last: number; bytes: number }>();
+    const rows = { id: [] as number[], group: [] as number[], stream: [] as number[] };
+    const cols = { ts: [] as number[], bytes: [] as number[], message: [] as string[] };
+    chunk.lines.forEach((l, i) => {
+      const g = groupOf(l);
+      const s = streamOf(l);
+      if (g === undefined || s === undefined) {
+        throw new StaleIds();
+      }
+      rows.id.push(ids[i] ?? 0);
+      rows.group.push(g);
+      rows.stream.push(s);
+      cols.ts.push(l.timestampMs);
+      cols.bytes.push(l.bytes);
+      cols.message.push(l.message);
+      groups.set(g, (groups.get(g) ?? 0) + l.bytes);
+      const t = streams.get(s);
+      if (t === undefined) {
+        streams.set(s, { first: l.timestampMs, last: l.timestampMs, bytes: l.bytes });
+      } else {
+        t.last = Math.max(t.last, l.timestampMs);
+        t.bytes += l.bytes;
+      }
+    });
+    // Groups first, in id order, as every writer and deleter here locks them: no deadlock
+    // between nodes writing to the same groups; a group deleted meanwhile is missing.
+    const groupIds = [...groups.keys()].sort((a, b) => a - b);
+    const locked = await c.query(
+      'SELECT id FROM hearth_log_groups WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
+      [groupIds],
+    );
+    if (locked.rowCount !== groupIds.length) {
+      throw new StaleIds();
+    }
+    await c.query(
+      `UPDATE hearth_log_groups g SET stored_bytes = g.stored_bytes + t.bytes
+         FROM unnest($1::bigint[], $2::bigint[]) AS t(id, bytes) WHERE g.id = t.id`,
+      [groupIds, groupIds.map((g) => groups.get(g) ?? 0)],
+    );
+    const streamIds = [...streams.keys()].sort((a, b) => a - b);
+    const touched = await c.query(
+      `UPDATE hearth_log_streams s
+          SET first_event_ms = COALESCE(s.first_event_ms, t.first),
+              last_event_ms = GREATEST(COALESCE(s.last_event_ms, 0), t.last),
+              last_ingestion_ms = $5, stored_bytes = s.stored_bytes + t.bytes
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS t(id, first, last, bytes)
+        WHERE s.id = t.id`,
+      [
+        streamIds,
+        streamIds.map((s) => streams.get(s)?.first ?? 0),
+        streamIds.map((s) => streams.get(s)?.last ?? 0),
+        streamIds.map((s) => streams.get(s)?.bytes ?? 0),
+        ingestMs,
+      ],
+    );
+    if (touched.rowCount !== streamIds.length) {
+      throw new StaleIds();
+    }
+    await c.query(
+      `INSERT INTO hearth_log_events (id, group_id, stream_id, ts_ms, ingest_ms, bytes, message)
+       SELECT t.id, t.group_id, t.stream_id, t.ts_ms, $7, t.bytes, t.message
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[], $6::text[])
+           AS t(id, group_id, stream_id, ts_ms, bytes, message)`,
+      [rows.id, rows.group, rows.stream, cols.ts, cols.bytes, cols.message, ingestMs],
+    );
+    const closed = chunk.closed ?? [];
+    if (closed.length > 0) {
+      const col = <V>(f: (x: { line: QueuedLine; inv: ClosedInvocation }) => V): V[] => closed.map(f);
+      await c.query(
+        `INSERT INTO hearth_log_invocations (group_id, stream_id, request_id, function_name, version,
+           start_ms, first_event_id, last_event_id, duration_ms, billed_ms, memory_mb, max_memory_mb,
+           status, error_type)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+           $7::bigint[], $8::bigint[], $9::float8[], $10::bigint[], $11::int[], $12::int[], $13::text[],
+           $14::text[])`,
+        [
+          col((x) => groupOf(x.line)),
+          col((x) => streamOf(x.line)),
+          col((x) => x.inv.requestId),
+          col((x) => x.line.target.functionName),
+          col((x) => x.inv.version),
+          col((x) => x.inv.startMs),
+          col((x) => x.inv.firstEventId),
+          col((x) => x.inv.lastEventId),
+          col((x) => x.inv.report.durationMs),
+          col((x) => Math.round(x.inv.report.billedMs)),
+          col((x) => Math.round(x.inv.report.memoryMb)),
+          col((x) => Math.round(x.inv.report.maxMemoryUsedMb)),
+          col((x) => x.inv.report.status),
+          col((x) => x.inv.report.errorType ?? null),
+        ],
+      );
+    }
+  }
+
+  /** `work` in one transaction, tried again when PostgreSQL chose it as a deadlock's victim. */
+  async #transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.#pool.connect();
+      try {
+        await c.query('BEGIN');
+        const result = await work(c);
+        await c.query('COMMIT');
+        return result;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        const code = (e as { code?: unknown }).code;
+        if ((code !== '40P01' && code !== '40001') || attempt >= 3) {
+          throw e;
+        }
+      } finally {
+        c.release();
+      }
+    }
+  }
+
+  // ---- housekeeping ---------------------------------------------------------------------
+
+  async #totalBytes(db: pg.Pool | pg.ClientBase): Promise<number> {
+    const res = await db.query<{ n: number }>(
+      'SELECT COALESCE(SUM(stored_bytes), 0)::bigint AS n FROM hearth_log_groups',
+    );
+    return res.rows[0]?.n ?? 0;
+  }
+
+  async #capIfPassed(): Promise<void> {
+    if ((await this.#totalBytes(this.#pool)) > this.#maxBytes) {
+      await this.#housekeepShared({ retention: false });
+    }
+  }
+
+  /** Retention (unless told not to) and the cap, on one node at a time. */
+  #housekeepShared(o: { readonly retention: boolean } = { retention: true }): Promise<void> {
+    const run = async () => {
+      const c = await this.#pool.connect();
+      try {
+        const got = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+          HOUSEKEEPING_LOCK.toString(),
+        ]);
+        if (got.rows[0]?.ok !== true) {
+          return; // Another node is at it.
+        }
+        try {
+          if (o.retention) {
+            await this.#applyRetention(c);
+          }
+          await this.#enforceCap(c);
+        } finally {
+          await c.query('SELECT pg_advisory_unlock($1)', [HOUSEKEEPING_LOCK.toString()]);
+        }
+      } finally {
+        c.release();
+      }
+    };
+    const done = (this.#housekeeping ?? Promise.resolve()).then(run, run);
+    this.#housekeeping = done.catch(() => undefined);
+    return done;
+  }
+
+  async #applyRetention(c: pg.ClientBase): Promise<void> {
+    const groups = await c.query<{ id: number; retention_days: number }>(
+      'SELECT id, retention_days FROM hearth_log_groups WHERE retention_days IS NOT NULL',
+    );
+    const now = this.#now();
+    for (const g of groups.rows) {
+      await this.#expire(c, g.id, now - g.retention_days * DAY_MS);
+    }
+  }
+
+  /** Removes a group's events (and invocations) older than `cutoffMs`. */
+  #expire(c: pg.ClientBase, groupId: number, cutoffMs: number): Promise<void> {
+    return this.#remove(c, 'group_id = $1 AND ts_ms < $2', [groupId, cutoffMs], {
+      sql: 'DELETE FROM hearth_log_invocations WHERE group_id = $1 AND start_ms < $2',
+      params: [groupId, cutoffMs],
+    });
+  }
+
+  /** Oldest events first, across groups, until 90 % of the cap. */
+  async #enforceCap(c: pg.ClientBase): Promise<void> {
+    const target = Math.floor(this.#maxBytes * 0.9);
+    let total = await this.#totalBytes(c);
+    while (total > target) {
+      const rows = (
+        await c.query<{ id: number; bytes: number }>(
+          'SELECT id, bytes FROM hearth_log_events ORDER BY id LIMIT 2000',
+        )
+      ).rows;
+      if (rows.length === 0) {
+        return;
+      }
+      let excess = total - target;
+      let upTo = 0;
+      for (const r of rows) {
+        upTo = r.id;
+        excess -= r.bytes;
+        if (excess <= 0) {
+          break;
+        }
+      }
+      await this.#remove(c, 'id <= $1', [upTo], {
+        sql: 'DELETE FROM hearth_log_invocations WHERE first_event_id <= $1',
+        params: [upTo],
+      });
+      total = await this.#totalBytes(c);
+    }
+  }
+
+  /**
+   * Deletes the events matching `where` (and the invocations `also` names) in one
+   * transaction, taking from the stream and group counts exactly what this DELETE removed:
+   * a row another node removed first is not counted twice.
+   */
+  async #remove(
+    c: pg.ClientBase,
+    where: string,
+    params: number[],
+    also: { readonly sql: string; readonly params: number[] },
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await c.query('BEGIN');
+      try {
+        const sums = await c.query<{ group_id: number; stream_id: number; n: number }>(
+          `WITH d AS (DELETE FROM hearth_log_events WHERE ${where} RETURNING group_id, stream_id, bytes)
+           SELECT group_id, stream_id, SUM(bytes)::bigint AS n FROM d GROUP BY group_id, stream_id`,
+          params,
+        );
+        await c.query(also.sql, also.params);
+        const groups = new Map<number, number>();
+        for (const s of sums.rows) {
+          groups.set(s.group_id, (groups.get(s.group_id) ?? 0) + s.n);
+        }
+        const groupIds = [...groups.keys()].sort((a, b) => a - b);
+        await c.query(
+          'SELECT id FROM hearth_log_groups WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
+          [groupIds],
+        );
+        await c.query(
+          `UPDATE hearth_log_groups g SET stored_bytes = g.stored_bytes - t.n
+             FROM unnest($1::bigint[], $2::bigint[]) AS t(id, n) WHERE g.id = t.id`,
+          [groupIds, groupIds.map((g) => groups.get(g) ?? 0)],
+        );
+        await c.query(
+          `UPDATE hearth_log_streams s SET stored_bytes = s.stored_bytes - t.n
+             FROM unnest($1::bigint[], $2::bigint[]) AS t(id, n) WHERE s.id = t.id`,
+          [sums.rows.map((s) => s.stream_id), sums.rows.map((s) => s.n)],
+        );
+        await c.query('COMMIT');
+        return;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        const code = (e as { code?: unknown }).code;
+        if ((code !== '40P01' && code !== '40001') || attempt >= 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  // ---- the port -------------------------------------------------------------------------
+
+  async #groupRow(scope: LogScope, name: string): Promise<GroupRow | undefined> {
+    const res = await this.#pool.query<GroupRow>(
+      `SELECT id, name, created_ms, retention_days, stored_bytes FROM hearth_log_groups
+        WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4`,
+      [scope.accountId, scope.region, scope.namespace, name],
+    );
+    return res.rows[0];
+  }
+
+  async #streamRow(groupId: number, name: string): Promise<StreamRow | undefined> {
+    const res = await this.#pool.query<StreamRow>(
+      `SELECT id, name, created_ms, first_event_ms, last_event_ms, last_ingestion_ms, stored_bytes
+         FROM hearth_log_streams WHERE group_id = $1 AND name = $2`,
+      [groupId, name],
+    );
+    return res.rows[0];
+  }
+
+  async listGroups(scope: LogScope, q: GroupQuery): Promise<Page<LogGroupInfo, string>> {
+    await this.flush();
+    const args: (string | number)[] = [scope.accountId, scope.region, scope.namespace];
+    const where = ['account_id = $1', 'region = $2', 'namespace = $3'];
+    const arg = (v: string | number) => `$${args.push(v)}`;
+    if (q.prefix !== undefined) {
+      where.push(`starts_with(name, ${arg(q.prefix)})`);
+    }
+    if (q.contains !== undefined && q.contains !== '') {
+      where.push(`strpos(lower(name), lower(${arg(q.contains)})) > 0`);
+    }
+    if (q.afterName !== undefined) {
+      where.push(`name > ${arg(q.afterName)}`);
+    }
+    const res = await this.#pool.query<GroupRow>(
+      `SELECT id, name, created_ms, retention_days, stored_bytes FROM hearth_log_groups
+        WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${arg(q.limit + 1)}`,
+      args,
+    );
+    return groupPage(res.rows, q.limit);
+  }
+
+  async getGroup(scope: LogScope, name: string): Promise<LogGroupInfo | undefined> {
+    await this.flush();
+    const r = await this.#groupRow(scope, name);
+    return r === undefined ? undefined : groupInfo(r);
+  }
+
+  async listStreams(
+    scope: LogScope,
+    group: string,
+    q: StreamQuery,
+  ): Promise<Page<LogStreamInfo, StreamPosition> | undefined> {
+    await this.flush();
+    const g = await this.#groupRow(scope, group);
+    if (g === undefined) {
+      return undefined;
+    }
+    const args: (string | number)[] = [g.id];
+    const where = ['group_id = $1'];
+    const arg = (v: string | number) => `$${args.push(v)}`;
+    if (q.prefix !== undefined) {
+      where.push(`starts_with(name, ${arg(q.prefix)})`);
+    }
+    const dir = q.descending ? 'DESC' : 'ASC';
+    if (q.after !== undefined) {
+      const cmp = q.descending ? '<' : '>';
+      if (q.orderBy === 'name') {
+        where.push(`name ${cmp} ${arg(q.after.name)}`);
+      } else {
+        where.push(
+          `(COALESCE(last_event_ms, 0), name) ${cmp} (${arg(q.after.lastEventMs)}::bigint, ${arg(q.after.name)})`,
+        );
+      }
+    }
+    const order = q.orderBy === 'name' ? `name ${dir}` : `COALESCE(last_event_ms, 0) ${dir}, name ${dir}`;
+    const res = await this.#pool.query<StreamRow>(
+      `SELECT id, name, created_ms, first_event_ms, last_event_ms, last_ingestion_ms, stored_bytes
+         FROM hearth_log_streams WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${arg(q.limit + 1)}`,
+      args,
+    );
+    return streamPage(res.rows, q.limit);
+  }
+
+  async getStream(scope: LogScope, group: string, stream: string): Promise<LogStreamInfo | undefined> {
+    await this.flush();
+    const g = await this.#groupRow(scope, group);
+    const s = g === undefined ? undefined : await this.#streamRow(g.id, stream);
+    return s === undefined ? undefined : streamInfo(s);
+  }
+
+  async readStream(
+    scope: LogScope,
+    group: string,
+    stream: string,
+    q: StreamReadQuery,
+  ): Promise<readonly LogEvent[]> {
+    await this.flush();
+    const g = await this.#groupRow(scope, group);
+    const s = g === undefined ? undefined : await this.#streamRow(g.id, stream);
+    if (s === undefined) {
+      return [];
+    }
+    const args: number[] = [s.id, q.startMs ?? 0, q.endMs ?? Number.MAX_SAFE_INTEGER];
+    const where = ['stream_id = $1', 'ts_ms >= $2', 'ts_ms < $3'];
+    const arg = (v: number) => `$${args.push(v)}`;
+    const backward = q.afterId === undefined;
+    if (q.afterId !== undefined) {
+      where.push(`id > ${arg(q.afterId)}`);
+    } else if (q.beforeId !== undefined) {
+      where.push(`id < ${arg(q.beforeId)}`);
+    }
+    const res = await this.#pool.query<EventRow>(
+      `SELECT id, ts_ms, ingest_ms, message FROM hearth_log_events
+        WHERE ${where.join(' AND ')} ORDER BY id ${backward ? 'DESC' : 'ASC'} LIMIT ${arg(q.limit)}`,
+      args,
+    );
+    const events = res.rows.map((r): LogEvent => ({
+      id: r.id,
+      streamName: s.name,
+      timestampMs: r.ts_ms,
+      ingestionMs: r.ingest_ms,
+      message: r.message,
+    }));
+    return backward ? events.reverse() : events;
+  }
+
+  async filter(
+    scope: LogScope,
+    group: string,
+    q: FilterQuery,
+  ): Promise<{ readonly events: readonly LogEvent[]; readonly next: EventPosition | undefined } | undefined> {
+    await this.flush();
+    const g = await this.#groupRow(scope, group);
+    if (g === undefined) {
+      return undefined;
+    }
+    const args: (string | number | readonly string[])[] = [
+      g.id,
+      q.startMs ?? 0,
+      q.endMs ?? Number.MAX_SAFE_INTEGER,
+    ];
+    const where = ['e.group_id = $1', 'e.ts_ms >= $2', 'e.ts_ms < $3'];
+    const arg = (v: string | number | readonly string[]) => `$${args.push(v)}`;
+    if (q.streamNames !== undefined) {
+      where.push(`s.name = ANY(${arg(q.streamNames)}::text[])`);
+    }
+    if (q.streamPrefix !== undefined) {
+      where.push(`starts_with(s.name, ${arg(q.streamPrefix)})`);
+    }
+    const n = args.length;
+    const sql = `SELECT e.id, s.name AS stream, e.ts_ms, e.ingest_ms, e.message
+       FROM hearth_log_events e JOIN hearth_log_streams s ON s.id = e.stream_id
+      WHERE ${where.join(' AND ')} AND (e.ts_ms, e.id) > ($${n + 1}::bigint, $${n + 2}::bigint)
+      ORDER BY e.ts_ms, e.id LIMIT $${n + 3}`;
+    return scanFilter(q, async (pos, limit) => {
+      const res = await this.#pool.query<EventRow>(sql, [...args, pos.timestampMs, pos.id, limit]);
+      return res.rows;
+    });
+  }
+
+  async deleteGroup(scope: LogScope, name: string): Promise<boolean> {
+    await this.flush();
+    const deleted = await this.#transaction(async (c) => {
+      // The group row first: writers lock it before they add to it (see #insert).
+      const g = await c.query<{ id: number }>(
+        `DELETE FROM hearth_log_groups WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4
+         RETURNING id`,
+        [scope.accountId, scope.region, scope.namespace, name],
+      );
+      const id = g.rows[0]?.id;
+      if (id === undefined) {
+        return false;
+      }
+      await c.query('DELETE FROM hearth_log_events WHERE group_id = $1', [id]);
+      await c.query('DELETE FROM hearth_log_invocations WHERE group_id = $1', [id]);
+      await c.query('DELETE FROM hearth_log_streams WHERE group_id = $1', [id]);
+      return true;
+    });
+    if (deleted) {
+      // Its ids must not be reused by later lines: the next line makes the group again.
+      this.#groupIds.clear();
+      this.#streamIds.clear();
+    }
+    return deleted;
+  }
+
+  async setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
+    await this.flush();
+    const res = await this.#pool.query<{ id: number }>(
+      `UPDATE hearth_log_groups SET retention_days = $5
+        WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4 RETURNING id`,
+      [scope.accountId, scope.region, scope.namespace, name, days ?? null],
+    );
+    const id = res.rows[0]?.id;
+    if (id === undefined) {
+      return false;
+    }
+    if (days !== undefined) {
+      const c = await this.#pool.connect();
+      try {
+        await this.#expire(c, id, this.#now() - days * DAY_MS);
+      } finally {
+        c.release();
+      }
+    }
+    return true;
+  }
+
+  async invocations(
+    scope: LogScope,
+    group: string,
+    q: InvocationQuery,
+  ): Promise<{ readonly total: number; readonly items: readonly InvocationRecord[] }> {
+    await this.flush();
+    const g = await this.#groupRow(scope, group);
+    if (g === undefined) {
+      return { total: 0, items: [] };
+    }
+    const args: (string | number)[] = [g.id, q.functionName];
+    const where = ['i.group_id = $1', 'i.function_name = $2'];
+    const arg = (v: string | number) => `$${args.push(v)}`;
+    const add = (column: string, v: string | number | undefined) => {
+      if (v !== undefined) {
+        where.push(`${column} ${arg(v)}`);
+      }
+    };
+    add('i.version =', q.version);
+    add('i.request_id =', q.requestId);
+    add('i.start_ms >=', q.startMs);
+    add('i.start_ms <=', q.endMs);
+    if (q.status === 'success') {
+      where.push("i.status = 'success'");
+    } else if (q.status === 'failure') {
+      where.push("i.status <> 'success'");
+    } else if (q.status !== undefined) {
+      add('i.status =', q.status);
+    }
+    const from = `FROM hearth_log_invocations i JOIN hearth_log_streams s ON s.id = i.stream_id
+      WHERE ${where.join(' AND ')}`;
+    const total =
+      (await this.#pool.query<{ n: number }>(`SELECT COUNT(*) AS n ${from}`, args)).rows[0]?.n ?? 0;
+    const n = args.length;
+    const rows = await this.#pool.query<InvocationRow>(
+      `SELECT i.*, s.name AS stream ${from}
+        ORDER BY i.start_ms ${q.descending ? 'DESC' : 'ASC'}, i.id LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...args, q.limit, q.offset],
+    );
+    const items: InvocationRecord[] = [];
+    for (const r of rows.rows) {
+      const lines = await this.#pool.query<{ message: string }>(
+        'SELECT message FROM hearth_log_events WHERE stream_id = $1 AND id BETWEEN $2 AND $3 ORDER BY id',
+        [r.stream_id, r.first_event_id, r.last_event_id],
+      );
+      items.push(invocationOf(r, lines.rows.map((l) => l.message).join('\n')));
+    }
+    return { total, items };
+  }
+
+  /** Writes what is queued (partial lines too), waits for housekeeping, and ends the pool. */
+  async close(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closing = true;
+    if (this.#sweeper !== undefined) {
+      clearInterval(this.#sweeper);
+    }
+    this.#ingest.close();
+    this.#retry?.wake();
+    this.#kick();
+    while (this.#pumping !== undefined) {
+      await this.#pumping;
+    }
+    await this.#housekeeping;
+    this.#closed = true;
+    this.#notify(true);
+    await this.#pool.end();
+  }
+}
