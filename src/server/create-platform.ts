@@ -148,11 +148,17 @@ export async function createPlatform(
   }
   let logs;
   try {
-    logs = openFunctionLogs(dataDir, config.logsMaxBytes, logger.child({ layer: 'logs' }));
+    // On the platform's PostgreSQL when it has one: every node's logs in one place.
+    logs = await openFunctionLogs(
+      dataDir,
+      config.logsMaxBytes,
+      logger.child({ layer: 'logs' }),
+      config.store,
+    );
   } catch (e) {
     await asyncEvents.close();
     await closeStores();
-    throw new DataDirError(dataDir, e);
+    throw e;
   }
   // One resolution of which interpreter runs each runtime, for the pool's launches and the
   // control plane's RuntimeVersionConfig alike.
