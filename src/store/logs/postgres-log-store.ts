@@ -120,7 +120,7 @@ interface Chunk {
   /** Drawn from the sequence once; a retried chunk keeps them. */
   ids?: readonly number[];
   /** Invocations that lines of this chunk close, indexed once. */
-  closed?: readonly { readonly line: QueuedLine; readonly inv: ClosedInvocation }[];
+  closed?: readonly { readonly index: number; readonly inv: ClosedInvocation }[];
 }
 
 /** A group or stream id this node cached was deleted by another: look them up again. */
@@ -179,6 +179,9 @@ export class PostgresLogStore implements FunctionLogStore {
   #failing = false;
   #dropping = false;
   #housekeeping: Promise<void> | undefined;
+  /** The cluster's stored bytes when last read, plus what this node wrote since. */
+  #estimatedBytes = 0;
+  #totalReadAtMs = -Infinity;
   #sweeper: NodeJS.Timeout | undefined;
   #closing = false;
   #closed = false;
@@ -397,11 +400,11 @@ export class PostgresLogStore implements FunctionLogStore {
         [EVENT_IDS, chunk.lines.length],
       );
       const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
-      const closed: { line: QueuedLine; inv: ClosedInvocation }[] = [];
-      chunk.lines.forEach((line, i) => {
-        const inv = this.#invocations.see(line.streamKey, line, ids[i] ?? 0);
+      const closed: { index: number; inv: ClosedInvocation }[] = [];
+      chunk.lines.forEach((line, index) => {
+        const inv = this.#invocations.see(line.streamKey, line, ids[index] ?? 0);
         if (inv !== undefined) {
-          closed.push({ line, inv });
+          closed.push({ index, inv });
         }
       });
       chunk.ids = ids;
@@ -412,6 +415,7 @@ export class PostgresLogStore implements FunctionLogStore {
       await this.#resolveIds(chunk, ingestMs);
       try {
         await this.#transaction((c) => this.#insert(c, chunk, ingestMs));
+        this.#estimatedBytes += chunk.lines.reduce((n, l) => n + l.bytes, 0);
         return;
       } catch (e) {
         if (!(e instanceof StaleIds) || attempt >= 3) {
@@ -542,7 +546,7 @@ export class PostgresLogStore implements FunctionLogStore {
     );
     const closed = chunk.closed ?? [];
     if (closed.length > 0) {
-      const col = <V>(f: (x: { line: QueuedLine; inv: ClosedInvocation }) => V): V[] => closed.map(f);
+      const col = <V>(f: (x: { index: number; inv: ClosedInvocation }) => V): V[] => closed.map(f);
       await c.query(
         `INSERT INTO hearth_log_invocations (group_id, stream_id, request_id, function_name, version,
            start_ms, first_event_id, last_event_id, duration_ms, billed_ms, memory_mb, max_memory_mb,
@@ -551,10 +555,10 @@ export class PostgresLogStore implements FunctionLogStore {
            $7::bigint[], $8::bigint[], $9::float8[], $10::bigint[], $11::int[], $12::int[], $13::text[],
            $14::text[])`,
         [
-          col((x) => groupOf(x.line)),
-          col((x) => streamOf(x.line)),
+          col((x) => rows.group[x.index]),
+          col((x) => rows.stream[x.index]),
           col((x) => x.inv.requestId),
-          col((x) => x.line.target.functionName),
+          col((x) => chunk.lines[x.index]?.target.functionName),
           col((x) => x.inv.version),
           col((x) => x.inv.startMs),
           col((x) => x.inv.firstEventId),
@@ -600,9 +604,21 @@ export class PostgresLogStore implements FunctionLogStore {
     return res.rows[0]?.n ?? 0;
   }
 
+  /**
+   * Runs the cap once the stored bytes pass it. They are read again when this node's own
+   * writes would pass it, and at least every second for the other nodes' writes, rather
+   * than after every chunk.
+   */
   async #capIfPassed(): Promise<void> {
-    if ((await this.#totalBytes(this.#pool)) > this.#maxBytes) {
+    const nowMs = Date.now();
+    if (this.#estimatedBytes <= this.#maxBytes && nowMs - this.#totalReadAtMs < 1000) {
+      return;
+    }
+    this.#estimatedBytes = await this.#totalBytes(this.#pool);
+    this.#totalReadAtMs = nowMs;
+    if (this.#estimatedBytes > this.#maxBytes) {
       await this.#housekeepShared({ retention: false });
+      this.#totalReadAtMs = -Infinity;
     }
   }
 
