@@ -61,6 +61,14 @@ export function runLogStoreContract(name: string, backend: LogStoreBackend): voi
       expect(await all(s)).toEqual(['one', 'two', 'three', 'dangling', 'END RequestId: r1']);
     });
 
+    it("keeps a line's characters and counts its UTF-8 bytes", async () => {
+      const s = await open();
+      const line = 'quote " backslash \\ tab \t bell \u0007 é 漢字 🎉 {"json":[1]}';
+      write(s, `${line}\n`);
+      expect(await all(s)).toEqual([line]);
+      expect(await s.totalBytes()).toBe(Buffer.byteLength(line));
+    });
+
     it('keeps what was appended across close and reopen, and indexes invocations', async () => {
       let s = await open();
       write(s, 'START RequestId: r1 Version: $LATEST\n');

@@ -114,12 +114,12 @@ describe.skipIf(!available)('postgres log store shared by nodes', () => {
     }
   });
 
-  it('stores a NUL character as U+FFFD (PostgreSQL text cannot hold it)', async () => {
+  it('stores a NUL character and a lone surrogate as U+FFFD (PostgreSQL text cannot hold them)', async () => {
     const { url } = await database();
     const s = await openPostgresLogStore({ url, maxBytes: 1 << 30 });
     try {
-      s.append({ scope, group: '/aws/lambda/f', stream: 's', functionName: 'f', text: 'a\0b\n' });
-      expect(await messages(s)).toEqual(['a\uFFFDb']);
+      s.append({ scope, group: '/aws/lambda/f', stream: 's', functionName: 'f', text: 'a\0b \uD83D c 🎉\n' });
+      expect(await messages(s)).toEqual(['a\uFFFDb \uFFFD c 🎉']);
     } finally {
       await s.close();
     }

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// The two function log stores on their own, in one process, in alternating rounds: SQLite
+// (logs.db, written on its worker thread) and PostgreSQL (the cluster's shared tables,
+// written from the main thread in batched multi-row INSERTs), fed as the pool feeds them
+// under load: 32 streams, 2,000 invocations a second (START, one line of output, END,
+// REPORT: 4 lines each), 10,000 invocations per round. A third "none" store only counts,
+// so that the feeder's own cost can be taken away. Per store and round it prints:
+//
+//   main µs/inv   main-thread time per invocation beyond the feeder's (the invoke path's
+//                 share: splitting and queueing, and for PostgreSQL the driver's work)
+//   proc µs/inv   this process's CPU per invocation, all threads (SQLite's writer too)
+//   db µs/inv     the PostgreSQL server's backends' CPU per invocation (PostgreSQL only)
+//   drain ms      from the last append until a flush saw every line written
+//
+// Needs a PostgreSQL server (HEARTH_TEST_POSTGRES, default the role scripts/dev-postgres.sh
+// creates); without one it says so and exits 0.
+// Run: npm run build && node bench/log-stores.mjs   (BENCH_ROUNDS, default 3)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { benchPostgres, cpuMs, median, root } from './lib.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const INVOCATIONS = 10_000;
+const PER_TICK = 20; // every 10 ms: 2,000 a second
+const STREAMS = 32;
+const scope = { accountId: '123456789012', region: 'us-east-1', namespace: 'default' };
+
+const load = (file) => import(pathToFileURL(path.join(root, 'dist/store/logs', file)).href);
+const { SqliteLogStore } = await load('sqlite-log-store.js');
+const { openPostgresLogStore } = await load('postgres-log-store.js');
+
+const postgres = await benchPostgres('log stores bench');
+if (postgres === undefined) {
+  process.exit(0);
+}
+const db = await postgres.database();
+const dir = mkdtempSync(path.join(tmpdir(), 'hearth-log-stores-'));
+const errors = [];
+const onError = (e) => errors.push(e);
+const stores = {
+  none: { append: () => undefined, flush: async () => undefined, close: async () => undefined },
+  sqlite: new SqliteLogStore({ file: path.join(dir, 'logs.db'), maxBytes: 1 << 30, onError }),
+  postgres: await openPostgresLogStore({ url: db.url, maxBytes: 1 << 30, onError }),
+};
+const admin = new pg.Client({ connectionString: db.url });
+await admin.connect();
+const dbName = new URL(db.url).pathname.slice(1);
+
+async function backendsCpuMs() {
+  const res = await admin.query(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [dbName],
+  );
+  return res.rows.reduce((n, r) => n + cpuMs(r.pid), 0);
+}
+
+/** Feeds one round into `store`; resolves with its figures. */
+async function round(store, r) {
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const db0 = await backendsCpuMs();
+  let n = 0;
+  await new Promise((resolve) => {
+    const tick = setInterval(() => {
+      for (let i = 0; i < PER_TICK && n < INVOCATIONS; i++, n++) {
+        const stream = `2026/12/04/[$LATEST]r${r}s${n % STREAMS}`;
+        const id = `r${r}-${n}`;
+        const put = (text) =>
+          store.append({ scope, group: '/aws/lambda/bench', stream, functionName: 'bench', text });
+        put(`START RequestId: ${id} Version: $LATEST\n`);
+        put(`${new Date().toISOString()}\t${id}\tINFO\thandled ${n}\n`);
+        put(`END RequestId: ${id}\n`);
+        put(
+          `REPORT RequestId: ${id}\tDuration: 0.42 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t\n`,
+        );
+      }
+      if (n >= INVOCATIONS) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 10);
+  });
+  const fed = performance.now();
+  await store.flush();
+  const drainMs = performance.now() - fed;
+  const elu = performance.eventLoopUtilization(elu0);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    mainUs: (elu.active * 1000) / INVOCATIONS,
+    procUs: (cpu.user + cpu.system) / INVOCATIONS,
+    dbUs: (((await backendsCpuMs()) - db0) * 1000) / INVOCATIONS,
+    drainMs,
+  };
+}
+
+const figures = { none: [], sqlite: [], postgres: [] };
+try {
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['none', 'sqlite', 'postgres'] : ['postgres', 'sqlite', 'none'];
+    for (const name of order) {
+      figures[name].push(await round(stores[name], r));
+    }
+  }
+} finally {
+  for (const s of Object.values(stores)) {
+    await s.close();
+  }
+  await admin.end();
+  await db.drop();
+  await postgres.end();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const f = (x) => x.toFixed(1);
+const feeder = median(figures.none.map((x) => x.mainUs));
+console.log(`hearth log stores bench (${new Date().toISOString()}, node ${process.version})`);
+console.log(
+  `${INVOCATIONS} invocations (4 lines each) per round over ${STREAMS} streams at ${PER_TICK * 100}/s`,
+);
+for (const name of ['sqlite', 'postgres']) {
+  const rows = figures[name];
+  const col = (k, minus = 0) => rows.map((x) => f(x[k] - minus)).join(' ');
+  const med = (k, minus = 0) => f(median(rows.map((x) => x[k])) - minus);
+  console.log(`${name.padEnd(8)} main µs/inv  ${col('mainUs', feeder)}  median ${med('mainUs', feeder)}`);
+  console.log(`${name.padEnd(8)} proc µs/inv  ${col('procUs')}  median ${med('procUs')}`);
+  if (name === 'postgres') {
+    console.log(`${name.padEnd(8)} db µs/inv    ${col('dbUs')}  median ${med('dbUs')}`);
+  }
+  console.log(`${name.padEnd(8)} drain ms     ${col('drainMs')}  median ${med('drainMs')}`);
+}
+console.log(
+  `feeder alone: main µs/inv ${f(feeder)}, proc µs/inv ${f(median(figures.none.map((x) => x.procUs)))}`,
+);
+if (errors.length > 0) {
+  console.log(`store errors: ${errors.length}, first: ${errors[0]}`);
+}
