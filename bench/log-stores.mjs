@@ -6,8 +6,9 @@
 // REPORT: 4 lines each), 10,000 invocations per round. A third "none" store only counts,
 // so that the feeder's own cost can be taken away. Per store and round it prints:
 //
-//   main µs/inv   main-thread time per invocation beyond the feeder's (the invoke path's
-//                 share: splitting and queueing, and for PostgreSQL the driver's work)
+//   main µs/inv   main-thread CPU per invocation beyond the feeder's (the invoke path's
+//                 share: splitting and queueing, and for PostgreSQL the driver's work;
+//                 /proc/self/task/<pid>/stat, 10 ms ticks)
 //   proc µs/inv   this process's CPU per invocation, all threads (SQLite's writer too)
 //   db µs/inv     the PostgreSQL server's backends' CPU per invocation (PostgreSQL only)
 //   drain ms      from the last append until a flush saw every line written
@@ -15,7 +16,7 @@
 // Needs a PostgreSQL server (HEARTH_TEST_POSTGRES, default the role scripts/dev-postgres.sh
 // creates); without one it says so and exits 0.
 // Run: npm run build && node bench/log-stores.mjs   (BENCH_ROUNDS, default 3)
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -50,6 +51,12 @@ const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
 const dbName = new URL(db.url).pathname.slice(1);
 
+/** CPU time of this process's main thread so far, in ms. */
+function mainThreadCpuMs() {
+  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 async function backendsCpuMs() {
   const res = await admin.query(
     'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
@@ -61,7 +68,7 @@ async function backendsCpuMs() {
 /** Feeds one round into `store`; resolves with its figures. */
 async function round(store, r) {
   const cpu0 = process.cpuUsage();
-  const elu0 = performance.eventLoopUtilization();
+  const main0 = mainThreadCpuMs();
   const db0 = await backendsCpuMs();
   let n = 0;
   await new Promise((resolve) => {
@@ -87,10 +94,9 @@ async function round(store, r) {
   const fed = performance.now();
   await store.flush();
   const drainMs = performance.now() - fed;
-  const elu = performance.eventLoopUtilization(elu0);
   const cpu = process.cpuUsage(cpu0);
   return {
-    mainUs: (elu.active * 1000) / INVOCATIONS,
+    mainUs: ((mainThreadCpuMs() - main0) * 1000) / INVOCATIONS,
     procUs: (cpu.user + cpu.system) / INVOCATIONS,
     dbUs: (((await backendsCpuMs()) - db0) * 1000) / INVOCATIONS,
     drainMs,
