@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The two function log stores on their own, in one process, in alternating rounds: SQLite
 // (logs.db, written on its worker thread) and PostgreSQL (the cluster's shared tables,
-// written from the main thread in batched multi-row INSERTs), fed as the pool feeds them
+// batched multi-row INSERTs, also from a worker thread), fed as the pool feeds them
 // under load: 32 streams, 2,000 invocations a second (START, one line of output, END,
 // REPORT: 4 lines each), 10,000 invocations per round. A third "none" store only counts,
 // so that the feeder's own cost can be taken away. Per store and round it prints:
 //
 //   main µs/inv   main-thread CPU per invocation beyond the feeder's (the invoke path's
-//                 share: splitting and queueing, and for PostgreSQL the driver's work;
+//                 share: splitting, queueing and handing batches to the writer's thread;
 //                 /proc/self/task/<pid>/stat, 10 ms ticks)
 //   proc µs/inv   this process's CPU per invocation, all threads (SQLite's writer too)
 //   db µs/inv     the PostgreSQL server's backends' CPU per invocation (PostgreSQL only)

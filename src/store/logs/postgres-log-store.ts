@@ -2,37 +2,21 @@
  * The function log store on PostgreSQL, shared by the nodes of a cluster (hearth_log_*
  * tables, pg-log-migrations.ts): the LogStore port of core/logs read by every node, so a
  * CloudWatch Logs or SCF read on one node sees the lines of invocations that ran on
- * another, and a node killed with kill -9 takes only its last ~100 ms of lines with it.
+ * another, and a node killed with kill -9 takes only its last ~50 ms of lines with it.
  * It behaves as SqliteLogStore does (log-rows.ts holds the paging rules both follow).
  *
- * Writes, off the invoke path:
- *   1. `append` splits and queues lines (log-ingest.ts, shared with SQLite), handed on
- *      here every `flushIntervalMs`, into a buffer bounded in lines and bytes: when
- *      PostgreSQL is slow or down the oldest lines are dropped, with one warning per
- *      outage through `onError`;
- *   2. one writer at a time takes a chunk of at most `rowsPerStatement` lines, draws their
- *      ids from the events' sequence (ids are global across nodes, and increase along
- *      each stream since a stream is written by the one node that runs its environment),
- *      and indexes START/REPORT pairs once (invocation-index.ts);
- *   3. writes the chunk in one transaction: group rows locked in id order, byte counts,
- *      streams' times, one multi-row INSERT of events and one of invocations. A group or
- *      stream another node deleted meanwhile is seen (its row is gone), the ids are looked
- *      up again and the chunk retried; a failed chunk is retried after `retryMs`;
- *   4. if the stored bytes passed the cap, the cap runs (below) before readers waiting on
- *      the chunk are answered.
- * Reads first wait until the lines this node had queued are written (read-your-writes on
- * the node that ran the invoke, as SQLite's `sync`): an invoke's lines are visible once its
- * answer is.
+ * `append` splits and queues lines (log-ingest.ts, shared with SQLite), handed every
+ * `flushIntervalMs` to the writer (pg-log-writer.ts: bounded buffer, batched INSERTs,
+ * housekeeping under an advisory lock), on its own thread when hearth runs from its build
+ * (pg-log-writer-link.ts). Reads run here on their own connections, after waiting until the
+ * lines this node had queued are written (read-your-writes on the node that ran the invoke:
+ * an invoke's lines are visible once its answer is, as with SQLite).
  *
- * Housekeeping (each group's retention, then the size cap removing the oldest events
- * across groups) runs under a PostgreSQL advisory try-lock: one node at a time, the others
- * skip their turn. Deletions count what they removed from their own DELETE … RETURNING, so
- * a retention that runs on two nodes at once (PutRetentionPolicy) keeps the counts true.
- *
- * Deliberate differences from SQLite: a NUL character (which PostgreSQL text cannot hold)
- * is stored as U+FFFD; lines still buffered when PostgreSQL stays down are dropped.
+ * Deliberate differences from SQLite: a NUL character or a lone surrogate (which
+ * PostgreSQL text cannot hold) is stored as U+FFFD; lines still buffered when PostgreSQL
+ * stays down are dropped.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type {
   EventPosition,
   FilterQuery,
@@ -51,8 +35,7 @@ import type {
 import { migratePg } from '../postgres/migrations.js';
 import { redact } from '../postgres/postgres-store.js';
 import type { FunctionLogStore } from './function-log-store.js';
-import { InvocationIndex, type ClosedInvocation } from './invocation-index.js';
-import { LogIngest, type FunctionLogInput, type StreamTarget, type WriteBatch } from './log-ingest.js';
+import { LogIngest, type FunctionLogInput } from './log-ingest.js';
 import {
   groupInfo,
   groupPage,
@@ -66,90 +49,31 @@ import {
   type StreamRow,
 } from './log-rows.js';
 import { pgLogMigrations } from './pg-log-migrations.js';
+import {
+  inlinePgLink,
+  pgWorkerEntry,
+  workerPgLink,
+  type PgWriterConfig,
+  type PgWriterLink,
+} from './pg-log-writer-link.js';
+import { logPool, type PgWriterOptions } from './pg-log-writer.js';
 
 export type { FunctionLogInput } from './log-ingest.js';
 
-export interface PostgresLogStoreOptions {
+export interface PostgresLogStoreOptions extends PgWriterOptions {
   readonly url: string;
-  /** Stored message bytes above which the oldest events are removed (to 90 % of it). */
-  readonly maxBytes: number;
   /** Queued lines are handed to the writer this often. */
   readonly flushIntervalMs?: number;
   readonly partialFlushMs?: number;
-  /** Lines and bytes buffered for PostgreSQL at most; beyond, the oldest are dropped. */
-  readonly maxBufferedEvents?: number;
-  readonly maxBufferedBytes?: number;
-  /** Events per INSERT (and per transaction) at most. */
-  readonly rowsPerStatement?: number;
-  /** A failed write is tried again after this long. */
-  readonly retryMs?: number;
-  /** Retention and cap run this often (and at open). */
-  readonly housekeepingIntervalMs?: number;
+  /** Write on a worker thread when the build has one (default true). */
+  readonly threaded?: boolean;
   readonly now?: () => number;
   readonly onError?: (err: unknown) => void;
 }
 
-const DAY_MS = 86_400_000;
-/** A chunk's messages in bytes at most (a line is at most 256 KB, line-splitter.ts). */
-const CHUNK_BYTES = 4 * 1024 * 1024;
-/** Held by the node that runs retention and the cap ("hearthlg"). */
-const HOUSEKEEPING_LOCK = 0x6865_6172_7468_6c67n;
-const EVENT_IDS = 'hearth_log_events_id_seq';
-const INT8_OID = 20;
-
-/** bigint columns as numbers: ids, times and byte counts stay below 2^53. */
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID
-      ? (v: string) => Number(v)
-      : (pg.types.getTypeParser(oid, format) as unknown)) as pg.CustomTypesConfig['getTypeParser'],
-};
-
-interface QueuedLine {
-  readonly seq: number;
-  readonly target: StreamTarget;
-  readonly streamKey: string;
-  readonly timestampMs: number;
-  readonly message: string;
-  readonly bytes: number;
-}
-
-interface Chunk {
-  readonly lines: readonly QueuedLine[];
-  readonly firstSeq: number;
-  /** Drawn from the sequence once; a retried chunk keeps them. */
-  ids?: readonly number[];
-  /** Invocations that lines of this chunk close, indexed once. */
-  closed?: readonly { readonly index: number; readonly inv: ClosedInvocation }[];
-}
-
-/**
- * What PostgreSQL's text (and json) cannot hold: NUL, and a UTF-16 surrogate without its
- * pair (output decoded from bytes has none; a guard, since one would fail its whole chunk).
- */
-const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
-
-/**
- * PostgreSQL refused the chunk's data itself (SQLSTATE classes 22 data exception, 54
- * program limit): trying it again cannot succeed.
- */
-const refusedData = (e: unknown): boolean => {
-  const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('54'));
-};
-
-/** A group or stream id this node cached was deleted by another: look them up again. */
-class StaleIds extends Error {}
-
-const groupKeyOf = (t: StreamTarget): string =>
-  `${t.scope.accountId}\0${t.scope.region}\0${t.scope.namespace}\0${t.group}`;
-
 /** Opens the store (creating or migrating its tables); a clear error when PostgreSQL is unreachable. */
 export async function openPostgresLogStore(o: PostgresLogStoreOptions): Promise<PostgresLogStore> {
-  const pool = new pg.Pool({ connectionString: o.url, max: 4, connectionTimeoutMillis: 10_000, types });
-  // An idle client's error (the server restarted) must not crash the process; the next query fails.
-  pool.on('error', () => undefined);
+  const pool = logPool(o.url, 3);
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -171,62 +95,35 @@ export async function openPostgresLogStore(o: PostgresLogStoreOptions): Promise<
 export class PostgresLogStore implements FunctionLogStore {
   readonly #pool: pg.Pool;
   readonly #ingest: LogIngest;
-  readonly #now: () => number;
-  readonly #onError: (err: unknown) => void;
-  readonly #maxBytes: number;
-  readonly #maxBufferedEvents: number;
-  readonly #maxBufferedBytes: number;
-  readonly #rowsPerStatement: number;
-  readonly #retryMs: number;
-  readonly #invocations = new InvocationIndex<string>();
-  readonly #groupIds = new Map<string, number>();
-  readonly #streamIds = new Map<string, number>();
-  /** Lines not yet in a chunk, oldest first, from `#head`. */
-  #queue: QueuedLine[] = [];
-  #head = 0;
-  #queuedBytes = 0;
-  /** The seq the next queued line gets. */
-  #nextSeq = 0;
-  #chunk: Chunk | undefined;
-  #pumping: Promise<void> | undefined;
-  #retry: { timer: NodeJS.Timeout; wake: () => void } | undefined;
-  #waiters: { readonly upTo: number; readonly resolve: () => void }[] = [];
-  /** One warning per outage (reset by a write that succeeds). */
-  #failing = false;
-  #dropping = false;
-  #housekeeping: Promise<void> | undefined;
-  /** The cluster's stored bytes when last read, plus what this node wrote since. */
-  #estimatedBytes = 0;
-  #totalReadAtMs = -Infinity;
-  #sweeper: NodeJS.Timeout | undefined;
-  #closing = false;
+  readonly #link: PgWriterLink;
   #closed = false;
 
   constructor(pool: pg.Pool, o: PostgresLogStoreOptions) {
     this.#pool = pool;
-    this.#now = o.now ?? Date.now;
-    this.#onError = o.onError ?? (() => undefined);
-    this.#maxBytes = o.maxBytes;
-    this.#maxBufferedEvents = o.maxBufferedEvents ?? 100_000;
-    this.#maxBufferedBytes = o.maxBufferedBytes ?? 64 * 1024 * 1024;
-    this.#rowsPerStatement = Math.max(1, o.rowsPerStatement ?? 1000);
-    this.#retryMs = o.retryMs ?? 1000;
+    const now = o.now ?? Date.now;
+    const onError = o.onError ?? (() => undefined);
+    const { url, flushIntervalMs, partialFlushMs, threaded, now: _now, onError: _onError, ...writer } = o;
+    const config: PgWriterConfig = { url, options: writer };
+    const entry = threaded === false ? undefined : pgWorkerEntry();
+    this.#link =
+      entry === undefined ? inlinePgLink(config, now, onError) : workerPgLink(entry, config, onError);
     this.#ingest = new LogIngest({
-      flushIntervalMs: o.flushIntervalMs ?? 50,
-      partialFlushMs: o.partialFlushMs ?? 1000,
-      maxPendingEvents: this.#rowsPerStatement,
-      now: this.#now,
-      write: (batch) => this.#enqueue(batch),
+      flushIntervalMs: flushIntervalMs ?? 50,
+      partialFlushMs: partialFlushMs ?? 1000,
+      maxPendingEvents: Math.max(1, o.rowsPerStatement ?? 1000),
+      now,
+      write: (batch) => this.#link.write(batch),
     });
-    const housekeep = () => void this.#housekeepShared().catch(this.#onError);
-    housekeep();
-    this.#sweeper = setInterval(housekeep, o.housekeepingIntervalMs ?? 60_000);
-    this.#sweeper.unref();
+  }
+
+  /** True when writes run on their own thread. */
+  get threaded(): boolean {
+    return this.#link.threaded;
   }
 
   /** The pool's sink: queues, never blocks on I/O. */
   append(input: FunctionLogInput): void {
-    if (!this.#closing) {
+    if (!this.#closed) {
       this.#ingest.append(input);
     }
   }
@@ -235,553 +132,30 @@ export class PostgresLogStore implements FunctionLogStore {
    * Hands on what is queued (partial lines stay pending) and waits until it is written, or
    * until a write of it failed (then the read that follows tells PostgreSQL's state).
    */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     this.#ingest.flush();
-    const upTo = this.#nextSeq;
-    if (this.#pendingFrom() >= upTo) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.#waiters.push({ upTo, resolve });
-      this.#kick();
-    });
+    await this.#link.call('sync');
   }
 
-  async totalBytes(): Promise<number> {
-    await this.flush();
-    return this.#totalBytes(this.#pool);
+  totalBytes(): Promise<number> {
+    this.#ingest.flush();
+    return this.#link.call('totalBytes');
   }
 
-  async housekeep(): Promise<void> {
-    await this.flush();
-    await this.#housekeepShared();
+  housekeep(): Promise<void> {
+    this.#ingest.flush();
+    return this.#link.call('housekeep');
   }
 
-  // ---- the buffer and its writer --------------------------------------------------------
-
-  #enqueue(batch: WriteBatch): void {
-    const targets = new Map(batch.targets);
-    for (const l of batch.lines) {
-      const target = targets.get(l.streamKey);
-      if (target === undefined) {
-        continue;
-      }
-      const message = UNSTORABLE.test(l.message) ? l.message.replace(UNSTORABLE_ALL, '\uFFFD') : l.message;
-      const bytes = Buffer.byteLength(message);
-      this.#queue.push({
-        seq: this.#nextSeq++,
-        target,
-        streamKey: l.streamKey,
-        timestampMs: l.timestampMs,
-        message,
-        bytes,
-      });
-      this.#queuedBytes += bytes;
-    }
-    this.#bound();
-    this.#kick();
+  deleteGroup(scope: LogScope, name: string): Promise<boolean> {
+    this.#ingest.flush();
+    return this.#link.call('deleteGroup', scope, name);
   }
 
-  /** Drops the oldest queued lines beyond the buffer's bounds. */
-  #bound(): void {
-    let dropped = 0;
-    while (
-      this.#queue.length - this.#head > this.#maxBufferedEvents ||
-      (this.#queuedBytes > this.#maxBufferedBytes && this.#head < this.#queue.length)
-    ) {
-      const l = this.#queue[this.#head++];
-      this.#queuedBytes -= l?.bytes ?? 0;
-      dropped++;
-    }
-    this.#compact();
-    if (dropped > 0) {
-      if (!this.#dropping) {
-        this.#dropping = true;
-        this.#onError(
-          new Error(
-            `function logs: PostgreSQL is not keeping up; dropping the oldest buffered lines ` +
-              `(at most ${this.#maxBufferedEvents} lines and ${this.#maxBufferedBytes} bytes are kept)`,
-          ),
-        );
-      }
-      this.#notify(false);
-    }
+  setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
+    this.#ingest.flush();
+    return this.#link.call('setRetention', scope, name, days);
   }
-
-  #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-
-  /** The seq of the oldest line not yet written (or dropped). */
-  #pendingFrom(): number {
-    return this.#chunk?.firstSeq ?? this.#queue[this.#head]?.seq ?? this.#nextSeq;
-  }
-
-  /** Answers the readers whose lines are settled; all of them after a failed write. */
-  #notify(failed: boolean): void {
-    const from = this.#pendingFrom();
-    const waiting = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiting) {
-      if (failed || w.upTo <= from) {
-        w.resolve();
-      } else {
-        this.#waiters.push(w);
-      }
-    }
-  }
-
-  #kick(): void {
-    if (this.#pumping === undefined && (this.#chunk !== undefined || this.#head < this.#queue.length)) {
-      this.#pumping = this.#pump().finally(() => {
-        this.#pumping = undefined;
-        // Lines queued while the last write finished.
-        if (!this.#closed) {
-          this.#kick();
-        }
-      });
-    }
-  }
-
-  #takeChunk(): Chunk {
-    const lines: QueuedLine[] = [];
-    let bytes = 0;
-    while (this.#head < this.#queue.length && lines.length < this.#rowsPerStatement) {
-      const l = this.#queue[this.#head];
-      if (l === undefined || (lines.length > 0 && bytes + l.bytes > CHUNK_BYTES)) {
-        break;
-      }
-      lines.push(l);
-      bytes += l.bytes;
-      this.#head++;
-    }
-    this.#queuedBytes -= bytes;
-    this.#compact();
-    return { lines, firstSeq: lines[0]?.seq ?? this.#nextSeq };
-  }
-
-  async #pump(): Promise<void> {
-    while (this.#chunk !== undefined || this.#head < this.#queue.length) {
-      const chunk = (this.#chunk ??= this.#takeChunk());
-      try {
-        await this.#writeChunk(chunk);
-        this.#chunk = undefined;
-        this.#failing = false;
-        this.#dropping = false;
-      } catch (e) {
-        if (refusedData(e)) {
-          // Dropped, not retried: it would hold up every line after it.
-          this.#onError(new Error(`function logs: ${chunk.lines.length} lines dropped`, { cause: e }));
-          this.#chunk = undefined;
-          this.#notify(false);
-          continue;
-        }
-        if (!this.#failing) {
-          this.#failing = true;
-          this.#onError(e);
-        }
-        if (this.#closing) {
-          // Closing with PostgreSQL down: what is left cannot be written.
-          this.#chunk = undefined;
-          this.#head = this.#queue.length;
-          this.#queuedBytes = 0;
-          this.#compact();
-        }
-        this.#notify(true);
-        if (!this.#closing) {
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              clearTimeout(timer);
-              this.#retry = undefined;
-              resolve();
-            };
-            const timer = setTimeout(wake, this.#retryMs);
-            this.#retry = { timer, wake };
-          });
-        }
-        continue;
-      }
-      try {
-        await this.#capIfPassed();
-      } catch (e) {
-        this.#onError(e);
-      }
-      this.#notify(false);
-    }
-  }
-
-  async #writeChunk(chunk: Chunk): Promise<void> {
-    if (chunk.lines.length === 0) {
-      return;
-    }
-    if (chunk.ids === undefined) {
-      const res = await this.#pool.query<{ id: number }>(
-        'SELECT nextval($1::regclass) AS id FROM generate_series(1, $2)',
-        [EVENT_IDS, chunk.lines.length],
-      );
-      const ids = res.rows.map((r) => r.id).sort((a, b) => a - b);
-      const closed: { index: number; inv: ClosedInvocation }[] = [];
-      chunk.lines.forEach((line, index) => {
-        const inv = this.#invocations.see(line.streamKey, line, ids[index] ?? 0);
-        if (inv !== undefined) {
-          closed.push({ index, inv });
-        }
-      });
-      chunk.ids = ids;
-      chunk.closed = closed;
-    }
-    const ingestMs = this.#now();
-    for (let attempt = 0; ; attempt++) {
-      await this.#resolveIds(chunk, ingestMs);
-      try {
-        await this.#transaction((c) => this.#insert(c, chunk, ingestMs));
-        this.#estimatedBytes += chunk.lines.reduce((n, l) => n + l.bytes, 0);
-        return;
-      } catch (e) {
-        if (!(e instanceof StaleIds) || attempt >= 3) {
-          throw e;
-        }
-        this.#groupIds.clear();
-        this.#streamIds.clear();
-      }
-    }
-  }
-
-  /** Finds (or makes) the group and stream rows of the chunk's lines that this node has not cached. */
-  async #resolveIds(chunk: Chunk, nowMs: number): Promise<void> {
-    if (this.#streamIds.size > 10_000) {
-      // Streams of environments long gone: re-learned on their next line.
-      this.#streamIds.clear();
-      this.#groupIds.clear();
-    }
-    for (const l of chunk.lines) {
-      if (this.#streamIds.has(l.streamKey) && this.#groupIds.has(groupKeyOf(l.target))) {
-        continue;
-      }
-      const t = l.target;
-      const s = t.scope;
-      const groupKey = groupKeyOf(t);
-      let groupId = this.#groupIds.get(groupKey);
-      if (groupId === undefined) {
-        groupId = await this.#findOrInsert(
-          `INSERT INTO hearth_log_groups (account_id, region, namespace, name, created_ms)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
-          `SELECT id FROM hearth_log_groups WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4`,
-          [s.accountId, s.region, s.namespace, t.group, nowMs],
-        );
-        this.#groupIds.set(groupKey, groupId);
-      }
-      const streamId = await this.#findOrInsert(
-        `INSERT INTO hearth_log_streams (group_id, name, created_ms) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING id`,
-        'SELECT id FROM hearth_log_streams WHERE group_id = $1 AND name = $2',
-        [groupId, t.stream, nowMs],
-      );
-      this.#streamIds.set(l.streamKey, streamId);
-    }
-  }
-
-  /** Inserts a row (its last parameter the creation time) or finds the one there. */
-  async #findOrInsert(insert: string, select: string, params: (string | number)[]): Promise<number> {
-    for (;;) {
-      const made = await this.#pool.query<{ id: number }>(insert, params);
-      const found =
-        made.rows[0] ?? (await this.#pool.query<{ id: number }>(select, params.slice(0, -1))).rows[0];
-      if (found !== undefined) {
-        return found.id;
-      }
-      // Deleted between the two statements by another node: make it again.
-    }
-  }
-
-  async #insert(c: pg.ClientBase, chunk: Chunk, ingestMs: number): Promise<void> {
-    const ids = chunk.ids ?? [];
-    const groupOf = (l: QueuedLine) => this.#groupIds.get(groupKeyOf(l.target));
-    const streamOf = (l: QueuedLine) => this.#streamIds.get(l.streamKey);
-    const groups = new Map<number, number>();
-    const streams = new Map<number, { first: number; last: number; bytes: number }>();
-    const rows = { id: [] as number[], group: [] as number[], stream: [] as number[] };
-    chunk.lines.forEach((l, i) => {
-      const g = groupOf(l);
-      const s = streamOf(l);
-      if (g === undefined || s === undefined) {
-        throw new StaleIds();
-      }
-      rows.id.push(ids[i] ?? 0);
-      rows.group.push(g);
-      rows.stream.push(s);
-      groups.set(g, (groups.get(g) ?? 0) + l.bytes);
-      const t = streams.get(s);
-      if (t === undefined) {
-        streams.set(s, { first: l.timestampMs, last: l.timestampMs, bytes: l.bytes });
-      } else {
-        t.last = Math.max(t.last, l.timestampMs);
-        t.bytes += l.bytes;
-      }
-    });
-    // Groups first, in id order, as every writer and deleter here locks them: no deadlock
-    // between nodes writing to the same groups; a group deleted meanwhile is missing.
-    const groupIds = [...groups.keys()].sort((a, b) => a - b);
-    const locked = await c.query(
-      'SELECT id FROM hearth_log_groups WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
-      [groupIds],
-    );
-    if (locked.rowCount !== groupIds.length) {
-      throw new StaleIds();
-    }
-    await c.query(
-      `UPDATE hearth_log_groups g SET stored_bytes = g.stored_bytes + t.bytes
-         FROM unnest($1::bigint[], $2::bigint[]) AS t(id, bytes) WHERE g.id = t.id`,
-      [groupIds, groupIds.map((g) => groups.get(g) ?? 0)],
-    );
-    const streamIds = [...streams.keys()].sort((a, b) => a - b);
-    const touched = await c.query(
-      `UPDATE hearth_log_streams s
-          SET first_event_ms = COALESCE(s.first_event_ms, t.first),
-              last_event_ms = GREATEST(COALESCE(s.last_event_ms, 0), t.last),
-              last_ingestion_ms = $5, stored_bytes = s.stored_bytes + t.bytes
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS t(id, first, last, bytes)
-        WHERE s.id = t.id`,
-      [
-        streamIds,
-        streamIds.map((s) => streams.get(s)?.first ?? 0),
-        streamIds.map((s) => streams.get(s)?.last ?? 0),
-        streamIds.map((s) => streams.get(s)?.bytes ?? 0),
-        ingestMs,
-      ],
-    );
-    if (touched.rowCount !== streamIds.length) {
-      throw new StaleIds();
-    }
-    // The rows as one JSON text: JSON.stringify is native, where the driver would escape
-    // every element of six arrays in JavaScript on the event loop (bench/log-stores.mjs).
-    await c.query(
-      `INSERT INTO hearth_log_events (id, group_id, stream_id, ts_ms, ingest_ms, bytes, message)
-       SELECT t.i, t.g, t.s, t.t, $2, t.b, t.m
-         FROM json_to_recordset($1::json) AS t(i bigint, g bigint, s bigint, t bigint, b integer, m text)`,
-      [
-        JSON.stringify(
-          chunk.lines.map((l, i) => ({
-            i: rows.id[i],
-            g: rows.group[i],
-            s: rows.stream[i],
-            t: l.timestampMs,
-            b: l.bytes,
-            m: l.message,
-          })),
-        ),
-        ingestMs,
-      ],
-    );
-    const closed = chunk.closed ?? [];
-    if (closed.length > 0) {
-      const col = <V>(f: (x: { index: number; inv: ClosedInvocation }) => V): V[] => closed.map(f);
-      await c.query(
-        `INSERT INTO hearth_log_invocations (group_id, stream_id, request_id, function_name, version,
-           start_ms, first_event_id, last_event_id, duration_ms, billed_ms, memory_mb, max_memory_mb,
-           status, error_type)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-           $7::bigint[], $8::bigint[], $9::float8[], $10::bigint[], $11::int[], $12::int[], $13::text[],
-           $14::text[])`,
-        [
-          col((x) => rows.group[x.index]),
-          col((x) => rows.stream[x.index]),
-          col((x) => x.inv.requestId),
-          col((x) => chunk.lines[x.index]?.target.functionName),
-          col((x) => x.inv.version),
-          col((x) => x.inv.startMs),
-          col((x) => x.inv.firstEventId),
-          col((x) => x.inv.lastEventId),
-          col((x) => x.inv.report.durationMs),
-          col((x) => Math.round(x.inv.report.billedMs)),
-          col((x) => Math.round(x.inv.report.memoryMb)),
-          col((x) => Math.round(x.inv.report.maxMemoryUsedMb)),
-          col((x) => x.inv.report.status),
-          col((x) => x.inv.report.errorType ?? null),
-        ],
-      );
-    }
-  }
-
-  /** `work` in one transaction, tried again when PostgreSQL chose it as a deadlock's victim. */
-  async #transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const c = await this.#pool.connect();
-      try {
-        await c.query('BEGIN');
-        const result = await work(c);
-        await c.query('COMMIT');
-        return result;
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (e as { code?: unknown }).code;
-        if ((code !== '40P01' && code !== '40001') || attempt >= 3) {
-          throw e;
-        }
-      } finally {
-        c.release();
-      }
-    }
-  }
-
-  // ---- housekeeping ---------------------------------------------------------------------
-
-  async #totalBytes(db: pg.Pool | pg.ClientBase): Promise<number> {
-    const res = await db.query<{ n: number }>(
-      'SELECT COALESCE(SUM(stored_bytes), 0)::bigint AS n FROM hearth_log_groups',
-    );
-    return res.rows[0]?.n ?? 0;
-  }
-
-  /**
-   * Runs the cap once the stored bytes pass it. They are read again when this node's own
-   * writes would pass it, and at least every second for the other nodes' writes, rather
-   * than after every chunk.
-   */
-  async #capIfPassed(): Promise<void> {
-    const nowMs = Date.now();
-    if (this.#estimatedBytes <= this.#maxBytes && nowMs - this.#totalReadAtMs < 1000) {
-      return;
-    }
-    this.#estimatedBytes = await this.#totalBytes(this.#pool);
-    this.#totalReadAtMs = nowMs;
-    if (this.#estimatedBytes > this.#maxBytes) {
-      await this.#housekeepShared({ retention: false });
-      this.#totalReadAtMs = -Infinity;
-    }
-  }
-
-  /** Retention (unless told not to) and the cap, on one node at a time. */
-  #housekeepShared(o: { readonly retention: boolean } = { retention: true }): Promise<void> {
-    const run = async () => {
-      const c = await this.#pool.connect();
-      try {
-        const got = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-          HOUSEKEEPING_LOCK.toString(),
-        ]);
-        if (got.rows[0]?.ok !== true) {
-          return; // Another node is at it.
-        }
-        try {
-          if (o.retention) {
-            await this.#applyRetention(c);
-          }
-          await this.#enforceCap(c);
-        } finally {
-          await c.query('SELECT pg_advisory_unlock($1)', [HOUSEKEEPING_LOCK.toString()]);
-        }
-      } finally {
-        c.release();
-      }
-    };
-    const done = (this.#housekeeping ?? Promise.resolve()).then(run, run);
-    this.#housekeeping = done.catch(() => undefined);
-    return done;
-  }
-
-  async #applyRetention(c: pg.ClientBase): Promise<void> {
-    const groups = await c.query<{ id: number; retention_days: number }>(
-      'SELECT id, retention_days FROM hearth_log_groups WHERE retention_days IS NOT NULL',
-    );
-    const now = this.#now();
-    for (const g of groups.rows) {
-      await this.#expire(c, g.id, now - g.retention_days * DAY_MS);
-    }
-  }
-
-  /** Removes a group's events (and invocations) older than `cutoffMs`. */
-  #expire(c: pg.ClientBase, groupId: number, cutoffMs: number): Promise<void> {
-    return this.#remove(c, 'group_id = $1 AND ts_ms < $2', [groupId, cutoffMs], {
-      sql: 'DELETE FROM hearth_log_invocations WHERE group_id = $1 AND start_ms < $2',
-      params: [groupId, cutoffMs],
-    });
-  }
-
-  /** Oldest events first, across groups, until 90 % of the cap. */
-  async #enforceCap(c: pg.ClientBase): Promise<void> {
-    const target = Math.floor(this.#maxBytes * 0.9);
-    let total = await this.#totalBytes(c);
-    while (total > target) {
-      const rows = (
-        await c.query<{ id: number; bytes: number }>(
-          'SELECT id, bytes FROM hearth_log_events ORDER BY id LIMIT 2000',
-        )
-      ).rows;
-      if (rows.length === 0) {
-        return;
-      }
-      let excess = total - target;
-      let upTo = 0;
-      for (const r of rows) {
-        upTo = r.id;
-        excess -= r.bytes;
-        if (excess <= 0) {
-          break;
-        }
-      }
-      await this.#remove(c, 'id <= $1', [upTo], {
-        sql: 'DELETE FROM hearth_log_invocations WHERE first_event_id <= $1',
-        params: [upTo],
-      });
-      total = await this.#totalBytes(c);
-    }
-  }
-
-  /**
-   * Deletes the events matching `where` (and the invocations `also` names) in one
-   * transaction, taking from the stream and group counts exactly what this DELETE removed:
-   * a row another node removed first is not counted twice.
-   */
-  async #remove(
-    c: pg.ClientBase,
-    where: string,
-    params: number[],
-    also: { readonly sql: string; readonly params: number[] },
-  ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      await c.query('BEGIN');
-      try {
-        const sums = await c.query<{ group_id: number; stream_id: number; n: number }>(
-          `WITH d AS (DELETE FROM hearth_log_events WHERE ${where} RETURNING group_id, stream_id, bytes)
-           SELECT group_id, stream_id, SUM(bytes)::bigint AS n FROM d GROUP BY group_id, stream_id`,
-          params,
-        );
-        await c.query(also.sql, also.params);
-        const groups = new Map<number, number>();
-        for (const s of sums.rows) {
-          groups.set(s.group_id, (groups.get(s.group_id) ?? 0) + s.n);
-        }
-        const groupIds = [...groups.keys()].sort((a, b) => a - b);
-        await c.query(
-          'SELECT id FROM hearth_log_groups WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
-          [groupIds],
-        );
-        await c.query(
-          `UPDATE hearth_log_groups g SET stored_bytes = g.stored_bytes - t.n
-             FROM unnest($1::bigint[], $2::bigint[]) AS t(id, n) WHERE g.id = t.id`,
-          [groupIds, groupIds.map((g) => groups.get(g) ?? 0)],
-        );
-        await c.query(
-          `UPDATE hearth_log_streams s SET stored_bytes = s.stored_bytes - t.n
-             FROM unnest($1::bigint[], $2::bigint[]) AS t(id, n) WHERE s.id = t.id`,
-          [sums.rows.map((s) => s.stream_id), sums.rows.map((s) => s.n)],
-        );
-        await c.query('COMMIT');
-        return;
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (e as { code?: unknown }).code;
-        if ((code !== '40P01' && code !== '40001') || attempt >= 3) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  // ---- the port -------------------------------------------------------------------------
 
   async #groupRow(scope: LogScope, name: string): Promise<GroupRow | undefined> {
     const res = await this.#pool.query<GroupRow>(
@@ -942,54 +316,6 @@ export class PostgresLogStore implements FunctionLogStore {
     });
   }
 
-  async deleteGroup(scope: LogScope, name: string): Promise<boolean> {
-    await this.flush();
-    const deleted = await this.#transaction(async (c) => {
-      // The group row first: writers lock it before they add to it (see #insert).
-      const g = await c.query<{ id: number }>(
-        `DELETE FROM hearth_log_groups WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4
-         RETURNING id`,
-        [scope.accountId, scope.region, scope.namespace, name],
-      );
-      const id = g.rows[0]?.id;
-      if (id === undefined) {
-        return false;
-      }
-      await c.query('DELETE FROM hearth_log_events WHERE group_id = $1', [id]);
-      await c.query('DELETE FROM hearth_log_invocations WHERE group_id = $1', [id]);
-      await c.query('DELETE FROM hearth_log_streams WHERE group_id = $1', [id]);
-      return true;
-    });
-    if (deleted) {
-      // Its ids must not be reused by later lines: the next line makes the group again.
-      this.#groupIds.clear();
-      this.#streamIds.clear();
-    }
-    return deleted;
-  }
-
-  async setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
-    await this.flush();
-    const res = await this.#pool.query<{ id: number }>(
-      `UPDATE hearth_log_groups SET retention_days = $5
-        WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4 RETURNING id`,
-      [scope.accountId, scope.region, scope.namespace, name, days ?? null],
-    );
-    const id = res.rows[0]?.id;
-    if (id === undefined) {
-      return false;
-    }
-    if (days !== undefined) {
-      const c = await this.#pool.connect();
-      try {
-        await this.#expire(c, id, this.#now() - days * DAY_MS);
-      } finally {
-        c.release();
-      }
-    }
-    return true;
-  }
-
   async invocations(
     scope: LogScope,
     group: string,
@@ -1040,24 +366,17 @@ export class PostgresLogStore implements FunctionLogStore {
     return { total, items };
   }
 
-  /** Writes what is queued (partial lines too), waits for housekeeping, and ends the pool. */
+  /** Writes what is queued (partial lines too), stops the writer and ends the pool. */
   async close(): Promise<void> {
     if (this.#closed) {
       return;
     }
-    this.#closing = true;
-    if (this.#sweeper !== undefined) {
-      clearInterval(this.#sweeper);
-    }
-    this.#ingest.close();
-    this.#retry?.wake();
-    this.#kick();
-    while (this.#pumping !== undefined) {
-      await this.#pumping;
-    }
-    await this.#housekeeping;
     this.#closed = true;
-    this.#notify(true);
-    await this.#pool.end();
+    try {
+      this.#ingest.close();
+      await this.#link.close();
+    } finally {
+      await this.#pool.end();
+    }
   }
 }

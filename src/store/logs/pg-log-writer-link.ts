@@ -1,0 +1,154 @@
+/**
+ * How the PostgreSQL log store reaches its writer (pg-log-writer.ts): a worker thread
+ * running pg-log-worker.js when hearth runs from its build, else the same writer inline
+ * (tests run the TypeScript sources, which a worker thread cannot load). Either way
+ * batches and calls reach the writer in the order they were made, so `sync` answers once
+ * every batch handed on before it is written (as log-writer-link.ts does for SQLite).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LogScope } from '../../core/logs/log-port.js';
+import type { WriteBatch } from './log-ingest.js';
+import { PgLogWriter, logPool, type PgWriterOptions } from './pg-log-writer.js';
+
+export interface PgWriterCalls {
+  sync(): Promise<void>;
+  totalBytes(): Promise<number>;
+  housekeep(): Promise<void>;
+  deleteGroup(scope: LogScope, name: string): Promise<boolean>;
+  setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean>;
+}
+
+export type PgWriterCall = {
+  [K in keyof PgWriterCalls]: { readonly op: K; readonly args: Parameters<PgWriterCalls[K]> };
+}[keyof PgWriterCalls];
+
+export interface PgWriterLink {
+  readonly threaded: boolean;
+  write(batch: WriteBatch): void;
+  call<K extends keyof PgWriterCalls>(
+    op: K,
+    ...args: Parameters<PgWriterCalls[K]>
+  ): ReturnType<PgWriterCalls[K]>;
+  close(): Promise<void>;
+}
+
+/** What the writer is made from (cloned into the worker: no functions). */
+export interface PgWriterConfig {
+  readonly url: string;
+  readonly options: PgWriterOptions;
+}
+
+/** The writer's own connections: a transaction at a time, and housekeeping beside it. */
+export function openPgWriter(
+  config: PgWriterConfig,
+  now: () => number,
+  onError: (e: unknown) => void,
+): PgLogWriter {
+  return new PgLogWriter(logPool(config.url, 2), config.options, now, onError);
+}
+
+/** Runs a call on a writer (shared by the inline link and the worker). */
+export function runPgCall(w: PgLogWriter, c: PgWriterCall): Promise<unknown> {
+  switch (c.op) {
+    case 'sync':
+      return w.sync();
+    case 'totalBytes':
+      return w.totalBytes();
+    case 'housekeep':
+      return w.housekeep();
+    case 'deleteGroup':
+      return w.deleteGroup(...c.args);
+    case 'setRetention':
+      return w.setRetention(...c.args);
+  }
+}
+
+export function inlinePgLink(
+  config: PgWriterConfig,
+  now: () => number,
+  onError: (e: unknown) => void,
+): PgWriterLink {
+  const w = openPgWriter(config, now, onError);
+  return {
+    threaded: false,
+    write: (batch) => w.write(batch),
+    call: (op, ...args) => runPgCall(w, { op, args } as PgWriterCall) as never,
+    close: () => w.close(),
+  };
+}
+
+/** The built worker entry, when hearth runs from dist/. */
+export function pgWorkerEntry(): URL | undefined {
+  const url = new URL('./pg-log-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+type Reply =
+  | { readonly id: number; readonly result?: unknown; readonly error?: string }
+  | { readonly writeError: string };
+
+export function workerPgLink(
+  entry: URL,
+  config: PgWriterConfig,
+  onError: (e: unknown) => void,
+): PgWriterLink {
+  const worker = new Worker(entry, { workerData: config });
+  let next = 0;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let exited = false;
+  const failAll = (message: string) => {
+    for (const w of waiting.values()) {
+      w.reject(new Error(message));
+    }
+    waiting.clear();
+  };
+  worker.on('message', (m: Reply) => {
+    if ('writeError' in m) {
+      onError(new Error(m.writeError));
+      return;
+    }
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) {
+      w?.reject(new Error(m.error));
+    } else {
+      w?.resolve(m.result);
+    }
+  });
+  worker.on('error', (e) => {
+    onError(e);
+    failAll(`the log writer failed: ${e.message}`);
+  });
+  worker.on('exit', () => {
+    exited = true;
+    failAll('the log writer has stopped');
+  });
+  return {
+    threaded: true,
+    write(batch) {
+      if (!exited) {
+        worker.postMessage({ batch });
+      }
+    },
+    call(op, ...args) {
+      if (exited) {
+        return Promise.reject(new Error('the log writer has stopped')) as never;
+      }
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve: resolve, reject });
+        worker.postMessage({ id, call: { op, args } });
+      }) as never;
+    },
+    async close() {
+      if (exited) {
+        return;
+      }
+      const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ close: true });
+      await gone;
+    },
+  };
+}
