@@ -27,7 +27,10 @@ if (port !== null) {
         (e: unknown) => port.postMessage({ id: m.id, error: errorText(e) }),
       );
     } else {
-      void writer.close().finally(() => port.close());
+      writer
+        .close()
+        .catch((e: unknown) => port.postMessage({ writeError: errorText(e) }))
+        .finally(() => port.close());
     }
   });
 }

@@ -96,7 +96,6 @@ class StaleIds extends Error {}
 const groupKeyOf = (t: StreamTarget): string =>
   `${t.scope.accountId}\0${t.scope.region}\0${t.scope.namespace}\0${t.group}`;
 
-/** Opens the store (creating or migrating its tables); a clear error when PostgreSQL is unreachable. */
 /** A pool whose bigint columns read as numbers (`types`). */
 export function logPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000, types });
