@@ -16,14 +16,12 @@
  *   4. if the stored bytes passed the cap, the cap runs (below) before `sync` callers
  *      waiting on the chunk are answered.
  *
- * Housekeeping (each group's retention, then the size cap removing the oldest events
- * across groups) runs under a PostgreSQL advisory try-lock: one node at a time, the others
- * skip their turn. Deletions count what they removed from their own DELETE … RETURNING, so
- * a retention that runs on two nodes at once (PutRetentionPolicy) keeps the counts true.
+ * Housekeeping (retention, the size cap) and group deletion: pg-log-housekeeping.ts.
  */
 import pg from 'pg';
 import type { LogScope } from '../../core/logs/log-port.js';
 import { InvocationIndex, type ClosedInvocation } from './invocation-index.js';
+import { PgLogHousekeeping, transaction } from './pg-log-housekeeping.js';
 import type { StreamTarget, WriteBatch } from './log-ingest.js';
 
 export interface PgWriterOptions {
@@ -40,11 +38,8 @@ export interface PgWriterOptions {
   readonly housekeepingIntervalMs?: number;
 }
 
-const DAY_MS = 86_400_000;
 /** A chunk's messages in bytes at most (a line is at most 256 KB, line-splitter.ts). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
-/** Held by the node that runs retention and the cap ("hearthlg"). */
-const HOUSEKEEPING_LOCK = 0x6865_6172_7468_6c67n;
 const EVENT_IDS = 'hearth_log_events_id_seq';
 const INT8_OID = 20;
 
@@ -129,7 +124,7 @@ export class PgLogWriter {
   /** One warning per outage (reset by a write that succeeds). */
   #failing = false;
   #dropping = false;
-  #housekeeping: Promise<void> | undefined;
+  readonly #keeper: PgLogHousekeeping;
   /** The cluster's stored bytes when last read, plus what this node wrote since. */
   #estimatedBytes = 0;
   #totalReadAtMs = -Infinity;
@@ -146,7 +141,8 @@ export class PgLogWriter {
     this.#maxBufferedBytes = o.maxBufferedBytes ?? 64 * 1024 * 1024;
     this.#rowsPerStatement = Math.max(1, o.rowsPerStatement ?? 1000);
     this.#retryMs = o.retryMs ?? 1000;
-    const housekeep = () => void this.#housekeepShared().catch(this.#onError);
+    this.#keeper = new PgLogHousekeeping(pool, o.maxBytes, now);
+    const housekeep = () => void this.#keeper.run().catch(this.#onError);
     housekeep();
     this.#sweeper = setInterval(housekeep, o.housekeepingIntervalMs ?? 60_000);
     this.#sweeper.unref();
@@ -176,12 +172,12 @@ export class PgLogWriter {
 
   async totalBytes(): Promise<number> {
     await this.sync();
-    return this.#totalBytes(this.#pool);
+    return this.#keeper.totalBytes(this.#pool);
   }
 
   async housekeep(): Promise<void> {
     await this.sync();
-    await this.#housekeepShared();
+    await this.#keeper.run();
   }
 
   #enqueue(batch: WriteBatch): void {
@@ -362,7 +358,7 @@ export class PgLogWriter {
     for (let attempt = 0; ; attempt++) {
       await this.#resolveIds(chunk, ingestMs);
       try {
-        await this.#transaction((c) => this.#insert(c, chunk, ingestMs));
+        await transaction(this.#pool, (c) => this.#insert(c, chunk, ingestMs));
         this.#estimatedBytes += chunk.lines.reduce((n, l) => n + l.bytes, 0);
         return;
       } catch (e) {
@@ -531,36 +527,6 @@ export class PgLogWriter {
     }
   }
 
-  /** `work` in one transaction, tried again when PostgreSQL chose it as a deadlock's victim. */
-  async #transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const c = await this.#pool.connect();
-      try {
-        await c.query('BEGIN');
-        const result = await work(c);
-        await c.query('COMMIT');
-        return result;
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (e as { code?: unknown }).code;
-        if ((code !== '40P01' && code !== '40001') || attempt >= 3) {
-          throw e;
-        }
-      } finally {
-        c.release();
-      }
-    }
-  }
-
-  // ---- housekeeping ---------------------------------------------------------------------
-
-  async #totalBytes(db: pg.Pool | pg.ClientBase): Promise<number> {
-    const res = await db.query<{ n: number }>(
-      'SELECT COALESCE(SUM(stored_bytes), 0)::bigint AS n FROM hearth_log_groups',
-    );
-    return res.rows[0]?.n ?? 0;
-  }
-
   /**
    * Runs the cap once the stored bytes pass it. They are read again when this node's own
    * writes would pass it, and at least every second for the other nodes' writes, rather
@@ -571,159 +537,17 @@ export class PgLogWriter {
     if (this.#estimatedBytes <= this.#maxBytes && nowMs - this.#totalReadAtMs < 1000) {
       return;
     }
-    this.#estimatedBytes = await this.#totalBytes(this.#pool);
+    this.#estimatedBytes = await this.#keeper.totalBytes(this.#pool);
     this.#totalReadAtMs = nowMs;
     if (this.#estimatedBytes > this.#maxBytes) {
-      await this.#housekeepShared({ retention: false });
+      await this.#keeper.run({ retention: false });
       this.#totalReadAtMs = -Infinity;
-    }
-  }
-
-  /** Retention (unless told not to) and the cap, on one node at a time. */
-  #housekeepShared(o: { readonly retention: boolean } = { retention: true }): Promise<void> {
-    const run = async () => {
-      const c = await this.#pool.connect();
-      try {
-        const got = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-          HOUSEKEEPING_LOCK.toString(),
-        ]);
-        if (got.rows[0]?.ok !== true) {
-          return; // Another node is at it.
-        }
-        try {
-          if (o.retention) {
-            await this.#applyRetention(c);
-          }
-          await this.#enforceCap(c);
-        } finally {
-          await c.query('SELECT pg_advisory_unlock($1)', [HOUSEKEEPING_LOCK.toString()]);
-        }
-      } finally {
-        c.release();
-      }
-    };
-    const done = (this.#housekeeping ?? Promise.resolve()).then(run, run);
-    this.#housekeeping = done.catch(() => undefined);
-    return done;
-  }
-
-  async #applyRetention(c: pg.ClientBase): Promise<void> {
-    const groups = await c.query<{ id: number; retention_days: number }>(
-      'SELECT id, retention_days FROM hearth_log_groups WHERE retention_days IS NOT NULL',
-    );
-    const now = this.#now();
-    for (const g of groups.rows) {
-      await this.#expire(c, g.id, now - g.retention_days * DAY_MS);
-    }
-  }
-
-  /** Removes a group's events (and invocations) older than `cutoffMs`. */
-  #expire(c: pg.ClientBase, groupId: number, cutoffMs: number): Promise<void> {
-    return this.#remove(c, 'group_id = $1 AND ts_ms < $2', [groupId, cutoffMs], {
-      sql: 'DELETE FROM hearth_log_invocations WHERE group_id = $1 AND start_ms < $2',
-      params: [groupId, cutoffMs],
-    });
-  }
-
-  /** Oldest events first, across groups, until 90 % of the cap. */
-  async #enforceCap(c: pg.ClientBase): Promise<void> {
-    const target = Math.floor(this.#maxBytes * 0.9);
-    let total = await this.#totalBytes(c);
-    while (total > target) {
-      const rows = (
-        await c.query<{ id: number; bytes: number }>(
-          'SELECT id, bytes FROM hearth_log_events ORDER BY id LIMIT 2000',
-        )
-      ).rows;
-      if (rows.length === 0) {
-        return;
-      }
-      let excess = total - target;
-      let upTo = 0;
-      for (const r of rows) {
-        upTo = r.id;
-        excess -= r.bytes;
-        if (excess <= 0) {
-          break;
-        }
-      }
-      await this.#remove(c, 'id <= $1', [upTo], {
-        sql: 'DELETE FROM hearth_log_invocations WHERE first_event_id <= $1',
-        params: [upTo],
-      });
-      total = await this.#totalBytes(c);
-    }
-  }
-
-  /**
-   * Deletes the events matching `where` (and the invocations `also` names) in one
-   * transaction, taking from the stream and group counts exactly what this DELETE removed:
-   * a row another node removed first is not counted twice.
-   */
-  async #remove(
-    c: pg.ClientBase,
-    where: string,
-    params: number[],
-    also: { readonly sql: string; readonly params: number[] },
-  ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      await c.query('BEGIN');
-      try {
-        const sums = await c.query<{ group_id: number; stream_id: number; n: number }>(
-          `WITH d AS (DELETE FROM hearth_log_events WHERE ${where} RETURNING group_id, stream_id, bytes)
-           SELECT group_id, stream_id, SUM(bytes)::bigint AS n FROM d GROUP BY group_id, stream_id`,
-          params,
-        );
-        await c.query(also.sql, also.params);
-        const groups = new Map<number, number>();
-        for (const s of sums.rows) {
-          groups.set(s.group_id, (groups.get(s.group_id) ?? 0) + s.n);
-        }
-        const groupIds = [...groups.keys()].sort((a, b) => a - b);
-        await c.query(
-          'SELECT id FROM hearth_log_groups WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
-          [groupIds],
-        );
-        await c.query(
-          `UPDATE hearth_log_groups g SET stored_bytes = g.stored_bytes - t.n
-             FROM unnest($1::bigint[], $2::bigint[]) AS t(id, n) WHERE g.id = t.id`,
-          [groupIds, groupIds.map((g) => groups.get(g) ?? 0)],
-        );
-        await c.query(
-          `UPDATE hearth_log_streams s SET stored_bytes = s.stored_bytes - t.n
-             FROM unnest($1::bigint[], $2::bigint[]) AS t(id, n) WHERE s.id = t.id`,
-          [sums.rows.map((s) => s.stream_id), sums.rows.map((s) => s.n)],
-        );
-        await c.query('COMMIT');
-        return;
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (e as { code?: unknown }).code;
-        if ((code !== '40P01' && code !== '40001') || attempt >= 3) {
-          throw e;
-        }
-      }
     }
   }
 
   async deleteGroup(scope: LogScope, name: string): Promise<boolean> {
     await this.sync();
-    const deleted = await this.#transaction(async (c) => {
-      // The group row first: writers lock it before they add to it (see #insert).
-      const g = await c.query<{ id: number }>(
-        `DELETE FROM hearth_log_groups WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4
-         RETURNING id`,
-        [scope.accountId, scope.region, scope.namespace, name],
-      );
-      const id = g.rows[0]?.id;
-      if (id === undefined) {
-        return false;
-      }
-      await c.query('DELETE FROM hearth_log_events WHERE group_id = $1', [id]);
-      await c.query('DELETE FROM hearth_log_invocations WHERE group_id = $1', [id]);
-      await c.query('DELETE FROM hearth_log_streams WHERE group_id = $1', [id]);
-      return true;
-    });
+    const deleted = await this.#keeper.deleteGroup(scope, name);
     if (deleted) {
       // Its ids must not be reused by later lines: the next line makes the group again.
       this.#groupIds.clear();
@@ -734,24 +558,7 @@ export class PgLogWriter {
 
   async setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
     await this.sync();
-    const res = await this.#pool.query<{ id: number }>(
-      `UPDATE hearth_log_groups SET retention_days = $5
-        WHERE account_id = $1 AND region = $2 AND namespace = $3 AND name = $4 RETURNING id`,
-      [scope.accountId, scope.region, scope.namespace, name, days ?? null],
-    );
-    const id = res.rows[0]?.id;
-    if (id === undefined) {
-      return false;
-    }
-    if (days !== undefined) {
-      const c = await this.#pool.connect();
-      try {
-        await this.#expire(c, id, this.#now() - days * DAY_MS);
-      } finally {
-        c.release();
-      }
-    }
-    return true;
+    return this.#keeper.setRetention(scope, name, days);
   }
 
   /** Writes what is buffered, waits for housekeeping, and ends the pool. */
@@ -768,7 +575,7 @@ export class PgLogWriter {
     while (this.#pumping !== undefined) {
       await this.#pumping;
     }
-    await this.#housekeeping;
+    await this.#keeper.idle();
     this.#closed = true;
     this.#notify(true);
     await this.#pool.end();
