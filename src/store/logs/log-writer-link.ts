@@ -5,12 +5,10 @@
  * answered in the order they were made, so a read that follows `sync()` sees every batch
  * handed on before it.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { LogScope } from '../../core/logs/log-port.js';
 import { openLogDb } from './log-db.js';
 import type { WriteBatch } from './log-ingest.js';
+import { builtEntry, writerThread } from './writer-thread.js';
 import { LogPersister } from './log-persister.js';
 
 export interface WriterCalls {
@@ -89,70 +87,15 @@ export function inlineLink(
 
 /** The built worker entry, when hearth runs from dist/. */
 export function workerEntry(): URL | undefined {
-  const url = new URL('./log-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(url)) ? url : undefined;
+  return builtEntry('./log-worker.js', import.meta.url);
 }
 
-type Reply =
-  | { readonly id: number; readonly result?: unknown; readonly error?: string }
-  | { readonly writeError: string };
-
 export function workerLink(entry: URL, config: WriterConfig, onError: (e: unknown) => void): WriterLink {
-  const worker = new Worker(entry, { workerData: config });
-  let next = 0;
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let exited = false;
-  const failAll = (message: string) => {
-    for (const w of waiting.values()) {
-      w.reject(new Error(message));
-    }
-    waiting.clear();
-  };
-  worker.on('message', (m: Reply) => {
-    if ('writeError' in m) {
-      onError(new Error(m.writeError));
-      return;
-    }
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (m.error !== undefined) {
-      w?.reject(new Error(m.error));
-    } else {
-      w?.resolve(m.result);
-    }
-  });
-  worker.on('error', (e) => {
-    onError(e);
-    failAll(`the log writer failed: ${e.message}`);
-  });
-  worker.on('exit', () => {
-    exited = true;
-    failAll('the log writer has stopped');
-  });
+  const t = writerThread(entry, config, onError);
   return {
     threaded: true,
-    write(batch) {
-      if (!exited) {
-        worker.postMessage({ batch });
-      }
-    },
-    call(op, ...args) {
-      if (exited) {
-        return Promise.reject(new Error('the log writer has stopped'));
-      }
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        worker.postMessage({ id, call: { op, args } });
-      });
-    },
-    async close() {
-      if (exited) {
-        return;
-      }
-      const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.postMessage({ close: true });
-      await gone;
-    },
+    write: (batch) => t.write(batch),
+    call: (op, ...args) => t.call(op, args) as never,
+    close: () => t.close(),
   };
 }

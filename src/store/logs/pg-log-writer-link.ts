@@ -5,11 +5,9 @@
  * batches and calls reach the writer in the order they were made, so `sync` answers once
  * every batch handed on before it is written (as log-writer-link.ts does for SQLite).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { LogScope } from '../../core/logs/log-port.js';
 import type { WriteBatch } from './log-ingest.js';
+import { builtEntry, writerThread } from './writer-thread.js';
 import { PgLogWriter, logPool, type PgWriterOptions } from './pg-log-writer.js';
 
 export interface PgWriterCalls {
@@ -81,74 +79,19 @@ export function inlinePgLink(
 
 /** The built worker entry, when hearth runs from dist/. */
 export function pgWorkerEntry(): URL | undefined {
-  const url = new URL('./pg-log-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(url)) ? url : undefined;
+  return builtEntry('./pg-log-worker.js', import.meta.url);
 }
-
-type Reply =
-  | { readonly id: number; readonly result?: unknown; readonly error?: string }
-  | { readonly writeError: string };
 
 export function workerPgLink(
   entry: URL,
   config: PgWriterConfig,
   onError: (e: unknown) => void,
 ): PgWriterLink {
-  const worker = new Worker(entry, { workerData: config });
-  let next = 0;
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let exited = false;
-  const failAll = (message: string) => {
-    for (const w of waiting.values()) {
-      w.reject(new Error(message));
-    }
-    waiting.clear();
-  };
-  worker.on('message', (m: Reply) => {
-    if ('writeError' in m) {
-      onError(new Error(m.writeError));
-      return;
-    }
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (m.error !== undefined) {
-      w?.reject(new Error(m.error));
-    } else {
-      w?.resolve(m.result);
-    }
-  });
-  worker.on('error', (e) => {
-    onError(e);
-    failAll(`the log writer failed: ${e.message}`);
-  });
-  worker.on('exit', () => {
-    exited = true;
-    failAll('the log writer has stopped');
-  });
+  const t = writerThread(entry, config, onError);
   return {
     threaded: true,
-    write(batch) {
-      if (!exited) {
-        worker.postMessage({ batch });
-      }
-    },
-    call(op, ...args) {
-      if (exited) {
-        return Promise.reject(new Error('the log writer has stopped')) as never;
-      }
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve: resolve, reject });
-        worker.postMessage({ id, call: { op, args } });
-      }) as never;
-    },
-    async close() {
-      if (exited) {
-        return;
-      }
-      const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.postMessage({ close: true });
-      await gone;
-    },
+    write: (batch) => t.write(batch),
+    call: (op, ...args) => t.call(op, args) as never,
+    close: () => t.close(),
   };
 }
