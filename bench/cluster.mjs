@@ -5,7 +5,11 @@
 //               one environment (it forwards to the node that does) against the same
 //               invoke sent to that node (local), p50 of sequential invokes, alternating
 //               rounds; figure: forwarded ÷ local (median of rounds; target ≤ 1.5×)
-//   kill -9:    three nodes hold a config of 50 environments; one is killed with kill -9;
+//   joining:    two nodes hold a config of 50 environments, READY; a third joins; the time
+//               until the shares are even again (make-before-break moves, placement.ts
+//               rule 5) and how many of the status reads meanwhile (node a, back to
+//               back) were not READY with 50 available (target: none)
+//   kill -9:    the three then hold the 50 evenly; one is killed with kill -9;
 //               the time until the config is READY with 50 available again, split into
 //               detection (the heartbeat expiry, a setting) and re-provisioning its share
 //               on the other two, beside a Put of the same count on a fresh config of one
@@ -124,8 +128,9 @@ console.log(
 
 // ---- kill -9 of one node of three -----------------------------------------------------
 const kill = await database();
-const trio = [await node(kill.url, 'node-a'), await node(kill.url, 'node-b'), await node(kill.url, 'node-c')];
+const trio = [await node(kill.url, 'node-a'), await node(kill.url, 'node-b')];
 let killFigures;
+let joinFigures;
 try {
   await createEchoFunction(trio[0].lambda);
   await trio[0].lambda.send(
@@ -138,6 +143,42 @@ try {
   for (const n of trio) {
     await waitReady(n.lambda, 'echo', 'live', 120_000);
   }
+  // A third node joins: status read back to back on node a until the shares are even.
+  const j0 = performance.now();
+  trio.push(await node(kill.url, 'node-c'));
+  const joined = performance.now() - j0;
+  let reads = 0;
+  let notReady = 0;
+  const db = new pg.Client({ connectionString: kill.url });
+  await db.connect();
+  try {
+    for (;;) {
+      const c = await trio[0].lambda.send(
+        new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: 'live' }),
+      );
+      reads++;
+      if (c.Status !== 'READY' || c.AvailableProvisionedConcurrentExecutions !== ENVS) {
+        notReady++;
+      }
+      const moving = await db.query('SELECT 1 FROM hearth_pc_moves');
+      const counts = Object.values(await sharesOf(kill.url));
+      if (moving.rowCount === 0 && counts.length === 3 && Math.max(...counts) - Math.min(...counts) <= 1) {
+        break;
+      }
+      if (performance.now() - j0 > 120_000) {
+        throw new Error(`not even after 120 s: ${JSON.stringify(await sharesOf(kill.url))}`);
+      }
+    }
+  } finally {
+    await db.end();
+  }
+  joinFigures = {
+    total: performance.now() - j0,
+    joined,
+    reads,
+    notReady,
+    after: JSON.stringify(await sharesOf(kill.url)),
+  };
   // The node holding the largest share is killed (placement may have spread unevenly if a
   // node was slow to beat while its environments started); node-a is asked.
   const before = await sharesOf(kill.url);
@@ -194,6 +235,11 @@ try {
   await postgres.end();
 }
 
+const jf = joinFigures;
+console.log(
+  `a third node joins 2 holding ${ENVS} READY: shares even (${jf.after}) ${(jf.total / 1000).toFixed(2)} s after its start began ` +
+    `(${(jf.joined / 1000).toFixed(2)} s of it starting the node); status reads meanwhile not READY with ${ENVS} available: ${jf.notReady} of ${jf.reads} (target 0)`,
+);
 const k = killFigures;
 console.log(
   `kill -9 of 1 of 3 nodes (${ENVS} environments placed ${k.before}, its share ${k.share}): READY again after ${(k.total / 1000).toFixed(2)} s ` +

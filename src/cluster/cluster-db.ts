@@ -1,7 +1,7 @@
 /**
  * The cluster's tables in the shared PostgreSQL database, beside the store's: nodes and
  * their heartbeats and addresses, leases (the leader's, fenced), the provisioned shares the leader
- * placed, each node's report of its share, code packages, and the secret that
+ * placed (and the moves in force), each node's report of its share, code packages, and the secret that
  * authenticates cluster links (forwarded invokes). Times are the database's (`now()`), never a node's clock, so a
  * node whose clock is off neither expires others early nor lives on late.
  */
@@ -38,6 +38,14 @@ export const clusterMigrations: readonly PgMigration[] = [
   async function clusterLinks(db) {
     // Where a node takes cluster links (forwarded invokes): host:port of its cluster port.
     await db.query(`ALTER TABLE hearth_nodes ADD COLUMN link text NOT NULL DEFAULT ''`);
+  },
+  async function placementMoves(db) {
+    // A make-before-break move of a config's environments from one node to another
+    // (placement.ts rule 5): the receiver's share already includes `count`.
+    await db.query(`
+      CREATE TABLE hearth_pc_moves (
+        pool_key text PRIMARY KEY, giver text NOT NULL, receiver text NOT NULL, count integer NOT NULL
+      )`);
   },
 ];
 

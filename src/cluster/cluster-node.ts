@@ -10,10 +10,17 @@
  * leaves the live set, and the leader places its share again on the others.
  */
 import { randomBytes } from 'node:crypto';
-import type pg from 'pg';
-import type { ProvisionedStatus } from '../core/model.js';
 import { CLUSTER_CHANNEL, listen, type ClusterDb } from './cluster-db.js';
-import { place } from './placement.js';
+import { place, type Move } from './placement.js';
+import {
+  readPlacementState,
+  samePlacement,
+  writePlacement,
+  writeReports,
+  type ShareReport,
+} from './placement-rows.js';
+
+export type { ShareReport } from './placement-rows.js';
 
 export interface NodeInfo {
   readonly id: string;
@@ -23,13 +30,11 @@ export interface NodeInfo {
   readonly capacity: number;
 }
 
-/** What a node reports of one config's share. */
-export interface ShareReport extends ProvisionedStatus {
-  /** The spec key the share runs: a node still on the spec an alias left is not READY for the new one. */
+/** What core declared of one config. */
+export interface Wanted {
+  readonly count: number;
+  /** The spec key its environments run. */
   readonly spec: string;
-  /** The share this report is about: a report of an older share is not READY for a new one. */
-  readonly share: number;
-  readonly busy: number;
 }
 
 export interface ClusterLog {
@@ -46,8 +51,11 @@ export interface ClusterNodeOptions {
   readonly heartbeatMs: number;
   /** A node silent for this long (database time) is dead. */
   readonly expiryMs: number;
-  /** Requested environments per config, as this node's core declared them (the leader places them). */
-  readonly requested: () => ReadonlyMap<string, number>;
+  /**
+   * Requested environments per config and the spec they run, as this node's core declared
+   * them (the leader places them, and moves a share only when its holders are READY for it).
+   */
+  readonly requested: () => ReadonlyMap<string, Wanted>;
   readonly log: ClusterLog;
 }
 
@@ -65,6 +73,7 @@ export class ClusterNode {
   #fence: number | undefined;
   #shares = new Map<string, Map<string, number>>();
   #unplaced = new Map<string, number>();
+  #moves = new Map<string, Move>();
   #reports = new Map<string, Map<string, ShareReport>>();
   readonly #listeners = new Set<() => void>();
   #timer: NodeJS.Timeout | undefined;
@@ -188,6 +197,11 @@ export class ClusterNode {
     return this.#unplaced.get(poolKey) ?? 0;
   }
 
+  /** The make-before-break move of a config in force, if any (its receiver's share includes it). */
+  move(poolKey: string): Move | undefined {
+    return this.#moves.get(poolKey);
+  }
+
   /** The last report of `node` about a config (other nodes; this one reports from its pool). */
   report(node: string, poolKey: string): ShareReport | undefined {
     return this.#reports.get(node)?.get(poolKey);
@@ -308,48 +322,46 @@ export class ClusterNode {
       this.#leadFresh = false;
       await this.#read();
     }
+    const wanted = this.#o.requested();
+    const requested = new Map<string, number>();
+    const settled = new Map<string, Set<string>>();
+    for (const [key, w] of wanted) {
+      requested.set(key, w.count);
+      const ready = new Set<string>();
+      for (const [node, share] of this.#shares.get(key) ?? []) {
+        const r = this.#reports.get(node)?.get(key);
+        if (r !== undefined && r.status === 'READY' && r.share === share && r.spec === w.spec) {
+          ready.add(node);
+        }
+      }
+      settled.set(key, ready);
+    }
     const placement = place({
-      requested: this.#o.requested(),
+      requested,
       nodes: this.#live,
       current: this.#shares,
+      moves: this.#moves,
+      settled,
     });
-    if (
-      sameShares(placement.shares, this.#shares) &&
-      sameCounts(placement.unplaced, this.#unplaced) &&
-      this.#fence !== undefined
-    ) {
+    const inForce = { shares: this.#shares, unplaced: this.#unplaced, moves: this.#moves };
+    if (this.#fence === undefined || samePlacement(placement, inForce)) {
       return;
     }
-    const client = await this.#o.db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const held = await client.query(
-        'SELECT 1 FROM hearth_leases WHERE name = $1 AND holder = $2 AND fence = $3 AND expires_at > now() FOR UPDATE',
-        [LEADER, this.#holder, this.#fence],
-      );
-      if (held.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        this.#fence = undefined;
-        return;
+    const lease = { name: LEADER, holder: this.#holder, fence: this.#fence };
+    if (!(await writePlacement(this.#o.db.pool, lease, placement))) {
+      this.#fence = undefined;
+      return;
+    }
+    for (const [key, mv] of placement.moves) {
+      if (!this.#moves.has(key)) {
+        this.#o.log.info(
+          `moving ${mv.count} environment(s) of ${key} from '${mv.giver}' to '${mv.receiver}'`,
+        );
       }
-      await client.query('DELETE FROM hearth_pc_shares');
-      await client.query('DELETE FROM hearth_pc_unplaced');
-      await insertRows(
-        client,
-        'hearth_pc_shares (pool_key, node, count)',
-        [...placement.shares].flatMap(([key, s]) => [...s].map(([node, n]) => [key, node, n])),
-      );
-      await insertRows(client, 'hearth_pc_unplaced (pool_key, count)', [...placement.unplaced]);
-      await client.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, 'shares']);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
     }
     this.#shares = placement.shares;
     this.#unplaced = placement.unplaced;
+    this.#moves = placement.moves;
     this.#changed();
   }
 
@@ -372,6 +384,8 @@ export class ClusterNode {
         do {
           this.#refreshAgain = false;
           await this.#read();
+          // Reports settle moves and allow new ones (placement.ts rules 1b and 5).
+          this.placeSoon();
           if (this.#refreshAgain) {
             await new Promise((r) => setTimeout(r, REFRESH_PAUSE_MS).unref());
           }
@@ -384,55 +398,11 @@ export class ClusterNode {
   }
 
   async #read(): Promise<void> {
-    const db = this.#o.db.pool;
-    const shares = await db.query<{ pool_key: string; node: string; count: number }>(
-      'SELECT pool_key, node, count FROM hearth_pc_shares',
-    );
-    const unplaced = await db.query<{ pool_key: string; count: number }>(
-      'SELECT pool_key, count FROM hearth_pc_unplaced',
-    );
-    const reports = await db.query<{
-      node: string;
-      pool_key: string;
-      spec: string;
-      share: number;
-      allocated: number;
-      available: number;
-      busy: number;
-      status: ProvisionedStatus['status'];
-      reason: string | null;
-    }>(
-      'SELECT node, pool_key, spec, share, allocated, available, busy, status, reason FROM hearth_pc_reports',
-    );
-    const s = new Map<string, Map<string, number>>();
-    for (const r of shares.rows) {
-      let m = s.get(r.pool_key);
-      if (m === undefined) {
-        m = new Map();
-        s.set(r.pool_key, m);
-      }
-      m.set(r.node, r.count);
-    }
-    const rep = new Map<string, Map<string, ShareReport>>();
-    for (const r of reports.rows) {
-      let m = rep.get(r.node);
-      if (m === undefined) {
-        m = new Map();
-        rep.set(r.node, m);
-      }
-      m.set(r.pool_key, {
-        spec: r.spec,
-        share: r.share,
-        allocated: r.allocated,
-        available: r.available,
-        busy: r.busy,
-        status: r.status,
-        ...(r.reason === null ? {} : { statusReason: r.reason }),
-      });
-    }
-    this.#shares = s;
-    this.#unplaced = new Map(unplaced.rows.map((r) => [r.pool_key, r.count]));
-    this.#reports = rep;
+    const state = await readPlacementState(this.#o.db.pool);
+    this.#shares = state.shares;
+    this.#unplaced = state.unplaced;
+    this.#moves = state.moves;
+    this.#reports = state.reports;
     this.#changed();
   }
 
@@ -441,43 +411,7 @@ export class ClusterNode {
     this.#dirty.clear();
     try {
       if (batch.length > 0 && !this.#left && !this.#takenOver) {
-        const client = await this.#o.db.pool.connect();
-        try {
-          await client.query('BEGIN');
-          for (const [key, r] of batch) {
-            if (r === undefined) {
-              await client.query('DELETE FROM hearth_pc_reports WHERE node = $1 AND pool_key = $2', [
-                this.id,
-                key,
-              ]);
-            } else {
-              await client.query(
-                `INSERT INTO hearth_pc_reports (node, pool_key, spec, share, allocated, available, busy, status, reason)
-                 VALUES ($1, $2, $9, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (node, pool_key) DO UPDATE SET spec = excluded.spec, share = excluded.share, allocated = excluded.allocated,
-                   available = excluded.available, busy = excluded.busy, status = excluded.status, reason = excluded.reason`,
-                [
-                  this.id,
-                  key,
-                  r.share,
-                  r.allocated,
-                  r.available,
-                  r.busy,
-                  r.status,
-                  r.statusReason ?? null,
-                  r.spec,
-                ],
-              );
-            }
-          }
-          await client.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, 'reports']);
-          await client.query('COMMIT');
-        } catch (e) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        } finally {
-          client.release();
-        }
+        await writeReports(this.#o.db.pool, this.id, batch);
       }
     } catch (e) {
       // Written again with the next change or heartbeat.
@@ -530,47 +464,4 @@ export class ClusterNode {
       .then(() => this.#notify())
       .catch((e: unknown) => this.#o.log.warn(`leaving the cluster: ${String(e)}`));
   }
-}
-
-async function insertRows(
-  client: pg.PoolClient,
-  target: string,
-  rows: readonly (readonly unknown[])[],
-): Promise<void> {
-  if (rows.length === 0) {
-    return;
-  }
-  const width = rows[0]?.length ?? 0;
-  const values = rows.map(
-    (_, i) => `(${Array.from({ length: width }, (_, j) => `$${i * width + j + 1}`).join(', ')})`,
-  );
-  await client.query(`INSERT INTO ${target} VALUES ${values.join(', ')}`, rows.flat());
-}
-
-function sameShares(
-  a: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  b: ReadonlyMap<string, ReadonlyMap<string, number>>,
-): boolean {
-  if (a.size !== b.size) {
-    return false;
-  }
-  for (const [key, s] of a) {
-    const t = b.get(key);
-    if (t === undefined || !sameCounts(s, t)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function sameCounts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
-  if (a.size !== b.size) {
-    return false;
-  }
-  for (const [k, v] of a) {
-    if (b.get(k) !== v) {
-      return false;
-    }
-  }
-  return true;
 }

@@ -21,7 +21,7 @@ import type {
   Pool,
 } from '../core/ports.js';
 import type { ProvisionedStatus } from '../core/model.js';
-import type { ClusterNode, ShareReport } from './cluster-node.js';
+import type { ClusterNode, ShareReport, Wanted } from './cluster-node.js';
 import type { ForwardedInvoke } from './forwarding.js';
 
 /** Sends an invoke to another node's free provisioned environment; undefined: it had none. */
@@ -39,6 +39,34 @@ export interface ClusterPoolOptions {
 interface Desired {
   readonly spec: EnvironmentSpec;
   readonly count: number;
+}
+
+/**
+ * Whether a holder's report shows it serving its share of this very spec: READY for that
+ * share or a larger one (an alias move or a grown share is not READY on a node that has not
+ * caught up; a share that shrank is served while the surplus goes). The receiver of a
+ * make-before-break move (placement.ts rule 5) serves what it held `before` the move while
+ * it starts the rest: it keeps those environments, so the config stays READY throughout.
+ */
+function serves(
+  r: ShareReport | undefined,
+  spec: string | undefined,
+  share: number,
+  before?: number,
+): boolean {
+  if (before === 0) {
+    // A receiver that held none serves none yet (it may not even have reported).
+    return true;
+  }
+  if (r === undefined || r.spec !== spec) {
+    return false;
+  }
+  if (r.status === 'READY' && r.share >= share) {
+    return true;
+  }
+  return (
+    before !== undefined && r.status !== 'FAILED' && (r.status === 'READY' ? r.share : r.available) >= before
+  );
 }
 
 /** Free environments a report shows (initialised and not busy). */
@@ -65,11 +93,11 @@ export class ClusterPool implements Pool {
     this.#forward = o.forward;
   }
 
-  /** Requested environments per config: what the leader places. */
-  requested(): ReadonlyMap<string, number> {
-    const out = new Map<string, number>();
+  /** Requested environments per config and their spec: what the leader places. */
+  requested(): ReadonlyMap<string, Wanted> {
+    const out = new Map<string, Wanted>();
     for (const [key, d] of this.#desired) {
-      out.set(key, d.count);
+      out.set(key, { count: d.count, spec: d.spec.key });
     }
     return out;
   }
@@ -105,7 +133,10 @@ export class ClusterPool implements Pool {
       this.#local.setProvisioned(poolKey, undefined, 0);
     } else {
       this.#applied.set(poolKey, share);
-      this.#local.setProvisioned(poolKey, d?.spec, share);
+      // The receiver of a move keeps serving what it has while the moved ones start: the
+      // config is READY over the cluster (placement.ts rule 5).
+      const receiving = !specMoved && this.#node.move(poolKey)?.receiver === this.#node.id;
+      this.#local.setProvisioned(poolKey, d?.spec, share, { keepServing: receiving });
     }
     this.#report(poolKey);
   }
@@ -124,14 +155,19 @@ export class ClusterPool implements Pool {
   provisionedStatus(poolKey: string): ProvisionedStatus {
     const requested = this.#desired.get(poolKey)?.count ?? 0;
     const spec = this.#desired.get(poolKey)?.spec.key;
+    const move = this.#node.move(poolKey);
     let allocated = 0;
     let available = 0;
-    let placed = 0;
+    let placed = -(move?.count ?? 0);
     let ready = true;
     let failed: string | undefined;
-    for (const n of this.#node.live) {
-      const share = this.#node.shares(poolKey).get(n.id) ?? 0;
-      const r = this.#reportOf(n.id, poolKey);
+    const shares = this.#node.shares(poolKey);
+    // The leader's shares name the holders: this node's view of the live set may lag its
+    // (a node that just joined and already received a share).
+    const holders = new Set([...this.#node.live.map((n) => n.id), ...shares.keys()]);
+    for (const id of holders) {
+      const share = shares.get(id) ?? 0;
+      const r = this.#reportOf(id, poolKey);
       if (r !== undefined) {
         allocated += r.allocated;
         available += r.available;
@@ -143,12 +179,15 @@ export class ClusterPool implements Pool {
       if (r?.status === 'FAILED' && r.share === share && r.spec === spec) {
         failed ??= r.statusReason ?? 'FAILED';
       }
-      // READY for this very share of this very spec (an alias move or a new count is not
-      // READY on a node that has not caught up yet).
-      if (r === undefined || r.share !== share || r.spec !== spec || r.status !== 'READY') {
+      const before = move?.receiver === id ? share - move.count : undefined;
+      if (!serves(r, spec, share, before)) {
         ready = false;
       }
     }
+    // Available never exceeds Requested, as on one node: for a moment after a share shrank
+    // (a move completed, a lowered count), the giver's last report still counts more.
+    // Allocated stays the count of live environments (README "Cluster").
+    available = Math.min(available, requested);
     if (failed !== undefined) {
       return { allocated, available, status: 'FAILED', statusReason: failed };
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { place, type PlacementInput } from './placement.js';
+import { place, type Move, type PlacementInput } from './placement.js';
 
 const nodes = (...spec: [string, number][]) => spec.map(([id, capacity]) => ({ id, capacity }));
 const m = <V>(o: Record<string, V>): Map<string, V> => new Map(Object.entries(o));
@@ -8,7 +8,9 @@ const current = (o: Record<string, Record<string, number>>) =>
 const plain = (p: ReturnType<typeof place>) => ({
   shares: Object.fromEntries([...p.shares].map(([k, s]) => [k, Object.fromEntries(s)])),
   unplaced: Object.fromEntries(p.unplaced),
+  ...(p.moves.size === 0 ? {} : { moves: Object.fromEntries(p.moves) }),
 });
+const settled = (o: Record<string, string[]>) => new Map(Object.entries(o).map(([k, v]) => [k, new Set(v)]));
 
 describe('place (provisioned shares over nodes)', () => {
   const cases: {
@@ -16,6 +18,7 @@ describe('place (provisioned shares over nodes)', () => {
     input: PlacementInput;
     shares: Record<string, Record<string, number>>;
     unplaced?: Record<string, number>;
+    moves?: Record<string, Move>;
   }[] = [
     {
       name: 'spreads a new config evenly, the remainder to the first nodes by id',
@@ -101,12 +104,131 @@ describe('place (provisioned shares over nodes)', () => {
       shares: {},
       unplaced: { x: 2 },
     },
+    {
+      name: 'a node that joined late gets a part of what runs once every holder is READY: its share grows first',
+      input: {
+        requested: m({ x: 6 }),
+        nodes: nodes(['a', 10], ['b', 10], ['c', 10]),
+        current: current({ x: { a: 3, b: 3 } }),
+        settled: settled({ x: ['a', 'b'] }),
+      },
+      shares: { x: { a: 3, b: 3, c: 1 } },
+      moves: { x: { giver: 'b', receiver: 'c', count: 1 } },
+    },
+    {
+      name: 'moves nothing while a holder is not READY for its share',
+      input: {
+        requested: m({ x: 6 }),
+        nodes: nodes(['a', 10], ['b', 10], ['c', 10]),
+        current: current({ x: { a: 3, b: 3 } }),
+        settled: settled({ x: ['a'] }),
+      },
+      shares: { x: { a: 3, b: 3 } },
+    },
+    {
+      name: "moves as many as bring both ends to the mean, within the receiver's room",
+      input: {
+        requested: m({ x: 50, y: 6 }),
+        nodes: nodes(['a', 60], ['b', 60], ['c', 10]),
+        current: current({ x: { a: 25, b: 25 }, y: { c: 6 } }),
+        settled: settled({ x: ['a', 'b'], y: ['c'] }),
+      },
+      shares: { x: { a: 25, b: 25, c: 4 }, y: { a: 2, c: 6 } },
+      moves: { x: { giver: 'b', receiver: 'c', count: 4 }, y: { giver: 'c', receiver: 'a', count: 2 } },
+    },
+    {
+      name: 'a move in force is kept while its receiver is not READY for its grown share',
+      input: {
+        requested: m({ x: 6 }),
+        nodes: nodes(['a', 10], ['b', 10], ['c', 10]),
+        current: current({ x: { a: 3, b: 3, c: 1 } }),
+        moves: m({ x: { giver: 'b', receiver: 'c', count: 1 } }),
+        settled: settled({ x: ['a', 'b'] }),
+      },
+      shares: { x: { a: 3, b: 3, c: 1 } },
+      moves: { x: { giver: 'b', receiver: 'c', count: 1 } },
+    },
+    {
+      name: 'a move completes when its receiver is READY: the giver gives back, and no new move starts before it settles',
+      input: {
+        requested: m({ x: 6 }),
+        nodes: nodes(['a', 10], ['b', 10], ['c', 10]),
+        current: current({ x: { a: 3, b: 3, c: 1 } }),
+        moves: m({ x: { giver: 'b', receiver: 'c', count: 1 } }),
+        settled: settled({ x: ['a', 'b', 'c'] }),
+      },
+      shares: { x: { a: 3, b: 2, c: 1 } },
+    },
+    {
+      name: 'a move whose receiver died is dropped; the giver keeps its share',
+      input: {
+        requested: m({ x: 6 }),
+        nodes: nodes(['a', 10], ['b', 10]),
+        current: current({ x: { a: 3, b: 3, c: 1 } }),
+        moves: m({ x: { giver: 'b', receiver: 'c', count: 1 } }),
+        settled: settled({ x: ['a', 'b'] }),
+      },
+      shares: { x: { a: 3, b: 3 } },
+    },
+    {
+      name: 'a move whose count was lowered meanwhile is dropped, and the surplus taken from the fullest',
+      input: {
+        requested: m({ x: 4 }),
+        nodes: nodes(['a', 10], ['b', 10], ['c', 10]),
+        current: current({ x: { a: 3, b: 3, c: 1 } }),
+        moves: m({ x: { giver: 'b', receiver: 'c', count: 1 } }),
+        settled: settled({ x: ['a', 'b'] }),
+      },
+      shares: { x: { a: 2, b: 1, c: 1 } },
+    },
+    {
+      name: 'a move whose giver died is dropped; the receiver keeps its grown share',
+      input: {
+        requested: m({ x: 6 }),
+        nodes: nodes(['a', 10], ['c', 10]),
+        current: current({ x: { a: 3, b: 3, c: 1 } }),
+        moves: m({ x: { giver: 'b', receiver: 'c', count: 1 } }),
+        settled: settled({ x: ['a'] }),
+      },
+      shares: { x: { a: 3, c: 3 } },
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      expect(plain(place(c.input))).toEqual({ shares: c.shares, unplaced: c.unplaced ?? {} });
+      expect(plain(place(c.input))).toEqual({
+        shares: c.shares,
+        unplaced: c.unplaced ?? {},
+        ...(c.moves === undefined ? {} : { moves: c.moves }),
+      });
     });
   }
+
+  it('evens 25/25/0 out in moves that never leave fewer than Requested placed, and then stops', () => {
+    let shares = current({ x: { a: 25, b: 25 } });
+    let moves = new Map<string, Move>();
+    const seen: string[] = [];
+    for (let round = 0; round < 40; round++) {
+      // Every holder READY for its exact share by the next round (the best case).
+      const all = settled({ x: [...(shares.get('x')?.keys() ?? [])] });
+      const p = place({
+        requested: m({ x: 50 }),
+        nodes: nodes(['a', 60], ['b', 60], ['c', 60]),
+        current: shares,
+        moves,
+        settled: all,
+      });
+      const s = p.shares.get('x') ?? new Map<string, number>();
+      const total = [...s.values()].reduce((x, y) => x + y, 0);
+      expect(total).toBe(50 + (p.moves.get('x')?.count ?? 0));
+      seen.push([...s].map(([n, c]) => `${n}${c}`).join(' '));
+      shares = p.shares;
+      moves = p.moves;
+    }
+    expect(Object.fromEntries(shares.get('x') ?? [])).toEqual({ a: 17, b: 16, c: 17 });
+    expect(moves.size).toBe(0);
+    // It settled in a few moves (each: grow, then give back).
+    expect(new Set(seen).size).toBeLessThan(12);
+  });
 
   it('is the same on every node: the input order does not matter', () => {
     const a = place({

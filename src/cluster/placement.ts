@@ -11,7 +11,17 @@
  *    holds the fewest of this config, then the fewest of all configs relative to its
  *    capacity, then the first by id; a node never gets more than its capacity in all.
  * 4. What fits nowhere stays unplaced (its config is not READY; the status says why).
- * A node that comes back gets new work by rule 3 without taking any from the others.
+ * 5. Even out, make before break: a config whose holders all report READY for their exact
+ *    share, and whose fullest holder has two or more above the node with the fewest of it
+ *    (with room), moves environments from the one to the other: the receiver's share grows
+ *    now and the giver's stays, so the shares sum above Requested while the move lasts;
+ *    once the receiver reports READY for its grown share, the giver's share shrinks by as
+ *    many (rule 1b). One move per config at a time; each brings both ends toward the mean
+ *    (ceil/floor), so the moves end. A node that comes back (or joins late) gets its part of
+ *    what already runs this way, and new work by rule 3.
+ * 1b. A move in force is kept while both ends live and the shares still sum to Requested
+ *    plus the move (a count changed meanwhile, or a node died: the move is dropped and
+ *    rules 2 and 3 apply); it completes when the receiver is settled.
  */
 
 export interface PlacementNode {
@@ -27,6 +37,20 @@ export interface PlacementInput {
   readonly nodes: readonly PlacementNode[];
   /** The shares given before: config → node → count (dead nodes may be among them). */
   readonly current: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Moves in force (rule 5), per config. */
+  readonly moves?: ReadonlyMap<string, Move>;
+  /**
+   * Per config, the nodes that report READY for exactly their current share of its current
+   * spec (rules 1b and 5 act only on what is known to run).
+   */
+  readonly settled?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** A make-before-break move of `count` environments of one config (rule 5). */
+export interface Move {
+  readonly giver: string;
+  readonly receiver: string;
+  readonly count: number;
 }
 
 export interface Placement {
@@ -34,6 +58,8 @@ export interface Placement {
   readonly shares: Map<string, Map<string, number>>;
   /** config → environments that fit on no node. */
   readonly unplaced: Map<string, number>;
+  /** config → the move in force (its receiver's share already includes it). */
+  readonly moves: Map<string, Move>;
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -45,7 +71,9 @@ export function place(input: PlacementInput): Placement {
   const shares = new Map<string, Map<string, number>>();
   const configs = [...input.requested.entries()].filter(([, n]) => n > 0).sort(([a], [b]) => byString(a, b));
 
-  // 1 and 2: keep, then shrink from the fullest.
+  const moves = new Map<string, Move>();
+
+  // 1, 1b and 2: keep, complete or keep a move, then shrink from the fullest.
   for (const [key, requested] of configs) {
     const kept = new Map<string, number>();
     for (const [node, n] of input.current.get(key) ?? []) {
@@ -53,18 +81,16 @@ export function place(input: PlacementInput): Placement {
         kept.set(node, n);
       }
     }
-    let total = sum(kept);
-    while (total > requested) {
-      const [fullest] = [...kept.entries()].sort(([a, x], [b, y]) => y - x || byString(b, a));
-      if (fullest === undefined) {
-        break;
-      }
-      if (fullest[1] <= 1) {
-        kept.delete(fullest[0]);
+    const move = input.moves?.get(key);
+    if (move !== undefined && moveHolds(move, kept, requested)) {
+      if (input.settled?.get(key)?.has(move.receiver) === true) {
+        take(kept, move.giver, move.count);
       } else {
-        kept.set(fullest[0], fullest[1] - 1);
+        moves.set(key, move);
       }
-      total--;
+    }
+    if (!moves.has(key)) {
+      shrinkTo(kept, requested);
     }
     shares.set(key, kept);
     for (const [node, n] of kept) {
@@ -91,11 +117,27 @@ export function place(input: PlacementInput): Placement {
     }
   }
 
+  // A move that lost its surplus there is over; what remains shrinks as rule 2 says.
+  for (const [key, move] of moves) {
+    const s = shares.get(key) ?? new Map<string, number>();
+    const requested = input.requested.get(key) ?? 0;
+    if (!moveHolds(move, s, requested)) {
+      moves.delete(key);
+      for (const [node, n] of s) {
+        load.set(node, (load.get(node) ?? 0) - n);
+      }
+      shrinkTo(s, requested);
+      for (const [node, n] of s) {
+        load.set(node, (load.get(node) ?? 0) + n);
+      }
+    }
+  }
+
   // 3: grow by spreading; 4: what fits nowhere.
   const unplaced = new Map<string, number>();
   for (const [key, requested] of configs) {
     const s = shares.get(key) ?? new Map<string, number>();
-    let missing = requested - sum(s);
+    let missing = requested + (moves.get(key)?.count ?? 0) - sum(s);
     while (missing > 0) {
       let best: PlacementNode | undefined;
       for (const node of nodes) {
@@ -116,12 +158,108 @@ export function place(input: PlacementInput): Placement {
     }
     shares.set(key, s);
   }
+  // 5: even out what is settled, make before break.
+  for (const [key, requested] of configs) {
+    const s = shares.get(key);
+    const settled = input.settled?.get(key);
+    if (s === undefined || moves.has(key) || unplaced.has(key) || settled === undefined) {
+      continue;
+    }
+    // Settled for the share it holds now: a giver that just gave back has yet to settle.
+    const before = input.current.get(key);
+    if (![...s].every(([node, n]) => settled.has(node) && before?.get(node) === n)) {
+      continue;
+    }
+    const move = evenOut(nodes, s, load, requested);
+    if (move !== undefined) {
+      s.set(move.receiver, (s.get(move.receiver) ?? 0) + move.count);
+      load.set(move.receiver, (load.get(move.receiver) ?? 0) + move.count);
+      moves.set(key, move);
+    }
+  }
+
   for (const [key, s] of shares) {
     if (s.size === 0) {
       shares.delete(key);
     }
   }
-  return { shares, unplaced };
+  return { shares, unplaced, moves };
+}
+
+/** Whether a move still stands on these shares: both ends hold theirs, the surplus is intact. */
+function moveHolds(move: Move, s: ReadonlyMap<string, number>, requested: number): boolean {
+  return (
+    move.count > 0 &&
+    move.giver !== move.receiver &&
+    (s.get(move.giver) ?? 0) >= move.count &&
+    (s.get(move.receiver) ?? 0) >= move.count &&
+    sum(s) === requested + move.count
+  );
+}
+
+/** Rule 2: takes environments back from the node holding the most (ties: the last by id). */
+function shrinkTo(kept: Map<string, number>, requested: number): void {
+  let total = sum(kept);
+  while (total > requested) {
+    const [fullest] = [...kept.entries()].sort(([a, x], [b, y]) => y - x || byString(b, a));
+    if (fullest === undefined) {
+      break;
+    }
+    take(kept, fullest[0], 1);
+    total--;
+  }
+}
+
+function take(s: Map<string, number>, node: string, n: number): void {
+  const left = (s.get(node) ?? 0) - n;
+  if (left <= 0) {
+    s.delete(node);
+  } else {
+    s.set(node, left);
+  }
+}
+
+/**
+ * Rule 5's move for one config, if any: from its fullest holder (ties: the fuller node
+ * relative to capacity, then the last by id) to the node with room holding the fewest
+ * (ties: the emptier relative to capacity, then the first by id), when they differ by two
+ * or more; as many as bring neither past the mean, and no more than the receiver has room.
+ */
+function evenOut(
+  nodes: readonly PlacementNode[],
+  s: ReadonlyMap<string, number>,
+  load: ReadonlyMap<string, number>,
+  requested: number,
+): Move | undefined {
+  let giver: PlacementNode | undefined;
+  let receiver: PlacementNode | undefined;
+  for (const node of nodes) {
+    const mine = s.get(node.id) ?? 0;
+    if (mine > 0 && (giver === undefined || !better(node, giver, s, load))) {
+      giver = node;
+    }
+    if (
+      (load.get(node.id) ?? 0) < node.capacity &&
+      (receiver === undefined || better(node, receiver, s, load))
+    ) {
+      receiver = node;
+    }
+  }
+  if (giver === undefined || receiver === undefined || giver.id === receiver.id) {
+    return undefined;
+  }
+  const g = s.get(giver.id) ?? 0;
+  const r = s.get(receiver.id) ?? 0;
+  if (g - r < 2) {
+    return undefined;
+  }
+  const mean = requested / nodes.length;
+  const count = Math.min(
+    g - Math.floor(mean),
+    Math.ceil(mean) - r,
+    receiver.capacity - (load.get(receiver.id) ?? 0),
+  );
+  return count >= 1 ? { giver: giver.id, receiver: receiver.id, count } : undefined;
 }
 
 /** Whether `a` takes the next environment of a config before `b` (rule 3); nodes come in id order. */

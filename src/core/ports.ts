@@ -276,8 +276,16 @@ export interface Pool {
    * Declares desired provisioned environments for one config (`provisionedKey` is chosen by
    * core and stable for the config). Changing the spec (alias moved, new version) replaces
    * environments make-before-break; count 0 or spec undefined drains and forgets the config.
+   * A larger count serves nothing until every environment is up (aws-lambda.md §3.4),
+   * unless `growing.keepServing`: a cluster node receiving environments moved from another
+   * (the config is READY over the cluster) keeps serving those it has while the rest start.
    */
-  setProvisioned(provisionedKey: string, spec: EnvironmentSpec | undefined, count: number): void;
+  setProvisioned(
+    provisionedKey: string,
+    spec: EnvironmentSpec | undefined,
+    count: number,
+    growing?: { readonly keepServing: boolean },
+  ): void;
   /** Truth about a config, from live environments. */
   provisionedStatus(provisionedKey: string): ProvisionedStatus;
   /**

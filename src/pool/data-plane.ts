@@ -213,8 +213,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     return this.#invoke(req, false);
   }
 
-  setProvisioned(provisionedKey: string, spec: EnvironmentSpec | undefined, count: number): void {
-    this.#provisioned.set(provisionedKey, spec, count);
+  setProvisioned(
+    provisionedKey: string,
+    spec: EnvironmentSpec | undefined,
+    count: number,
+    growing?: { readonly keepServing: boolean },
+  ): void {
+    this.#provisioned.set(provisionedKey, spec, count, growing?.keepServing === true);
   }
 
   provisionedStatus(provisionedKey: string): ProvisionedStatus {

@@ -40,6 +40,8 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
     const fresh = await freshDatabase();
     url = fresh.url;
     drop = fresh.drop;
+    // A node is dead after 10 s of silence: under a loaded machine's stalls a shorter expiry
+    // makes nodes die and come back (that is test/e2e/cluster-kill.test.ts's subject).
     for (const id of ['node-a', 'node-b', 'node-c']) {
       nodes.push(
         await startPlatform({
@@ -47,7 +49,7 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
           nodeId: id,
           nodeCapacity: 10,
           clusterHeartbeatMs: 200,
-          clusterExpiryMs: 3000,
+          clusterExpiryMs: 10_000,
         }),
       );
     }
@@ -348,6 +350,82 @@ describe.skipIf(!available)('a cluster of three nodes on one PostgreSQL', () => 
       );
       const done = await scfB.GetAsyncEventStatus({ InvokeRequestId: id });
       expect(done.Result?.Status).toBe('ABORTED');
+    },
+  );
+
+  it(
+    'a node that joins late gets its part of what runs, make-before-break: READY on every read meanwhile',
+    { timeout: 120_000 },
+    async () => {
+      const [a, b] = nodes as [TestPlatform, TestPlatform];
+      // BLUE runs 3/3 on nodes a and b since node c left.
+      expect(await shares()).toEqual({ 'node-a': 3, 'node-b': 3 });
+      await until(pcOf(a.client), (v) => v.Status === 'READY', 'READY on two nodes');
+      const d = await startPlatform({
+        store: url,
+        nodeId: 'node-d',
+        nodeCapacity: 10,
+        clusterHeartbeatMs: 200,
+        clusterExpiryMs: 10_000,
+      });
+      nodes.push(d);
+      // Every read on every node, until the shares are even and the moves are over: READY
+      // with 6 available each time (the receiver keeps serving, the giver gives back only
+      // once the receiver is READY).
+      const seen = new Set<string>();
+      // Any other answer, with the cluster's state when it was given (for the failure message).
+      const odd: string[] = [];
+      const reads = [a, b, d].map(async (n, i) => {
+        for (;;) {
+          const v = await pcOf(n.client)();
+          const answer = `${v.Status}/${v.AvailableProvisionedConcurrentExecutions}`;
+          seen.add(answer);
+          const moving = await db.query('SELECT giver, receiver, count FROM hearth_pc_moves');
+          const now = await shares();
+          if (answer !== 'READY/6' && odd.length < 5) {
+            const reports = await db.query('SELECT node, share, status, available FROM hearth_pc_reports');
+            const live = await db.query('SELECT id, now() - heartbeat_at AS age FROM hearth_nodes');
+            odd.push(
+              JSON.stringify({
+                on: i,
+                answer,
+                now,
+                moving: moving.rows,
+                reports: reports.rows,
+                live: live.rows,
+              }),
+            );
+          }
+          if (moving.rowCount === 0 && now['node-d'] === 2 && now['node-a'] === 2 && now['node-b'] === 2) {
+            return v;
+          }
+        }
+      });
+      const last = await Promise.race([
+        Promise.all(reads),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`not even after 60 s: ${[...seen].join(', ')}`)), 60_000).unref(),
+        ),
+      ]);
+      expect(odd).toEqual([]);
+      expect([...seen]).toEqual(['READY/6']);
+      // The givers' surplus goes; READY all along (any other answer, with the state, fails).
+      const settled = await until(
+        pcOf(d.client),
+        (v) => v.AllocatedProvisionedConcurrentExecutions === 6 || v.Status !== 'READY',
+        "the givers' surplus gone",
+        20_000,
+      );
+      if (settled.Status !== 'READY' || settled.AvailableProvisionedConcurrentExecutions !== 6) {
+        const reports = await db.query(
+          'SELECT node, share, status, allocated, available FROM hearth_pc_reports',
+        );
+        expect({ settled, shares: await shares(), reports: reports.rows }).toEqual('READY 6/6');
+      }
+      expect(last.map((v) => v.Status)).toEqual(['READY', 'READY', 'READY']);
+      // Node d runs its two: an invoke there is served by one of its own environments.
+      const out = await d.client.send(new InvokeCommand({ FunctionName: 'blue', Qualifier: 'BLUE' }));
+      expect(out.StatusCode).toBe(200);
     },
   );
 });

@@ -115,6 +115,22 @@ describe('allocation', () => {
     expect((await served(p, spec)).initType).toBe('provisioned-concurrency');
   });
 
+  it('a larger count serves nothing until all are up, unless asked to keep serving (a cluster move)', async () => {
+    const p = open();
+    const spec = sleeper('1', 800);
+    p.setProvisioned(KEY, spec, 1);
+    await ready(p, 1);
+    // Grown as a cluster move's receiver: its environment keeps serving while one more starts.
+    p.setProvisioned(KEY, spec, 2, { keepServing: true });
+    expect(status(p).status).toBe('IN_PROGRESS');
+    expect((await served(p, spec)).initType).toBe('provisioned-concurrency');
+    await ready(p, 2);
+    // Grown as a user asks (§3.4): nothing serves until the third is up.
+    p.setProvisioned(KEY, spec, 3);
+    expect((await served(p, spec)).initType).toBe('on-demand');
+    await ready(p, 3);
+  });
+
   it('re-declaring the same spec and count changes nothing', async () => {
     const p = open();
     const spec = sleeper();

@@ -10,8 +10,8 @@
  *              replaced and Available dips (§3.8 "Lambda always ensures…");
  *   failed   — FUNCTION_ERROR_INIT_FAILURE after the last init attempt: nothing stays;
  *   removed  — deleted (count 0, spec gone) or disposed: draining, then forgotten.
- * A new spec or a larger count goes back to filling; a new spec or count after FAILED
- * starts again.
+ * A new spec or a larger count goes back to filling (a larger count asked to keep serving,
+ * a cluster move's receiver, stays serving); a new spec or count after FAILED starts again.
  */
 import { performance } from 'node:perf_hooks';
 import { PlatformError } from '../../core/errors.js';
@@ -86,7 +86,8 @@ export class ProvisionedShell {
 
   // ---- the Pool port's provisioned part -----------------------------------------------------
 
-  set(key: string, spec: EnvironmentSpec | undefined, count: number): void {
+  /** `keepServing`: a larger count keeps a serving config serving (Pool.setProvisioned). */
+  set(key: string, spec: EnvironmentSpec | undefined, count: number, keepServing = false): void {
     if (this.#ctx.disposed()) {
       return;
     }
@@ -142,7 +143,11 @@ export class ProvisionedShell {
           .sort((x, y) => x.lastUsedMs - y.lastUsedMs),
       );
     }
-    if (specChanged || count > cfg.requested || cfg.state === 'failed') {
+    if (
+      specChanged ||
+      (count > cfg.requested && !(keepServing && cfg.state === 'serving')) ||
+      cfg.state === 'failed'
+    ) {
       cfg.state = 'filling';
     }
     cfg.requested = count;
