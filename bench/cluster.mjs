@@ -161,7 +161,7 @@ try {
         notReady++;
       }
       const moving = await db.query('SELECT 1 FROM hearth_pc_moves');
-      const counts = Object.values(await sharesOf(kill.url));
+      const counts = (await db.query('SELECT count FROM hearth_pc_shares')).rows.map((r) => r.count);
       if (moving.rowCount === 0 && counts.length === 3 && Math.max(...counts) - Math.min(...counts) <= 1) {
         break;
       }
@@ -237,8 +237,8 @@ try {
 
 const jf = joinFigures;
 console.log(
-  `a third node joins 2 holding ${ENVS} READY: shares even (${jf.after}) ${(jf.total / 1000).toFixed(2)} s after its start began ` +
-    `(${(jf.joined / 1000).toFixed(2)} s of it starting the node); status reads meanwhile not READY with ${ENVS} available: ${jf.notReady} of ${jf.reads} (target 0)`,
+  `a third node joins 2 holding ${ENVS} READY: shares even (${jf.after}) ${((jf.total - jf.joined) / 1000).toFixed(2)} s after it was up ` +
+    `(it took ${(jf.joined / 1000).toFixed(2)} s to start); status reads on node a meanwhile not READY with ${ENVS} available: ${jf.notReady} of ${jf.reads} (target 0)`,
 );
 const k = killFigures;
 console.log(

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { CLUSTER_CHANNEL, listen, type ClusterDb } from './cluster-db.js';
 import { place, type Move } from './placement.js';
 import {
+  LIVE_NODES,
   readPlacementState,
   samePlacement,
   writePlacement,
@@ -70,6 +71,9 @@ export class ClusterNode {
   #url = '';
   #link = '';
   #live: readonly NodeInfo[] = [];
+  /** Reads of the live set started, and the number of the one in force (#setLive). */
+  #liveReads = 0;
+  #liveSet = 0;
   #fence: number | undefined;
   #shares = new Map<string, Map<string, number>>();
   #unplaced = new Map<string, number>();
@@ -273,11 +277,8 @@ export class ClusterNode {
       this.#takenOver = false;
     }
     const expiry = [this.#o.expiryMs];
-    const live = await db.query<{ id: string; url: string; link: string; capacity: number }>(
-      `SELECT id, url, link, capacity FROM hearth_nodes
-        WHERE heartbeat_at >= now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`,
-      expiry,
-    );
+    const liveRead = ++this.#liveReads;
+    const live = await db.query<NodeInfo>(LIVE_NODES, expiry);
     // A taken-over incarnation neither leads nor holds shares.
     const lease = this.#takenOver
       ? undefined
@@ -298,11 +299,7 @@ export class ClusterNode {
       // What the previous leader placed is where this one starts from.
       this.#leadFresh = true;
     }
-    const before = this.#live.map((n) => n.id).join(',');
-    this.#live = live.rows.map((r) => ({ id: r.id, url: r.url, link: r.link, capacity: r.capacity }));
-    if (this.#live.map((n) => n.id).join(',') !== before) {
-      this.#o.log.info(`cluster live nodes: ${this.#live.map((n) => n.id).join(', ') || 'none'}`);
-    }
+    this.#setLive(liveRead, live.rows);
     if (this.isLeader) {
       this.placeSoon();
       // Nodes long dead leave the table (and their reports with them).
@@ -397,8 +394,26 @@ export class ClusterNode {
     return this.#refreshing;
   }
 
+  /**
+   * The live set as read by the read numbered `read` (the heartbeat's and the refresh's
+   * reads overlap: an older read's answer never replaces a newer one's).
+   */
+  #setLive(read: number, rows: readonly NodeInfo[]): void {
+    if (read < this.#liveSet) {
+      return;
+    }
+    this.#liveSet = read;
+    const before = this.#live.map((n) => n.id).join(',');
+    this.#live = rows.map((r) => ({ id: r.id, url: r.url, link: r.link, capacity: r.capacity }));
+    if (this.#live.map((n) => n.id).join(',') !== before) {
+      this.#o.log.info(`cluster live nodes: ${this.#live.map((n) => n.id).join(', ') || 'none'}`);
+    }
+  }
+
   async #read(): Promise<void> {
-    const state = await readPlacementState(this.#o.db.pool);
+    const liveRead = ++this.#liveReads;
+    const state = await readPlacementState(this.#o.db.pool, this.#o.expiryMs);
+    this.#setLive(liveRead, state.live);
     this.#shares = state.shares;
     this.#unplaced = state.unplaced;
     this.#moves = state.moves;

@@ -162,12 +162,13 @@ export class ClusterPool implements Pool {
     let ready = true;
     let failed: string | undefined;
     const shares = this.#node.shares(poolKey);
-    // The leader's shares name the holders: this node's view of the live set may lag its
-    // (a node that just joined and already received a share).
-    const holders = new Set([...this.#node.live.map((n) => n.id), ...shares.keys()]);
-    for (const id of holders) {
+    const live = new Set(this.#node.live.map((n) => n.id));
+    for (const id of new Set([...live, ...shares.keys()])) {
       const share = shares.get(id) ?? 0;
-      const r = this.#reportOf(id, poolKey);
+      // A holder that died has nothing to report, whatever it last reported (the leader
+      // places its share again). The live set is read with the shares, so a node that just
+      // joined and already holds a share is live here.
+      const r = live.has(id) ? this.#reportOf(id, poolKey) : undefined;
       if (r !== undefined) {
         allocated += r.allocated;
         available += r.available;

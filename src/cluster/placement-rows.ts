@@ -19,6 +19,18 @@ export interface ShareReport extends ProvisionedStatus {
   readonly busy: number;
 }
 
+/** A live node's row (cluster-node.ts NodeInfo). */
+export interface LiveNode {
+  readonly id: string;
+  readonly url: string;
+  readonly link: string;
+  readonly capacity: number;
+}
+
+/** The nodes whose heartbeat is younger than `expiryMs` (database time), by id. */
+export const LIVE_NODES = `SELECT id, url, link, capacity FROM hearth_nodes
+  WHERE heartbeat_at >= now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`;
+
 /** Everything placement-related as last read (or written by this node as leader). */
 export interface PlacementState {
   /** config → node → count. */
@@ -27,6 +39,8 @@ export interface PlacementState {
   readonly moves: Map<string, Move>;
   /** node → config → its report. */
   readonly reports: Map<string, Map<string, ShareReport>>;
+  /** The live nodes in the same snapshot: every node holding a share the leader placed is among them, unless it died since. */
+  readonly live: readonly LiveNode[];
 }
 
 interface ReportRow {
@@ -41,8 +55,8 @@ interface ReportRow {
   reason: string | null;
 }
 
-/** Reads the placement and every report in one snapshot. */
-export async function readPlacementState(pool: pg.Pool): Promise<PlacementState> {
+/** Reads the placement, every report and the live nodes in one snapshot. */
+export async function readPlacementState(pool: pg.Pool, expiryMs: number): Promise<PlacementState> {
   const db = await pool.connect();
   try {
     await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -58,6 +72,7 @@ export async function readPlacementState(pool: pg.Pool): Promise<PlacementState>
     const reports = await db.query<ReportRow>(
       'SELECT node, pool_key, spec, share, allocated, available, busy, status, reason FROM hearth_pc_reports',
     );
+    const live = await db.query<LiveNode>(LIVE_NODES, [expiryMs]);
     await db.query('COMMIT');
     const rep = new Map<string, Map<string, ShareReport>>();
     for (const r of reports.rows) {
@@ -82,6 +97,7 @@ export async function readPlacementState(pool: pg.Pool): Promise<PlacementState>
         moves.rows.map((r) => [r.pool_key, { giver: r.giver, receiver: r.receiver, count: r.count }]),
       ),
       reports: rep,
+      live: live.rows.map((r) => ({ id: r.id, url: r.url, link: r.link, capacity: r.capacity })),
     };
   } catch (e) {
     await db.query('ROLLBACK').catch(() => undefined);
@@ -169,7 +185,7 @@ export async function writeReports(
 }
 
 /** Whether a placement is the one in force. */
-export function samePlacement(a: Placement, b: Omit<PlacementState, 'reports'>): boolean {
+export function samePlacement(a: Placement, b: Omit<PlacementState, 'reports' | 'live'>): boolean {
   if (
     a.shares.size !== b.shares.size ||
     !sameCounts(a.unplaced, b.unplaced) ||
