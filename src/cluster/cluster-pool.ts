@@ -79,6 +79,8 @@ export class ClusterPool implements Pool {
   readonly #desired = new Map<string, Desired>();
   /** The share last given to the local pool, per config. */
   readonly #applied = new Map<string, number>();
+  /** What the leader had placed over the cluster (a move's surplus aside) when last applied, per config. */
+  readonly #placed = new Map<string, number>();
   /** The summed status last announced, per config. */
   readonly #announced = new Map<string, ProvisionedStatus>();
   readonly #listeners = new Set<(key: string, status: ProvisionedStatus) => void>();
@@ -125,18 +127,32 @@ export class ClusterPool implements Pool {
   #apply(poolKey: string, specMoved = false): void {
     const d = this.#desired.get(poolKey);
     const share = d === undefined ? 0 : this.#node.myShare(poolKey);
-    if (!specMoved && this.#applied.get(poolKey) === share) {
+    // What the leader placed in all (a move's surplus aside): it grows with a raised count,
+    // not when a dead node's share is placed again or a move starts.
+    let placed = -(this.#node.move(poolKey)?.count ?? 0);
+    for (const n of this.#node.shares(poolKey).values()) {
+      placed += n;
+    }
+    const placedBefore = this.#placed.get(poolKey);
+    this.#placed.set(poolKey, placed);
+    const applied = this.#applied.get(poolKey);
+    if (!specMoved && applied === share) {
       return;
     }
     if (share === 0) {
       this.#applied.delete(poolKey);
+      this.#placed.delete(poolKey);
       this.#local.setProvisioned(poolKey, undefined, 0);
     } else {
       this.#applied.set(poolKey, share);
-      // The receiver of a move keeps serving what it has while the moved ones start: the
-      // config is READY over the cluster (placement.ts rule 5).
-      const receiving = !specMoved && this.#node.move(poolKey)?.receiver === this.#node.id;
-      this.#local.setProvisioned(poolKey, d?.spec, share, { keepServing: receiving });
+      // A share that grows while the cluster's total stays (a move's receiver, a survivor
+      // given a dead node's part) keeps serving what it has while the rest start; a share
+      // that grows with a raised count serves nothing until it is whole (§3.4), as on one node.
+      const keepServing =
+        !specMoved &&
+        applied !== undefined &&
+        (this.#node.move(poolKey)?.receiver === this.#node.id || placedBefore === placed);
+      this.#local.setProvisioned(poolKey, d?.spec, share, { keepServing });
     }
     this.#report(poolKey);
   }
