@@ -91,6 +91,8 @@ export class ClusterNode {
   #refreshAgain = false;
   /** Own reports not yet written: config → report (undefined: delete the row). */
   readonly #dirty = new Map<string, ShareReport | undefined>();
+  /** Own reports as last written: written again if a read finds one missing. */
+  readonly #written = new Map<string, ShareReport>();
   #flushing: Promise<void> | undefined;
   #left = false;
   /** Another live incarnation holds this id: no lease, no share. */
@@ -418,6 +420,12 @@ export class ClusterNode {
     this.#unplaced = state.unplaced;
     this.#moves = state.moves;
     this.#reports = state.reports;
+    const mine = state.reports.get(this.id);
+    for (const [key, r] of this.#written) {
+      if (mine?.get(key) === undefined && !this.#dirty.has(key) && !this.#takenOver) {
+        this.setReport(key, r);
+      }
+    }
     this.#changed();
   }
 
@@ -427,6 +435,13 @@ export class ClusterNode {
     try {
       if (batch.length > 0 && !this.#left && !this.#takenOver) {
         await writeReports(this.#o.db.pool, this.id, batch);
+        for (const [key, r] of batch) {
+          if (r === undefined) {
+            this.#written.delete(key);
+          } else {
+            this.#written.set(key, r);
+          }
+        }
       }
     } catch (e) {
       // Written again with the next change or heartbeat.
@@ -468,10 +483,13 @@ export class ClusterNode {
     await this.#placing;
     await this.#flushing;
     const db = this.#o.db.pool;
+    // Only this incarnation's row and reports: a node refused for a taken id (or taken
+    // over) must not remove the live holder's.
     await db
-      .query('DELETE FROM hearth_pc_reports WHERE node = $1', [this.id])
-      .then(() =>
-        db.query('DELETE FROM hearth_nodes WHERE id = $1 AND incarnation = $2', [this.id, this.incarnation]),
+      .query(
+        `WITH mine AS (DELETE FROM hearth_nodes WHERE id = $1 AND incarnation = $2 RETURNING id)
+         DELETE FROM hearth_pc_reports WHERE node IN (SELECT id FROM mine)`,
+        [this.id, this.incarnation],
       )
       .then(() =>
         db.query('DELETE FROM hearth_leases WHERE name = $1 AND holder = $2', [LEADER, this.#holder]),

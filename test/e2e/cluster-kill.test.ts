@@ -3,7 +3,8 @@
  * code uploaded to one node runs on the others (packages through the database); kill -9
  * of a node puts its share of a provisioned config back on the other two, IN_PROGRESS →
  * READY, and invokes keep landing on warm environments; a second node started with a live
- * node's id is refused with one line.
+ * node's id is refused with one line; the killed node, started again, gets its part back
+ * without the config ever reading other than READY.
  */
 import { once } from 'node:events';
 import {
@@ -120,6 +121,27 @@ describe.skipIf(!available)('three hearth processes on one PostgreSQL', () => {
       const twin = start(db.url, 'node-a');
       await expect(twin.url).rejects.toThrow(/node id 'node-a' is in use by a live node/);
       expect(twin.child.exitCode).toBe(2);
+
+      // Node c comes back: it gets its part of what runs again (make-before-break moves),
+      // and the config reads READY with 6 available on every read meanwhile.
+      const again = start(db.url, 'node-c');
+      const cc2 = lambdaClient(await again.url);
+      clients.push(cc2);
+      const answers = new Set<string>();
+      const even = await until(
+        async () => {
+          const v = await pc(ca)();
+          answers.add(`${v.Status}/${v.AvailableProvisionedConcurrentExecutions}`);
+          const moving = await sql.query('SELECT 1 FROM hearth_pc_moves');
+          return { shares: await shares(), moving: moving.rowCount };
+        },
+        (v) => v.moving === 0 && v.shares['node-c'] === 2,
+        'node c given its part again',
+      );
+      expect(even.shares).toEqual({ 'node-a': 2, 'node-b': 2, 'node-c': 2 });
+      expect([...answers]).toEqual(['READY/6']);
+      const out = await cc2.send(new InvokeCommand({ FunctionName: 'blue', Qualifier: 'BLUE' }));
+      expect(Buffer.from(out.Payload ?? []).toString()).toBe('"provisioned-concurrency"');
       await sql.end();
     },
   );
