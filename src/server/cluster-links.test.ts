@@ -6,7 +6,7 @@ import type { EnvironmentSpec, InvocationOutcome, InvokeRequest } from '../core/
 import { PlatformError } from '../core/errors.js';
 import { Forwarder, type ForwardedInvoke } from '../cluster/forwarding.js';
 import { FrameReader, FrameType, encodeFrame } from '../cluster/link-frames.js';
-import { listenClusterLinks, type ClusterLinks } from './cluster-links.js';
+import { MAX_UNPROVED_PER_ADDRESS, listenClusterLinks, type ClusterLinks } from './cluster-links.js';
 
 const SECRET = 'a'.repeat(64);
 
@@ -145,6 +145,34 @@ describe('cluster links', () => {
     await once(junk, 'close');
     expect(n.seen).toHaveLength(0);
     expect(await forwarder().send(n.address, request(1))).toMatchObject({ kind: 'success' });
+  });
+
+  it('close at once a connection beyond the unproved ones an address may hold, and serve again once they go', async () => {
+    const n = await node((req) => Promise.resolve(outcomeOf(req)));
+    const port = Number(n.address.split(':')[1]);
+    const silent: net.Socket[] = [];
+    for (let i = 0; i < MAX_UNPROVED_PER_ADDRESS; i++) {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.on('error', () => undefined);
+      await once(s, 'connect');
+      silent.push(s);
+    }
+    // The node's side accepts them in order: one more is closed by the node, unanswered.
+    const extra = net.connect({ host: '127.0.0.1', port });
+    extra.on('error', () => undefined);
+    await once(extra, 'close');
+    expect(warnings).toContain(
+      'cluster link refused: too many connections that have not proved the cluster secret',
+    );
+    expect(await forwarder().send(n.address, request(1))).toBeUndefined();
+    for (const s of silent) {
+      s.destroy();
+    }
+    // Once they are gone a node with the secret links again (a new forwarder: the first
+    // one's link was refused).
+    await expect
+      .poll(() => forwarder().send(n.address, request(2)), { timeout: 5_000 })
+      .toMatchObject({ kind: 'success' });
   });
 
   it("answer a killed environment's Runtime.ExitError when the node dies or leaves mid-invoke", async () => {

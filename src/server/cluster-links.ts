@@ -8,6 +8,7 @@
  * one is closed, with a warning in the log.
  */
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ClusterPool } from '../cluster/cluster-pool.js';
 import { forwardedOf, outcomeFrame } from '../cluster/forwarding.js';
@@ -25,6 +26,15 @@ import { isPlatformError } from '../core/errors.js';
 
 /** A connection that has not proved itself within this long is closed. */
 const HANDSHAKE_MS = 10_000;
+/**
+ * Connections not yet proved, at most, from one address and in all: a further one is
+ * closed at once, so connections that never prove anything cannot take every file
+ * descriptor (a node has one link per other node, proved within a round trip).
+ */
+export const MAX_UNPROVED_PER_ADDRESS = 16;
+export const MAX_UNPROVED = 256;
+/** A refused connection is logged at most this often. */
+const REFUSAL_LOG_MS = 10_000;
 
 export interface ClusterLinks {
   readonly port: number;
@@ -41,10 +51,43 @@ export async function listenClusterLinks(o: {
   readonly port: number;
 }): Promise<ClusterLinks> {
   const sockets = new Set<net.Socket>();
+  const unproved = new Map<string, number>();
+  let unprovedAll = 0;
+  let loggedAt = -Infinity;
   const server = net.createServer({ noDelay: true }, (socket) => {
+    const peer = socket.remoteAddress ?? '';
+    if (unprovedAll >= MAX_UNPROVED || (unproved.get(peer) ?? 0) >= MAX_UNPROVED_PER_ADDRESS) {
+      if (performance.now() - loggedAt > REFUSAL_LOG_MS) {
+        loggedAt = performance.now();
+        o.log.warn(
+          { peer },
+          'cluster link refused: too many connections that have not proved the cluster secret',
+        );
+      }
+      socket.destroy();
+      return;
+    }
+    unprovedAll++;
+    unproved.set(peer, (unproved.get(peer) ?? 0) + 1);
+    let counted = true;
+    const proved = (): void => {
+      if (counted) {
+        counted = false;
+        unprovedAll--;
+        const left = (unproved.get(peer) ?? 1) - 1;
+        if (left === 0) {
+          unproved.delete(peer);
+        } else {
+          unproved.set(peer, left);
+        }
+      }
+    };
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    serveLink(socket, o);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      proved();
+    });
+    serveLink(socket, { ...o, proved });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -73,6 +116,8 @@ function serveLink(
     readonly terminate?: (requestId: string) => Promise<boolean>;
     readonly secret: string;
     readonly log: Logger;
+    /** Called once the link has proved itself (it no longer counts as unproved). */
+    readonly proved: () => void;
   },
 ): void {
   const reader = new FrameReader();
@@ -112,6 +157,7 @@ function serveLink(
       return false;
     }
     trusted = true;
+    o.proved();
     reader.handshakeDone();
     clearTimeout(timer);
     return true;
