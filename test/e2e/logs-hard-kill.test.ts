@@ -66,7 +66,9 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-it('keeps the log lines hearth has shown across kill -9', async () => {
+// Two hearth processes started one after the other: on a loaded machine each start alone
+// can take ~10 s (the default 30 s timed out in a full run at load 15).
+it('keeps the log lines hearth has shown across kill -9', { timeout: 90_000 }, async () => {
   const first = await serve();
   const lambda = lambdaClient(first.url);
   await lambda.send(

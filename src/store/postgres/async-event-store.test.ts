@@ -103,9 +103,11 @@ describe.skipIf(!available)('postgres async event store', () => {
 
   it("an owner's expired claims are taken over, each by one node, and the old holder cannot settle them", async () => {
     const url = await database();
-    const dead = await open(url, 'node-dead', 200);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => dead.add(asyncEvent(`d${i}`, { enqueuedMs: i }))));
+    // The others are open first, and the lease is long enough that a loaded machine's
+    // inserts do not outlast it before the first claim.
     const [b, c] = await Promise.all([open(url, 'node-b'), open(url, 'node-c')]);
+    const dead = await open(url, 'node-dead', 2000);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => dead.add(asyncEvent(`d${i}`, { enqueuedMs: i }))));
     expect(await b.claimDue(100)).toEqual([]);
     // No renewal: the lease runs out (the database's clock decides).
     const deadline = Date.now() + 10_000;
