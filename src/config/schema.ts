@@ -146,6 +146,11 @@ export const configSchema = z.strictObject({
   /** Run the bundled Node.js runtime under SCHED_BATCH when `chrt` is on the PATH. */
   batchScheduling: onOff.default(true),
   /**
+   * Fork unsandboxed environments from a small spawner process instead of hearth's own
+   * (src/pool/launchers/spawner.ts): a fork's price grows with the forking process's memory.
+   */
+  spawner: onOff.default(true),
+  /**
    * Keep V8's code cache of the Node.js modules functions load during init, under
    * `<dataDir>/code-cache` (unsandboxed environments; src/runtimes/node/code-cache.cjs).
    */
