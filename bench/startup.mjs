@@ -6,8 +6,8 @@
 //      (hearth's default --max-concurrent-starts), each "started" when it has written its
 //      first byte; for Node.js (`node -e`) and for Python (`python3 -S -c`), clean
 //      environments on both sides, the bare ones kept alive until all 100 are up, as
-//      hearth's are; hearth forks them from its spawner (src/pool/launchers/spawner.ts),
-//      and a second hearth with `--spawner false` forks them itself, in the same rounds;
+//      hearth's are; hearth forks them itself (the default), and a second hearth with
+//      `--spawner true` from its spawner (src/pool/launchers/spawner.ts), in the same rounds;
 //   2. the first invoke of an on-demand function whose init loads an AWS SDK v3 client
 //      (@aws-sdk/client-lambda and its dependencies, bundled in the function's package),
 //      on a hearth with the code cache (src/runtimes/node/code-cache.cjs) beside one
@@ -171,7 +171,7 @@ async function sdkPackage() {
 
 const results = {
   ready: { node: [], python: [] },
-  readyDirect: { node: [], python: [] },
+  readySpawner: { node: [], python: [] },
   bare: { node: [], python: [] },
   sdk: [],
   sdkOff: [],
@@ -180,13 +180,13 @@ const results = {
 };
 const cached = await startHearth({ name: 'startup-cache' });
 const uncached = await startHearth({ name: 'startup-nocache', env: { HEARTH_CODE_CACHE: 'false' } });
-const direct = await startHearth({ name: 'startup-direct', env: { HEARTH_SPAWNER: 'false' } });
+const spawning = await startHearth({ name: 'startup-spawner', env: { HEARTH_SPAWNER: 'true' } });
 let sdkFirstMiss;
 try {
   // 1. Put(100) -> READY beside bare interpreters.
   const sides = [
     { hearth: cached, times: results.ready },
-    { hearth: direct, times: results.readyDirect },
+    { hearth: spawning, times: results.readySpawner },
   ];
   for (const side of sides) {
     for (const [name, f] of Object.entries(FUNCTIONS)) {
@@ -281,7 +281,7 @@ try {
   closeClient();
   await cached.stop();
   await uncached.stop();
-  await direct.stop();
+  await spawning.stop();
 }
 
 const fmt = (xs) => xs.map((x) => x.toFixed(0)).join('/');
@@ -291,9 +291,9 @@ for (const name of Object.keys(FUNCTIONS)) {
   console.log(
     `Put(${ENVIRONMENTS}) -> READY, ${name}: ${median(ratios).toFixed(2)}x the time to start ${ENVIRONMENTS} bare interpreters ${AT_A_TIME} at a time (target <= 1.1x; rounds ${ratios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.ready[name])} ms, bare ${fmt(results.bare[name])} ms)`,
   );
-  const directRatios = results.readyDirect[name].map((x, i) => x / results.bare[name][i]);
+  const spawnerRatios = results.readySpawner[name].map((x, i) => x / results.bare[name][i]);
   console.log(
-    `  without the spawner (--spawner false, forks from hearth's process): ${median(directRatios).toFixed(2)}x (rounds ${directRatios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.readyDirect[name])} ms)`,
+    `  with the spawner (--spawner true, forked by a small process): ${median(spawnerRatios).toFixed(2)}x (rounds ${spawnerRatios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.readySpawner[name])} ms)`,
   );
 }
 const sdkRatios = results.sdk.map((x, i) => x / results.sdkOff[i]);

@@ -24,7 +24,12 @@ import { Dispatcher } from './dispatch.js';
 import { Environment, type EnvironmentListener, type LogSink } from './environment.js';
 import { initLimitMs, type InitPhase } from './init-limits.js';
 import { BUNDLED_RUNTIMES, Interpreters } from './interpreters.js';
-import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions } from './launch.js';
+import {
+  defaultNodeRuntimeEntry,
+  defaultPythonRuntimeEntry,
+  findOnPath,
+  type LaunchOptions,
+} from './launch.js';
 import type { Launcher } from './launchers/launcher.js';
 import { DEFAULT_OWNER, OWNER_VARIABLE, ownerMark, sweepOrphans } from './orphans.js';
 import { ProcessLauncher } from './launchers/process-launcher.js';
@@ -128,14 +133,15 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         setpriv,
         owner,
         chrt,
-        ...((o.spawner ?? true) && process.platform === 'linux'
+        ...(o.spawner === true && process.platform === 'linux'
           ? { spawner: new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner } }) }
           : {}),
       });
     this.#launch = {
       interpreters,
       memoryCgroups: this.#launcher.limitsMemory,
-      ...(o.pythonRuntimeEntry === undefined ? {} : { pythonRuntimeEntry: o.pythonRuntimeEntry }),
+      // Resolved once here, not at every launch (launch.ts would stat the candidates each time).
+      pythonRuntimeEntry: o.pythonRuntimeEntry ?? defaultPythonRuntimeEntry(),
       nodeRuntimeEntry: o.nodeRuntimeEntry ?? defaultNodeRuntimeEntry(),
       nodeChannel: o.nodeChannel ?? 'private',
       nodeFlags: o.nodeFlags ?? ['--v8-pool-size=1'],

@@ -52,7 +52,8 @@ export interface PoolOptions {
   readonly batchScheduling?: boolean;
   /**
    * Fork environments from a small spawner process rather than from hearth's own, whose
-   * fork() costs more the more memory it holds (launchers/spawner.ts; default true on Linux).
+   * fork() blocks its event loop longer the more memory it holds (launchers/spawner.ts,
+   * Linux only; default false: src/pool/README.md "The spawner" has the figures).
    */
   readonly spawner?: boolean;
   /**
