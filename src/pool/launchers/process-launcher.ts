@@ -15,11 +15,12 @@
  *      cut the pipes after a grace period if something still holds them;
  *   4. on close, remove the cgroup and report.
  *
- * With a spawner (spawner.ts, the default on Linux: PoolOptions.spawner), step 1 happens in
- * that small process instead of hearth's own, whose fork() costs more the more memory hearth
- * holds: hearth receives the pid and its ends of the pipes over the spawner's channel, then
- * does steps 2–4 itself ("close" = the exit is known and every pipe has ended or been cut).
- * When the spawner keeps dying (`Spawner.broken`), processes are spawned directly again.
+ * With a spawner (spawner.ts; opt-in, PoolOptions.spawner: src/pool/README.md "The
+ * spawner" has the figures), step 1 happens in that small process instead of hearth's own,
+ * whose fork() blocks its event loop longer the more memory hearth holds: hearth receives
+ * the pid and its ends of the pipes over the spawner's channel, then does steps 2–4 itself
+ * ("close" = the exit is known and every pipe has ended or been cut). When the spawner
+ * keeps dying (`Spawner.broken`), processes are spawned directly again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';

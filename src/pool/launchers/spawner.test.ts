@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,11 +76,15 @@ async function run(req: LaunchRequest): Promise<Run> {
   return { ...r, proc };
 }
 
-/** Whether `pid` has ended (gone, or a zombie waiting for its reaper). */
+/**
+ * Whether `pid` has ended: gone, a zombie, or past the point of its exit where the kernel
+ * has closed its files (a close seen through its pipes can come a moment before the task
+ * is a zombie).
+ */
 function ended(pid: number): boolean {
   try {
     const state = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
-    return state === 'Z' || state === 'X';
+    return state === 'Z' || state === 'X' || readdirSync(`/proc/${pid}/fd`).length === 0;
   } catch {
     return true;
   }

@@ -5,8 +5,10 @@
  * Why: libuv's spawn is a fork() of the calling process, on its event loop, and its price
  * grows with the caller's resident memory (page tables to copy): `spawn('/bin/true')` took
  * a p50 of 16 ms from a 51 MB process and 50 ms from a 308 MB one (one-off, loaded
- * machine), and hearth idles at ~120 MB. The spawner forks from ~40 MB, on its own core
- * time; hearth's loop only exchanges messages and receives sockets.
+ * machine), and hearth idles at ~120 MB. The spawner forks from ~40 MB; hearth's loop only
+ * exchanges messages and receives sockets (~1.5–2 ms of its CPU per spawn against a
+ * 28–34 ms block, one-off). Opt-in (PoolOptions.spawner): on 2 cores Put(100) -> READY was
+ * no faster with it, being bound by the environments' own CPU (src/pool/README.md).
  *
  *   1. started on the first spawn (detached: terminal signals to hearth's group do not
  *      reach it; it exits when its channel closes, i.e. when hearth goes);
@@ -72,6 +74,7 @@ export function spawnerScript(): string {
 export class Spawner {
   readonly #env: Readonly<Record<string, string>>;
   readonly #script: string;
+  readonly #scriptExists: boolean;
   #child: ChildProcess | undefined;
   #nextId = 1;
   /** Spawns asked for and processes not yet reported gone, by id. */
@@ -83,11 +86,12 @@ export class Spawner {
   constructor(o: { readonly env: Readonly<Record<string, string>>; readonly script?: string }) {
     this.#env = o.env;
     this.#script = o.script ?? spawnerScript();
+    this.#scriptExists = existsSync(this.#script);
   }
 
   /** True when the spawner keeps dying (or cannot run): fork directly instead. */
   get broken(): boolean {
-    return this.#crashes >= MAX_CRASHES || !existsSync(this.#script);
+    return this.#crashes >= MAX_CRASHES || !this.#scriptExists;
   }
 
   /** The spawner's pid while it runs (tests, the sweep of orphans.ts). */
