@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OWNER_VARIABLE, ownerMark, sweepOrphans } from '../orphans.js';
 import type { LaunchRequest, LaunchedProcess } from './launcher.js';
 import { ProcessLauncher } from './process-launcher.js';
 import { Spawner } from './spawner.js';
@@ -197,6 +198,33 @@ describe.skipIf(process.platform !== 'linux')('ProcessLauncher with a spawner', 
     } finally {
       await direct.dispose();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is not swept as an orphan while its hearth lives, nor are the processes it started', async () => {
+    const token = `spawner-test-${process.pid}`;
+    const mark = ownerMark(token);
+    const marked = new Spawner({
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [OWNER_VARIABLE]: mark },
+    });
+    const owned = new ProcessLauncher({ cgroups: undefined, chrt: undefined, owner: mark, spawner: marked });
+    let closed: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    try {
+      const proc = await owned.launch(request(NODE, ['-e', 'setInterval(() => {}, 1000)']), {
+        onOutput: () => undefined,
+        onSpawnError: () => undefined,
+        onClose: () => closed(),
+      });
+      procs.push(proc);
+      expect(await sweepOrphans(token)).toEqual([]);
+      expect(ended(proc.pid!)).toBe(false);
+      proc.kill();
+      await done;
+    } finally {
+      await owned.dispose();
     }
   });
 

@@ -161,7 +161,12 @@ export class Spawner {
     });
     this.#child = child;
     child.on('message', (m: FromSpawner, handle: unknown) => this.#onMessage(m, handle));
-    child.on('error', () => undefined);
+    // A spawner that could not even be spawned may never emit 'exit'.
+    child.on('error', () => {
+      if (child.pid === undefined) {
+        this.#onSpawnerExit(child);
+      }
+    });
     child.once('exit', () => this.#onSpawnerExit(child));
     child.unref();
     this.#unref();
@@ -216,9 +221,10 @@ export class Spawner {
   }
 
   #onSpawnerExit(child: ChildProcess): void {
-    if (this.#child === child) {
-      this.#child = undefined;
+    if (this.#child !== child) {
+      return; // (reported already)
     }
+    this.#child = undefined;
     if (!this.#disposed) {
       this.#crashes++;
     }
