@@ -48,7 +48,7 @@ export function cpuMs(pid) {
   }
 }
 
-export function childPids(pid) {
+function directChildren(pid) {
   try {
     return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
       .trim()
@@ -58,6 +58,22 @@ export function childPids(pid) {
   } catch {
     return [];
   }
+}
+
+/**
+ * The environment processes of hearth `pid`: its children, the children of its spawner
+ * (src/pool/launchers/spawner.ts, which forks them) in the spawner's stead.
+ */
+export function childPids(pid) {
+  return directChildren(pid).flatMap((child) => {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${child}/cmdline`, 'latin1');
+    } catch {
+      return [];
+    }
+    return cmdline.includes('spawner-child.cjs') ? directChildren(child) : [child];
+  });
 }
 
 export function percentile(sorted, p) {
@@ -198,7 +214,7 @@ export async function startHearth({
       ],
       /hearth listening on (http:\/\/\S+)\n/,
       // Unsandboxed unless asked: these benches measure the platform's own path and count
-      // environments as hearth's direct children; bench/sandbox.mjs measures the sandbox.
+      // environments as hearth's (or its spawner's) children; bench/sandbox.mjs measures the sandbox.
       { HEARTH_SANDBOX: 'off', ...env },
     );
   } catch (e) {

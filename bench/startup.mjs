@@ -6,7 +6,8 @@
 //      (hearth's default --max-concurrent-starts), each "started" when it has written its
 //      first byte; for Node.js (`node -e`) and for Python (`python3 -S -c`), clean
 //      environments on both sides, the bare ones kept alive until all 100 are up, as
-//      hearth's are;
+//      hearth's are; hearth forks them itself (the default), and a second hearth with
+//      `--spawner true` from its spawner (src/pool/launchers/spawner.ts), in the same rounds;
 //   2. the first invoke of an on-demand function whose init loads an AWS SDK v3 client
 //      (@aws-sdk/client-lambda and its dependencies, bundled in the function's package),
 //      on a hearth with the code cache (src/runtimes/node/code-cache.cjs) beside one
@@ -170,6 +171,7 @@ async function sdkPackage() {
 
 const results = {
   ready: { node: [], python: [] },
+  readySpawner: { node: [], python: [] },
   bare: { node: [], python: [] },
   sdk: [],
   sdkOff: [],
@@ -178,51 +180,61 @@ const results = {
 };
 const cached = await startHearth({ name: 'startup-cache' });
 const uncached = await startHearth({ name: 'startup-nocache', env: { HEARTH_CODE_CACHE: 'false' } });
+const spawning = await startHearth({ name: 'startup-spawner', env: { HEARTH_SPAWNER: 'true' } });
 let sdkFirstMiss;
 try {
   // 1. Put(100) -> READY beside bare interpreters.
-  const client = cached.lambda;
-  for (const [name, f] of Object.entries(FUNCTIONS)) {
-    await client.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: f.Runtime,
-        Handler: f.Handler,
-        Role: 'arn:aws:iam::123456789012:role/bench',
-        Code: { ZipFile: await zip(f.files) },
-      }),
-    );
-    await client.send(new PublishVersionCommand({ FunctionName: name }));
+  const sides = [
+    { hearth: cached, times: results.ready },
+    { hearth: spawning, times: results.readySpawner },
+  ];
+  for (const side of sides) {
+    for (const [name, f] of Object.entries(FUNCTIONS)) {
+      await side.hearth.lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: f.Runtime,
+          Handler: f.Handler,
+          Role: 'arn:aws:iam::123456789012:role/bench',
+          Code: { ZipFile: await zip(f.files) },
+        }),
+      );
+      await side.hearth.lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    }
+    side.before = childPids(side.hearth.child.pid).length;
   }
-  const before = childPids(cached.child.pid).length;
   for (let r = 0; r < START_ROUNDS; r++) {
     for (const name of Object.keys(FUNCTIONS)) {
       results.bare[name].push(await startBare(...BARE[name], ENVIRONMENTS, AT_A_TIME));
-      await client.send(
-        new PutProvisionedConcurrencyConfigCommand({
-          FunctionName: name,
-          Qualifier: '1',
-          ProvisionedConcurrentExecutions: ENVIRONMENTS,
-        }),
-      );
-      results.ready[name].push(await waitReady(client, name, '1', 120_000));
-      await client.send(
-        new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' }),
-      );
-      // The environments are gone before the next round starts anything.
-      while (childPids(cached.child.pid).length > before) {
-        await new Promise((resolve) => setTimeout(resolve, 20)); // polling, as a client would
+      // Alternating which hearth goes first, round by round.
+      for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+        const client = side.hearth.lambda;
+        await client.send(
+          new PutProvisionedConcurrencyConfigCommand({
+            FunctionName: name,
+            Qualifier: '1',
+            ProvisionedConcurrentExecutions: ENVIRONMENTS,
+          }),
+        );
+        side.times[name].push(await waitReady(client, name, '1', 120_000));
+        await client.send(
+          new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' }),
+        );
+        // The environments are gone before the next round starts anything.
+        while (childPids(side.hearth.child.pid).length > side.before) {
+          await new Promise((resolve) => setTimeout(resolve, 20)); // polling, as a client would
+        }
       }
     }
   }
 
   // 2. The SDK function's cold first invoke, with and without the code cache.
   const code = await sdkPackage();
-  const sides = [
+  const sdkSides = [
     { hearth: cached, times: results.sdk, cpu: results.sdkCpu },
     { hearth: uncached, times: results.sdkOff, cpu: results.sdkOffCpu },
   ];
-  for (const s of sides) {
+  for (const s of sdkSides) {
     await s.hearth.lambda.send(
       new CreateFunctionCommand({
         FunctionName: 'sdk',
@@ -236,7 +248,7 @@ try {
     );
   }
   for (let r = 0; r <= ROUNDS; r++) {
-    for (const s of sides) {
+    for (const s of sdkSides) {
       await s.hearth.lambda.send(
         new UpdateFunctionConfigurationCommand({
           FunctionName: 'sdk',
@@ -269,6 +281,7 @@ try {
   closeClient();
   await cached.stop();
   await uncached.stop();
+  await spawning.stop();
 }
 
 const fmt = (xs) => xs.map((x) => x.toFixed(0)).join('/');
@@ -277,6 +290,10 @@ for (const name of Object.keys(FUNCTIONS)) {
   const ratios = results.ready[name].map((x, i) => x / results.bare[name][i]);
   console.log(
     `Put(${ENVIRONMENTS}) -> READY, ${name}: ${median(ratios).toFixed(2)}x the time to start ${ENVIRONMENTS} bare interpreters ${AT_A_TIME} at a time (target <= 1.1x; rounds ${ratios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.ready[name])} ms, bare ${fmt(results.bare[name])} ms)`,
+  );
+  const spawnerRatios = results.readySpawner[name].map((x, i) => x / results.bare[name][i]);
+  console.log(
+    `  with the spawner (--spawner true, forked by a small process): ${median(spawnerRatios).toFixed(2)}x (rounds ${spawnerRatios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.readySpawner[name])} ms)`,
   );
 }
 const sdkRatios = results.sdk.map((x, i) => x / results.sdkOff[i]);

@@ -6,3 +6,9 @@ cpSync('src/runtimes', 'dist/runtimes', {
   recursive: true,
   filter: (src) => !src.endsWith('tsconfig.json') && !src.endsWith('.test.ts'),
 });
+
+// The spawner's program (src/pool/launchers/spawner.ts), plain CommonJS as well.
+cpSync('src/pool/launchers/spawner-child', 'dist/pool/launchers/spawner-child', {
+  recursive: true,
+  filter: (src) => !src.endsWith('tsconfig.json'),
+});

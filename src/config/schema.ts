@@ -146,6 +146,12 @@ export const configSchema = z.strictObject({
   /** Run the bundled Node.js runtime under SCHED_BATCH when `chrt` is on the PATH. */
   batchScheduling: onOff.default(true),
   /**
+   * Fork unsandboxed environments from a small spawner process instead of hearth's own
+   * (src/pool/launchers/spawner.ts): hearth's event loop no longer blocks in fork(), but
+   * `bench/startup.mjs` found Put(100) -> READY no faster on 2 cores, so it is off.
+   */
+  spawner: onOff.default(false),
+  /**
    * Keep V8's code cache of the Node.js modules functions load during init, under
    * `<dataDir>/code-cache` (unsandboxed environments; src/runtimes/node/code-cache.cjs).
    */

@@ -24,11 +24,17 @@ import { Dispatcher } from './dispatch.js';
 import { Environment, type EnvironmentListener, type LogSink } from './environment.js';
 import { initLimitMs, type InitPhase } from './init-limits.js';
 import { BUNDLED_RUNTIMES, Interpreters } from './interpreters.js';
-import { defaultNodeRuntimeEntry, findOnPath, type LaunchOptions } from './launch.js';
+import {
+  defaultNodeRuntimeEntry,
+  defaultPythonRuntimeEntry,
+  findOnPath,
+  type LaunchOptions,
+} from './launch.js';
 import type { Launcher } from './launchers/launcher.js';
-import { DEFAULT_OWNER, ownerMark, sweepOrphans } from './orphans.js';
+import { DEFAULT_OWNER, OWNER_VARIABLE, ownerMark, sweepOrphans } from './orphans.js';
 import { ProcessLauncher } from './launchers/process-launcher.js';
 import { openSandboxLauncher } from './launchers/sandbox-launcher.js';
+import { Spawner } from './launchers/spawner.js';
 import { createLogSink } from './log-sink.js';
 import { openMemoryCgroups } from './memory-cgroups.js';
 import { OnDemandShell } from './on-demand/on-demand-shell.js';
@@ -121,11 +127,21 @@ export class DataPlane implements HearthPool, EnvironmentListener {
             cgroups,
             log: this.#log,
           })
-        : undefined) ?? new ProcessLauncher({ cgroups, setpriv, owner, chrt });
+        : undefined) ??
+      new ProcessLauncher({
+        cgroups,
+        setpriv,
+        owner,
+        chrt,
+        ...(o.spawner === true && process.platform === 'linux'
+          ? { spawner: new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner } }) }
+          : {}),
+      });
     this.#launch = {
       interpreters,
       memoryCgroups: this.#launcher.limitsMemory,
-      ...(o.pythonRuntimeEntry === undefined ? {} : { pythonRuntimeEntry: o.pythonRuntimeEntry }),
+      // Resolved once here, not at every launch (launch.ts would stat the candidates each time).
+      pythonRuntimeEntry: o.pythonRuntimeEntry ?? defaultPythonRuntimeEntry(),
       nodeRuntimeEntry: o.nodeRuntimeEntry ?? defaultNodeRuntimeEntry(),
       nodeChannel: o.nodeChannel ?? 'private',
       nodeFlags: o.nodeFlags ?? ['--v8-pool-size=1'],

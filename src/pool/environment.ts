@@ -215,7 +215,7 @@ export class Environment implements RuntimeEvents {
     }
     let proc: LaunchedProcess;
     try {
-      proc = this.#o.launcher.launch(
+      proc = await this.#o.launcher.launch(
         {
           id: this.id,
           command: plan.command,
@@ -256,6 +256,12 @@ export class Environment implements RuntimeEvents {
       return;
     }
     this.#proc = proc;
+    // (read through the getter: the state may have changed during the await)
+    if (this.state === 'dead') {
+      // Killed (or its spawn failed) while a spawner was starting it (launcher.ts).
+      proc.kill();
+      return;
+    }
     if (proc.ownsConnection !== undefined) {
       this.#api?.admit(proc.ownsConnection.bind(proc));
     }

@@ -9,7 +9,8 @@
  *      prctl, processes a `bootstrap` started) is swept at the next start: every process
  *      of this user whose environment carries `_HEARTH_OWNER=<token>:<pid>` (the token
  *      names the data dir, the pid the hearth that started it) and whose environment's
- *      process is no longer that hearth's child is killed, with its process group. With
+ *      process is no longer that hearth's child (or its spawner's, launchers/spawner.ts,
+ *      itself a marked child of that hearth) is killed, with its process group. With
  *      or without memory cgroups (memory-cgroups.ts sweeps its own directories as well).
  *
  * The live environments of another hearth on the same data dir, or of another platform in
@@ -67,6 +68,24 @@ function kill(target: number): void {
 }
 
 /**
+ * Whether `parent` is the live hearth `hearth`, or its spawner (launchers/spawner.ts: a
+ * marked child of that hearth that forks its environments).
+ */
+async function startedBy(
+  parent: number,
+  hearth: number,
+  marked: ReadonlyMap<number, number>,
+): Promise<boolean> {
+  if (parent === hearth) {
+    return true;
+  }
+  if (marked.get(parent) !== hearth) {
+    return false;
+  }
+  return (await statOf(parent))?.ppid === hearth;
+}
+
+/**
  * Kills the processes an earlier hearth on `token`'s data dir left behind; returns their
  * pids. Linux only (elsewhere there is no /proc and nothing is swept).
  */
@@ -101,7 +120,8 @@ export async function sweepOrphans(token: string): Promise<number[]> {
     // marked leader any more stands for itself.
     const leader = marked.has(stat.pgid) ? stat.pgid : pid;
     const leaderStat = leader === pid ? stat : await statOf(leader);
-    if (leaderStat !== undefined && leaderStat.ppid === (marked.get(leader) ?? owner)) {
+    const hearth = marked.get(leader) ?? owner;
+    if (leaderStat !== undefined && (await startedBy(leaderStat.ppid, hearth, marked))) {
       continue;
     }
     if (stat.pgid === pid) {

@@ -51,6 +51,12 @@ export interface PoolOptions {
    */
   readonly batchScheduling?: boolean;
   /**
+   * Fork environments from a small spawner process rather than from hearth's own, whose
+   * fork() blocks its event loop longer the more memory it holds (launchers/spawner.ts,
+   * Linux only; default false: src/pool/README.md "The spawner" has the figures).
+   */
+  readonly spawner?: boolean;
+  /**
    * Sandbox each environment (launchers/sandbox-launcher.ts): `auto` uses bubblewrap where
    * it works, else warns once and runs unsandboxed; `bubblewrap` requires it; `off` never
    * sandboxes (one warning). Unset: unsandboxed, silently (the pool's own tests, which

@@ -185,6 +185,7 @@ export async function createPlatform(
       memoryCgroups: config.memoryCgroups,
       sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
+      spawner: config.spawner,
       ...(config.codeCache ? { codeCacheDir: path.join(dataDir, 'code-cache') } : {}),
       owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
       ...(config.functionLogs

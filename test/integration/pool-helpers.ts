@@ -101,9 +101,12 @@ export function until(
   });
 }
 
-/** Live processes whose parent is this test process (the environments' process leaders). */
+/**
+ * Live processes whose parent is this test process or one of its pools' spawners
+ * (src/pool/launchers/spawner.ts): the environments' process leaders.
+ */
 export function childPids(): number[] {
-  const pids: number[] = [];
+  const live: { pid: number; ppid: number }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) {
       continue;
@@ -112,14 +115,29 @@ export function childPids(): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // fields[0] = state, fields[1] = ppid; zombies are not alive.
-      if (Number(fields[1]) === process.pid && fields[0] !== 'Z') {
-        pids.push(Number(entry));
+      if (fields[0] !== 'Z') {
+        live.push({ pid: Number(entry), ppid: Number(fields[1]) });
       }
     } catch {
       // raced with an exit
     }
   }
-  return pids;
+  const spawners = new Set<number>();
+  const pids: number[] = [];
+  for (const p of live.filter((q) => q.ppid === process.pid)) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'latin1');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes('spawner-child.cjs')) {
+      spawners.add(p.pid);
+    } else {
+      pids.push(p.pid);
+    }
+  }
+  return [...pids, ...live.filter((q) => spawners.has(q.ppid)).map((q) => q.pid)];
 }
 
 export function json(buf: Buffer): unknown {

@@ -73,9 +73,11 @@ export interface LaunchedProcess {
 export interface Launcher {
   /**
    * Starts a process. Throws when it cannot even be attempted (a bad argument); an
-   * executable that cannot run is reported through `onSpawnError`.
+   * executable that cannot run is reported through `onSpawnError`. A launcher that forks
+   * elsewhere (a spawner process, spawner.ts) answers once the pid and the pipes are here;
+   * `onSpawnError` may come before that answer, `onOutput` and `onClose` only after it.
    */
-  launch(req: LaunchRequest, handlers: LaunchHandlers): LaunchedProcess;
+  launch(req: LaunchRequest, handlers: LaunchHandlers): LaunchedProcess | Promise<LaunchedProcess>;
   /**
    * True when each process's TCP connections can be told apart (`ownsConnection`): a
    * Runtime API then admits only its own environment, from the start.

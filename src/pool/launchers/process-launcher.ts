@@ -14,6 +14,13 @@
  *   3. when it exits, kill what it left in its group and its cgroup, so the pipes close;
  *      cut the pipes after a grace period if something still holds them;
  *   4. on close, remove the cgroup and report.
+ *
+ * With a spawner (spawner.ts; opt-in, PoolOptions.spawner: src/pool/README.md "The
+ * spawner" has the figures), step 1 happens in that small process instead of hearth's own,
+ * whose fork() blocks its event loop longer the more memory hearth holds: hearth receives
+ * the pid and its ends of the pipes over the spawner's channel, then does steps 2–4 itself
+ * ("close" = the exit is known and every pipe has ended or been cut). When the spawner
+ * keeps dying (`Spawner.broken`), processes are spawned directly again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
@@ -21,6 +28,7 @@ import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import { OWNER_VARIABLE } from '../orphans.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
 import { PeakReader } from './proc-status.js';
+import { SpawnError, type Spawned, type Spawner } from './spawner.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -36,6 +44,8 @@ export interface ProcessLauncherOptions {
   readonly setpriv?: string | undefined;
   /** OWNER_VARIABLE's value in every process started (orphans.ts ownerMark). */
   readonly owner?: string | undefined;
+  /** Where processes are forked (spawner.ts); undefined: in hearth's own process. */
+  readonly spawner?: Spawner | undefined;
 }
 
 /**
@@ -56,28 +66,51 @@ export function commandLine(
     : { command: setpriv, args: ['--pdeathsig', 'KILL', inner.command, ...inner.args] };
 }
 
+/** What a launch that spawned nothing returns (its handlers heard onSpawnError). */
+const NO_PROCESS: LaunchedProcess = {
+  pid: undefined,
+  privateSocket: undefined,
+  kill: () => undefined,
+  oomKilled: () => false,
+  peakMemoryMb: () => undefined,
+  readPeakMemoryMb: () => Promise.resolve(undefined),
+};
+
 export class ProcessLauncher implements Launcher {
   readonly #cgroups: MemoryCgroups | undefined;
   readonly #chrt: string | undefined;
   readonly #setpriv: string | undefined;
   readonly #owner: string | undefined;
+  readonly #spawner: Spawner | undefined;
 
   constructor(o: ProcessLauncherOptions) {
     this.#cgroups = o.cgroups;
     this.#chrt = o.chrt;
     this.#setpriv = o.setpriv;
     this.#owner = o.owner;
+    this.#spawner = o.spawner;
   }
 
   get limitsMemory(): boolean {
     return this.#cgroups !== undefined;
   }
 
-  launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
+  launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess | Promise<LaunchedProcess> {
+    const spawner = this.#spawner;
+    return spawner === undefined || spawner.broken
+      ? this.#launchDirect(req, h)
+      : this.#launchSpawned(req, h, spawner);
+  }
+
+  #env(req: LaunchRequest): Record<string, string> {
+    return this.#owner === undefined ? { ...req.env } : { ...req.env, [OWNER_VARIABLE]: this.#owner };
+  }
+
+  #launchDirect(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
     const { command, args } = commandLine(req, this.#chrt, this.#setpriv);
     const proc: ChildProcess = spawn(command, [...args], {
       cwd: req.cwd,
-      env: this.#owner === undefined ? req.env : { ...req.env, [OWNER_VARIABLE]: this.#owner },
+      env: this.#env(req),
       stdio: req.privateChannel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -129,7 +162,89 @@ export class ProcessLauncher implements Launcher {
     };
   }
 
+  async #launchSpawned(req: LaunchRequest, h: LaunchHandlers, spawner: Spawner): Promise<LaunchedProcess> {
+    const { command, args } = commandLine(req, this.#chrt, this.#setpriv);
+    let exited: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+    let spawned: Spawned;
+    try {
+      spawned = await spawner.spawn(
+        {
+          command,
+          args,
+          cwd: req.cwd,
+          env: this.#env(req),
+          stdio: req.privateChannel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+        },
+        (code, signal) => exited(code, signal),
+      );
+    } catch (e) {
+      if (e instanceof SpawnError) {
+        h.onSpawnError(e.message);
+        return NO_PROCESS;
+      }
+      // The spawner died before it answered (it is restarted for the next start): this
+      // one is spawned here.
+      return this.#launchDirect(req, h);
+    }
+    const pid = spawned.pid;
+    const cgroup = this.#cgroups?.place(req.id, pid, req.memoryMb);
+    const peak = new PeakReader(pid);
+    const sockets = spawned.stdio.filter((s) => s !== undefined);
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let open = sockets.length;
+    let closed = false;
+    const maybeClose = (): void => {
+      if (closed || exit === undefined || open > 0) {
+        return;
+      }
+      closed = true;
+      // Reported first: the environment asks oomKilled() while it dies.
+      h.onClose(exit.code, exit.signal);
+      peak.close();
+      void cgroup?.remove();
+    };
+    for (const s of sockets) {
+      s.on('error', () => undefined);
+      s.once('close', () => {
+        open--;
+        maybeClose();
+      });
+    }
+    for (const fd of [1, 2]) {
+      spawned.stdio[fd]?.on('data', (c: Buffer) => h.onOutput(c));
+    }
+    exited = (code, signal) => {
+      exit = { code, signal };
+      // (the spawner killed what it left in its group)
+      cgroup?.killAll();
+      setTimeout(() => {
+        for (const s of sockets) {
+          s.destroy();
+        }
+      }, CLOSE_GRACE_MS).unref();
+      maybeClose();
+    };
+    const fd3 = spawned.stdio[PRIVATE_FD];
+    return {
+      pid,
+      privateSocket: req.privateChannel ? fd3 : undefined,
+      kill: () => {
+        if (exit === undefined) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      },
+      oomKilled: () => cgroup?.oomKilled() === true,
+      peakMemoryMb: () => peak.read(),
+      readPeakMemoryMb: () => Promise.resolve(peak.read()),
+    };
+  }
+
   async dispose(): Promise<void> {
+    await this.#spawner?.dispose();
     await this.#cgroups?.dispose();
   }
 }
