@@ -197,7 +197,7 @@ export class Environment implements RuntimeEvents {
       this.#api = api;
       this.#channel = api;
       env.AWS_LAMBDA_RUNTIME_API = api.address;
-      // (read through the getter: the state may have changed during the await)
+      // (read through the getter: the state may have changed during a spawner's await)
       if (this.state === 'dead') {
         // Retired while the port was being opened.
         api.close();
@@ -215,7 +215,7 @@ export class Environment implements RuntimeEvents {
     }
     let proc: LaunchedProcess;
     try {
-      proc = await this.#o.launcher.launch(
+      const launched = this.#o.launcher.launch(
         {
           id: this.id,
           command: plan.command,
@@ -246,6 +246,9 @@ export class Environment implements RuntimeEvents {
           },
         },
       );
+      // A local fork answers at once (no await: nothing runs between the spawn and the
+      // wiring below); a spawner answers once the pid and the pipes are here.
+      proc = launched instanceof Promise ? await launched : launched;
     } catch (e) {
       this.#resolveExited();
       this.#die({
@@ -256,7 +259,7 @@ export class Environment implements RuntimeEvents {
       return;
     }
     this.#proc = proc;
-    // (read through the getter: the state may have changed during the await)
+    // (read through the getter: the state may have changed during a spawner's await)
     if (this.state === 'dead') {
       // Killed (or its spawn failed) while a spawner was starting it (launcher.ts).
       proc.kill();
