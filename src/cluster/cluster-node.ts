@@ -324,16 +324,23 @@ export class ClusterNode {
     const wanted = this.#o.requested();
     const requested = new Map<string, number>();
     const settled = new Map<string, Set<string>>();
+    const failed = new Map<string, Set<string>>();
     for (const [key, w] of wanted) {
       requested.set(key, w.count);
       const ready = new Set<string>();
+      const failing = new Set<string>();
       for (const [node, share] of this.#shares.get(key) ?? []) {
         const r = this.#reports.get(node)?.get(key);
-        if (r !== undefined && r.status === 'READY' && r.share === share && r.spec === w.spec) {
-          ready.add(node);
+        if (r !== undefined && r.share === share && r.spec === w.spec) {
+          if (r.status === 'READY') {
+            ready.add(node);
+          } else if (r.status === 'FAILED') {
+            failing.add(node);
+          }
         }
       }
       settled.set(key, ready);
+      failed.set(key, failing);
     }
     const placement = place({
       requested,
@@ -341,6 +348,7 @@ export class ClusterNode {
       current: this.#shares,
       moves: this.#moves,
       settled,
+      failed,
     });
     const inForce = { shares: this.#shares, unplaced: this.#unplaced, moves: this.#moves };
     if (this.#fence === undefined || samePlacement(placement, inForce)) {

@@ -155,6 +155,21 @@ describe('ClusterPool: the summed Status while shares change', () => {
     expect(pool.provisionedStatus(KEY).status).toBe('IN_PROGRESS');
   });
 
+  it("a move's receiver that FAILED leaves the config IN_PROGRESS, not FAILED (the move is given up)", async () => {
+    const { node, local, pool } = await cluster(6);
+    const move = { giver: 'b', receiver: 'me', count: 2 };
+    node.set({ live: ['me', 'b'], shares: { me: 3, b: 5 }, move, reports: { b: ready(5) } });
+    local.status = {
+      allocated: 0,
+      available: 0,
+      status: 'FAILED',
+      statusReason: 'FUNCTION_ERROR_INIT_FAILURE',
+    };
+    expect(pool.provisionedStatus(KEY).status).toBe('IN_PROGRESS');
+    node.set({ live: ['me', 'b'], shares: { me: 3, b: 3 }, reports: { b: ready(3) } });
+    expect(pool.provisionedStatus(KEY).status).toBe('FAILED');
+  });
+
   it('the same shares without the move are not READY: a raised count waits for every share', async () => {
     const { node, local, pool } = await cluster(8);
     node.set({ live: ['me', 'b'], shares: { me: 3, b: 5 }, reports: { b: ready(5) } });

@@ -193,10 +193,12 @@ export class ClusterPool implements Pool {
         continue;
       }
       placed += share;
-      if (r?.status === 'FAILED' && r.share === share && r.spec === spec) {
+      const before = move?.receiver === id ? share - move.count : undefined;
+      // A move's receiver that failed to start the moved ones does not fail the config:
+      // the leader gives the move up (placement.ts rule 1b).
+      if (r?.status === 'FAILED' && r.share === share && r.spec === spec && before === undefined) {
         failed ??= r.statusReason ?? 'FAILED';
       }
-      const before = move?.receiver === id ? share - move.count : undefined;
       if (!serves(r, spec, share, before)) {
         ready = false;
       }

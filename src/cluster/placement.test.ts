@@ -160,6 +160,18 @@ describe('place (provisioned shares over nodes)', () => {
       shares: { x: { a: 3, b: 2, c: 1 } },
     },
     {
+      name: 'a move whose receiver reports FAILED is given up: the receiver gives the moved ones back',
+      input: {
+        requested: m({ x: 6 }),
+        nodes: nodes(['a', 10], ['b', 10], ['c', 10]),
+        current: current({ x: { a: 2, b: 3, c: 3 } }),
+        moves: m({ x: { giver: 'b', receiver: 'c', count: 2 } }),
+        settled: settled({ x: ['a', 'b'] }),
+        failed: settled({ x: ['c'] }),
+      },
+      shares: { x: { a: 2, b: 3, c: 1 } },
+    },
+    {
       name: 'a move whose receiver died is dropped; the giver keeps its share',
       input: {
         requested: m({ x: 6 }),

@@ -21,7 +21,8 @@
  *    what already runs this way, and new work by rule 3.
  * 1b. A move in force is kept while both ends live and the shares still sum to Requested
  *    plus the move (a count changed meanwhile, or a node died: the move is dropped and
- *    rules 2 and 3 apply); it completes when the receiver is settled.
+ *    rules 2 and 3 apply); it completes when the receiver is settled, and is given up
+ *    (the receiver gives the moved ones back) when the receiver reports FAILED.
  */
 
 export interface PlacementNode {
@@ -44,6 +45,8 @@ export interface PlacementInput {
    * spec (rules 1b and 5 act only on what is known to run).
    */
   readonly settled?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per config, the nodes that report FAILED for their current share of its current spec. */
+  readonly failed?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** A make-before-break move of `count` environments of one config (rule 5). */
@@ -85,6 +88,9 @@ export function place(input: PlacementInput): Placement {
     if (move !== undefined && moveHolds(move, kept, requested)) {
       if (input.settled?.get(key)?.has(move.receiver) === true) {
         take(kept, move.giver, move.count);
+      } else if (input.failed?.get(key)?.has(move.receiver) === true) {
+        // The receiver could not start them: the move is given up, the giver keeps its own.
+        take(kept, move.receiver, move.count);
       } else {
         moves.set(key, move);
       }
