@@ -39,26 +39,41 @@ export function summaryOf(
   };
 }
 
+interface Shared {
+  readonly events: Map<string, Row>;
+  readonly configs: Map<string, Map<string, EventInvokeConfigRecord>>;
+  /** Events added through any open of this data (claimDue's candidates are stale when it moves). */
+  readonly adds: { n: number };
+}
+
 export class MemoryAsyncEventStore implements AsyncEventStore {
+  readonly #shared: Shared;
   readonly #events: Map<string, Row>;
   readonly #configs: Map<string, Map<string, EventInvokeConfigRecord>>;
   /** Pending events this (only) owner holds: added here, or claimed. */
   readonly #held = new Set<string>();
+  /**
+   * claimDue's candidates: the pending events this open did not hold when they were
+   * gathered, oldest first, taken from `#candidatePos` on; gathered again only once another
+   * open added an event (nothing else makes an event claimable here). Each event is sorted
+   * once per gathering instead of every pending event at every claim.
+   */
+  #candidates: string[] = [];
+  #candidatePos = 0;
+  #candidatesAt = -1;
+  /** Of `adds`, those made through this open (held already, never candidates here). */
+  #ownAdds = 0;
   #closed = false;
 
-  constructor(
-    shared: {
-      events: Map<string, Row>;
-      configs: Map<string, Map<string, EventInvokeConfigRecord>>;
-    } = { events: new Map(), configs: new Map() },
-  ) {
+  constructor(shared: Shared = { events: new Map(), configs: new Map(), adds: { n: 0 } }) {
+    this.#shared = shared;
     this.#events = shared.events;
     this.#configs = shared.configs;
   }
 
   /** A new open of the same data, as after a restart: it holds nothing yet. */
   reopened(): MemoryAsyncEventStore {
-    return new MemoryAsyncEventStore({ events: this.#events, configs: this.#configs });
+    return new MemoryAsyncEventStore(this.#shared);
   }
 
   #run<T>(work: () => T): Promise<T> {
@@ -87,15 +102,40 @@ export class MemoryAsyncEventStore implements AsyncEventStore {
         status: 'pending',
       });
       this.#held.add(event.requestId);
+      this.#shared.adds.n++;
+      this.#ownAdds++;
     });
   }
 
-  async claimDue(limit: number): Promise<AsyncEventRecord[]> {
-    const due = (await this.listPending()).filter((e) => !this.#held.has(e.requestId)).slice(0, limit);
-    for (const e of due) {
-      this.#held.add(e.requestId);
+  claimDue(limit: number): Promise<AsyncEventRecord[]> {
+    return this.#run(() => {
+      const due: AsyncEventRecord[] = [];
+      if (this.#candidatesAt !== this.#shared.adds.n - this.#ownAdds) {
+        this.#gatherCandidates();
+      }
+      while (due.length < limit && this.#candidatePos < this.#candidates.length) {
+        const id = this.#candidates[this.#candidatePos++];
+        const row = id === undefined ? undefined : this.#pending(id);
+        if (id !== undefined && row !== undefined && !this.#held.has(id)) {
+          this.#held.add(id);
+          due.push(row.record);
+        }
+      }
+      return due;
+    });
+  }
+
+  #gatherCandidates(): void {
+    const rows: AsyncEventRecord[] = [];
+    for (const r of this.#events.values()) {
+      if (r.status === 'pending' && !this.#held.has(r.record.requestId)) {
+        rows.push(r.record);
+      }
     }
-    return due;
+    rows.sort((a, b) => a.enqueuedMs - b.enqueuedMs || byString(a.requestId, b.requestId));
+    this.#candidates = rows.map((r) => r.requestId);
+    this.#candidatePos = 0;
+    this.#candidatesAt = this.#shared.adds.n - this.#ownAdds;
   }
 
   renewClaims(): Promise<number> {

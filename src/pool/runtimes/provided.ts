@@ -3,8 +3,9 @@
  * executable `bootstrap`, over the HTTP Runtime API (§5.6, the RIE), with the errors
  * Lambda gives when it cannot be executed.
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathExistence } from '../path-existence.js';
 import { LAMBDA_OPT, LAMBDA_TASK_ROOT, layerPaths, type RuntimeEntry } from './table.js';
 
 export const providedRuntime: RuntimeEntry = {
@@ -16,9 +17,10 @@ export const providedRuntime: RuntimeEntry = {
     // The package's bootstrap, else the one of the last layer that has one (Lambda: the
     // function's /var/task/bootstrap, else /opt/bootstrap, where a later layer's wins).
     // Checked on the host; named as the process sees it (in a sandbox, as on Lambda:
-    // `fork/exec /var/task/bootstrap: ...`).
+    // `fork/exec /var/task/bootstrap: ...`). Whether the package has one is answered from
+    // memory after the first launch (path-existence.ts), like the layers' paths.
     const own = path.join(spec.codeDir, 'bootstrap');
-    const host = existsSync(own) ? own : (layerPaths(spec, ['bootstrap'])[0] ?? own);
+    const host = pathExistence.exists(own) ? own : (layerPaths(spec, ['bootstrap'])[0] ?? own);
     const command =
       ctx.fileView === 'host'
         ? host

@@ -74,17 +74,21 @@ export class LogPersister {
   }
 
   #write(batch: WriteBatch): number {
-    const targets = new Map(batch.targets);
     const ingestMs = this.#o.now();
+    // Each stream's rows once per batch, not once per line (a line's key built and hashed again).
+    const rows = new Map<string, { target: StreamTarget; groupId: number; streamId: number }>();
+    for (const [key, target] of batch.targets) {
+      const groupId = this.#groupId(target, ingestMs);
+      rows.set(key, { target, groupId, streamId: this.#streamId(groupId, target.stream, ingestMs) });
+    }
     let total = 0;
     const touched = new Map<number, { groupId: number; first: number; last: number; bytes: number }>();
     for (const line of batch.lines) {
-      const target = targets.get(line.streamKey);
-      if (target === undefined) {
+      const row = rows.get(line.streamKey);
+      if (row === undefined) {
         continue;
       }
-      const groupId = this.#groupId(target, ingestMs);
-      const streamId = this.#streamId(groupId, target.stream, ingestMs);
+      const { groupId, streamId } = row;
       const bytes = Buffer.byteLength(line.message);
       const id = Number(
         this.#stmt.insertEvent.run(groupId, streamId, line.timestampMs, ingestMs, bytes, line.message)
@@ -98,7 +102,7 @@ export class LogPersister {
         t.last = Math.max(t.last, line.timestampMs);
         t.bytes += bytes;
       }
-      this.#index(line, target, groupId, streamId, id);
+      this.#index(line, row.target, groupId, streamId, id);
     }
     const groupBytes = new Map<number, number>();
     for (const [streamId, t] of touched) {

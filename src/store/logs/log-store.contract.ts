@@ -98,6 +98,50 @@ export function runLogStoreContract(name: string, backend: LogStoreBackend): voi
       expect(inv.items[0]?.log.split('\n')).toHaveLength(4);
     });
 
+    it('keeps order, ids and invocations of a large batch written in one flush across streams', async () => {
+      const s = await open();
+      // 3 streams × 25 invocations × 4 lines, interleaved, and one more line: 301 lines,
+      // more than any one statement a store writes them in.
+      const expected = new Map<string, string[]>();
+      for (let i = 0; i < 25; i++) {
+        for (const stream of ['a', 'b', 'c']) {
+          const id = `${stream}${i}`;
+          const lines = [`START RequestId: ${id} Version: $LATEST`, `line ${id}`];
+          write(s, `${lines.join('\n')}\n`, stream);
+          write(s, report(id), stream);
+          expected.set(stream, [
+            ...(expected.get(stream) ?? []),
+            ...lines,
+            ...report(id).slice(0, -1).split('\n'),
+          ]);
+        }
+      }
+      write(s, 'last\n', 'a');
+      expected.get('a')?.push('last');
+      expect(await all(s)).toHaveLength(301);
+      for (const [stream, lines] of expected) {
+        const events = await s.readStream(scope, '/aws/lambda/f', stream, { limit: 1000, afterId: 0 });
+        expect(events.map((e) => e.message)).toEqual(lines);
+        const ids = events.map((e) => e.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+      }
+      const inv = await s.invocations(scope, '/aws/lambda/f', {
+        functionName: 'f',
+        descending: false,
+        offset: 0,
+        limit: 100,
+      });
+      expect(inv.total).toBe(75);
+      for (const item of inv.items) {
+        const id = item.requestId;
+        expect(item.streamName).toBe(id.slice(0, 1));
+        expect(item.log).toBe(
+          `START RequestId: ${id} Version: $LATEST\nline ${id}\n${report(id).slice(0, -1)}`,
+        );
+      }
+    });
+
     it('drops events older than a group retention, keeping byte counts true', async () => {
       const s = await open();
       write(s, 'old\n');
