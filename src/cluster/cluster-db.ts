@@ -66,6 +66,9 @@ export interface ClusterDb {
 export async function openClusterDb(url: string): Promise<ClusterDb> {
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => undefined);
+  // A client's connection lost while it is checked out is reported on the client: the
+  // query in flight fails with it; unheard, it would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect().catch((e: unknown) => {
       throw new Error(`cannot reach PostgreSQL at ${redact(url)}: ${(e as Error).message}`, { cause: e });
@@ -83,6 +86,7 @@ export async function openClusterDb(url: string): Promise<ClusterDb> {
       const secret = row.secret;
       const beats = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });
       beats.on('error', () => undefined);
+      beats.on('connect', (client) => client.on('error', () => undefined));
       return {
         pool,
         beats,

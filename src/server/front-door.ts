@@ -146,6 +146,7 @@ function writeResponse(out: ServerResponse, d: Dispatched, opts: FrontDoorOption
   }
   if (d.close) {
     headers.connection = 'close';
+    lingerOnClose(out);
   }
   try {
     out.writeHead(d.res.status, headers);
@@ -160,6 +161,47 @@ function writeResponse(out: ServerResponse, d: Dispatched, opts: FrontDoorOption
     return;
   }
   out.end(body);
+}
+
+/**
+ * After a response that closes the connection, the client's unread data is read for this
+ * long at most, and while it keeps arriving: each pause longer than LINGER_IDLE_MS ends it.
+ */
+const LINGER_MS = 30_000;
+const LINGER_IDLE_MS = 5_000;
+
+/**
+ * A lingering close (as web servers do): a connection closed while the client still sends
+ * a body (one refused as too large, or not worth draining) is not torn down at once: its
+ * end is closed after the response, and what the client still sends is read and dropped
+ * until it closes its end, or LINGER_MS. Torn down at once, the kernel answers the data
+ * still arriving with a reset, and a client busy writing its body may see ECONNRESET
+ * instead of the response (seen on a loaded machine with a 52 MB upload and its 413).
+ */
+function lingerOnClose(out: ServerResponse): void {
+  const socket = out.socket;
+  if (socket === null) {
+    return;
+  }
+  // node:http ends a `connection: close` response's socket with destroySoon().
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const cap = setTimeout(() => socket.destroy(), LINGER_MS);
+    cap.unref();
+    let idle = setTimeout(() => socket.destroy(), LINGER_IDLE_MS);
+    idle.unref();
+    socket.on('data', () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => socket.destroy(), LINGER_IDLE_MS);
+      idle.unref();
+    });
+    socket.once('end', () => socket.destroy());
+    socket.once('close', () => {
+      clearTimeout(cap);
+      clearTimeout(idle);
+    });
+  };
 }
 
 export function createFrontDoor(opts: FrontDoorOptions) {

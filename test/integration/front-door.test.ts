@@ -3,7 +3,9 @@
  * not read, an oversized body closes the connection instead of being drained, and paths
  * that cannot be decoded get an AWS-form error rather than a framework page.
  */
+import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import { CreateFunctionCommand, GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -59,6 +61,42 @@ it('closes the connection after refusing an oversized body', async () => {
   const res = await request('POST', '/2015-03-31/functions/x/invocations', Buffer.alloc(6_291_457, 0x20));
   expect(res.status).toBe(413);
   expect(res.headers.connection).toBe('close');
+});
+
+it('reads and drops what a client still sends after its oversized body was refused, so it gets the 413, not a reset', async () => {
+  // Declares 7 MB for an invoke (limit 6 MB), then keeps writing after the answer came.
+  const total = 7 * 1024 * 1024;
+  const url = new URL(`${p.url}/2015-03-31/functions/nope/invocations`);
+  // A client that does not look at what comes back while it uploads (it keeps its end open).
+  const socket = net.connect({ host: url.hostname, port: Number(url.port), allowHalfOpen: true });
+  await once(socket, 'connect');
+  socket.write(
+    `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n`,
+  );
+  let reply = '';
+  let reset: Error | undefined;
+  socket.on('error', (e) => (reset = e));
+  const answered = new Promise<void>((resolve) =>
+    socket.on('data', (c: Buffer) => {
+      reply += c.toString();
+      if (reply.includes('\r\n\r\n')) {
+        resolve();
+      }
+    }),
+  );
+  await answered;
+  expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+  expect(reply.toLowerCase()).toContain('connection: close');
+  // The client did not read the answer before writing: it sends the whole body now.
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  for (let sent = 0; sent < total && !socket.destroyed; sent += chunk.length) {
+    if (!socket.write(chunk)) {
+      await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+    }
+  }
+  socket.end();
+  await once(socket, 'close');
+  expect(reset).toBeUndefined();
 });
 
 it('answers an undecodable path in the AWS error form, the same on both lanes', async () => {

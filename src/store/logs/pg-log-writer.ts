@@ -96,6 +96,9 @@ export function logPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000, types });
   // An idle client's error (the server restarted) must not crash the process; the next query fails.
   pool.on('error', () => undefined);
+  // A client's connection lost while it is checked out is reported on the client: the
+  // query in flight fails with it; unheard, it would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -132,6 +132,9 @@ export async function openPostgresAsyncEventStore(
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
   // An idle client's error (the server restarted) must not crash the process; the next query fails.
   pool.on('error', () => undefined);
+  // A client's connection lost while it is checked out is reported on the client: the
+  // query in flight fails with it; unheard, it would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
