@@ -147,10 +147,11 @@ export const configSchema = z.strictObject({
   batchScheduling: onOff.default(true),
   /**
    * Fork unsandboxed environments from a small spawner process instead of hearth's own
-   * (src/pool/launchers/spawner.ts): hearth's event loop no longer blocks in fork(), but
-   * `bench/startup.mjs` found Put(100) -> READY no faster on 2 cores, so it is off.
+   * (src/pool/launchers/spawner.ts): hearth's event loop no longer blocks in fork(), so the
+   * API stays responsive during a start storm (`bench/start-storm.mjs`); Put(100) -> READY
+   * is no faster on 2 cores (`bench/startup.mjs`). On by default.
    */
-  spawner: onOff.default(false),
+  spawner: onOff.default(true),
   /**
    * Keep V8's code cache of the Node.js modules functions load during init, under
    * `<dataDir>/code-cache` (unsandboxed environments; src/runtimes/node/code-cache.cjs).

@@ -133,7 +133,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         setpriv,
         owner,
         chrt,
-        ...(o.spawner === true && process.platform === 'linux'
+        ...(o.spawner !== false && process.platform === 'linux'
           ? { spawner: new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner } }) }
           : {}),
       });

@@ -53,7 +53,7 @@ export interface PoolOptions {
   /**
    * Fork environments from a small spawner process rather than from hearth's own, whose
    * fork() blocks its event loop longer the more memory it holds (launchers/spawner.ts,
-   * Linux only; default false: src/pool/README.md "The spawner" has the figures).
+   * Linux only; default true: src/pool/README.md "The spawner" has the figures).
    */
   readonly spawner?: boolean;
   /**

@@ -15,7 +15,7 @@
  *      cut the pipes after a grace period if something still holds them;
  *   4. on close, remove the cgroup and report.
  *
- * With a spawner (spawner.ts; opt-in, PoolOptions.spawner: src/pool/README.md "The
+ * With a spawner (spawner.ts; the default, PoolOptions.spawner: src/pool/README.md "The
  * spawner" has the figures), step 1 happens in that small process instead of hearth's own,
  * whose fork() blocks its event loop longer the more memory hearth holds: hearth receives
  * the pid and its ends of the pipes over the spawner's channel, then does steps 2–4 itself

@@ -7,8 +7,9 @@
  * a p50 of 16 ms from a 51 MB process and 50 ms from a 308 MB one (one-off, loaded
  * machine), and hearth idles at ~120 MB. The spawner forks from ~40 MB; hearth's loop only
  * exchanges messages and receives sockets (~1.5–2 ms of its CPU per spawn against a
- * 28–34 ms block, one-off). Opt-in (PoolOptions.spawner): on 2 cores Put(100) -> READY was
- * no faster with it, being bound by the environments' own CPU (src/pool/README.md).
+ * 28–34 ms block, one-off). On by default (PoolOptions.spawner): the API stays responsive
+ * during a start storm (bench/start-storm.mjs); on 2 cores Put(100) -> READY is no faster,
+ * being bound by the environments' own CPU (src/pool/README.md).
  *
  *   1. started on the first spawn (detached: terminal signals to hearth's group do not
  *      reach it; it exits when its channel closes, i.e. when hearth goes);
