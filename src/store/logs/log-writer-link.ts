@@ -5,33 +5,14 @@
  * answered in the order they were made, so a read that follows `sync()` sees every batch
  * handed on before it.
  */
-import type { LogScope } from '../../core/logs/log-port.js';
 import { openLogDb } from './log-db.js';
-import type { WriteBatch } from './log-ingest.js';
 import { builtEntry, writerThread } from './writer-thread.js';
 import { LogPersister } from './log-persister.js';
+import type { LogWriterCall, LogWriterLink } from './queued-log-store.js';
 
-export interface WriterCalls {
-  sync(): void;
-  deleteGroup(scope: LogScope, name: string): boolean;
-  setRetention(scope: LogScope, name: string, days: number | undefined): boolean;
-  housekeep(): void;
-  totalBytes(): number;
-}
-
-export type WriterCall = {
-  [K in keyof WriterCalls]: { readonly op: K; readonly args: Parameters<WriterCalls[K]> };
-}[keyof WriterCalls];
-
-export interface WriterLink {
-  readonly threaded: boolean;
-  write(batch: WriteBatch): void;
-  call<K extends keyof WriterCalls>(
-    op: K,
-    ...args: Parameters<WriterCalls[K]>
-  ): Promise<ReturnType<WriterCalls[K]>>;
-  close(): Promise<void>;
-}
+/** The calls and the link are the ones both stores use (queued-log-store.ts). */
+export type WriterCall = LogWriterCall;
+export type WriterLink = LogWriterLink;
 
 export interface WriterConfig {
   readonly file: string;

@@ -5,32 +5,13 @@
  * batches and calls reach the writer in the order they were made, so `sync` answers once
  * every batch handed on before it is written (as log-writer-link.ts does for SQLite).
  */
-import type { LogScope } from '../../core/logs/log-port.js';
-import type { WriteBatch } from './log-ingest.js';
 import { builtEntry, writerThread } from './writer-thread.js';
 import { PgLogWriter, logPool, type PgWriterOptions } from './pg-log-writer.js';
+import type { LogWriterCall, LogWriterLink } from './queued-log-store.js';
 
-export interface PgWriterCalls {
-  sync(): Promise<void>;
-  totalBytes(): Promise<number>;
-  housekeep(): Promise<void>;
-  deleteGroup(scope: LogScope, name: string): Promise<boolean>;
-  setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean>;
-}
-
-export type PgWriterCall = {
-  [K in keyof PgWriterCalls]: { readonly op: K; readonly args: Parameters<PgWriterCalls[K]> };
-}[keyof PgWriterCalls];
-
-export interface PgWriterLink {
-  readonly threaded: boolean;
-  write(batch: WriteBatch): void;
-  call<K extends keyof PgWriterCalls>(
-    op: K,
-    ...args: Parameters<PgWriterCalls[K]>
-  ): ReturnType<PgWriterCalls[K]>;
-  close(): Promise<void>;
-}
+/** The calls and the link are the SQLite writer's (queued-log-store.ts). */
+export type PgWriterCall = LogWriterCall;
+export type PgWriterLink = LogWriterLink;
 
 /** What the writer is made from (cloned into the worker: no functions). */
 export interface PgWriterConfig {

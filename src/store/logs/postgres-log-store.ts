@@ -35,7 +35,6 @@ import type {
 import { migratePg } from '../postgres/migrations.js';
 import { redact } from '../postgres/postgres-store.js';
 import type { FunctionLogStore } from './function-log-store.js';
-import { LogIngest, type FunctionLogInput } from './log-ingest.js';
 import {
   groupInfo,
   groupPage,
@@ -49,14 +48,9 @@ import {
   type StreamRow,
 } from './log-rows.js';
 import { pgLogMigrations } from './pg-log-migrations.js';
-import {
-  inlinePgLink,
-  pgWorkerEntry,
-  workerPgLink,
-  type PgWriterConfig,
-  type PgWriterLink,
-} from './pg-log-writer-link.js';
+import { inlinePgLink, pgWorkerEntry, workerPgLink, type PgWriterConfig } from './pg-log-writer-link.js';
 import { logPool, type PgWriterOptions } from './pg-log-writer.js';
+import { QueuedLogStore } from './queued-log-store.js';
 
 export type { FunctionLogInput } from './log-ingest.js';
 
@@ -92,69 +86,22 @@ export async function openPostgresLogStore(o: PostgresLogStoreOptions): Promise<
   return new PostgresLogStore(pool, o);
 }
 
-export class PostgresLogStore implements FunctionLogStore {
+export class PostgresLogStore extends QueuedLogStore implements FunctionLogStore {
   readonly #pool: pg.Pool;
-  readonly #ingest: LogIngest;
-  readonly #link: PgWriterLink;
-  #closed = false;
 
   constructor(pool: pg.Pool, o: PostgresLogStoreOptions) {
-    this.#pool = pool;
     const now = o.now ?? Date.now;
     const onError = o.onError ?? (() => undefined);
     const { url, flushIntervalMs, partialFlushMs, threaded, now: _now, onError: _onError, ...writer } = o;
     const config: PgWriterConfig = { url, options: writer };
     const entry = threaded === false ? undefined : pgWorkerEntry();
-    this.#link =
-      entry === undefined ? inlinePgLink(config, now, onError) : workerPgLink(entry, config, onError);
-    this.#ingest = new LogIngest({
+    super(entry === undefined ? inlinePgLink(config, now, onError) : workerPgLink(entry, config, onError), {
       flushIntervalMs: flushIntervalMs ?? 50,
       partialFlushMs: partialFlushMs ?? 1000,
       maxPendingEvents: Math.max(1, o.rowsPerStatement ?? 1000),
       now,
-      write: (batch) => this.#link.write(batch),
     });
-  }
-
-  /** True when writes run on their own thread. */
-  get threaded(): boolean {
-    return this.#link.threaded;
-  }
-
-  /** The pool's sink: queues, never blocks on I/O. */
-  append(input: FunctionLogInput): void {
-    if (!this.#closed) {
-      this.#ingest.append(input);
-    }
-  }
-
-  /**
-   * Hands on what is queued (partial lines stay pending) and waits until it is written, or
-   * until a write of it failed (then the read that follows tells PostgreSQL's state).
-   */
-  async flush(): Promise<void> {
-    this.#ingest.flush();
-    await this.#link.call('sync');
-  }
-
-  totalBytes(): Promise<number> {
-    this.#ingest.flush();
-    return this.#link.call('totalBytes');
-  }
-
-  housekeep(): Promise<void> {
-    this.#ingest.flush();
-    return this.#link.call('housekeep');
-  }
-
-  deleteGroup(scope: LogScope, name: string): Promise<boolean> {
-    this.#ingest.flush();
-    return this.#link.call('deleteGroup', scope, name);
-  }
-
-  setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
-    this.#ingest.flush();
-    return this.#link.call('setRetention', scope, name, days);
+    this.#pool = pool;
   }
 
   async #groupRow(scope: LogScope, name: string): Promise<GroupRow | undefined> {
@@ -368,15 +315,6 @@ export class PostgresLogStore implements FunctionLogStore {
 
   /** Writes what is queued (partial lines too), stops the writer and ends the pool. */
   async close(): Promise<void> {
-    if (this.#closed) {
-      return;
-    }
-    this.#closed = true;
-    try {
-      this.#ingest.close();
-      await this.#link.close();
-    } finally {
-      await this.#pool.end();
-    }
+    await this.closeWriter(() => this.#pool.end());
   }
 }

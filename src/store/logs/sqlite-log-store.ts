@@ -39,8 +39,8 @@ import {
 } from './log-rows.js';
 import type { FunctionLogStore } from './function-log-store.js';
 import { openLogDb } from './log-db.js';
-import { LogIngest, type FunctionLogInput } from './log-ingest.js';
 import { inlineLink, workerEntry, workerLink, type WriterLink } from './log-writer-link.js';
+import { QueuedLogStore } from './queued-log-store.js';
 
 export type { FunctionLogInput } from './log-ingest.js';
 
@@ -59,66 +59,35 @@ export interface LogStoreOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-export class SqliteLogStore implements FunctionLogStore {
+export class SqliteLogStore extends QueuedLogStore implements FunctionLogStore {
   readonly #db: Database.Database;
-  readonly #ingest: LogIngest;
-  readonly #link: WriterLink;
   #sweeper: NodeJS.Timeout | undefined;
-  #closed = false;
 
   constructor(o: LogStoreOptions) {
     const now = o.now ?? Date.now;
     const onError = o.onError ?? (() => undefined);
     // Readers' connection; opening it first creates and migrates the file.
-    this.#db = openLogDb(o.file);
+    const db = openLogDb(o.file);
     const entry = o.threaded === false ? undefined : workerEntry();
     const config = { file: o.file, maxBytes: o.maxBytes };
+    let link: WriterLink;
     try {
-      this.#link =
-        entry === undefined ? inlineLink(config, now, onError) : workerLink(entry, config, onError);
+      link = entry === undefined ? inlineLink(config, now, onError) : workerLink(entry, config, onError);
     } catch (e) {
-      this.#db.close();
+      db.close();
       throw e;
     }
-    this.#ingest = new LogIngest({
+    super(link, {
       flushIntervalMs: o.flushIntervalMs ?? 100,
       partialFlushMs: o.partialFlushMs ?? 1000,
       maxPendingEvents: o.maxPendingEvents ?? 5000,
       now,
-      write: (batch) => this.#link.write(batch),
     });
-    const housekeep = () => this.#link.call('housekeep').catch(onError);
+    this.#db = db;
+    const housekeep = () => this.housekeep().catch(onError);
     void housekeep();
     this.#sweeper = setInterval(() => void housekeep(), o.housekeepingIntervalMs ?? 60_000);
     this.#sweeper.unref();
-  }
-
-  /** True when writes run on their own thread. */
-  get threaded(): boolean {
-    return this.#link.threaded;
-  }
-
-  /** The pool's sink: queues, never blocks on I/O. */
-  append(input: FunctionLogInput): void {
-    if (!this.#closed) {
-      this.#ingest.append(input);
-    }
-  }
-
-  /** Hands on what is queued (partial lines stay pending) and waits until it is written. */
-  async flush(): Promise<void> {
-    this.#ingest.flush();
-    await this.#link.call('sync');
-  }
-
-  totalBytes(): Promise<number> {
-    this.#ingest.flush();
-    return this.#link.call('totalBytes');
-  }
-
-  housekeep(): Promise<void> {
-    this.#ingest.flush();
-    return this.#link.call('housekeep');
   }
 
   #groupRow(scope: LogScope, name: string): GroupRow | undefined {
@@ -275,16 +244,6 @@ export class SqliteLogStore implements FunctionLogStore {
     return scanFilter(q, (pos, n) => Promise.resolve(page.all(...args, pos.timestampMs, pos.id, n)));
   }
 
-  async deleteGroup(scope: LogScope, name: string): Promise<boolean> {
-    this.#ingest.flush();
-    return this.#link.call('deleteGroup', scope, name);
-  }
-
-  async setRetention(scope: LogScope, name: string, days: number | undefined): Promise<boolean> {
-    this.#ingest.flush();
-    return this.#link.call('setRetention', scope, name, days);
-  }
-
   async invocations(
     scope: LogScope,
     group: string,
@@ -338,18 +297,9 @@ export class SqliteLogStore implements FunctionLogStore {
 
   /** Writes what is queued (partial lines too) and stops the writer. */
   async close(): Promise<void> {
-    if (this.#closed) {
-      return;
-    }
-    this.#closed = true;
     if (this.#sweeper !== undefined) {
       clearInterval(this.#sweeper);
     }
-    try {
-      this.#ingest.close();
-      await this.#link.close();
-    } finally {
-      this.#db.close();
-    }
+    await this.closeWriter(() => this.#db.close());
   }
 }
