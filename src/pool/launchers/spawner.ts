@@ -74,6 +74,7 @@ export function spawnerScript(): string {
 
 export class Spawner {
   readonly #env: Readonly<Record<string, string>>;
+  readonly #setpriv: string | undefined;
   readonly #script: string;
   readonly #scriptExists: boolean;
   #child: ChildProcess | undefined;
@@ -83,9 +84,19 @@ export class Spawner {
   #crashes = 0;
   #disposed = false;
 
-  /** `env`: the spawner's own environment (PATH, the owner mark of orphans.ts). */
-  constructor(o: { readonly env: Readonly<Record<string, string>>; readonly script?: string }) {
+  /**
+   * `env`: the spawner's own environment (PATH, the owner mark of orphans.ts); `setpriv`:
+   * util-linux's setpriv, to start the spawner with a parent-death signal, so the kernel
+   * ends it (and, through theirs, what it started) the moment hearth dies, not only once
+   * it notices its channel closed.
+   */
+  constructor(o: {
+    readonly env: Readonly<Record<string, string>>;
+    readonly script?: string;
+    readonly setpriv?: string | undefined;
+  }) {
     this.#env = o.env;
+    this.#setpriv = o.setpriv;
     this.#script = o.script ?? spawnerScript();
     this.#scriptExists = existsSync(this.#script);
   }
@@ -154,7 +165,10 @@ export class Spawner {
     if (this.#child !== undefined) {
       return this.#child;
     }
-    const child = spawn(process.execPath, ['--max-old-space-size=16', '--v8-pool-size=1', this.#script], {
+    const node = [process.execPath, '--max-old-space-size=16', '--v8-pool-size=1', this.#script];
+    const [command, ...args] =
+      this.#setpriv === undefined ? node : [this.#setpriv, '--pdeathsig', 'KILL', ...node];
+    const child = spawn(command as string, args, {
       env: this.#env,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       detached: true,
