@@ -134,7 +134,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         owner,
         chrt,
         ...(o.spawner !== false && process.platform === 'linux'
-          ? { spawner: new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner }, setpriv }) }
+          ? { spawner: new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner }, setpriv, chrt }) }
           : {}),
       });
     this.#launch = {

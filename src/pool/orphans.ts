@@ -1,10 +1,11 @@
 /**
  * Nothing left behind when hearth dies (issue 13):
  *
- *   1. each environment ends by itself when hearth dies: it is started under
- *      `setpriv --pdeathsig KILL` where util-linux's setpriv is at hand (Linux's
- *      parent-death signal, kept across the exec into the runtime), and the bundled
- *      clients exit when their channel closes;
+ *   1. each environment ends by itself when hearth dies: where util-linux's setpriv is at
+ *      hand, one hearth forks itself is started under `setpriv --pdeathsig KILL` (Linux's
+ *      parent-death signal, kept across the exec into the runtime), and the spawner
+ *      (launchers/spawner.ts) under `setpriv --pdeathsig TERM`, on which it kills every
+ *      process group it started; the bundled clients exit when their channel closes;
  *   2. what an earlier run left behind anyway (no setpriv, a kill between the fork and the
  *      prctl, processes a `bootstrap` started) is swept at the next start: every process
  *      of this user whose environment carries `_HEARTH_OWNER=<token>:<pid>` (the token

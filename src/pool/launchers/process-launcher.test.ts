@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine } from './process-launcher.js';
+import { commandLine, spawnedCommandLine } from './process-launcher.js';
 
 describe('commandLine', () => {
   const node = { command: '/usr/bin/node', args: ['--max-old-space-size=230', 'bootstrap.cjs'] };
@@ -31,5 +31,26 @@ describe('commandLine', () => {
       command: node.command,
       args: node.args,
     });
+  });
+});
+
+describe('spawnedCommandLine', () => {
+  const node = { command: '/usr/bin/node', args: ['--max-old-space-size=230', 'bootstrap.cjs'] };
+
+  it('no wrapper when the spawner already runs under the policy asked for, and never setpriv', () => {
+    expect(spawnedCommandLine({ ...node, batchScheduling: true }, '/usr/bin/chrt', true)).toEqual(node);
+    expect(spawnedCommandLine({ ...node, batchScheduling: false }, '/usr/bin/chrt', false)).toEqual(node);
+  });
+
+  it('chrt to leave or enter SCHED_BATCH when the policy asked for differs from the spawner policy', () => {
+    expect(spawnedCommandLine({ ...node, batchScheduling: false }, '/usr/bin/chrt', true)).toEqual({
+      command: '/usr/bin/chrt',
+      args: ['--other', '0', ...[node.command, ...node.args]],
+    });
+    expect(spawnedCommandLine({ ...node, batchScheduling: true }, '/usr/bin/chrt', false)).toEqual({
+      command: '/usr/bin/chrt',
+      args: ['--batch', '0', ...[node.command, ...node.args]],
+    });
+    expect(spawnedCommandLine({ ...node, batchScheduling: true }, undefined, false)).toEqual(node);
   });
 });

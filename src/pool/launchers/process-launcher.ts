@@ -16,7 +16,9 @@
  *   4. on close, remove the cgroup and report.
  *
  * With a spawner (spawner.ts; the default, PoolOptions.spawner: src/pool/README.md "The
- * spawner" has the figures), step 1 happens in that small process instead of hearth's own,
+ * spawner" has the figures), step 0 needs neither wrapper (spawnedCommandLine: the spawner
+ * runs under SCHED_BATCH, which its children inherit, and kills them when hearth dies),
+ * and step 1 happens in that small process instead of hearth's own,
  * whose fork() blocks its event loop longer the more memory hearth holds: hearth receives
  * the pid and its ends of the pipes over the spawner's channel, then does steps 2–4 itself
  * ("close" = the exit is known and every pipe has ended or been cut). When the spawner
@@ -64,6 +66,26 @@ export function commandLine(
   return setpriv === undefined
     ? inner
     : { command: setpriv, args: ['--pdeathsig', 'KILL', inner.command, ...inner.args] };
+}
+
+/**
+ * The command line that starts `req` from a spawner: what the spawner forks inherits its
+ * scheduling policy (SCHED_BATCH when `spawnerBatch`), so chrt is needed only to leave or
+ * enter it; and no setpriv: the spawner kills what it started when hearth dies (its own
+ * parent-death signal), or hearth does when the spawner dies.
+ */
+export function spawnedCommandLine(
+  req: Pick<LaunchRequest, 'command' | 'args' | 'batchScheduling'>,
+  chrt: string | undefined,
+  spawnerBatch: boolean,
+): { readonly command: string; readonly args: readonly string[] } {
+  if (chrt === undefined || req.batchScheduling === spawnerBatch) {
+    return { command: req.command, args: req.args };
+  }
+  return {
+    command: chrt,
+    args: [req.batchScheduling ? '--batch' : '--other', '0', req.command, ...req.args],
+  };
 }
 
 /** What a launch that spawned nothing returns (its handlers heard onSpawnError). */
@@ -163,7 +185,7 @@ export class ProcessLauncher implements Launcher {
   }
 
   async #launchSpawned(req: LaunchRequest, h: LaunchHandlers, spawner: Spawner): Promise<LaunchedProcess> {
-    const { command, args } = commandLine(req, this.#chrt, this.#setpriv);
+    const { command, args } = spawnedCommandLine(req, this.#chrt, spawner.batchScheduling);
     let exited: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
     let spawned: Spawned;
     try {

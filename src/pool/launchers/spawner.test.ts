@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -226,6 +226,51 @@ describe.skipIf(process.platform !== 'linux')('ProcessLauncher with a spawner', 
     } finally {
       await owned.dispose();
     }
+  });
+
+  it('under chrt, what it forks inherits SCHED_BATCH, and a process asked not to be is not', async () => {
+    const chrt = ['/usr/bin/chrt', '/bin/chrt'].find((c) => existsSync(c));
+    if (chrt === undefined) {
+      throw new Error('util-linux chrt is missing (Debian: util-linux)');
+    }
+    const batch = new Spawner({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, chrt });
+    const launcherB = new ProcessLauncher({ cgroups: undefined, chrt, spawner: batch });
+    const policyOf = async (batchScheduling: boolean): Promise<string> => {
+      let out = '';
+      let closed: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        closed = resolve;
+      });
+      const req = {
+        ...request('/bin/sh', ['-c', "grep '^policy' /proc/self/sched | tr -s ' '"]),
+        batchScheduling,
+      };
+      await launcherB.launch(req, {
+        onOutput: (c) => {
+          out += c.toString();
+        },
+        onSpawnError: () => undefined,
+        onClose: () => closed(),
+      });
+      await done;
+      return out.trim();
+    };
+    try {
+      expect(await policyOf(true)).toBe('policy : 3'); // SCHED_BATCH
+      expect(await policyOf(false)).toBe('policy : 0'); // SCHED_OTHER
+      expect(readFileSync(`/proc/${batch.pid}/sched`, 'latin1')).toMatch(/^policy\s+:\s+3$/m);
+    } finally {
+      await launcherB.dispose();
+    }
+  });
+
+  it('on SIGTERM (its parent-death signal) the spawner kills what it started and exits', async () => {
+    const r = await run(request(NODE, ['-e', 'setInterval(() => {}, 1000)']));
+    const pid = spawner.pid!;
+    process.kill(pid, 'SIGTERM');
+    expect(await r.closed).toMatchObject({ signal: 'SIGKILL' });
+    expect(ended(pid)).toBe(true);
+    expect(ended(r.proc.pid!)).toBe(true);
   });
 
   it('dispose stops the spawner and what it started', async () => {

@@ -12,8 +12,10 @@
 //   <- { t: 'exit', id, code, signal }     after its fds were sent
 //
 // Every process is started detached (a process group of its own, which hearth kills).
-// When hearth goes (the channel closes), the spawner kills every group it started and
-// exits; a process started under `setpriv --pdeathsig KILL` dies with the spawner anyway.
+// When hearth goes (the channel closes, or SIGTERM: hearth starts the spawner under
+// `setpriv --pdeathsig TERM` where it can), the spawner kills every group it started and
+// exits. What it forks inherits its scheduling policy (SCHED_BATCH when hearth started it
+// under chrt).
 const { spawn } = require('node:child_process');
 const { Socket } = require('node:net');
 
@@ -120,9 +122,13 @@ process.on('message', (/** @type {unknown} */ m) => {
   }
 });
 
-process.on('disconnect', () => {
+/** hearth is gone: so is everything started for it. */
+function end() {
   for (const p of live.values()) {
     killGroup(p.pgid);
   }
   process.exit(0);
-});
+}
+
+process.on('disconnect', end);
+process.on('SIGTERM', end);
