@@ -250,7 +250,7 @@ export function readBody(stream) {
   });
 }
 
-export async function waitReady(client, fn, qualifier, timeoutMs) {
+export async function waitReady(client, fn, qualifier, timeoutMs, intervalMs = 5) {
   const t0 = Date.now();
   for (;;) {
     const c = await client.send(
@@ -262,7 +262,7 @@ export async function waitReady(client, fn, qualifier, timeoutMs) {
     if (c.Status === 'FAILED' || Date.now() - t0 > timeoutMs) {
       throw new Error(`provisioned config ${fn}:${qualifier} is ${c.Status} (${c.StatusReason ?? ''})`);
     }
-    await new Promise((r) => setTimeout(r, 5)); // polling the API like a client would
+    await new Promise((r) => setTimeout(r, intervalMs)); // polling the API like a client would
   }
 }
 

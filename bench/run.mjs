@@ -133,39 +133,56 @@ async function load(url, concurrency, seconds, makeBody, check) {
   return { rps: done / seconds, done, errors };
 }
 
-/** Throughput in alternating one-second slices after both have had the same warm-up. */
-async function loadRounds(echo, hearth, makeBody, checkEcho, checkHearth) {
-  await load(echo, CONCURRENCY, WARMUP_SECONDS, makeBody, checkEcho);
-  const warm = await load(hearth, CONCURRENCY, WARMUP_SECONDS, makeBody, checkHearth);
-  const slice = LOAD_SECONDS / ROUNDS;
-  const e = { done: 0, errors: 0 };
-  const h = { done: 0, errors: warm.errors };
-  const ratios = [];
-  const rounds = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const er = await load(echo, CONCURRENCY, slice, makeBody, checkEcho);
-    const hr = await load(hearth, CONCURRENCY, slice, makeBody, checkHearth);
-    e.done += er.done;
-    e.errors += er.errors;
-    h.done += hr.done;
-    h.errors += hr.errors;
-    ratios.push(hr.rps / er.rps);
-    rounds.push(`${hr.rps.toFixed(0)}/${er.rps.toFixed(0)}`);
+/**
+ * Throughput in alternating one-second slices (echo, floor, hearth, echo, ...) after each
+ * has had the same warm-up; every ratio is the median of the per-slice ratios to the echo.
+ */
+async function loadRounds(urls, makeBody, checks) {
+  const names = Object.keys(urls);
+  const totals = Object.fromEntries(names.map((k) => [k, { done: 0, errors: 0 }]));
+  for (const name of names) {
+    const warm = await load(urls[name], CONCURRENCY, WARMUP_SECONDS, makeBody, checks[name]);
+    if (name === 'hearth') {
+      totals[name].errors += warm.errors;
+    }
   }
+  const slice = LOAD_SECONDS / ROUNDS;
+  const perRound = Object.fromEntries(names.map((k) => [k, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of names) {
+      const got = await load(urls[name], CONCURRENCY, slice, makeBody, checks[name]);
+      totals[name].done += got.done;
+      totals[name].errors += got.errors;
+      perRound[name].push(got.rps);
+    }
+  }
+  const vsEcho = (name) => perRound[name].map((x, i) => x / perRound.echo[i]);
   return {
-    echo: { rps: e.done / LOAD_SECONDS, done: e.done, errors: e.errors },
-    hearth: { rps: h.done / LOAD_SECONDS, done: h.done, errors: h.errors },
-    ratio: median(ratios),
-    ratios,
-    rounds,
+    ...Object.fromEntries(
+      names.map((k) => [
+        k,
+        { rps: totals[k].done / LOAD_SECONDS, done: totals[k].done, errors: totals[k].errors },
+      ]),
+    ),
+    ratio: median(vsEcho('hearth')),
+    ratios: vsEcho('hearth'),
+    floorRatio: median(vsEcho('floor')),
+    floorRatios: vsEcho('floor'),
+    rounds: perRound.hearth.map(
+      (h, i) => `${h.toFixed(0)}/${perRound.floor[i].toFixed(0)}/${perRound.echo[i].toFixed(0)}`,
+    ),
   };
 }
 
 // The floor of any design that runs the function in its own process: a node:http server
-// that hands each request body to one pre-started child over a socketpair (4-byte length
+// that hands each request body to a pre-started child over a socketpair (4-byte length
 // frames) and answers what the child returns. The child blocks in read(2), parses the
 // event, awaits an async echo handler and writes the result: the least a runtime does.
-// No routing, validation, admission or bookkeeping; sequential use only.
+// No routing, validation, admission or bookkeeping. One child for the sequential rounds;
+// for the throughput at c=32, 32 children (a request goes to an idle one, or waits for
+// the next to answer), started as hearth starts its runtimes where it can (`chrt --batch
+// 0`, V8's early tier-up flags of src/runtimes/node/bootstrap.cjs), so that the floor is
+// no weaker than hearth in what both do.
 const FLOOR_CHILD = `
 const fs = require('node:fs');
 const handler = async (event) => event;
@@ -193,27 +210,39 @@ function readExact(buf) {
 const FLOOR_SOURCE = `
 const http = require('node:http');
 const { spawn } = require('node:child_process');
-const child = spawn(process.execPath, ['-e', ${JSON.stringify(FLOOR_CHILD)}], {
-  stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
-  env: { PATH: process.env.PATH },
-});
-process.on('exit', () => child.kill('SIGKILL'));
+const { existsSync } = require('node:fs');
+const count = Number(process.argv[1] ?? 1);
+const chrt = count > 1 ? ['/usr/bin/chrt', '/bin/chrt'].find((c) => existsSync(c)) : undefined;
+const flags = count > 1 ? ['--interrupt-budget=4000', '--minimum-invocations-after-ic-update=50', '--no-lazy-feedback-allocation'] : [];
+const node = [process.execPath, ...flags, '-e', ${JSON.stringify(FLOOR_CHILD)}];
+const idle = [];
+const waiting = [];
+const children = [];
+for (let i = 0; i < count; i++) {
+  const [command, ...args] = chrt === undefined ? node : [chrt, '--batch', '0', ...node];
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'pipe'], env: { PATH: process.env.PATH } });
+  children.push(child);
+  const one = { sock: child.stdio[3], pending: undefined };
+  let buf = Buffer.alloc(0);
+  one.sock.on('data', (c) => {
+    buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
+    while (buf.length >= 4) {
+      const len = buf.readUInt32LE(0);
+      if (buf.length < 4 + len) break;
+      const out = buf.subarray(4, 4 + len);
+      buf = buf.subarray(4 + len);
+      const p = one.pending;
+      one.pending = undefined;
+      p(out);
+      const next = waiting.shift();
+      if (next === undefined) idle.push(one);
+      else next(one);
+    }
+  });
+  idle.push(one);
+}
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 process.on('SIGTERM', () => process.exit(0));
-const sock = child.stdio[3];
-let pending;
-let buf = Buffer.alloc(0);
-sock.on('data', (c) => {
-  buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
-  while (buf.length >= 4) {
-    const len = buf.readUInt32LE(0);
-    if (buf.length < 4 + len) break;
-    const out = buf.subarray(4, 4 + len);
-    buf = buf.subarray(4 + len);
-    const p = pending;
-    pending = undefined;
-    p(out);
-  }
-});
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -222,11 +251,16 @@ const server = http.createServer((req, res) => {
     const frame = Buffer.alloc(4 + body.length);
     frame.writeUInt32LE(body.length, 0);
     body.copy(frame, 4);
-    pending = (out) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
-      res.end(out);
+    const send = (one) => {
+      one.pending = (out) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length });
+        res.end(out);
+      };
+      one.sock.write(frame);
     };
-    sock.write(frame);
+    const one = idle.pop();
+    if (one === undefined) waiting.push(send);
+    else send(one);
   });
 });
 server.listen(0, '127.0.0.1', () => console.log('floor listening on http://127.0.0.1:' + server.address().port));
@@ -241,8 +275,13 @@ const client = hearth.lambda;
 const platformUrl = platform.url;
 const echo = await startEcho();
 const echoUrl = `${echo.url}/`;
-const floor = await startProcess(['-e', FLOOR_SOURCE], /floor listening on (http:\/\/\S+)\n/);
+const floor = await startProcess(['-e', FLOOR_SOURCE, '1'], /floor listening on (http:\/\/\S+)\n/);
 const floorUrl = `${floor.url}/`;
+const floor32 = await startProcess(
+  ['-e', FLOOR_SOURCE, String(CONCURRENCY)],
+  /floor listening on (http:\/\/\S+)\n/,
+);
+const floor32Url = `${floor32.url}/`;
 const results = {};
 try {
   await createEchoFunction(client);
@@ -277,7 +316,11 @@ try {
     count(got);
     return true;
   };
-  results.load = await loadRounds(echoUrl, invokeUrl('live'), makeBody, same, echoed);
+  results.load = await loadRounds({ echo: echoUrl, floor: floor32Url, hearth: invokeUrl('live') }, makeBody, {
+    echo: same,
+    floor: same,
+    hearth: echoed,
+  });
   const counted = [...seen.values()].reduce((a, b) => a + b, 0);
   results.accounting = { sent: sentToHearth, counted, coldPid };
 
@@ -311,6 +354,7 @@ try {
   closeClient();
   await stopProcess(echo.child);
   await stopProcess(floor.child);
+  await stopProcess(floor32.child);
   await hearth.stop();
 }
 
@@ -343,7 +387,10 @@ console.log(
 console.log(
   `  ratio ${fmt(100 * ld.ratio, 1)}% of echo (target >= 40%; median of ${ROUNDS} alternating rounds: ${pct(ld.ratios)} %)`,
 );
-console.log(`  rounds, hearth/echo req/s: ${ld.rounds.join(' ')}`);
+console.log(
+  `  floor with ${CONCURRENCY} children: ${fmt(ld.floor.rps)} req/s, ${fmt(100 * ld.floorRatio, 1)}% of echo (${pct(ld.floorRatios)} %); hearth/floor ${fmt((100 * ld.ratio) / ld.floorRatio, 1)}%`,
+);
+console.log(`  rounds, hearth/floor/echo req/s: ${ld.rounds.join(' ')}`);
 console.log(`cold first invoke (on-demand): ${fmt(r.coldFirstInvokeMs, 1)} ms`);
 console.log(`Put -> READY, 100 environments: ${fmt(r.hundredReadyMs)} ms (target <= 3000 ms)`);
 console.log(
