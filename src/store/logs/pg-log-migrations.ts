@@ -73,4 +73,12 @@ export const pgLogMigrations: readonly PgMigration[] = [
       CREATE INDEX hearth_log_invocations_by_request ON hearth_log_invocations (request_id);
       CREATE INDEX hearth_log_invocations_by_first_event ON hearth_log_invocations (first_event_id);`);
   },
+  // As logs.db's migration 2 (log-migrations.ts): request ids are random UUIDs, so each
+  // invocation's entry in this B-tree landed on a random page, dirtied and, after each
+  // checkpoint, written whole to the WAL again (full_page_writes). A lookup by request id
+  // (SCF FunctionRequestId) always names the group and function too (invocations() in
+  // postgres-log-store.ts), so it walks hearth_log_invocations_by_function instead.
+  async function dropInvocationsByRequest(db) {
+    await db.query('DROP INDEX IF EXISTS hearth_log_invocations_by_request');
+  },
 ];

@@ -68,6 +68,29 @@ describe.skipIf(!available)('postgres log store shared by nodes', () => {
     }
   });
 
+  it('keeps no index on request ids (random UUIDs: a random page per invocation), and migrates to it', async () => {
+    const { url } = await database();
+    const s = await openPostgresLogStore({ url, maxBytes: 1 << 30 });
+    await s.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const indexes = async () =>
+        (
+          await c.query<{ indexname: string }>(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'hearth_log_invocations' ORDER BY indexname",
+          )
+        ).rows.map((r) => r.indexname);
+      expect(await indexes()).not.toContain('hearth_log_invocations_by_request');
+      expect(await indexes()).toContain('hearth_log_invocations_by_function');
+      expect(
+        (await c.query<{ version: number }>('SELECT version FROM hearth_logs_schema')).rows[0]?.version,
+      ).toBe(2);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('writes to a group again after another node deleted it', async () => {
     const { url } = await database();
     const a = await openPostgresLogStore({ url, maxBytes: 1 << 30 });
