@@ -77,7 +77,21 @@ function confineToCodeRoot(taskRoot) {
         return;
       }
       registered = true;
-      const prefixes = present.map((p) => pathToFileURL(p).href + '/');
+      // Node's ES module resolver answers real paths: a node_modules that is a symlink
+      // (a worktree sharing another checkout's) is banned under its target's name too.
+      const prefixes = [
+        ...new Set(
+          present.flatMap((p) => {
+            let real = p;
+            try {
+              real = realpathSync(p);
+            } catch {
+              // gone since: its own name is enough
+            }
+            return [p, real].map((q) => pathToFileURL(q).href + '/');
+          }),
+        ),
+      ];
       const hooks = /** @type {{ registerHooks?: (h: object) => void }} */ (Module);
       if (typeof hooks.registerHooks === 'function') {
         /** @type {typeof import('./esm-confine.cjs')} */
