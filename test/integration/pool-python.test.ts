@@ -154,6 +154,46 @@ describe('the Python runtime', () => {
     );
   });
 
+  it('a function that imports logging only in its handler gets the same root logger', async () => {
+    const req = makeRequest(py('logger-late'), { wantLog: true, event: { n: 6 } });
+    const o = await pool.invoke(req);
+    expect(o.kind).toBe('success');
+    // The runtime configures logging as it is first imported (bootstrap.py _StartupModules).
+    expect(json(o.payload)).toEqual({
+      loggingAtInit: false,
+      handlers: ['_StdoutHandler'],
+      filters: ['_RequestIdFilter'],
+      format: '[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n',
+      datefmt: '%Y-%m-%dT%H:%M:%S',
+      gmtime: true,
+    });
+    const line = (level: string, message: string) =>
+      new RegExp(
+        `\\[${level}\\]\\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\t${req.requestId}\\t${message}\\n`,
+      );
+    expect(o.log).toMatch(line('INFO', 'info 6'));
+    expect(o.log).toMatch(line('WARNING', 'warning 6'));
+    expect(o.log).not.toContain('not shown');
+  });
+
+  it('an init error logs the LAMBDA_WARNING line through the configured root logger', async () => {
+    const o = await pool.invoke(
+      makeRequest(py('import-error', { functionName: 'py-import-error-log' }), { wantLog: true }),
+    );
+    expect(o.log).toMatch(
+      /\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t\tLAMBDA_WARNING: Unhandled exception\. /,
+    );
+    expect(o.log).toContain("[ERROR] Runtime.ImportModuleError: Unable to import module 'app'");
+  });
+
+  it('Decimals in a result are JSON numbers', async () => {
+    const o = await pool.invoke(makeRequest(py('decimals')));
+    expect(o.kind).toBe('success');
+    expect(o.kind === 'success' && o.payload.toString('utf8')).toBe(
+      '{"int": 3, "frac": 1.25, "neg": -2, "big": 12345678901234567890, "list": [0.1]}',
+    );
+  });
+
   it('a timeout ends the environment with Sandbox.Timedout', async () => {
     const req = makeRequest(py('sleeper', { timeoutSec: 1 }), { event: { seconds: 30 } });
     expect(errorOf(await pool.invoke(req))).toEqual({

@@ -12,9 +12,7 @@ produces them, read from its public source as facts):
   3. loop: next -> handler(event, context) -> response or error -> next.
 """
 
-import decimal
 import json
-import logging
 import os
 import sys
 import time
@@ -188,8 +186,10 @@ def make_context(inv):
 class _Encoder(json.JSONEncoder):
     def default(self, o):
         # AWS's runtime writes Decimals as JSON numbers. [DESIGN] The standard library has
-        # no raw numbers: integral ones become ints, others floats.
-        if isinstance(o, decimal.Decimal):
+        # no raw numbers: integral ones become ints, others floats. A Decimal exists only
+        # if the function imported decimal, so the runtime does not import it (~8 ms).
+        decimal_type = getattr(sys.modules.get("decimal"), "Decimal", None)
+        if isinstance(decimal_type, type) and isinstance(o, decimal_type):
             if o.is_nan():
                 return float("nan")
             return int(o) if o == o.to_integral_value() else float(o)
@@ -247,17 +247,6 @@ def handle(channel, handler, inv):
         channel.respond(inv.request_id, result, content_type)
 
 
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record):
-        record.aws_request_id = _request_id or ""
-        return True
-
-
-class _StdoutHandler(logging.Handler):
-    def emit(self, record):
-        sys.stdout.write(self.format(record))
-
-
 class _Unbuffered(object):
     """Every write reaches the platform at once, so a log tail is complete at the answer."""
 
@@ -276,7 +265,19 @@ class _Unbuffered(object):
         return getattr(self.stream, name)
 
 
-def setup_logging():
+def setup_logging(level):
+    """The root logger as AWS's runtime leaves it: Lambda's line format with the request id."""
+    import logging
+
+    class _RequestIdFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = _request_id or ""
+            return True
+
+    class _StdoutHandler(logging.Handler):
+        def emit(self, record):
+            sys.stdout.write(self.format(record))
+
     logging.Formatter.converter = time.gmtime
     handler = _StdoutHandler()
     handler.setFormatter(
@@ -286,9 +287,80 @@ def setup_logging():
     )
     handler.addFilter(_RequestIdFilter())
     logging.getLogger().addHandler(handler)
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
     if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         logging.getLogger().setLevel(level)
+
+
+# The standard modules the runtime once imported at start for logging and decimal (per
+# interpreter version), which it now leaves to whoever needs them. Loaded at start, they
+# could not be shadowed by a same-named file in the code or a layer (those paths come
+# first on sys.path); _StartupModules keeps it so. Built-in ones cannot be shadowed.
+_STARTUP_MODULES = set(
+    ["logging", "decimal", "_decimal", "numbers", "string", "threading", "traceback", "warnings", "weakref"]
+    + ["_weakrefset"]
+    + (["contextlib", "textwrap"] if sys.version_info >= (3, 11) else [])
+    + (["linecache", "token", "tokenize"] if sys.version_info < (3, 13) else ["_colorize"])
+)
+
+
+class _StartupModules(object):
+    """
+    A sys.meta_path finder, first, for the names in _STARTUP_MODULES not yet imported:
+    finds each as the runtime's start would have (the finders and sys.path it had), and for
+    `logging` runs setup_logging right after the module's body, before anyone sees the
+    module. Leaves sys.meta_path when all of them are imported.
+    """
+
+    def __init__(self, names, log_level):
+        from importlib.machinery import PathFinder
+
+        self.names = names
+        self.log_level = log_level
+        self.finders = list(sys.meta_path)
+        self.path_finder = PathFinder
+        self.path = list(sys.path)
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in self.names:
+            return None
+        spec = None
+        for finder in self.finders:
+            find = getattr(finder, "find_spec", None)
+            if find is not None:
+                spec = find(name, self.path if finder is self.path_finder else None, target)
+                if spec is not None:
+                    break
+        if spec is None:
+            return None
+        self.names.discard(name)
+        if not self.names:
+            # Safe while the import system walks sys.meta_path: a spec ends the walk.
+            try:
+                sys.meta_path.remove(self)
+            except ValueError:
+                pass
+        if name == "logging":
+            loader = spec.loader
+            exec_module = loader.exec_module
+            log_level = self.log_level
+
+            def exec_and_setup(module):
+                del loader.exec_module  # the loader as it was
+                exec_module(module)
+                setup_logging(log_level)
+
+            loader.exec_module = exec_and_setup
+        return spec
+
+
+def defer_startup_modules():
+    """Called before the code's and the layers' paths go on sys.path."""
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if "logging" in sys.modules:
+        setup_logging(level)
+    names = set(n for n in _STARTUP_MODULES if n not in sys.modules)
+    if names:
+        sys.meta_path.insert(0, _StartupModules(names, level))
 
 
 def limit_memory():
@@ -329,10 +401,10 @@ def main():
     # Lambda's order: the code, then the layers (/opt/python...), then the runtime.
     extra = [p for p in os.environ.get("HEARTH_PYTHON_PATHS", "").split(os.pathsep) if p]
     os.environ.pop("HEARTH_PYTHON_PATHS", None)
+    defer_startup_modules()
     sys.path[0:0] = [task_root] + extra
     limit_memory()
     try:
-        setup_logging()
         handler = get_handler(os.environ.get("_HANDLER", ""))
         error = None
     except FaultException as e:
@@ -340,6 +412,8 @@ def main():
     except Exception:
         error = fault_result(sys.exc_info())
     if error is not None:
+        import logging  # configured as it loads (_StartupModules)
+
         logging.warning(UNHANDLED_WARNING)
         log_error(error)
         channel.init_error(error["errorType"], json.dumps(error).encode("utf-8"))
