@@ -125,13 +125,15 @@ describe.skipIf(!available)('postgres async event store', () => {
     const ids = [...(got[0] ?? []), ...(got[1] ?? [])].map((e) => e.requestId);
     expect(ids).toHaveLength(50);
     expect(new Set(ids).size).toBe(50);
-    expect(got[0]?.length).toBeGreaterThan(0);
+    // One of one node's (on a loaded machine either may have taken all 50).
+    const [holder, other, held] = (got[0]?.length ?? 0) > 0 ? [b, c, got[0]] : [c, b, got[1]];
+    const first = held?.[0]?.requestId ?? '';
+    expect(first).not.toBe('');
     // The old holder lost them: its settlement changes nothing.
-    const first = got[0]?.[0]?.requestId ?? '';
     await dead.finish(first, 'failed', 1, 1);
-    expect(await b.find(first)).toMatchObject({ status: 'pending' });
-    await b.finish(first, 'succeeded', 2, 1);
-    expect(await c.find(first)).toMatchObject({ status: 'succeeded' });
+    expect(await holder.find(first)).toMatchObject({ status: 'pending' });
+    await holder.finish(first, 'succeeded', 2, 1);
+    expect(await other.find(first)).toMatchObject({ status: 'succeeded' });
   });
 
   it('a node restarted with the same id takes its own events back at once', async () => {
