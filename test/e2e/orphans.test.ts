@@ -25,7 +25,11 @@ const children: ChildProcess[] = [];
 const started = new Set<number>();
 const ENVIRONMENTS = 4;
 
-async function serve(dataDir: string, pathList: string): Promise<{ child: ChildProcess; url: string }> {
+async function serve(
+  dataDir: string,
+  pathList: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
     [
@@ -42,7 +46,7 @@ async function serve(dataDir: string, pathList: string): Promise<{ child: ChildP
     ],
     // Unsandboxed: the function writes its pid (the host's) into a host folder; a sandboxed
     // environment dies with hearth through bwrap's --die-with-parent instead.
-    { env: { PATH: pathList, HEARTH_SANDBOX: 'off' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    { env: { PATH: pathList, HEARTH_SANDBOX: 'off', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.push(child);
   let out = '';
@@ -90,11 +94,11 @@ afterAll(() => {
 });
 
 /** A server with a provisioned config whose environments stay in init; returns their pids. */
-async function longInits(name: string, pathList: string) {
+async function longInits(name: string, pathList: string, env: Record<string, string> = {}) {
   const dataDir = path.join(scratch, name);
   const pids = path.join(scratch, `${name}-pids`);
   mkdirSync(pids);
-  const server = await serve(dataDir, pathList);
+  const server = await serve(dataDir, pathList, env);
   const client = lambdaClient(server.url);
   await client.send(
     new CreateFunctionCommand({
@@ -142,7 +146,9 @@ it('without setpriv, a restart on the same data dir sweeps what the killed heart
   const bin = path.join(scratch, 'bin');
   mkdirSync(bin);
   symlinkSync(process.execPath, path.join(bin, 'node'));
-  const { server, dataDir, pids, pidDir } = await longInits('sweep', bin);
+  // Forked by hearth itself: a spawner would end them once it saw its channel close.
+  const direct = { HEARTH_SPAWNER: 'false' };
+  const { server, dataDir, pids, pidDir } = await longInits('sweep', bin, direct);
   server.child.kill('SIGKILL');
   await once(server.child, 'exit');
   // Nothing ends them now (their init does not read the channel)...
@@ -153,7 +159,7 @@ it('without setpriv, a restart on the same data dir sweeps what the killed heart
     expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])).not.toBe(server.child.pid);
   }
   // ...until the next start on the same data dir, which sweeps them before it provisions.
-  const second = await serve(dataDir, bin);
+  const second = await serve(dataDir, bin, direct);
   await expect.poll(() => pids.filter(alive), { timeout: 10_000, interval: 50 }).toEqual([]);
   // Its own environments (the re-provisioned config) are left alone.
   await expect
@@ -166,3 +172,14 @@ it('without setpriv, a restart on the same data dir sweeps what the killed heart
   expect((await once(second.child, 'exit'))[0]).toBe(0);
   await expect.poll(() => fresh.filter(alive), { timeout: 10_000, interval: 50 }).toEqual([]);
 }, 90_000);
+
+it('without setpriv, the spawner ends what it started once it sees a SIGKILLed hearth gone', async () => {
+  const bin = path.join(scratch, 'bin-spawner');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, path.join(bin, 'node'));
+  const { server, pids } = await longInits('spawner', bin);
+  server.child.kill('SIGKILL');
+  await once(server.child, 'exit');
+  // Its channel to hearth closes with hearth's files; the spawner kills every group it started.
+  await expect.poll(() => pids.filter(alive), { timeout: 10_000, interval: 50 }).toEqual([]);
+}, 60_000);

@@ -23,9 +23,9 @@
  *      (a Unix socket, SCM_RIGHTS): hearth then owns the only parent-side copy;
  *   3. later, the exit code or signal, sent after the fds;
  *   4. if the spawner dies, every process it started is killed (SIGKILL to its group)
- *      and reported as killed, spawns in flight fail, and the next spawn starts a new spawner. After
- *      `MAX_CRASHES` deaths in a row with no spawn between, `broken` turns true and the
- *      launcher forks directly.
+ *      and reported as killed, spawns in flight fail, and the next spawn starts a new
+ *      spawner. After `MAX_CRASHES` deaths in a row with no spawn between, `broken` turns
+ *      true and the launcher forks directly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
