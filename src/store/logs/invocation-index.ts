@@ -22,6 +22,9 @@ interface OpenInvocation {
   readonly firstEventId: number;
 }
 
+const S = 'S'.charCodeAt(0);
+const R = 'R'.charCodeAt(0);
+
 export class InvocationIndex<K> {
   readonly #open = new Map<K, OpenInvocation>();
 
@@ -31,18 +34,35 @@ export class InvocationIndex<K> {
     line: { readonly timestampMs: number; readonly message: string },
     id: number,
   ): ClosedInvocation | undefined {
-    const start = parseStart(line.message);
-    if (start !== undefined) {
-      this.#open.set(key, { ...start, startMs: line.timestampMs, firstEventId: id });
+    // Most lines are neither: one character tells (every line of a busy stream passes here).
+    const first = line.message.charCodeAt(0);
+    if (first !== S && first !== R) {
       return undefined;
     }
-    const report = parseReport(line.message);
+    const start = parseStart(line.message);
+    if (start !== undefined) {
+      this.#open.set(key, {
+        requestId: start.requestId,
+        version: start.version,
+        startMs: line.timestampMs,
+        firstEventId: id,
+      });
+      return undefined;
+    }
     const open = this.#open.get(key);
+    const report = open === undefined ? undefined : parseReport(line.message);
     if (report === undefined || open === undefined || open.requestId !== report.requestId) {
       return undefined;
     }
     this.#open.delete(key);
-    return { ...open, lastEventId: id, report };
+    return {
+      requestId: open.requestId,
+      version: open.version,
+      startMs: open.startMs,
+      firstEventId: open.firstEventId,
+      lastEventId: id,
+      report,
+    };
   }
 
   /** Forgets every open invocation (their streams' ids are no longer valid). */

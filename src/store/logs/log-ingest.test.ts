@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogIngest, type WriteBatch } from './log-ingest.js';
+import { forEachLine, LogIngest, type WriteBatch } from './log-ingest.js';
 
 function ingest() {
   const batches: WriteBatch[] = [];
@@ -30,11 +30,13 @@ describe('LogIngest', () => {
     i.append({ scope: { ...scope }, group: '/aws/lambda/a', stream, functionName: 'a', text: 'four\n' });
     i.flush();
     const batch = batches[0];
-    const targetOf = new Map(batch?.targets);
-    const placed = (batch?.lines ?? []).map((l) => {
-      const t = targetOf.get(l.streamKey);
-      return `${l.message} ${t?.scope.region} ${t?.group}`;
-    });
+    const placed: string[] = [];
+    if (batch !== undefined) {
+      forEachLine(batch, (stream, _ms, message) => {
+        const t = batch.targets[stream]?.[1];
+        placed.push(`${message} ${t?.scope.region} ${t?.group}`);
+      });
+    }
     expect(placed).toEqual([
       'one us-east-1 /aws/lambda/a',
       'two us-east-1 /aws/lambda/b',

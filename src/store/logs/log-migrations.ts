@@ -78,4 +78,28 @@ export const logMigrations: readonly ((db: Database.Database) => void)[] = [
   function dropInvocationsByRequest(db) {
     db.exec('DROP INDEX IF EXISTS log_invocations_by_request');
   },
+  // Events in chunks (log-chunks.ts): one row per stream per write batch instead of one per
+  // line. Existing events become one-line chunks with their ids unchanged, so invocations'
+  // event ids and paging positions handed out before stay valid.
+  function eventsInChunks(db) {
+    db.exec(`
+      CREATE TABLE log_chunks (
+        id         INTEGER PRIMARY KEY,
+        group_id   INTEGER NOT NULL,
+        stream_id  INTEGER NOT NULL,
+        min_ms     INTEGER NOT NULL,
+        max_ms     INTEGER NOT NULL,
+        ingest_ms  INTEGER NOT NULL,
+        lines      INTEGER NOT NULL,
+        bytes      INTEGER NOT NULL,
+        times      TEXT NOT NULL,
+        messages   TEXT NOT NULL
+      );
+      INSERT INTO log_chunks (id, group_id, stream_id, min_ms, max_ms, ingest_ms, lines, bytes, times, messages)
+        SELECT id, group_id, stream_id, ts_ms, ts_ms, ingest_ms, 1, bytes, '', message FROM log_events;
+      DROP TABLE log_events;
+      CREATE INDEX log_chunks_by_stream ON log_chunks (stream_id, id);
+      CREATE INDEX log_chunks_by_group_time ON log_chunks (group_id, min_ms, id);
+    `);
+  },
 ];

@@ -1,15 +1,15 @@
 /**
- * The log store's writes, on one connection: batches of lines (with ids, byte counts and
- * the invocation rows that START and REPORT lines open and close, for SCF's FunctionLog),
- * deleting groups, retention and the size cap. It runs on a worker thread when hearth runs
- * from its build (log-worker.ts), so SQLite's work never holds up the invoke path; inline
- * otherwise (tests from sources).
+ * The log store's writes, on one connection: batches of lines (in chunks per stream, with
+ * ids, byte counts and the invocation rows that START and REPORT lines open and close, for
+ * SCF's FunctionLog), deleting groups, retention and the size cap. It runs on a worker
+ * thread when hearth runs from its build (log-worker.ts), so SQLite's work never holds up
+ * the invoke path; inline otherwise (tests from sources).
  */
 import type Database from 'better-sqlite3';
 import type { LogScope } from '../../core/logs/log-port.js';
-import type { StreamTarget, WriteBatch } from './log-ingest.js';
-import type { SplitLine } from './line-splitter.js';
+import { forEachLine, type StreamTarget, type WriteBatch } from './log-ingest.js';
 import { InvocationIndex } from './invocation-index.js';
+import { PendingChunk } from './log-chunks.js';
 
 const DAY_MS = 86_400_000;
 
@@ -17,6 +17,17 @@ export interface PersisterOptions {
   /** Stored message bytes above which the oldest events are removed (to 90 % of it). */
   readonly maxBytes: number;
   readonly now: () => number;
+}
+
+/** A stream's rows and what a batch adds to it. */
+interface StreamRows {
+  readonly target: StreamTarget;
+  readonly groupId: number;
+  readonly streamId: number;
+  chunk: PendingChunk | undefined;
+  first: number;
+  last: number;
+  bytes: number;
 }
 
 export class LogPersister {
@@ -27,6 +38,8 @@ export class LogPersister {
   readonly #invocations = new InvocationIndex<number>();
   readonly #stmt;
   #totalBytes: number;
+  /** The id the next event stored takes (events are numbered in chunks, log-chunks.ts). */
+  #nextEventId: number;
 
   constructor(db: Database.Database, o: PersisterOptions) {
     this.#db = db;
@@ -34,6 +47,10 @@ export class LogPersister {
     this.#totalBytes = (
       db.prepare('SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM log_groups').get() as { n: number }
     ).n;
+    this.#nextEventId =
+      db
+        .prepare<[], { next: number }>('SELECT id + lines AS next FROM log_chunks ORDER BY id DESC LIMIT 1')
+        .get()?.next ?? 1;
     this.#stmt = {
       findGroup: db.prepare<[string, string, string, string], { id: number }>(
         'SELECT id FROM log_groups WHERE account_id = ? AND region = ? AND namespace = ? AND name = ?',
@@ -45,8 +62,9 @@ export class LogPersister {
         'SELECT id FROM log_streams WHERE group_id = ? AND name = ?',
       ),
       insertStream: db.prepare('INSERT INTO log_streams (group_id, name, created_ms) VALUES (?, ?, ?)'),
-      insertEvent: db.prepare(
-        'INSERT INTO log_events (group_id, stream_id, ts_ms, ingest_ms, bytes, message) VALUES (?, ?, ?, ?, ?, ?)',
+      insertChunk: db.prepare(
+        `INSERT INTO log_chunks (id, group_id, stream_id, min_ms, max_ms, ingest_ms, lines, bytes, times, messages)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       touchStream: db.prepare(
         `UPDATE log_streams SET first_event_ms = COALESCE(first_event_ms, ?), last_event_ms = MAX(COALESCE(last_event_ms, 0), ?),
@@ -76,38 +94,47 @@ export class LogPersister {
   #write(batch: WriteBatch): number {
     const ingestMs = this.#o.now();
     // Each stream's rows once per batch, not once per line (a line's key built and hashed again).
-    const rows = new Map<string, { target: StreamTarget; groupId: number; streamId: number }>();
-    for (const [key, target] of batch.targets) {
+    const rows: StreamRows[] = [];
+    for (const [, target] of batch.targets) {
       const groupId = this.#groupId(target, ingestMs);
-      rows.set(key, { target, groupId, streamId: this.#streamId(groupId, target.stream, ingestMs) });
+      rows.push({
+        target,
+        groupId,
+        streamId: this.#streamId(groupId, target.stream, ingestMs),
+        chunk: undefined,
+        first: Number.POSITIVE_INFINITY,
+        last: Number.NEGATIVE_INFINITY,
+        bytes: 0,
+      });
     }
-    let total = 0;
-    const touched = new Map<number, { groupId: number; first: number; last: number; bytes: number }>();
-    for (const line of batch.lines) {
-      const row = rows.get(line.streamKey);
+    forEachLine(batch, (stream, timestampMs, message) => {
+      const row = rows[stream];
       if (row === undefined) {
+        return;
+      }
+      const bytes = Buffer.byteLength(message);
+      if (row.chunk !== undefined && !row.chunk.fits(timestampMs, bytes)) {
+        this.#insertChunk(row, row.chunk, ingestMs);
+        row.chunk = undefined;
+      }
+      row.chunk ??= new PendingChunk(timestampMs);
+      row.chunk.add(timestampMs, message, bytes);
+      row.first = Math.min(row.first, timestampMs);
+      row.last = Math.max(row.last, timestampMs);
+      row.bytes += bytes;
+    });
+    let total = 0;
+    const groupBytes = new Map<number, number>();
+    for (const row of rows) {
+      if (row.chunk !== undefined) {
+        this.#insertChunk(row, row.chunk, ingestMs);
+      }
+      if (row.first === Number.POSITIVE_INFINITY) {
         continue;
       }
-      const { groupId, streamId } = row;
-      const bytes = Buffer.byteLength(line.message);
-      const id = Number(
-        this.#stmt.insertEvent.run(groupId, streamId, line.timestampMs, ingestMs, bytes, line.message)
-          .lastInsertRowid,
-      );
-      total += bytes;
-      const t = touched.get(streamId);
-      if (t === undefined) {
-        touched.set(streamId, { groupId, first: line.timestampMs, last: line.timestampMs, bytes });
-      } else {
-        t.last = Math.max(t.last, line.timestampMs);
-        t.bytes += bytes;
-      }
-      this.#index(line, row.target, groupId, streamId, id);
-    }
-    const groupBytes = new Map<number, number>();
-    for (const [streamId, t] of touched) {
-      this.#stmt.touchStream.run(t.first, t.last, ingestMs, t.bytes, streamId);
-      groupBytes.set(t.groupId, (groupBytes.get(t.groupId) ?? 0) + t.bytes);
+      this.#stmt.touchStream.run(row.first, row.last, ingestMs, row.bytes, row.streamId);
+      groupBytes.set(row.groupId, (groupBytes.get(row.groupId) ?? 0) + row.bytes);
+      total += row.bytes;
     }
     for (const [groupId, b] of groupBytes) {
       this.#stmt.addGroupBytes.run(b, groupId);
@@ -115,17 +142,39 @@ export class LogPersister {
     return total;
   }
 
-  #index(line: SplitLine, target: StreamTarget, groupId: number, streamId: number, id: number): void {
-    const closed = this.#invocations.see(streamId, line, id);
+  /** One chunk of a stream's lines, with the ids its events take, and the invocations it closes. */
+  #insertChunk(row: StreamRows, chunk: PendingChunk, ingestMs: number): void {
+    const id = this.#nextEventId;
+    const n = chunk.messages.length;
+    this.#nextEventId += n;
+    this.#stmt.insertChunk.run(
+      id,
+      row.groupId,
+      row.streamId,
+      chunk.minMs,
+      chunk.maxMs,
+      ingestMs,
+      n,
+      chunk.bytes,
+      chunk.encodedTimes(),
+      chunk.messages.join('\n'),
+    );
+    for (let i = 0; i < n; i++) {
+      this.#index(chunk.times[i] ?? chunk.minMs, chunk.messages[i] ?? '', row, id + i);
+    }
+  }
+
+  #index(timestampMs: number, message: string, row: StreamRows, id: number): void {
+    const closed = this.#invocations.see(row.streamId, { timestampMs, message }, id);
     if (closed === undefined) {
       return;
     }
     const report = closed.report;
     this.#stmt.insertInvocation.run(
-      groupId,
-      streamId,
+      row.groupId,
+      row.streamId,
       closed.requestId,
-      target.functionName,
+      row.target.functionName,
       closed.version,
       closed.startMs,
       closed.firstEventId,
@@ -180,7 +229,7 @@ export class LogPersister {
       return false;
     }
     this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM log_events WHERE group_id = ?').run(g.id);
+      this.#db.prepare('DELETE FROM log_chunks WHERE group_id = ?').run(g.id);
       this.#db.prepare('DELETE FROM log_invocations WHERE group_id = ?').run(g.id);
       this.#db.prepare('DELETE FROM log_streams WHERE group_id = ?').run(g.id);
       this.#db.prepare('DELETE FROM log_groups WHERE id = ?').run(g.id);
@@ -220,9 +269,12 @@ export class LogPersister {
     }
   }
 
-  /** Removes a group's events older than `cutoffMs`. */
+  /**
+   * Removes a group's events older than `cutoffMs`, chunk by chunk: a chunk goes once its
+   * newest event is older (at most MAX_CHUNK_SPAN_MS after its oldest) [DESIGN].
+   */
   #expire(groupId: number, cutoffMs: number): void {
-    this.#remove('group_id = ? AND ts_ms < ?', [groupId, cutoffMs]);
+    this.#remove('group_id = ? AND max_ms < ?', [groupId, cutoffMs]);
     this.#db
       .prepare('DELETE FROM log_invocations WHERE group_id = ? AND start_ms < ?')
       .run(groupId, cutoffMs);
@@ -231,8 +283,8 @@ export class LogPersister {
   /** Oldest events first, across groups, until 90 % of the cap. */
   #enforceCap(): void {
     const target = Math.floor(this.#o.maxBytes * 0.9);
-    const oldest = this.#db.prepare<[], { id: number; bytes: number }>(
-      'SELECT id, bytes FROM log_events ORDER BY id LIMIT 2000',
+    const oldest = this.#db.prepare<[], { id: number; lines: number; bytes: number }>(
+      'SELECT id, lines, bytes FROM log_chunks ORDER BY id LIMIT 2000',
     );
     while (this.#totalBytes > target) {
       const rows = oldest.all();
@@ -242,30 +294,32 @@ export class LogPersister {
       }
       let excess = this.#totalBytes - target;
       let upTo = 0;
+      let lastEvent = 0;
       for (const r of rows) {
         upTo = r.id;
+        lastEvent = r.id + r.lines - 1;
         excess -= r.bytes;
         if (excess <= 0) {
           break;
         }
       }
       this.#remove('id <= ?', [upTo]);
-      this.#db.prepare('DELETE FROM log_invocations WHERE first_event_id <= ?').run(upTo);
+      this.#db.prepare('DELETE FROM log_invocations WHERE first_event_id <= ?').run(lastEvent);
     }
   }
 
-  /** Deletes the events matching `where`, keeping stream, group and total byte counts true. */
+  /** Deletes the chunks matching `where`, keeping stream, group and total byte counts true. */
   #remove(where: string, args: number[]): void {
     this.#db.transaction(() => {
       const sums = this.#db
         .prepare<number[], { group_id: number; stream_id: number; n: number }>(
-          `SELECT group_id, stream_id, SUM(bytes) AS n FROM log_events WHERE ${where} GROUP BY group_id, stream_id`,
+          `SELECT group_id, stream_id, SUM(bytes) AS n FROM log_chunks WHERE ${where} GROUP BY group_id, stream_id`,
         )
         .all(...args);
       if (sums.length === 0) {
         return;
       }
-      this.#db.prepare(`DELETE FROM log_events WHERE ${where}`).run(...args);
+      this.#db.prepare(`DELETE FROM log_chunks WHERE ${where}`).run(...args);
       const stream = this.#db.prepare('UPDATE log_streams SET stored_bytes = stored_bytes - ? WHERE id = ?');
       const group = this.#db.prepare('UPDATE log_groups SET stored_bytes = stored_bytes - ? WHERE id = ?');
       for (const s of sums) {

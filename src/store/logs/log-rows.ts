@@ -109,40 +109,65 @@ export function streamPage(rows: readonly StreamRow[], limit: number): Page<LogS
   };
 }
 
-/** Events are read in chunks of this many while a filter scans. */
+/** Events are read in pages of this many while a filter scans. */
 export const SCAN_CHUNK = 500;
 
+/** A group's events in (timestamp, id) order after a position, one at a time. */
+export type EventCursor = () => Promise<EventRow | undefined>;
+
+/** An EventCursor over `page(pos, n)`, which gives the next `n` events after `pos`. */
+export function pagedCursor(
+  after: EventPosition,
+  page: (pos: EventPosition, n: number) => Promise<readonly EventRow[]>,
+): EventCursor {
+  let rows: readonly EventRow[] = [];
+  let i = 0;
+  let pos = after;
+  let more = true;
+  return async () => {
+    if (i === rows.length) {
+      if (!more) {
+        return undefined;
+      }
+      rows = await page(pos, SCAN_CHUNK);
+      i = 0;
+      more = rows.length === SCAN_CHUNK;
+    }
+    const r = rows[i++];
+    if (r !== undefined) {
+      pos = { timestampMs: r.ts_ms, id: r.id };
+    }
+    return r;
+  };
+}
+
+/** Where a filter starts when the query names no position. */
+export const filterStart = (q: FilterQuery): EventPosition => q.after ?? { timestampMs: -1, id: 0 };
+
 /**
- * FilterLogEvents' scan over a group in (timestamp, id) order: `page(pos, n)` gives the
- * next `n` events after `pos`. Stops at `limit` matches or `scanLimit` events looked at;
- * `next` is where the scan stopped when events remain after it.
+ * FilterLogEvents' scan over a group in (timestamp, id) order, from `next`, which starts
+ * after `filterStart(q)`. Stops at `limit` matches or `scanLimit` events looked at; `next`
+ * is where the scan stopped when events remain after it.
  */
 export async function scanFilter(
   q: FilterQuery,
-  page: (pos: EventPosition, n: number) => Promise<readonly EventRow[]>,
+  next: EventCursor,
 ): Promise<{ readonly events: readonly LogEvent[]; readonly next: EventPosition | undefined }> {
   const events: LogEvent[] = [];
-  let pos: EventPosition = q.after ?? { timestampMs: -1, id: 0 };
+  let pos: EventPosition = filterStart(q);
   let scanned = 0;
-  let more = true;
-  while (events.length < q.limit && scanned < q.scanLimit && more) {
-    const rows = await page(pos, SCAN_CHUNK);
-    more = rows.length === SCAN_CHUNK;
-    for (const r of rows) {
-      scanned++;
-      pos = { timestampMs: r.ts_ms, id: r.id };
-      if (q.matches(r.message)) {
-        events.push(eventOf(r));
-        if (events.length === q.limit) {
-          more = (await page(pos, 1)).length > 0;
-          break;
-        }
-      }
-      if (scanned >= q.scanLimit) {
-        more = (await page(pos, 1)).length > 0;
-        break;
-      }
+  for (;;) {
+    if (events.length === q.limit || scanned >= q.scanLimit) {
+      return { events, next: (await next()) === undefined ? undefined : pos };
+    }
+    const r = await next();
+    if (r === undefined) {
+      return { events, next: undefined };
+    }
+    scanned++;
+    pos = { timestampMs: r.ts_ms, id: r.id };
+    if (q.matches(r.message)) {
+      events.push(eventOf(r));
     }
   }
-  return { events, next: more ? pos : undefined };
 }

@@ -5,6 +5,7 @@
  * filter's scan limit, SCF's invocations, retention, deleteGroup and the size cap.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventPosition, LogEvent } from '../../core/logs/log-port.js';
 import type { FunctionLogStore } from './function-log-store.js';
 
 export interface LogStoreBackend {
@@ -140,6 +141,68 @@ export function runLogStoreContract(name: string, backend: LogStoreBackend): voi
           `START RequestId: ${id} Version: $LATEST\nline ${id}\n${report(id).slice(0, -1)}`,
         );
       }
+    });
+
+    it('pages a stream both ways and a group in time order, a few events at a time', async () => {
+      const s = await open();
+      const streams = ['a', 'b', 'c'];
+      for (let round = 0; round < 12; round++) {
+        for (let i = 0; i < 10; i++) {
+          // Times that rise, repeat and jump by more than a second between rounds.
+          now = 1_700_000_000_000 + round * 1500 + (i % 4) * 7;
+          const stream = streams[(round + i) % 3] ?? 'a';
+          write(s, `${stream} ${round} ${i}\nmore ${stream} ${round} ${i}\n`, stream);
+        }
+        if (round % 3 === 0) {
+          await s.flush();
+        }
+      }
+      const every = new Map<string, LogEvent[]>();
+      for (const stream of streams) {
+        every.set(stream, [
+          ...(await s.readStream(scope, '/aws/lambda/f', stream, { limit: 1000, afterId: 0 })),
+        ]);
+        const want = every.get(stream) ?? [];
+        expect(want.length).toBeGreaterThan(0);
+        const forward: LogEvent[] = [];
+        for (let afterId = 0; ;) {
+          const page = await s.readStream(scope, '/aws/lambda/f', stream, { limit: 7, afterId });
+          forward.push(...page);
+          if (page.length < 7) {
+            break;
+          }
+          afterId = page.at(-1)?.id ?? 0;
+        }
+        expect(forward).toEqual(want);
+        const backward: LogEvent[] = [];
+        for (let beforeId: number | undefined; ;) {
+          const page = await s.readStream(scope, '/aws/lambda/f', stream, {
+            limit: 7,
+            ...(beforeId === undefined ? {} : { beforeId }),
+          });
+          backward.unshift(...page);
+          if (page.length < 7) {
+            break;
+          }
+          beforeId = page[0]?.id;
+        }
+        expect(backward).toEqual(want);
+      }
+      const inOrder = [...every.values()].flat().sort((x, y) => x.timestampMs - y.timestampMs || x.id - y.id);
+      expect(inOrder).toHaveLength(240);
+      const filtered: LogEvent[] = [];
+      let after: EventPosition | undefined;
+      do {
+        const page = await s.filter(scope, '/aws/lambda/f', {
+          limit: 5,
+          scanLimit: 9,
+          matches: (m) => !m.startsWith('more'),
+          ...(after === undefined ? {} : { after }),
+        });
+        filtered.push(...(page?.events ?? []));
+        after = page?.next;
+      } while (after !== undefined);
+      expect(filtered).toEqual(inOrder.filter((e) => !e.message.startsWith('more')));
     });
 
     it('drops events older than a group retention, keeping byte counts true', async () => {

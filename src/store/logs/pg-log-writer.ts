@@ -22,7 +22,7 @@ import pg from 'pg';
 import type { LogScope } from '../../core/logs/log-port.js';
 import { InvocationIndex, type ClosedInvocation } from './invocation-index.js';
 import { PgLogHousekeeping, transaction } from './pg-log-housekeeping.js';
-import type { StreamTarget, WriteBatch } from './log-ingest.js';
+import { forEachLine, type StreamTarget, type WriteBatch } from './log-ingest.js';
 
 export interface PgWriterOptions {
   /** Stored message bytes above which the oldest events are removed (to 90 % of it). */
@@ -184,24 +184,23 @@ export class PgLogWriter {
   }
 
   #enqueue(batch: WriteBatch): void {
-    const targets = new Map(batch.targets);
-    for (const l of batch.lines) {
-      const target = targets.get(l.streamKey);
-      if (target === undefined) {
-        continue;
+    forEachLine(batch, (stream, timestampMs, line) => {
+      const entry = batch.targets[stream];
+      if (entry === undefined) {
+        return;
       }
-      const message = UNSTORABLE.test(l.message) ? l.message.replace(UNSTORABLE_ALL, '\uFFFD') : l.message;
+      const message = UNSTORABLE.test(line) ? line.replace(UNSTORABLE_ALL, '\uFFFD') : line;
       const bytes = Buffer.byteLength(message);
       this.#queue.push({
         seq: this.#nextSeq++,
-        target,
-        streamKey: l.streamKey,
-        timestampMs: l.timestampMs,
+        target: entry[1],
+        streamKey: entry[0],
+        timestampMs,
         message,
         bytes,
       });
       this.#queuedBytes += bytes;
-    }
+    });
     this.#bound();
     this.#kick();
   }

@@ -39,6 +39,8 @@ import {
   groupInfo,
   groupPage,
   invocationOf,
+  filterStart,
+  pagedCursor,
   scanFilter,
   streamInfo,
   streamPage,
@@ -257,10 +259,13 @@ export class PostgresLogStore extends QueuedLogStore implements FunctionLogStore
        FROM hearth_log_events e JOIN hearth_log_streams s ON s.id = e.stream_id
       WHERE ${where.join(' AND ')} AND (e.ts_ms, e.id) > ($${n + 1}::bigint, $${n + 2}::bigint)
       ORDER BY e.ts_ms, e.id LIMIT $${n + 3}`;
-    return scanFilter(q, async (pos, limit) => {
-      const res = await this.#pool.query<EventRow>(sql, [...args, pos.timestampMs, pos.id, limit]);
-      return res.rows;
-    });
+    return scanFilter(
+      q,
+      pagedCursor(filterStart(q), async (pos, limit) => {
+        const res = await this.#pool.query<EventRow>(sql, [...args, pos.timestampMs, pos.id, limit]);
+        return res.rows;
+      }),
+    );
   }
 
   async invocations(

@@ -24,8 +24,10 @@ import type {
   StreamQuery,
   StreamReadQuery,
 } from '../../core/logs/log-port.js';
+import { chunkCursor, chunkEvents, CHUNKS_PER_READ, type ChunkRow } from './log-chunks.js';
 import {
   eventOf,
+  filterStart,
   groupInfo,
   groupPage,
   invocationOf,
@@ -192,27 +194,72 @@ export class SqliteLogStore extends QueuedLogStore implements FunctionLogStore {
     await this.flush();
     const g = this.#groupRow(scope, group);
     const s = g === undefined ? undefined : this.#streamRow(g.id, stream);
-    if (s === undefined) {
+    if (s === undefined || q.limit <= 0) {
       return [];
     }
-    const where = ['e.stream_id = ?', 'e.ts_ms >= ?', 'e.ts_ms < ?'];
-    const args: number[] = [s.id, q.startMs ?? 0, q.endMs ?? Number.MAX_SAFE_INTEGER];
-    const backward = q.afterId === undefined;
+    const startMs = q.startMs ?? 0;
+    const endMs = q.endMs ?? Number.MAX_SAFE_INTEGER;
+    const inRange = (e: EventRow) => e.ts_ms >= startMs && e.ts_ms < endMs;
+    const out: LogEvent[] = [];
+    const columns = `id, '' AS stream, min_ms, ingest_ms, lines, times, messages FROM log_chunks`;
+    const overlaps = 'max_ms >= ? AND min_ms < ?';
     if (q.afterId !== undefined) {
-      where.push('e.id > ?');
-      args.push(q.afterId);
-    } else if (q.beforeId !== undefined) {
-      where.push('e.id < ?');
-      args.push(q.beforeId);
+      const afterId = q.afterId;
+      // From the chunk holding the first event after `afterId`.
+      let from =
+        this.#db
+          .prepare<[number, number], { id: number }>(
+            'SELECT id FROM log_chunks WHERE stream_id = ? AND id <= ? ORDER BY id DESC LIMIT 1',
+          )
+          .get(s.id, afterId + 1)?.id ?? 0;
+      const page = this.#db.prepare<number[], ChunkRow>(
+        `SELECT ${columns} WHERE stream_id = ? AND id >= ? AND ${overlaps} ORDER BY id LIMIT ?`,
+      );
+      for (;;) {
+        const rows = page.all(s.id, from, startMs, endMs, CHUNKS_PER_READ);
+        for (const r of rows) {
+          for (const e of chunkEvents(r)) {
+            if (e.id > afterId && inRange(e)) {
+              out.push({ ...eventOf(e), streamName: s.name });
+              if (out.length === q.limit) {
+                return out;
+              }
+            }
+          }
+        }
+        const last = rows.at(-1);
+        if (rows.length < CHUNKS_PER_READ || last === undefined) {
+          return out;
+        }
+        from = last.id + 1;
+      }
     }
-    const rows = this.#db
-      .prepare<number[], EventRow>(
-        `SELECT e.id, '' AS stream, e.ts_ms, e.ingest_ms, e.message FROM log_events e
-          WHERE ${where.join(' AND ')} ORDER BY e.id ${backward ? 'DESC' : 'ASC'} LIMIT ?`,
-      )
-      .all(...args, q.limit);
-    const events = rows.map((r) => ({ ...eventOf(r), streamName: s.name }));
-    return backward ? events.reverse() : events;
+    // Newest first, below `beforeId` (when given), returned oldest first.
+    const beforeId = q.beforeId ?? Number.MAX_SAFE_INTEGER;
+    let below = beforeId;
+    const page = this.#db.prepare<number[], ChunkRow>(
+      `SELECT ${columns} WHERE stream_id = ? AND id < ? AND ${overlaps} ORDER BY id DESC LIMIT ?`,
+    );
+    for (;;) {
+      const rows = page.all(s.id, below, startMs, endMs, CHUNKS_PER_READ);
+      for (const r of rows) {
+        const events = chunkEvents(r);
+        for (let i = events.length - 1; i >= 0; i--) {
+          const e = events[i];
+          if (e !== undefined && e.id < beforeId && inRange(e)) {
+            out.push({ ...eventOf(e), streamName: s.name });
+            if (out.length === q.limit) {
+              return out.reverse();
+            }
+          }
+        }
+      }
+      const last = rows.at(-1);
+      if (rows.length < CHUNKS_PER_READ || last === undefined) {
+        return out.reverse();
+      }
+      below = last.id;
+    }
   }
 
   async filter(
@@ -225,8 +272,11 @@ export class SqliteLogStore extends QueuedLogStore implements FunctionLogStore {
     if (g === undefined) {
       return undefined;
     }
-    const where = ['e.group_id = ?', 'e.ts_ms >= ?', 'e.ts_ms < ?'];
-    const args: (string | number)[] = [g.id, q.startMs ?? 0, q.endMs ?? Number.MAX_SAFE_INTEGER];
+    const startMs = q.startMs ?? 0;
+    const endMs = q.endMs ?? Number.MAX_SAFE_INTEGER;
+    const after = filterStart(q);
+    const where = ['c.group_id = ?', 'c.min_ms < ?', 'c.max_ms >= ?'];
+    const args: (string | number)[] = [g.id, endMs, Math.max(startMs, after.timestampMs)];
     if (q.streamNames !== undefined) {
       where.push(`s.name IN (${q.streamNames.map(() => '?').join(', ')})`);
       args.push(...q.streamNames);
@@ -235,13 +285,14 @@ export class SqliteLogStore extends QueuedLogStore implements FunctionLogStore {
       where.push('substr(s.name, 1, ?) = ?');
       args.push(q.streamPrefix.length, q.streamPrefix);
     }
-    const page = this.#db.prepare<(string | number)[], EventRow>(
-      `SELECT e.id, s.name AS stream, e.ts_ms, e.ingest_ms, e.message
-         FROM log_events e JOIN log_streams s ON s.id = e.stream_id
-        WHERE ${where.join(' AND ')} AND (e.ts_ms, e.id) > (?, ?)
-        ORDER BY e.ts_ms, e.id LIMIT ?`,
+    const page = this.#db.prepare<(string | number)[], ChunkRow>(
+      `SELECT c.id, s.name AS stream, c.min_ms, c.ingest_ms, c.lines, c.times, c.messages
+         FROM log_chunks c JOIN log_streams s ON s.id = c.stream_id
+        WHERE ${where.join(' AND ')} AND (c.min_ms, c.id) > (?, ?)
+        ORDER BY c.min_ms, c.id LIMIT ?`,
     );
-    return scanFilter(q, (pos, n) => Promise.resolve(page.all(...args, pos.timestampMs, pos.id, n)));
+    const next = chunkCursor((pos, n) => page.all(...args, pos.minMs, pos.id, n), after, startMs, endMs);
+    return scanFilter(q, () => Promise.resolve(next()));
   }
 
   async invocations(
@@ -280,15 +331,22 @@ export class SqliteLogStore extends QueuedLogStore implements FunctionLogStore {
         `SELECT i.*, s.name AS stream ${from} ORDER BY i.start_ms ${q.descending ? 'DESC' : 'ASC'}, i.id LIMIT ? OFFSET ?`,
       )
       .all(...args, q.limit, q.offset);
-    const lines = this.#db.prepare<[number, number, number], { message: string }>(
-      'SELECT message FROM log_events WHERE stream_id = ? AND id BETWEEN ? AND ? ORDER BY id',
+    // The chunks from the one holding the first event to the one holding the last.
+    const chunks = this.#db.prepare<[number, number, number, number, number], ChunkRow>(
+      `SELECT id, '' AS stream, min_ms, ingest_ms, lines, times, messages FROM log_chunks
+        WHERE stream_id = ?
+          AND id >= COALESCE((SELECT MAX(id) FROM log_chunks WHERE stream_id = ? AND id <= ?), ?)
+          AND id <= ?
+        ORDER BY id`,
     );
     const items = rows.map((r) =>
       invocationOf(
         r,
-        lines
-          .all(r.stream_id, r.first_event_id, r.last_event_id)
-          .map((l) => l.message)
+        chunks
+          .all(r.stream_id, r.stream_id, r.first_event_id, r.first_event_id, r.last_event_id)
+          .flatMap(chunkEvents)
+          .filter((e) => e.id >= r.first_event_id && e.id <= r.last_event_id)
+          .map((e) => e.message)
           .join('\n'),
       ),
     );
