@@ -124,6 +124,10 @@ export class Environment implements RuntimeEvents {
   #initLog: LogCapture | undefined = new LogCapture(INIT_LOG_BYTES);
   /** The capture of an invocation that has answered, until its log is closed. */
   #lingering: LogCapture | undefined;
+  /** An answered invocation's END and REPORT lines are still to be written. */
+  #reporting = false;
+  /** The runtime asked for work while they were: the listener hears of it after them. */
+  #idleAfterReport = false;
   #logStream = '';
   #resolveExited: () => void = () => undefined;
   readonly #o: EnvironmentOptions;
@@ -368,7 +372,11 @@ export class Environment implements RuntimeEvents {
       this.#active = undefined;
       this.#state = transition(this.#state, 'idle');
       this.lastUsedMs = performance.now();
-      this.#o.listener.onIdle(this);
+      if (this.#reporting) {
+        this.#idleAfterReport = true;
+      } else {
+        this.#o.listener.onIdle(this);
+      }
     }
     // Otherwise a runtime asked for work without answering; its invocation times out.
   }
@@ -528,28 +536,7 @@ export class Environment implements RuntimeEvents {
       this.#o.listener.onAnswered(this);
     }
     const logging = a.capture !== undefined || this.#o.logSink !== undefined;
-    const finish = (): void => {
-      if (this.#lingering === a.capture) {
-        this.#lingering = undefined;
-      }
-      let log: string | undefined;
-      // Exact for the REPORT line; else at most a second old, at no cost (peak-memory.ts).
-      const maxMemoryUsedMb = this.#peak?.forAnswer(logging);
-      if (logging) {
-        const lines =
-          endLine(a.req.requestId) +
-          reportLine({
-            requestId: a.req.requestId,
-            durationMs,
-            memoryMb: this.spec.memoryMb,
-            maxMemoryUsedMb,
-            initDurationMs: a.initDurationMs,
-            ...(result.kind === 'error' ? { status: result.status } : {}),
-          });
-        a.capture?.append(lines);
-        this.#o.logSink?.(this, lines);
-        log = a.capture?.text();
-      }
+    const answer = (maxMemoryUsedMb: number | undefined, log: string | undefined): void => {
       const common = {
         requestId: a.req.requestId,
         executedVersion: this.spec.version,
@@ -571,13 +558,56 @@ export class Environment implements RuntimeEvents {
       this.#o.listener.onOutcome(this, a.req, outcome);
       a.resolve(outcome);
     };
-    if (logging && this.#state !== 'dead') {
-      // The runtime wrote its log lines before its answer, but on another pipe: one turn
-      // of the event loop lets everything already written be read first (README).
-      this.#lingering = a.capture;
-      setImmediate(finish);
+    if (!logging) {
+      // The peak at most a second old, at no cost (peak-memory.ts).
+      answer(this.#peak?.forAnswer(false), undefined);
     } else {
-      finish();
+      // A caller that does not wait for the log's tail has its answer now, with the peak
+      // as without a log; the END and REPORT lines follow with the peak read exactly.
+      const early = a.capture === undefined;
+      if (early) {
+        answer(this.#peak?.forAnswer(false), undefined);
+      }
+      const report = (): void => {
+        if (this.#lingering === a.capture) {
+          this.#lingering = undefined;
+        }
+        const maxMemoryUsedMb = this.#peak?.forAnswer(true);
+        const lines =
+          endLine(a.req.requestId) +
+          reportLine({
+            requestId: a.req.requestId,
+            durationMs,
+            memoryMb: this.spec.memoryMb,
+            maxMemoryUsedMb,
+            initDurationMs: a.initDurationMs,
+            ...(result.kind === 'error' ? { status: result.status } : {}),
+          });
+        a.capture?.append(lines);
+        this.#o.logSink?.(this, lines);
+        if (!early) {
+          answer(maxMemoryUsedMb, a.capture?.text());
+        }
+      };
+      if (this.#state === 'dead') {
+        report();
+      } else {
+        // The runtime wrote its log lines before its answer, but on another pipe: one turn
+        // of the event loop lets everything already written be read first (README). Until
+        // then the environment takes no other invocation, whose START line would come first.
+        this.#lingering = a.capture;
+        this.#reporting = true;
+        setImmediate(() => {
+          report();
+          this.#reporting = false;
+          if (this.#idleAfterReport) {
+            this.#idleAfterReport = false;
+            if (this.#state === 'idle') {
+              this.#o.listener.onIdle(this);
+            }
+          }
+        });
+      }
     }
     if (this.#state === 'draining') {
       this.kill();

@@ -4,10 +4,10 @@
  *
  * Read without blocking and at most once a second per environment, off the invoke path:
  * a read per invocation cost the platform more CPU than the invocation itself under load
- * (bench/paired.mjs). Without a log the reported peak is thus at most a second old
- * [DESIGN] (the peak only grows); with a log, and for an environment's first answer, it is
- * read at the answer: one pread of an fd kept open on the process's status
- * (launchers/proc-status.ts), no longer an open-read-close per answer.
+ * (bench/paired.mjs). An answer's peak (SCF's MemUsage) is thus at most a second old
+ * [DESIGN] (the peak only grows), except an environment's first; the REPORT line's is read
+ * exactly, after the answer has gone (environment.ts): one pread of an fd kept open on the
+ * process's status (launchers/proc-status.ts), no longer an open-read-close per answer.
  */
 import { performance } from 'node:perf_hooks';
 import type { LaunchedProcess } from './launchers/launcher.js';

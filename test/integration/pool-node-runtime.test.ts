@@ -264,3 +264,57 @@ describe('a function log sink that throws', () => {
     expect(json(again.payload)).toEqual({ ok: true });
   });
 });
+
+describe('function log lines of an environment that serves a waiting invocation', () => {
+  const entries: { environmentId: number; text: string }[] = [];
+  const seen: { text: string; resolve: () => void }[] = [];
+  const pool = testPool({
+    onFunctionLog: (e) => {
+      entries.push({ environmentId: e.environmentId, text: e.text });
+      for (const w of seen.filter((x) => e.text.includes(x.text))) {
+        w.resolve();
+      }
+    },
+  });
+  const logged = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (entries.some((e) => e.text.includes(text))) {
+        resolve();
+      } else {
+        seen.push({ text, resolve });
+      }
+    });
+  afterAll(() => pool.dispose());
+
+  it("closes one invocation (END, REPORT) before the next one's START", async () => {
+    const spec = makeSpec('sleeper', { environment: { INIT_MS: '1500' } });
+    await pool.invoke(makeRequest(spec, { event: { ms: 0 } }));
+    // r1 holds the only environment; r2 waits for a second one to start, but takes the
+    // first as soon as r1 has answered.
+    const r1 = makeRequest(spec, { event: { ms: 300 } });
+    const r2 = makeRequest(spec, { event: { ms: 0 } });
+    const first = pool.invoke(r1);
+    const second = pool.invoke(r2);
+    const o1 = await first;
+    const o2 = await second;
+    expect(o1.kind).toBe('success');
+    expect(o2.kind).toBe('success');
+    expect(json(o2.payload)).toMatchObject({ pid: (json(o1.payload) as { pid: number }).pid });
+    await logged(`REPORT RequestId: ${r2.requestId}`);
+    const env = entries.find((e) => e.text.startsWith(`START RequestId: ${r1.requestId}`))?.environmentId;
+    const lines = entries
+      .filter((e) => e.environmentId === env)
+      .flatMap((e) => e.text.split('\n'))
+      .filter((l) => /^(START|END|REPORT) /.test(l))
+      .map((l) => l.split('\t')[0]?.replace(/ Version: .*/, ''));
+    const tail = lines.slice(-6);
+    expect(tail).toEqual([
+      `START RequestId: ${r1.requestId}`,
+      `END RequestId: ${r1.requestId}`,
+      `REPORT RequestId: ${r1.requestId}`,
+      `START RequestId: ${r2.requestId}`,
+      `END RequestId: ${r2.requestId}`,
+      `REPORT RequestId: ${r2.requestId}`,
+    ]);
+  });
+});
