@@ -44,6 +44,9 @@ import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
 import type { FunctionSeries } from './stats.js';
 import type { DeathCause } from './types.js';
 
+/** An outcome being built. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 export type { DeathCause, InitFailure } from './types.js';
 
 export interface EnvironmentListener {
@@ -537,24 +540,37 @@ export class Environment implements RuntimeEvents {
     }
     const logging = a.capture !== undefined || this.#o.logSink !== undefined;
     const answer = (maxMemoryUsedMb: number | undefined, log: string | undefined): void => {
-      const common = {
-        requestId: a.req.requestId,
-        executedVersion: this.spec.version,
-        durationMs,
-        initializationType: this.initType,
-        ...(a.initDurationMs === undefined ? {} : { initDurationMs: a.initDurationMs }),
-        ...(log === undefined ? {} : { log }),
-        ...(maxMemoryUsedMb === undefined ? {} : { maxMemoryUsedMb }),
-      };
-      const outcome: InvocationOutcome =
+      // Built in one shape, optional fields set only when known (no spreads: this runs for
+      // every invocation).
+      const outcome: Writable<InvocationOutcome> =
         result.kind === 'success'
-          ? { ...common, kind: 'success', payload: result.payload, contentType: result.contentType }
+          ? {
+              kind: 'success',
+              requestId: a.req.requestId,
+              executedVersion: this.spec.version,
+              durationMs,
+              initializationType: this.initType,
+              payload: result.payload,
+              contentType: result.contentType,
+            }
           : {
-              ...common,
               kind: 'function-error',
+              requestId: a.req.requestId,
+              executedVersion: this.spec.version,
+              durationMs,
+              initializationType: this.initType,
               payload: result.doc.payload,
               errorType: result.doc.errorType,
             };
+      if (a.initDurationMs !== undefined) {
+        outcome.initDurationMs = a.initDurationMs;
+      }
+      if (log !== undefined) {
+        outcome.log = log;
+      }
+      if (maxMemoryUsedMb !== undefined) {
+        outcome.maxMemoryUsedMb = maxMemoryUsedMb;
+      }
       this.#o.listener.onOutcome(this, a.req, outcome);
       a.resolve(outcome);
     };
