@@ -329,3 +329,40 @@ export async function benchPostgres(what) {
     end: () => probe.end(),
   };
 }
+
+/**
+ * The floor's child (bench/run.mjs, bench/pool-floor.mjs): blocks in read(2) on fd 3 for a
+ * 4-byte length frame, parses the event, awaits an async echo handler and writes the
+ * result back the same way: the least a runtime does.
+ */
+export const FLOOR_CHILD = `
+const fs = require('node:fs');
+const handler = async (event) => event;
+const header = Buffer.alloc(4);
+function readExact(buf) {
+  for (let o = 0; o < buf.length; ) {
+    const n = fs.readSync(3, buf, o, buf.length - o, null);
+    if (n === 0) process.exit(0);
+    o += n;
+  }
+}
+(async () => {
+  for (;;) {
+    readExact(header);
+    const body = Buffer.alloc(header.readUInt32LE(0));
+    readExact(body);
+    const out = Buffer.from(JSON.stringify(await handler(JSON.parse(body.toString()))));
+    const frame = Buffer.alloc(4 + out.length);
+    frame.writeUInt32LE(out.length, 0);
+    out.copy(frame, 4);
+    fs.writeSync(3, frame);
+  }
+})();
+`;
+
+/** V8's early tier-up flags of src/runtimes/node/bootstrap.cjs, for the floor's children. */
+export const FLOOR_FLAGS = [
+  '--interrupt-budget=4000',
+  '--minimum-invocations-after-ic-update=50',
+  '--no-lazy-feedback-allocation',
+];

@@ -30,6 +30,8 @@ import {
   startProcess,
   stopProcess,
   waitReady,
+  FLOOR_CHILD,
+  FLOOR_FLAGS,
 } from './lib.mjs';
 
 const WARM_N = Number(process.env.BENCH_WARM_N ?? 3000);
@@ -183,37 +185,13 @@ async function loadRounds(urls, makeBody, checks) {
 // the next to answer), started as hearth starts its runtimes where it can (`chrt --batch
 // 0`, V8's early tier-up flags of src/runtimes/node/bootstrap.cjs), so that the floor is
 // no weaker than hearth in what both do.
-const FLOOR_CHILD = `
-const fs = require('node:fs');
-const handler = async (event) => event;
-const header = Buffer.alloc(4);
-function readExact(buf) {
-  for (let o = 0; o < buf.length; ) {
-    const n = fs.readSync(3, buf, o, buf.length - o, null);
-    if (n === 0) process.exit(0);
-    o += n;
-  }
-}
-(async () => {
-  for (;;) {
-    readExact(header);
-    const body = Buffer.alloc(header.readUInt32LE(0));
-    readExact(body);
-    const out = Buffer.from(JSON.stringify(await handler(JSON.parse(body.toString()))));
-    const frame = Buffer.alloc(4 + out.length);
-    frame.writeUInt32LE(out.length, 0);
-    out.copy(frame, 4);
-    fs.writeSync(3, frame);
-  }
-})();
-`;
 const FLOOR_SOURCE = `
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const count = Number(process.argv[1] ?? 1);
 const chrt = count > 1 ? ['/usr/bin/chrt', '/bin/chrt'].find((c) => existsSync(c)) : undefined;
-const flags = count > 1 ? ['--interrupt-budget=4000', '--minimum-invocations-after-ic-update=50', '--no-lazy-feedback-allocation'] : [];
+const flags = count > 1 ? ${JSON.stringify(FLOOR_FLAGS)} : [];
 const node = [process.execPath, ...flags, '-e', ${JSON.stringify(FLOOR_CHILD)}];
 const idle = [];
 const waiting = [];
