@@ -27,38 +27,71 @@ export function parseStart(line: string): StartLine | undefined {
   return m?.[1] === undefined || m[2] === undefined ? undefined : { requestId: m[1], version: m[2] };
 }
 
-/** Fields of a REPORT line are tab-separated `Name: value` pairs after the request id. */
+/**
+ * Fields of a REPORT line are tab-separated `Name: value` pairs after the request id (a
+ * later pair of the same name wins). Read in place, field by field: every invocation's
+ * REPORT line passes here on the log writer.
+ */
 export function parseReport(line: string): ReportLine | undefined {
   if (!line.startsWith('REPORT RequestId: ')) {
     return undefined;
   }
-  const fields = new Map<string, string>();
-  for (const part of line.slice('REPORT '.length).split('\t')) {
-    const i = part.indexOf(': ');
-    if (i > 0) {
-      fields.set(part.slice(0, i), part.slice(i + 2));
+  let requestId: string | undefined;
+  let durationMs = 0;
+  let billedMs = 0;
+  let memoryMb = 0;
+  let maxMemoryUsedMb = 0;
+  let initDurationMs: number | undefined;
+  let status: ReportLine['status'] = 'success';
+  let errorType: string | undefined;
+  for (let at = 'REPORT '.length; at < line.length;) {
+    let end = line.indexOf('\t', at);
+    if (end === -1) {
+      end = line.length;
     }
+    const colon = line.indexOf(': ', at);
+    if (colon > at && colon < end) {
+      const value = line.slice(colon + 2, end);
+      switch (line.slice(at, colon)) {
+        case 'RequestId':
+          requestId = value;
+          break;
+        case 'Duration':
+          durationMs = number(value) ?? 0;
+          break;
+        case 'Billed Duration':
+          billedMs = number(value) ?? 0;
+          break;
+        case 'Memory Size':
+          memoryMb = number(value) ?? 0;
+          break;
+        case 'Max Memory Used':
+          maxMemoryUsedMb = number(value) ?? 0;
+          break;
+        case 'Init Duration':
+          initDurationMs = number(value);
+          break;
+        case 'Status':
+          status = value === 'timeout' ? 'timeout' : value === 'error' ? 'error' : 'success';
+          break;
+        case 'Error Type':
+          errorType = value;
+          break;
+        default:
+          break;
+      }
+    }
+    at = end + 1;
   }
-  const requestId = fields.get('RequestId');
   if (requestId === undefined || requestId === '') {
     return undefined;
   }
-  const number = (name: string): number | undefined => {
-    const v = fields.get(name);
-    const n = v === undefined ? NaN : Number.parseFloat(v);
-    return Number.isFinite(n) ? n : undefined;
-  };
-  const status = fields.get('Status');
-  return {
-    requestId,
-    durationMs: number('Duration') ?? 0,
-    billedMs: number('Billed Duration') ?? 0,
-    memoryMb: number('Memory Size') ?? 0,
-    maxMemoryUsedMb: number('Max Memory Used') ?? 0,
-    initDurationMs: number('Init Duration'),
-    status: status === 'timeout' ? 'timeout' : status === 'error' ? 'error' : 'success',
-    errorType: fields.get('Error Type'),
-  };
+  return { requestId, durationMs, billedMs, memoryMb, maxMemoryUsedMb, initDurationMs, status, errorType };
+}
+
+function number(v: string): number | undefined {
+  const n = Number.parseFloat(v);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** A line the platform writes as a whole (so a pending partial line of the function ends before it). */
