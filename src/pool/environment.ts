@@ -20,32 +20,15 @@ import type { InitPhase } from './init-limits.js';
 import { mismatchWarning } from './interpreters.js';
 import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
 import type { LaunchedProcess, Launcher } from './launchers/launcher.js';
-import {
-  LogCapture,
-  endLine,
-  initReportLine,
-  initStartLine,
-  reportLine,
-  startLine,
-  timeoutLine,
-  type ReportStatus,
-} from './log-capture.js';
-import {
-  errorTypeOf,
-  exitError,
-  responseTooLargeError,
-  timeoutError,
-  type ErrorDocument,
-} from './outcomes.js';
+import { LogCapture, initReportLine, initStartLine, startLine, timeoutLine } from './log-capture.js';
+import { closingLines, outcomeOf, type Answered, type Result } from './invocation-result.js';
+import { errorTypeOf, exitError, responseTooLargeError, timeoutError } from './outcomes.js';
 import { PeakMemory } from './peak-memory.js';
 import { openPrivateChannel } from './runtime-channel/private-channel.js';
 import { listenRuntimeApi, type RuntimeApiServer } from './runtime-channel/runtime-api-server.js';
 import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
 import type { FunctionSeries } from './stats.js';
 import type { DeathCause } from './types.js';
-
-/** An outcome being built. */
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export type { DeathCause, InitFailure } from './types.js';
 
@@ -93,10 +76,6 @@ interface Active {
   readonly resolve: (o: InvocationOutcome) => void;
   done: boolean;
 }
-
-type Result =
-  | { readonly kind: 'success'; readonly payload: Buffer; readonly contentType: string }
-  | { readonly kind: 'error'; readonly doc: ErrorDocument; readonly status: ReportStatus };
 
 /** Init output kept for an init failure's log. */
 const INIT_LOG_BYTES = 4096;
@@ -539,38 +518,15 @@ export class Environment implements RuntimeEvents {
       this.#o.listener.onAnswered(this);
     }
     const logging = a.capture !== undefined || this.#o.logSink !== undefined;
+    const answered: Answered = {
+      requestId: a.req.requestId,
+      executedVersion: this.spec.version,
+      durationMs,
+      initializationType: this.initType,
+      initDurationMs: a.initDurationMs,
+    };
     const answer = (maxMemoryUsedMb: number | undefined, log: string | undefined): void => {
-      // Built in one shape, optional fields set only when known (no spreads: this runs for
-      // every invocation).
-      const outcome: Writable<InvocationOutcome> =
-        result.kind === 'success'
-          ? {
-              kind: 'success',
-              requestId: a.req.requestId,
-              executedVersion: this.spec.version,
-              durationMs,
-              initializationType: this.initType,
-              payload: result.payload,
-              contentType: result.contentType,
-            }
-          : {
-              kind: 'function-error',
-              requestId: a.req.requestId,
-              executedVersion: this.spec.version,
-              durationMs,
-              initializationType: this.initType,
-              payload: result.doc.payload,
-              errorType: result.doc.errorType,
-            };
-      if (a.initDurationMs !== undefined) {
-        outcome.initDurationMs = a.initDurationMs;
-      }
-      if (log !== undefined) {
-        outcome.log = log;
-      }
-      if (maxMemoryUsedMb !== undefined) {
-        outcome.maxMemoryUsedMb = maxMemoryUsedMb;
-      }
+      const outcome = outcomeOf(answered, result, maxMemoryUsedMb, log);
       this.#o.listener.onOutcome(this, a.req, outcome);
       a.resolve(outcome);
     };
@@ -589,16 +545,7 @@ export class Environment implements RuntimeEvents {
           this.#lingering = undefined;
         }
         const maxMemoryUsedMb = this.#peak?.forAnswer(true);
-        const lines =
-          endLine(a.req.requestId) +
-          reportLine({
-            requestId: a.req.requestId,
-            durationMs,
-            memoryMb: this.spec.memoryMb,
-            maxMemoryUsedMb,
-            initDurationMs: a.initDurationMs,
-            ...(result.kind === 'error' ? { status: result.status } : {}),
-          });
+        const lines = closingLines(answered, result, this.spec.memoryMb, maxMemoryUsedMb);
         a.capture?.append(lines);
         this.#o.logSink?.(this, lines);
         if (!early) {
