@@ -23,6 +23,28 @@ import yazl from 'yazl';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * A pool spec of the echo fixture (test/fixtures/functions/echo, Node.js, CommonJS) for the
+ * benches that drive the pool in-process; `key` names it in the pool.
+ */
+export function echoFixtureSpec(key = 'bench/echo@1') {
+  return {
+    key,
+    accountId: '123456789012',
+    region: 'us-east-1',
+    namespace: 'default',
+    functionName: 'echo',
+    version: '1',
+    runtime: 'nodejs20.x',
+    handler: 'index.handler',
+    memoryMb: 128,
+    timeoutSec: 30,
+    environment: {},
+    codeDir: path.join(root, 'test/fixtures/functions/echo'),
+    logGroup: '/aws/lambda/echo',
+  };
+}
+
 export async function loadPool() {
   const entry = path.join(root, 'dist/pool/index.js');
   if (!existsSync(entry)) {

@@ -18,9 +18,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import pino from 'pino';
-import { FLOOR_CHILD, FLOOR_FLAGS, loadPool, median, root } from './lib.mjs';
+import { echoFixtureSpec, FLOOR_CHILD, FLOOR_FLAGS, loadPool, median } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,21 +44,7 @@ function cpuOf(pid) {
 
 /** The pool side: C warm environments of the echo fixture. */
 async function poolSide() {
-  const spec = {
-    key: 'bench/echo@1',
-    accountId: '123456789012',
-    region: 'us-east-1',
-    namespace: 'default',
-    functionName: 'echo',
-    version: '1',
-    runtime: 'nodejs20.x',
-    handler: 'index.handler',
-    memoryMb: 128,
-    timeoutSec: 30,
-    environment: {},
-    codeDir: path.join(root, 'test/fixtures/functions/echo'),
-    logGroup: '/aws/lambda/echo',
-  };
+  const spec = echoFixtureSpec();
   const admission = { scopeKey: 's', functionKey: 'f', provisionedTotal: 0, unreservedCapacity: 1_000_000 };
   const pool = createPool({
     logger: pino({ level: 'silent' }),

@@ -14,7 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { loadPool, readBody, root } from './lib.mjs';
+import { echoFixtureSpec, loadPool, readBody, root } from './lib.mjs';
 
 const durationMs = Number(process.argv[2] ?? 3000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -23,21 +23,7 @@ const modes = (process.argv[4] ?? 'echo,private,http').split(',');
 
 const { createPool } = await loadPool();
 
-const spec = {
-  key: 'bench/echo@1',
-  accountId: '123456789012',
-  region: 'us-east-1',
-  namespace: 'default',
-  functionName: 'echo',
-  version: '1',
-  runtime: 'nodejs20.x',
-  handler: 'index.handler',
-  memoryMb: 128,
-  timeoutSec: 30,
-  environment: {},
-  codeDir: path.join(root, 'test/fixtures/functions/echo'),
-  logGroup: '/aws/lambda/echo',
-};
+const spec = echoFixtureSpec();
 const admission = { scopeKey: 's', functionKey: 'f', provisionedTotal: 0, unreservedCapacity: 100000 };
 
 function poolFor(spelled) {

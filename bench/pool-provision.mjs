@@ -7,7 +7,7 @@
 //   node bench/pool-provision.mjs [count=100] [maxConcurrentStarts=32] [modes=private,http,ric]
 import path from 'node:path';
 import pino from 'pino';
-import { loadPool, memoryKb, root } from './lib.mjs';
+import { echoFixtureSpec, loadPool, memoryKb, root } from './lib.mjs';
 
 const count = Number(process.argv[2] ?? 100);
 const maxConcurrentStarts = Number(process.argv[3] ?? 32);
@@ -35,21 +35,7 @@ for (const mode of modes) {
         }
       : {}),
   });
-  const spec = {
-    key: `bench/${mode}@1`,
-    accountId: '123456789012',
-    region: 'us-east-1',
-    namespace: 'default',
-    functionName: 'echo',
-    version: '1',
-    runtime: 'nodejs20.x',
-    handler: 'index.handler',
-    memoryMb: 128,
-    timeoutSec: 30,
-    environment: {},
-    codeDir: path.join(root, 'test/fixtures/functions/echo'),
-    logGroup: '/aws/lambda/echo',
-  };
+  const spec = echoFixtureSpec(`bench/${mode}@1`);
   const initDurations = [];
   pool.subscribe((e) => {
     if (e.type === 'environment-ready') {
