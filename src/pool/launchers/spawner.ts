@@ -168,9 +168,18 @@ export class Spawner {
     if (child === undefined) {
       return;
     }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Held until it has exited: the process is unref'd while it runs (it must not keep
+    // hearth alive), and a caller with nothing else on its loop would otherwise end before
+    // 'exit' arrives (a script that awaits dispose() exited with code 13).
+    child.ref();
     // Closing the channel is its signal to kill what it started and exit.
-    child.disconnect();
+    if (child.connected) {
+      child.disconnect();
+    }
     await gone;
   }
 
