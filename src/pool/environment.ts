@@ -301,6 +301,7 @@ export class Environment implements RuntimeEvents {
         resolve,
         done: false,
       };
+      this.#peak?.begin();
       this.#channel?.deliver({
         requestId: req.requestId,
         deadlineMs: Date.now() + leftMs,
@@ -386,6 +387,10 @@ export class Environment implements RuntimeEvents {
       const doc = responseTooLargeError();
       this.#complete({ kind: 'error', doc, status: { kind: 'error', errorType: doc.errorType } });
     }
+  }
+
+  onPeak(kb: number): void {
+    this.#peak?.reported(kb);
   }
 
   onInitError(errorType: string, body: Buffer): void {

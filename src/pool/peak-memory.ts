@@ -8,6 +8,11 @@
  * [DESIGN] (the peak only grows), except an environment's first; the REPORT line's is read
  * exactly, after the answer has gone (environment.ts): one pread of an fd kept open on the
  * process's status (launchers/proc-status.ts), no longer an open-read-close per answer.
+ *
+ * A runtime that reports its own peak with its answer (the bundled Node.js runtime's PEAK
+ * frame, runtimes/node/channel-fd.cjs) spares both: that answer's peak, and its REPORT
+ * line's, are the reported one, exact at no cost to the platform, and no background read
+ * runs for it any more.
  */
 import { performance } from 'node:perf_hooks';
 import type { LaunchedProcess } from './launchers/launcher.js';
@@ -20,11 +25,31 @@ export class PeakMemory {
   #knownMb: number | undefined;
   /** performance.now() of the last background read. */
   #readAt = -Infinity;
+  /** The runtime's report for the invocation in flight, MB; undefined without one. */
+  #reportedMb: number | undefined;
+  /** The runtime has reported a peak: it reports them, background reads are not needed. */
+  #runtimeReports = false;
 
   constructor(private readonly proc: LaunchedProcess) {}
 
+  /** A new invocation: an earlier report does not describe it. */
+  begin(): void {
+    this.#reportedMb = undefined;
+  }
+
+  /** The runtime's own peak, KB (sent just before its answer). */
+  reported(kb: number): void {
+    const mb = Math.ceil(kb / 1024);
+    this.#reportedMb = mb;
+    this.#runtimeReports = true;
+    this.#raise(mb);
+  }
+
   /** Starts a background read unless one was started within REFRESH_MS. */
   refresh(): void {
+    if (this.#runtimeReports) {
+      return;
+    }
     const now = performance.now();
     if (now - this.#readAt < REFRESH_MS) {
       return;
@@ -34,16 +59,17 @@ export class PeakMemory {
   }
 
   /**
-   * The peak to report with an answer: read now when `exact` (a log is written) or when
-   * no background read is in yet; else the last one read.
+   * The peak to report with an answer: the runtime's report for it if there is one; else
+   * read now when `exact` (a log is written) or when no background read is in yet; else
+   * the last one read.
    */
   forAnswer(exact: boolean): number | undefined {
-    if (!exact && this.#knownMb !== undefined) {
+    if (this.#reportedMb !== undefined || (!exact && this.#knownMb !== undefined)) {
       return this.#knownMb;
     }
     const mb = this.proc.peakMemoryMb();
     this.#raise(mb);
-    return mb;
+    return mb === undefined ? undefined : this.#knownMb;
   }
 
   #raise(mb: number | undefined): void {

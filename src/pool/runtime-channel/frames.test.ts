@@ -8,7 +8,8 @@ interface RuntimeFrames {
   NEXT_FRAME: Buffer;
   decodeInvoke(body: Buffer): InvokeFrame;
   encodeFrame(type: number, strings: readonly string[], payload: string): Buffer;
-  encodeAnswerAndNext(type: number, first: string, second: string, payload: string): Buffer;
+  encodeAnswerAndNext(type: number, first: string, second: string, payload: string, peakKb?: number): Buffer;
+  encodePeak(peakKb: number): Buffer;
   encodeResponseTooLarge(requestId: string, sizeBytes: number): Buffer;
 }
 const runtimeFramesUrl = new URL('../../runtimes/node/frames.cjs', import.meta.url).href;
@@ -89,6 +90,28 @@ describe('private channel frames: platform and runtime agree', () => {
         Buffer.concat([rt.encodeFrame(type, [id, second], payload), rt.NEXT_FRAME]),
       );
     }
+  });
+
+  it('an answer with the peak before it: PEAK, the answer, NEXT (the peak in KB, as a u32)', () => {
+    const id = 'id-✓-2';
+    const bytes = rt.encodeAnswerAndNext(rt.FRAME.RESPONSE ?? 0, id, 'application/json', '{}', 41_234);
+    expect(bytes).toEqual(
+      Buffer.concat([
+        rt.encodePeak(41_234),
+        rt.encodeFrame(rt.FRAME.RESPONSE ?? 0, [id, 'application/json'], '{}'),
+        rt.NEXT_FRAME,
+      ]),
+    );
+    expect(new FrameReader().push(bytes).map((f) => f.type)).toEqual(['peak', 'response', 'next']);
+    expect(new FrameReader().push(bytes)[0]).toEqual({ type: 'peak', kb: 41_234 });
+    // No peak (0): no PEAK frame.
+    expect(rt.encodeAnswerAndNext(rt.FRAME.ERROR ?? 0, id, 'TypeError', '{}', 0)).toEqual(
+      rt.encodeAnswerAndNext(rt.FRAME.ERROR ?? 0, id, 'TypeError', '{}'),
+    );
+    // A PEAK without its u32 is garbage.
+    expect(() => new FrameReader().push(Buffer.from([2, 0, 0, 0, rt.FRAME.PEAK ?? 0, 1, 0]))).toThrow(
+      FrameError,
+    );
   });
 
   it('a large frame split in many chunks is joined once', () => {

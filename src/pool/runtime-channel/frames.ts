@@ -14,6 +14,7 @@ export const FrameType = {
   ERROR: 4,
   INIT_ERROR: 5,
   RESPONSE_TOO_LARGE: 6,
+  PEAK: 7,
 } as const;
 
 /** A frame larger than this is a broken runtime, not a response (the limit is ~6 MiB). */
@@ -32,7 +33,8 @@ export type RuntimeFrame =
     }
   | { readonly type: 'error'; readonly requestId: string; readonly errorType: string; readonly body: Buffer }
   | { readonly type: 'init-error'; readonly errorType: string; readonly body: Buffer }
-  | { readonly type: 'response-too-large'; readonly requestId: string; readonly sizeBytes: number };
+  | { readonly type: 'response-too-large'; readonly requestId: string; readonly sizeBytes: number }
+  | { readonly type: 'peak'; readonly kb: number };
 
 /** Encodes an INVOKE frame in one buffer (one write on the socket). */
 export function encodeInvoke(f: InvokeFrame): Buffer {
@@ -105,6 +107,11 @@ function decodeBody(type: number, body: Buffer): RuntimeFrame {
       }
       return { type: 'response-too-large', requestId, sizeBytes: body.readDoubleLE(offset) };
     }
+    case FrameType.PEAK:
+      if (body.length < 4) {
+        throw new FrameError('truncated peak');
+      }
+      return { type: 'peak', kb: body.readUInt32LE(0) };
     default:
       throw new FrameError(`unknown frame type ${type}`);
   }

@@ -36,6 +36,9 @@ export function openPrivateChannel(socket: Socket, events: RuntimeEvents): Runti
         case 'response-too-large':
           events.onResponseTooLarge(f.requestId, f.sizeBytes);
           break;
+        case 'peak':
+          events.onPeak(f.kb);
+          break;
       }
     }
   });

@@ -23,6 +23,7 @@ function recorder(): { events: RuntimeEvents; log: Recorded[]; next: () => Promi
       onInitError: (type, body) => push(['init-error', type, body.toString()]),
       onResponseTooLarge: (id, size) => push(['too-large', id, size]),
       onProtocolError: (reason) => push(['protocol', reason]),
+      onPeak: (kb) => push(['peak', kb]),
     },
   };
 }

@@ -26,6 +26,12 @@ export interface RuntimeEvents {
   onInitError(errorType: string, body: Buffer): void;
   /** The runtime's response exceeded 6291556 bytes and was refused with 413 (§5.2). */
   onResponseTooLarge(requestId: string, sizeBytes: number): void;
+  /**
+   * The runtime's own peak resident memory so far, KB, sent just before an answer (the
+   * private channel's PEAK frame; runtimes that do not send it leave the platform to read
+   * /proc).
+   */
+  onPeak(kb: number): void;
   /** The runtime broke the protocol beyond repair; the environment must go. */
   onProtocolError(reason: string): void;
 }

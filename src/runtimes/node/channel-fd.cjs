@@ -12,8 +12,13 @@
  * is known, so the platform wakes once per invocation (benchmarks: src/pool/README.md);
  * the runtime then gets one more turn of its event loop before it blocks, as the official
  * client's loop runs while its /next is pending.
+ *
+ * Each answer carries the process's peak memory (a PEAK frame, frames.cjs) when the
+ * runtime can read it exactly with getrusage(2) (`peakReader`): the platform's REPORT
+ * line then needs no read of /proc/<pid>/status, which cost the platform's one thread
+ * ~10 µs per invocation (src/pool/README.md).
  */
-const { readSync, writeSync, writevSync } = require('node:fs');
+const { readFileSync, readSync, writeSync, writevSync } = require('node:fs');
 const {
   FRAME,
   FRAME_HEADER_BYTES,
@@ -22,8 +27,40 @@ const {
   decodeInvoke,
   encodeAnswerAndNext,
   encodeFrame,
+  encodePeak,
   encodeResponseTooLarge,
 } = require('./frames.cjs');
+
+/** getrusage(2), taken when the runtime starts, before any function code can replace it. */
+const resourceUsage = process.resourceUsage.bind(process);
+
+/**
+ * How this process's peak resident memory (VmHWM, KB) is read for a PEAK frame: a
+ * function answering 0 (no frame: the platform reads /proc itself) where getrusage(2)
+ * cannot be trusted.
+ *
+ * getrusage's ru_maxrss is the larger of the process's own peak and the peak of the image
+ * it replaced at exec: a runtime forked from a process larger than itself would report
+ * that process's size (a Python runtime forked by hearth's spawner, say; not one forked
+ * inside bubblewrap's sandbox, whose forking process is small). So it is trusted only if,
+ * when first asked (init is over by then), it is no larger than VmHWM from
+ * /proc/self/status: the inherited figure is then below the process's own peak, and both
+ * only grow, so ru_maxrss is VmHWM from then on. (Both come from the kernel's counters of
+ * the process's resident pages; ru_maxrss may lag VmHWM by the counters' per-CPU batches,
+ * a few hundred KB.)
+ * @returns {() => number}
+ */
+function peakReader() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'latin1'));
+    if (m !== null && resourceUsage().maxRSS <= Number(m[1])) {
+      return () => resourceUsage().maxRSS;
+    }
+  } catch {
+    // No /proc: the platform has none either, and reports no peak.
+  }
+  return () => 0;
+}
 
 /** @typedef {import('./frames.cjs').Invocation} Invocation */
 
@@ -102,6 +139,15 @@ function readSome(fd, buf, offset) {
 }
 
 /**
+ * A PEAK frame, or nothing (writeAll skips empty buffers) when there is no peak to send.
+ * @param {number} kb
+ * @returns {Buffer}
+ */
+function peakFrame(kb) {
+  return kb > 0 ? encodePeak(kb) : Buffer.alloc(0);
+}
+
+/**
  * @param {number} fd
  * @returns {Channel}
  */
@@ -117,6 +163,9 @@ function createFdChannel(fd) {
   let end = 0;
   /** NEXT already went out with the last answer. */
   let nextSent = false;
+  /** @type {(() => number) | undefined} decided at the first answer (peakReader). */
+  let peakKb;
+  const peak = () => (peakKb ??= peakReader())();
 
   /**
    * Reads until `buf` holds at least `bytes` bytes from `start`, making room if needed.
@@ -214,18 +263,18 @@ function createFdChannel(fd) {
       // Measured here so that an oversized body never crosses the channel; the platform
       // answers it as the Runtime API's 413 (aws-lambda.md §5.2, §5.7).
       if (bytes > MAX_RESPONSE_BYTES) {
-        writeAll([encodeResponseTooLarge(requestId, bytes), NEXT_FRAME]);
+        writeAll([peakFrame(peak()), encodeResponseTooLarge(requestId, bytes), NEXT_FRAME]);
         nextSent = true;
       } else {
-        answer(encodeAnswerAndNext(FRAME.RESPONSE, requestId, 'application/json', json));
+        answer(encodeAnswerAndNext(FRAME.RESPONSE, requestId, 'application/json', json, peak()));
       }
     },
     fail(requestId, errorType, json) {
-      answer(encodeAnswerAndNext(FRAME.ERROR, requestId, errorType, json));
+      answer(encodeAnswerAndNext(FRAME.ERROR, requestId, errorType, json, peak()));
     },
     failAndExit(requestId, errorType, json) {
       // No NEXT: the process is about to exit (uncaught exception).
-      writeAll([encodeFrame(FRAME.ERROR, [requestId, errorType], json)]);
+      writeAll([peakFrame(peak()), encodeFrame(FRAME.ERROR, [requestId, errorType], json)]);
     },
     initError(errorType, json) {
       writeAll([encodeFrame(FRAME.INIT_ERROR, [errorType], json)]);

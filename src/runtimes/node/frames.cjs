@@ -17,6 +17,10 @@
  *   ERROR                         str requestId | str errorType | error document
  *   INIT_ERROR                    str errorType | error document
  *   RESPONSE_TOO_LARGE            str requestId | f64le sizeBytes (the runtime saw §5.2's 413)
+ *   PEAK                          u32le peakKb: the process's peak resident memory so far,
+ *                                 sent just before an answer (in the same write) by a runtime
+ *                                 that can read it exactly and cheaply (channel-fd.cjs); the
+ *                                 platform then reads no /proc file for that answer
  */
 
 const FRAME_HEADER_BYTES = 5;
@@ -27,7 +31,25 @@ const FRAME = Object.freeze({
   ERROR: 4,
   INIT_ERROR: 5,
   RESPONSE_TOO_LARGE: 6,
+  PEAK: 7,
 });
+
+/** A PEAK frame's size: header and a u32. */
+const PEAK_FRAME_BYTES = FRAME_HEADER_BYTES + 4;
+
+/**
+ * Writes a PEAK frame at `offset` of `out`; returns the offset after it.
+ * @param {Buffer} out
+ * @param {number} offset
+ * @param {number} peakKb
+ * @returns {number}
+ */
+function writePeak(out, offset, peakKb) {
+  out.writeUInt32LE(4, offset);
+  out[offset + 4] = FRAME.PEAK;
+  out.writeUInt32LE(Math.min(peakKb, 0xffffffff), offset + FRAME_HEADER_BYTES);
+  return offset + PEAK_FRAME_BYTES;
+}
 
 /** Largest response the platform accepts (aws-lambda.md §5.2, RIE MaxPayloadSize). */
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
@@ -101,28 +123,43 @@ function encodeFrame(type, strings, payload) {
 /**
  * An answer (RESPONSE or ERROR: two strings and a payload) with the NEXT frame appended, in
  * one buffer: the runtime hands both to the platform in one write(2) (channel-fd.cjs).
- * Specialised rather than built on encodeFrame because it runs once per invocation, in
- * every environment: no array per call, and a small function that V8 optimises cheaply.
+ * With a `peakKb` above 0, a PEAK frame goes first. Specialised rather than built on
+ * encodeFrame because it runs once per invocation, in every environment: no array per
+ * call, and a small function that V8 optimises cheaply.
  * @param {number} type
  * @param {string} first
  * @param {string} second
  * @param {string} payload
+ * @param {number} [peakKb]
  * @returns {Buffer}
  */
-function encodeAnswerAndNext(type, first, second, payload) {
+function encodeAnswerAndNext(type, first, second, payload, peakKb = 0) {
   const firstBytes = Buffer.byteLength(first);
   const secondBytes = Buffer.byteLength(second);
   const bodyBytes = 4 + firstBytes + secondBytes + Buffer.byteLength(payload);
-  const out = Buffer.allocUnsafe(2 * FRAME_HEADER_BYTES + bodyBytes);
-  out.writeUInt32LE(bodyBytes, 0);
-  out[4] = type;
-  let offset = FRAME_HEADER_BYTES;
+  const peakBytes = peakKb > 0 ? PEAK_FRAME_BYTES : 0;
+  const out = Buffer.allocUnsafe(peakBytes + 2 * FRAME_HEADER_BYTES + bodyBytes);
+  let offset = peakBytes === 0 ? 0 : writePeak(out, 0, peakKb);
+  out.writeUInt32LE(bodyBytes, offset);
+  out[offset + 4] = type;
+  offset += FRAME_HEADER_BYTES;
   out.writeUInt16LE(firstBytes, offset);
   offset += 2 + out.write(first, offset + 2, 'utf8');
   out.writeUInt16LE(secondBytes, offset);
   offset += 2 + out.write(second, offset + 2, 'utf8');
   offset += out.write(payload, offset, 'utf8');
   NEXT_FRAME.copy(out, offset);
+  return out;
+}
+
+/**
+ * A PEAK frame alone (before an answer written without encodeAnswerAndNext).
+ * @param {number} peakKb
+ * @returns {Buffer}
+ */
+function encodePeak(peakKb) {
+  const out = Buffer.allocUnsafe(PEAK_FRAME_BYTES);
+  writePeak(out, 0, peakKb);
   return out;
 }
 
@@ -153,5 +190,6 @@ module.exports = {
   decodeInvoke,
   encodeAnswerAndNext,
   encodeFrame,
+  encodePeak,
   encodeResponseTooLarge,
 };

@@ -17,16 +17,22 @@ Frame: u32le bodyLength | u8 type | body; strings are u16le byteLength + UTF-8.
   ERROR     requestId | errorType | error document
   INIT_ERROR errorType | error document
   RESPONSE_TOO_LARGE requestId | f64le sizeBytes
+  PEAK      u32le peakKb, just before an answer: the process's peak resident memory,
+            sent when getrusage(2) tells it exactly (see _peak_reader), so that the
+            platform reads no /proc file for the answer
 """
 
 import errno
 import os
+import re
+import resource
 import struct
 import sys
 
-INVOKE, NEXT, RESPONSE, ERROR, INIT_ERROR, RESPONSE_TOO_LARGE = 1, 2, 3, 4, 5, 6
+INVOKE, NEXT, RESPONSE, ERROR, INIT_ERROR, RESPONSE_TOO_LARGE, PEAK = 1, 2, 3, 4, 5, 6, 7
 HEADER = struct.Struct("<IB")
 NEXT_FRAME = HEADER.pack(0, NEXT)
+PEAK_FRAME = struct.Struct("<IBI")
 # Largest response the platform accepts (section 5.2, RIE MaxPayloadSize).
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
@@ -67,6 +73,33 @@ def _frame(kind, body):
     return HEADER.pack(len(body), kind) + body
 
 
+def _no_peak():
+    return 0
+
+
+def _rusage_peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _peak_reader():
+    """
+    How the process's peak resident memory (KB) is read for a PEAK frame; one answering 0
+    (no frame) where getrusage(2) cannot be trusted. Its ru_maxrss is the larger of the
+    process's own peak and that of the image it replaced at exec, so a runtime forked from
+    a larger process (hearth's spawner) would report that process's size: it is trusted
+    only if, when first asked, it is no larger than VmHWM (both only grow from there on).
+    Same rule as src/runtimes/node/channel-fd.cjs.
+    """
+    try:
+        with open("/proc/self/status", "rb") as f:
+            m = re.search(rb"VmHWM:\s+(\d+) kB", f.read())
+        if m is not None and _rusage_peak() <= int(m.group(1)):
+            return _rusage_peak
+    except OSError:
+        pass
+    return _no_peak
+
+
 class FdChannel(object):
     """Blocking frames on a socketpair fd."""
 
@@ -74,6 +107,13 @@ class FdChannel(object):
         self.fd = fd
         self.buf = b""
         self.next_sent = False
+        self._peak = None
+
+    def _peak_frame(self):
+        if self._peak is None:
+            self._peak = _peak_reader()
+        kb = self._peak()
+        return PEAK_FRAME.pack(4, PEAK, min(kb, 0xFFFFFFFF)) if kb > 0 else b""
 
     def _write(self, data):
         view = memoryview(data)
@@ -116,13 +156,15 @@ class FdChannel(object):
         if len(payload) > MAX_RESPONSE_BYTES:
             # Measured here so that an oversized body never crosses the channel (section 5.2).
             body = _strings(request_id) + struct.pack("<d", float(len(payload)))
-            self._write(_frame(RESPONSE_TOO_LARGE, body) + NEXT_FRAME)
+            self._write(self._peak_frame() + _frame(RESPONSE_TOO_LARGE, body) + NEXT_FRAME)
         else:
-            self._write(_frame(RESPONSE, _strings(request_id, content_type) + payload) + NEXT_FRAME)
+            frame = _frame(RESPONSE, _strings(request_id, content_type) + payload)
+            self._write(self._peak_frame() + frame + NEXT_FRAME)
         self.next_sent = True
 
     def fail(self, request_id, error_type, document):
-        self._write(_frame(ERROR, _strings(request_id, error_type) + document) + NEXT_FRAME)
+        frame = _frame(ERROR, _strings(request_id, error_type) + document)
+        self._write(self._peak_frame() + frame + NEXT_FRAME)
         self.next_sent = True
 
     def init_error(self, error_type, document):
