@@ -121,7 +121,12 @@ export function zip(files) {
   });
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Idle sockets are dropped after 3 s, before any server measured drops them (node:http's
+// keepAliveTimeout is 5 s): Node 20's agent ignores the server's `Keep-Alive: timeout=5`
+// hint when it has no timeout of its own, and a request sent on a socket the server is
+// closing at that moment fails with "socket hang up" (seen: every connection of a c=32
+// slice at once, when a slice began ~5 s after the same server's previous one ended).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 3000 });
 
 /** POST with the shared keep-alive agent: the same client for every server measured. */
 export function post(url, body) {
