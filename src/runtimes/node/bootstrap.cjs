@@ -29,6 +29,7 @@ const { createFdChannel } = require('./channel-fd.cjs');
 const { errorForLog, formatError } = require('./errors.cjs');
 const { loadHandler } = require('./handler-loader.cjs');
 const { logContext, patchConsole } = require('./log-patch.cjs');
+const { installTraceEnv } = require('./trace-env.cjs');
 
 /** @typedef {import('./frames.cjs').Invocation} Invocation */
 /** @typedef {import('./channel-fd.cjs').Channel} Channel */
@@ -55,6 +56,8 @@ function openChannel() {
 
 const channel = openChannel();
 patchConsole();
+/** Sets process.env._X_AMZN_TRACE_ID for an invocation (trace-env.cjs: not setenv(3)). */
+const setTraceId = installTraceEnv();
 
 /** Per-environment facts for the context object (§5.5). */
 const fixed = {
@@ -220,11 +223,7 @@ function run(inv) {
   const me = { requestId: inv.requestId, settled: false, deferred: undefined };
   current = me;
   logContext.requestId = inv.requestId;
-  if (inv.traceId === '') {
-    delete env._X_AMZN_TRACE_ID;
-  } else {
-    env._X_AMZN_TRACE_ID = inv.traceId;
-  }
+  setTraceId(inv.traceId);
   /** @type {unknown} */
   let event;
   try {
