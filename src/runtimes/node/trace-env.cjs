@@ -31,7 +31,7 @@ function installTraceEnv() {
   delete real[NAME];
   /** @type {ProxyHandler<NodeJS.ProcessEnv>} */
   const handler = {
-    get: (t, k) => (k === NAME ? value : Reflect.get(t, k)),
+    get: (t, k) => (k === NAME ? value : /** @type {string | undefined} */ (Reflect.get(t, k))),
     set: (t, k, v) => {
       if (k !== NAME) {
         return Reflect.set(t, k, v);
