@@ -25,7 +25,6 @@ Frame: u32le bodyLength | u8 type | body; strings are u16le byteLength + UTF-8.
 import errno
 import os
 import re
-import resource
 import struct
 import sys
 
@@ -77,10 +76,6 @@ def _no_peak():
     return 0
 
 
-def _rusage_peak():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def _peak_reader():
     """
     How the process's peak resident memory (KB) is read for a PEAK frame; one answering 0
@@ -90,11 +85,17 @@ def _peak_reader():
     only if, when first asked, it is no larger than VmHWM (both only grow from there on).
     Same rule as src/runtimes/node/channel-fd.cjs.
     """
+    # Imported here, at the first answer, not while the environment starts.
+    import resource
+
+    def rusage_peak():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
     try:
         with open("/proc/self/status", "rb") as f:
             m = re.search(rb"VmHWM:\s+(\d+) kB", f.read())
-        if m is not None and _rusage_peak() <= int(m.group(1)):
-            return _rusage_peak
+        if m is not None and rusage_peak() <= int(m.group(1)):
+            return rusage_peak
     except OSError:
         pass
     return _no_peak
