@@ -9,8 +9,9 @@
  * exactly, after the answer has gone (environment.ts): one pread of an fd kept open on the
  * process's status (launchers/proc-status.ts), no longer an open-read-close per answer.
  *
- * A runtime that reports its own peak with its answer (the bundled Node.js runtime's PEAK
- * frame, runtimes/node/channel-fd.cjs) spares both: that answer's peak, and its REPORT
+ * A runtime that reports its own peak with its answer (the bundled runtimes' PEAK frame:
+ * runtimes/node/channel-fd.cjs, runtimes/python/hearth_channel.py) spares both: that
+ * answer's peak, and its REPORT
  * line's, are the reported one, exact at no cost to the platform, and no background read
  * runs for it any more.
  */

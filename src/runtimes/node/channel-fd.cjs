@@ -41,8 +41,9 @@ const resourceUsage = process.resourceUsage.bind(process);
  *
  * getrusage's ru_maxrss is the larger of the process's own peak and the peak of the image
  * it replaced at exec: a runtime forked from a process larger than itself would report
- * that process's size (a Python runtime forked by hearth's spawner, say; not one forked
- * inside bubblewrap's sandbox, whose forking process is small). So it is trusted only if,
+ * that process's size (one forked directly by a hearth holding more memory than the
+ * runtime ever will, say; not one forked inside bubblewrap's sandbox, whose forking process
+ * is small). So it is trusted only if,
  * when first asked (init is over by then), it is no larger than VmHWM from
  * /proc/self/status: the inherited figure is then below the process's own peak, and both
  * only grow, so ru_maxrss is VmHWM from then on. (Both come from the kernel's counters of

@@ -25,6 +25,7 @@ Frame: u32le bodyLength | u8 type | body; strings are u16le byteLength + UTF-8.
 import errno
 import os
 import re
+import resource
 import struct
 import sys
 
@@ -76,26 +77,30 @@ def _no_peak():
     return 0
 
 
+# Bound while the runtime starts, before the function's directory is on sys.path (a
+# `resource.py` of its own must not stand in for the standard module) or its code runs.
+_getrusage = resource.getrusage
+_RUSAGE_SELF = resource.RUSAGE_SELF
+
+
+def _rusage_peak():
+    return _getrusage(_RUSAGE_SELF).ru_maxrss
+
+
 def _peak_reader():
     """
     How the process's peak resident memory (KB) is read for a PEAK frame; one answering 0
     (no frame) where getrusage(2) cannot be trusted. Its ru_maxrss is the larger of the
     process's own peak and that of the image it replaced at exec, so a runtime forked from
-    a larger process (hearth's spawner) would report that process's size: it is trusted
+    a larger process than itself would report that process's size: it is trusted
     only if, when first asked, it is no larger than VmHWM (both only grow from there on).
     Same rule as src/runtimes/node/channel-fd.cjs.
     """
-    # Imported here, at the first answer, not while the environment starts.
-    import resource
-
-    def rusage_peak():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
     try:
         with open("/proc/self/status", "rb") as f:
             m = re.search(rb"VmHWM:\s+(\d+) kB", f.read())
-        if m is not None and rusage_peak() <= int(m.group(1)):
-            return rusage_peak
+        if m is not None and _rusage_peak() <= int(m.group(1)):
+            return _rusage_peak
     except OSError:
         pass
     return _no_peak
