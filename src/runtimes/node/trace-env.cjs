@@ -48,7 +48,9 @@ function installTraceEnv() {
       return true;
     },
     ownKeys: (t) => {
-      const keys = Reflect.ownKeys(t);
+      // (without a copy the real environment may hold, set by native code: a proxy's keys
+      // must not repeat)
+      const keys = Reflect.ownKeys(t).filter((k) => k !== NAME);
       if (value !== undefined) {
         keys.push(NAME);
       }
