@@ -170,6 +170,18 @@ describe('ClusterPool: the summed Status while shares change', () => {
     expect(pool.provisionedStatus(KEY).status).toBe('FAILED');
   });
 
+  it('a giver that has given back counts for what it keeps: it read the end of the move before this node', async () => {
+    const { node, local, pool } = await cluster(6);
+    const move = { giver: 'b', receiver: 'me', count: 2 };
+    // This node still sees the move; the giver has read its end and reports 3 of its 5.
+    node.set({ live: ['me', 'b'], shares: { me: 3, b: 5 }, move, reports: { b: ready(3) } });
+    local.status = { allocated: 3, available: 3, status: 'READY' };
+    expect(pool.provisionedStatus(KEY)).toEqual({ allocated: 6, available: 6, status: 'READY' });
+    // Fewer than it keeps: not READY.
+    node.set({ live: ['me', 'b'], shares: { me: 3, b: 5 }, move, reports: { b: ready(2) } });
+    expect(pool.provisionedStatus(KEY).status).toBe('IN_PROGRESS');
+  });
+
   it('the same shares without the move are not READY: a raised count waits for every share', async () => {
     const { node, local, pool } = await cluster(8);
     node.set({ live: ['me', 'b'], shares: { me: 3, b: 5 }, reports: { b: ready(5) } });

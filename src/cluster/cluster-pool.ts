@@ -47,12 +47,16 @@ interface Desired {
  * caught up; a share that shrank is served while the surplus goes). The receiver of a
  * make-before-break move (placement.ts rule 5) serves what it held `before` the move while
  * it starts the rest: it keeps those environments, so the config stays READY throughout.
+ * The move's giver gives back only once the leader has ended the move, so a giver READY
+ * for what it keeps `after` the move has read that end: this node has not yet (the nodes
+ * read a new placement one after another), and the giver counts for what it keeps.
  */
 function serves(
   r: ShareReport | undefined,
   spec: string | undefined,
   share: number,
   before?: number,
+  after?: number,
 ): boolean {
   if (before === 0) {
     // A receiver that held none serves none yet (it may not even have reported).
@@ -61,7 +65,7 @@ function serves(
   if (r === undefined || r.spec !== spec) {
     return false;
   }
-  if (r.status === 'READY' && r.share >= share) {
+  if (r.status === 'READY' && r.share >= (after ?? share)) {
     return true;
   }
   return (
@@ -194,12 +198,13 @@ export class ClusterPool implements Pool {
       }
       placed += share;
       const before = move?.receiver === id ? share - move.count : undefined;
+      const after = move?.giver === id ? share - move.count : undefined;
       // A move's receiver that failed to start the moved ones does not fail the config:
       // the leader gives the move up (placement.ts rule 1b).
       if (r?.status === 'FAILED' && r.share === share && r.spec === spec && before === undefined) {
         failed ??= r.statusReason ?? 'FAILED';
       }
-      if (!serves(r, spec, share, before)) {
+      if (!serves(r, spec, share, before, after)) {
         ready = false;
       }
     }
