@@ -182,6 +182,25 @@ describe('ClusterPool: the summed Status while shares change', () => {
     expect(pool.provisionedStatus(KEY).status).toBe('IN_PROGRESS');
   });
 
+  it('a receiver that has read a move this node has not counts for what this view gives it', async () => {
+    const { node, local, pool } = await cluster(6);
+    const starting = (share: number, ready: number): ShareReport => ({
+      spec: spec.key,
+      share,
+      allocated: ready,
+      available: ready,
+      busy: 0,
+      status: 'IN_PROGRESS',
+    });
+    // The view still has b at 1; b reads a move of 2 to it and starts them.
+    node.set({ live: ['me', 'b'], shares: { me: 5, b: 1 }, reports: { b: starting(3, 1) } });
+    local.status = { allocated: 5, available: 5, status: 'READY' };
+    expect(pool.provisionedStatus(KEY)).toEqual({ allocated: 6, available: 6, status: 'READY' });
+    // Without the one this view gives it: not READY.
+    node.set({ live: ['me', 'b'], shares: { me: 5, b: 1 }, reports: { b: starting(3, 0) } });
+    expect(pool.provisionedStatus(KEY).status).toBe('IN_PROGRESS');
+  });
+
   it('the same shares without the move are not READY: a raised count waits for every share', async () => {
     const { node, local, pool } = await cluster(8);
     node.set({ live: ['me', 'b'], shares: { me: 3, b: 5 }, reports: { b: ready(5) } });

@@ -49,7 +49,9 @@ interface Desired {
  * it starts the rest: it keeps those environments, so the config stays READY throughout.
  * The move's giver gives back only once the leader has ended the move, so a giver READY
  * for what it keeps `after` the move has read that end: this node has not yet (the nodes
- * read a new placement one after another), and the giver counts for what it keeps.
+ * read a new placement one after another), and the giver counts for what it keeps; in
+ * the same way, a receiver whose report shows a move this node has not read yet counts for
+ * what this node's view asks of it, if it has that many ready.
  */
 function serves(
   r: ShareReport | undefined,
@@ -66,6 +68,11 @@ function serves(
     return false;
   }
   if (r.status === 'READY' && r.share >= (after ?? share)) {
+    return true;
+  }
+  if (r.share > share && r.status !== 'FAILED' && r.available >= share) {
+    // A holder of more than this node's view gives it has read a newer placement (a move
+    // to it began): it serves what this view asks of it while it starts the rest.
     return true;
   }
   return (
