@@ -63,6 +63,11 @@ export function makeRequest(
   };
 }
 
+/** The pid of the (first) environment of `spec` in `pool`; 0 when there is none. */
+export function pidOf(pool: HearthPool, spec: EnvironmentSpec): number {
+  return pool.environments().find((e) => e.specKey === spec.key)?.pid ?? 0;
+}
+
 export function testPool(overrides: Partial<PoolOptions> = {}): HearthPool {
   return createPool({
     logger: pino({ level: 'silent' }),

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HearthPool } from '../../src/pool/index.js';
 import { openMemoryCgroups } from '../../src/pool/memory-cgroups.js';
-import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
+import { json, makeRequest, makeSpec, pidOf, testPool } from './pool-helpers.js';
 
 /** The directory of a process's memory cgroup (v1 memory hierarchy, else v2). */
 function cgroupDirOf(pid: number): string {
@@ -41,9 +41,9 @@ describe.skipIf(unavailable !== undefined)(`memory cgroups (${unavailable ?? 'av
     const spec = makeSpec('memory-hog', { memoryMb: 160 });
     const o = await pool.invoke(makeRequest(spec, { event: { mb: 8 } }));
     expect(o.kind).toBe('success');
-    const pid = pool.environments().find((e) => e.specKey === spec.key)?.pid;
-    expect(pid).toBeDefined();
-    const dir = cgroupDirOf(pid ?? 0);
+    const pid = pidOf(pool, spec);
+    expect(pid).toBeGreaterThan(0);
+    const dir = cgroupDirOf(pid);
     expect(dir).toMatch(/hearth-\d+-\d+\/env-\d+$/);
     const limit = ['memory.max', 'memory.limit_in_bytes']
       .map((f) => `${dir}/${f}`)

@@ -6,13 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bubblewrapUsable } from '../helpers/bubblewrap.js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { EnvironmentSpec } from '../../src/core/ports.js';
-import { findOnPath } from '../../src/pool/launch.js';
 import { PeakReader } from '../../src/pool/launchers/proc-status.js';
-import { prepareSandboxEtc } from '../../src/pool/launchers/sandbox-etc.js';
-import { probeBubblewrap } from '../../src/pool/launchers/sandbox-launcher.js';
-import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
+import { json, makeRequest, makeSpec, pidOf, testPool } from './pool-helpers.js';
 
 /** VmHWM of a live process, MB rounded up as the REPORT line rounds it. */
 function vmHwmMb(pid: number): number {
@@ -66,7 +64,7 @@ describe.skipIf(process.platform !== 'linux')('peak memory of the bundled Node.j
   it('comes with its answer: the REPORT line follows the memory held, and hearth reads no /proc file for it', async () => {
     const spec = makeSpec('memory-hog', { memoryMb: 512, version: 'reports' });
     await pool.invoke(makeRequest(spec, { event: { mb: 0 } }));
-    const pid = pool.environments().find((e) => e.specKey === spec.key)?.pid ?? 0;
+    const pid = pidOf(pool, spec);
     const reads = vi.spyOn(PeakReader.prototype, 'read');
     const before = makeRequest(spec, { event: { mb: 0 } });
     const o1 = await pool.invoke(before);
@@ -103,7 +101,7 @@ describe.skipIf(process.platform !== 'linux')(
       const spec = makeSpec('memory-hog', { memoryMb: 512, version: 'inflated' });
       expect(ballast?.length).toBe(300 * 1024 * 1024);
       await pool.invoke(makeRequest(spec, { event: { mb: 0 } }));
-      const pid = pool.environments().find((e) => e.specKey === spec.key)?.pid ?? 0;
+      const pid = pidOf(pool, spec);
       const reads = vi.spyOn(PeakReader.prototype, 'read');
       const r = makeRequest(spec, { event: { mb: 8 } });
       const o = await pool.invoke(r);
@@ -125,18 +123,7 @@ const PYTHON_RUNTIME = execFileSync(
   ['-c', 'import sys; print("python%d.%d" % sys.version_info[:2])'],
   { encoding: 'utf8' },
 ).trim();
-const bwrap = findOnPath('bwrap', process.env.PATH ?? '');
-const sandboxUsable = ((): boolean => {
-  if (bwrap === undefined) {
-    return false;
-  }
-  const etc = prepareSandboxEtc();
-  try {
-    return probeBubblewrap(bwrap, etc).ok;
-  } finally {
-    etc.dispose();
-  }
-})();
+const sandboxUsable = bubblewrapUsable();
 
 function pythonSpec(version: string): EnvironmentSpec {
   return makeSpec('echo', {
@@ -155,7 +142,7 @@ describe.skipIf(process.platform !== 'linux')('peak memory of the bundled Python
     try {
       const spec = pythonSpec('spawned');
       await pool.invoke(makeRequest(spec, { event: { a: 1 } }));
-      const pid = pool.environments().find((e) => e.specKey === spec.key)?.pid ?? 0;
+      const pid = pidOf(pool, spec);
       const r = makeRequest(spec, { event: { a: 2 } });
       expect(json((await pool.invoke(r)).payload)).toMatchObject({ event: { a: 2 } });
       const reported = await log.maxMemoryUsed(r.requestId);

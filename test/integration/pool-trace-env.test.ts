@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { EnvironmentSpec } from '../../src/core/ports.js';
 import type { HearthPool } from '../../src/pool/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
+import { json, makeRequest, makeSpec, pidOf, testPool } from './pool-helpers.js';
 
 const TRACE = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
 
@@ -94,7 +94,7 @@ async function growthKb(pool: HearthPool, spec: EnvironmentSpec): Promise<number
   for (let i = 0; i < 5000; i++) {
     await call(i);
   }
-  const pid = pool.environments().find((e) => e.specKey === spec.key)?.pid ?? 0;
+  const pid = pidOf(pool, spec);
   const rssKb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
   const before = rssKb();
   for (let i = 5000; i < 35_000; i++) {

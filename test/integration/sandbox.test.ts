@@ -14,25 +14,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { bubblewrapUsable } from '../helpers/bubblewrap.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../../src/pool/launch.js';
-import { probeBubblewrap } from '../../src/pool/launchers/sandbox-launcher.js';
-import { prepareSandboxEtc } from '../../src/pool/launchers/sandbox-etc.js';
 import { startPlatform, TEST_ACCOUNT, type TestPlatform } from '../helpers/platform.js';
 import { makeZip } from '../helpers/zip.js';
 
-const bwrap = findOnPath('bwrap', process.env.PATH ?? '');
-const usable = ((): boolean => {
-  if (bwrap === undefined) {
-    return false;
-  }
-  const etc = prepareSandboxEtc();
-  try {
-    return probeBubblewrap(bwrap, etc).ok;
-  } finally {
-    etc.dispose();
-  }
-})();
+const usable = bubblewrapUsable();
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 it('bubblewrap is installed where CI runs (.ci/run installs it)', () => {

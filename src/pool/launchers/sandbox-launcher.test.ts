@@ -5,23 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findOnPath } from '../launch.js';
-import { prepareSandboxEtc } from './sandbox-etc.js';
-import { exitOfBwrap, openSandboxLauncher, probeBubblewrap, sandboxCommandLine } from './sandbox-launcher.js';
+import { exitOfBwrap, openSandboxLauncher, sandboxCommandLine } from './sandbox-launcher.js';
 import { optMounts, type TreeEntry } from './sandbox-opt.js';
+import { bubblewrapUsable } from '../../../test/helpers/bubblewrap.js';
 
-/** Whether bubblewrap runs here (the real-sandbox cases are skipped where it does not). */
-const bubblewrapUsable = ((): boolean => {
-  const bwrap = findOnPath('bwrap', process.env.PATH ?? '');
-  if (bwrap === undefined || process.platform !== 'linux') {
-    return false;
-  }
-  const etc = prepareSandboxEtc();
-  try {
-    return probeBubblewrap(bwrap, etc).ok;
-  } finally {
-    etc.dispose();
-  }
-})();
+const usable = bubblewrapUsable();
 
 const merged = (p: string): 'dir' | 'file' | { link: string } | undefined =>
   ({
@@ -143,7 +131,7 @@ describe('exitOfBwrap', () => {
   });
 });
 
-describe.skipIf(!bubblewrapUsable)('SandboxLauncher.ownsConnection (real bubblewrap)', () => {
+describe.skipIf(!usable)('SandboxLauncher.ownsConnection (real bubblewrap)', () => {
   it("admits the sandbox's connections, a later child's too, and no one else's", async () => {
     const server = net.createServer();
     server.listen(0, '127.0.0.1');
