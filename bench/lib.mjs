@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -83,19 +83,38 @@ function directChildren(pid) {
 }
 
 /**
+ * Whether `pid` is a pre-started runtime still waiting for a function
+ * (src/pool/launchers/prestarted.ts): started with _HEARTH_BLANK=1 and still in `/`, which
+ * it leaves for its function's folder when it takes one.
+ */
+function waitingBlank(pid) {
+  try {
+    return (
+      readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes('_HEARTH_BLANK=1') &&
+      readlinkSync(`/proc/${pid}/cwd`) === '/'
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The environment processes of hearth `pid`: its children, the children of its spawner
- * (src/pool/launchers/spawner.ts, which forks them) in the spawner's stead.
+ * (src/pool/launchers/spawner.ts, which forks them) in the spawner's stead; not the
+ * pre-started runtimes waiting for a function.
  */
 export function childPids(pid) {
-  return directChildren(pid).flatMap((child) => {
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${child}/cmdline`, 'latin1');
-    } catch {
-      return [];
-    }
-    return cmdline.includes('spawner-child.cjs') ? directChildren(child) : [child];
-  });
+  return directChildren(pid)
+    .flatMap((child) => {
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${child}/cmdline`, 'latin1');
+      } catch {
+        return [];
+      }
+      return cmdline.includes('spawner-child.cjs') ? directChildren(child) : [child];
+    })
+    .filter((child) => !waitingBlank(child));
 }
 
 export function percentile(sorted, p) {

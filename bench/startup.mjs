@@ -11,10 +11,13 @@
 //      in the same rounds;
 //   2. the first invoke of an on-demand function whose init loads an AWS SDK v3 client
 //      (@aws-sdk/client-lambda and its dependencies, bundled in the function's package),
-//      on a hearth with the code cache (src/runtimes/node/code-cache.cjs) beside one
-//      without it (`--code-cache false`); each round changes an environment variable on
-//      both, so each invoke is a cold start of unchanged code. The first round of the
-//      cached side fills the cache and is shown apart.
+//      on a hearth as configured by default (the code cache,
+//      src/runtimes/node/code-cache.cjs, and pre-started runtimes,
+//      src/pool/launchers/prestarted.ts) beside one with neither (`--code-cache false
+//      --prestarted-runtimes 0`, hearth before either existed), and beside one with the
+//      code cache alone (`--prestarted-runtimes 0`); each round changes an environment
+//      variable on each, so each invoke is a cold start of unchanged code. Round 0 fills
+//      the cache and starts the first pre-started runtime, and is shown apart.
 //
 // Run: npm run build && node bench/startup.mjs   (BENCH_ROUNDS, BENCH_START_ROUNDS)
 import { execFileSync, spawn } from 'node:child_process';
@@ -176,11 +179,17 @@ const results = {
   bare: { node: [], python: [] },
   sdk: [],
   sdkOff: [],
+  sdkCacheOnly: [],
   sdkCpu: [],
   sdkOffCpu: [],
+  sdkCacheOnlyCpu: [],
 };
 const cached = await startHearth({ name: 'startup-cache' });
-const uncached = await startHearth({ name: 'startup-nocache', env: { HEARTH_CODE_CACHE: 'false' } });
+const uncached = await startHearth({
+  name: 'startup-nocache',
+  env: { HEARTH_CODE_CACHE: 'false', HEARTH_PRESTARTED_RUNTIMES: '0' },
+});
+const cacheOnly = await startHearth({ name: 'startup-cacheonly', env: { HEARTH_PRESTARTED_RUNTIMES: '0' } });
 const direct = await startHearth({ name: 'startup-direct', env: { HEARTH_SPAWNER: 'false' } });
 let sdkFirstMiss;
 try {
@@ -233,11 +242,13 @@ try {
     }
   }
 
-  // 2. The SDK function's cold first invoke, with and without the code cache.
+  // 2. The SDK function's cold first invoke: by default, with neither the code cache nor
+  //    pre-started runtimes, with the code cache alone.
   const code = await sdkPackage();
   const sdkSides = [
     { hearth: cached, times: results.sdk, cpu: results.sdkCpu },
     { hearth: uncached, times: results.sdkOff, cpu: results.sdkOffCpu },
+    { hearth: cacheOnly, times: results.sdkCacheOnly, cpu: results.sdkCacheOnlyCpu },
   ];
   for (const s of sdkSides) {
     await s.hearth.lambda.send(
@@ -286,6 +297,7 @@ try {
   closeClient();
   await cached.stop();
   await uncached.stop();
+  await cacheOnly.stop();
   await direct.stop();
 }
 
@@ -302,10 +314,15 @@ for (const name of Object.keys(FUNCTIONS)) {
   );
 }
 const sdkRatios = results.sdk.map((x, i) => x / results.sdkOff[i]);
+const cacheRatios = results.sdkCacheOnly.map((x, i) => x / results.sdkOff[i]);
 const cpuRatios = results.sdkCpu.map((x, i) => x / results.sdkOffCpu[i]);
+const rounds = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
 console.log(
-  `first invoke, on-demand, init loads an AWS SDK client: ${median(sdkRatios).toFixed(2)}x with the code cache (target <= 0.5x; rounds ${sdkRatios.map((x) => x.toFixed(2)).join(' ')}; cached ${fmt(results.sdk)} ms, uncached ${fmt(results.sdkOff)} ms; the round that filled the cache ${sdkFirstMiss?.toFixed(0)} ms)`,
+  `first invoke, on-demand, init loads an AWS SDK client: ${median(sdkRatios).toFixed(2)}x by default (code cache and pre-started runtimes) against neither (target <= 0.5x; rounds ${rounds(sdkRatios)}; default ${fmt(results.sdk)} ms, neither ${fmt(results.sdkOff)} ms; round 0, which filled the cache, ${sdkFirstMiss?.toFixed(0)} ms)`,
 );
 console.log(
-  `  CPU of the environment until its first answer: ${median(cpuRatios).toFixed(2)}x with the code cache (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}; cached ${fmt(results.sdkCpu)} ms, uncached ${fmt(results.sdkOffCpu)} ms)`,
+  `  the code cache alone (--prestarted-runtimes 0): ${median(cacheRatios).toFixed(2)}x against neither (rounds ${rounds(cacheRatios)}; ${fmt(results.sdkCacheOnly)} ms)`,
+);
+console.log(
+  `  CPU of the environment until its first answer (a pre-started one's start included): ${median(cpuRatios).toFixed(2)}x by default against neither (rounds ${rounds(cpuRatios)}; default ${fmt(results.sdkCpu)} ms, neither ${fmt(results.sdkOffCpu)} ms)`,
 );

@@ -153,6 +153,12 @@ export const configSchema = z.strictObject({
    */
   spawner: onOff.default(true),
   /**
+   * Keep up to this many Node.js runtimes started and waiting for a function (unsandboxed
+   * environments; src/pool/launchers/prestarted.ts): a cold start then skips starting
+   * `node`. 0 turns them off.
+   */
+  prestartedRuntimes: whole((n) => n.int().min(0).max(64)).default(2),
+  /**
    * Keep V8's code cache of the Node.js modules functions load during init, under
    * `<dataDir>/code-cache` (unsandboxed environments; src/runtimes/node/code-cache.cjs).
    */

@@ -133,6 +133,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         setpriv,
         owner,
         chrt,
+        prestarted: o.prestartedRuntimes ?? 0,
+        onPrestartError: (message) => this.#log.warn(message),
         ...(o.spawner !== false && process.platform === 'linux'
           ? { spawner: new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner }, setpriv, chrt }) }
           : {}),
@@ -287,6 +289,13 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   }
 
   // ---- observation ------------------------------------------------------------------------
+
+  prestartedRuntimes(): Promise<number[]> {
+    const launcher = this.#launcher;
+    return launcher instanceof ProcessLauncher && launcher.prestarted !== undefined
+      ? launcher.prestarted.settled()
+      : Promise.resolve([]);
+  }
 
   environments(): EnvironmentView[] {
     return [...this.#envs].map((env) => ({ ...this.#facts(env), pid: env.pid, state: env.state }));

@@ -214,6 +214,7 @@ export class Environment implements RuntimeEvents {
           memoryMb: this.spec.memoryMb,
           ...(this.spec.ephemeralStorageMb === undefined ? {} : { tmpSizeMb: this.spec.ephemeralStorageMb }),
           batchScheduling: plan.batchScheduling,
+          ...(plan.startVariables === undefined ? {} : { startVariables: plan.startVariables }),
         },
         {
           onOutput: (c) => this.#output(c),

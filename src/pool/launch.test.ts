@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSpec } from '../core/ports.js';
 import { Interpreters } from './interpreters.js';
 import { pathExistence } from './path-existence.js';
+import { semiSpaceMb } from './runtimes/node.js';
 import {
   defaultNodeRuntimeEntry,
   findOnPath,
@@ -54,7 +55,12 @@ describe('planLaunch', () => {
       throw new Error(p.detail);
     }
     expect(p.command).toBe(process.execPath);
-    expect(p.args).toEqual(['--max-old-space-size=230', '--v8-pool-size=1', opts.nodeRuntimeEntry]);
+    expect(p.args).toEqual([
+      '--max-old-space-size=230',
+      '--max-semi-space-size=1',
+      '--v8-pool-size=1',
+      opts.nodeRuntimeEntry,
+    ]);
     expect(p.channel).toBe('private');
     expect(p.logStreamName).toMatch(/^2026\/11\/22\/\[7\][0-9a-f]{32}$/);
     expect(p.env).toEqual({
@@ -175,6 +181,10 @@ describe('helpers', () => {
     expect(maxOldSpaceMb(128)).toBe(115);
     expect(maxOldSpaceMb(10240)).toBe(9216);
     expect(maxOldSpaceMb(8)).toBe(16);
+  });
+
+  it('semiSpaceMb: what node chooses in a memory cgroup of MemorySize', () => {
+    expect([128, 512, 1024, 1536, 2048, 3008, 10240].map(semiSpaceMb)).toEqual([1, 1, 4, 8, 8, 16, 16]);
   });
 
   it('logStreamName', () => {

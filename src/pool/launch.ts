@@ -70,12 +70,12 @@ export type LaunchPlan =
       readonly logStreamName: string;
       /** The interpreter of a bundled runtime (absent for overrides and `provided*`). */
       readonly interpreter?: Interpreter;
+      /** The process may be a pre-started one (RuntimeStart.startVariables). */
+      readonly startVariables?: RegExp;
     }
   | { readonly ok: false; readonly detail: string };
 
-/** The variable naming the private channel's fd; the runtime deletes it before user code runs. */
-export const PRIVATE_FD_VARIABLE = '_HEARTH_RUNTIME_FD';
-export { PRIVATE_FD } from './launchers/process-launcher.js';
+export { PRIVATE_FD, PRIVATE_FD_VARIABLE } from './launchers/launcher.js';
 
 /**
  * The bundled clients ship as source (.cjs, .py) beside this module's source; a build
@@ -213,5 +213,8 @@ export function planLaunch(
     batchScheduling: override === undefined && entry?.batchScheduling === true,
     logStreamName: stream,
     ...(override === undefined && start.interpreter !== undefined ? { interpreter: start.interpreter } : {}),
+    ...(override === undefined && start.startVariables !== undefined
+      ? { startVariables: start.startVariables }
+      : {}),
   };
 }

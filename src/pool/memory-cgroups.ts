@@ -37,7 +37,7 @@ export interface MemoryCgroups {
   /** hearth's directory for its environments' cgroups. */
   readonly base: string;
   /** Creates `env-<id>` limited to `limitMb` and moves `pid` into it; undefined on failure. */
-  place(id: number, pid: number, limitMb: number): EnvironmentCgroup | undefined;
+  place(id: number | string, pid: number, limitMb: number): EnvironmentCgroup | undefined;
   /** Waits for pending removals, then removes hearth's directory. */
   dispose(): Promise<void>;
 }

@@ -57,6 +57,11 @@ export interface PoolOptions {
    */
   readonly spawner?: boolean;
   /**
+   * Keep up to this many runtimes started and waiting for a function (unsandboxed
+   * environments of the bundled Node.js client: launchers/prestarted.ts); default 0.
+   */
+  readonly prestartedRuntimes?: number;
+  /**
    * Sandbox each environment (launchers/sandbox-launcher.ts): `auto` uses bubblewrap where
    * it works, else warns once and runs unsandboxed; `bubblewrap` requires it; `off` never
    * sandboxes (one warning). Unset: unsandboxed, silently (the pool's own tests, which

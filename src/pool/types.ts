@@ -74,6 +74,11 @@ export interface HearthPool extends Pool {
   readonly stats: PoolStats;
   /** Resolves when the code cache prune running now, if any, is over (code-cache.ts). */
   codeCachePruned(): Promise<void>;
+  /**
+   * The pids of the pre-started runtimes waiting for a function (launchers/prestarted.ts),
+   * once those being started now have been.
+   */
+  prestartedRuntimes(): Promise<number[]>;
 }
 
 /** A short description of a death, for logs and `environment-dead` events. */

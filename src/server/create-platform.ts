@@ -186,6 +186,7 @@ export async function createPlatform(
       sandbox: config.sandbox,
       batchScheduling: config.batchScheduling,
       spawner: config.spawner,
+      prestartedRuntimes: config.prestartedRuntimes,
       ...(config.codeCache ? { codeCacheDir: path.join(dataDir, 'code-cache') } : {}),
       owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
       ...(config.functionLogs

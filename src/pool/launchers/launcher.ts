@@ -11,6 +11,11 @@
  */
 import type { Socket } from 'node:net';
 
+/** The private channel's fd in the child (LaunchRequest.privateChannel). */
+export const PRIVATE_FD = 3;
+/** The variable naming the private channel's fd; the runtime deletes it before user code runs. */
+export const PRIVATE_FD_VARIABLE = '_HEARTH_RUNTIME_FD';
+
 export interface LaunchRequest {
   /** The environment's id (names its memory cgroup, logs). */
   readonly id: number;
@@ -39,6 +44,13 @@ export interface LaunchRequest {
    * cannot, starts it as it is.
    */
   readonly batchScheduling: boolean;
+  /**
+   * Set when the process may be one started before this request (a pre-started runtime,
+   * prestarted.ts) with the same command, arguments and MemorySize and the same values of
+   * the variables this matches (those the interpreter reads when it starts); it takes the
+   * rest of `env` and `cwd` over the private channel (ASSIGN). A launcher may ignore it.
+   */
+  readonly startVariables?: RegExp;
 }
 
 export interface LaunchHandlers {

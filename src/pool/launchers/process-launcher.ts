@@ -28,14 +28,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import { OWNER_VARIABLE } from '../orphans.js';
-import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
+import {
+  PRIVATE_FD,
+  type LaunchHandlers,
+  type LaunchRequest,
+  type LaunchedProcess,
+  type Launcher,
+} from './launcher.js';
+import { PrestartedRuntimes } from './prestarted.js';
 import { PeakReader } from './proc-status.js';
 import { SpawnError, type Spawned, type Spawner } from './spawner.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
-/** The private channel's fd in the child. */
-export const PRIVATE_FD = 3;
 
 export interface ProcessLauncherOptions {
   /** Memory cgroups, where the machine allows them (memory-cgroups.ts). */
@@ -48,6 +53,10 @@ export interface ProcessLauncherOptions {
   readonly owner?: string | undefined;
   /** Where processes are forked (spawner.ts); undefined: in hearth's own process. */
   readonly spawner?: Spawner | undefined;
+  /** At most this many pre-started runtimes wait for a function (prestarted.ts); 0 or unset: none. */
+  readonly prestarted?: number;
+  /** A pre-started runtime could not start or died while waiting. */
+  readonly onPrestartError?: (message: string) => void;
 }
 
 /**
@@ -104,6 +113,7 @@ export class ProcessLauncher implements Launcher {
   readonly #setpriv: string | undefined;
   readonly #owner: string | undefined;
   readonly #spawner: Spawner | undefined;
+  readonly #prestarted: PrestartedRuntimes | undefined;
 
   constructor(o: ProcessLauncherOptions) {
     this.#cgroups = o.cgroups;
@@ -111,6 +121,19 @@ export class ProcessLauncher implements Launcher {
     this.#setpriv = o.setpriv;
     this.#owner = o.owner;
     this.#spawner = o.spawner;
+    this.#prestarted =
+      (o.prestarted ?? 0) > 0
+        ? new PrestartedRuntimes({
+            max: o.prestarted ?? 0,
+            start: (req, h, cgroupName) => this.#start(req, h, cgroupName),
+            ...(o.onPrestartError === undefined ? {} : { onError: o.onPrestartError }),
+          })
+        : undefined;
+  }
+
+  /** The pre-started runtimes (tests, diagnostics); undefined when there are none. */
+  get prestarted(): PrestartedRuntimes | undefined {
+    return this.#prestarted;
   }
 
   get limitsMemory(): boolean {
@@ -118,17 +141,25 @@ export class ProcessLauncher implements Launcher {
   }
 
   launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess | Promise<LaunchedProcess> {
+    return this.#prestarted?.take(req, this.#env(req), h) ?? this.#start(req, h, req.id);
+  }
+
+  #start(
+    req: LaunchRequest,
+    h: LaunchHandlers,
+    cgroupName: number | string,
+  ): LaunchedProcess | Promise<LaunchedProcess> {
     const spawner = this.#spawner;
     return spawner === undefined || spawner.broken
-      ? this.#launchDirect(req, h)
-      : this.#launchSpawned(req, h, spawner);
+      ? this.#launchDirect(req, h, cgroupName)
+      : this.#launchSpawned(req, h, spawner, cgroupName);
   }
 
   #env(req: LaunchRequest): Record<string, string> {
     return this.#owner === undefined ? { ...req.env } : { ...req.env, [OWNER_VARIABLE]: this.#owner };
   }
 
-  #launchDirect(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
+  #launchDirect(req: LaunchRequest, h: LaunchHandlers, cgroupName: number | string): LaunchedProcess {
     const { command, args } = commandLine(req, this.#chrt, this.#setpriv);
     const proc: ChildProcess = spawn(command, [...args], {
       cwd: req.cwd,
@@ -139,7 +170,7 @@ export class ProcessLauncher implements Launcher {
     let cgroup: EnvironmentCgroup | undefined;
     let peak: PeakReader | undefined;
     if (proc.pid !== undefined) {
-      cgroup = this.#cgroups?.place(req.id, proc.pid, req.memoryMb);
+      cgroup = this.#cgroups?.place(cgroupName, proc.pid, req.memoryMb);
       peak = new PeakReader(proc.pid);
     }
     const killGroup = (): void => {
@@ -184,7 +215,12 @@ export class ProcessLauncher implements Launcher {
     };
   }
 
-  async #launchSpawned(req: LaunchRequest, h: LaunchHandlers, spawner: Spawner): Promise<LaunchedProcess> {
+  async #launchSpawned(
+    req: LaunchRequest,
+    h: LaunchHandlers,
+    spawner: Spawner,
+    cgroupName: number | string,
+  ): Promise<LaunchedProcess> {
     const { command, args } = spawnedCommandLine(req, this.#chrt, spawner.batchScheduling);
     let exited: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
     let spawned: Spawned;
@@ -206,10 +242,10 @@ export class ProcessLauncher implements Launcher {
       }
       // The spawner died before it answered (it is restarted for the next start): this
       // one is spawned here.
-      return this.#launchDirect(req, h);
+      return this.#launchDirect(req, h, cgroupName);
     }
     const pid = spawned.pid;
-    const cgroup = this.#cgroups?.place(req.id, pid, req.memoryMb);
+    const cgroup = this.#cgroups?.place(cgroupName, pid, req.memoryMb);
     const peak = new PeakReader(pid);
     const sockets = spawned.stdio.filter((s) => s !== undefined);
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -266,6 +302,7 @@ export class ProcessLauncher implements Launcher {
   }
 
   async dispose(): Promise<void> {
+    await this.#prestarted?.dispose();
     await this.#spawner?.dispose();
     await this.#cgroups?.dispose();
   }

@@ -31,8 +31,13 @@ import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
-import type { LaunchHandlers, LaunchRequest, LaunchedProcess, Launcher } from './launcher.js';
-import { PRIVATE_FD } from './process-launcher.js';
+import {
+  PRIVATE_FD,
+  type LaunchHandlers,
+  type LaunchRequest,
+  type LaunchedProcess,
+  type Launcher,
+} from './launcher.js';
 import { PeakReader } from './proc-status.js';
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optArgs, optMounts, readHostTree, type OptMount } from './sandbox-opt.js';

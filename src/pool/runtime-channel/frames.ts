@@ -15,6 +15,7 @@ export const FrameType = {
   INIT_ERROR: 5,
   RESPONSE_TOO_LARGE: 6,
   PEAK: 7,
+  ASSIGN: 8,
 } as const;
 
 /** A frame larger than this is a broken runtime, not a response (the limit is ~6 MiB). */
@@ -61,6 +62,24 @@ export function encodeInvoke(f: InvokeFrame): Buffer {
     offset += 2 + n;
   });
   f.payload.copy(out, offset);
+  return out;
+}
+
+/** What a pre-started runtime takes on (launchers/prestarted.ts): its function's process environment. */
+export interface Assignment {
+  /** The whole environment of the process, as a fresh launch would have it. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Its working directory. */
+  readonly cwd: string;
+}
+
+/** Encodes an ASSIGN frame (platform → runtime): JSON of the assignment. */
+export function encodeAssign(a: Assignment): Buffer {
+  const body = Buffer.from(JSON.stringify({ env: a.env, cwd: a.cwd }), 'utf8');
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+  out.writeUInt32LE(body.length, 0);
+  out[4] = FrameType.ASSIGN;
+  body.copy(out, FRAME_HEADER_BYTES);
   return out;
 }
 

@@ -15,6 +15,34 @@ export function maxOldSpaceMb(memoryMb: number): number {
   return Math.max(16, Math.floor(memoryMb * 0.9));
 }
 
+/**
+ * The young generation's semi-space for a node runtime, in MB: what Node.js 20 chooses by
+ * itself on a machine (or in a memory cgroup) of MemorySize, which it reads once at start
+ * (measured in a cgroup of each size: up to 512 MB → 1, 1024 → 4, 1536 and 2048 → 8, from
+ * 3008 → 16; V8 sizes it from a quarter of the memory, rounded up to a power of two).
+ * Given explicitly because an environment enters its memory cgroup just after it starts
+ * (launchers/process-launcher.ts): whether node had read the cgroup's limit by then was a
+ * race, and the young generation was 3 MB or 48 MB from one start to the next. [DESIGN]
+ */
+export function semiSpaceMb(memoryMb: number): number {
+  if (memoryMb <= 512) {
+    return 1;
+  }
+  const wanted = memoryMb / 4 / 64;
+  return Math.min(16, 2 ** Math.ceil(Math.log2(wanted)));
+}
+
+/**
+ * The variables `node` (or what it loads at start: the dynamic linker, glibc's allocator,
+ * OpenSSL, ICU) reads when it starts rather than when they are used: a pre-started runtime
+ * (launchers/prestarted.ts) takes a function only if these are the same in both. NODE_PATH
+ * is not one of them: the bundled client computes the module paths again when it takes
+ * its function (runtimes/node/blank.cjs). Every other variable is read by the client or
+ * the function after that.
+ */
+export const NODE_START_VARIABLES =
+  /^(?:NODE_(?!PATH$)|UV_|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CERT_|LC_|ICU_)|^(?:LANG|LANGUAGE|TZ)$/;
+
 export const nodeRuntime: RuntimeEntry = {
   name: 'nodejs',
   managed: true,
@@ -45,11 +73,17 @@ export const nodeRuntime: RuntimeEntry = {
       ok: true,
       command: interpreter.command,
       ...(Object.keys(env).length === 0 ? {} : { env }),
-      args: [`--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`, ...ctx.nodeFlags, ctx.nodeRuntimeEntry],
+      args: [
+        `--max-old-space-size=${maxOldSpaceMb(spec.memoryMb)}`,
+        `--max-semi-space-size=${semiSpaceMb(spec.memoryMb)}`,
+        ...ctx.nodeFlags,
+        ctx.nodeRuntimeEntry,
+      ],
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.nodeRuntimeEntry),
       hostPaths: [interpreter.command, ctx.nodeRuntimeEntry],
       interpreter,
+      ...(ctx.bundledChannel === 'private' ? { startVariables: NODE_START_VARIABLES } : {}),
     };
   },
 };

@@ -65,6 +65,12 @@ export type RuntimeStart =
       readonly env?: Readonly<Record<string, string>>;
       /** The interpreter of a bundled client (INIT_START, warnings). */
       readonly interpreter?: Interpreter;
+      /**
+       * Set when the client can be started before its function (a pre-started runtime:
+       * launchers/prestarted.ts) and take it on over the private channel (ASSIGN): the
+       * variables its interpreter reads when it starts, which must then be the same.
+       */
+      readonly startVariables?: RegExp;
     }
   | { readonly ok: false; readonly detail: string };
 

@@ -18,6 +18,10 @@
  * (the default) the result is sent when the event loop has drained ('beforeExit'); a
  * handler that neither returns a promise nor calls back answers `null` at that point.
  */
+// A pre-started runtime first waits for its function and takes on its environment
+// (blank.cjs): everything below then reads that function's variables, as it would in a
+// runtime started for it.
+const preStarted = process.env._HEARTH_BLANK === '1' ? require('./blank.cjs').takeAssignment() : undefined;
 // First, so that the runtime's own modules load through the code cache too.
 const codeCacheDir = process.env._HEARTH_CODE_CACHE;
 delete process.env._HEARTH_CODE_CACHE;
@@ -41,6 +45,9 @@ delete env._HEARTH_RUNTIME_FD;
 
 /** @returns {Channel} */
 function openChannel() {
+  if (preStarted !== undefined) {
+    return preStarted;
+  }
   if (privateFd !== undefined) {
     return createFdChannel(Number(privateFd));
   }

@@ -80,6 +80,8 @@ function peakReader() {
  * @property {(requestId: string, errorType: string, json: string) => void | Promise<void>} failAndExit
  *   Reports an error when the process exits right after (no NEXT follows).
  * @property {(errorType: string, json: string) => void | Promise<void>} initError
+ * @property {() => string} [assignment]
+ *   A pre-started runtime's wait for its function: the ASSIGN frame's JSON (blank.cjs).
  */
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -194,6 +196,31 @@ function createFdChannel(fd) {
     }
   };
 
+  /**
+   * Blocks until a frame of type `wanted` has arrived (skipping any other); returns where
+   * its body starts in `buf` (it ends at `start`).
+   * @param {number} wanted
+   * @returns {number}
+   */
+  const frame = (wanted) => {
+    for (;;) {
+      if (start === end) {
+        // Nothing left over (the usual case): reuse the buffer from its beginning.
+        start = 0;
+        end = 0;
+      }
+      fill(FRAME_HEADER_BYTES);
+      const length = buf.readUInt32LE(start);
+      fill(FRAME_HEADER_BYTES + length);
+      const type = buf[start + 4];
+      const bodyStart = start + FRAME_HEADER_BYTES;
+      start = bodyStart + length;
+      if (type === wanted) {
+        return bodyStart;
+      }
+    }
+  };
+
   /** @param {Buffer[]} buffers */
   const writeAll = (buffers) => {
     let pending = buffers.filter((b) => b.length > 0);
@@ -240,24 +267,14 @@ function createFdChannel(fd) {
         writeAll([NEXT_FRAME]);
       }
       nextSent = false;
-      for (;;) {
-        if (start === end) {
-          // Nothing left over (the usual case): reuse the buffer from its beginning.
-          start = 0;
-          end = 0;
-        }
-        fill(FRAME_HEADER_BYTES);
-        const length = buf.readUInt32LE(start);
-        fill(FRAME_HEADER_BYTES + length);
-        const type = buf[start + 4];
-        const bodyStart = start + FRAME_HEADER_BYTES;
-        start = bodyStart + length;
-        if (type === FRAME.INVOKE) {
-          // The payload is a view of `buf`, which the next read reuses: bootstrap.cjs
-          // parses it before calling next() again.
-          return decodeInvoke(buf.subarray(bodyStart, start));
-        }
-      }
+      const bodyStart = frame(FRAME.INVOKE);
+      // The payload is a view of `buf`, which the next read reuses: bootstrap.cjs
+      // parses it before calling next() again.
+      return decodeInvoke(buf.subarray(bodyStart, start));
+    },
+    assignment() {
+      const bodyStart = frame(FRAME.ASSIGN);
+      return buf.toString('utf8', bodyStart, start);
     },
     respond(requestId, json) {
       const bytes = Buffer.byteLength(json);

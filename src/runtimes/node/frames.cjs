@@ -21,6 +21,9 @@
  *                                 sent just before an answer (in the same write) by a runtime
  *                                 that can read it exactly and cheaply (channel-fd.cjs); the
  *                                 platform then reads no /proc file for that answer
+ *   ASSIGN (platform → runtime)   JSON {"env": {...}, "cwd": "..."}: the function a pre-started
+ *                                 runtime takes (its whole environment and working directory),
+ *                                 the first frame such a runtime reads (blank.cjs)
  */
 
 const FRAME_HEADER_BYTES = 5;
@@ -32,6 +35,7 @@ const FRAME = Object.freeze({
   INIT_ERROR: 5,
   RESPONSE_TOO_LARGE: 6,
   PEAK: 7,
+  ASSIGN: 8,
 });
 
 /** A PEAK frame's size: header and a u32. */

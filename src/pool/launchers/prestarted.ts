@@ -1,0 +1,302 @@
+/**
+ * Pre-started runtimes ("blanks"): processes of a bundled runtime client started before
+ * any function needs them, so that a cold start does not wait for the interpreter to
+ * start (src/pool/README.md "Pre-started runtimes" has the figures).
+ *
+ * A blank is started with the command, arguments and MemorySize (memory cgroup) of the
+ * launch that asked for it, with only the variables its interpreter reads at start
+ * (`LaunchRequest.startVariables`: NODE_OPTIONS, TZ, LD_LIBRARY_PATH...) and PATH, and
+ * `_HEARTH_BLANK=1`; its client loads its own modules and blocks on the private channel.
+ * A later launch with the same command, arguments, MemorySize, scheduling and values of
+ * those variables takes it: the launcher writes ASSIGN (the whole environment and working
+ * directory a fresh process would have had) on its channel, hands its output and its end
+ * to the new environment, and starts another blank for the next one. The client applies
+ * the assignment before anything of the function runs (src/runtimes/node/blank.cjs).
+ *
+ * At most `max` blanks wait at once, one per key. A launch that finds none for its key
+ * starts one if there is room, or replaces the blank of another key that has waited longer
+ * than `reassignAfterMs` (the least recently started): keys in use keep theirs, a new key
+ * gets a slot once one is idle, and keys that alternate faster do not start and kill
+ * blanks in turn. In a burst (Put(100)) each launch takes the blank the previous one
+ * started: one process more than launches, whatever their number.
+ */
+import { encodeAssign } from '../runtime-channel/frames.js';
+import type { LaunchHandlers, LaunchRequest, LaunchedProcess } from './launcher.js';
+
+/** Set in a blank's environment at exec: its client waits for ASSIGN (blank.cjs). */
+export const BLANK_VARIABLE = '_HEARTH_BLANK';
+
+/** Output a blank wrote before it was taken, kept for its environment's log up to this much. */
+const EARLY_OUTPUT_BYTES = 64 * 1024;
+
+/** Starts a process as the launcher does, its memory cgroup named `cgroupName`. */
+export type StartProcess = (
+  req: LaunchRequest,
+  handlers: LaunchHandlers,
+  cgroupName: string,
+) => LaunchedProcess | Promise<LaunchedProcess>;
+
+export interface PrestartedOptions {
+  /** At most this many blanks wait at once (over all keys); 0 turns them off. */
+  readonly max: number;
+  readonly start: StartProcess;
+  /** A blank of another key is replaced once it has waited this long (default 60 s). */
+  readonly reassignAfterMs?: number;
+  /** The clock (tests). */
+  readonly now?: () => number;
+  /** A blank that could not start or died while waiting. */
+  readonly onError?: (message: string) => void;
+}
+
+interface Blank {
+  readonly key: string;
+  readonly name: string;
+  readonly startedAt: number;
+  /** Once the launcher has answered (a spawner answers asynchronously). */
+  proc: LaunchedProcess | undefined;
+  /** The taking environment's handlers. */
+  target: LaunchHandlers | undefined;
+  early: Buffer[];
+  earlyBytes: number;
+  /** It can no longer be taken: it ended, failed to start, or was killed by this class. */
+  gone: boolean;
+  /** Resolves true once `proc` is known, false if it never will be. */
+  readonly arrived: Promise<boolean>;
+  readonly closed: Promise<void>;
+}
+
+/** The variables `req` starts with that `startVariables` matches, in a stable order. */
+function startValues(req: LaunchRequest, startVariables: RegExp): [string, string][] {
+  return Object.entries(req.env)
+    .filter(([name]) => startVariables.test(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * What a blank for `req` must have been started with, as one string; undefined when `req`
+ * cannot be served by a blank.
+ */
+export function blankKey(req: LaunchRequest): string | undefined {
+  if (req.startVariables === undefined || !req.privateChannel) {
+    return undefined;
+  }
+  return JSON.stringify([
+    req.command,
+    req.args,
+    req.memoryMb,
+    req.batchScheduling,
+    startValues(req, req.startVariables),
+  ]);
+}
+
+export class PrestartedRuntimes {
+  readonly #o: PrestartedOptions;
+  readonly #now: () => number;
+  /** Blanks not taken yet, oldest first. */
+  #waiting: Blank[] = [];
+  #started = 0;
+  #disposed = false;
+
+  constructor(o: PrestartedOptions) {
+    this.#o = o;
+    this.#now = o.now ?? (() => performance.now());
+  }
+
+  /**
+   * A blank for `req`, given `req`'s function: its environment `env` (as the launcher
+   * would start the process with) and `req.cwd`; undefined when none is ready (the caller
+   * starts a process itself). Either way a blank for `req`'s key is started for the next
+   * launch when the rules above allow.
+   */
+  take(
+    req: LaunchRequest,
+    env: Readonly<Record<string, string>>,
+    h: LaunchHandlers,
+  ): LaunchedProcess | undefined {
+    const key = blankKey(req);
+    if (key === undefined || this.#disposed || this.#o.max <= 0) {
+      return undefined;
+    }
+    const i = this.#waiting.findIndex((b) => b.key === key && b.proc !== undefined && !b.gone);
+    const blank = i < 0 ? undefined : this.#waiting.splice(i, 1)[0];
+    const proc = blank?.proc;
+    if (blank !== undefined && proc?.privateSocket === undefined) {
+      // (cannot be: blanks are started with the private channel)
+      this.#kill(blank);
+      this.#refill(key, req);
+      return undefined;
+    }
+    if (blank !== undefined && proc?.privateSocket !== undefined) {
+      blank.target = h;
+      proc.privateSocket.write(encodeAssign({ env, cwd: req.cwd }));
+      const early = blank.early;
+      blank.early = [];
+      if (early.length > 0) {
+        // After the launcher's answer has been wired up by the environment.
+        queueMicrotask(() => {
+          for (const c of early) {
+            h.onOutput(c);
+          }
+        });
+      }
+    }
+    this.#refill(key, req);
+    return blank === undefined ? undefined : proc;
+  }
+
+  /** The pids of the blanks waiting now (tests, diagnostics). */
+  pids(): number[] {
+    return this.#waiting.flatMap((b) => (b.proc?.pid === undefined || b.gone ? [] : [b.proc.pid]));
+  }
+
+  /**
+   * The pids of the blanks waiting, once those being started now have been (their
+   * launcher has answered): tests and diagnostics.
+   */
+  async settled(): Promise<number[]> {
+    await Promise.all(this.#waiting.map((b) => b.arrived));
+    return this.pids();
+  }
+
+  /** Kills every waiting blank and resolves when they have ended. */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    const all = this.#waiting;
+    this.#waiting = [];
+    for (const b of all) {
+      this.#kill(b);
+    }
+    await Promise.all(all.map((b) => b.closed));
+  }
+
+  #refill(key: string, req: LaunchRequest): void {
+    if (this.#waiting.some((b) => b.key === key && !b.gone)) {
+      return;
+    }
+    if (this.#waiting.length >= this.#o.max) {
+      const now = this.#now();
+      const after = this.#o.reassignAfterMs ?? 60_000;
+      const old = this.#waiting.find((b) => now - b.startedAt >= after);
+      if (old === undefined) {
+        return;
+      }
+      this.#waiting.splice(this.#waiting.indexOf(old), 1);
+      this.#kill(old);
+    }
+    this.#startBlank(key, req);
+  }
+
+  #kill(b: Blank): void {
+    b.gone = true;
+    b.proc?.kill();
+  }
+
+  #startBlank(key: string, req: LaunchRequest): void {
+    const vars = req.startVariables;
+    if (vars === undefined) {
+      return;
+    }
+    const env: Record<string, string> = Object.fromEntries(startValues(req, vars));
+    if (req.env.PATH !== undefined) {
+      env.PATH = req.env.PATH;
+    }
+    for (const [name, value] of Object.entries(req.env)) {
+      // The channel's fd variable and the like: hearth's, not the function's.
+      if (name.startsWith('_HEARTH_RUNTIME_')) {
+        env[name] = value;
+      }
+    }
+    env[BLANK_VARIABLE] = '1';
+    let closed: () => void = () => undefined;
+    let arrivedAs: (ok: boolean) => void = () => undefined;
+    const blank: Blank = {
+      key,
+      name: `blank-${++this.#started}`,
+      startedAt: this.#now(),
+      proc: undefined,
+      target: undefined,
+      early: [],
+      earlyBytes: 0,
+      gone: false,
+      arrived: new Promise((r) => (arrivedAs = r)),
+      closed: new Promise((r) => (closed = r)),
+    };
+    const drop = (why: string): void => {
+      const waiting = this.#waiting.indexOf(blank);
+      if (waiting >= 0) {
+        this.#waiting.splice(waiting, 1);
+      }
+      if (!blank.gone && !this.#disposed) {
+        this.#o.onError?.(why);
+      }
+      blank.gone = true;
+      arrivedAs(false);
+    };
+    const relay: LaunchHandlers = {
+      onOutput: (c) => {
+        if (blank.target !== undefined) {
+          blank.target.onOutput(c);
+        } else if (blank.earlyBytes < EARLY_OUTPUT_BYTES) {
+          blank.early.push(c);
+          blank.earlyBytes += c.length;
+        }
+      },
+      onSpawnError: (message) => {
+        if (blank.target !== undefined) {
+          blank.target.onSpawnError(message);
+        } else {
+          drop(`a pre-started runtime could not start: ${message}`);
+          closed();
+        }
+      },
+      onClose: (code, signal) => {
+        closed();
+        if (blank.target !== undefined) {
+          blank.target.onClose(code, signal);
+        } else {
+          drop(`a pre-started runtime ended while waiting (${signal ?? `exit ${String(code)}`})`);
+        }
+      },
+    };
+    this.#waiting.push(blank);
+    const blankReq: LaunchRequest = {
+      id: req.id,
+      command: req.command,
+      args: req.args,
+      env,
+      cwd: '/',
+      hostPaths: req.hostPaths,
+      layerDirs: [],
+      privateChannel: true,
+      memoryMb: req.memoryMb,
+      batchScheduling: req.batchScheduling,
+    };
+    let launched: LaunchedProcess | Promise<LaunchedProcess>;
+    try {
+      launched = this.#o.start(blankReq, relay, blank.name);
+    } catch (e) {
+      drop(`a pre-started runtime could not start: ${e instanceof Error ? e.message : String(e)}`);
+      closed();
+      return;
+    }
+    const arrived = (proc: LaunchedProcess): void => {
+      if (proc.pid === undefined) {
+        // Its spawn failed (onSpawnError has dropped it).
+        return;
+      }
+      blank.proc = proc;
+      if (blank.gone) {
+        proc.kill();
+      }
+      arrivedAs(!blank.gone);
+    };
+    if (launched instanceof Promise) {
+      launched.then(arrived, (e: unknown) => {
+        drop(`a pre-started runtime could not start: ${e instanceof Error ? e.message : String(e)}`);
+        closed();
+      });
+    } else {
+      arrived(launched);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Pre-started runtimes (src/pool/launchers/prestarted.ts, src/runtimes/node/blank.cjs): a
+ * cold start takes a Node.js process started before its function existed, and the
+ * function sees what it would have seen in a process started for it.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentSpec } from '../../src/core/ports.js';
+import type { HearthPool } from '../../src/pool/index.js';
+import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
+
+interface Report {
+  pid: number;
+  env: Record<string, string>;
+  childEnv: string[];
+  cwd: string;
+  argv: string[];
+  execArgv: string[];
+  globalPaths: string[];
+  heapLimit: number;
+  timezoneOffset: number;
+  layerModule: string | null;
+}
+
+const pools: HearthPool[] = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.dispose()));
+});
+
+let layer = '';
+beforeAll(() => {
+  layer = mkdtempSync(path.join(tmpdir(), 'hearth-prestart-layer-'));
+  const mod = path.join(layer, 'nodejs', 'node_modules', 'layer-module');
+  mkdirSync(mod, { recursive: true });
+  writeFileSync(path.join(mod, 'index.js'), "exports.name = 'from the layer';\n");
+});
+afterAll(() => rmSync(layer, { recursive: true, force: true }));
+
+function pool(prestartedRuntimes: number, logger = pino({ level: 'silent' }), spawner = false): HearthPool {
+  const p = testPool({ prestartedRuntimes, spawner, logger });
+  pools.push(p);
+  return p;
+}
+
+function spec(name: string, overrides: Partial<EnvironmentSpec> = {}): EnvironmentSpec {
+  return makeSpec('start-reporter', { functionName: name, key: `${name}/$LATEST@r`, ...overrides });
+}
+
+async function report(p: HearthPool, s: EnvironmentSpec): Promise<Report> {
+  const o = await p.invoke(makeRequest(s, { event: { n: 1 } }));
+  if (o.kind !== 'success') {
+    throw new Error(`invoke failed: ${JSON.stringify(o)}`);
+  }
+  return json(o.payload) as Report;
+}
+
+/** A report without what differs between any two starts (the log stream's random name, pid). */
+function comparable(r: Report): Omit<Report, 'pid'> {
+  const { pid: _pid, ...rest } = r;
+  const stream = (v: string): string => v.replace(/\][0-9a-f]{32}$/, ']<random>');
+  return {
+    ...rest,
+    env: Object.fromEntries(Object.entries(r.env).map(([k, v]) => [k, stream(v)])),
+    childEnv: r.childEnv.map(stream).sort(),
+  };
+}
+
+describe.skipIf(process.platform !== 'linux')('pre-started Node.js runtimes', () => {
+  it.each([
+    ['forked by the pool', false],
+    ['forked by the spawner', true],
+  ])(
+    'give a cold start a process started before its function, which sees what a fresh one sees (%s)',
+    async (_, spawner) => {
+      const p = pool(2, undefined, spawner);
+      const a = spec('a', { environment: { MY_VAR: 'a' } });
+      const b = spec('b', { environment: { MY_VAR: 'b', OTHER: 'x' }, layerDirs: [layer] });
+
+      const first = await report(p, a);
+      const [blank, ...more] = await p.prestartedRuntimes();
+      expect(blank).toBeGreaterThan(0);
+      expect(more).toEqual([]);
+      expect(blank).not.toBe(first.pid);
+
+      const taken = await report(p, b);
+      expect(taken.pid).toBe(blank);
+      // Another one waits for the next cold start.
+      const next = await p.prestartedRuntimes();
+      expect(next).toHaveLength(1);
+      expect(next).not.toContain(blank);
+
+      // The same function started without pre-started runtimes.
+      const fresh = await report(pool(0, undefined, spawner), b);
+      expect(await pools[1]?.prestartedRuntimes()).toEqual([]);
+      expect(comparable(taken)).toEqual(comparable(fresh));
+      expect(taken.env.MY_VAR).toBe('b');
+      expect(taken.env._HEARTH_BLANK).toBeUndefined();
+      expect(taken.childEnv).toContain('OTHER=x');
+      expect(
+        taken.childEnv.some((l) => l.startsWith('_HEARTH_BLANK') || l.startsWith('_HEARTH_RUNTIME')),
+      ).toBe(false);
+      // NODE_PATH from the layer, as at start: the module paths were computed again.
+      expect(taken.layerModule).toBe('from the layer');
+      expect(taken.globalPaths.some((g) => g.startsWith(layer))).toBe(true);
+    },
+  );
+
+  it('are not given a function whose start variables differ from theirs', async () => {
+    const p = pool(2);
+    await report(p, spec('a'));
+    const [blank] = await p.prestartedRuntimes();
+    const paris = await report(p, spec('tz', { environment: { TZ: 'Europe/Paris' } }));
+    expect(paris.pid).not.toBe(blank);
+    expect(paris.timezoneOffset).toBe(-120);
+    const heap = await report(p, spec('big', { memoryMb: 512 }));
+    expect(heap.pid).not.toBe(blank);
+    // Each of those keys now has its own (two at most): the first one is still waiting.
+    const waiting = await p.prestartedRuntimes();
+    expect(waiting).toContain(blank);
+    expect(waiting).toHaveLength(2);
+    // And a function with the first key still takes it.
+    expect((await report(p, spec('c'))).pid).toBe(blank);
+  });
+
+  it('replace one that dies while waiting, and end with the pool', async () => {
+    let died: () => void = () => undefined;
+    const gone = new Promise<void>((r) => (died = r));
+    const logger = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) => {
+          if (line.includes('a pre-started runtime ended while waiting')) {
+            died();
+          }
+        },
+      },
+    );
+    const p = pool(1, logger);
+    await report(p, spec('a'));
+    const [blank] = await p.prestartedRuntimes();
+    process.kill(blank ?? 0, 'SIGKILL');
+    await gone;
+    expect(await p.prestartedRuntimes()).toEqual([]);
+    // The next cold start starts its own process, and a new blank for the one after.
+    expect((await report(p, spec('b'))).pid).not.toBe(blank);
+    const [again] = await p.prestartedRuntimes();
+    expect(again).toBeGreaterThan(0);
+    expect((await report(p, spec('c'))).pid).toBe(again);
+    const [last] = await p.prestartedRuntimes();
+    await p.dispose();
+    expect(() => process.kill(last ?? 0, 0)).toThrow();
+  });
+});
