@@ -18,6 +18,9 @@
  * (the default) the result is sent when the event loop has drained ('beforeExit'); a
  * handler that neither returns a promise nor calls back answers `null` at that point.
  */
+// Before anything loads: Node's own built-in modules then load from its code cache during
+// init instead of being compiled from source (heap-flags.cjs); restored in afterInit.
+const restoreHeapFlags = require('./heap-flags.cjs').setHeapFlagsAside();
 // A pre-started runtime first waits for its function and takes on its environment
 // (blank.cjs): everything below then reads that function's variables, as it would in a
 // runtime started for it.
@@ -180,6 +183,7 @@ let afterFirstAnswer = false;
 function afterInit() {
   codeCache?.seal();
   codeCache?.flush();
+  restoreHeapFlags();
   tierUpEarly();
 }
 
