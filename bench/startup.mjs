@@ -17,7 +17,9 @@
 //      --prestarted-runtimes 0`, hearth before either existed), and beside one with the
 //      code cache alone (`--prestarted-runtimes 0`); each round changes an environment
 //      variable on each, so each invoke is a cold start of unchanged code. Round 0 fills
-//      the cache and starts the first pre-started runtime, and is shown apart.
+//      the cache and starts the first pre-started runtime, and is shown apart. With
+//      BENCH_BASELINE_BIN=<another checkout>/bin/hearth.js the side with neither runs that
+//      build (say, the one before this work, to measure "against today").
 //
 // Run: npm run build && node bench/startup.mjs   (BENCH_ROUNDS, BENCH_START_ROUNDS)
 import { execFileSync, spawn } from 'node:child_process';
@@ -185,8 +187,10 @@ const results = {
   sdkCacheOnlyCpu: [],
 };
 const cached = await startHearth({ name: 'startup-cache' });
+const BASELINE_BIN = process.env.BENCH_BASELINE_BIN;
 const uncached = await startHearth({
   name: 'startup-nocache',
+  ...(BASELINE_BIN === undefined ? {} : { bin: BASELINE_BIN }),
   env: { HEARTH_CODE_CACHE: 'false', HEARTH_PRESTARTED_RUNTIMES: '0' },
 });
 const cacheOnly = await startHearth({ name: 'startup-cacheonly', env: { HEARTH_PRESTARTED_RUNTIMES: '0' } });
@@ -318,7 +322,7 @@ const cacheRatios = results.sdkCacheOnly.map((x, i) => x / results.sdkOff[i]);
 const cpuRatios = results.sdkCpu.map((x, i) => x / results.sdkOffCpu[i]);
 const rounds = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
 console.log(
-  `first invoke, on-demand, init loads an AWS SDK client: ${median(sdkRatios).toFixed(2)}x by default (code cache and pre-started runtimes) against neither (target <= 0.5x; rounds ${rounds(sdkRatios)}; default ${fmt(results.sdk)} ms, neither ${fmt(results.sdkOff)} ms; round 0, which filled the cache, ${sdkFirstMiss?.toFixed(0)} ms)`,
+  `first invoke, on-demand, init loads an AWS SDK client: ${median(sdkRatios).toFixed(2)}x by default (code cache and pre-started runtimes) against neither${BASELINE_BIN === undefined ? '' : ` (${BASELINE_BIN})`} (target <= 0.5x; rounds ${rounds(sdkRatios)}; default ${fmt(results.sdk)} ms, neither ${fmt(results.sdkOff)} ms; round 0, which filled the cache, ${sdkFirstMiss?.toFixed(0)} ms)`,
 );
 console.log(
   `  the code cache alone (--prestarted-runtimes 0): ${median(cacheRatios).toFixed(2)}x against neither (rounds ${rounds(cacheRatios)}; ${fmt(results.sdkCacheOnly)} ms)`,
