@@ -20,7 +20,8 @@
  */
 // Before anything loads: Node's own built-in modules then load from its code cache during
 // init instead of being compiled from source (heap-flags.cjs); restored in afterInit.
-const restoreHeapFlags = require('./heap-flags.cjs').setHeapFlagsAside();
+const { setHeapFlagsAside, v8SetFlags } = require('./heap-flags.cjs');
+const restoreHeapFlags = setHeapFlagsAside();
 // A pre-started runtime first waits for its function and takes on its environment
 // (blank.cjs): everything below then reads that function's variables, as it would in a
 // runtime started for it.
@@ -367,11 +368,10 @@ process.on('unhandledRejection', (reason) => {
  */
 function tierUpEarly() {
   try {
-    /** @type {typeof import('node:v8')} */
-    const v8 = require('node:v8');
-    v8.setFlagsFromString('--interrupt-budget=4000');
-    v8.setFlagsFromString('--minimum-invocations-after-ic-update=50');
-    v8.setFlagsFromString('--no-lazy-feedback-allocation');
+    const set = v8SetFlags();
+    set('--interrupt-budget=4000');
+    set('--minimum-invocations-after-ic-update=50');
+    set('--no-lazy-feedback-allocation');
   } catch {
     // A tuning, not a behaviour: without it the environment is only slower to warm.
   }

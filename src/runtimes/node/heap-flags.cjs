@@ -21,6 +21,49 @@
 
 const HEAP_FLAG = /^--max-(?:old|semi)-space-size=/;
 
+/** @type {((flags: string) => void) | undefined} */
+let setFlags;
+
+/**
+ * V8's setFlagsFromString. Through the `v8` binding rather than node:v8: under the heap
+ * flags node:v8 itself (which loads Node's heap-snapshot streams) is compiled from source,
+ * ~5 ms of a start that is ~22 ms (_one-off_). Node warns once about that binding
+ * (DEP0111, which is only a runtime deprecation): silenced for this one access, and a
+ * function that reaches for it later is not warned again. node:v8 where the binding is gone.
+ * @returns {(flags: string) => void}
+ */
+function v8SetFlags() {
+  if (setFlags !== undefined) {
+    return setFlags;
+  }
+  const had = Object.hasOwn(process, 'noDeprecation');
+  const saved = process.noDeprecation;
+  try {
+    process.noDeprecation = true;
+    /** @type {unknown} */
+    const raw = Reflect.get(process, 'binding');
+    const bindingOf = /** @type {(name: string) => { setFlagsFromString?: unknown }} */ (raw);
+    const binding = bindingOf.call(process, 'v8');
+    const f = binding.setFlagsFromString;
+    if (typeof f === 'function') {
+      setFlags = (flags) => void Reflect.apply(f, binding, [flags]);
+      return setFlags;
+    }
+  } catch {
+    // no such binding here
+  } finally {
+    if (had) {
+      process.noDeprecation = saved;
+    } else {
+      delete process.noDeprecation;
+    }
+  }
+  /** @type {typeof import('node:v8')} */
+  const v8 = require('node:v8');
+  setFlags = (flags) => v8.setFlagsFromString(flags);
+  return setFlags;
+}
+
 /**
  * Sets the heap flags aside; returns the function that restores them.
  * @returns {() => void}
@@ -31,11 +74,10 @@ function setHeapFlagsAside() {
   if (flags.length === 0 || (options !== undefined && options !== '')) {
     return () => undefined;
   }
-  /** @type {typeof import('node:v8')} */
-  const v8 = require('node:v8');
+  const set = v8SetFlags();
   try {
     for (const flag of flags) {
-      v8.setFlagsFromString(`${flag.slice(0, flag.indexOf('='))}=0`);
+      set(`${flag.slice(0, flag.indexOf('='))}=0`);
     }
   } catch {
     // A tuning: without it, built-ins compile from source as before.
@@ -48,7 +90,7 @@ function setHeapFlagsAside() {
     restored = true;
     try {
       for (const flag of flags) {
-        v8.setFlagsFromString(flag);
+        set(flag);
       }
     } catch {
       // (as above)
@@ -56,4 +98,4 @@ function setHeapFlagsAside() {
   };
 }
 
-module.exports = { setHeapFlagsAside };
+module.exports = { setHeapFlagsAside, v8SetFlags };
