@@ -49,7 +49,7 @@ describe('the heap flags during init', () => {
     'are the defaults while the function initialises, and MemorySize bounds the heaps (%s)',
     async (_, prestartedRuntimes) => {
       let log = '';
-    const p = testPool({ prestartedRuntimes, onFunctionLog: (e) => (log += e.text) });
+      const p = testPool({ prestartedRuntimes, onFunctionLog: (e) => (log += e.text) });
       pool = p;
       const spec = (name: string) =>
         makeSpec('heap-flags-reporter', {
@@ -69,9 +69,9 @@ describe('the heap flags during init', () => {
       // 115 MB of old space (90 % of 128) and 3 of young: set when the heap was.
       expect(Math.round(r.heapLimit / 1048576)).toBe(118);
       expect(r.workerLimit).toBe(r.heapLimit);
-    // The runtime's way to V8's flags warns no one (heap-flags.cjs).
-    expect(log).toContain('START RequestId');
-    expect(log).not.toContain('Warning');
+      // The runtime's way to V8's flags warns no one (heap-flags.cjs).
+      expect(log).toContain('START RequestId');
+      expect(log).not.toContain('Warning');
     },
   );
 });
