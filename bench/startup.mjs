@@ -4,7 +4,8 @@
 //
 //   1. Put(100) -> READY on a version, beside starting 100 bare interpreters 8 at a time
 //      (hearth's default --max-concurrent-starts), each "started" when it has written its
-//      first byte; for Node.js (`node -e`) and for Python (`python3 -S -c`), clean
+//      first byte; for Node.js (`node -e`; an ES module handler, `node`, and a CommonJS
+//      one, `node-cjs`) and for Python (`python3 -S -c`), clean
 //      environments on both sides, the bare ones kept alive until all 100 are up, as
 //      hearth's are; hearth forks them from its spawner (the default,
 //      src/pool/launchers/spawner.ts), and a second hearth with `--spawner false` itself,
@@ -95,6 +96,12 @@ const FUNCTIONS = {
     Handler: 'index.handler',
     files: { 'index.mjs': 'export const handler = async (event) => event;\n' },
   },
+  // The same as a CommonJS module: Node's ES module loader is a cost of its own.
+  'node-cjs': {
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    files: { 'index.js': 'exports.handler = async (event) => event;\n' },
+  },
   python: {
     Runtime: 'python3.12',
     Handler: 'app.handler',
@@ -176,9 +183,9 @@ async function sdkPackage() {
 }
 
 const results = {
-  ready: { node: [], python: [] },
-  readyDirect: { node: [], python: [] },
-  bare: { node: [], python: [] },
+  ready: { node: [], 'node-cjs': [], python: [] },
+  readyDirect: { node: [], 'node-cjs': [], python: [] },
+  bare: { node: [], 'node-cjs': [], python: [] },
   sdk: [],
   sdkOff: [],
   sdkCacheOnly: [],
@@ -219,7 +226,7 @@ try {
   }
   for (let r = 0; r < START_ROUNDS; r++) {
     for (const name of Object.keys(FUNCTIONS)) {
-      results.bare[name].push(await startBare(...BARE[name], ENVIRONMENTS, AT_A_TIME));
+      results.bare[name].push(await startBare(...BARE[name.split('-')[0]], ENVIRONMENTS, AT_A_TIME));
       // Alternating which hearth goes first, round by round.
       for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
         const client = side.hearth.lambda;

@@ -91,7 +91,8 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   constructor(o: PoolOptions) {
     this.#o = o;
     this.#log = o.logger;
-    this.#limiter = new StartLimiter(o.maxConcurrentStarts);
+    // Once no environment is starting, the launcher may start its own in the background.
+    this.#limiter = new StartLimiter(o.maxConcurrentStarts, () => this.#launcher.quiet?.());
     const pathList = o.path ?? DEFAULT_PATH;
     const interpreters =
       o.interpreters ??

@@ -60,4 +60,16 @@ describe('StartLimiter', () => {
     expect(n).toBe(1000);
     expect(l.active).toBe(0);
   });
+
+  it('says when the last start ends with none queued', () => {
+    let idle = 0;
+    const l = new StartLimiter(1, () => idle++);
+    const grant = (): void => l.take();
+    l.request('on-demand', grant);
+    l.request('provisioned', grant);
+    l.release(); // the queued one starts: not idle
+    expect(idle).toBe(0);
+    l.release();
+    expect(idle).toBe(1);
+  });
 });

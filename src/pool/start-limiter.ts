@@ -13,12 +13,15 @@ export type StartPriority = 'on-demand' | 'provisioned';
 export class StartLimiter {
   #active = 0;
   readonly #max: number;
+  readonly #onIdle: () => void;
   readonly #onDemand: (() => void)[] = [];
   readonly #provisioned: (() => void)[] = [];
   #pumping = false;
 
-  constructor(max: number) {
+  /** `onIdle` runs each time the last start in progress ends with none queued. */
+  constructor(max: number, onIdle: () => void = () => undefined) {
     this.#max = Math.max(1, max);
+    this.#onIdle = onIdle;
   }
 
   /** Starts in progress. */
@@ -41,6 +44,9 @@ export class StartLimiter {
   release(): void {
     this.#active = Math.max(0, this.#active - 1);
     this.pump();
+    if (this.#active === 0 && this.#onDemand.length === 0 && this.#provisioned.length === 0) {
+      this.#onIdle();
+    }
   }
 
   /** Forgets every queued start. */

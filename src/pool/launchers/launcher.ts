@@ -102,6 +102,11 @@ export interface Launcher {
   readonly lambdaFilesystem?: boolean;
   /** True when MemorySize is a hard limit of the processes this launcher starts. */
   readonly limitsMemory: boolean;
+  /**
+   * No environment is starting now: background starts of the launcher's own (pre-started
+   * runtimes, prestarted.ts) slow no one's start. Optional.
+   */
+  quiet?(): void;
   /** Releases what the launcher holds (memory cgroups); processes are killed before. */
   dispose(): Promise<void>;
 }

@@ -9,16 +9,17 @@
  * `_HEARTH_BLANK=1`; its client loads its own modules and blocks on the private channel.
  * A later launch with the same command, arguments, MemorySize, scheduling and values of
  * those variables takes it: the launcher writes ASSIGN (the whole environment and working
- * directory a fresh process would have had) on its channel, hands its output and its end
- * to the new environment, and starts another blank for the next one. The client applies
- * the assignment before anything of the function runs (src/runtimes/node/blank.cjs).
+ * directory a fresh process would have had) on its channel, and hands its output and its
+ * end to the new environment. The client applies the assignment before anything of the
+ * function runs (src/runtimes/node/blank.cjs).
  *
- * At most `max` blanks wait at once, one per key. A launch that finds none for its key
- * starts one if there is room, or replaces the blank of another key that has waited longer
- * than `reassignAfterMs` (the least recently started): keys in use keep theirs, a new key
- * gets a slot once one is idle, and keys that alternate faster do not start and kill
- * blanks in turn. In a burst (Put(100)) each launch takes the blank the previous one
- * started: one process more than launches, whatever their number.
+ * Blanks are started when the pool is quiet (`quiet()`: no environment starting), for the
+ * keys launched since: never in competition with a start someone waits for. At most `max`
+ * wait at once, one per key; a key without one gets one if there is room, or replaces the
+ * blank of another key that has waited longer than `reassignAfterMs` (the least recently
+ * started): keys in use keep theirs, a new key gets a slot once one is idle, and keys that
+ * alternate faster do not start and kill blanks in turn. A burst (Put(100)) takes at most
+ * the one blank of its key and leaves one behind.
  */
 import { encodeAssign } from '../runtime-channel/frames.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess } from './launcher.js';
@@ -94,6 +95,8 @@ export class PrestartedRuntimes {
   readonly #now: () => number;
   /** Blanks not taken yet, oldest first. */
   #waiting: Blank[] = [];
+  /** Keys launched since the pool was last quiet, with their last launch: refilled then. */
+  #wanted = new Map<string, LaunchRequest>();
   #started = 0;
   #disposed = false;
 
@@ -105,8 +108,8 @@ export class PrestartedRuntimes {
   /**
    * A blank for `req`, given `req`'s function: its environment `env` (as the launcher
    * would start the process with) and `req.cwd`; undefined when none is ready (the caller
-   * starts a process itself). Either way a blank for `req`'s key is started for the next
-   * launch when the rules above allow.
+   * starts a process itself). Either way `req`'s key gets a blank at the next `quiet()`
+   * when the rules above allow.
    */
   take(
     req: LaunchRequest,
@@ -120,10 +123,11 @@ export class PrestartedRuntimes {
     const i = this.#waiting.findIndex((b) => b.key === key && b.proc !== undefined && !b.gone);
     const blank = i < 0 ? undefined : this.#waiting.splice(i, 1)[0];
     const proc = blank?.proc;
+    this.#wanted.delete(key);
+    this.#wanted.set(key, req);
     if (blank !== undefined && proc?.privateSocket === undefined) {
       // (cannot be: blanks are started with the private channel)
       this.#kill(blank);
-      this.#refill(key, req);
       return undefined;
     }
     if (blank !== undefined && proc?.privateSocket !== undefined) {
@@ -140,8 +144,24 @@ export class PrestartedRuntimes {
         });
       }
     }
-    this.#refill(key, req);
     return blank === undefined ? undefined : proc;
+  }
+
+  /**
+   * No environment is starting (the pool's start limiter is idle): blanks for the keys
+   * launched since are started now, when they slow no one's start (a blank started at
+   * once competed for the CPU with the init of the environment that had just taken the
+   * previous one).
+   */
+  quiet(): void {
+    if (this.#disposed) {
+      return;
+    }
+    const wanted = [...this.#wanted];
+    this.#wanted.clear();
+    for (const [key, req] of wanted) {
+      this.#refill(key, req);
+    }
   }
 
   /** The pids of the blanks waiting now (tests, diagnostics). */

@@ -301,6 +301,10 @@ export class ProcessLauncher implements Launcher {
     };
   }
 
+  quiet(): void {
+    this.#prestarted?.quiet();
+  }
+
   async dispose(): Promise<void> {
     await this.#prestarted?.dispose();
     await this.#spawner?.dispose();
