@@ -20,7 +20,9 @@
 //      variable on each, so each invoke is a cold start of unchanged code. Round 0 fills
 //      the cache and starts the first pre-started runtime, and is shown apart. With
 //      BENCH_BASELINE_BIN=<another checkout>/bin/hearth.js the side with neither runs that
-//      build (say, the one before this work, to measure "against today").
+//      build (say, the one before this work, to measure "against today");
+//   3. the cold first invoke of part 1's functions, on-demand, with pre-started runtimes
+//      (the default) beside without them (`--prestarted-runtimes 0`).
 //
 // Run: npm run build && node bench/startup.mjs   (BENCH_ROUNDS, BENCH_START_ROUNDS)
 import { execFileSync, spawn } from 'node:child_process';
@@ -192,6 +194,8 @@ const results = {
   sdkCpu: [],
   sdkOffCpu: [],
   sdkCacheOnlyCpu: [],
+  small: { node: [], 'node-cjs': [], python: [] },
+  smallOff: { node: [], 'node-cjs': [], python: [] },
 };
 const cached = await startHearth({ name: 'startup-cache' });
 const BASELINE_BIN = process.env.BENCH_BASELINE_BIN;
@@ -223,6 +227,18 @@ try {
       await side.hearth.lambda.send(new PublishVersionCommand({ FunctionName: name }));
     }
     side.before = childPids(side.hearth.child.pid).length;
+  }
+  // Part 3 invokes them on a hearth without pre-started runtimes too.
+  for (const [name, f] of Object.entries(FUNCTIONS)) {
+    await cacheOnly.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: f.Runtime,
+        Handler: f.Handler,
+        Role: 'arn:aws:iam::123456789012:role/bench',
+        Code: { ZipFile: await zip(f.files) },
+      }),
+    );
   }
   for (let r = 0; r < START_ROUNDS; r++) {
     for (const name of Object.keys(FUNCTIONS)) {
@@ -304,6 +320,36 @@ try {
       }
     }
   }
+
+  // 3. The cold first invoke of the small functions of part 1 (on-demand, $LATEST), with
+  //    pre-started runtimes (the default) and without (the code cache alone).
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (const name of Object.keys(FUNCTIONS)) {
+      for (const [hearth, times] of [
+        [cached, results.small[name]],
+        [cacheOnly, results.smallOff[name]],
+      ]) {
+        await hearth.lambda.send(
+          new UpdateFunctionConfigurationCommand({
+            FunctionName: name,
+            Environment: { Variables: { ROUND: String(r) } },
+          }),
+        );
+        const t0 = performance.now();
+        const res = await post(
+          `${hearth.url}/2015-03-31/functions/${name}/invocations`,
+          Buffer.from('{"n":1}'),
+        );
+        const ms = performance.now() - t0;
+        if (res.status !== 200) {
+          throw new Error(`${name} invoke failed: ${res.status} ${res.body}`);
+        }
+        if (r > 0) {
+          times.push(ms);
+        }
+      }
+    }
+  }
 } finally {
   closeClient();
   await cached.stop();
@@ -313,6 +359,7 @@ try {
 }
 
 const fmt = (xs) => xs.map((x) => x.toFixed(0)).join('/');
+const rounds = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
 console.log(`hearth startup bench (${new Date().toISOString()}, node ${process.version})`);
 for (const name of Object.keys(FUNCTIONS)) {
   const ratios = results.ready[name].map((x, i) => x / results.bare[name][i]);
@@ -324,10 +371,15 @@ for (const name of Object.keys(FUNCTIONS)) {
     `  without the spawner (--spawner false, forked by hearth itself): ${median(directRatios).toFixed(2)}x (rounds ${directRatios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.readyDirect[name])} ms)`,
   );
 }
+for (const name of Object.keys(FUNCTIONS)) {
+  const ratios = results.small[name].map((x, i) => x / results.smallOff[name][i]);
+  console.log(
+    `first invoke, on-demand, ${name}: ${median(ratios).toFixed(2)}x with pre-started runtimes against without (rounds ${rounds(ratios)}; ${fmt(results.small[name])} ms against ${fmt(results.smallOff[name])} ms)`,
+  );
+}
 const sdkRatios = results.sdk.map((x, i) => x / results.sdkOff[i]);
 const cacheRatios = results.sdkCacheOnly.map((x, i) => x / results.sdkOff[i]);
 const cpuRatios = results.sdkCpu.map((x, i) => x / results.sdkOffCpu[i]);
-const rounds = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
 console.log(
   `first invoke, on-demand, init loads an AWS SDK client: ${median(sdkRatios).toFixed(2)}x by default (code cache and pre-started runtimes) against neither${BASELINE_BIN === undefined ? '' : ` (${BASELINE_BIN})`} (target <= 0.5x; rounds ${rounds(sdkRatios)}; default ${fmt(results.sdk)} ms, neither ${fmt(results.sdkOff)} ms; round 0, which filled the cache, ${sdkFirstMiss?.toFixed(0)} ms)`,
 );

@@ -3,9 +3,11 @@
  * cold start takes a Node.js process started before its function existed, and the
  * function sees what it would have seen in a process started for it.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSpec } from '../../src/core/ports.js';
@@ -36,6 +38,8 @@ beforeAll(() => {
   const mod = path.join(layer, 'nodejs', 'node_modules', 'layer-module');
   mkdirSync(mod, { recursive: true });
   writeFileSync(path.join(mod, 'index.js'), "exports.name = 'from the layer';\n");
+  mkdirSync(path.join(layer, 'python'), { recursive: true });
+  writeFileSync(path.join(layer, 'python', 'layer_module.py'), "NAME = 'from the layer'\n");
 });
 afterAll(() => rmSync(layer, { recursive: true, force: true }));
 
@@ -67,6 +71,79 @@ function comparable(r: Report): Omit<Report, 'pid'> {
     childEnv: r.childEnv.map(stream).sort(),
   };
 }
+
+// The runtime of the machine's python3, which the pool finds on the PATH (interpreters.ts).
+const PYTHON_RUNTIME = execFileSync(
+  'python3',
+  ['-c', 'import sys; print("python%d.%d" % sys.version_info[:2])'],
+  { encoding: 'utf8' },
+).trim();
+
+function pySpec(name: string, overrides: Partial<EnvironmentSpec> = {}): EnvironmentSpec {
+  return makeSpec('start-reporter', {
+    functionName: name,
+    key: `${name}/$LATEST@py`,
+    runtime: PYTHON_RUNTIME,
+    handler: 'app.handler',
+    codeDir: fileURLToPath(new URL('../fixtures/python/start-reporter', import.meta.url)),
+    ...overrides,
+  });
+}
+
+interface PyReport {
+  pid: number;
+  env: Record<string, string>;
+  childEnv: string[];
+  cwd: string;
+  argv: string[];
+  path: string[];
+  timezone: number;
+  layerModule: string | null;
+}
+
+describe.skipIf(process.platform !== 'linux')('pre-started Python runtimes', () => {
+  it('give a cold start a process started before its function, which sees what a fresh one sees', async () => {
+    const p = pool(2);
+    const b = pySpec('b', { environment: { MY_VAR: 'b', OTHER: 'x' }, layerDirs: [layer] });
+    const run = async (q: HearthPool, s: EnvironmentSpec): Promise<PyReport> => {
+      const o = await q.invoke(makeRequest(s, { event: { n: 1 } }));
+      if (o.kind !== 'success') {
+        throw new Error(`invoke failed: ${JSON.stringify(o)}`);
+      }
+      return json(o.payload) as PyReport;
+    };
+    await run(p, pySpec('a'));
+    const [blank] = await p.prestartedRuntimes();
+    const taken = await run(p, b);
+    expect(taken.pid).toBe(blank);
+    const fresh = await run(pool(0), b);
+    const same = (r: PyReport): Omit<PyReport, 'pid'> => {
+      const { pid: _pid, ...rest } = r;
+      const stream = (v: string): string => v.replace(/\][0-9a-f]{32}$/, ']<random>');
+      return {
+        ...rest,
+        env: Object.fromEntries(Object.entries(r.env).map(([k, v]) => [k, stream(v)])),
+        childEnv: r.childEnv.map(stream).sort(),
+      };
+    };
+    expect(same(taken)).toEqual(same(fresh));
+    expect(taken.env.MY_VAR).toBe('b');
+    expect(taken.childEnv).toContain('OTHER=x');
+    expect(taken.childEnv.some((l) => l.startsWith('_HEARTH_BLANK') || l.startsWith('_HEARTH_RUNTIME'))).toBe(
+      false,
+    );
+    expect(taken.layerModule).toBe('from the layer');
+  });
+
+  it('are not given a function whose start variables differ from theirs', async () => {
+    const p = pool(2);
+    await p.invoke(makeRequest(pySpec('a')));
+    const [blank] = await p.prestartedRuntimes();
+    const o = await p.invoke(makeRequest(pySpec('hash', { environment: { PYTHONHASHSEED: '7' } })));
+    expect(o.kind).toBe('success');
+    expect((json(o.kind === 'success' ? o.payload : Buffer.from('{}')) as PyReport).pid).not.toBe(blank);
+  });
+});
 
 describe.skipIf(process.platform !== 'linux')('pre-started Node.js runtimes', () => {
   it.each([

@@ -173,6 +173,24 @@ describe('PrestartedRuntimes', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it('gives a new key the slot of the key launched least recently, not of the oldest blank', () => {
+    const h = harness(2);
+    const a = request();
+    const b = request({ memoryMb: 256 });
+    const c = request({ memoryMb: 512 });
+    h.rt.take(b, b.env, h.handlers());
+    h.rt.take(a, a.env, h.handlers());
+    h.rt.quiet(); // b's (started[0]), then a's (started[1])
+    h.tick(1000);
+    expect(h.rt.take(a, a.env, h.handlers())).toBe(h.started[1]?.proc);
+    h.rt.quiet(); // a's again (started[2])
+    h.rt.take(c, c.env, h.handlers());
+    h.rt.quiet();
+    expect(h.started[0]?.killed).toBe(true);
+    expect(h.started[2]?.killed).toBe(false);
+    expect(h.rt.pids()).toEqual([h.started[2]?.proc.pid, h.started[3]?.proc.pid]);
+  });
+
   it('takes nothing and starts nothing for a launch that cannot use one, or with max 0', () => {
     const h = harness(2);
     expect(h.rt.take(request({ privateChannel: false }), {}, h.handlers())).toBeUndefined();

@@ -1,7 +1,7 @@
 /**
- * Pre-started runtimes ("blanks"): processes of a bundled runtime client started before
- * any function needs them, so that a cold start does not wait for the interpreter to
- * start (src/pool/README.md "Pre-started runtimes" has the figures).
+ * Pre-started runtimes ("blanks"): processes of a bundled runtime client (Node.js,
+ * Python) started before any function needs them, so that a cold start does not wait for
+ * the interpreter to start (src/pool/README.md "Pre-started runtimes" has the figures).
  *
  * A blank is started with the command, arguments and MemorySize (memory cgroup) of the
  * launch that asked for it, with only the variables its interpreter reads at start
@@ -11,15 +11,15 @@
  * those variables takes it: the launcher writes ASSIGN (the whole environment and working
  * directory a fresh process would have had) on its channel, and hands its output and its
  * end to the new environment. The client applies the assignment before anything of the
- * function runs (src/runtimes/node/blank.cjs).
+ * function runs (src/runtimes/node/blank.cjs, src/runtimes/python/bootstrap.py).
  *
  * Blanks are started when the pool is quiet (`quiet()`: no environment starting), for the
  * keys launched since: never in competition with a start someone waits for. At most `max`
  * wait at once, one per key; a key without one gets one if there is room, or replaces the
- * blank of another key that has waited longer than `reassignAfterMs` (the least recently
- * started): keys in use keep theirs, a new key gets a slot once one is idle, and keys that
- * alternate faster do not start and kill blanks in turn. A burst (Put(100)) takes at most
- * the one blank of its key and leaves one behind.
+ * blank of the key launched least recently, if that was over `reassignAfterMs` ago
+ * (default 10 s): keys in use keep theirs, a new key gets a slot from one that is idle,
+ * and keys that alternate faster cost at most one start and kill per slot per period. A
+ * burst (Put(100)) takes at most the one blank of its key and leaves one behind.
  */
 import { encodeAssign } from '../runtime-channel/frames.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess } from './launcher.js';
@@ -41,7 +41,7 @@ export interface PrestartedOptions {
   /** At most this many blanks wait at once (over all keys); 0 turns them off. */
   readonly max: number;
   readonly start: StartProcess;
-  /** A blank of another key is replaced once it has waited this long (default 60 s). */
+  /** The blank of a key launched longer ago than this may be replaced (default 10 s). */
   readonly reassignAfterMs?: number;
   /** The clock (tests). */
   readonly now?: () => number;
@@ -97,6 +97,8 @@ export class PrestartedRuntimes {
   #waiting: Blank[] = [];
   /** Keys launched since the pool was last quiet, with their last launch: refilled then. */
   #wanted = new Map<string, LaunchRequest>();
+  /** When each key was last launched (the clock of `now`). */
+  #lastLaunch = new Map<string, number>();
   #started = 0;
   #disposed = false;
 
@@ -125,6 +127,7 @@ export class PrestartedRuntimes {
     const proc = blank?.proc;
     this.#wanted.delete(key);
     this.#wanted.set(key, req);
+    this.#lastLaunch.set(key, this.#now());
     if (blank !== undefined && proc?.privateSocket === undefined) {
       // (cannot be: blanks are started with the private channel)
       this.#kill(blank);
@@ -195,12 +198,19 @@ export class PrestartedRuntimes {
     }
     if (this.#waiting.length >= this.#o.max) {
       const now = this.#now();
-      const after = this.#o.reassignAfterMs ?? 60_000;
-      const old = this.#waiting.find((b) => now - b.startedAt >= after);
+      const after = this.#o.reassignAfterMs ?? 10_000;
+      const lastUse = (b: Blank): number => Math.max(b.startedAt, this.#lastLaunch.get(b.key) ?? 0);
+      let old: Blank | undefined;
+      for (const b of this.#waiting) {
+        if (now - lastUse(b) >= after && (old === undefined || lastUse(b) < lastUse(old))) {
+          old = b;
+        }
+      }
       if (old === undefined) {
         return;
       }
       this.#waiting.splice(this.#waiting.indexOf(old), 1);
+      this.#lastLaunch.delete(old.key);
       this.#kill(old);
     }
     this.#startBlank(key, req);

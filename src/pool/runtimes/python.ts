@@ -6,6 +6,15 @@
 import path from 'node:path';
 import { layerPaths, type RuntimeEntry } from './table.js';
 
+/**
+ * The variables the interpreter (or what it loads at start: the dynamic linker, glibc's
+ * allocator, OpenSSL) reads when it starts rather than when they are used: a pre-started
+ * runtime (launchers/prestarted.ts) takes a function only if these are the same in both.
+ * The bundled client reads the rest after it has its function (bootstrap.py take_assignment).
+ */
+export const PYTHON_START_VARIABLES =
+  /^(?:PYTHON|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CERT_|LC_)|^(?:LANG|LANGUAGE|TZ)$/;
+
 export const pythonRuntime: RuntimeEntry = {
   name: 'python',
   managed: true,
@@ -38,6 +47,7 @@ export const pythonRuntime: RuntimeEntry = {
         ...(paths.length === 0 ? {} : { HEARTH_PYTHON_PATHS: paths.join(path.delimiter) }),
       },
       interpreter,
+      ...(ctx.bundledChannel === 'private' ? { startVariables: PYTHON_START_VARIABLES } : {}),
     };
   },
 };

@@ -196,14 +196,19 @@ class _Encoder(json.JSONEncoder):
         return json.JSONEncoder.default(self, o)
 
 
-# AWS's python3.12+ runtimes keep non-ASCII characters as they are.
-_ENSURE_ASCII = os.environ.get("AWS_EXECUTION_ENV") not in (
-    "AWS_Lambda_python3.12",
-    "AWS_Lambda_python3.13",
-    "AWS_Lambda_python3.14",
-    "AWS_Lambda_python3.15",
-)
-_ENCODER = _Encoder(ensure_ascii=_ENSURE_ASCII, allow_nan=True)
+def make_encoder():
+    """AWS's python3.12+ runtimes keep non-ASCII characters as they are."""
+    ensure_ascii = os.environ.get("AWS_EXECUTION_ENV") not in (
+        "AWS_Lambda_python3.12",
+        "AWS_Lambda_python3.13",
+        "AWS_Lambda_python3.14",
+        "AWS_Lambda_python3.15",
+    )
+    return _Encoder(ensure_ascii=ensure_ascii, allow_nan=True)
+
+
+# Made again in main(), once the environment is the function's (a pre-started runtime).
+_ENCODER = make_encoder()
 
 
 def marshal(response):
@@ -450,10 +455,59 @@ def limit_memory():
         pass
 
 
+def take_assignment(channel):
+    """
+    A pre-started runtime (src/pool/launchers/prestarted.ts): this process was started
+    before its function existed, with the same interpreter, arguments and MemorySize as its
+    function has, and with the same values of every variable the interpreter reads when it
+    starts (PYTHON*, LANG, LC_*, TZ...: the runtime table's startVariables); it has
+    imported the runtime's modules and now waits on the private channel for ASSIGN, then
+    takes on the function's whole environment (putenv(3) and unsetenv(3) through
+    os.environ, so child processes and C code see it) and working directory, as a runtime
+    started for it would have had them. What differs is /proc/self/environ (the variables
+    at exec) and the process's age.
+    """
+    try:
+        assignment = json.loads(channel.assignment())
+        env, cwd = assignment["env"], assignment["cwd"]
+        if not isinstance(cwd, str) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+        ):
+            raise ValueError("not strings")
+    except Exception:
+        sys.stderr.write("hearth: a pre-started runtime received no valid assignment\n")
+        sys.exit(1)
+    # What the interpreter itself set when it started (PEP 538's LC_CTYPE=C.UTF-8 where
+    # the locale is C): a fresh runtime's interpreter sets the same, its locale variables
+    # being the same (start variables), so those stay.
+    at_exec = set()
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            at_exec = set(os.fsdecode(e.split(b"=", 1)[0]) for e in f.read().split(b"\0") if e)
+    except OSError:
+        pass
+    started = dict((k, v) for k, v in os.environ.items() if at_exec and k not in at_exec)
+    for name in list(os.environ):
+        if name not in env:
+            del os.environ[name]
+    for name, value in env.items():
+        os.environ[name] = value
+    for name, value in started.items():
+        if name not in env:
+            os.environ[name] = value
+    # The channel's fd variable, as open_channel() removes it from a fresh runtime's.
+    os.environ.pop("_HEARTH_RUNTIME_FD", None)
+    os.chdir(cwd)
+
+
 def main():
+    global _ENCODER
     sys.stdout = _Unbuffered(sys.stdout)
     sys.stderr = _Unbuffered(sys.stderr)
     channel = hearth_channel.open_channel()
+    if os.environ.get("_HEARTH_BLANK") == "1":
+        take_assignment(channel)
+        _ENCODER = make_encoder()
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     # Lambda's order: the code, then the layers (/opt/python...), then the runtime.
     extra = [p for p in os.environ.get("HEARTH_PYTHON_PATHS", "").split(os.pathsep) if p]

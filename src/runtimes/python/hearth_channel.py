@@ -29,7 +29,7 @@ import resource
 import struct
 import sys
 
-INVOKE, NEXT, RESPONSE, ERROR, INIT_ERROR, RESPONSE_TOO_LARGE, PEAK = 1, 2, 3, 4, 5, 6, 7
+INVOKE, NEXT, RESPONSE, ERROR, INIT_ERROR, RESPONSE_TOO_LARGE, PEAK, ASSIGN = 1, 2, 3, 4, 5, 6, 7, 8
 HEADER = struct.Struct("<IB")
 NEXT_FRAME = HEADER.pack(0, NEXT)
 PEAK_FRAME = struct.Struct("<IBI")
@@ -145,18 +145,26 @@ class FdChannel(object):
                 os._exit(0)
             self.buf += chunk
 
-    def next(self):
-        if not self.next_sent:
-            self._write(NEXT_FRAME)
-        self.next_sent = False
+    def _take(self, wanted):
+        """Blocks until a frame of kind `wanted` has arrived (skipping others); its body."""
         while True:
             self._fill(5)
             length, kind = HEADER.unpack_from(self.buf, 0)
             self._fill(5 + length)
             body = self.buf[5 : 5 + length]
             self.buf = self.buf[5 + length :]
-            if kind == INVOKE:
-                return _decode_invoke(body)
+            if kind == wanted:
+                return body
+
+    def next(self):
+        if not self.next_sent:
+            self._write(NEXT_FRAME)
+        self.next_sent = False
+        return _decode_invoke(self._take(INVOKE))
+
+    def assignment(self):
+        """A pre-started runtime's wait for its function: the ASSIGN frame's JSON (bootstrap.py)."""
+        return self._take(ASSIGN)
 
     def respond(self, request_id, payload, content_type):
         if len(payload) > MAX_RESPONSE_BYTES:
