@@ -13,7 +13,7 @@ export const SERVE_USAGE = `usage: hearth serve [--host 127.0.0.1] [--port 8910]
                    [--account-concurrency 1000] [--min-unreserved-concurrency 100]
                    [--idle-timeout-ms 300000] [--max-concurrent-starts 8] [--public-url URL]
                    [--memory-cgroups true] [--batch-scheduling true] [--spawner true] [--code-cache true]
-                   [--prestarted-runtimes 2]
+                   [--prestarted-runtimes 4]
                    [--runtime-interpreters '{"nodejs22.x":"/opt/node22/bin/node"}']
                    [--credentials-file ./credentials.yaml] [--insecure] [--sandbox auto|bubblewrap|off]
 Every flag can also be set in the environment: HEARTH_HOST, HEARTH_PORT, HEARTH_DATA_DIR, ...

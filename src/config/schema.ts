@@ -157,7 +157,7 @@ export const configSchema = z.strictObject({
    * environments; src/pool/launchers/prestarted.ts): a cold start then skips starting
    * `node`. 0 turns them off.
    */
-  prestartedRuntimes: whole((n) => n.int().min(0).max(64)).default(2),
+  prestartedRuntimes: whole((n) => n.int().min(0).max(64)).default(4),
   /**
    * Keep V8's code cache of the Node.js modules functions load during init, under
    * `<dataDir>/code-cache` (unsandboxed environments; src/runtimes/node/code-cache.cjs).
