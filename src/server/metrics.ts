@@ -223,6 +223,15 @@ export function createMetricsRegistry(src: MetricsSources): Registry {
     },
   });
 
+  new Gauge({
+    name: 'hearth_prestarted_runtimes',
+    help: 'Runtime processes started and waiting for a function (pre-started runtimes).',
+    registers: [registry],
+    async collect() {
+      this.set((await src.pool.prestartedRuntimes()).length);
+    },
+  });
+
   // ---- provisioned concurrency, per config -------------------------------------------------
   /** One read of the configs per scrape, shared by the family's collectors. */
   let configsRead: Promise<readonly ConfigRef[]> | undefined;

@@ -175,6 +175,8 @@ describe.skipIf(!hasPrometheusParser)('GET /metrics', () => {
       value(after, 'hearth_environments', { state, initialization_type: 'provisioned-concurrency' });
     expect(provisionedEnvs('idle') + provisionedEnvs('busy')).toBe(2);
     expect(value(after, 'hearth_async_events_queued', {})).toBe(0);
+    // Unsandboxed, the Node.js function's cold starts left a runtime waiting for the next one.
+    expect(value(after, 'hearth_prestarted_runtimes', {})).toBeGreaterThanOrEqual(1);
     // The pacer starts at 4 (or fewer workers) and never exceeds asyncQueueWorkers.
     expect(value(after, 'hearth_async_events_run_limit', {})).toBeGreaterThanOrEqual(1);
     expect(after.has('process_cpu_seconds')).toBe(true);

@@ -23,6 +23,9 @@
  * the pid and its ends of the pipes over the spawner's channel, then does steps 2–4 itself
  * ("close" = the exit is known and every pipe has ended or been cut). When the spawner
  * keeps dying (`Spawner.broken`), processes are spawned directly again.
+ *
+ * With `prestarted` above 0, a launch of a bundled runtime may take a process started
+ * before it (prestarted.ts), started by the same two paths when the pool is quiet.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
