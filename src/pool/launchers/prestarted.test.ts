@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, FrameType } from '../runtime-channel/frames.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess } from './launcher.js';
-import { BLANK_VARIABLE, PrestartedRuntimes, blankKey } from './prestarted.js';
+import { BLANK_VARIABLE, PrestartedRuntimes, blankKey, processAlive } from './prestarted.js';
 
 const NODE = /^NODE_(?!PATH$)|^TZ$/;
 
@@ -34,6 +34,7 @@ interface Started {
 
 function harness(max: number, async = false) {
   const started: Started[] = [];
+  const dead = new Set<number>();
   let now = 0;
   const errors: string[] = [];
   let pid = 100;
@@ -42,6 +43,7 @@ function harness(max: number, async = false) {
     now: () => now,
     reassignAfterMs: 1000,
     onError: (m) => errors.push(m),
+    alive: (p) => !dead.has(p),
     start: (req, handlers, cgroupName) => {
       const written: Buffer[] = [];
       const s: Started = {
@@ -76,7 +78,7 @@ function harness(max: number, async = false) {
       onClose: (code, signal) => closed.push([code, signal]),
     };
   };
-  return { rt, started, errors, handlers, tick: (ms: number) => (now += ms) };
+  return { rt, started, errors, handlers, dead, tick: (ms: number) => (now += ms) };
 }
 
 function assignment(buf: Buffer | undefined): unknown {
@@ -101,6 +103,14 @@ describe('blankKey', () => {
     const { startVariables: _, ...plain } = request();
     expect(blankKey(plain)).toBeUndefined();
     expect(blankKey(request({ privateChannel: false }))).toBeUndefined();
+  });
+});
+
+describe('processAlive', () => {
+  it('is true for a running process, false for one that is not there', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    // Above any pid_max Linux allows (2^22).
+    expect(processAlive(4_194_305)).toBe(false);
   });
 });
 
@@ -213,6 +223,19 @@ describe('PrestartedRuntimes', () => {
     h.rt.quiet();
     expect(h.started).toHaveLength(2);
     expect(await h.rt.settled()).toEqual([h.started[1]?.proc.pid]);
+  });
+
+  it('gives no function to one that has died but whose end is not reported yet', () => {
+    const h = harness(1);
+    h.rt.take(request(), request().env, h.handlers());
+    h.rt.quiet();
+    const pid = h.started[0]?.proc.pid ?? 0;
+    h.dead.add(pid);
+    expect(h.rt.take(request(), request().env, h.handlers())).toBeUndefined();
+    expect(h.started[0]?.killed).toBe(true);
+    expect(h.rt.pids()).toEqual([]);
+    h.rt.quiet();
+    expect(h.started).toHaveLength(2);
   });
 
   it('waits for a spawner to answer before a blank can be taken', async () => {

@@ -21,6 +21,7 @@
  * and keys that alternate faster cost at most one start and kill per slot per period. A
  * burst (Put(100)) takes at most the one blank of its key and leaves one behind.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { encodeAssign } from '../runtime-channel/frames.js';
 import type { LaunchHandlers, LaunchRequest, LaunchedProcess } from './launcher.js';
 
@@ -47,6 +48,8 @@ export interface PrestartedOptions {
   readonly now?: () => number;
   /** A blank that could not start or died while waiting. */
   readonly onError?: (message: string) => void;
+  /** Whether a process runs (tests); default processAlive. */
+  readonly alive?: (pid: number) => boolean;
 }
 
 interface Blank {
@@ -64,6 +67,25 @@ interface Blank {
   /** Resolves true once `proc` is known, false if it never will be. */
   readonly arrived: Promise<boolean>;
   readonly closed: Promise<void>;
+}
+
+/** Whether `pid` runs (not a zombie), from /proc; where there is no /proc, kill(pid, 0). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    if (existsSync('/proc/self')) {
+      return false;
+    }
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }
 
 /** The variables `req` starts with that `startVariables` matches, in a stable order. */
@@ -122,8 +144,14 @@ export class PrestartedRuntimes {
     if (key === undefined || this.#disposed || this.#o.max <= 0) {
       return undefined;
     }
-    const i = this.#waiting.findIndex((b) => b.key === key && b.proc !== undefined && !b.gone);
-    const blank = i < 0 ? undefined : this.#waiting.splice(i, 1)[0];
+    let blank: Blank | undefined;
+    for (const b of [...this.#waiting]) {
+      if (b.key === key && b.proc !== undefined && !b.gone && this.#alive(b)) {
+        blank = b;
+        this.#waiting.splice(this.#waiting.indexOf(b), 1);
+        break;
+      }
+    }
     const proc = blank?.proc;
     this.#wanted.delete(key);
     this.#wanted.set(key, req);
@@ -162,9 +190,32 @@ export class PrestartedRuntimes {
     }
     const wanted = [...this.#wanted];
     this.#wanted.clear();
+    // Keys not launched for a while and without a blank are forgotten.
+    const now = this.#now();
+    const after = this.#o.reassignAfterMs ?? 10_000;
+    for (const [key, at] of this.#lastLaunch) {
+      if (now - at >= after && !this.#waiting.some((b) => b.key === key)) {
+        this.#lastLaunch.delete(key);
+      }
+    }
     for (const [key, req] of wanted) {
       this.#refill(key, req);
     }
+  }
+
+  /**
+   * Whether a blank's process still runs: one that has died but whose end has not been
+   * reported yet (a zombie) is dropped rather than given a function that would then fail
+   * its init for a reason of the platform's. One read of /proc/<pid>/stat per cold start.
+   */
+  #alive(b: Blank): boolean {
+    const pid = b.proc?.pid;
+    const alive = pid !== undefined && (this.#o.alive ?? processAlive)(pid);
+    if (!alive) {
+      this.#waiting.splice(this.#waiting.indexOf(b), 1);
+      this.#kill(b);
+    }
+    return alive;
   }
 
   /** The pids of the blanks waiting now (tests, diagnostics). */
