@@ -87,6 +87,20 @@ async function startBare(command, args, count, parallel) {
   return ms;
 }
 
+// `node -e` with the heap flags hearth gives a 128 MB function (src/pool/runtimes/node.ts):
+// the least a runtime that bounds its heap as Lambda's does can cost (V8 then compiles the
+// built-ins Node's own start loads from source: README "Pre-started runtimes, and Node's
+// own code cache back").
+const BARE_HEAP_FLAGS = [
+  process.execPath,
+  [
+    '--max-old-space-size=115',
+    '--max-semi-space-size=1',
+    '-e',
+    'process.stdout.write("r"); process.stdin.resume();',
+  ],
+];
+
 const BARE = {
   node: [process.execPath, ['-e', 'process.stdout.write("r"); process.stdin.resume();']],
   python: [PYTHON, ['-S', '-c', 'import sys; sys.stdout.write("r"); sys.stdout.flush(); sys.stdin.read()']],
@@ -188,6 +202,7 @@ const results = {
   ready: { node: [], 'node-cjs': [], python: [] },
   readyDirect: { node: [], 'node-cjs': [], python: [] },
   bare: { node: [], 'node-cjs': [], python: [] },
+  bareFlags: [],
   sdk: [],
   sdkOff: [],
   sdkCacheOnly: [],
@@ -243,6 +258,9 @@ try {
   for (let r = 0; r < START_ROUNDS; r++) {
     for (const name of Object.keys(FUNCTIONS)) {
       results.bare[name].push(await startBare(...BARE[name.split('-')[0]], ENVIRONMENTS, AT_A_TIME));
+      if (name === 'node-cjs') {
+        results.bareFlags.push(await startBare(...BARE_HEAP_FLAGS, ENVIRONMENTS, AT_A_TIME));
+      }
       // Alternating which hearth goes first, round by round.
       for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
         const client = side.hearth.lambda;
@@ -369,6 +387,13 @@ for (const name of Object.keys(FUNCTIONS)) {
   const directRatios = results.readyDirect[name].map((x, i) => x / results.bare[name][i]);
   console.log(
     `  without the spawner (--spawner false, forked by hearth itself): ${median(directRatios).toFixed(2)}x (rounds ${directRatios.map((x) => x.toFixed(2)).join(' ')}; hearth ${fmt(results.readyDirect[name])} ms)`,
+  );
+}
+{
+  const flagRatios = results.bareFlags.map((x, i) => x / results.bare['node-cjs'][i]);
+  const cjsRatios = results.ready['node-cjs'].map((x, i) => x / results.bareFlags[i]);
+  console.log(
+    `  bare node with a 128 MB function's heap flags: ${median(flagRatios).toFixed(2)}x the bare (rounds ${rounds(flagRatios)}); node-cjs against it: ${median(cjsRatios).toFixed(2)}x (rounds ${rounds(cjsRatios)})`,
   );
 }
 for (const name of Object.keys(FUNCTIONS)) {
