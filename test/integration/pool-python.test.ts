@@ -158,7 +158,7 @@ describe('the Python runtime', () => {
     const req = makeRequest(py('logger-late'), { wantLog: true, event: { n: 6 } });
     const o = await pool.invoke(req);
     expect(o.kind).toBe('success');
-    // The runtime configures logging as it is first imported (bootstrap.py _StartupModules).
+    // The runtime configures logging as it is first imported (hearth_runtime.py _StartupModules).
     expect(json(o.payload)).toEqual({
       loggingAtInit: false,
       handlers: ['_StdoutHandler'],

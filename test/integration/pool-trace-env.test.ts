@@ -1,6 +1,6 @@
 /**
  * `_X_AMZN_TRACE_ID` in the bundled runtimes (runtimes/node/trace-env.cjs, Python's
- * bootstrap.py _TraceEnv): the function sees each invocation's trace header as an
+ * hearth_runtime.py _TraceEnv): the function sees each invocation's trace header as an
  * environment variable, and a long-lived environment does not grow with the distinct values
  * it has seen (setenv(3) kept them all).
  */

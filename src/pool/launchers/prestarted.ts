@@ -11,7 +11,7 @@
  * those variables takes it: the launcher writes ASSIGN (the whole environment and working
  * directory a fresh process would have had) on its channel, and hands its output and its
  * end to the new environment. The client applies the assignment before anything of the
- * function runs (src/runtimes/node/blank.cjs, src/runtimes/python/bootstrap.py).
+ * function runs (src/runtimes/node/blank.cjs, src/runtimes/python/hearth_runtime.py).
  *
  * Blanks are started when the pool is quiet (`quiet()`: no environment starting), for the
  * keys launched since: never in competition with a start someone waits for. At most `max`

@@ -10,7 +10,7 @@ import { layerPaths, type RuntimeEntry } from './table.js';
  * The variables the interpreter (or what it loads at start: the dynamic linker, glibc's
  * allocator, OpenSSL) reads when it starts rather than when they are used: a pre-started
  * runtime (launchers/prestarted.ts) takes a function only if these are the same in both.
- * The bundled client reads the rest after it has its function (bootstrap.py take_assignment).
+ * The bundled client reads the rest after it has its function (hearth_runtime.py take_assignment).
  */
 export const PYTHON_START_VARIABLES =
   /^(?:PYTHON|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CERT_|LC_)|^(?:LANG|LANGUAGE|TZ)$/;
@@ -39,7 +39,7 @@ export const pythonRuntime: RuntimeEntry = {
       channel: ctx.bundledChannel,
       runtimeDir: path.dirname(ctx.pythonRuntimeEntry),
       hostPaths: [interpreter.command, ctx.pythonRuntimeEntry],
-      // Read and removed by the client (bootstrap.py limit_memory): without a memory
+      // Read and removed by the client (hearth_runtime.py limit_memory): without a memory
       // cgroup it bounds its own data segment by MemorySize.
       env: {
         _HEARTH_MEMORY_CGROUP: ctx.memoryLimited ? '1' : '0',

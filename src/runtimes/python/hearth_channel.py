@@ -163,7 +163,7 @@ class FdChannel(object):
         return _decode_invoke(self._take(INVOKE))
 
     def assignment(self):
-        """A pre-started runtime's wait for its function: the ASSIGN frame's JSON (bootstrap.py)."""
+        """A pre-started runtime's wait for its function: the ASSIGN frame's JSON (hearth_runtime.py)."""
         return self._take(ASSIGN)
 
     def respond(self, request_id, payload, content_type):
