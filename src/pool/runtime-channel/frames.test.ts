@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FrameError, FrameReader, encodeInvoke, type InvokeFrame } from './frames.js';
+import {
+  FrameError,
+  FrameReader,
+  FrameType,
+  encodeAssign,
+  encodeInvoke,
+  type InvokeFrame,
+} from './frames.js';
 
 /** The runtime's side of the codec (plain JS that runs inside environments). */
 interface RuntimeFrames {
@@ -35,6 +42,18 @@ describe('private channel frames: platform and runtime agree', () => {
       ...invoke,
       payload: invoke.payload.toString(),
     });
+  });
+
+  it('the frame types are the same numbers on both sides', () => {
+    expect(rt.FRAME).toEqual(FrameType);
+  });
+
+  it('ASSIGN carries the environment and working directory as JSON', () => {
+    const env = { PATH: '/usr/bin', NAME: 'wörld ✓' };
+    const frame = encodeAssign({ env, cwd: '/code/fn' });
+    expect(frame.readUInt32LE(0)).toBe(frame.length - 5);
+    expect(frame[4]).toBe(rt.FRAME.ASSIGN);
+    expect(JSON.parse(frame.subarray(5).toString('utf8'))).toEqual({ env, cwd: '/code/fn' });
   });
 
   it('runtime frames decode in the pool, whole or byte by byte', () => {
