@@ -25,9 +25,13 @@ import { Environment, type EnvironmentListener, type LogSink } from './environme
 import { initLimitMs, type InitPhase } from './init-limits.js';
 import { BUNDLED_RUNTIMES, Interpreters } from './interpreters.js';
 import {
+  PRIVATE_FD,
+  PRIVATE_FD_VARIABLE,
   defaultNodeRuntimeEntry,
   defaultPythonRuntimeEntry,
   findOnPath,
+  launchRequest,
+  planLaunch,
   type LaunchOptions,
 } from './launch.js';
 import type { Launcher } from './launchers/launcher.js';
@@ -188,8 +192,50 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       );
     }
     await this.#launch.interpreters.warm(BUNDLED_RUNTIMES);
+    this.#expectUsualLaunches();
     // Off the critical path: no environment waits for it.
     this.#pruneCodeCache();
+  }
+
+  /**
+   * The launches most likely to come first, a 128 MB function of each bundled language with
+   * no variables of its own (AWS's default MemorySize): the launcher may have a process
+   * ready for each before any function exists (pre-started runtimes, launchers/prestarted.ts),
+   * so that even the first cold start does not wait for an interpreter to start.
+   */
+  #expectUsualLaunches(): void {
+    const launcher = this.#launcher;
+    if (launcher.expect === undefined || this.#disposed) {
+      return;
+    }
+    const node = `nodejs${process.versions.node.split('.')[0] ?? '20'}.x`;
+    for (const runtime of [BUNDLED_RUNTIMES.includes(node) ? node : 'nodejs20.x', 'python3.12']) {
+      const spec: EnvironmentSpec = {
+        key: `hearth/expected/${runtime}`,
+        accountId: '000000000000',
+        region: 'us-east-1',
+        namespace: 'default',
+        functionName: 'expected',
+        version: '$LATEST',
+        runtime,
+        handler: 'index.handler',
+        memoryMb: 128,
+        timeoutSec: 3,
+        environment: {},
+        codeDir: '/',
+        logGroup: '/aws/lambda/expected',
+      };
+      const plan = planLaunch(spec, 'on-demand', this.#launch);
+      if (!plan.ok || plan.startVariables === undefined) {
+        continue;
+      }
+      const env =
+        plan.channel === 'private' ? { ...plan.env, [PRIVATE_FD_VARIABLE]: String(PRIVATE_FD) } : plan.env;
+      launcher.expect(launchRequest(0, spec, plan, env));
+    }
+    if (this.#limiter.active === 0) {
+      launcher.quiet?.();
+    }
   }
 
   /**

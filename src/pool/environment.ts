@@ -18,7 +18,7 @@ import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequ
 import { transition, type EnvironmentState } from './environment-state.js';
 import type { InitPhase } from './init-limits.js';
 import { mismatchWarning } from './interpreters.js';
-import { PRIVATE_FD, PRIVATE_FD_VARIABLE, planLaunch, type LaunchOptions } from './launch.js';
+import { PRIVATE_FD, PRIVATE_FD_VARIABLE, launchRequest, planLaunch, type LaunchOptions } from './launch.js';
 import type { LaunchedProcess, Launcher } from './launchers/launcher.js';
 import { LogCapture, initReportLine, initStartLine, startLine, timeoutLine } from './log-capture.js';
 import { closingLines, outcomeOf, type Answered, type Result } from './invocation-result.js';
@@ -201,38 +201,22 @@ export class Environment implements RuntimeEvents {
     }
     let proc: LaunchedProcess;
     try {
-      const launched = this.#o.launcher.launch(
-        {
-          id: this.id,
-          command: plan.command,
-          args: plan.args,
-          env,
-          cwd: this.spec.codeDir,
-          hostPaths: plan.hostPaths,
-          layerDirs: this.spec.layerDirs ?? [],
-          privateChannel: plan.channel === 'private',
-          memoryMb: this.spec.memoryMb,
-          ...(this.spec.ephemeralStorageMb === undefined ? {} : { tmpSizeMb: this.spec.ephemeralStorageMb }),
-          batchScheduling: plan.batchScheduling,
-          ...(plan.startVariables === undefined ? {} : { startVariables: plan.startVariables }),
+      const launched = this.#o.launcher.launch(launchRequest(this.id, this.spec, plan, env), {
+        onOutput: (c) => this.#output(c),
+        onSpawnError: (message) => {
+          // Spawning failed (ENOENT, EACCES...): there is no process to wait for.
+          this.#resolveExited();
+          this.#die({
+            phase: 'init',
+            failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${message}` },
+            initLog: '',
+          });
         },
-        {
-          onOutput: (c) => this.#output(c),
-          onSpawnError: (message) => {
-            // Spawning failed (ENOENT, EACCES...): there is no process to wait for.
-            this.#resolveExited();
-            this.#die({
-              phase: 'init',
-              failure: { kind: 'entrypoint', detail: `fork/exec ${plan.command}: ${message}` },
-              initLog: '',
-            });
-          },
-          onClose: (code, signal) => {
-            this.#onClose(code, signal);
-            this.#resolveExited();
-          },
+        onClose: (code, signal) => {
+          this.#onClose(code, signal);
+          this.#resolveExited();
         },
-      );
+      });
       // A local fork answers at once (no await: nothing runs between the spawn and the
       // wiring below); a spawner answers once the pid and the pipes are here.
       proc = launched instanceof Promise ? await launched : launched;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentSpec, InitializationType } from '../core/ports.js';
 import type { Interpreter, Interpreters } from './interpreters.js';
+import type { LaunchRequest } from './launchers/launcher.js';
 import { pathExistence } from './path-existence.js';
 import { layerPaths, runtimeEntry, taskRoot, type FileView, type RuntimeStart } from './runtimes/table.js';
 
@@ -216,5 +217,31 @@ export function planLaunch(
     ...(override === undefined && start.startVariables !== undefined
       ? { startVariables: start.startVariables }
       : {}),
+  };
+}
+
+/**
+ * What the launcher is asked to start for `spec` by `plan` (ok), with the process's whole
+ * environment `env` (the plan's plus the channel's variable).
+ */
+export function launchRequest(
+  id: number,
+  spec: EnvironmentSpec,
+  plan: Extract<LaunchPlan, { ok: true }>,
+  env: Readonly<Record<string, string>>,
+): LaunchRequest {
+  return {
+    id,
+    command: plan.command,
+    args: plan.args,
+    env,
+    cwd: spec.codeDir,
+    hostPaths: plan.hostPaths,
+    layerDirs: spec.layerDirs ?? [],
+    privateChannel: plan.channel === 'private',
+    memoryMb: spec.memoryMb,
+    ...(spec.ephemeralStorageMb === undefined ? {} : { tmpSizeMb: spec.ephemeralStorageMb }),
+    batchScheduling: plan.batchScheduling,
+    ...(plan.startVariables === undefined ? {} : { startVariables: plan.startVariables }),
   };
 }

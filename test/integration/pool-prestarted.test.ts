@@ -202,6 +202,19 @@ describe.skipIf(process.platform !== 'linux')('pre-started Node.js runtimes', ()
     expect((await report(p, spec('c'))).pid).toBe(blank);
   });
 
+  it('are ready at start for the usual first launch: a 128 MB function without variables of its own', async () => {
+    const p = pool(2);
+    await p.start();
+    const ready = await p.prestartedRuntimes();
+    // One for Node.js, one for Python where the machine has it.
+    expect(ready.length).toBeGreaterThanOrEqual(1);
+    const first = await report(p, spec('first'));
+    expect(ready).toContain(first.pid);
+    // A function whose start variables differ does not take one.
+    const other = await report(p, spec('tz', { environment: { TZ: 'Asia/Tokyo' } }));
+    expect(ready).not.toContain(other.pid);
+  });
+
   it('replace one that dies while waiting, and end with the pool', async () => {
     let died: () => void = () => undefined;
     const gone = new Promise<void>((r) => (died = r));

@@ -107,6 +107,11 @@ export interface Launcher {
    * runtimes, prestarted.ts) slow no one's start. Optional.
    */
   quiet?(): void;
+  /**
+   * A launch like `req` is likely to come (the pool's usual first one, at start): a
+   * launcher that pre-starts processes prepares one at the next `quiet()`. Optional.
+   */
+  expect?(req: LaunchRequest): void;
   /** Releases what the launcher holds (memory cgroups); processes are killed before. */
   dispose(): Promise<void>;
 }

@@ -178,6 +178,14 @@ export class PrestartedRuntimes {
     return blank === undefined ? undefined : proc;
   }
 
+  /** A launch like `req` is likely: its key gets a blank at the next `quiet()` (rules above). */
+  expect(req: LaunchRequest): void {
+    const key = blankKey(req);
+    if (key !== undefined && !this.#disposed && this.#o.max > 0 && !this.#wanted.has(key)) {
+      this.#wanted.set(key, req);
+    }
+  }
+
   /**
    * No environment is starting (the pool's start limiter is idle): blanks for the keys
    * launched since are started now, when they slow no one's start (a blank started at

@@ -308,6 +308,10 @@ export class ProcessLauncher implements Launcher {
     this.#prestarted?.quiet();
   }
 
+  expect(req: LaunchRequest): void {
+    this.#prestarted?.expect(req);
+  }
+
   async dispose(): Promise<void> {
     await this.#prestarted?.dispose();
     await this.#spawner?.dispose();
