@@ -132,8 +132,15 @@ describe.skipIf(!available)('three hearth processes on one PostgreSQL', () => {
         async () => {
           const v = await pc(ca)();
           answers.add(`${v.Status}/${v.AvailableProvisionedConcurrentExecutions}`);
-          const moving = await sql.query('SELECT 1 FROM hearth_pc_moves');
-          return { shares: await shares(), moving: moving.rowCount };
+          // The moves and the shares in one statement, one snapshot: read apart, a move
+          // that began between the two reads showed its receiver grown and its giver not
+          // yet shrunk, with no move in force.
+          const r = await sql.query<{ moving: number; shares: Record<string, number> | null }>(
+            `SELECT (SELECT count(*) FROM hearth_pc_moves)::int AS moving,
+                    (SELECT json_object_agg(node, count ORDER BY node) FROM hearth_pc_shares) AS shares`,
+          );
+          const row = r.rows[0];
+          return { shares: row?.shares ?? {}, moving: row?.moving ?? -1 };
         },
         (v) => v.moving === 0 && v.shares['node-c'] === 2,
         'node c given its part again',

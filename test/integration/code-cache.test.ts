@@ -46,7 +46,11 @@ const folderOf = (p: TestPlatform, name: string) =>
 describe('the code cache of the Node.js runtime', () => {
   let p: TestPlatform;
   beforeAll(async () => {
-    p = await startPlatform();
+    // Fresh processes only: a pre-started runtime has loaded its own modules before it knows
+    // its function's cache folder, so whether the runtime's modules are cached would depend
+    // on whether the first cold start found one ready (pool-prestarted.test.ts and
+    // bench/startup.mjs cover the cache in pre-started runtimes).
+    p = await startPlatform({ prestartedRuntimes: 0 });
   });
   afterAll(async () => {
     await p.dispose();

@@ -4,15 +4,16 @@
  * function sees what it would have seen in a process started for it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSpec } from '../../src/core/ports.js';
+import { codeCacheFolder } from '../../src/pool/code-cache.js';
 import type { HearthPool } from '../../src/pool/index.js';
-import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
+import { fixtureDir, json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
 
 interface Report {
   pid: number;
@@ -26,6 +27,12 @@ interface Report {
   timezoneOffset: number;
   layerModule: string | null;
 }
+
+const { entryName } = (
+  (await import(new URL('../../src/runtimes/node/code-cache.cjs', import.meta.url).href)) as {
+    default: { entryName(file: string): string };
+  }
+).default;
 
 const pools: HearthPool[] = [];
 afterEach(async () => {
@@ -213,6 +220,44 @@ describe.skipIf(process.platform !== 'linux')('pre-started Node.js runtimes', ()
     // A function whose start variables differ does not take one.
     const other = await report(p, spec('tz', { environment: { TZ: 'Asia/Tokyo' } }));
     expect(ready).not.toContain(other.pid);
+  });
+
+  it('load the function from its code cache like a fresh runtime', async () => {
+    const cacheDir = mkdtempSync(path.join(tmpdir(), 'hearth-prestart-cache-'));
+    try {
+      const p = testPool({ prestartedRuntimes: 2, spawner: false, codeCacheDir: cacheDir });
+      pools.push(p);
+      // The same function's code, a new environment each time (its variables changed).
+      const first = await report(p, spec('cached', { environment: { RUN: '1' } }));
+      const written = (): string[] =>
+        readdirSync(cacheDir, { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.v8'))
+          .map((f) => `${f} ${statSync(path.join(cacheDir, f)).mtimeMs}`)
+          .sort();
+      // (written after the first answer: the next invocation waits for it)
+      await report(p, spec('cached', { environment: { RUN: '1' } }));
+      const before = written();
+      expect(before.length).toBeGreaterThanOrEqual(1);
+      const [blank] = await p.prestartedRuntimes();
+      // The function's own module's entry removed: the next cold start writes it again
+      // only if its runtime compiles through the cache.
+      const folder = path.join(cacheDir, codeCacheFolder(spec('cached')));
+      const entry = path.join(folder, entryName(path.join(fixtureDir('start-reporter'), 'index.js')));
+      expect(existsSync(entry)).toBe(true);
+      rmSync(entry);
+      const again = await report(p, spec('cached', { key: 'cached/$LATEST@r2', environment: { RUN: '2' } }));
+      expect(again.pid).toBe(blank);
+      expect(again.pid).not.toBe(first.pid);
+      // (written after its first answer: the next invocation waits for it)
+      await report(p, spec('cached', { key: 'cached/$LATEST@r2', environment: { RUN: '2' } }));
+      expect(existsSync(entry)).toBe(true);
+      // The others came from the cache: none rewritten.
+      expect(written().filter((w) => !w.startsWith(path.relative(cacheDir, entry)))).toEqual(
+        before.filter((w) => !w.startsWith(path.relative(cacheDir, entry))),
+      );
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('replace one that dies while waiting, and end with the pool', async () => {
