@@ -30,7 +30,7 @@ interface Report {
 
 const { entryName } = (
   (await import(new URL('../../src/runtimes/node/code-cache.cjs', import.meta.url).href)) as {
-    default: { entryName(file: string): string };
+    default: { entryName: (file: string) => string };
   }
 ).default;
 
