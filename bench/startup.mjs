@@ -228,9 +228,9 @@ try {
     { hearth: cached, times: results.ready },
     { hearth: direct, times: results.readyDirect },
   ];
-  for (const side of sides) {
+  const createFunctions = async (hearth) => {
     for (const [name, f] of Object.entries(FUNCTIONS)) {
-      await side.hearth.lambda.send(
+      await hearth.lambda.send(
         new CreateFunctionCommand({
           FunctionName: name,
           Runtime: f.Runtime,
@@ -239,22 +239,17 @@ try {
           Code: { ZipFile: await zip(f.files) },
         }),
       );
+    }
+  };
+  for (const side of sides) {
+    await createFunctions(side.hearth);
+    for (const name of Object.keys(FUNCTIONS)) {
       await side.hearth.lambda.send(new PublishVersionCommand({ FunctionName: name }));
     }
     side.before = childPids(side.hearth.child.pid).length;
   }
   // Part 3 invokes them on a hearth without pre-started runtimes too.
-  for (const [name, f] of Object.entries(FUNCTIONS)) {
-    await cacheOnly.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: f.Runtime,
-        Handler: f.Handler,
-        Role: 'arn:aws:iam::123456789012:role/bench',
-        Code: { ZipFile: await zip(f.files) },
-      }),
-    );
-  }
+  await createFunctions(cacheOnly);
   for (let r = 0; r < START_ROUNDS; r++) {
     for (const name of Object.keys(FUNCTIONS)) {
       results.bare[name].push(await startBare(...BARE[name.split('-')[0]], ENVIRONMENTS, AT_A_TIME));

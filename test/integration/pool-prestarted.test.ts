@@ -60,16 +60,18 @@ function spec(name: string, overrides: Partial<EnvironmentSpec> = {}): Environme
   return makeSpec('start-reporter', { functionName: name, key: `${name}/$LATEST@r`, ...overrides });
 }
 
-async function report(p: HearthPool, s: EnvironmentSpec): Promise<Report> {
+async function report<R = Report>(p: HearthPool, s: EnvironmentSpec): Promise<R> {
   const o = await p.invoke(makeRequest(s, { event: { n: 1 } }));
   if (o.kind !== 'success') {
     throw new Error(`invoke failed: ${JSON.stringify(o)}`);
   }
-  return json(o.payload) as Report;
+  return json(o.payload) as R;
 }
 
 /** A report without what differs between any two starts (the log stream's random name, pid). */
-function comparable(r: Report): Omit<Report, 'pid'> {
+function comparable<R extends { pid: number; env: Record<string, string>; childEnv: string[] }>(
+  r: R,
+): Omit<R, 'pid'> {
   const { pid: _pid, ...rest } = r;
   const stream = (v: string): string => v.replace(/\][0-9a-f]{32}$/, ']<random>');
   return {
@@ -112,28 +114,12 @@ describe.skipIf(process.platform !== 'linux')('pre-started Python runtimes', () 
   it('give a cold start a process started before its function, which sees what a fresh one sees', async () => {
     const p = pool(2);
     const b = pySpec('b', { environment: { MY_VAR: 'b', OTHER: 'x' }, layerDirs: [layer] });
-    const run = async (q: HearthPool, s: EnvironmentSpec): Promise<PyReport> => {
-      const o = await q.invoke(makeRequest(s, { event: { n: 1 } }));
-      if (o.kind !== 'success') {
-        throw new Error(`invoke failed: ${JSON.stringify(o)}`);
-      }
-      return json(o.payload) as PyReport;
-    };
-    await run(p, pySpec('a'));
+    await report<PyReport>(p, pySpec('a'));
     const [blank] = await p.prestartedRuntimes();
-    const taken = await run(p, b);
+    const taken = await report<PyReport>(p, b);
     expect(taken.pid).toBe(blank);
-    const fresh = await run(pool(0), b);
-    const same = (r: PyReport): Omit<PyReport, 'pid'> => {
-      const { pid: _pid, ...rest } = r;
-      const stream = (v: string): string => v.replace(/\][0-9a-f]{32}$/, ']<random>');
-      return {
-        ...rest,
-        env: Object.fromEntries(Object.entries(r.env).map(([k, v]) => [k, stream(v)])),
-        childEnv: r.childEnv.map(stream).sort(),
-      };
-    };
-    expect(same(taken)).toEqual(same(fresh));
+    const fresh = await report<PyReport>(pool(0), b);
+    expect(comparable(taken)).toEqual(comparable(fresh));
     expect(taken.env.MY_VAR).toBe('b');
     expect(taken.childEnv).toContain('OTHER=x');
     expect(taken.childEnv.some((l) => l.startsWith('_HEARTH_BLANK') || l.startsWith('_HEARTH_RUNTIME'))).toBe(
