@@ -117,7 +117,7 @@ describe('processAlive', () => {
 describe('PrestartedRuntimes', () => {
   it('starts one once the pool is quiet after a miss, gives it to the next launch with its function, and starts another', () => {
     const h = harness(2);
-    expect(h.rt.take(request(), request().env, h.handlers())).toBeUndefined();
+    expect(h.rt.take(request(), () => request().env, h.handlers())).toBeUndefined();
     expect(h.started).toHaveLength(0);
     h.rt.quiet();
     expect(h.started).toHaveLength(1);
@@ -129,7 +129,7 @@ describe('PrestartedRuntimes', () => {
 
     const req = request({ env: { ...request().env, MY_VAR: '2' }, cwd: '/code/other' });
     const hs = h.handlers();
-    const got = h.rt.take(req, { ...req.env, OWNER: 'x' }, hs);
+    const got = h.rt.take(req, () => ({ ...req.env, OWNER: 'x' }), hs);
     expect(got).toBe(blank?.proc);
     expect(assignment(blank?.written[0])).toEqual({ env: { ...req.env, OWNER: 'x' }, cwd: '/code/other' });
     // Its output and its end are the new environment's now.
@@ -145,11 +145,11 @@ describe('PrestartedRuntimes', () => {
 
   it('hands what a blank wrote before it was taken to the environment that takes it', async () => {
     const h = harness(1);
-    h.rt.take(request(), request().env, h.handlers());
+    h.rt.take(request(), () => request().env, h.handlers());
     h.rt.quiet();
     h.started[0]?.handlers.onOutput(Buffer.from('warning at start\n'));
     const hs = h.handlers();
-    h.rt.take(request(), request().env, hs);
+    h.rt.take(request(), () => request().env, hs);
     expect(hs.output).toEqual([]);
     await Promise.resolve();
     expect(hs.output.map(String)).toEqual(['warning at start\n']);
@@ -160,20 +160,20 @@ describe('PrestartedRuntimes', () => {
     const a = request();
     const b = request({ memoryMb: 256 });
     const c = request({ memoryMb: 512 });
-    h.rt.take(a, a.env, h.handlers());
+    h.rt.take(a, () => a.env, h.handlers());
     h.rt.quiet();
-    h.rt.take(a, a.env, h.handlers()); // takes a's, another at the next quiet
+    h.rt.take(a, () => a.env, h.handlers()); // takes a's, another at the next quiet
     h.rt.quiet();
     expect(h.started).toHaveLength(2);
-    h.rt.take(b, b.env, h.handlers());
+    h.rt.take(b, () => b.env, h.handlers());
     h.rt.quiet();
     expect(h.started).toHaveLength(3);
     // Full: c's miss starts nothing while the others are young.
-    h.rt.take(c, c.env, h.handlers());
+    h.rt.take(c, () => c.env, h.handlers());
     h.rt.quiet();
     expect(h.started).toHaveLength(3);
     h.tick(1000);
-    h.rt.take(c, c.env, h.handlers());
+    h.rt.take(c, () => c.env, h.handlers());
     h.rt.quiet();
     expect(h.started).toHaveLength(4);
     // a's blank (the oldest) made room.
@@ -188,13 +188,13 @@ describe('PrestartedRuntimes', () => {
     const a = request();
     const b = request({ memoryMb: 256 });
     const c = request({ memoryMb: 512 });
-    h.rt.take(b, b.env, h.handlers());
-    h.rt.take(a, a.env, h.handlers());
+    h.rt.take(b, () => b.env, h.handlers());
+    h.rt.take(a, () => a.env, h.handlers());
     h.rt.quiet(); // b's (started[0]), then a's (started[1])
     h.tick(1000);
-    expect(h.rt.take(a, a.env, h.handlers())).toBe(h.started[1]?.proc);
+    expect(h.rt.take(a, () => a.env, h.handlers())).toBe(h.started[1]?.proc);
     h.rt.quiet(); // a's again (started[2])
-    h.rt.take(c, c.env, h.handlers());
+    h.rt.take(c, () => c.env, h.handlers());
     h.rt.quiet();
     expect(h.started[0]?.killed).toBe(true);
     expect(h.started[2]?.killed).toBe(false);
@@ -203,23 +203,23 @@ describe('PrestartedRuntimes', () => {
 
   it('takes nothing and starts nothing for a launch that cannot use one, or with max 0', () => {
     const h = harness(2);
-    expect(h.rt.take(request({ privateChannel: false }), {}, h.handlers())).toBeUndefined();
+    expect(h.rt.take(request({ privateChannel: false }), () => ({}), h.handlers())).toBeUndefined();
     h.rt.quiet();
     expect(h.started).toHaveLength(0);
     const off = harness(0);
-    expect(off.rt.take(request(), request().env, off.handlers())).toBeUndefined();
+    expect(off.rt.take(request(), () => request().env, off.handlers())).toBeUndefined();
     off.rt.quiet();
     expect(off.started).toHaveLength(0);
   });
 
   it('drops one that ends while waiting, and reports it', async () => {
     const h = harness(1);
-    h.rt.take(request(), request().env, h.handlers());
+    h.rt.take(request(), () => request().env, h.handlers());
     h.rt.quiet();
     h.started[0]?.handlers.onClose(null, 'SIGKILL');
     expect(h.rt.pids()).toEqual([]);
     expect(h.errors).toEqual(['a pre-started runtime ended while waiting (SIGKILL)']);
-    expect(h.rt.take(request(), request().env, h.handlers())).toBeUndefined();
+    expect(h.rt.take(request(), () => request().env, h.handlers())).toBeUndefined();
     h.rt.quiet();
     expect(h.started).toHaveLength(2);
     expect(await h.rt.settled()).toEqual([h.started[1]?.proc.pid]);
@@ -227,11 +227,11 @@ describe('PrestartedRuntimes', () => {
 
   it('gives no function to one that has died but whose end is not reported yet', () => {
     const h = harness(1);
-    h.rt.take(request(), request().env, h.handlers());
+    h.rt.take(request(), () => request().env, h.handlers());
     h.rt.quiet();
     const pid = h.started[0]?.proc.pid ?? 0;
     h.dead.add(pid);
-    expect(h.rt.take(request(), request().env, h.handlers())).toBeUndefined();
+    expect(h.rt.take(request(), () => request().env, h.handlers())).toBeUndefined();
     expect(h.started[0]?.killed).toBe(true);
     expect(h.rt.pids()).toEqual([]);
     h.rt.quiet();
@@ -240,37 +240,37 @@ describe('PrestartedRuntimes', () => {
 
   it('waits for a spawner to answer before a blank can be taken', async () => {
     const h = harness(1, true);
-    h.rt.take(request(), request().env, h.handlers());
+    h.rt.take(request(), () => request().env, h.handlers());
     h.rt.quiet();
-    expect(h.rt.take(request(), request().env, h.handlers())).toBeUndefined();
+    expect(h.rt.take(request(), () => request().env, h.handlers())).toBeUndefined();
     h.rt.quiet();
     expect(h.started).toHaveLength(1);
     expect(await h.rt.settled()).toEqual([h.started[0]?.proc.pid]);
-    expect(h.rt.take(request(), request().env, h.handlers())).toBe(h.started[0]?.proc);
+    expect(h.rt.take(request(), () => request().env, h.handlers())).toBe(h.started[0]?.proc);
   });
 
   it('kills the waiting ones on dispose and starts no more', async () => {
     const h = harness(2);
-    h.rt.take(request(), request().env, h.handlers());
+    h.rt.take(request(), () => request().env, h.handlers());
     h.rt.quiet();
-    h.rt.take(request({ memoryMb: 256 }), request().env, h.handlers());
+    h.rt.take(request({ memoryMb: 256 }), () => request().env, h.handlers());
     const disposed = h.rt.dispose();
     expect(h.started[0]?.killed).toBe(true);
     h.started[0]?.handlers.onClose(null, 'SIGKILL');
     await disposed;
     expect(h.errors).toEqual([]);
-    expect(h.rt.take(request(), request().env, h.handlers())).toBeUndefined();
+    expect(h.rt.take(request(), () => request().env, h.handlers())).toBeUndefined();
     h.rt.quiet();
     expect(h.started).toHaveLength(1);
   });
 
   it('starts none during a burst: a burst takes the one blank of its key and leaves one behind', () => {
     const h = harness(2);
-    h.rt.take(request(), request().env, h.handlers());
+    h.rt.take(request(), () => request().env, h.handlers());
     h.rt.quiet();
     const taken = [];
     for (let i = 0; i < 10; i++) {
-      taken.push(h.rt.take(request(), request().env, h.handlers()));
+      taken.push(h.rt.take(request(), () => request().env, h.handlers()));
     }
     expect(taken.filter((t) => t !== undefined)).toHaveLength(1);
     expect(h.started).toHaveLength(1);

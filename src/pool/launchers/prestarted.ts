@@ -130,14 +130,14 @@ export class PrestartedRuntimes {
   }
 
   /**
-   * A blank for `req`, given `req`'s function: its environment `env` (as the launcher
-   * would start the process with) and `req.cwd`; undefined when none is ready (the caller
+   * A blank for `req`, given `req`'s function: its environment `envOf()` (as the launcher
+   * would start the process with; made only for a blank) and `req.cwd`; undefined when none is ready (the caller
    * starts a process itself). Either way `req`'s key gets a blank at the next `quiet()`
    * when the rules above allow.
    */
   take(
     req: LaunchRequest,
-    env: Readonly<Record<string, string>>,
+    envOf: () => Readonly<Record<string, string>>,
     h: LaunchHandlers,
   ): LaunchedProcess | undefined {
     const key = blankKey(req);
@@ -163,7 +163,7 @@ export class PrestartedRuntimes {
     }
     if (blank !== undefined && proc?.privateSocket !== undefined) {
       blank.target = h;
-      proc.privateSocket.write(encodeAssign({ env, cwd: req.cwd }));
+      proc.privateSocket.write(encodeAssign({ env: envOf(), cwd: req.cwd }));
       const early = blank.early;
       blank.early = [];
       if (early.length > 0) {

@@ -144,7 +144,7 @@ export class ProcessLauncher implements Launcher {
   }
 
   launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess | Promise<LaunchedProcess> {
-    return this.#prestarted?.take(req, this.#env(req), h) ?? this.#start(req, h, req.id);
+    return this.#prestarted?.take(req, () => this.#env(req), h) ?? this.#start(req, h, req.id);
   }
 
   #start(
