@@ -30,6 +30,23 @@ describe('switches (memoryCgroups, batchScheduling)', () => {
 });
 
 describe('numbers', () => {
+  it('say which bound a number is outside, and refuse what is not a whole number', () => {
+    expect(() => loadConfig(fromEnv({ HEARTH_PORT: '70000' }))).toThrow(
+      /port \(got "70000"\): must be at most 65535/,
+    );
+    expect(() => loadConfig(fromEnv({ HEARTH_MAX_CONCURRENT_STARTS: '0' }))).toThrow(
+      /maxConcurrentStarts \(got "0"\): must be at least 1/,
+    );
+    expect(() => loadConfig(fromEnv({ HEARTH_PRESTARTED_RUNTIMES: '65' }))).toThrow(
+      /prestartedRuntimes \(got "65"\): must be at most 64/,
+    );
+    expect(() => loadConfig(fromEnv({ HEARTH_PRESTARTED_RUNTIMES: '1e3' }))).toThrow(
+      /prestartedRuntimes \(got "1e3"\): must be a whole number/,
+    );
+    expect(loadConfig(fromEnv({ HEARTH_PRESTARTED_RUNTIMES: '0' })).prestartedRuntimes).toBe(0);
+    expect(loadConfig({}).prestartedRuntimes).toBe(4);
+  });
+
   it('refuse a timer delay Node would run at once (above 2^31 - 1 ms)', () => {
     expect(() => loadConfig(fromEnv({ HEARTH_ON_DEMAND_INIT_TIMEOUT_MS: '3000000000' }))).toThrow(
       /onDemandInitTimeoutMs \(got "3000000000"\): must be at most 2147483647 ms/,

@@ -33,7 +33,23 @@ const jsonText = (v: unknown): unknown => {
 const whole = (bounds: (n: z.ZodNumber) => z.ZodNumber) =>
   z.preprocess(
     (v: unknown) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    bounds(z.number({ error: 'must be a whole number' })),
+    bounds(
+      z.number({
+        // Bounds say which bound (a port of 70000 was "not a whole number"); a bound's own
+        // message, where it has one, wins.
+        error: (issue) => {
+          // (typed as the type check's issue only; the bounds' issues come here too)
+          const bound = issue as { code: string; maximum?: unknown; minimum?: unknown };
+          if (bound.code === 'too_big') {
+            return `must be at most ${String(bound.maximum)}`;
+          }
+          if (bound.code === 'too_small') {
+            return `must be at least ${String(bound.minimum)}`;
+          }
+          return 'must be a whole number';
+        },
+      }),
+    ),
   );
 
 /**
