@@ -2,7 +2,7 @@
 hearth's bundled Python runtime client (python3.9 - python3.14, SCF's Python runtimes),
 standard library only; bootstrap.py, the process's script, imports it and calls main(), so
 that its bytecode is cached (__pycache__) rather than compiled at every start as a
-script's is (~2.7 ms a start). It runs as the environment's process and behaves like AWS's
+script's is (~2.7 ms a start, one-off: README). It runs as the environment's process and behaves like AWS's
 Python runtime for the handler (error shapes, messages and log format as awslambdaric
 produces them, read from its public source as facts):
 
