@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,6 +68,27 @@ export function cpuMs(pid) {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time of all the threads of a process so far, in ns (/proc/<pid>/task/<tid>/schedstat:
+ * the scheduler's own accounting, exact where /proc/<pid>/stat counts 10 ms ticks); 0 for
+ * a process that is gone.
+ */
+export function cpuNs(pid) {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+      } catch {
+        // a thread that ended meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return total;
 }
 
 function directChildren(pid) {

@@ -5,7 +5,8 @@
 // the per-round ratios, so that a slow stretch of the machine does not fall on one side.
 //
 //   1. warm invokes: p50/p99 of sequential invokes on a READY provisioned alias, beside a
-//      bare node:http echo server measured by the same client;
+//      bare node:http echo server measured by the same client, and each side's CPU time per
+//      request (server, and the processes it hands the request to);
 //   2. throughput at concurrency 32 with 32 provisioned environments, beside the echo at 32;
 //   3. the cold first invoke of an on-demand version;
 //   4. Put → READY for 100 environments of a trivial Node function;
@@ -19,6 +20,7 @@ import {
 import {
   childPids,
   closeClient,
+  cpuNs,
   createEchoFunction,
   median,
   memoryKb,
@@ -79,8 +81,17 @@ async function sequential(url, n, body) {
  * slow or fast stretch of the shared machine falls on all of them rather than on one; each
  * ratio is the median of the per-round ratios.
  */
-async function sequentialRounds(urls, n, body) {
+async function sequentialRounds(urls, n, body, processes) {
   const names = Object.keys(urls);
+  // CPU per request of each side's server and of the processes it hands requests to (its
+  // environments), over its measured rounds: at c=1 the latency is about the sum of the
+  // client's, the server's and the runtime's CPU time (a serial chain), so this says where
+  // a side's latency goes.
+  const cpu = Object.fromEntries(names.map((k) => [k, { server: 0, children: 0, requests: 0 }]));
+  const cpuOf = (name) => {
+    const p = processes[name];
+    return { server: cpuNs(p.pid), children: p.children().map((c) => [c, cpuNs(c)]) };
+  };
   for (let i = 0; i < SEQUENTIAL_WARMUP; i++) {
     for (const name of names) {
       record(urls[name], await post(urls[name], body));
@@ -90,7 +101,14 @@ async function sequentialRounds(urls, n, body) {
   const perRound = Object.fromEntries(names.map((k) => [k, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const name of names) {
+      const before = cpuOf(name);
       const t = await sequential(urls[name], Math.ceil(n / ROUNDS), body);
+      const c = cpu[name];
+      c.server += cpuNs(processes[name].pid) - before.server;
+      for (const [child, ns] of before.children) {
+        c.children += cpuNs(child) - ns;
+      }
+      c.requests += t.length;
       all[name].push(...t);
       perRound[name].push(median(t));
     }
@@ -110,6 +128,15 @@ async function sequentialRounds(urls, n, body) {
     vsFloor: ratio('hearth', 'floor'),
     rounds: perRound.hearth.map(
       (h, i) => `${h.toFixed(0)}/${perRound.floor[i].toFixed(0)}/${perRound.echo[i].toFixed(0)}`,
+    ),
+    cpuUs: Object.fromEntries(
+      names.map((k) => [
+        k,
+        {
+          server: cpu[k].server / 1000 / cpu[k].requests,
+          children: cpu[k].children / 1000 / cpu[k].requests,
+        },
+      ]),
     ),
   };
 }
@@ -281,6 +308,11 @@ try {
     { echo: echoUrl, floor: floorUrl, hearth: invokeUrl('live') },
     WARM_N,
     body,
+    {
+      echo: { pid: echo.child.pid, children: () => [] },
+      floor: { pid: floor.child.pid, children: () => childPids(floor.child.pid) },
+      hearth: { pid: hearth.child.pid, children: () => childPids(hearth.child.pid) },
+    },
   );
   const makeBody = (w, i) => Buffer.from(JSON.stringify({ w, i }));
   // Each side's check costs the client what it must: a byte comparison for the echo, one
@@ -359,6 +391,12 @@ console.log(
   `  floor/echo ${fmt(seq.floorVsEcho.ratio, 2)}x (${rs(seq.floorVsEcho.ratios)}), hearth/floor ${fmt(seq.vsFloor.ratio, 2)}x (${rs(seq.vsFloor.ratios)})`,
 );
 console.log(`  rounds, hearth/floor/echo p50 µs: ${seq.rounds.join(' ')}`);
+const cpuLine = (name) =>
+  `${name} ${fmt(seq.cpuUs[name].server, 1)}` +
+  (name === 'echo'
+    ? ''
+    : ` + ${fmt(seq.cpuUs[name].children, 1)} in its ${name === 'hearth' ? 'environments' : 'child'}`);
+console.log(`  CPU per request, µs (all threads): ${['hearth', 'floor', 'echo'].map(cpuLine).join('; ')}`);
 console.log(
   `throughput c=${CONCURRENCY}: hearth ${fmt(ld.hearth.rps)} req/s (${ld.hearth.errors} wrong/failed of ${ld.hearth.done}), echo ${fmt(ld.echo.rps)} req/s`,
 );

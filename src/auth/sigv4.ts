@@ -99,7 +99,10 @@ export function hasSigV4(req: Pick<SigV4Request, 'headers' | 'rawQuery'>): boole
  */
 export function parseSigV4(req: Pick<SigV4Request, 'headers' | 'rawQuery'>): SigV4Claim | SigV4Failure {
   const header = req.headers.authorization;
-  const query = parseQuery(req.rawQuery);
+  // Parsed only when it may name X-Amz-Algorithm (the name as it is, or percent-encoded):
+  // an invoke's `Qualifier=live` is decoded on every request otherwise.
+  const raw = req.rawQuery;
+  const query = raw.includes('X-Amz-Algorithm') || raw.includes('%') ? parseQuery(raw) : NO_QUERY;
   const presigned = query.has('X-Amz-Algorithm');
   if (header !== undefined && presigned) {
     return fail(
@@ -152,7 +155,7 @@ function parseHeader(header: string, headers: SigV4Request['headers']): SigV4Cla
   });
 }
 
-function parsePresigned(query: Map<string, string[]>): SigV4Claim | SigV4Failure {
+function parsePresigned(query: ReadonlyMap<string, string[]>): SigV4Claim | SigV4Failure {
   const one = (name: string) => query.get(name)?.[0];
   const missing = [
     'X-Amz-Algorithm',
@@ -411,6 +414,9 @@ const PRESIGN_PARAMS = new Set([
 ]);
 
 /** Query parameters, decoded, in order; a malformed escape is kept as sent. */
+/** The query of a request that names no X-Amz-Algorithm, as parseSigV4 sees it. */
+const NO_QUERY: ReadonlyMap<string, string[]> = new Map();
+
 function parseQuery(rawQuery: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   if (rawQuery === '') {

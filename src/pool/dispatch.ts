@@ -80,10 +80,12 @@ export class Dispatcher {
         throw decision.code === 'THROTTLED_RESERVED'
           ? new PlatformError('THROTTLED_RESERVED', { functionName: req.spec.functionName })
           : new PlatformError('THROTTLED_ACCOUNT', {});
+      // Awaited, not returned: an async function's returned promise costs the answer two
+      // more turns of the microtask queue.
       case 'provisioned':
-        return this.provisioned.invokeOnIdle(req.provisionedKey ?? '', req);
+        return await this.provisioned.invokeOnIdle(req.provisionedKey ?? '', req);
       case 'provisioned-wait':
-        return this.provisioned.waitForFinishing(req.provisionedKey ?? '', req);
+        return await this.provisioned.waitForFinishing(req.provisionedKey ?? '', req);
       case 'warm':
       case 'wait':
       case 'start': {

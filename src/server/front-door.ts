@@ -84,9 +84,18 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
   });
 }
 
+/**
+ * The request's headers by lower-case name, each one string. node:http has lower-cased the
+ * names and joined repeated headers already, all but `set-cookie` (an array): its object
+ * serves as it is unless a request carries one (no dialect reads it, nor writes headers).
+ */
 function lowerHeaders(raw: IncomingMessage): Record<string, string | undefined> {
+  const headers = raw.headers;
+  if (headers['set-cookie'] === undefined) {
+    return headers as Record<string, string | undefined>;
+  }
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(raw.headers)) {
+  for (const [k, v] of Object.entries(headers)) {
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;

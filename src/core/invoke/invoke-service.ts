@@ -166,15 +166,17 @@ export class InvokeService {
           : { memoryBudget: { limitMb: p.memoryBudgetMb, memoryMb: version.config.memoryMb } }),
       },
     });
-    const metrics = this.#d.metrics;
-    if (provisionedKey === undefined || metrics === undefined) {
-      return running;
-    }
+    // Awaited rather than returned: an async function that returns a promise settles one
+    // more turn of the microtask queue later, and the answer waits for each such turn.
+    const outcome = await running;
     // The one count of this invocation for metrics: where it ran is in its outcome.
-    return running.then((outcome) => {
-      metrics.countInvocation(provisionedKey, outcome.initializationType === 'provisioned-concurrency');
-      return outcome;
-    });
+    if (provisionedKey !== undefined) {
+      this.#d.metrics?.countInvocation(
+        provisionedKey,
+        outcome.initializationType === 'provisioned-concurrency',
+      );
+    }
+    return outcome;
   }
 
   /** Weighted routing and the version cache, built once (the invoke path runs per call). */

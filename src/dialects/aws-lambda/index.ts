@@ -29,13 +29,7 @@ import { UNEXPECTED_ERROR, renderPlatformError } from './errors.js';
 import { OPERATION_HANDLERS } from './operations/index.js';
 import type { AllOperationHandlers, OperationHandlers, OperationResult } from './operations/types.js';
 import { requestContext } from './request-context.js';
-import {
-  matchModelOperation,
-  matchRoute,
-  pathSegments,
-  type OperationName,
-  type RouteDef,
-} from './routes.js';
+import { matchModelOperation, pathSegments, routeOf, type OperationName, type RouteDef } from './routes.js';
 import { isLargeBody, largeBodySlots, type LargeJsonParser } from './large-body.js';
 import { BodyReader } from './validation.js';
 import {
@@ -105,10 +99,9 @@ async function handle(
   let region = opts.defaultRegion;
   let accountId = opts.accountId;
   try {
-    const segments = pathSegments(req.rawPath);
-    const match = matchRoute(req.method, segments, req.query);
+    const match = routeOf(req.method, req.rawPath, req.rawQuery, req.query);
     if (match === undefined) {
-      const known = matchModelOperation(req.method, segments, req.query);
+      const known = matchModelOperation(req.method, pathSegments(req.rawPath), req.query);
       throw known === undefined
         ? unknownOperation(req.method, req.rawPath)
         : notImplemented(known.name, req.method, req.rawPath);

@@ -74,7 +74,9 @@ function emit(out: SplitLine[], streamKey: string, timestampMs: number, line: st
   if (message.length === 0) {
     return;
   }
-  if (Buffer.byteLength(message) <= MAX_EVENT_BYTES) {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a short line is counted only when
+  // it might be too long (every invocation logs three short lines at least).
+  if (message.length <= MAX_EVENT_BYTES / 3 || Buffer.byteLength(message) <= MAX_EVENT_BYTES) {
     out.push({ streamKey, timestampMs, message });
     return;
   }
