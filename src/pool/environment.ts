@@ -70,7 +70,6 @@ interface Active {
   readonly req: InvokeRequest;
   readonly startedAt: number;
   readonly timeoutMs: number;
-  readonly timer: NodeJS.Timeout;
   readonly capture: LogCapture | undefined;
   readonly initDurationMs: number | undefined;
   readonly resolve: (o: InvocationOutcome) => void;
@@ -103,6 +102,14 @@ export class Environment implements RuntimeEvents {
   #invocations = 0;
   #startedAt = performance.now();
   #initTimer: NodeJS.Timeout | undefined;
+  /**
+   * The invoke phase's timeout: one timer for the environment, re-armed with `refresh()`
+   * by each invocation of the same budget and left running when one ends (it finds
+   * nothing active then). A timer made per invocation and cleared at its NEXT was ~5 µs
+   * of the platform's CPU per warm invoke (V8 CPU profile, _one-off_).
+   */
+  #runTimer: NodeJS.Timeout | undefined;
+  #runTimerMs = 0;
   #initLog: LogCapture | undefined = new LogCapture(INIT_LOG_BYTES);
   /** The capture of an invocation that has answered, until its log is closed. */
   #lingering: LogCapture | undefined;
@@ -278,7 +285,6 @@ export class Environment implements RuntimeEvents {
         req,
         startedAt: performance.now(),
         timeoutMs,
-        timer: setTimeout(() => this.#onTimeout(), leftMs),
         capture,
         // §5.7: Init Duration is reported by the invocation that waited for the init;
         // provisioned environments initialised ahead of any invocation.
@@ -286,6 +292,7 @@ export class Environment implements RuntimeEvents {
         resolve,
         done: false,
       };
+      this.#armRunTimer(leftMs);
       this.#peak?.begin();
       this.#channel?.deliver({
         requestId: req.requestId,
@@ -336,7 +343,8 @@ export class Environment implements RuntimeEvents {
       this.#o.listener.onReady(this);
     } else if (this.#state === 'busy' && this.#active?.done === true) {
       this.#peak?.refresh();
-      clearTimeout(this.#active.timer);
+      // The run timer stays armed for the next invocation; idle, it holds nothing open.
+      this.#runTimer?.unref();
       this.#active = undefined;
       this.#state = transition(this.#state, 'idle');
       this.lastUsedMs = performance.now();
@@ -418,6 +426,23 @@ export class Environment implements RuntimeEvents {
     this.#o.logSink?.(this, line);
   }
 
+  #armRunTimer(ms: number): void {
+    const t = this.#runTimer;
+    if (t !== undefined && this.#runTimerMs === ms) {
+      t.ref();
+      t.refresh();
+      return;
+    }
+    clearTimeout(t);
+    this.#runTimer = setTimeout(() => this.#onTimeout(), ms);
+    this.#runTimerMs = ms;
+  }
+
+  #stopRunTimer(): void {
+    clearTimeout(this.#runTimer);
+    this.#runTimer = undefined;
+  }
+
   #onTimeout(): void {
     const a = this.#active;
     if (a === undefined) {
@@ -460,7 +485,7 @@ export class Environment implements RuntimeEvents {
     }
     this.#state = transition(this.#state, 'dead');
     clearTimeout(this.#initTimer);
-    clearTimeout(this.#active?.timer);
+    this.#stopRunTimer();
     this.#proc?.kill();
     this.#channel?.close();
     const a = this.#active;
@@ -501,7 +526,7 @@ export class Environment implements RuntimeEvents {
     a.done = true;
     if (this.#state !== 'busy') {
       // Otherwise the timer runs on until the runtime asks for the next invocation.
-      clearTimeout(a.timer);
+      this.#stopRunTimer();
     }
     const durationMs = performance.now() - a.startedAt;
     if (this.#state === 'busy') {

@@ -43,6 +43,27 @@ describe('function timeout (§5.6, §5.7)', () => {
     expect(o.log).toMatch(/Status: timeout\n$/);
     await until(pool, () => pool.environments().every((e) => e.specKey !== spec.key));
   });
+
+  it("counts from each invocation's start, and an idle environment outlives its last deadline", async () => {
+    // One timer per environment, re-armed by each invocation: the second invocation runs
+    // past the first one's deadline, and the environment then sits idle past the second's.
+    const spec = makeSpec('sleeper', { functionName: 'timer-reuse', timeoutSec: 1 });
+    const pid = (o: InvocationOutcome) => (json(o.payload) as { pid: number }).pid;
+    const first = await pool.invoke(makeRequest(spec, { event: { ms: 600 } }));
+    const second = await pool.invoke(makeRequest(spec, { event: { ms: 600 } }));
+    expect(second.kind).toBe('success');
+    expect(pid(second)).toBe(pid(first));
+    // The last deadline passes while nothing runs: a deadline, not an event, is what is
+    // waited for here.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const third = await pool.invoke(makeRequest(spec, { event: { ms: 10 } }));
+    expect(pid(third)).toBe(pid(first));
+    const started = performance.now();
+    const hung = await pool.invoke(makeRequest(spec, { event: { ms: 5000 } }));
+    expect(errorOf(hung)).toMatchObject({ errorType: 'Sandbox.Timedout' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(performance.now() - started).toBeLessThan(4000);
+  });
 });
 
 describe('the runtime exits during an invocation: Runtime.ExitError (§5.7)', () => {
