@@ -3,7 +3,8 @@
 // harness behind every "paired runs" figure in README.md and src/pool/README.md. Each side
 // runs its own hearth (a checkout's bin/hearth.js, with its own HEARTH_* settings) with 32
 // provisioned environments of the bench's echo function; a round is a c=32 load slice on
-// A, then on B, then sequential invokes on A, then on B. Per side and round it prints
+// each side, then (once both servers are quiet) sequential invokes on each, the side that
+// goes first alternating by round. Per side and round it prints
 // req/s, the CPU per request of the server and of its environments (from /proc), and the
 // sequential p50; then the medians and the median of the per-round B/A ratios.
 //
@@ -28,7 +29,7 @@ import { parseArgs } from 'node:util';
 import {
   childPids,
   closeClient,
-  cpuMs,
+  cpuNs,
   createEchoFunction,
   median,
   percentile,
@@ -118,8 +119,8 @@ async function scraped(side, measure) {
 /** c=32 for `seconds`: req/s and CPU µs per request of the server and its environments. */
 async function load(side, seconds) {
   const envs = childPids(side.child.pid);
-  const server0 = cpuMs(side.child.pid);
-  const envs0 = envs.reduce((a, p) => a + cpuMs(p), 0);
+  const server0 = cpuNs(side.child.pid);
+  const envs0 = envs.reduce((a, p) => a + cpuNs(p), 0);
   const t0 = process.hrtime.bigint();
   const end = Date.now() + seconds * 1000;
   let done = 0;
@@ -137,9 +138,24 @@ async function load(side, seconds) {
   const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
   return {
     rps: done / elapsedS,
-    serverUs: ((cpuMs(side.child.pid) - server0) * 1000) / done,
-    envUs: ((envs.reduce((a, p) => a + cpuMs(p), 0) - envs0) * 1000) / done,
+    serverUs: (cpuNs(side.child.pid) - server0) / 1000 / done,
+    envUs: (envs.reduce((a, p) => a + cpuNs(p), 0) - envs0) / 1000 / done,
   };
+}
+
+/**
+ * Resolves once no server of `sides` used more than 5 % of a CPU over 100 ms (or after 5 s):
+ * what one did after a load slice is not measured against the other.
+ */
+async function quiet(sides) {
+  const end = Date.now() + 5000;
+  while (Date.now() < end) {
+    const before = sides.map((side) => cpuNs(side.child.pid));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (sides.every((side, i) => cpuNs(side.child.pid) - before[i] < 5e6)) {
+      return;
+    }
+  }
 }
 
 async function sequentialP50(side, n) {
@@ -162,12 +178,20 @@ try {
     await sequentialP50(side, SEQUENTIAL);
   }
   for (let r = 0; r < ROUNDS; r++) {
-    const la = await scraped(a, () => load(a, SLICE_S));
-    const lb = await scraped(b, () => load(b, SLICE_S));
-    const pa = await scraped(a, () => sequentialP50(a, SEQUENTIAL));
-    const pb = await scraped(b, () => sequentialP50(b, SEQUENTIAL));
-    a.rounds.push({ ...la, p50: pa });
-    b.rounds.push({ ...lb, p50: pb });
+    // Which side goes first alternates by round, and the sequential invokes wait for both
+    // servers to be quiet after the load: a hearth finishes writing the log lines of a
+    // c=32 slice after it, and with a fixed order the other side's sequential invokes ran
+    // beside that (B's p50 read 8–10 % better than A's with the same build on both).
+    const order = r % 2 === 0 ? [a, b] : [b, a];
+    const loads = new Map();
+    for (const side of order) {
+      loads.set(side, await scraped(side, () => load(side, SLICE_S)));
+    }
+    await quiet([a, b]);
+    for (const side of order) {
+      const p50 = await scraped(side, () => sequentialP50(side, SEQUENTIAL));
+      side.rounds.push({ ...loads.get(side), p50 });
+    }
   }
 } finally {
   closeClient();
