@@ -22,6 +22,7 @@ import {
   scopeKey,
   type AliasRecord,
   type FunctionKey,
+  type FunctionRecord,
   type VersionRecord,
 } from '../model.js';
 import type { AsyncEventRecord, Clock, InvocationOutcome, Pool, Store } from '../ports.js';
@@ -83,7 +84,7 @@ export class InvokeService {
   }
 
   async invoke(p: InvokeParams): Promise<InvokeResult> {
-    const version = await this.#resolve(p.key, p.qualifier);
+    const { fn, version } = await this.#resolve(p.key, p.qualifier);
     if (p.invocationType === 'DryRun') {
       return { kind: 'dry-run', executedVersion: version.version };
     }
@@ -107,12 +108,12 @@ export class InvokeService {
       });
       return { kind: 'queued', requestId, executedVersion: version.version };
     }
-    return { kind: 'completed', outcome: await this.#run(p, version, requestId, p.wantLog) };
+    return { kind: 'completed', outcome: await this.#run(p, fn, version, requestId, p.wantLog) };
   }
 
   /** One attempt of a queued event (the queue calls this; after a restart too). */
   async runEvent(ev: AsyncEventRecord): Promise<InvocationOutcome> {
-    const version = await this.#resolve(ev.key, ev.version);
+    const { fn, version } = await this.#resolve(ev.key, ev.version);
     const p: InvokeParams = {
       key: ev.key,
       payload: ev.payload,
@@ -122,19 +123,17 @@ export class InvokeService {
       ...(ev.clientContext === undefined ? {} : { clientContext: ev.clientContext }),
       ...(ev.traceId === undefined ? {} : { traceId: ev.traceId }),
     };
-    return this.#run(p, version, ev.requestId, false);
+    return await this.#run(p, fn, version, ev.requestId, false);
   }
 
+  /** `fn` is the record the qualifier was resolved through (read once per invocation). */
   async #run(
     p: InvokeParams,
+    fn: FunctionRecord,
     version: VersionRecord,
     requestId: string,
     wantLog: boolean,
   ): Promise<InvocationOutcome> {
-    const fn = await this.#d.store.getFunction(p.key);
-    if (fn === undefined) {
-      throw notFound.fn(p.key.name);
-    }
     if (fn.reservedConcurrency === 0) {
       // Blocked (§3.2): the same 429 the pool would give, marked so that an async event is
       // dropped at once as ZeroReservedConcurrency rather than retried for hours.
@@ -195,13 +194,16 @@ export class InvokeService {
     },
   };
 
-  async #resolve(key: FunctionKey, qualifier: string | undefined): Promise<VersionRecord> {
+  async #resolve(
+    key: FunctionKey,
+    qualifier: string | undefined,
+  ): Promise<{ readonly fn: FunctionRecord; readonly version: VersionRecord }> {
     const r = await lookupQualifier(this.#d.store, key, qualifier, this.#lookup);
     // Invoke words every miss as the function not found, naming what was asked for (or the
     // version an alias routed to).
     switch (r.kind) {
       case 'found':
-        return r.version;
+        return r;
       case 'no-function':
         throw notFound.fn(key.name, qualifier);
       case 'no-alias':
