@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 describe('openMemoryCgroups', () => {
-  it('cgroup v1: one cgroup per environment under hearth-<pid>-<n>, limit and process written', () => {
+  it('cgroup v1: one cgroup per environment under hearth-<pid>-<n>, limit and process written', async () => {
     const root = fakeRoot({ v1: true });
     roots.push(root);
     const cg = openMemoryCgroups({ root, pid: 4242 });
@@ -43,6 +43,7 @@ describe('openMemoryCgroups', () => {
     expect(cg?.base).toMatch(/sys\/fs\/cgroup\/memory\/box\/hearth-4242-\d+$/);
     const env = cg?.place(7, 999, 256);
     expect(env).toBeDefined();
+    expect(await env?.placed).toBe(true);
     const dir = path.join(cg?.base ?? '', 'env-7');
     expect(readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8')).toBe(String(256 * 1024 * 1024));
     expect(readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')).toBe('999');
@@ -57,6 +58,7 @@ describe('openMemoryCgroups', () => {
     const killed: number[] = [];
     const cg = openMemoryCgroups({ root, pid: 1, kill: (p) => killed.push(p) });
     const env = cg?.place(1, 50, 128);
+    await env?.placed;
     const dir = path.join(cg?.base ?? '', 'env-1');
     writeFileSync(path.join(dir, 'cgroup.procs'), '50\n51\n');
     env?.killAll();
@@ -76,17 +78,36 @@ describe('openMemoryCgroups', () => {
     expect(reason).toMatch(/svc does not delegate the memory controller/);
   });
 
-  it('cgroup v2: used when hearth’s cgroup delegates the memory controller', () => {
+  it('cgroup v2: used when hearth’s cgroup delegates the memory controller', async () => {
     const root = fakeRoot({ v2Memory: true });
     roots.push(root);
     writeFileSync(path.join(root, 'sys/fs/cgroup/unified/svc/cgroup.subtree_control'), 'cpu memory\n');
     const cg = openMemoryCgroups({ root, pid: 9 });
     expect(cg?.version).toBe(2);
     expect(readFileSync(path.join(cg?.base ?? '', 'cgroup.subtree_control'), 'utf8')).toBe('+memory');
-    cg?.place(3, 77, 512);
+    expect(await cg?.place(3, 77, 512).placed).toBe(true);
     expect(readFileSync(path.join(cg?.base ?? '', 'env-3/memory.max'), 'utf8')).toBe(
       String(512 * 1024 * 1024),
     );
+  });
+
+  it('`placed` tells when the process is in; a failure is told, and the environment runs on', async () => {
+    const root = fakeRoot({ v1: true });
+    roots.push(root);
+    const errors: string[] = [];
+    const cg = openMemoryCgroups({ root, pid: 5, onError: (m) => errors.push(m) });
+    const env = cg?.place(2, 60, 128, true);
+    const dir = path.join(cg?.base ?? '', 'env-2');
+    expect(await env?.placed).toBe(true);
+    expect(readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')).toBe('60');
+    // hearth's directory gone (say, removed by hand): not placed, and it says why.
+    rmSync(cg?.base ?? '', { recursive: true });
+    const again = cg?.place(3, 61, 128);
+    expect(await again?.placed).toBe(false);
+    expect(errors).toEqual([expect.stringMatching(/^environment 3 runs without a memory cgroup: .*ENOENT/)]);
+    expect(again?.oomKilled()).toBe(false);
+    again?.killAll();
+    await again?.remove();
   });
 
   it('is unavailable, with a reason, when no memory controller is mounted', () => {

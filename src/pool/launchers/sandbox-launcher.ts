@@ -388,8 +388,13 @@ export class SandboxLauncher implements Launcher {
           killAll();
           return;
         }
-        cgroup = this.#o.cgroups?.place(req.id, childPid, req.memoryMb);
-        block.end('1');
+        cgroup = this.#o.cgroups?.place(req.id, childPid, req.memoryMb, true);
+        // The sandboxed process runs nothing of its own before it is in its cgroup.
+        if (cgroup === undefined) {
+          block.end('1');
+        } else {
+          void cgroup.placed.then(() => block.end('1'));
+        }
       });
       info.on('error', () => undefined);
       block.on('error', () => undefined);
