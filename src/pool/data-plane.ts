@@ -107,16 +107,18 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       });
     interpreters.verifyConfigured();
     const cgroups =
-      (o.memoryCgroups ?? true) && process.platform === 'linux'
-        ? openMemoryCgroups({
-            onUnavailable: (reason) =>
-              this.#log.info(
-                { reason },
-                'environments are limited by their V8 heap (Node.js) or data segment (Python) only (no memory cgroup)',
-              ),
-            onError: (message) => this.#log.warn(message),
-          })
-        : undefined;
+      typeof o.memoryCgroups === 'object'
+        ? o.memoryCgroups
+        : (o.memoryCgroups ?? true) && process.platform === 'linux'
+          ? openMemoryCgroups({
+              onUnavailable: (reason) =>
+                this.#log.info(
+                  { reason },
+                  'environments are limited by their V8 heap (Node.js) or data segment (Python) only (no memory cgroup)',
+                ),
+              onError: (message) => this.#log.warn(message),
+            })
+          : undefined;
     const chrt =
       (o.batchScheduling ?? true) && process.platform === 'linux' ? findOnPath('chrt', pathList) : undefined;
     // Environments die with hearth (setpriv --pdeathsig); what an earlier run left is swept by start().

@@ -95,6 +95,10 @@ export class Environment implements RuntimeEvents {
 
   #state: EnvironmentState = 'starting';
   #proc: LaunchedProcess | undefined;
+  /** The process is within its limits (LaunchedProcess.placed), or has nothing to wait for. */
+  #placed = true;
+  /** Init ended (NEXT) before the process was placed: ready once it is. */
+  #readyWhenPlaced = false;
   #peak: PeakMemory | undefined;
   #channel: RuntimeChannel | undefined;
   #api: RuntimeApiServer | undefined;
@@ -247,6 +251,16 @@ export class Environment implements RuntimeEvents {
       this.#api?.admit(proc.ownsConnection.bind(proc));
     }
     this.#peak = new PeakMemory(proc);
+    if (proc.placed !== undefined) {
+      this.#placed = false;
+      void proc.placed.then(() => {
+        this.#placed = true;
+        if (this.#readyWhenPlaced) {
+          this.#readyWhenPlaced = false;
+          this.#ready();
+        }
+      });
+    }
     if (plan.channel === 'private') {
       if (proc.privateSocket === undefined) {
         throw new Error('the private channel did not open');
@@ -334,13 +348,13 @@ export class Environment implements RuntimeEvents {
       clearTimeout(this.#initTimer);
       this.initDurationMs = performance.now() - this.#startedAt;
       this.#initLog = undefined;
-      this.#state = transition(this.#state, 'idle');
-      this.lastUsedMs = performance.now();
-      if (this.initType === 'provisioned-concurrency') {
-        this.#platformLog(initReportLine(this.initDurationMs, 'success'));
+      if (this.#placed) {
+        this.#ready();
+      } else {
+        // No invocation before the process is within its memory limit (memory-cgroups.ts):
+        // the move into its cgroup is still under way.
+        this.#readyWhenPlaced = true;
       }
-      this.#peak?.refresh();
-      this.#o.listener.onReady(this);
     } else if (this.#state === 'busy' && this.#active?.done === true) {
       this.#peak?.refresh();
       // The run timer stays armed for the next invocation; idle, it holds nothing open.
@@ -461,6 +475,20 @@ export class Environment implements RuntimeEvents {
     this.#complete({ kind: 'error', doc, status: { kind: 'timeout' } });
     // §5.6 Timeout: reset the environment.
     this.#die({ phase: 'run', reason: 'timeout' });
+  }
+
+  /** Init is over and the process is within its limits: idle, and the pool is told. */
+  #ready(): void {
+    if (this.#state !== 'starting') {
+      return;
+    }
+    this.#state = transition(this.#state, 'idle');
+    this.lastUsedMs = performance.now();
+    if (this.initType === 'provisioned-concurrency') {
+      this.#platformLog(initReportLine(this.initDurationMs ?? 0, 'success'));
+    }
+    this.#peak?.refresh();
+    this.#o.listener.onReady(this);
   }
 
   #onClose(code: number | null, signal: NodeJS.Signals | null): void {

@@ -96,7 +96,7 @@ describe('openMemoryCgroups', () => {
     roots.push(root);
     const errors: string[] = [];
     const cg = openMemoryCgroups({ root, pid: 5, onError: (m) => errors.push(m) });
-    const env = cg?.place(2, 60, 128, true);
+    const env = cg?.place(2, 60, 128);
     const dir = path.join(cg?.base ?? '', 'env-2');
     expect(await env?.placed).toBe(true);
     expect(readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')).toBe('60');

@@ -43,15 +43,12 @@ export interface MemoryCgroups {
   /** hearth's directory for its environments' cgroups. */
   readonly base: string;
   /**
-   * Creates `env-<id>` limited to `limitMb` and moves `pid` into it (see `placed`). The
-   * move waits in the kernel for an RCU grace period whenever the last move is more than
-   * ~50 ms old (5–18 ms on this machine's cgroup v1, _one-off_). `offThread`: that wait
-   * happens on the thread pool instead of hearth's one thread, for a process that waits
-   * to be placed before it runs (the sandbox's). A process already running is moved here
-   * at once, before it has started its threads: moved from the thread pool, unsandboxed
-   * Put(100) → READY took ~3 % longer (_one-off_, 6 alternating rounds each).
+   * Creates `env-<id>` limited to `limitMb` and moves `pid` into it, the move from the
+   * thread pool (see `placed`): it waits in the kernel for an RCU grace period whenever the
+   * last move is more than ~50 ms old (5–18 ms on this machine's cgroup v1, _one-off_), and
+   * hearth's one thread waited with it at every start.
    */
-  place(id: number | string, pid: number, limitMb: number, offThread?: boolean): EnvironmentCgroup;
+  place(id: number | string, pid: number, limitMb: number): EnvironmentCgroup;
   /** Waits for pending removals, then removes hearth's directory. */
   dispose(): Promise<void>;
 }
@@ -251,12 +248,12 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
   return {
     version,
     base,
-    place(id, child, limitMb, offThread = false) {
+    place(id, child, limitMb) {
       const cg = path.join(base, `env-${id}`);
       const bytes = String(limitMb * 1024 * 1024);
       const placed = (async () => {
-        // Making the cgroup and its limits is quick (~0.1 ms): only the move may wait on
-        // the thread pool.
+        // Making the cgroup and its limits is quick (~0.1 ms): only the move waits on the
+        // thread pool.
         mkdirSync(cg);
         writeFileSync(path.join(cg, limitFile), bytes);
         const swap = path.join(cg, swapFile);
@@ -264,12 +261,7 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
           // No swap beyond the limit: v1 counts memory+swap together, v2 swap alone.
           writeFileSync(swap, version === 1 ? bytes : '0');
         }
-        const procs = path.join(cg, 'cgroup.procs');
-        if (offThread) {
-          await writeFile(procs, String(child));
-        } else {
-          writeFileSync(procs, String(child));
-        }
+        await writeFile(path.join(cg, 'cgroup.procs'), String(child));
         return true;
       })().catch((e: unknown) => {
         // ESRCH: the process ended before it was placed; nothing is left to limit.

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Interpreters } from './interpreters.js';
 import type { RuntimeCommand } from './launch.js';
+import type { MemoryCgroups } from './memory-cgroups.js';
 import type { FunctionLogEntry, PoolEvent } from './types.js';
 
 export interface PoolOptions {
@@ -71,8 +72,9 @@ export interface PoolOptions {
   /**
    * Limit each environment to its MemorySize with a memory cgroup where the machine allows
    * it (default true; memory-cgroups.ts). Elsewhere the V8 heap limit is the only bound.
+   * Tests may give the cgroups to use.
    */
-  readonly memoryCgroups?: boolean;
+  readonly memoryCgroups?: boolean | MemoryCgroups;
   /**
    * Runtime id → the interpreter the bundled client runs on (e.g. `{ "nodejs22.x":
    * "/opt/node22/bin/node" }`); other runtimes are looked up (interpreters.ts).

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HearthPool } from '../../src/pool/index.js';
-import { openMemoryCgroups } from '../../src/pool/memory-cgroups.js';
+import { openMemoryCgroups, type MemoryCgroups } from '../../src/pool/memory-cgroups.js';
 import { json, makeRequest, makeSpec, pidOf, testPool } from './pool-helpers.js';
 
 /** The directory of a process's memory cgroup (v1 memory hierarchy, else v2). */
@@ -82,6 +82,48 @@ describe.skipIf(unavailable !== undefined)(`memory cgroups (${unavailable ?? 'av
       .map((l) => l.split(' ')[4] ?? '');
     for (const mp of mountPoints) {
       expect(existsSync(`${mp}${m?.[1] ?? ''}`)).toBe(false);
+    }
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('an environment is ready only once it is in its cgroup', () => {
+  it('waits for the move (done off hearth’s thread) before its first invocation', async () => {
+    // Cgroups whose move is held until the test lets it go (no kernel cgroup is touched).
+    let release: (placed: boolean) => void = () => undefined;
+    const gate = new Promise<boolean>((resolve) => (release = resolve));
+    let placedPid: (pid: number) => void = () => undefined;
+    const asked = new Promise<number>((resolve) => (placedPid = resolve));
+    const cgroups: MemoryCgroups = {
+      version: 1,
+      base: '/nonexistent',
+      place: (_id, pid) => {
+        placedPid(pid);
+        return { placed: gate, oomKilled: () => false, killAll: () => undefined, remove: async () => {} };
+      },
+      dispose: async () => {},
+    };
+    const pool = testPool({ memoryCgroups: cgroups });
+    try {
+      const running = pool.invoke(makeRequest(makeSpec('echo'), { event: 'placed first' }));
+      const pid = await asked;
+      // The runtime has finished its init and waits for work: blocked in read(2) on the
+      // private channel (fd 3), the NEXT sent.
+      const waiting = () => /^0 0x3 /.test(readFileSync(`/proc/${pid}/syscall`, 'utf8'));
+      const deadline = Date.now() + 20_000;
+      while (!waiting()) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // One more turn of the event loop: its poll phase reads the NEXT already in the socket.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pool.environments().find((e) => e.pid === pid)?.state).toBe('starting');
+      release(true);
+      const o = await running;
+      expect(json(o.payload)).toBe('placed first');
+    } finally {
+      release(false);
+      await pool.dispose();
     }
   });
 });

@@ -66,6 +66,12 @@ export interface LaunchedProcess {
   readonly pid: number | undefined;
   /** The platform's end of fd 3, when `privateChannel` was asked for. */
   readonly privateSocket: Socket | undefined;
+  /**
+   * Settles once the process is within its limits (its memory cgroup), where the launcher
+   * puts it there after it started; absent when there is nothing to wait for. The pool
+   * calls the environment ready only then.
+   */
+  readonly placed?: Promise<unknown>;
   /** SIGKILL to the process and everything it started. Idempotent. */
   kill(): void;
   /** Whether the kernel's OOM killer ended it (its memory limit). */

@@ -210,6 +210,7 @@ export class ProcessLauncher implements Launcher {
     return {
       pid: proc.pid,
       privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
+      ...(cgroup === undefined ? {} : { placed: cgroup.placed }),
       kill: killGroup,
       oomKilled: () => cgroup?.oomKilled() === true,
       peakMemoryMb: () => peak?.read(),
@@ -289,6 +290,7 @@ export class ProcessLauncher implements Launcher {
     return {
       pid,
       privateSocket: req.privateChannel ? fd3 : undefined,
+      ...(cgroup === undefined ? {} : { placed: cgroup.placed }),
       kill: () => {
         if (exit === undefined) {
           try {

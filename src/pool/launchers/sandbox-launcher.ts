@@ -388,7 +388,7 @@ export class SandboxLauncher implements Launcher {
           killAll();
           return;
         }
-        cgroup = this.#o.cgroups?.place(req.id, childPid, req.memoryMb, true);
+        cgroup = this.#o.cgroups?.place(req.id, childPid, req.memoryMb);
         // The sandboxed process runs nothing of its own before it is in its cgroup.
         if (cgroup === undefined) {
           block.end('1');
