@@ -16,55 +16,24 @@
 import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
-import type { InitPhase } from './init-limits.js';
 import { mismatchWarning } from './interpreters.js';
-import { PRIVATE_FD, PRIVATE_FD_VARIABLE, launchRequest, planLaunch, type LaunchOptions } from './launch.js';
-import type { LaunchedProcess, Launcher } from './launchers/launcher.js';
+import { PRIVATE_FD, PRIVATE_FD_VARIABLE, launchRequest, planLaunch } from './launch.js';
+import type { LaunchedProcess } from './launchers/launcher.js';
 import { LogCapture, initReportLine, initStartLine, startLine, timeoutLine } from './log-capture.js';
 import { closingLines, outcomeOf, type Answered, type Result } from './invocation-result.js';
 import { errorTypeOf, exitError, responseTooLargeError, timeoutError } from './outcomes.js';
 import { PeakMemory } from './peak-memory.js';
+import { RunTimer } from './run-timer.js';
 import { openPrivateChannel } from './runtime-channel/private-channel.js';
 import { listenRuntimeApi, type RuntimeApiServer } from './runtime-channel/runtime-api-server.js';
 import type { RuntimeChannel, RuntimeEvents } from './runtime-channel/types.js';
 import type { FunctionSeries } from './stats.js';
 import type { DeathCause } from './types.js';
+import type { EnvironmentOptions } from './environment-options.js';
 
 export type { DeathCause, InitFailure } from './types.js';
 
-export interface EnvironmentListener {
-  /** Init completed: the environment is idle and may take an invocation. */
-  onReady(env: Environment): void;
-  /** Its invocation has an outcome; the runtime has not asked for the next one yet. */
-  onAnswered(env: Environment): void;
-  /** An invocation is over and the runtime asked for the next one. */
-  onIdle(env: Environment): void;
-  /** The environment is dead (once per environment). */
-  onDead(env: Environment, cause: DeathCause): void;
-  /** An invocation has its outcome (counted in the pool's stats), just before its caller gets it. */
-  onOutcome(env: Environment, req: InvokeRequest, outcome: InvocationOutcome): void;
-}
-
-/** A chunk of function log text (process output or a platform line), for a log sink. */
-export type LogSink = (env: Environment, text: Buffer | string) => void;
-
-export interface EnvironmentOptions {
-  readonly id: number;
-  readonly spec: EnvironmentSpec;
-  readonly initType: InitializationType;
-  readonly initTimeoutMs: number;
-  /** `invoke`: a retry inside the invocation that waited for a timed-out init (init-limits.ts). */
-  readonly initPhase?: InitPhase;
-  readonly launch: LaunchOptions;
-  /** Where the process runs (launchers/). */
-  readonly launcher: Launcher;
-  readonly listener: EnvironmentListener;
-  readonly logSink: LogSink | undefined;
-  /** The provisioned config this environment belongs to, if any. */
-  readonly provisionedKey?: string;
-  /** Where its invocations are counted (stats.ts), found once per environment. */
-  readonly series: FunctionSeries;
-}
+export type { EnvironmentListener, EnvironmentOptions, LogSink } from './environment-options.js';
 
 interface Active {
   readonly req: InvokeRequest;
@@ -106,14 +75,7 @@ export class Environment implements RuntimeEvents {
   #invocations = 0;
   #startedAt = performance.now();
   #initTimer: NodeJS.Timeout | undefined;
-  /**
-   * The invoke phase's timeout: one timer for the environment, re-armed with `refresh()`
-   * by each invocation of the same budget and left running when one ends (it finds
-   * nothing active then). A timer made per invocation and cleared at its NEXT was ~5 µs
-   * of the platform's CPU per warm invoke (V8 CPU profile, _one-off_).
-   */
-  #runTimer: NodeJS.Timeout | undefined;
-  #runTimerMs = 0;
+  readonly #runTimer = new RunTimer(() => this.#onTimeout());
   #initLog: LogCapture | undefined = new LogCapture(INIT_LOG_BYTES);
   /** The capture of an invocation that has answered, until its log is closed. */
   #lingering: LogCapture | undefined;
@@ -306,7 +268,7 @@ export class Environment implements RuntimeEvents {
         resolve,
         done: false,
       };
-      this.#armRunTimer(leftMs);
+      this.#runTimer.arm(leftMs);
       this.#peak?.begin();
       this.#channel?.deliver({
         requestId: req.requestId,
@@ -358,7 +320,7 @@ export class Environment implements RuntimeEvents {
     } else if (this.#state === 'busy' && this.#active?.done === true) {
       this.#peak?.refresh();
       // The run timer stays armed for the next invocation; idle, it holds nothing open.
-      this.#runTimer?.unref();
+      this.#runTimer.idle();
       this.#active = undefined;
       this.#state = transition(this.#state, 'idle');
       this.lastUsedMs = performance.now();
@@ -440,23 +402,6 @@ export class Environment implements RuntimeEvents {
     this.#o.logSink?.(this, line);
   }
 
-  #armRunTimer(ms: number): void {
-    const t = this.#runTimer;
-    if (t !== undefined && this.#runTimerMs === ms) {
-      t.ref();
-      t.refresh();
-      return;
-    }
-    clearTimeout(t);
-    this.#runTimer = setTimeout(() => this.#onTimeout(), ms);
-    this.#runTimerMs = ms;
-  }
-
-  #stopRunTimer(): void {
-    clearTimeout(this.#runTimer);
-    this.#runTimer = undefined;
-  }
-
   #onTimeout(): void {
     const a = this.#active;
     if (a === undefined) {
@@ -513,7 +458,7 @@ export class Environment implements RuntimeEvents {
     }
     this.#state = transition(this.#state, 'dead');
     clearTimeout(this.#initTimer);
-    this.#stopRunTimer();
+    this.#runTimer.stop();
     this.#proc?.kill();
     this.#channel?.close();
     const a = this.#active;
@@ -554,7 +499,7 @@ export class Environment implements RuntimeEvents {
     a.done = true;
     if (this.#state !== 'busy') {
       // Otherwise the timer runs on until the runtime asks for the next invocation.
-      this.#stopRunTimer();
+      this.#runTimer.stop();
     }
     const durationMs = performance.now() - a.startedAt;
     if (this.#state === 'busy') {
