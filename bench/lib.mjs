@@ -334,14 +334,19 @@ export async function waitReady(client, fn, qualifier, timeoutMs, intervalMs = 5
 }
 
 /**
+ * The bench's echo handler: the event with a per-environment counter and the pid (for
+ * the check that no invocation is lost or run twice). bench/run.mjs's floor runs it too.
+ */
+export const ECHO_HANDLER = 'async (event) => ({ ...event, n: ++n, pid: process.pid })';
+
+/**
  * The benchmarks' function: `echo` (Node.js 20, ESM) numbering its invocations per
  * environment, so a bench can prove none was lost or run twice (Σ of each environment's
  * last number = invokes sent); version 1 behind the alias `live`.
  */
 export async function createEchoFunction(client) {
   const code = await zip({
-    'index.mjs':
-      'let n = 0;\nexport const handler = async (event) => ({ ...event, n: ++n, pid: process.pid });\n',
+    'index.mjs': `let n = 0;\nexport const handler = ${ECHO_HANDLER};\n`,
   });
   await client.send(
     new CreateFunctionCommand({
@@ -399,12 +404,16 @@ export async function benchPostgres(what) {
 
 /**
  * The floor's child (bench/run.mjs, bench/pool-floor.mjs): blocks in read(2) on fd 3 for a
- * 4-byte length frame, parses the event, awaits an async echo handler and writes the
- * result back the same way: the least a runtime does.
+ * 4-byte length frame, parses the event, awaits an async handler (`handler`, the source of
+ * a function expression; `n` is a counter it may use) and writes the result back the same
+ * way: the least a runtime does. A floor compared with hearth runs the same handler as
+ * hearth's function does.
  */
-export const FLOOR_CHILD = `
+export function floorChild(handler) {
+  return `
 const fs = require('node:fs');
-const handler = async (event) => event;
+let n = 0;
+const handler = ${handler};
 const header = Buffer.alloc(4);
 function readExact(buf) {
   for (let o = 0; o < buf.length; ) {
@@ -426,6 +435,10 @@ function readExact(buf) {
   }
 })();
 `;
+}
+
+/** The floor's child with the echo fixture's handler (test/fixtures/functions/echo). */
+export const FLOOR_CHILD = floorChild('async (event) => event');
 
 /** V8's early tier-up flags of src/runtimes/node/bootstrap.cjs, for the floor's children. */
 export const FLOOR_FLAGS = [

@@ -32,7 +32,8 @@ import {
   startProcess,
   stopProcess,
   waitReady,
-  FLOOR_CHILD,
+  ECHO_HANDLER,
+  floorChild,
   FLOOR_FLAGS,
 } from './lib.mjs';
 
@@ -206,7 +207,8 @@ async function loadRounds(urls, makeBody, checks) {
 // The floor of any design that runs the function in its own process: a node:http server
 // that hands each request body to a pre-started child over a socketpair (4-byte length
 // frames) and answers what the child returns. The child blocks in read(2), parses the
-// event, awaits an async echo handler and writes the result: the least a runtime does.
+// event, awaits the same handler as hearth's echo function (lib.mjs ECHO_HANDLER) and
+// writes the result: the least a runtime does.
 // No routing, validation, admission or bookkeeping. One child for the sequential rounds;
 // for the throughput at c=32, 32 children (a request goes to an idle one, or waits for
 // the next to answer), started as hearth starts its runtimes where it can (`chrt --batch
@@ -219,7 +221,7 @@ const { existsSync } = require('node:fs');
 const count = Number(process.argv[1] ?? 1);
 const chrt = count > 1 ? ['/usr/bin/chrt', '/bin/chrt'].find((c) => existsSync(c)) : undefined;
 const flags = count > 1 ? ${JSON.stringify(FLOOR_FLAGS)} : [];
-const node = [process.execPath, ...flags, '-e', ${JSON.stringify(FLOOR_CHILD)}];
+const node = [process.execPath, ...flags, '-e', ${JSON.stringify(floorChild(ECHO_HANDLER))}];
 const idle = [];
 const waiting = [];
 const children = [];
@@ -316,8 +318,12 @@ try {
   );
   const makeBody = (w, i) => Buffer.from(JSON.stringify({ w, i }));
   // Each side's check costs the client what it must: a byte comparison for the echo, one
-  // JSON.parse for hearth (which also feeds the lost/duplicate accounting).
+  // JSON.parse for the floor and for hearth (which also feeds the lost/duplicate accounting).
   const same = (_w, _i, b, res) => res.body.equals(b);
+  const answered = (w, i, _b, res) => {
+    const got = JSON.parse(res.body.toString());
+    return got.w === w && got.i === i;
+  };
   const echoed = (w, i, _b, res) => {
     const got = JSON.parse(res.body.toString());
     if (got.w !== w || got.i !== i) {
@@ -328,7 +334,7 @@ try {
   };
   results.load = await loadRounds({ echo: echoUrl, floor: floor32Url, hearth: invokeUrl('live') }, makeBody, {
     echo: same,
-    floor: same,
+    floor: answered,
     hearth: echoed,
   });
   const counted = [...seen.values()].reduce((a, b) => a + b, 0);

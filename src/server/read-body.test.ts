@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BodyTooLargeError } from '../dialects/http.js';
@@ -48,5 +50,74 @@ describe('readBodyLimited', () => {
     await expect(
       readBodyLimited(request(randomBytes(3 << 20), 65_536, 1 << 20), 2 << 20),
     ).rejects.toBeInstanceOf(BodyTooLargeError);
+  });
+});
+
+describe('readBodyLimited on a real request', () => {
+  /**
+   * One request sent over a raw socket in the given pieces (the next piece once the server
+   * has the request), read with readBodyLimited; resolves with what it read (or its error)
+   * and whether the request was left out of flowing mode (read in one piece).
+   */
+  async function serve(
+    pieces: readonly string[],
+    limit: number,
+  ): Promise<{ body?: Buffer; error?: unknown; paused: boolean }> {
+    let done!: (v: { body?: Buffer; error?: unknown; paused: boolean }) => void;
+    const result = new Promise<{ body?: Buffer; error?: unknown; paused: boolean }>((r) => (done = r));
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((r) => (arrived = r));
+    const server = createServer((req, res) => {
+      arrived();
+      readBodyLimited(req, limit).then(
+        (body) => done({ body, paused: req.readableFlowing === null }),
+        (error: unknown) => done({ error, paused: req.readableFlowing === null }),
+      );
+      res.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.on('data', () => undefined);
+    try {
+      for (const [i, piece] of pieces.entries()) {
+        socket.write(piece);
+        if (i === 0 && pieces.length > 1) {
+          await requestArrived;
+        }
+      }
+      return await result;
+    } finally {
+      socket.destroy();
+      server.close();
+    }
+  }
+
+  const head = (headers: string) => `POST / HTTP/1.1\r\nhost: x\r\n${headers}\r\n`;
+
+  it('a body that arrived with its headers is taken whole, without streaming it', async () => {
+    const got = await serve([`${head('content-length: 17\r\n')}{"hello":"world"}`], 1024);
+    expect(got.body?.toString()).toBe('{"hello":"world"}');
+    expect(got.paused).toBe(true);
+  });
+
+  it('a body that arrives after its headers is streamed', async () => {
+    const got = await serve([head('content-length: 17\r\n'), '{"hello":', '"world"}'], 1024);
+    expect(got.body?.toString()).toBe('{"hello":"world"}');
+  });
+
+  it('an empty body, declared or chunked', async () => {
+    expect((await serve([head('content-length: 0\r\n')], 1024)).body?.length).toBe(0);
+    expect((await serve([`${head('transfer-encoding: chunked\r\n')}0\r\n\r\n`], 1024)).body?.length).toBe(0);
+  });
+
+  it('a chunked body over the limit that arrived whole is refused', async () => {
+    const got = await serve(
+      [`${head('transfer-encoding: chunked\r\n')}40\r\n${'x'.repeat(64)}\r\n0\r\n\r\n`],
+      32,
+    );
+    expect(got.error).toBeInstanceOf(BodyTooLargeError);
   });
 });
