@@ -27,12 +27,16 @@ export interface AwsCaller {
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
-export async function authenticateAws(
+/**
+ * Who calls: in open mode answered at once (a value, not a promise: the invoke path
+ * awaits nothing it does not have to), in verify mode once the signature is checked.
+ */
+export function authenticateAws(
   req: SigV4Request,
   source: CredentialSource,
   policy: SigV4Policy,
   nowMs: number,
-): Promise<AwsCaller | SigV4Failure> {
+): AwsCaller | SigV4Failure | Promise<AwsCaller | SigV4Failure> {
   if (source.mode === 'open') {
     const claim = parseSigV4(req);
     if (isSigV4Failure(claim)) {
@@ -46,6 +50,15 @@ export async function authenticateAws(
       verified: false,
     };
   }
+  return verifyAws(req, source, policy, nowMs);
+}
+
+async function verifyAws(
+  req: SigV4Request,
+  source: CredentialSource,
+  policy: SigV4Policy,
+  nowMs: number,
+): Promise<AwsCaller | SigV4Failure> {
   const result = await verifySigV4(req, policy, (id) => source.find('aws', id), nowMs);
   if (!result.ok) {
     return result;

@@ -119,6 +119,12 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     claimsIndex
       .view(scope)
       .then((v) => accountLimits(deps.limits, scope.accountId).accountConcurrency - v.claimed);
+  const unreservedNow = (scope: Scope): number | undefined => {
+    const view = claimsIndex.viewNow(scope);
+    return view === undefined
+      ? undefined
+      : accountLimits(deps.limits, scope.accountId).accountConcurrency - view.claimed;
+  };
   const aliases = createAliasService(context);
   const provisioned = new ProvisionedService({
     store: deps.store,
@@ -172,6 +178,7 @@ export function createCore(deps: CoreDeps, overrides: Partial<ServiceContext> = 
     provisioned,
     events,
     unreservedCapacity: unreserved,
+    unreservedNow,
   });
 
   // Derived state follows committed changes. Listeners run while the mutating service

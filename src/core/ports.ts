@@ -41,6 +41,15 @@ export interface Store {
   /** Deletes a function with its versions, aliases and provisioned configs. */
   deleteFunction(key: FunctionKey): Promise<void>;
 
+  /**
+   * What getFunction and getAlias answer, at once: they are served from memory, and the
+   * invoke path awaits nothing it does not have to (each await is a turn of the microtask
+   * queue before the invocation reaches its environment). Throw where the promise forms
+   * would reject (a closed store).
+   */
+  functionNow(key: FunctionKey): FunctionRecord | undefined;
+  aliasNow(key: FunctionKey, name: string): AliasRecord | undefined;
+
   // ---- published versions (immutable) ----
   getVersion(key: FunctionKey, version: string): Promise<VersionRecord | undefined>;
   /** Published versions in ascending numeric order ($LATEST is not included). */

@@ -15,7 +15,7 @@ import { PlatformError } from '../core/errors.js';
 import type { InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import type { Leases } from './admission/leases.js';
 import type { OnDemandShell } from './on-demand/on-demand-shell.js';
-import { place } from './placement.js';
+import { place, type Placement } from './placement.js';
 import type { ProvisionedShell } from './provisioned/provisioned-shell.js';
 import type { PoolStats } from './stats.js';
 
@@ -53,15 +53,42 @@ export class Dispatcher {
   /**
    * Steps 1–3, without the memory budget: also what the shells call to send a waiting
    * invocation back through placement (its budget is already held by its first pass).
+   * Not an async function: a provisioned invocation's promise is the environment's own, so
+   * its answer reaches the caller without a turn of the microtask queue per layer. Every
+   * failure is a rejected promise, never a throw.
    */
-  async route(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+  route(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
+    try {
+      const decision = this.#decide(req, impatient);
+      switch (decision.kind) {
+        case 'throttle':
+          this.stats.throttled(req.spec, decision.code === 'THROTTLED_RESERVED' ? 'reserved' : 'account');
+          throw decision.code === 'THROTTLED_RESERVED'
+            ? new PlatformError('THROTTLED_RESERVED', { functionName: req.spec.functionName })
+            : new PlatformError('THROTTLED_ACCOUNT', {});
+        case 'provisioned':
+          return this.provisioned.invokeOnIdle(req.provisionedKey ?? '', req);
+        case 'provisioned-wait':
+          return this.provisioned.waitForFinishing(req.provisionedKey ?? '', req);
+        case 'warm':
+        case 'wait':
+        case 'start':
+          return this.#onDemand(req, impatient, decision);
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Step 1: the counts, and placement's decision. */
+  #decide(req: InvokeRequest, impatient: boolean): Placement {
     const a = req.admission;
     const provisioned =
       req.provisionedKey === undefined
         ? undefined
         : this.provisioned.placement(req.provisionedKey, req.spec.key, impatient);
     const group = this.onDemand.counts(req.spec.key);
-    const decision = place({
+    return place({
       ...(a.reserved === undefined ? {} : { reserved: a.reserved }),
       provisionedTotal: a.provisionedTotal,
       unreservedCapacity: a.unreservedCapacity,
@@ -74,34 +101,25 @@ export class Dispatcher {
         waiters: group?.waiters ?? 0,
       },
     });
-    switch (decision.kind) {
-      case 'throttle':
-        this.stats.throttled(req.spec, decision.code === 'THROTTLED_RESERVED' ? 'reserved' : 'account');
-        throw decision.code === 'THROTTLED_RESERVED'
-          ? new PlatformError('THROTTLED_RESERVED', { functionName: req.spec.functionName })
-          : new PlatformError('THROTTLED_ACCOUNT', {});
-      // Awaited, not returned: an async function's returned promise costs the answer two
-      // more turns of the microtask queue.
-      case 'provisioned':
-        return await this.provisioned.invokeOnIdle(req.provisionedKey ?? '', req);
-      case 'provisioned-wait':
-        return await this.provisioned.waitForFinishing(req.provisionedKey ?? '', req);
-      case 'warm':
-      case 'wait':
-      case 'start': {
-        const release = this.leases.take(decision.lease, a);
-        try {
-          if (decision.kind === 'warm') {
-            const env = this.onDemand.takeIdle(req.spec.key);
-            if (env !== undefined) {
-              return await env.invoke(req);
-            }
-          }
-          return await this.onDemand.waitForEnvironment(req, impatient);
-        } finally {
-          release();
+  }
+
+  /** Step 3: an on-demand lease, held until the invocation is over on every path out. */
+  async #onDemand(
+    req: InvokeRequest,
+    impatient: boolean,
+    decision: Extract<Placement, { kind: 'warm' | 'wait' | 'start' }>,
+  ): Promise<InvocationOutcome> {
+    const release = this.leases.take(decision.lease, req.admission);
+    try {
+      if (decision.kind === 'warm') {
+        const env = this.onDemand.takeIdle(req.spec.key);
+        if (env !== undefined) {
+          return await env.invoke(req);
         }
       }
+      return await this.onDemand.waitForEnvironment(req, impatient);
+    } finally {
+      release();
     }
   }
 }

@@ -231,17 +231,8 @@ function writeResponse(out: ServerResponse, d: Dispatched, opts: FrontDoorOption
     out.end(text);
     return;
   }
-  if (typeof body !== 'string' && body.length <= ONE_WRITE_MAX_BYTES) {
-    // As a latin1 string (byte for byte), node joins it to the status line and headers and
-    // sends both with one write(2), rather than as a writev of [headers, body].
-    out.end(body.toString('latin1'), 'latin1');
-  } else {
-    out.end(body);
-  }
+  out.end(body);
 }
-
-/** Binary bodies up to this size go out in the same write as their headers. */
-const ONE_WRITE_MAX_BYTES = 16 * 1024;
 
 /**
  * After a response that closes the connection, the client's unread data is read for this
@@ -285,8 +276,12 @@ function lingerOnClose(out: ServerResponse): void {
 }
 
 export function createFrontDoor(opts: FrontDoorOptions) {
-  /** Builds the WireRequest, runs the dialect, decides what happens to an unread body. */
-  const dispatch = async (raw: IncomingMessage): Promise<Dispatched> => {
+  /**
+   * Builds the WireRequest, runs the dialect, decides what happens to an unread body, and
+   * answers (here rather than in its caller: each async layer the answer passes back
+   * through is one more turn of the microtask queue before it goes out).
+   */
+  const dispatch = async (raw: IncomingMessage, out: ServerResponse): Promise<void> => {
     const url = raw.url ?? '/';
     const q = url.indexOf('?');
     let bodyStarted = false;
@@ -301,10 +296,13 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       requestId: randomUUID(),
       readBody: (limit) => {
         bodyStarted = true;
-        return readBodyLimited(raw, limit).catch((e: unknown) => {
+        // The reader's own promise goes to the dialect (a derived one would settle a turn
+        // later); a refusal is noted on the side.
+        const reading = readBodyLimited(raw, limit);
+        reading.then(undefined, (e: unknown) => {
           bodyRefused = e instanceof BodyTooLargeError;
-          throw e;
         });
+        return reading;
       },
     };
     const dialect = opts.dialects.find((d) => d.matches(wire));
@@ -325,7 +323,7 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       }
       raw.resume();
     }
-    return { res, close };
+    writeResponse(out, { res, close }, opts);
   };
 
   let closing = false;
@@ -337,15 +335,15 @@ export function createFrontDoor(opts: FrontDoorOptions) {
       out.end(JSON.stringify({ message: 'Service Unavailable' }));
       return;
     }
-    let d: Dispatched;
     try {
-      d = await dispatch(raw);
+      await dispatch(raw, out);
     } catch (e) {
       // Dialects never throw (http.ts); should one, the answer is still a response.
       opts.logger.error({ err: e, url: raw.url }, 'unexpected error in the front door');
-      d = { res: opts.fallback.internalError(randomUUID()), close: false };
+      if (!out.headersSent) {
+        writeResponse(out, { res: opts.fallback.internalError(randomUUID()), close: false }, opts);
+      }
     }
-    writeResponse(out, d, opts);
   };
 
   const app = Fastify({

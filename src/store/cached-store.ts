@@ -134,6 +134,10 @@ class CachedStore implements Store {
     return this.#gate.read(() => this.#t.entry(key)?.fn);
   }
 
+  functionNow(key: FunctionKey): FunctionRecord | undefined {
+    return this.#gate.readNow(() => this.#t.entry(key)?.fn);
+  }
+
   listFunctions(scope: Scope, namespace?: string): Promise<FunctionRecord[]> {
     return this.#gate.read(() => {
       const out: FunctionRecord[] = [];
@@ -271,6 +275,10 @@ class CachedStore implements Store {
 
   getAlias(key: FunctionKey, name: string): Promise<AliasRecord | undefined> {
     return this.#gate.read(() => this.#t.entry(key)?.aliases.get(name));
+  }
+
+  aliasNow(key: FunctionKey, name: string): AliasRecord | undefined {
+    return this.#gate.readNow(() => this.#t.entry(key)?.aliases.get(name));
   }
 
   listAliases(key: FunctionKey): Promise<AliasRecord[]> {

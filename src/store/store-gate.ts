@@ -32,6 +32,18 @@ export class StoreGate {
   }
 
   /** A read: rejects after close; otherwise `work`'s answer. */
+  /** A read answered at once (the cache is in memory): throws after close. */
+  readNow<T>(work: () => T): T {
+    if (this.#closed) {
+      throw closedError();
+    }
+    try {
+      return work();
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
   read<T>(work: () => T): Promise<T> {
     if (this.#closed) {
       return Promise.reject(closedError());

@@ -80,12 +80,19 @@ export class ClaimsIndex {
   /** The scope's claims, current as of every change already committed. */
   view(scope: Scope): Promise<ScopeClaimsView> {
     const id = scopeKey(scope);
+    const state = this.#current(id);
+    return state === undefined ? this.#viewSlow(scope, id) : Promise.resolve(state);
+  }
+
+  /** `view`, when it would answer at once (the common case); undefined otherwise. */
+  viewNow(scope: Scope): ScopeClaimsView | undefined {
+    return this.#current(scopeKey(scope));
+  }
+
+  /** The common case (every invoke's admission): loaded, nothing to refresh. */
+  #current(id: string): ScopeState | undefined {
     const state = this.#scopes.get(id);
-    // The common case (every invoke's admission): loaded, nothing to refresh.
-    if (state !== undefined && state.dirty.size === 0 && !this.#refreshing.has(id)) {
-      return Promise.resolve(state);
-    }
-    return this.#viewSlow(scope, id);
+    return state !== undefined && state.dirty.size === 0 && !this.#refreshing.has(id) ? state : undefined;
   }
 
   async #viewSlow(scope: Scope, id: string): Promise<ScopeClaimsView> {

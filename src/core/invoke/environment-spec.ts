@@ -29,6 +29,8 @@ export function specPrefixOfVersion(key: FunctionKey, version: string): string {
 export class SpecCache {
   readonly #packages: PackageStore;
   readonly #cache = new Map<string, Promise<EnvironmentSpec>>();
+  /** The specs of #cache already built, by the same keys (what `now` answers). */
+  readonly #built = new Map<string, EnvironmentSpec>();
 
   constructor(packages: PackageStore) {
     this.#packages = packages;
@@ -36,20 +38,32 @@ export class SpecCache {
 
   /** The spec for `version` of `key`, unpacking its code once. */
   get(key: FunctionKey, version: VersionRecord): Promise<EnvironmentSpec> {
-    const specKey = `${specPrefixOfVersion(key, version.version)}${deploymentDigest(version.config)}`;
+    const specKey = specKeyOf(key, version);
     let spec = this.#cache.get(specKey);
     if (spec === undefined) {
       spec = this.#build(specKey, key, version);
       this.#cache.set(specKey, spec);
-      // A failed unpack must not be remembered (unless a newer attempt replaced it).
       const mine = spec;
-      mine.catch(() => {
-        if (this.#cache.get(specKey) === mine) {
-          this.#cache.delete(specKey);
-        }
-      });
+      mine.then(
+        (built) => {
+          if (this.#cache.get(specKey) === mine) {
+            this.#built.set(specKey, built);
+          }
+        },
+        () => {
+          // A failed unpack must not be remembered (unless a newer attempt replaced it).
+          if (this.#cache.get(specKey) === mine) {
+            this.#cache.delete(specKey);
+          }
+        },
+      );
     }
     return spec;
+  }
+
+  /** The spec `get` answers, if it is built already (the invoke path's read). */
+  now(key: FunctionKey, version: VersionRecord): EnvironmentSpec | undefined {
+    return this.#built.get(specKeyOf(key, version));
   }
 
   /**
@@ -64,6 +78,7 @@ export class SpecCache {
     for (const k of this.#cache.keys()) {
       if (k.startsWith(prefix) && k !== `${prefix}${keepRevision ?? ''}`) {
         this.#cache.delete(k);
+        this.#built.delete(k);
         gone.push(k);
       }
     }
@@ -76,6 +91,7 @@ export class SpecCache {
     for (const k of this.#cache.keys()) {
       if (k.startsWith(prefix)) {
         this.#cache.delete(k);
+        this.#built.delete(k);
       }
     }
   }
@@ -107,6 +123,10 @@ export class SpecCache {
       ...initTimeoutOf(c),
     });
   }
+}
+
+function specKeyOf(key: FunctionKey, version: VersionRecord): string {
+  return `${specPrefixOfVersion(key, version.version)}${deploymentDigest(version.config)}`;
 }
 
 /** A function's own init limit, when it has one (SCF's InitTimeout, kept in `extra`). */

@@ -25,9 +25,9 @@ import {
   type FunctionRecord,
   type VersionRecord,
 } from '../model.js';
-import type { AsyncEventRecord, Clock, InvocationOutcome, Pool, Store } from '../ports.js';
+import type { AsyncEventRecord, Clock, EnvironmentSpec, InvocationOutcome, Pool, Store } from '../ports.js';
 import type { ProvisionedService } from '../provisioned/provisioned-service.js';
-import { lookupQualifier } from '../services/qualifier-resolver.js';
+import { lookupQualifier, lookupQualifierNow, type QualifierLookup } from '../services/qualifier-resolver.js';
 import type { SpecCache } from './environment-spec.js';
 import type { EventQueue } from './event-queue.js';
 
@@ -66,6 +66,8 @@ export interface InvokeDeps {
   readonly events: EventQueue;
   /** The scope's UnreservedConcurrentExecutions (cached; see unreserved-cache.ts). */
   readonly unreservedCapacity: (key: FunctionKey) => Promise<number>;
+  /** The same, when it is known at once (undefined: ask unreservedCapacity). */
+  readonly unreservedNow?: (key: FunctionKey) => number | undefined;
   readonly clock: Clock;
   readonly random?: () => number;
   /** Counts invocations of versions with a config (provisioned or spilled over). */
@@ -83,8 +85,43 @@ export class InvokeService {
     this.#random = deps.random ?? Math.random;
   }
 
-  async invoke(p: InvokeParams): Promise<InvokeResult> {
-    const { fn, version } = await this.#resolve(p.key, p.qualifier);
+  /**
+   * A synchronous invocation whose function, alias, version, spec and unreserved capacity
+   * are all in memory (every warm one) reaches the pool without awaiting anything: each
+   * await on the way is a turn of the microtask queue before its environment gets it, and
+   * another on the way back. Anything else (a miss to word, a version or spec not read yet,
+   * claims being refreshed, Event and DryRun) takes the path that awaits.
+   */
+  invoke(p: InvokeParams): Promise<InvokeResult> {
+    if (p.invocationType !== 'RequestResponse') {
+      return this.#invoke(p);
+    }
+    try {
+      const r = lookupQualifierNow(this.#d.store, p.key, p.qualifier, this.#lookup);
+      if (r instanceof Promise) {
+        return r.then((read) => this.#invoke(p, foundOrThrow(read, p.key, p.qualifier)));
+      }
+      const { fn, version } = foundOrThrow(r, p.key, p.qualifier);
+      const spec = this.#d.specs.now(p.key, version);
+      const unreserved = this.#d.unreservedNow?.(p.key);
+      if (fn.reservedConcurrency === 0 || spec === undefined || unreserved === undefined) {
+        // (The version chosen for a weighted alias is kept: one draw per invocation.)
+        return this.#invoke(p, { fn, version });
+      }
+      const requestId = p.requestId ?? randomUUID();
+      return this.#start(p, fn, version, spec, unreserved, requestId, p.wantLog).then(
+        (outcome): InvokeResult => ({ kind: 'completed', outcome }),
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async #invoke(
+    p: InvokeParams,
+    resolved?: { readonly fn: FunctionRecord; readonly version: VersionRecord },
+  ): Promise<InvokeResult> {
+    const { fn, version } = resolved ?? (await this.#resolve(p.key, p.qualifier));
     if (p.invocationType === 'DryRun') {
       return { kind: 'dry-run', executedVersion: version.version };
     }
@@ -140,6 +177,22 @@ export class InvokeService {
       throw new PlatformError('THROTTLED_RESERVED', { functionName: p.key.name, zeroReserved: true });
     }
     const spec = await this.#d.specs.get(p.key, version);
+    const unreserved = await this.#d.unreservedCapacity(p.key);
+    // Awaited rather than returned: an async function that returns a promise settles one
+    // more turn of the microtask queue later, and the answer waits for each such turn.
+    return await this.#start(p, fn, version, spec, unreserved, requestId, wantLog);
+  }
+
+  /** Hands the invocation to the pool; counts it for metrics once it is over. */
+  #start(
+    p: InvokeParams,
+    fn: FunctionRecord,
+    version: VersionRecord,
+    spec: EnvironmentSpec,
+    unreservedCapacity: number,
+    requestId: string,
+    wantLog: boolean,
+  ): Promise<InvocationOutcome> {
     // `$LATEST` never runs on provisioned environments (§3.7).
     const provisionedKey =
       version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
@@ -157,7 +210,7 @@ export class InvokeService {
         functionKey: functionKeyString(p.key),
         ...(fn.reservedConcurrency === undefined ? {} : { reserved: fn.reservedConcurrency }),
         provisionedTotal: this.#d.provisioned.requestedTotal(p.key),
-        unreservedCapacity: await this.#d.unreservedCapacity(p.key),
+        unreservedCapacity,
         ...(p.memoryBudgetMb === undefined ||
         fn.reservedConcurrency !== undefined ||
         p.invocationType !== 'RequestResponse'
@@ -165,22 +218,22 @@ export class InvokeService {
           : { memoryBudget: { limitMb: p.memoryBudgetMb, memoryMb: version.config.memoryMb } }),
       },
     });
-    // Awaited rather than returned: an async function that returns a promise settles one
-    // more turn of the microtask queue later, and the answer waits for each such turn.
-    const outcome = await running;
-    // The one count of this invocation for metrics: where it ran is in its outcome.
-    if (provisionedKey !== undefined) {
-      this.#d.metrics?.countInvocation(
-        provisionedKey,
-        outcome.initializationType === 'provisioned-concurrency',
-      );
+    if (provisionedKey === undefined || this.#d.metrics === undefined) {
+      return running;
     }
-    return outcome;
+    const metrics = this.#d.metrics;
+    // The one count of this invocation for metrics: where it ran is in its outcome.
+    return running.then((outcome) => {
+      metrics.countInvocation(provisionedKey, outcome.initializationType === 'provisioned-concurrency');
+      return outcome;
+    });
   }
 
   /** Weighted routing and the version cache, built once (the invoke path runs per call). */
   readonly #lookup = {
     pick: (alias: AliasRecord) => this.#pick(alias.functionVersion, alias.additionalVersionWeights),
+    versionNow: (k: FunctionKey, versionName: string): VersionRecord | undefined =>
+      this.#versions.get(`${functionKeyString(k)}/${versionName}`),
     getVersion: async (k: FunctionKey, versionName: string): Promise<VersionRecord | undefined> => {
       const cacheKey = `${functionKeyString(k)}/${versionName}`;
       let v = this.#versions.get(cacheKey);
@@ -198,19 +251,7 @@ export class InvokeService {
     key: FunctionKey,
     qualifier: string | undefined,
   ): Promise<{ readonly fn: FunctionRecord; readonly version: VersionRecord }> {
-    const r = await lookupQualifier(this.#d.store, key, qualifier, this.#lookup);
-    // Invoke words every miss as the function not found, naming what was asked for (or the
-    // version an alias routed to).
-    switch (r.kind) {
-      case 'found':
-        return r;
-      case 'no-function':
-        throw notFound.fn(key.name, qualifier);
-      case 'no-alias':
-        throw notFound.fn(key.name, r.alias);
-      case 'no-version':
-        throw notFound.fn(key.name, r.version);
-    }
+    return foundOrThrow(await lookupQualifier(this.#d.store, key, qualifier, this.#lookup), key, qualifier);
   }
 
   /** Drops cached versions of a function (a version or the function was deleted). */
@@ -233,5 +274,26 @@ export class InvokeService {
       r -= w;
     }
     return primary;
+  }
+}
+
+/**
+ * The function and version a lookup found; invoke words every miss as the function not
+ * found, naming what was asked for (or the version an alias routed to).
+ */
+function foundOrThrow(
+  r: QualifierLookup,
+  key: FunctionKey,
+  qualifier: string | undefined,
+): { readonly fn: FunctionRecord; readonly version: VersionRecord } {
+  switch (r.kind) {
+    case 'found':
+      return r;
+    case 'no-function':
+      throw notFound.fn(key.name, qualifier);
+    case 'no-alias':
+      throw notFound.fn(key.name, r.alias);
+    case 'no-version':
+      throw notFound.fn(key.name, r.version);
   }
 }

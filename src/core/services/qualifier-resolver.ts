@@ -33,6 +33,8 @@ export type QualifierLookup =
 export interface LookupOptions {
   /** Which version of an alias serves (weighted routing for invoke); default: its primary. */
   readonly pick?: (alias: AliasRecord) => string;
+  /** A published version known without a read (invoke's cache); undefined: read it. */
+  readonly versionNow?: (key: FunctionKey, version: string) => VersionRecord | undefined;
   /** How a published version is read (a cache for invoke); default: the store. */
   readonly getVersion?: (key: FunctionKey, version: string) => Promise<VersionRecord | undefined>;
 }
@@ -44,7 +46,21 @@ export async function lookupQualifier(
   qualifier: string | undefined,
   o: LookupOptions = {},
 ): Promise<QualifierLookup> {
-  const fn = await store.getFunction(key);
+  return await lookupQualifierNow(store, key, qualifier, o);
+}
+
+/**
+ * lookupQualifier, answered at once unless a published version must be read: functions
+ * and aliases are in memory (Store.functionNow, aliasNow), and so are the versions invoke
+ * has seen (`o.versionNow`).
+ */
+export function lookupQualifierNow(
+  store: Store,
+  key: FunctionKey,
+  qualifier: string | undefined,
+  o: LookupOptions = {},
+): QualifierLookup | Promise<QualifierLookup> {
+  const fn = store.functionNow(key);
   if (fn === undefined) {
     return { kind: 'no-function' };
   }
@@ -54,7 +70,7 @@ export async function lookupQualifier(
   let alias: AliasRecord | undefined;
   let versionName = qualifier;
   if (!isVersionQualifier(qualifier)) {
-    alias = await store.getAlias(key, qualifier);
+    alias = store.aliasNow(key, qualifier);
     if (alias === undefined) {
       return { kind: 'no-alias', fn, alias: qualifier };
     }
@@ -63,11 +79,17 @@ export async function lookupQualifier(
       return { kind: 'found', fn, version: fn.latest, alias };
     }
   }
-  const version = await (o.getVersion ?? ((k, v) => store.getVersion(k, v)))(key, versionName);
-  if (version === undefined) {
-    return { kind: 'no-version', fn, version: versionName, viaAlias: alias !== undefined };
+  const found = (version: VersionRecord | undefined): QualifierLookup => {
+    if (version === undefined) {
+      return { kind: 'no-version', fn, version: versionName, viaAlias: alias !== undefined };
+    }
+    return alias === undefined ? { kind: 'found', fn, version } : { kind: 'found', fn, version, alias };
+  };
+  const known = o.versionNow?.(key, versionName);
+  if (known !== undefined) {
+    return found(known);
   }
-  return alias === undefined ? { kind: 'found', fn, version } : { kind: 'found', fn, version, alias };
+  return (o.getVersion ?? ((k, v) => store.getVersion(k, v)))(key, versionName).then(found);
 }
 
 /** A function seen through one qualifier. */

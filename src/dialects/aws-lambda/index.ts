@@ -12,7 +12,7 @@
  *   6. errors: AwsWireError as is, PlatformError through the table in errors.ts, anything
  *      else as a logged 500 ServiceException. Every response has `x-amzn-RequestId`.
  */
-import { authenticateAws, isAuthFailure, openCredentials } from '../../auth/aws-caller.js';
+import { authenticateAws, isAuthFailure, openCredentials, type AwsCaller } from '../../auth/aws-caller.js';
 import type { CredentialSource } from '../../auth/credentials.js';
 import type { SigV4Failure } from '../../auth/sigv4.js';
 import type { Core } from '../../core/index.js';
@@ -110,12 +110,8 @@ async function handle(
     const credentials = opts.credentials ?? openCredentials(opts.accountId);
     const route = match.route;
     const verifying = credentials.mode === 'verify';
-    // Large JSON bodies (CreateFunction with a zip) are read and parsed two at a time, the
-    // parse off the event loop (large-body.ts); the signature is checked on the bytes first.
-    const large = route.body === 'json' && isLargeBody(req.headers, route.bodyLimitBytes);
-    const read = async () => {
-      const bytes = await readBytes(req, route, verifying);
-      const caller = await authenticateAws(
+    const authenticate = (bytes: Buffer): AwsCaller | Promise<AwsCaller> => {
+      const checked = authenticateAws(
         {
           method: req.method,
           rawPath: req.rawPath,
@@ -127,6 +123,9 @@ async function handle(
         { service: 'lambda' },
         (opts.now ?? Date.now)(),
       );
+      return checked instanceof Promise ? checked.then(admitted) : admitted(checked);
+    };
+    const admitted = (caller: AwsCaller | SigV4Failure): AwsCaller => {
       if (isAuthFailure(caller)) {
         opts.logger?.warn?.(
           { requestId: req.requestId, operation, reason: caller.reason },
@@ -134,12 +133,33 @@ async function handle(
         );
         throw authFailure(caller);
       }
-      const parsed = large
-        ? { body: await parseLarge(bytes, opts.parseLargeJson), rawBody: NO_BYTES }
-        : bodyOf(route, bytes);
-      return { caller, ...parsed };
+      return caller;
     };
-    const { caller, body, rawBody } = large ? await largeBodySlots.run(read) : await read();
+    let caller: AwsCaller;
+    let body: BodyReader;
+    let rawBody: Buffer;
+    if (route.body === 'json' && isLargeBody(req.headers, route.bodyLimitBytes)) {
+      // Large JSON bodies (CreateFunction with a zip) are read and parsed two at a time, the
+      // parse off the event loop (large-body.ts); the signature is checked on the bytes first.
+      ({ caller, body, rawBody } = await largeBodySlots.run(async () => {
+        const bytes = await bytesOf(readBytes(req, route, verifying), route);
+        const who = await authenticate(bytes);
+        return { caller: who, body: await parseLarge(bytes, opts.parseLargeJson), rawBody: NO_BYTES };
+      }));
+    } else {
+      // Awaited only where something is pending (the body, a signature to check): each
+      // await is a turn of the microtask queue on the invoke path.
+      const reading = readBytes(req, route, verifying);
+      let bytes: Buffer;
+      try {
+        bytes = reading instanceof Promise ? await reading : reading;
+      } catch (e) {
+        throw readFailure(e, route);
+      }
+      const who = authenticate(bytes);
+      caller = who instanceof Promise ? await who : who;
+      ({ body, rawBody } = bodyOf(route, bytes));
+    }
     const ctx = requestContext(req, operation, caller, opts.defaultRegion);
     region = ctx.region;
     accountId = ctx.accountId;
@@ -178,21 +198,31 @@ async function parseLarge(bytes: Buffer, parseLargeJson: LargeJsonParser | undef
 /**
  * The body bytes under the operation's limit. An operation without a body skips reading,
  * unless signatures are verified: then what was sent is read so that its hash is checked.
+ * A read that fails is worded by `readFailure`.
  */
-async function readBytes(req: WireRequest, route: RouteDef, verifying: boolean): Promise<Buffer> {
+function readBytes(req: WireRequest, route: RouteDef, verifying: boolean): Buffer | Promise<Buffer> {
   if (route.body === 'none' && !verifying) {
     return NO_BYTES;
   }
-  const limit = route.body === 'none' ? UNMODELLED_BODY_LIMIT_BYTES : route.bodyLimitBytes;
+  return req.readBody(route.body === 'none' ? UNMODELLED_BODY_LIMIT_BYTES : route.bodyLimitBytes);
+}
+
+/** The answer to a body that could not be read (too large, or the request broke off). */
+function readFailure(e: unknown, route: RouteDef): AwsWireError {
+  if (e instanceof BodyTooLargeError) {
+    return requestTooLarge(
+      `Request must be smaller than ${e.limitBytes} bytes for the ${route.limitName ?? route.operation} operation`,
+    );
+  }
+  return invalidRequestContent('the request body could not be read');
+}
+
+/** The body, awaited only if it is still arriving. */
+async function bytesOf(reading: Buffer | Promise<Buffer>, route: RouteDef): Promise<Buffer> {
   try {
-    return await req.readBody(limit);
+    return await reading;
   } catch (e) {
-    if (e instanceof BodyTooLargeError) {
-      throw requestTooLarge(
-        `Request must be smaller than ${e.limitBytes} bytes for the ${route.limitName ?? route.operation} operation`,
-      );
-    }
-    throw invalidRequestContent('the request body could not be read');
+    throw readFailure(e, route);
   }
 }
 

@@ -92,6 +92,12 @@ export class MemoryStore implements Store {
    */
   writes = 0;
 
+  private checkOpen(): void {
+    if (this.closed) {
+      throw new PlatformError('INTERNAL', { reason: 'store is closed' });
+    }
+  }
+
   /** Runs one port call: rejects after close and turns throws into rejections. */
   private run<T>(work: () => T): Promise<T> {
     try {
@@ -125,6 +131,10 @@ export class MemoryStore implements Store {
 
   getFunction(key: FunctionKey) {
     return this.run(() => this.entry(key)?.fn);
+  }
+  functionNow(key: FunctionKey) {
+    this.checkOpen();
+    return this.entry(key)?.fn;
   }
   listFunctions(scope: Scope, namespace?: string) {
     return this.run(() =>
@@ -215,6 +225,10 @@ export class MemoryStore implements Store {
 
   getAlias(key: FunctionKey, name: string) {
     return this.run(() => this.entry(key)?.aliases.get(name));
+  }
+  aliasNow(key: FunctionKey, name: string) {
+    this.checkOpen();
+    return this.entry(key)?.aliases.get(name);
   }
   listAliases(key: FunctionKey) {
     return this.run(() =>
