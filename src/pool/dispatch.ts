@@ -76,7 +76,7 @@ export class Dispatcher {
           return this.#onDemand(req, impatient, decision);
       }
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 

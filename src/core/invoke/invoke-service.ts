@@ -113,7 +113,7 @@ export class InvokeService {
         (outcome): InvokeResult => ({ kind: 'completed', outcome }),
       );
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
