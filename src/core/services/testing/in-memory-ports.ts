@@ -21,7 +21,16 @@ import type {
 import { DEFAULT_NAMESPACE, LATEST, isVersionQualifier } from '../../model.js';
 import type { ScalableTargetRecord, ScalingActivityRecord } from '../../scaling/scalable-target.js';
 import { ScalingRecordsIndex } from '../../scaling/target-index.js';
-import type { Clock, EnvironmentSpec, PackageInfo, PackageStore, Pool, Store } from '../../ports.js';
+import type {
+  Clock,
+  EnvironmentSpec,
+  InvocationOutcome,
+  InvokeRequest,
+  PackageInfo,
+  PackageStore,
+  Pool,
+  Store,
+} from '../../ports.js';
 
 /**
  * Map keys join identifiers with NUL, which no account, region or name can contain; the
@@ -432,7 +441,7 @@ export class MemoryPackageStore implements PackageStore {
 
 export class RecordingPool implements Pool {
   readonly drained: string[] = [];
-  invoke(): never {
+  invoke(_req: InvokeRequest): Promise<InvocationOutcome> {
     throw new Error('RecordingPool does not invoke');
   }
   setProvisioned() {
