@@ -11,6 +11,13 @@
 //   node bench/paired.mjs [--a-env JSON] [--b-env JSON] [--a-bin PATH] [--b-bin PATH]
 //                         [--rounds 8] [--slice 1.5] [--warmup 3] [--sequential 500]
 //                         [--a-scrape-ms N] [--b-scrape-ms N]
+//                         [--latency-rounds 0] [--latency-n 300]
+//
+// --latency-rounds N: then N short rounds of --latency-n sequential invokes on each side,
+// alternating (A, B, B, A, ...), no load between: each side's latencies pooled over all
+// rounds, and its server's CPU per request. Short alternations share the machine's drift
+// between the sides; differences of 2-3 % in p50 show in 40 rounds, where the p50 of the
+// main rounds moves by more than that from one run to the next.
 //
 // --x-scrape-ms: GET /metrics on that side every N ms while it is measured (a Prometheus
 // far more eager than the usual 15 s), so that the scrapes' cost shows in its figures.
@@ -41,7 +48,8 @@ import {
 
 const USAGE = `usage: node bench/paired.mjs [--a-env JSON] [--b-env JSON] [--a-bin PATH] [--b-bin PATH]
                              [--rounds 8] [--slice 1.5] [--warmup 3] [--sequential 500]
-                             [--a-scrape-ms N] [--b-scrape-ms N]`;
+                             [--a-scrape-ms N] [--b-scrape-ms N]
+                             [--latency-rounds 0] [--latency-n 300]`;
 let parsed;
 try {
   parsed = parseArgs({
@@ -57,6 +65,8 @@ try {
       sequential: { type: 'string', default: '500' },
       'a-scrape-ms': { type: 'string', default: '0' },
       'b-scrape-ms': { type: 'string', default: '0' },
+      'latency-rounds': { type: 'string', default: '0' },
+      'latency-n': { type: 'string', default: '300' },
     },
   });
 } catch (e) {
@@ -159,6 +169,13 @@ async function quiet(sides) {
 }
 
 async function sequentialP50(side, n) {
+  const times = await sequential(side, n);
+  times.sort((a, b) => a - b);
+  return percentile(times, 50);
+}
+
+/** `n` sequential invokes: each one's latency in µs. */
+async function sequential(side, n) {
   const times = [];
   const body = Buffer.from('{"hello":"world"}');
   for (let i = 0; i < n; i++) {
@@ -166,10 +183,33 @@ async function sequentialP50(side, n) {
     await post(side.invokeUrl, body);
     times.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return percentile(times, 50);
+  return times;
 }
 
+/** --latency-rounds: short alternating rounds of sequential invokes, pooled per side. */
+async function latencyRounds(sides, rounds, n) {
+  const pooled = new Map(sides.map((side) => [side, { times: [], serverNs: 0, count: 0 }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const p = pooled.get(side);
+      const server0 = cpuNs(side.child.pid);
+      p.times.push(...(await sequential(side, n)));
+      p.serverNs += cpuNs(side.child.pid) - server0;
+      p.count += n;
+    }
+  }
+  return new Map(
+    [...pooled].map(([side, p]) => {
+      p.times.sort((x, y) => x - y);
+      return [
+        side,
+        { p25: percentile(p.times, 25), p50: percentile(p.times, 50), serverUs: p.serverNs / 1000 / p.count },
+      ];
+    }),
+  );
+}
+
+let latency;
 const a = await startSide('A', o['a-bin'], JSON.parse(o['a-env']), Number(o['a-scrape-ms']));
 const b = await startSide('B', o['b-bin'], JSON.parse(o['b-env']), Number(o['b-scrape-ms']));
 try {
@@ -192,6 +232,10 @@ try {
       const p50 = await scraped(side, () => sequentialP50(side, SEQUENTIAL));
       side.rounds.push({ ...loads.get(side), p50 });
     }
+  }
+  if (Number(o['latency-rounds']) > 0) {
+    await quiet([a, b]);
+    latency = await latencyRounds([a, b], Number(o['latency-rounds']), Number(o['latency-n']));
   }
 } finally {
   closeClient();
@@ -220,3 +264,19 @@ const ratio = (k) => median(a.rounds.map((x, i) => b.rounds[i][k] / x[k])).toFix
 console.log(
   `B/A (median of per-round ratios): req/s ${ratio('rps')}, server CPU ${ratio('serverUs')}, runtime CPU ${ratio('envUs')}, p50 ${ratio('p50')}`,
 );
+if (latency !== undefined) {
+  const la = latency.get(a);
+  const lb = latency.get(b);
+  const n = Number(o['latency-rounds']) * Number(o['latency-n']);
+  for (const [side, l] of [
+    [a, la],
+    [b, lb],
+  ]) {
+    console.log(
+      `${side.name} sequential, ${o['latency-rounds']} alternating rounds (${n} invokes): p25 ${l.p25.toFixed(1)} µs, p50 ${l.p50.toFixed(1)} µs, server CPU ${l.serverUs.toFixed(1)} µs/req`,
+    );
+  }
+  console.log(
+    `B/A sequential (pooled): p25 ${(lb.p25 / la.p25).toFixed(3)}, p50 ${(lb.p50 / la.p50).toFixed(3)}, server CPU ${(lb.serverUs / la.serverUs).toFixed(3)}`,
+  );
+}
