@@ -76,7 +76,12 @@ const SCOPE = /^([^/,\s]+)\/\d{8}\/([a-z0-9-]+)\/[a-z0-9-]+\/aws4_request$/;
 
 function looseScope(req: SigV4Request): { accessKeyId?: string; region?: string } {
   const header = /Credential=([^,\s]+)/.exec(req.headers.authorization ?? '')?.[1];
-  const query = new URLSearchParams(req.rawQuery).get('X-Amz-Credential') ?? undefined;
+  // (Parsed only when it may name X-Amz-Credential, as parseSigV4 does.)
+  const raw = req.rawQuery;
+  const query =
+    raw.includes('X-Amz-Credential') || raw.includes('%')
+      ? (new URLSearchParams(raw).get('X-Amz-Credential') ?? undefined)
+      : undefined;
   const m = SCOPE.exec(header ?? query ?? '');
   if (m === null) {
     return {};

@@ -284,7 +284,7 @@ function createFdChannel(fd) {
         writeAll([peakFrame(peak()), encodeResponseTooLarge(requestId, bytes), NEXT_FRAME]);
         nextSent = true;
       } else {
-        answer(encodeAnswerAndNext(FRAME.RESPONSE, requestId, 'application/json', json, peak()));
+        answer(encodeAnswerAndNext(FRAME.RESPONSE, requestId, 'application/json', json, peak(), bytes));
       }
     },
     fail(requestId, errorType, json) {

@@ -76,18 +76,22 @@ const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
  */
 function decodeInvoke(body) {
   // Straight-line rather than a string-reading closure: this runs once per invocation in
-  // every environment, and the smaller code is cheaper for each of them to optimise.
+  // every environment, and the smaller code is cheaper for each of them to optimise. The
+  // trace id, client context and identity are usually empty: no string is decoded for them.
   let offset = 8;
   let n = body.readUInt16LE(offset);
   const requestId = body.toString('utf8', offset + 2, (offset += 2 + n));
   n = body.readUInt16LE(offset);
   const invokedFunctionArn = body.toString('utf8', offset + 2, (offset += 2 + n));
   n = body.readUInt16LE(offset);
-  const traceId = body.toString('utf8', offset + 2, (offset += 2 + n));
+  const traceId = n === 0 ? '' : body.toString('utf8', offset + 2, offset + 2 + n);
+  offset += 2 + n;
   n = body.readUInt16LE(offset);
-  const clientContext = body.toString('utf8', offset + 2, (offset += 2 + n));
+  const clientContext = n === 0 ? '' : body.toString('utf8', offset + 2, offset + 2 + n);
+  offset += 2 + n;
   n = body.readUInt16LE(offset);
-  const cognitoIdentity = body.toString('utf8', offset + 2, (offset += 2 + n));
+  const cognitoIdentity = n === 0 ? '' : body.toString('utf8', offset + 2, offset + 2 + n);
+  offset += 2 + n;
   return {
     requestId,
     deadlineMs: body.readDoubleLE(0),
@@ -135,12 +139,20 @@ function encodeFrame(type, strings, payload) {
  * @param {string} second
  * @param {string} payload
  * @param {number} [peakKb]
+ * @param {number} [payloadBytes] the payload's length in UTF-8, when the caller has it
  * @returns {Buffer}
  */
-function encodeAnswerAndNext(type, first, second, payload, peakKb = 0) {
+function encodeAnswerAndNext(
+  type,
+  first,
+  second,
+  payload,
+  peakKb = 0,
+  payloadBytes = Buffer.byteLength(payload),
+) {
   const firstBytes = Buffer.byteLength(first);
   const secondBytes = Buffer.byteLength(second);
-  const bodyBytes = 4 + firstBytes + secondBytes + Buffer.byteLength(payload);
+  const bodyBytes = 4 + firstBytes + secondBytes + payloadBytes;
   const peakBytes = peakKb > 0 ? PEAK_FRAME_BYTES : 0;
   const out = Buffer.allocUnsafe(peakBytes + 2 * FRAME_HEADER_BYTES + bodyBytes);
   let offset = peakBytes === 0 ? 0 : writePeak(out, 0, peakKb);
