@@ -121,3 +121,33 @@ describe('readBodyLimited on a real request', () => {
     expect(got.error).toBeInstanceOf(BodyTooLargeError);
   });
 });
+
+describe('readBodyLimited on a request that is gone', () => {
+  it('refuses at once rather than waiting for events that will not come', async () => {
+    let failed!: (e: unknown) => void;
+    const outcome = new Promise<unknown>((r) => (failed = r));
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((r) => (arrived = r));
+    const server = createServer((req) => {
+      req.once('close', () => {
+        readBodyLimited(req, 1024).then(() => failed(new Error('read a body that never came')), failed);
+      });
+      arrived();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 17\r\n\r\n{"hel');
+    // Once the server has the request, the client goes away without the rest of the body.
+    await requestArrived;
+    socket.destroy();
+    try {
+      const e = await outcome;
+      expect(e).toBeInstanceOf(Error);
+      expect((e as Error).message).toMatch(/closed before its body arrived/);
+    } finally {
+      server.close();
+    }
+  });
+});
