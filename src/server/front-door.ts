@@ -214,8 +214,11 @@ export function isDataPlane(raw: IncomingMessage): boolean {
 function writeResponse(out: ServerResponse, d: Dispatched, opts: FrontDoorOptions): void {
   const body = d.res.body ?? '';
   const headers: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(d.res.headers ?? {})) {
-    headers[k.toLowerCase()] = v;
+  const given = d.res.headers;
+  if (given !== undefined) {
+    for (const k in given) {
+      headers[lowerName(k)] = given[k] as string;
+    }
   }
   // The body's length, unless a dialect answering HEAD gave the length of what GET sends.
   if (!(headers['content-length'] !== undefined && body.length === 0)) {
@@ -238,6 +241,21 @@ function writeResponse(out: ServerResponse, d: Dispatched, opts: FrontDoorOption
     return;
   }
   out.end(body);
+}
+
+/** Header names lower-cased: the dialects use a few dozen names, each response all of them. */
+const LOWER_NAMES = new Map<string, string>();
+const LOWER_NAMES_MAX = 256;
+
+function lowerName(name: string): string {
+  let lower = LOWER_NAMES.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER_NAMES.size < LOWER_NAMES_MAX) {
+      LOWER_NAMES.set(name, lower);
+    }
+  }
+  return lower;
 }
 
 /**

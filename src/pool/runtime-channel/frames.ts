@@ -88,53 +88,59 @@ export class FrameError extends Error {
   override readonly name = 'FrameError';
 }
 
-function decodeBody(type: number, body: Buffer): RuntimeFrame {
-  let offset = 0;
+/**
+ * The frame of `type` whose body is buf[start, end). Strings are read in place; a payload
+ * is the one view made of `buf` (a frame costs no copy and no other Buffer object).
+ */
+function decodeBody(type: number, buf: Buffer, start: number, end: number): RuntimeFrame {
+  let offset = start;
   const str = (): string => {
-    if (offset + 2 > body.length) {
+    if (offset + 2 > end) {
       throw new FrameError('truncated string length');
     }
-    const n = body.readUInt16LE(offset);
-    if (offset + 2 + n > body.length) {
+    const n = buf.readUInt16LE(offset);
+    if (offset + 2 + n > end) {
       throw new FrameError('truncated string');
     }
-    const s = body.toString('utf8', offset + 2, offset + 2 + n);
+    const s = buf.toString('utf8', offset + 2, offset + 2 + n);
     offset += 2 + n;
     return s;
   };
   switch (type) {
     case FrameType.NEXT:
-      return { type: 'next' };
+      return NEXT;
     case FrameType.RESPONSE: {
       const requestId = str();
       const contentType = str();
-      return { type: 'response', requestId, contentType, payload: body.subarray(offset) };
+      return { type: 'response', requestId, contentType, payload: buf.subarray(offset, end) };
     }
     case FrameType.ERROR: {
       const requestId = str();
       const errorType = str();
-      return { type: 'error', requestId, errorType, body: body.subarray(offset) };
+      return { type: 'error', requestId, errorType, body: buf.subarray(offset, end) };
     }
     case FrameType.INIT_ERROR: {
       const errorType = str();
-      return { type: 'init-error', errorType, body: body.subarray(offset) };
+      return { type: 'init-error', errorType, body: buf.subarray(offset, end) };
     }
     case FrameType.RESPONSE_TOO_LARGE: {
       const requestId = str();
-      if (offset + 8 > body.length) {
+      if (offset + 8 > end) {
         throw new FrameError('truncated size');
       }
-      return { type: 'response-too-large', requestId, sizeBytes: body.readDoubleLE(offset) };
+      return { type: 'response-too-large', requestId, sizeBytes: buf.readDoubleLE(offset) };
     }
     case FrameType.PEAK:
-      if (body.length < 4) {
+      if (end - start < 4) {
         throw new FrameError('truncated peak');
       }
-      return { type: 'peak', kb: body.readUInt32LE(0) };
+      return { type: 'peak', kb: buf.readUInt32LE(start) };
     default:
       throw new FrameError(`unknown frame type ${type}`);
   }
 }
+
+const NEXT: RuntimeFrame = Object.freeze({ type: 'next' });
 
 /**
  * Incremental decoder for the runtime → platform direction. The common case, one whole
@@ -152,39 +158,44 @@ export class FrameReader {
     this.#chunks.push(chunk);
     this.#bytes += chunk.length;
     const frames: RuntimeFrame[] = [];
+    // Frames are decoded where they lie in `buf` (from `at`); what is left over is kept.
+    let buf = this.#chunks.length === 1 ? chunk : undefined;
+    let at = 0;
     for (;;) {
+      const left = this.#bytes - at;
       if (this.#need < 0) {
-        if (this.#bytes < FRAME_HEADER_BYTES) {
+        if (left < FRAME_HEADER_BYTES) {
           break;
         }
-        const head = this.#peekHeader();
+        buf ??= this.#join();
+        const head = buf.readUInt32LE(at);
         if (head > MAX_FRAME_BYTES) {
           throw new FrameError(`frame of ${head} bytes`);
         }
         this.#need = head;
       }
-      const end = FRAME_HEADER_BYTES + this.#need;
-      if (this.#bytes < end) {
+      if (left < FRAME_HEADER_BYTES + this.#need) {
         break;
       }
-      const buf =
-        this.#chunks.length === 1 ? (this.#chunks[0] ?? chunk) : Buffer.concat(this.#chunks, this.#bytes);
-      frames.push(decodeBody(buf[4] ?? 0, buf.subarray(FRAME_HEADER_BYTES, end)));
-      const rest = buf.subarray(end);
+      buf ??= this.#join();
+      const end = at + FRAME_HEADER_BYTES + this.#need;
+      frames.push(decodeBody(buf[at + 4] ?? 0, buf, at + FRAME_HEADER_BYTES, end));
+      at = end;
+      this.#need = -1;
+    }
+    if (at > 0) {
+      const rest = (buf ?? this.#join()).subarray(at);
       this.#chunks = rest.length > 0 ? [rest] : [];
       this.#bytes = rest.length;
-      this.#need = -1;
     }
     return frames;
   }
 
-  #peekHeader(): number {
-    const first = this.#chunks[0];
-    if (first !== undefined && first.length >= FRAME_HEADER_BYTES) {
-      return first.readUInt32LE(0);
-    }
-    const joined = Buffer.concat(this.#chunks, this.#bytes);
+  /** The chunks so far as one buffer (a frame that arrived in pieces). */
+  #join(): Buffer {
+    const joined =
+      this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#bytes);
     this.#chunks = [joined];
-    return joined.readUInt32LE(0);
+    return joined;
   }
 }
