@@ -31,7 +31,6 @@ export class StoreGate {
     this.#remote = remote;
   }
 
-  /** A read: rejects after close; otherwise `work`'s answer. */
   /** A read answered at once (the cache is in memory): throws after close. */
   readNow<T>(work: () => T): T {
     if (this.#closed) {
@@ -44,6 +43,7 @@ export class StoreGate {
     }
   }
 
+  /** A read: rejects after close; otherwise `work`'s answer. */
   read<T>(work: () => T): Promise<T> {
     if (this.#closed) {
       return Promise.reject(closedError());

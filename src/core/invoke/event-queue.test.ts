@@ -4,6 +4,7 @@ import type { FunctionKey } from '../model.js';
 import type { AsyncEventRecord, InvocationOutcome } from '../ports.js';
 import { EventQueue, type EventQueueOptions, type Settlement, type Timers } from './event-queue.js';
 import { MemoryAsyncEventStore } from './memory-event-store.js';
+import { fakeOutcome } from '../services/testing/in-memory-ports.js';
 
 /** A manual clock: timers fire only when the test advances time. */
 class FakeTimers implements Timers {
@@ -36,26 +37,7 @@ const flush = async () => {
 
 const key: FunctionKey = { accountId: '111111111111', region: 'us-east-1', namespace: 'default', name: 'fn' };
 
-const outcome = (kind: 'success' | 'function-error'): InvocationOutcome =>
-  kind === 'success'
-    ? {
-        kind,
-        payload: Buffer.from('{}'),
-        contentType: 'application/json',
-        requestId: 'r',
-        executedVersion: '1',
-        durationMs: 1,
-        initializationType: 'on-demand',
-      }
-    : {
-        kind,
-        payload: Buffer.from('{}'),
-        errorType: 'Error',
-        requestId: 'r',
-        executedVersion: '1',
-        durationMs: 1,
-        initializationType: 'on-demand',
-      };
+const outcome = fakeOutcome;
 
 function event(requestId: string, over: Partial<AsyncEventRecord> = {}): AsyncEventRecord {
   return {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../index.js';
 import type { FunctionKey } from '../model.js';
 import type { InvocationOutcome, InvokeRequest } from '../ports.js';
-import { RecordingPool, fakeZip, memoryDeps } from '../services/testing/in-memory-ports.js';
+import { RecordingPool, fakeOutcome, fakeZip, memoryDeps } from '../services/testing/in-memory-ports.js';
 
 const key: FunctionKey = { accountId: '123456789012', region: 'us-east-1', namespace: 'default', name: 'fn' };
 const config = { runtime: 'nodejs20.x', handler: 'index.handler', role: 'arn:aws:iam::123456789012:role/r' };
@@ -11,21 +11,21 @@ const config = { runtime: 'nodejs20.x', handler: 'index.handler', role: 'arn:aws
 class HandOverPool extends RecordingPool {
   readonly received: InvokeRequest[] = [];
   readonly #answers: ((o: InvocationOutcome) => void)[] = [];
+  #handedOver: (() => void) | undefined;
   override invoke(req: InvokeRequest): Promise<InvocationOutcome> {
     this.received.push(req);
+    this.#handedOver?.();
     return new Promise<InvocationOutcome>((resolve) => this.#answers.push(resolve));
+  }
+  /** Resolves once `n` invocations have been handed over (the slow path awaits reads first). */
+  async handedOver(n: number): Promise<void> {
+    while (this.received.length < n) {
+      await new Promise<void>((resolve) => (this.#handedOver = resolve));
+    }
   }
   answerAll(): void {
     for (const answer of this.#answers.splice(0)) {
-      answer({
-        kind: 'success',
-        payload: Buffer.from('{}'),
-        contentType: 'application/json',
-        requestId: 'r',
-        executedVersion: '1',
-        durationMs: 1,
-        initializationType: 'on-demand',
-      });
+      answer(fakeOutcome());
     }
   }
 }
@@ -52,7 +52,7 @@ describe('InvokeService: a warm invocation', () => {
     // The first invocation reads what is not in memory yet (the version, its spec).
     const first = core.invoke.invoke(params('live'));
     expect(pool.received).toHaveLength(0);
-    await until(() => pool.received.length === 1);
+    await pool.handedOver(1);
     pool.answerAll();
     expect((await first).kind).toBe('completed');
     // From then on everything it needs is in memory: handed over before invoke() returns.
@@ -69,12 +69,12 @@ describe('InvokeService: a warm invocation', () => {
     const { core, pool } = setup();
     await core.functions.create(key, { config, zip: fakeZip(), publish: true });
     const warm = core.invoke.invoke(params('1'));
-    await until(() => pool.received.length === 1);
+    await pool.handedOver(1);
     pool.answerAll();
     await warm;
     await core.concurrency.putReserved(key, 5);
     const afterReservation = core.invoke.invoke(params('1'));
-    await until(() => pool.received.length === 2);
+    await pool.handedOver(2);
     expect(pool.received[1]?.admission.reserved).toBe(5);
     pool.answerAll();
     await afterReservation;
@@ -82,7 +82,7 @@ describe('InvokeService: a warm invocation', () => {
     await core.functions.updateConfiguration(key, { memoryMb: 256 });
     const latest = core.invoke.invoke(params());
     expect(pool.received).toHaveLength(2);
-    await until(() => pool.received.length === 3);
+    await pool.handedOver(3);
     expect(pool.received[2]?.spec.memoryMb).toBe(256);
     pool.answerAll();
     await latest;
@@ -97,11 +97,3 @@ describe('InvokeService: a warm invocation', () => {
     });
   });
 });
-
-/** Turns of the event loop until `ok` (the slow path reads through promises). */
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !ok(); i++) {
-    await new Promise((r) => setImmediate(r));
-  }
-  expect(ok()).toBe(true);
-}

@@ -64,7 +64,7 @@ export interface InvokeDeps {
   readonly specs: SpecCache;
   readonly provisioned: ProvisionedService;
   readonly events: EventQueue;
-  /** The scope's UnreservedConcurrentExecutions (cached; see unreserved-cache.ts). */
+  /** The scope's UnreservedConcurrentExecutions (kept per scope by claims/claims-index.ts). */
   readonly unreservedCapacity: (key: FunctionKey) => Promise<number>;
   /** The same, when it is known at once (undefined: ask unreservedCapacity). */
   readonly unreservedNow?: (key: FunctionKey) => number | undefined;

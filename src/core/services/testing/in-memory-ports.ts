@@ -409,6 +409,20 @@ export class MemoryStore implements Store {
   }
 }
 
+/** An invocation's outcome for tests of core (the pool's answer, without running anything). */
+export function fakeOutcome(kind: 'success' | 'function-error' = 'success'): InvocationOutcome {
+  const common = {
+    payload: Buffer.from('{}'),
+    requestId: 'r',
+    executedVersion: '1',
+    durationMs: 1,
+    initializationType: 'on-demand' as const,
+  };
+  return kind === 'success'
+    ? { kind, contentType: 'application/json', ...common }
+    : { kind, errorType: 'Error', ...common };
+}
+
 /** The local file header signature every zip starts with. */
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const EMPTY_ZIP = Buffer.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
