@@ -276,7 +276,7 @@ server.listen(0, '127.0.0.1', () => console.log('floor listening on http://127.0
 // The echo (lib.mjs) and the floor are sources for `node -e`, standalone on purpose: a
 // baseline process loads nothing but node:http (and the floor its child), as a bare
 // server would.
-const hearth = await startHearth({ name: 'bench' });
+const hearth = await startHearth({ name: 'bench', env: JSON.parse(process.env.BENCH_HEARTH_ENV ?? '{}') });
 const platform = { url: hearth.url };
 const client = hearth.lambda;
 const platformUrl = platform.url;

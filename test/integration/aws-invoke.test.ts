@@ -18,7 +18,7 @@ import {
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ACCOUNT, startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { TEST_ACCOUNT, lambdaClient, startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { makeZip } from '../helpers/zip.js';
 
 const ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/r`;
@@ -123,6 +123,35 @@ describe('RequestResponse', () => {
     expect(body.message).toMatch(
       /^Could not parse request body into json: Could not parse payload into json: /,
     );
+  });
+
+  it("checks a name invoked before with the rest of each request, in the caller's own region", async () => {
+    const arn = `arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:echo`;
+    for (let i = 0; i < 2; i++) {
+      const out = await p.client.send(new InvokeCommand({ FunctionName: arn, Qualifier: '$LATEST' }));
+      expect(out.StatusCode).toBe(200);
+    }
+    const bad = await fetch(
+      `${p.url}/2015-03-31/functions/${encodeURIComponent(arn)}/invocations?Qualifier=%24LATEST`,
+      {
+        method: 'POST',
+        headers: { 'x-amz-invocation-type': 'Sometimes' },
+        body: '{}',
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('x-amzn-errortype')).toBe('ValidationException');
+    expect(((await bad.json()) as { message: string }).message).toContain(
+      "Value 'Sometimes' at 'invocationType' failed to satisfy constraint",
+    );
+    const elsewhere = lambdaClient(p.url, 'eu-west-1');
+    try {
+      await expect(
+        elsewhere.send(new InvokeCommand({ FunctionName: arn, Qualifier: '$LATEST' })),
+      ).rejects.toThrow("Functions from 'us-east-1' are not reachable in this region ('eu-west-1')");
+    } finally {
+      elsewhere.destroy();
+    }
   });
 
   it('rejects a payload over 6 MB with 413', async () => {

@@ -44,6 +44,35 @@ describe('private channel frames: platform and runtime agree', () => {
     });
   });
 
+  it('INVOKE of ASCII strings (the one-write path) decodes alike, lengths above 255 included', () => {
+    for (const f of [
+      { ...invoke, clientContext: '' },
+      {
+        ...invoke,
+        clientContext: `{"custom":"${'x'.repeat(300)}"}`,
+        cognitoIdentity: 'c'.repeat(70_000 - 69_700),
+      },
+      {
+        ...invoke,
+        clientContext: '',
+        invokedFunctionArn: `${invoke.invokedFunctionArn}${'a'.repeat(65_000)}`,
+      },
+    ]) {
+      const frame = encodeInvoke(f);
+      expect(frame.readUInt32LE(0)).toBe(frame.length - 5);
+      const decoded = rt.decodeInvoke(frame.subarray(5));
+      expect({ ...decoded, payload: decoded.payload.toString() }).toEqual({
+        ...f,
+        payload: f.payload.toString(),
+      });
+    }
+  });
+
+  it('INVOKE refuses a field longer than 65,535 bytes', () => {
+    expect(() => encodeInvoke({ ...invoke, clientContext: 'x'.repeat(65_536) })).toThrow(RangeError);
+    expect(() => encodeInvoke({ ...invoke, clientContext: 'é'.repeat(40_000) })).toThrow(RangeError);
+  });
+
   it('the frame types are the same numbers on both sides', () => {
     expect(rt.FRAME).toEqual(FrameType);
   });

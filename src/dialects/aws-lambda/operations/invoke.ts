@@ -7,9 +7,11 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { functionArn } from '../arns.js';
+import { JSON_SCAN_MAX_BYTES, isCertainlyJson } from '../json-scan.js';
 import { Violations, utf8Error } from '../validation.js';
 import { invalidRequestContent, requestTooLarge } from '../wire-error.js';
 import { parseFunctionLabel, readQualifierParam, resolveRef } from './common.js';
+import type { FunctionRef } from '../function-name.js';
 import type { OperationCall, OperationHandlers, OperationResult } from './types.js';
 
 const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
@@ -33,6 +35,10 @@ function checkJson(payload: Buffer): void {
   }
   // A leading byte order mark is skipped, as AWS's parser does.
   const start = payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf ? 3 : 0;
+  // A small payload is scanned without building it (json-scan.ts); JSON.parse decides the rest.
+  if (payload.length <= JSON_SCAN_MAX_BYTES && isCertainlyJson(payload, start)) {
+    return;
+  }
   try {
     JSON.parse(payload.toString('utf8', start));
   } catch (e) {
@@ -59,16 +65,60 @@ function decodeClientContext(v: Violations, raw: string | undefined): string | u
   return text;
 }
 
+/** What a valid request names: its function (and qualifier) and the ARN it was invoked by. */
+interface Target {
+  readonly ref: FunctionRef;
+  readonly invokedFunctionArn: string;
+}
+
+/**
+ * Valid targets by caller scope, Qualifier and name: the same few are invoked again and
+ * again, and their checks (the name's and qualifier's patterns, the name rules, the ARN)
+ * gave the same answer each time. Bounded as parseFunctionName's names are.
+ */
+const recentTargets = new Map<string, Target>();
+const RECENT_TARGETS_MAX = 1024;
+
+/** The memo's key; the qualifier is length-prefixed and the name last, so no two collide. */
+function targetKey(call: OperationCall, qualifierParam: string | undefined): string | undefined {
+  const label = call.labels.FunctionName;
+  if (label === undefined) {
+    return undefined;
+  }
+  const q = qualifierParam === undefined ? '-' : `${qualifierParam.length}:${qualifierParam}`;
+  return `${call.ctx.accountId}\n${call.ctx.region}\n${q}\n${label}`;
+}
+
 async function invoke(call: OperationCall): Promise<OperationResult> {
   const v = new Violations();
-  const parsed = parseFunctionLabel(v, call, 'NamespacedFunctionName');
-  const qualifierParam = readQualifierParam(v, call);
+  const qualifierParam = call.query.get('Qualifier') ?? undefined;
+  const memoKey = targetKey(call, qualifierParam);
+  const known = memoKey === undefined ? undefined : recentTargets.get(memoKey);
+  // A known target adds no violations; an unknown one is checked in the model's order.
+  const parsed = known === undefined ? parseFunctionLabel(v, call, 'NamespacedFunctionName') : undefined;
+  if (known === undefined) {
+    readQualifierParam(v, call);
+  }
   const invocationType = (call.headers['x-amz-invocation-type'] ?? 'RequestResponse') as InvocationType;
   v.enumValue('invocationType', invocationType, INVOCATION_TYPES);
   const logType = call.headers['x-amz-log-type'] ?? 'None';
   v.enumValue('logType', logType, LOG_TYPES);
   const clientContext = decodeClientContext(v, call.headers['x-amz-client-context']);
-  const ref = resolveRef(v, call, parsed, qualifierParam);
+  let target: Target;
+  if (known === undefined) {
+    const ref = resolveRef(v, call, parsed, qualifierParam);
+    target = { ref, invokedFunctionArn: functionArn(call.ctx, ref.key.name, ref.qualifier) };
+    if (memoKey !== undefined) {
+      if (recentTargets.size >= RECENT_TARGETS_MAX) {
+        recentTargets.clear();
+      }
+      recentTargets.set(memoKey, target);
+    }
+  } else {
+    v.throwIfAny();
+    target = known;
+  }
+  const { ref } = target;
 
   const payload = call.rawBody.length === 0 ? EMPTY_EVENT : call.rawBody;
   if (invocationType === 'Event' && payload.length > ASYNC_PAYLOAD_LIMIT_BYTES) {
@@ -85,7 +135,7 @@ async function invoke(call: OperationCall): Promise<OperationResult> {
     invocationType,
     // LogType Tail is honoured only for synchronous calls (spec §5.7).
     wantLog: logType === 'Tail' && invocationType === 'RequestResponse',
-    invokedFunctionArn: functionArn(call.ctx, ref.key.name, ref.qualifier),
+    invokedFunctionArn: target.invokedFunctionArn,
     ...(clientContext === undefined ? {} : { clientContext }),
     ...(traceId === undefined ? {} : { traceId }),
     // One id for the API request and the invocation, as AWS has: in x-amzn-RequestId, in
