@@ -27,6 +27,21 @@ export interface AwsCaller {
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
+/** A query that may carry a credential, as it is or percent-encoded (parseSigV4, looseScope). */
+const MAY_NAME_CREDENTIAL = /X-Amz-|%/;
+
+/** Open mode's unsigned caller, per account: one frozen value, nothing built per request. */
+const unsignedCallers = new Map<string, AwsCaller>();
+
+function unsignedCaller(accountId: string): AwsCaller {
+  let caller = unsignedCallers.get(accountId);
+  if (caller === undefined) {
+    caller = Object.freeze({ accountId, verified: false });
+    unsignedCallers.set(accountId, caller);
+  }
+  return caller;
+}
+
 /**
  * Who calls: in open mode answered at once (a value, not a promise: the invoke path
  * awaits nothing it does not have to), in verify mode once the signature is checked.
@@ -38,6 +53,10 @@ export function authenticateAws(
   nowMs: number,
 ): AwsCaller | SigV4Failure | Promise<AwsCaller | SigV4Failure> {
   if (source.mode === 'open') {
+    if (req.headers.authorization === undefined && !MAY_NAME_CREDENTIAL.test(req.rawQuery)) {
+      // Unsigned, with no credential in the query: the platform's account, no scope to read.
+      return unsignedCaller(source.defaultAccountId);
+    }
     const claim = parseSigV4(req);
     if (isSigV4Failure(claim)) {
       // Nothing is verified: a scope that reads as one still names the region.

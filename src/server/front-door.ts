@@ -311,10 +311,14 @@ export function createFrontDoor(opts: FrontDoorOptions) {
     let bodyStarted = false;
     let bodyRefused = false;
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
+    let query: URLSearchParams | undefined;
     const wire: WireRequest = {
       method: raw.method ?? 'GET',
       rawPath: q === -1 ? url : url.slice(0, q),
-      query: new URLSearchParams(rawQuery),
+      // Parsed when a dialect reads it: a warm invoke's remembered route and target do not.
+      get query() {
+        return (query ??= new URLSearchParams(rawQuery));
+      },
       rawQuery,
       headers: lowerHeaders(raw),
       requestId: randomUUID(),

@@ -169,7 +169,11 @@ async function handle(
       ctx,
       opts,
       labels: match.labels,
-      query: req.query,
+      // Parsed when an operation reads it (the request line's route is remembered).
+      get query() {
+        return req.query;
+      },
+      rawQuery: req.rawQuery,
       headers: req.headers,
       body,
       rawBody,
@@ -241,7 +245,13 @@ function authFailure(f: SigV4Failure): AwsWireError {
 }
 
 function success(result: OperationResult, requestId: string): WireResponse {
-  const headers: Record<string, string> = { 'x-amzn-RequestId': requestId, ...(result.headers ?? {}) };
+  // An operation that names the request id itself (Invoke) has its headers sent as they
+  // are: copying them behind a literal with the same key costs a slow define on each call.
+  const given = result.headers;
+  const headers: Readonly<Record<string, string>> =
+    given !== undefined && given['x-amzn-RequestId'] !== undefined
+      ? given
+      : { 'x-amzn-RequestId': requestId, ...(given ?? {}) };
   if (result.raw !== undefined) {
     return { status: result.status, headers, body: result.raw };
   }

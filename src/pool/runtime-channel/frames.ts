@@ -48,13 +48,26 @@ function lengthChars(n: number): string {
 /** Encodes an INVOKE frame in one buffer (one write on the socket). */
 export function encodeInvoke(f: InvokeFrame): Buffer {
   const { requestId, invokedFunctionArn, traceId, clientContext, cognitoIdentity } = f;
-  const all = requestId + invokedFunctionArn + traceId + clientContext + cognitoIdentity;
-  if (all.length > 0xffff || !ASCII.test(all)) {
+  const chars =
+    requestId.length +
+    invokedFunctionArn.length +
+    traceId.length +
+    clientContext.length +
+    cognitoIdentity.length;
+  // Each string tested as it is (a test of their concatenation would first flatten it).
+  if (
+    chars > 0xffff ||
+    !ASCII.test(requestId) ||
+    !ASCII.test(invokedFunctionArn) ||
+    !ASCII.test(traceId) ||
+    !ASCII.test(clientContext) ||
+    !ASCII.test(cognitoIdentity)
+  ) {
     return encodeInvokeUtf8(f, [requestId, invokedFunctionArn, traceId, clientContext, cognitoIdentity]);
   }
   // The usual frame: every string ASCII (ids, ARNs, trace headers), so lengths and strings
   // go in as one latin1 string: one native write instead of ten.
-  const bodyBytes = 18 + all.length + f.payload.length;
+  const bodyBytes = 18 + chars + f.payload.length;
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyBytes);
   out.writeUInt32LE(bodyBytes, 0);
   out[4] = FrameType.INVOKE;

@@ -72,33 +72,33 @@ interface Target {
 }
 
 /**
- * Valid targets by caller scope, Qualifier and name: the same few are invoked again and
- * again, and their checks (the name's and qualifier's patterns, the name rules, the ARN)
- * gave the same answer each time. Bounded as parseFunctionName's names are.
+ * Valid targets by caller scope, query and name: the same few are invoked again and again,
+ * and their checks (the name's and qualifier's patterns, the name rules, the ARN) gave the
+ * same answer each time. Bounded as parseFunctionName's names are, in count and key size.
  */
 const recentTargets = new Map<string, Target>();
 const RECENT_TARGETS_MAX = 1024;
+const RECENT_TARGET_KEY_MAX_CHARS = 512;
 
-/** The memo's key; the qualifier is length-prefixed and the name last, so no two collide. */
-function targetKey(call: OperationCall, qualifierParam: string | undefined): string | undefined {
+/**
+ * The memo's key: scope, the query as sent (length-prefixed) and the name last, so no two
+ * requests that differ share one; a query written differently is only another entry.
+ */
+function targetKey(call: OperationCall): string | undefined {
   const label = call.labels.FunctionName;
   if (label === undefined) {
     return undefined;
   }
-  const q = qualifierParam === undefined ? '-' : `${qualifierParam.length}:${qualifierParam}`;
-  return `${call.ctx.accountId}\n${call.ctx.region}\n${q}\n${label}`;
+  return `${call.ctx.accountId}\n${call.ctx.region}\n${call.rawQuery.length}:${call.rawQuery}\n${label}`;
 }
 
 async function invoke(call: OperationCall): Promise<OperationResult> {
   const v = new Violations();
-  const qualifierParam = call.query.get('Qualifier') ?? undefined;
-  const memoKey = targetKey(call, qualifierParam);
+  const memoKey = targetKey(call);
   const known = memoKey === undefined ? undefined : recentTargets.get(memoKey);
   // A known target adds no violations; an unknown one is checked in the model's order.
   const parsed = known === undefined ? parseFunctionLabel(v, call, 'NamespacedFunctionName') : undefined;
-  if (known === undefined) {
-    readQualifierParam(v, call);
-  }
+  const qualifierParam = known === undefined ? readQualifierParam(v, call) : undefined;
   const invocationType = (call.headers['x-amz-invocation-type'] ?? 'RequestResponse') as InvocationType;
   v.enumValue('invocationType', invocationType, INVOCATION_TYPES);
   const logType = call.headers['x-amz-log-type'] ?? 'None';
@@ -108,7 +108,7 @@ async function invoke(call: OperationCall): Promise<OperationResult> {
   if (known === undefined) {
     const ref = resolveRef(v, call, parsed, qualifierParam);
     target = { ref, invokedFunctionArn: functionArn(call.ctx, ref.key.name, ref.qualifier) };
-    if (memoKey !== undefined) {
+    if (memoKey !== undefined && memoKey.length <= RECENT_TARGET_KEY_MAX_CHARS) {
       if (recentTargets.size >= RECENT_TARGETS_MAX) {
         recentTargets.clear();
       }

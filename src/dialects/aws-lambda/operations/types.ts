@@ -17,6 +17,8 @@ export interface OperationCall {
   /** Percent-decoded path labels by template name (`FunctionName`, `Name`, `Resource`). */
   readonly labels: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /** The query as sent (percent-encoded), `query`'s source. */
+  readonly rawQuery: string;
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The JSON body of a `json` route (an empty reader otherwise). */
