@@ -27,8 +27,13 @@ import {
 } from '../http.js';
 import { UNEXPECTED_ERROR, renderPlatformError } from './errors.js';
 import { OPERATION_HANDLERS } from './operations/index.js';
-import type { AllOperationHandlers, OperationHandlers, OperationResult } from './operations/types.js';
-import { requestContext } from './request-context.js';
+import type {
+  AllOperationHandlers,
+  OperationCall,
+  OperationHandlers,
+  OperationResult,
+} from './operations/types.js';
+import { requestContext, type RequestContext } from './request-context.js';
 import { matchModelOperation, pathSegments, routeOf, type OperationName, type RouteDef } from './routes.js';
 import { isLargeBody, largeBodySlots, type LargeJsonParser } from './large-body.js';
 import { BodyReader } from './validation.js';
@@ -164,23 +169,38 @@ async function handle(
     region = ctx.region;
     accountId = ctx.accountId;
     const handler = handlers[operation];
-    const result = await handler({
-      core,
-      ctx,
-      opts,
-      labels: match.labels,
-      // Parsed when an operation reads it (the request line's route is remembered).
-      get query() {
-        return req.query;
-      },
-      rawQuery: req.rawQuery,
-      headers: req.headers,
-      body,
-      rawBody,
-    });
+    const result = await handler(new Call(core, ctx, opts, match.labels, req, body, rawBody));
     return success(result, req.requestId);
   } catch (e) {
     return failure(e, req, { region, accountId, ...(operation === undefined ? {} : { operation }) }, opts);
+  }
+}
+
+/**
+ * What an operation handler receives. The query is the request's, parsed when an operation
+ * reads it (a class: an object literal with a getter is built by the runtime each time).
+ */
+class Call implements OperationCall {
+  readonly rawQuery: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly #req: WireRequest;
+
+  constructor(
+    readonly core: Core,
+    readonly ctx: RequestContext,
+    readonly opts: AwsLambdaDialectOptions,
+    readonly labels: Readonly<Record<string, string>>,
+    req: WireRequest,
+    readonly body: BodyReader,
+    readonly rawBody: Buffer,
+  ) {
+    this.#req = req;
+    this.rawQuery = req.rawQuery;
+    this.headers = req.headers;
+  }
+
+  get query(): URLSearchParams {
+    return this.#req.query;
   }
 }
 
