@@ -75,6 +75,14 @@ export class ClusterNode {
   #liveReads = 0;
   #liveSet = 0;
   #fence: number | undefined;
+  /**
+   * Views of the placement, numbered: a read's when it begins (its snapshot is taken then),
+   * the leader's own placement when it is written. The placement and the reports in force
+   * are from the newest view that gave them (#read).
+   */
+  #views = 0;
+  #placementView = 0;
+  #reportsView = 0;
   #shares = new Map<string, Map<string, number>>();
   #unplaced = new Map<string, number>();
   #moves = new Map<string, Move>();
@@ -366,6 +374,8 @@ export class ClusterNode {
         );
       }
     }
+    // Newer than every read still running: their snapshots were taken before this commit.
+    this.#placementView = ++this.#views;
     this.#shares = placement.shares;
     this.#unplaced = placement.unplaced;
     this.#moves = placement.moves;
@@ -420,18 +430,34 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * Reads the placement, the reports and the live set in one snapshot, and keeps of it what
+   * no newer view replaced meanwhile. The leader's own placement written while a read ran
+   * is newer than the read's snapshot: applied, the read would undo it until the next read
+   * (the giver of a move just ended would take its share back, start an environment and
+   * report its old share IN_PROGRESS on a config that stays READY; then give it back). So
+   * would a read begun earlier and ended later than another (the leader's first read,
+   * #place, runs beside the refresh's).
+   */
   async #read(): Promise<void> {
     const liveRead = ++this.#liveReads;
+    const view = ++this.#views;
     const state = await readPlacementState(this.#o.db.pool, this.#o.expiryMs);
     this.#setLive(liveRead, state.live);
-    this.#shares = state.shares;
-    this.#unplaced = state.unplaced;
-    this.#moves = state.moves;
-    this.#reports = state.reports;
-    const mine = state.reports.get(this.id);
-    for (const [key, r] of this.#written) {
-      if (mine?.get(key) === undefined && !this.#dirty.has(key) && !this.#takenOver) {
-        this.setReport(key, r);
+    if (view > this.#placementView) {
+      this.#placementView = view;
+      this.#shares = state.shares;
+      this.#unplaced = state.unplaced;
+      this.#moves = state.moves;
+    }
+    if (view > this.#reportsView) {
+      this.#reportsView = view;
+      this.#reports = state.reports;
+      const mine = state.reports.get(this.id);
+      for (const [key, r] of this.#written) {
+        if (mine?.get(key) === undefined && !this.#dirty.has(key) && !this.#takenOver) {
+          this.setReport(key, r);
+        }
       }
     }
     this.#changed();
