@@ -37,7 +37,7 @@ function poolFor(spelled) {
     logger: pino({ level: 'silent' }),
     idleTimeoutMs: 600_000,
     maxConcurrentStarts: 32,
-    nodeRuntimeEntry: path.join(root, 'src/runtimes/node/bootstrap.cjs'),
+    nodeRuntimeEntry: path.join(root, 'dist/runtimes/node/bootstrap.cjs'),
     nodeChannel: mode === 'http' ? 'http' : 'private',
     ...(flags === undefined ? {} : { nodeFlags: flags }),
     ...(mode === 'ric'

@@ -22,7 +22,7 @@ for (const mode of modes) {
     logger: pino({ level: 'silent' }),
     idleTimeoutMs: 600_000,
     maxConcurrentStarts,
-    nodeRuntimeEntry: path.join(root, 'src/runtimes/node/bootstrap.cjs'),
+    nodeRuntimeEntry: path.join(root, 'dist/runtimes/node/bootstrap.cjs'),
     nodeChannel: mode === 'http' ? 'http' : 'private',
     ...(mode === 'ric'
       ? {

@@ -49,6 +49,7 @@ const wrap = (obj, name, describe) => {
 wrap(fs, 'writeSync', (fd) => (typeof fd === 'number' && fd > 2 ? 'channel-write' : undefined));
 wrap(fs, 'writevSync', (fd) => (typeof fd === 'number' && fd > 2 ? 'channel-write' : undefined));
 wrap(fs, 'readSync', () => 'channel-read');
+wrap(fs, 'readFileSync', (f) => (String(f).endsWith('.v8') ? 'cache-read' : undefined));
 wrap(fs, 'writeFileSync', (f) => (String(f).endsWith('.tmp') ? 'cache-write' : undefined));
 // A request counts once node:http has written it (it writes after the current turn).
 const request = http.request;
@@ -156,6 +157,38 @@ describe.each(['private', 'http'] as const)(
     });
   },
 );
+
+describe('an init too small for the code cache (small-init.cjs)', () => {
+  it('leaves a marker; the next start of the same code and variables skips the cache, other variables do not', async () => {
+    const log = path.join(root, 'small.log');
+    const cacheDir = path.join(root, 'cache-small');
+    const p = openPool('private', log, cacheDir);
+    const first = echo();
+    await invokeOk(p, first);
+    await invokeOk(p, first);
+    await afterCacheWrite(log);
+    const folder = path.join(cacheDir, codeCacheFolder(first));
+    expect(readdirSync(folder).filter((f) => f.startsWith('small-'))).toHaveLength(1);
+    expect(events(log)).toContain('cache-read');
+
+    // Another environment of the function, same variables: no entry read, none written.
+    writeFileSync(log, '');
+    const same = { ...first, key: `${first.key}-2` };
+    await invokeOk(p, same);
+    await invokeOk(p, same);
+    expect(p.environments().filter((e) => e.specKey === same.key)).toHaveLength(1);
+    expect(events(log).filter((e) => e.startsWith('cache-'))).toEqual([]);
+
+    // Other variables: the cache again, which makes that init's own marker.
+    writeFileSync(log, '');
+    const other = { ...first, key: `${first.key}-3`, environment: { OTHER: '1' } };
+    await invokeOk(p, other);
+    await invokeOk(p, other);
+    await afterCacheWrite(log);
+    expect(events(log)).toContain('cache-read');
+    expect(readdirSync(folder).filter((f) => f.startsWith('small-'))).toHaveLength(2);
+  });
+});
 
 describe('the pool prunes the code cache folder', () => {
   /** A cache entry, as code-cache.cjs writes one, for `module` in `spec`'s folder. */

@@ -26,13 +26,22 @@ const restoreHeapFlags = setHeapFlagsAside();
 // (blank.cjs): everything below then reads that function's variables, as it would in a
 // runtime started for it.
 const preStarted = process.env._HEARTH_BLANK === '1' ? require('./blank.cjs').takeAssignment() : undefined;
-// First, so that the runtime's own modules load through the code cache too.
 const codeCacheDir = process.env._HEARTH_CODE_CACHE;
 delete process.env._HEARTH_CODE_CACHE;
-const codeCache =
-  codeCacheDir === undefined || codeCacheDir === ''
-    ? undefined
-    : require('./code-cache.cjs').install(codeCacheDir);
+/** The code cache, unless this init has been found too small for it (small-init.cjs). */
+function startCodeCache() {
+  if (codeCacheDir === undefined || codeCacheDir === '') {
+    return undefined;
+  }
+  const { hasMarker, markerName } = require('./small-init.cjs');
+  const marker = markerName(process.env);
+  if (hasMarker(codeCacheDir, marker)) {
+    return undefined;
+  }
+  const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
+  return require('./code-cache.cjs').install(codeCacheDir, { marker, root });
+}
+const codeCache = startCodeCache();
 const { createFdChannel } = require('./channel-fd.cjs');
 const { errorForLog, formatError } = require('./errors.cjs');
 const { loadHandler } = require('./handler-loader.cjs');

@@ -32,6 +32,7 @@ const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
+const { SMALL_INIT_CHARS, digest } = require('./small-init.cjs');
 
 /** @typedef {{ file: string, size: number, mtimeMs: number, ino: number, length: number, node: string }} EntryHeader */
 
@@ -40,7 +41,14 @@ const vm = require('node:vm');
  * @property {() => void} stop
  * @property {() => void} seal
  * @property {() => void} flush
- * @property {{ hits: number, misses: number }} counts modules compiled from the cache, and not
+ * @property {{ hits: number, misses: number, chars: number }} counts modules compiled from the
+ *   cache, and not; the CommonJS source compiled during init, in characters
+ */
+
+/**
+ * @typedef {object} SmallInit
+ * @property {string} marker the marker's file name for this init (small-init.cjs)
+ * @property {string} root the function's code folder, named in the marker's header
  */
 
 /** The part of Node's CommonJS Module this relies on (documented or long-stable). */
@@ -76,22 +84,17 @@ const MAY_IMPORT = /\bimport\b/;
 /** What the wrapper adds before a module's first line (the column offset to take back). */
 const WRAPPER_PREFIX_LENGTH = (M.wrapper[0] ?? '').length;
 const IDENTITY = `${process.version} ${process.arch}`;
+/** This client's own files (unbundled: tests run them from src/) are not the function's init. */
+const OWN_DIR = `${__dirname}${path.sep}`;
 
 /**
- * A file name for a module's entry: two 32-bit FNV-1a hashes of its path (a collision only
- * costs a miss, the header tells the files apart).
+ * A file name for a module's entry: a digest of its path (a collision only costs a miss,
+ * the header tells the files apart).
  * @param {string} filename
  * @returns {string}
  */
 function entryName(filename) {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < filename.length; i++) {
-    const c = filename.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x811c9dc5) + i;
-  }
-  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}.v8`;
+  return `${digest(filename)}.v8`;
 }
 
 /**
@@ -172,11 +175,13 @@ function makeRequire(mod) {
 
 /**
  * Starts caching in `dir` (created if missing). Undefined when the directory cannot be
- * used: the runtime then loads modules as Node always does.
+ * used: the runtime then loads modules as Node always does. With `smallInit`, `seal`
+ * also leaves that marker when init compiled less than SMALL_INIT_CHARS (small-init.cjs).
  * @param {string} dir
+ * @param {SmallInit} [smallInit]
  * @returns {CodeCache | undefined}
  */
-function install(dir) {
+function install(dir, smallInit) {
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
@@ -189,7 +194,7 @@ function install(dir) {
   /** @type {{ entry: string, bytes: Buffer }[]} */
   let toWrite = [];
   let stopped = false;
-  const counts = { hits: 0, misses: 0 };
+  const counts = { hits: 0, misses: 0, chars: 0 };
 
   /**
    * @this {CjsModule}
@@ -198,12 +203,13 @@ function install(dir) {
    * @param {string} [format]
    */
   M.prototype._compile = function compile(content, filename, format) {
-    if (
-      stopped ||
-      (format !== undefined && format !== 'commonjs') ||
-      typeof content !== 'string' ||
-      MAY_IMPORT.test(content)
-    ) {
+    if (stopped || (format !== undefined && format !== 'commonjs') || typeof content !== 'string') {
+      return original.call(this, content, filename, format);
+    }
+    if (!filename.startsWith(OWN_DIR)) {
+      counts.chars += content.length;
+    }
+    if (MAY_IMPORT.test(content)) {
       return original.call(this, content, filename, format);
     }
     const header = headerOf(filename, content);
@@ -264,6 +270,16 @@ function install(dir) {
         }
       }
       compiled = [];
+      if (smallInit !== undefined && counts.chars < SMALL_INIT_CHARS) {
+        // An entry with no data: its header names the code folder, for the pool's pruning.
+        const header = headerOf(smallInit.root, '');
+        if (header !== undefined) {
+          const head = Buffer.from(JSON.stringify(header));
+          const size = Buffer.alloc(4);
+          size.writeUInt32LE(head.length, 0);
+          toWrite.push({ entry: path.join(dir, smallInit.marker), bytes: Buffer.concat([size, head]) });
+        }
+      }
     },
     flush() {
       for (const { entry, bytes } of toWrite) {

@@ -3,7 +3,7 @@
  * an environment uses it: a first process fills the cache, the next one runs from it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const codeCacheModule = fileURLToPath(new URL('./code-cache.cjs', import.meta.url));
+const { SMALL_INIT_CHARS } = (
+  (await import(new URL('./small-init.cjs', import.meta.url).href)) as {
+    default: { SMALL_INIT_CHARS: number };
+  }
+).default;
 
 let dir: string;
 let cacheDir: string;
@@ -28,20 +33,24 @@ interface Outcome {
   readonly result: unknown;
 }
 
+const MARKER = 'small-test.v8';
+
 /**
  * Requires `main` in a new node process (with the cache when `cached`), awaits what its
  * `run()` returns, seals and flushes like bootstrap.cjs, and reports.
  */
-async function load(main: string, cached = true): Promise<Outcome> {
+async function load(main: string, cached = true, smallInit = false): Promise<Outcome> {
+  const options = smallInit ? `, ${JSON.stringify({ marker: MARKER, root: dir })}` : '';
   const script = `
-    const cc = ${cached ? `require(${JSON.stringify(codeCacheModule)}).install(${JSON.stringify(cacheDir)})` : 'undefined'};
+    const cc = ${cached ? `require(${JSON.stringify(codeCacheModule)}).install(${JSON.stringify(cacheDir)}${options})` : 'undefined'};
     Promise.resolve()
       .then(() => require(${JSON.stringify(path.join(dir, main))}).run())
       .catch((e) => ({ error: String(e && e.stack ? e.stack : e) }))
       .then((result) => {
         cc?.seal();
         cc?.flush();
-        process.stdout.write(JSON.stringify({ counts: cc ? cc.counts : { hits: 0, misses: 0 }, result }));
+        const counts = cc ? { hits: cc.counts.hits, misses: cc.counts.misses } : { hits: 0, misses: 0 };
+        process.stdout.write(JSON.stringify({ counts, result }));
       });
   `;
   const { stdout } = await run(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } });
@@ -140,6 +149,25 @@ describe('the code cache', () => {
       expect(ownFrames(await load(main))).toEqual(plain);
     }
     expect((await load('main.js')).result).toBe('first.js:1:29)');
+  });
+
+  it('marks an init that compiled too little to pay for the cache, and only such an init', async () => {
+    write('lib.js', 'exports.twice = (x) => 2 * x;\n');
+    write('main.js', "const lib = require('./lib');\nexports.run = () => lib.twice(21);\n");
+    expect((await load('main.js', true, true)).result).toBe(42);
+    const marker = readFileSync(path.join(cacheDir, MARKER));
+    const header = JSON.parse(marker.toString('utf8', 4, 4 + marker.readUInt32LE(0))) as { file: string };
+    // An entry with no data, naming the code folder (the pool prunes it as one).
+    expect(header.file).toBe(dir);
+    expect(marker.length).toBe(4 + marker.readUInt32LE(0));
+    rmSync(cacheDir, { recursive: true });
+
+    // 64 KiB of source and more: worth caching, no marker.
+    write('big.js', `exports.values = [${'1,'.repeat(SMALL_INIT_CHARS / 2)}];\n`);
+    write('main.js', "const big = require('./big');\nexports.run = () => big.values.length;\n");
+    expect((await load('main.js', true, true)).result).toBe(SMALL_INIT_CHARS / 2);
+    expect(existsSync(path.join(cacheDir, MARKER))).toBe(false);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.v8'))).toHaveLength(2);
   });
 
   it('is off when its folder cannot be written: modules load as usual', async () => {

@@ -53,7 +53,7 @@ function v8SetFlags() {
     // no such binding here
   } finally {
     if (had) {
-      process.noDeprecation = saved;
+      Reflect.set(process, 'noDeprecation', saved);
     } else {
       delete process.noDeprecation;
     }
