@@ -103,6 +103,22 @@ describe('a data dir inside a checkout with "type": "module"', () => {
     expect(String(out.body.errorMessage)).toContain("Cannot find package 'fastify' imported from");
   });
 
+  it.each([
+    ['a .js under "type": "module"', { 'package.json': '{"type":"module"}' }],
+    ['a .js that is an ES module by its syntax alone', {}],
+  ])('does not resolve packages from node_modules above the code root (%s)', async (_, extra) => {
+    // Node.js >= 20.19 can require() these; its loader-thread hook sees import() alone.
+    const name = `esm-js-leak-${Object.keys(extra).length}`;
+    await create(name, {
+      ...extra,
+      'index.js': "import f from 'fastify'; export const handler = async () => 'leaked';",
+    });
+    const out = await invoke(name);
+    expect(out.error).toBe('Unhandled');
+    expect(out.body).toMatchObject({ errorType: 'Runtime.ImportModuleError' });
+    expect(String(out.body.errorMessage)).toContain("Cannot find package 'fastify' imported from");
+  });
+
   it("resolves the function's own node_modules, from both module systems", async () => {
     const dep = {
       'node_modules/dep/package.json': '{"name":"dep","main":"main.js"}',

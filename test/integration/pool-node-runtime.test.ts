@@ -29,6 +29,16 @@ describe.each(['private', 'http'] as const)('bundled Node.js runtime over the %s
     expect(json(o.payload)).toEqual({ esm: true, event: { a: 1 } });
   });
 
+  it('ESM handler: evaluated once, with import.meta, and no warning for how it was loaded', async () => {
+    const o = await pool.invoke(makeRequest(makeSpec('esm-plain')));
+    expect(json(o.payload)).toEqual({ initRuns: 1, metaUrl: true, warnings: [] });
+  });
+
+  it('ESM handler with top-level await: imported, each module of it evaluated once', async () => {
+    const o = await pool.invoke(makeRequest(makeSpec('esm-tla')));
+    expect(json(o.payload)).toEqual({ loads: 1, initRuns: 1, waited: 'waited' });
+  });
+
   it('.js under package.json "type": "module", in a subdirectory', async () => {
     const o = await pool.invoke(
       makeRequest(makeSpec('type-module', { handler: 'src/app.handler' }), { event: 7 }),

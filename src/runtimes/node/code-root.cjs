@@ -53,15 +53,25 @@ function foldersAbove(root) {
 }
 
 /**
+ * @typedef {object} Confinement
+ * @property {() => void} beforeImport call before loading function code that may be an ES
+ *   module (by import(), or by require() where `inThread`)
+ * @property {boolean} inThread whether the ES modules' confinement also holds for an ES
+ *   module loaded by require() (Node's require(esm)): true where no hook is needed, or where
+ *   the hook runs in-thread (`module.registerHooks`). False on a Node.js with only
+ *   `module.register`, whose loader-thread hooks see import() alone.
+ */
+
+/**
  * @param {string} taskRoot LAMBDA_TASK_ROOT
- * @returns {{ beforeImport: () => void }} call `beforeImport` before importing function code
+ * @returns {Confinement}
  */
 function confineToCodeRoot(taskRoot) {
   let root;
   try {
     root = realpathSync(taskRoot);
   } catch {
-    return { beforeImport: () => undefined };
+    return { beforeImport: () => undefined, inThread: true };
   }
   const banned = new Set(foldersAbove(root));
   /** @type {{ _nodeModulePaths: (from: string) => string[] }} */
@@ -71,7 +81,9 @@ function confineToCodeRoot(taskRoot) {
 
   const present = [...banned].filter(isDirectory);
   let registered = present.length === 0;
+  const hooks = /** @type {{ registerHooks?: (h: object) => void }} */ (Module);
   return {
+    inThread: registered || typeof hooks.registerHooks === 'function',
     beforeImport() {
       if (registered) {
         return;
@@ -92,7 +104,6 @@ function confineToCodeRoot(taskRoot) {
           }),
         ),
       ];
-      const hooks = /** @type {{ registerHooks?: (h: object) => void }} */ (Module);
       if (typeof hooks.registerHooks === 'function') {
         /** @type {typeof import('./esm-confine.cjs')} */
         const { resolveSync } = require('./esm-confine.cjs');

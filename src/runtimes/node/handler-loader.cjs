@@ -5,12 +5,19 @@
  * (aws-lambda.md §6): `dir/module.export.path`, the module tried as written and then with
  * `.js`, `.mjs`, `.cjs`, then as a package name resolved from the task root.
  *
- * CommonJS is loaded with require() and ES modules with import(), which lets Node decide
- * from the extension and the nearest package.json "type": a .js that Node says is an ES
- * module (ERR_REQUIRE_ESM) is imported instead. Keeping CommonJS functions off the ESM
- * loader is worth ~12 ms per cold start (src/pool/README.md).
+ * The module is loaded with require(), which lets Node decide from the extension, the
+ * nearest package.json "type" and the syntax whether it is CommonJS or an ES module: where
+ * Node can require() an ES module (Node.js >= 20.19, 22.12) it evaluates it synchronously,
+ * the same module a later import() returns, without the asynchronous loader's module jobs
+ * (~2 ms against ~6 ms for a small .mjs, _one-off_). Where it cannot (ERR_REQUIRE_ESM:
+ * older Node.js; ERR_REQUIRE_ASYNC_MODULE: a graph with top-level await, refused before any
+ * of it runs), the module is imported instead. Keeping CommonJS functions off the ESM
+ * loader is worth ~12 ms per cold start (src/pool/README.md). One exception, for the code
+ * root's confinement (code-root.cjs): where its hook sees import() alone (a Node.js without
+ * `module.registerHooks`, with a node_modules above the code root), what would load as an
+ * ES module is imported.
  */
-const { statSync } = require('node:fs');
+const { readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { confineToCodeRoot } = require('./code-root.cjs');
@@ -42,29 +49,122 @@ function codeOf(e) {
     : undefined;
 }
 
-/** Set by loadHandler: called before function code is first imported as an ES module. */
-/** @type {() => void} */
-let beforeImport = () => undefined;
+/** Set by loadHandler (code-root.cjs). */
+/** @type {import('./code-root.cjs').Confinement} */
+let confinement = { beforeImport: () => undefined, inThread: true };
+
+/**
+ * The "type" of the package scope of `file`: its nearest package.json's (the package
+ * store puts a neutral one above every code root, so the walk stops there).
+ * @param {string} file
+ * @returns {boolean}
+ */
+function inModuleScope(file) {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    let text;
+    try {
+      text = readFileSync(path.join(dir, 'package.json'), 'utf8');
+    } catch {
+      if (path.dirname(dir) === dir) {
+        return false;
+      }
+      continue;
+    }
+    try {
+      /** @type {unknown} */
+      const pkg = JSON.parse(text);
+      return typeof pkg === 'object' && pkg !== null && Reflect.get(pkg, 'type') === 'module';
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** What Node's syntax detection retries as an ES module (a CommonJS compile's errors). */
+const ESM_SYNTAX =
+  /Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module|await is only valid in async functions/;
+
+/**
+ * Whether Node would load `file` as an ES module: by extension, package scope, or syntax.
+ * Only asked where require() would escape the confinement (see the header).
+ * @param {string} file
+ * @returns {boolean}
+ */
+function loadsAsModule(file) {
+  if (file.endsWith('.mjs')) {
+    return true;
+  }
+  if (file.endsWith('.cjs')) {
+    return false;
+  }
+  if (inModuleScope(file)) {
+    return true;
+  }
+  try {
+    /** @type {typeof import('node:vm')} */
+    const vm = require('node:vm');
+    vm.compileFunction(readFileSync(file, 'utf8'), [
+      'exports',
+      'require',
+      'module',
+      '__filename',
+      '__dirname',
+    ]);
+    return false;
+  } catch (e) {
+    return e instanceof SyntaxError && ESM_SYNTAX.test(e.message);
+  }
+}
+
+/**
+ * require() without the experimental warning some Node.js versions print the first time
+ * an ES module is required: the function did not ask for it (on Lambda, import() loads it).
+ * @param {string} file
+ * @returns {unknown}
+ */
+function requireQuietly(file) {
+  /** @type {unknown} */
+  const emit = Reflect.get(process, 'emitWarning');
+  /** @type {typeof process.emitWarning} */
+  const quiet = function (warning, ...rest) {
+    const text = String(warning);
+    if (text.includes('ES Module') && text.includes('require()')) {
+      return;
+    }
+    Reflect.apply(/** @type {Function} */ (emit), process, [warning, ...rest]);
+  };
+  process.emitWarning = quiet;
+  try {
+    return /** @type {unknown} */ (require(file));
+  } finally {
+    // Unless the module replaced it meanwhile.
+    if (process.emitWarning === quiet) {
+      Reflect.set(process, 'emitWarning', emit);
+    }
+  }
+}
 
 /**
  * @param {string} file an absolute path
  * @returns {Promise<unknown>}
  */
 async function loadFile(file) {
-  if (!file.endsWith('.mjs')) {
+  if (confinement.inThread || !loadsAsModule(file)) {
+    if (confinement.inThread) {
+      // In-thread hooks see require(esm) too (none is registered where none is needed).
+      confinement.beforeImport();
+    }
     try {
-      /** @type {unknown} */
-      const loaded = require(file);
-      return loaded;
+      return requireQuietly(file);
     } catch (e) {
       const code = codeOf(e);
-      // An ES module (by extension or package "type"), or one with top-level await.
+      // An ES module this Node.js cannot require: older, or with top-level await.
       if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') {
         throw e;
       }
     }
   }
-  beforeImport();
+  confinement.beforeImport();
   /** @type {unknown} */
   const loaded = await import(pathToFileURL(file).href);
   return loaded;
@@ -137,7 +237,7 @@ async function loadHandler(taskRoot, handlerString) {
     throw new RuntimeError('Runtime.MalformedHandlerName', 'Bad handler');
   }
   const [, moduleName, exportPath] = match;
-  ({ beforeImport } = confineToCodeRoot(taskRoot));
+  confinement = confineToCodeRoot(taskRoot);
   const loaded = await loadModule(taskRoot, moduleRoot, moduleName);
   let handler = findIn(exportPath, loaded);
   if (handler === undefined && typeof loaded === 'object' && loaded !== null && 'default' in loaded) {
