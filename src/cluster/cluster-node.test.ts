@@ -237,4 +237,45 @@ describe.skipIf(!available)('ClusterNode: the placement a node holds only moves 
     expect(node.myShare(KEY)).toBe(2);
     expect(node.move(KEY)).toBeUndefined();
   });
+
+  it('a node that joins a running cluster holds its placement and reports before join() returns', async () => {
+    const fresh = await freshDatabase();
+    cleanups.push(fresh.drop);
+    const opened = await openClusterDb(fresh.url);
+    cleanups.push(() => opened.close());
+    // A cluster already running: node-a live, leading, running all four and READY.
+    await opened.pool.query(
+      `INSERT INTO hearth_nodes (id, incarnation, url, link, capacity) VALUES ('node-a', 'a', 'http://node-a', 'node-a:1', 10);
+       INSERT INTO hearth_leases (name, holder, fence, expires_at) VALUES ('leader', 'node-a/a', 1, now() + interval '1 hour');
+       INSERT INTO hearth_pc_shares (pool_key, node, count) VALUES ('${KEY}', 'node-a', 4);
+       INSERT INTO hearth_pc_reports (node, pool_key, spec, share, allocated, available, busy, status)
+         VALUES ('node-a', '${KEY}', '${spec.key}', 4, 4, 4, 0, 'READY');`,
+    );
+    const { db, gates } = gated(opened);
+    const node = new ClusterNode({
+      db,
+      id: 'node-b',
+      capacity: 10,
+      heartbeatMs: 600_000,
+      expiryMs: 60_000,
+      requested: () => new Map(),
+      log: silent,
+    });
+    cleanups.push(() => node.leave());
+    // Its first read is held: join() must not return before it ends.
+    const read = new Gate();
+    gates.read = read;
+    let joined = false;
+    const joining = node.join('http://node-b', 'node-b:1').then(() => {
+      joined = true;
+    });
+    await read.reached;
+    await new Promise((r) => setImmediate(r));
+    expect(joined).toBe(false);
+    read.open();
+    await joining;
+    expect(node.isLeader).toBe(false);
+    expect([...node.shares(KEY)]).toEqual([['node-a', 4]]);
+    expect(node.report('node-a', KEY)).toMatchObject({ share: 4, status: 'READY' });
+  });
 });

@@ -156,6 +156,10 @@ export class ClusterNode {
     this.#o.log.info(`cluster node '${this.id}' joined at ${url}`);
     await this.#notify();
     await this.tick();
+    // The placement and reports in force before the node answers anything: a node that
+    // joins a running cluster would otherwise answer, until its first read ended, as if no
+    // config had a share or a report (a status of 0 allocated on a READY config).
+    await this.#refresh().catch((e: unknown) => this.#o.log.warn(`cluster refresh failed: ${String(e)}`));
     this.#stopListen = listen(this.#o.db.url, CLUSTER_CHANNEL, () => this.#refreshSoon());
     this.#timer = setInterval(() => void this.tick(), this.#o.heartbeatMs);
     this.#timer.unref();
