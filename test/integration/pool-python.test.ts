@@ -176,6 +176,12 @@ describe('the Python runtime', () => {
     expect(o.log).not.toContain('not shown');
   });
 
+  it("a function's files named like json and the modules it imports do not replace them", async () => {
+    const o = await pool.invoke(makeRequest(py('stdlib-names')));
+    expect(o.kind).toBe('success');
+    expect(json(o.payload)).toEqual({ json: '{"a": [1, 2]}', re: 'acc', shadowed: [] });
+  });
+
   it('an init error logs the LAMBDA_WARNING line through the configured root logger', async () => {
     const o = await pool.invoke(
       makeRequest(py('import-error', { functionName: 'py-import-error-log' }), { wantLog: true }),

@@ -24,7 +24,6 @@ Frame: u32le bodyLength | u8 type | body; strings are u16le byteLength + UTF-8.
 
 import errno
 import os
-import re
 import resource
 import struct
 import sys
@@ -87,6 +86,17 @@ def _rusage_peak():
     return _getrusage(_RUSAGE_SELF).ru_maxrss
 
 
+def _status_kb(status, field):
+    """A `Field:   123 kB` line's number from /proc/<pid>/status (no `re`: hearth_json.py)."""
+    for line in status.split(b"\n"):
+        if line.startswith(field):
+            parts = line[len(field) :].split()
+            if len(parts) == 2 and parts[1] == b"kB" and parts[0].isdigit():
+                return int(parts[0])
+            return None
+    return None
+
+
 def _peak_reader():
     """
     How the process's peak resident memory (KB) is read for a PEAK frame; one answering 0
@@ -98,8 +108,8 @@ def _peak_reader():
     """
     try:
         with open("/proc/self/status", "rb") as f:
-            m = re.search(rb"VmHWM:\s+(\d+) kB", f.read())
-        if m is not None and _rusage_peak() <= int(m.group(1)):
+            hwm = _status_kb(f.read(), b"VmHWM:")
+        if hwm is not None and _rusage_peak() <= hwm:
             return _rusage_peak
     except OSError:
         pass

@@ -14,12 +14,12 @@ produces them, read from its public source as facts):
   3. loop: next -> handler(event, context) -> response or error -> next.
 """
 
-import json
 import os
 import sys
 import time
 
 import hearth_channel
+import hearth_json
 
 ERROR_LOG_LINE_TERMINATE = "\r"
 ERROR_LOG_IDENT = "\u00a0"  # NO-BREAK SPACE, as the AWS runtime indents tracebacks
@@ -163,7 +163,7 @@ def _parse_header(raw, name):
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return hearth_json.loads(raw)
     except Exception as e:
         raise FaultException(
             "Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(name, str(e))
@@ -185,17 +185,16 @@ def make_context(inv):
     return LambdaContext(inv, client_context, identity)
 
 
-class _Encoder(json.JSONEncoder):
-    def default(self, o):
-        # AWS's runtime writes Decimals as JSON numbers. [DESIGN] The standard library has
-        # no raw numbers: integral ones become ints, others floats. A Decimal exists only
-        # if the function imported decimal, so the runtime does not import it (~8 ms).
-        decimal_type = getattr(sys.modules.get("decimal"), "Decimal", None)
-        if isinstance(decimal_type, type) and isinstance(o, decimal_type):
-            if o.is_nan():
-                return float("nan")
-            return int(o) if o == o.to_integral_value() else float(o)
-        return json.JSONEncoder.default(self, o)
+def _decimal_default(o):
+    # AWS's runtime writes Decimals as JSON numbers. [DESIGN] The standard library has
+    # no raw numbers: integral ones become ints, others floats. A Decimal exists only
+    # if the function imported decimal, so the runtime does not import it (~8 ms).
+    decimal_type = getattr(sys.modules.get("decimal"), "Decimal", None)
+    if isinstance(decimal_type, type) and isinstance(o, decimal_type):
+        if o.is_nan():
+            return float("nan")
+        return int(o) if o == o.to_integral_value() else float(o)
+    raise TypeError("Object of type {} is not JSON serializable".format(o.__class__.__name__))
 
 
 def make_encoder():
@@ -206,7 +205,8 @@ def make_encoder():
         "AWS_Lambda_python3.14",
         "AWS_Lambda_python3.15",
     )
-    return _Encoder(ensure_ascii=ensure_ascii, allow_nan=True)
+    # json.JSONEncoder's, without importing json (hearth_json.py).
+    return hearth_json.Encoder(ensure_ascii=ensure_ascii, default=_decimal_default)
 
 
 # Made again in main(), once the environment is the function's (a pre-started runtime).
@@ -226,7 +226,7 @@ def unmarshal(payload, content_type):
     if content_type != "application/json":
         return payload
     try:
-        return json.loads(payload) if payload else {}
+        return hearth_json.loads(payload) if payload else {}
     except Exception as e:
         raise FaultException("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(str(e)))
 
@@ -305,7 +305,7 @@ def handle(channel, handler, inv):
         error = fault_result(sys.exc_info(), inv.request_id)
     if error is not None:
         log_error(error)
-        channel.fail(inv.request_id, error["errorType"], json.dumps(error).encode("utf-8"))
+        channel.fail(inv.request_id, error["errorType"], hearth_json.dumps(error).encode("utf-8"))
     else:
         channel.respond(inv.request_id, result, content_type)
 
@@ -354,9 +354,10 @@ def setup_logging(level):
         logging.getLogger().setLevel(level)
 
 
-# The standard modules the runtime once imported at start for logging and decimal (per
-# interpreter version), which it now leaves to whoever needs them, and ctypes, which it
-# imports at the first trace id (_TraceEnv). Loaded at start, they
+# The standard modules the runtime once imported at start for logging, decimal and json
+# (per interpreter version; json's since hearth_json.py), which it now leaves to whoever
+# needs them, and ctypes, which it imports at the first trace id (_TraceEnv). Loaded at
+# start (as AWS's runtime loads json), they
 # could not be shadowed by a same-named file in the code or a layer (those paths come
 # first on sys.path); _StartupModules keeps it so. Built-in ones cannot be shadowed.
 _STARTUP_MODULES = set(
@@ -364,6 +365,9 @@ _STARTUP_MODULES = set(
     + ["_weakrefset", "ctypes", "_ctypes"]
     + (["contextlib", "textwrap"] if sys.version_info >= (3, 11) else [])
     + (["linecache", "token", "tokenize"] if sys.version_info < (3, 13) else ["_colorize"])
+    + ["json", "re", "enum", "functools", "collections", "copyreg", "keyword", "operator", "reprlib", "types"]
+    + (["sre_compile", "sre_constants", "sre_parse"] if sys.version_info < (3, 11) else [])
+    + (["heapq", "_heapq"] if sys.version_info < (3, 10) else [])
 )
 
 
@@ -470,7 +474,7 @@ def take_assignment(channel):
     at exec) and the process's age.
     """
     try:
-        assignment = json.loads(channel.assignment())
+        assignment = hearth_json.loads(channel.assignment())
         env, cwd = assignment["env"], assignment["cwd"]
         if not isinstance(cwd, str) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in env.items()
@@ -529,7 +533,7 @@ def main():
 
         logging.warning(UNHANDLED_WARNING)
         log_error(error)
-        channel.init_error(error["errorType"], json.dumps(error).encode("utf-8"))
+        channel.init_error(error["errorType"], hearth_json.dumps(error).encode("utf-8"))
         sys.exit(1)
     while True:
         handle(channel, handler, channel.next())
