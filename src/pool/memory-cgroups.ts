@@ -20,7 +20,7 @@
  * Everything goes through `root` (default `/`), so tests run it on a directory tree.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** One environment's cgroup. */
@@ -43,10 +43,11 @@ export interface MemoryCgroups {
   /** hearth's directory for its environments' cgroups. */
   readonly base: string;
   /**
-   * Creates `env-<id>` limited to `limitMb` and moves `pid` into it, the move from the
-   * thread pool (see `placed`): it waits in the kernel for an RCU grace period whenever the
-   * last move is more than ~50 ms old (5–18 ms on this machine's cgroup v1, _one-off_), and
-   * hearth's one thread waited with it at every start.
+   * Creates `env-<id>` limited to `limitMb` and moves `pid` into it, from the thread pool
+   * (see `placed`): the move waits in the kernel for an RCU grace period whenever the last
+   * move is more than ~50 ms old (5–18 ms on this machine's cgroup v1, _one-off_), holding
+   * the cgroup mutex that making a cgroup needs too, and hearth's one thread waited with
+   * them at every start.
    */
   place(id: number | string, pid: number, limitMb: number): EnvironmentCgroup;
   /** Waits for pending removals, then removes hearth's directory. */
@@ -252,14 +253,16 @@ export function openMemoryCgroups(opts: CgroupOptions = {}): MemoryCgroups | und
       const cg = path.join(base, `env-${id}`);
       const bytes = String(limitMb * 1024 * 1024);
       const placed = (async () => {
-        // Making the cgroup and its limits is quick (~0.1 ms): only the move waits on the
-        // thread pool.
-        mkdirSync(cg);
-        writeFileSync(path.join(cg, limitFile), bytes);
+        // All of it on the thread pool. Making a cgroup takes ~0.05 ms alone, but it needs
+        // the kernel's cgroup mutex, which a move in progress holds while it waits for an
+        // RCU grace period: during a Put(100), hearth's one thread sat ~1 ms per start in
+        // mkdir (_one-off_, --cpu-prof of three Put(100); src/pool/README.md).
+        await mkdir(cg);
+        await writeFile(path.join(cg, limitFile), bytes);
         const swap = path.join(cg, swapFile);
         if (existsSync(swap)) {
           // No swap beyond the limit: v1 counts memory+swap together, v2 swap alone.
-          writeFileSync(swap, version === 1 ? bytes : '0');
+          await writeFile(swap, version === 1 ? bytes : '0');
         }
         await writeFile(path.join(cg, 'cgroup.procs'), String(child));
         return true;
