@@ -5,7 +5,10 @@
  * commit. What a node runs and reports must follow the placement forward only: a read whose
  * snapshot predates the leader's own write must not undo it (the flake of
  * test/integration/cluster.test.ts "joins late": a move's giver grew back for a moment and
- * reported its old share IN_PROGRESS on a config that stayed READY).
+ * reported its old share IN_PROGRESS on a config that stayed READY). Also: a node that
+ * joins holds the placement in force before join() returns, and a read that ends while
+ * the node's own report write is finishing does not bring back a report it just deleted
+ * (a config it no longer runs would have kept its environments counted).
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -45,6 +48,8 @@ class Gate {
 interface Gates {
   read: Gate | undefined;
   write: Gate | undefined;
+  /** After the commit of a report write that deleted a report, before it returns. */
+  deleted: Gate | undefined;
 }
 
 /**
@@ -53,12 +58,16 @@ interface Gates {
  * write's commit.
  */
 function gated(db: ClusterDb): { db: ClusterDb; gates: Gates } {
-  const gates: Gates = { read: undefined, write: undefined };
+  const gates: Gates = { read: undefined, write: undefined, deleted: undefined };
   const wrap = (client: pg.PoolClient): pg.PoolClient => {
     let placing = false;
+    let deleting = false;
     const query = async (text: unknown, values?: unknown): Promise<unknown> => {
       if (typeof text === 'string' && text.startsWith('DELETE FROM hearth_pc_shares')) {
         placing = true;
+      }
+      if (typeof text === 'string' && text.startsWith('DELETE FROM hearth_pc_reports WHERE node = $1')) {
+        deleting = true;
       }
       const write = gates.write;
       if (text === 'COMMIT' && placing && write !== undefined) {
@@ -69,6 +78,14 @@ function gated(db: ClusterDb): { db: ClusterDb; gates: Gates } {
         placing = false;
       }
       const res: unknown = await client.query(text as string, values as unknown[]);
+      const deleted = gates.deleted;
+      if (text === 'COMMIT' && deleting && deleted !== undefined) {
+        gates.deleted = undefined;
+        await deleted.pass();
+      }
+      if (text === 'COMMIT' || text === 'ROLLBACK') {
+        deleting = false;
+      }
       const read = gates.read;
       if (
         read !== undefined &&
@@ -133,7 +150,7 @@ class Environments {
   }
 }
 
-describe.skipIf(!available)('ClusterNode: the placement a node holds only moves forward', () => {
+describe.skipIf(!available)('ClusterNode: what a node holds follows the database forward', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -277,5 +294,65 @@ describe.skipIf(!available)('ClusterNode: the placement a node holds only moves 
     expect(node.isLeader).toBe(false);
     expect([...node.shares(KEY)]).toEqual([['node-a', 4]]);
     expect(node.report('node-a', KEY)).toMatchObject({ share: 4, status: 'READY' });
+  });
+
+  it('a read during the write that deletes its own report does not write the report again', async () => {
+    const fresh = await freshDatabase();
+    cleanups.push(fresh.drop);
+    const opened = await openClusterDb(fresh.url);
+    cleanups.push(() => opened.close());
+    const { db, gates } = gated(opened);
+    const node = new ClusterNode({
+      db,
+      id: 'node-a',
+      capacity: 10,
+      heartbeatMs: 600_000,
+      expiryMs: 60_000,
+      requested: () => new Map(),
+      log: silent,
+    });
+    await node.join('http://node-a', 'node-a:1');
+    cleanups.push(async () => {
+      gates.deleted?.open();
+      await node.leave();
+    });
+    const rows = async (): Promise<string[]> =>
+      (
+        await opened.pool.query<{ pool_key: string }>(
+          "SELECT pool_key FROM hearth_pc_reports WHERE node = 'node-a' ORDER BY pool_key",
+        )
+      ).rows.map((r) => r.pool_key);
+    const report: ShareReport = {
+      spec: spec.key,
+      share: 2,
+      allocated: 2,
+      available: 2,
+      busy: 0,
+      status: 'READY',
+    };
+    node.setReport(KEY, report);
+    await vi.waitFor(async () => expect(await rows()).toEqual([KEY]), { timeout: 10_000 });
+
+    // The config leaves this node: the delete commits, and the flush is held right after.
+    const deleted = new Gate();
+    gates.deleted = deleted;
+    node.setReport(KEY, undefined);
+    await deleted.reached;
+    // A read meanwhile (the write's own notification wakes one) sees the row gone.
+    await new Promise<void>((resolve) => {
+      const stop = node.onChange(() => {
+        stop();
+        resolve();
+      });
+      void opened.pool.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, 'reports']);
+    });
+    deleted.open();
+
+    // Another report, written after anything the read could have queued: the deleted one
+    // stays deleted.
+    const other = `${KEY}-other`;
+    node.setReport(other, report);
+    await vi.waitFor(async () => expect(await rows()).toContain(other), { timeout: 10_000 });
+    expect(await rows()).toEqual([other]);
   });
 });

@@ -101,6 +101,12 @@ export class ClusterNode {
   readonly #dirty = new Map<string, ShareReport | undefined>();
   /** Own reports as last written: written again if a read finds one missing. */
   readonly #written = new Map<string, ShareReport>();
+  /**
+   * Configs whose report a flush is writing: until it ends, #written is not yet what the
+   * database holds (a report just deleted there is still in #written), so a read must not
+   * write it again from there.
+   */
+  readonly #inFlight = new Set<string>();
   #flushing: Promise<void> | undefined;
   #left = false;
   /** Another live incarnation holds this id: no lease, no share. */
@@ -459,7 +465,12 @@ export class ClusterNode {
       this.#reports = state.reports;
       const mine = state.reports.get(this.id);
       for (const [key, r] of this.#written) {
-        if (mine?.get(key) === undefined && !this.#dirty.has(key) && !this.#takenOver) {
+        if (
+          mine?.get(key) === undefined &&
+          !this.#dirty.has(key) &&
+          !this.#inFlight.has(key) &&
+          !this.#takenOver
+        ) {
           this.setReport(key, r);
         }
       }
@@ -470,6 +481,9 @@ export class ClusterNode {
   async #flush(): Promise<void> {
     const batch = [...this.#dirty];
     this.#dirty.clear();
+    for (const [key] of batch) {
+      this.#inFlight.add(key);
+    }
     try {
       if (batch.length > 0 && !this.#left && !this.#takenOver) {
         await writeReports(this.#o.db.pool, this.id, batch);
@@ -490,6 +504,7 @@ export class ClusterNode {
       }
       this.#o.log.warn(`cluster report failed: ${String(e)}`);
     } finally {
+      this.#inFlight.clear();
       this.#flushing = undefined;
       if (this.#dirty.size > 0 && !this.#left) {
         this.#flushing = new Promise<void>((r) => setTimeout(r, 250)).then(() => this.#flush());
