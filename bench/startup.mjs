@@ -38,7 +38,7 @@ import {
 import { childPids, closeClient, median, post, root, startHearth, waitReady, zip } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const START_ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 3);
+const START_ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 5);
 const ENVIRONMENTS = 100;
 const AT_A_TIME = 8;
 // The interpreter itself, as hearth resolves it (src/pool/interpreters.ts): a version
