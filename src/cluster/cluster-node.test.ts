@@ -55,45 +55,33 @@ interface Gates {
 /**
  * A ClusterDb whose transactions can be held: `read` after a placement read's first
  * statement (its REPEATABLE READ snapshot is taken then), `write` before a placement
- * write's commit.
+ * write's commit, `deleted` after the commit of a report write that deleted a report.
  */
 function gated(db: ClusterDb): { db: ClusterDb; gates: Gates } {
   const gates: Gates = { read: undefined, write: undefined, deleted: undefined };
+  /** Holds here if `name`'s gate is set and `when` holds; the gate is then spent. */
+  const hold = async (name: keyof Gates, when: boolean): Promise<void> => {
+    const gate = gates[name];
+    if (when && gate !== undefined) {
+      gates[name] = undefined;
+      await gate.pass();
+    }
+  };
   const wrap = (client: pg.PoolClient): pg.PoolClient => {
     let placing = false;
     let deleting = false;
     const query = async (text: unknown, values?: unknown): Promise<unknown> => {
-      if (typeof text === 'string' && text.startsWith('DELETE FROM hearth_pc_shares')) {
-        placing = true;
-      }
-      if (typeof text === 'string' && text.startsWith('DELETE FROM hearth_pc_reports WHERE node = $1')) {
-        deleting = true;
-      }
-      const write = gates.write;
-      if (text === 'COMMIT' && placing && write !== undefined) {
-        gates.write = undefined;
-        await write.pass();
-      }
-      if (text === 'COMMIT' || text === 'ROLLBACK') {
-        placing = false;
-      }
+      const sql = typeof text === 'string' ? text : '';
+      placing ||= sql.startsWith('DELETE FROM hearth_pc_shares');
+      deleting ||= sql.startsWith('DELETE FROM hearth_pc_reports WHERE node = $1');
+      const ends = sql === 'COMMIT' || sql === 'ROLLBACK';
+      await hold('write', sql === 'COMMIT' && placing);
       const res: unknown = await client.query(text as string, values as unknown[]);
-      const deleted = gates.deleted;
-      if (text === 'COMMIT' && deleting && deleted !== undefined) {
-        gates.deleted = undefined;
-        await deleted.pass();
-      }
-      if (text === 'COMMIT' || text === 'ROLLBACK') {
+      await hold('deleted', sql === 'COMMIT' && deleting);
+      await hold('read', sql.startsWith('SELECT pool_key, node, count FROM hearth_pc_shares'));
+      if (ends) {
+        placing = false;
         deleting = false;
-      }
-      const read = gates.read;
-      if (
-        read !== undefined &&
-        typeof text === 'string' &&
-        text.startsWith('SELECT pool_key, node, count FROM hearth_pc_shares')
-      ) {
-        gates.read = undefined;
-        await read.pass();
       }
       return res;
     };
