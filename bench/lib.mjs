@@ -106,14 +106,20 @@ function directChildren(pid) {
 /**
  * Whether `pid` is a pre-started runtime still waiting for a function
  * (src/pool/launchers/prestarted.ts): started with _HEARTH_BLANK=1 and still in `/`, which
- * it leaves for its function's folder when it takes one.
+ * it leaves for its function's folder when it takes one; or, in a sandbox (bubblewrap, whose
+ * process is hearth's child), a runtime whose /var/task is still empty (filled when taken).
  */
 function waitingBlank(pid) {
   try {
-    return (
-      readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes('_HEARTH_BLANK=1') &&
-      readlinkSync(`/proc/${pid}/cwd`) === '/'
-    );
+    if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes('_HEARTH_BLANK=1')) {
+      return false;
+    }
+    if (readlinkSync(`/proc/${pid}/cwd`) === '/') {
+      return true;
+    }
+    // bwrap → the sandbox's init → the runtime.
+    const runtime = directChildren(pid).flatMap((init) => directChildren(init))[0];
+    return runtime !== undefined && readdirSync(`/proc/${runtime}/cwd`).length === 0;
   } catch {
     return false;
   }

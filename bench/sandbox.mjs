@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// The spawn cost of the sandbox (issue 12 item 6): Put(100) → READY of a trivial Node
-// function on a hearth whose environments run in bubblewrap (HEARTH_SANDBOX=bubblewrap),
-// beside the same on an unsandboxed hearth (HEARTH_SANDBOX=off), in alternating rounds of
-// the same run; the figure is the median of the per-round ratios (target <= 1.2).
+// The spawn cost of the sandbox (issue 12 item 6), in alternating rounds of one run; each
+// figure is the median of the per-round ratios:
+//   1. Put(100) → READY of a trivial Node function on a hearth whose environments run in
+//      bubblewrap (HEARTH_SANDBOX=bubblewrap), beside the same on an unsandboxed hearth
+//      (HEARTH_SANDBOX=off) (target <= 1.2);
+//   2. the cold first invoke of that function ($LATEST, on-demand, after a change of its
+//      variables, the rounds ~300 ms apart as cold starts some time apart are) in a
+//      sandbox, with pre-started sandboxes (the default) beside without them
+//      (--prestarted-runtimes 0), and beside the unsandboxed hearth (pre-started runtimes).
 // Run with `npm run build && node bench/sandbox.mjs`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +16,14 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
   LambdaClient,
   PutProvisionedConcurrencyConfigCommand,
+  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import {
   childPids,
   closeClient,
   createEchoFunction,
   median,
+  post,
   root,
   startProcess,
   stopProcess,
@@ -26,12 +33,12 @@ import {
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const COUNT = Number(process.env.BENCH_ENVIRONMENTS ?? 100);
 
-async function start(sandbox) {
+async function start(sandbox, env = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), `hearth-bench-${sandbox}-`));
   const p = await startProcess(
     [path.join(root, 'bin/hearth.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
     /hearth listening on (http:\/\/\S+)\n/,
-    { HEARTH_SANDBOX: sandbox },
+    { HEARTH_SANDBOX: sandbox, ...env },
   );
   const client = new LambdaClient({
     endpoint: p.url,
@@ -63,10 +70,32 @@ async function putToReady(h) {
   return ms;
 }
 
+/** The cold first invoke of echo's $LATEST after a change of its variables, in ms. */
+async function firstInvoke(h, round) {
+  await h.client.send(
+    new UpdateFunctionConfigurationCommand({
+      FunctionName: 'echo',
+      Environment: { Variables: { ROUND: String(round) } },
+    }),
+  );
+  const t0 = performance.now();
+  const res = await post(`${h.url}/2015-03-31/functions/echo/invocations`, Buffer.from('{"n":1}'));
+  const ms = performance.now() - t0;
+  if (res.status !== 200) {
+    throw new Error(`invoke failed: ${res.status} ${res.body}`);
+  }
+  return ms;
+}
+
 const off = await start('off');
 const sandboxed = await start('bubblewrap');
+const noBlanks = {
+  ...(await start('bubblewrap', { HEARTH_PRESTARTED_RUNTIMES: '0' })),
+  sandbox: 'no-blanks',
+};
 const ratios = [];
 const times = { off: [], bubblewrap: [] };
+const first = { off: [], bubblewrap: [], 'no-blanks': [] };
 try {
   for (let i = 0; i < ROUNDS; i++) {
     // Alternate which goes first, so a slow stretch of the machine falls on both sides.
@@ -81,9 +110,24 @@ try {
       `round ${i + 1}: unsandboxed ${r.off} ms, bubblewrap ${r.bubblewrap} ms, ratio ${(r.bubblewrap / r.off).toFixed(2)}`,
     );
   }
+  // 2. Cold first invokes (round 0 warms each hearth's first start; not counted).
+  for (let i = 0; i <= ROUNDS * 3; i++) {
+    const order = [off, sandboxed, noBlanks];
+    for (let k = 0; k < i % 3; k++) {
+      order.push(order.shift());
+    }
+    for (const h of order) {
+      const ms = await firstInvoke(h, i);
+      if (i > 0) {
+        first[h.sandbox].push(ms);
+      }
+    }
+    // Cold starts some time apart: a pre-started sandbox is ready again by the next.
+    await new Promise((r) => setTimeout(r, 300));
+  }
 } finally {
   closeClient();
-  for (const h of [off, sandboxed]) {
+  for (const h of [off, sandboxed, noBlanks]) {
     h.client.destroy();
     await stopProcess(h.child);
     rmSync(h.dataDir, { recursive: true, force: true });
@@ -92,4 +136,16 @@ try {
 console.log(
   `Put(${COUNT}) -> READY: unsandboxed median ${median(times.off)} ms, bubblewrap median ${median(times.bubblewrap)} ms; ` +
     `ratio (median of ${ROUNDS} rounds) ${median(ratios).toFixed(2)} (target <= 1.2)`,
+);
+const firstRatios = first.bubblewrap.map((x, i) => x / first['no-blanks'][i]);
+const againstOff = first.bubblewrap.map((x, i) => x / first.off[i]);
+const fmt = (xs) => xs.map((x) => x.toFixed(0)).join('/');
+console.log(
+  `first invoke, on-demand, sandboxed: ${median(firstRatios).toFixed(2)}x with pre-started sandboxes against without ` +
+    `(${first.bubblewrap.length} rounds; median ${median(first.bubblewrap).toFixed(1)} against ${median(first['no-blanks']).toFixed(1)} ms; ` +
+    `${fmt(first.bubblewrap)} against ${fmt(first['no-blanks'])})`,
+);
+console.log(
+  `  sandboxed against unsandboxed, both with pre-started runtimes: ${median(againstOff).toFixed(2)}x ` +
+    `(unsandboxed median ${median(first.off).toFixed(1)} ms)`,
 );

@@ -169,9 +169,9 @@ export const configSchema = z.strictObject({
    */
   spawner: onOff.default(true),
   /**
-   * Keep up to this many Node.js runtimes started and waiting for a function (unsandboxed
-   * environments; src/pool/launchers/prestarted.ts): a cold start then skips starting
-   * `node`. 0 turns them off.
+   * Keep up to this many Node.js and Python runtimes started and waiting for a function
+   * (sandboxed too: src/pool/launchers/prestarted.ts, sandbox-launcher.ts): a cold start
+   * then skips starting the interpreter (and the sandbox). 0 turns them off.
    */
   prestartedRuntimes: whole((n) => n.int().min(0).max(64)).default(4),
   /**

@@ -37,7 +37,7 @@ import {
 import type { Launcher } from './launchers/launcher.js';
 import { DEFAULT_OWNER, OWNER_VARIABLE, ownerMark, sweepOrphans } from './orphans.js';
 import { ProcessLauncher } from './launchers/process-launcher.js';
-import { openSandboxLauncher } from './launchers/sandbox-launcher.js';
+import { openSandboxLauncher, SandboxLauncher } from './launchers/sandbox-launcher.js';
 import { Spawner } from './launchers/spawner.js';
 import { createLogSink } from './log-sink.js';
 import { openMemoryCgroups } from './memory-cgroups.js';
@@ -133,6 +133,10 @@ export class DataPlane implements HearthPool, EnvironmentListener {
             chrt,
             cgroups,
             log: this.#log,
+            prestarted: o.sandboxTaskDir === undefined ? 0 : (o.prestartedRuntimes ?? 0),
+            ...(o.sandboxTaskDir === undefined ? {} : { taskDir: o.sandboxTaskDir }),
+            onPrestartError: (message) => this.#log.warn(message),
+            newId: () => this.#nextId++,
           })
         : undefined) ??
       new ProcessLauncher({
@@ -341,9 +345,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   prestartedRuntimes(): Promise<number[]> {
     const launcher = this.#launcher;
-    return launcher instanceof ProcessLauncher && launcher.prestarted !== undefined
-      ? launcher.prestarted.settled()
-      : Promise.resolve([]);
+    const prestarted =
+      launcher instanceof ProcessLauncher || launcher instanceof SandboxLauncher
+        ? launcher.prestarted
+        : undefined;
+    return prestarted?.settled() ?? Promise.resolve([]);
   }
 
   environments(): EnvironmentView[] {

@@ -58,10 +58,18 @@ export interface PoolOptions {
    */
   readonly spawner?: boolean;
   /**
-   * Keep up to this many runtimes started and waiting for a function (unsandboxed
-   * environments of the bundled Node.js client: launchers/prestarted.ts); default 0.
+   * Keep up to this many runtimes started and waiting for a function (environments of the
+   * bundled Node.js and Python clients: launchers/prestarted.ts; sandboxed ones only with
+   * `sandboxTaskDir`); default 0.
    */
   readonly prestartedRuntimes?: number;
+  /**
+   * Where a pre-started sandbox's /var/task is made and filled with links to the
+   * function's code when a function takes it (launchers/task-links.ts): a folder on the
+   * file system of the functions' code (the package store), or every file is copied.
+   * Unset: sandboxed environments are not pre-started.
+   */
+  readonly sandboxTaskDir?: string;
   /**
    * Sandbox each environment (launchers/sandbox-launcher.ts): `auto` uses bubblewrap where
    * it works, else warns once and runs unsandboxed; `bubblewrap` requires it; `off` never

@@ -187,6 +187,8 @@ export async function createPlatform(
       batchScheduling: config.batchScheduling,
       spawner: config.spawner,
       prestartedRuntimes: config.prestartedRuntimes,
+      // Beside the package store (hard links need one file system): pre-started sandboxes.
+      sandboxTaskDir: path.join(dataDir, 'sandbox-tasks'),
       ...(config.codeCache ? { codeCacheDir: path.join(dataDir, 'code-cache') } : {}),
       owner: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
       ...(config.functionLogs

@@ -5,7 +5,7 @@
  */
 import { findOnPath } from '../../src/pool/launch.js';
 import { prepareSandboxEtc } from '../../src/pool/launchers/sandbox-etc.js';
-import { probeBubblewrap } from '../../src/pool/launchers/sandbox-launcher.js';
+import { probeBubblewrap } from '../../src/pool/launchers/sandbox-command-line.js';
 
 let usable: boolean | undefined;
 

@@ -20,6 +20,10 @@
  * (default 10 s): keys in use keep theirs, a new key gets a slot from one that is idle,
  * and keys that alternate faster cost at most one start and kill per slot per period. A
  * burst (Put(100)) takes at most the one blank of its key and leaves one behind.
+ *
+ * Both launchers use it: the process launcher takes a blank as it is (`take`); the sandbox
+ * launcher claims one, fills its /var/task with the function's code, then assigns it
+ * (`claim`, sandbox-launcher.ts, task-links.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { encodeAssign } from '../runtime-channel/frames.js';
@@ -48,6 +52,14 @@ export interface PrestartedOptions {
   readonly now?: () => number;
   /** A blank that could not start or died while waiting. */
   readonly onError?: (message: string) => void;
+  /**
+   * What else a blank for `req` must have been started with, as the launcher starts it
+   * (a sandbox's /tmp size and host paths); undefined when `req` cannot take a blank here
+   * (a sandbox with layers). Default: nothing else.
+   */
+  readonly keyOf?: (req: LaunchRequest) => readonly unknown[] | undefined;
+  /** The id of a blank's launch request (the data plane's next environment id); default the launch's that asked for it. */
+  readonly newId?: () => number;
   /** Whether a process runs (tests); default processAlive. */
   readonly alive?: (pid: number) => boolean;
 }
@@ -112,6 +124,18 @@ export function blankKey(req: LaunchRequest): string | undefined {
   ]);
 }
 
+/** A blank taken out of waiting (`PrestartedRuntimes.claim`). */
+export interface ClaimedBlank {
+  /** Its name, as its launcher was given it (`blank-<n>`: its memory cgroup). */
+  readonly name: string;
+  /** Whether it still runs (it may die while its launcher prepares). */
+  alive(): boolean;
+  /** Kills it (the launcher could not prepare it). */
+  release(): void;
+  /** Hands it the function: its whole environment and working directory (ASSIGN). */
+  assign(env: Readonly<Record<string, string>>, cwd: string, h: LaunchHandlers): LaunchedProcess;
+}
+
 export class PrestartedRuntimes {
   readonly #o: PrestartedOptions;
   readonly #now: () => number;
@@ -131,16 +155,25 @@ export class PrestartedRuntimes {
 
   /**
    * A blank for `req`, given `req`'s function: its environment `envOf()` (as the launcher
-   * would start the process with; made only for a blank) and `req.cwd`; undefined when none is ready (the caller
-   * starts a process itself). Either way `req`'s key gets a blank at the next `quiet()`
-   * when the rules above allow.
+   * would start the process with; made only for a blank) and `req.cwd`; undefined when none
+   * is ready (the caller starts a process itself). Either way `req`'s key gets a blank at
+   * the next `quiet()` when the rules above allow.
    */
   take(
     req: LaunchRequest,
     envOf: () => Readonly<Record<string, string>>,
     h: LaunchHandlers,
   ): LaunchedProcess | undefined {
-    const key = blankKey(req);
+    return this.claim(req)?.assign(envOf(), req.cwd, h);
+  }
+
+  /**
+   * `take` in two steps, for a launcher that prepares something between them (a sandbox's
+   * /var/task, sandbox-launcher.ts): the blank for `req`, no longer waiting, or undefined
+   * when none is ready. The caller then assigns it or releases it (kills it).
+   */
+  claim(req: LaunchRequest): ClaimedBlank | undefined {
+    const key = this.#keyOf(req);
     if (key === undefined || this.#disposed || this.#o.max <= 0) {
       return undefined;
     }
@@ -156,31 +189,41 @@ export class PrestartedRuntimes {
     this.#wanted.delete(key);
     this.#wanted.set(key, req);
     this.#lastLaunch.set(key, this.#now());
-    if (blank !== undefined && proc?.privateSocket === undefined) {
+    if (blank === undefined || proc === undefined) {
+      return undefined;
+    }
+    if (proc.privateSocket === undefined) {
       // (cannot be: blanks are started with the private channel)
       this.#kill(blank);
       return undefined;
     }
-    if (blank !== undefined && proc?.privateSocket !== undefined) {
-      blank.target = h;
-      proc.privateSocket.write(encodeAssign({ env: envOf(), cwd: req.cwd }));
-      const early = blank.early;
-      blank.early = [];
-      if (early.length > 0) {
-        // After the launcher's answer has been wired up by the environment.
-        queueMicrotask(() => {
-          for (const c of early) {
-            h.onOutput(c);
-          }
-        });
-      }
-    }
-    return blank === undefined ? undefined : proc;
+    const socket = proc.privateSocket;
+    const b = blank;
+    return {
+      name: b.name,
+      alive: () => !b.gone && (this.#o.alive ?? processAlive)(proc.pid ?? -1),
+      release: () => this.#kill(b),
+      assign: (env, cwd, h) => {
+        b.target = h;
+        socket.write(encodeAssign({ env, cwd }));
+        const early = b.early;
+        b.early = [];
+        if (early.length > 0) {
+          // After the launcher's answer has been wired up by the environment.
+          queueMicrotask(() => {
+            for (const c of early) {
+              h.onOutput(c);
+            }
+          });
+        }
+        return proc;
+      },
+    };
   }
 
   /** A launch like `req` is likely: its key gets a blank at the next `quiet()` (rules above). */
   expect(req: LaunchRequest): void {
-    const key = blankKey(req);
+    const key = this.#keyOf(req);
     if (key !== undefined && !this.#disposed && this.#o.max > 0 && !this.#wanted.has(key)) {
       this.#wanted.set(key, req);
     }
@@ -275,6 +318,15 @@ export class PrestartedRuntimes {
     this.#startBlank(key, req);
   }
 
+  #keyOf(req: LaunchRequest): string | undefined {
+    const extra = this.#o.keyOf === undefined ? [] : this.#o.keyOf(req);
+    if (extra === undefined) {
+      return undefined;
+    }
+    const key = blankKey(req);
+    return key === undefined || extra.length === 0 ? key : `${key}${JSON.stringify(extra)}`;
+  }
+
   #kill(b: Blank): void {
     b.gone = true;
     b.proc?.kill();
@@ -349,7 +401,7 @@ export class PrestartedRuntimes {
     };
     this.#waiting.push(blank);
     const blankReq: LaunchRequest = {
-      id: req.id,
+      id: this.#o.newId?.() ?? req.id,
       command: req.command,
       args: req.args,
       env,
@@ -358,6 +410,7 @@ export class PrestartedRuntimes {
       layerDirs: [],
       privateChannel: true,
       memoryMb: req.memoryMb,
+      ...(req.tmpSizeMb === undefined ? {} : { tmpSizeMb: req.tmpSizeMb }),
       batchScheduling: req.batchScheduling,
     };
     let launched: LaunchedProcess | Promise<LaunchedProcess>;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findOnPath } from '../launch.js';
-import { exitOfBwrap, openSandboxLauncher, sandboxCommandLine } from './sandbox-launcher.js';
+import { sandboxCommandLine } from './sandbox-command-line.js';
+import { exitOfBwrap, openSandboxLauncher } from './sandbox-launcher.js';
 import { optMounts, type TreeEntry } from './sandbox-opt.js';
 import { bubblewrapUsable } from '../../../test/helpers/bubblewrap.js';
 
@@ -166,7 +167,7 @@ describe.skipIf(!usable)('SandboxLauncher.ownsConnection (real bubblewrap)', () 
     )}], { stdio: 'ignore' }), 200); setInterval(() => {}, 1e6);`;
     let closed!: () => void;
     const gone = new Promise<void>((resolve) => (closed = resolve));
-    const proc = launcher.launch(
+    const proc = await launcher.launch(
       {
         id: 1,
         command: process.execPath,

@@ -20,13 +20,19 @@
  *     sandbox holds (`ownsConnection`, socket-owner.ts: socket inodes and the process
  *     tree, with or without a uid of its own).
  *
+ * With `prestarted`, whole sandboxes are started before their function exists and taken by
+ * a cold start (prestarted.ts): their /var/task is an empty folder of hearth's, filled with
+ * links to the function's code when taken (task-links.ts; src/pool/README.md "Pre-started
+ * runtimes").
+ *
  * The network is shared (Lambda functions reach the network; the Runtime API is on
  * loopback). Memory: the sandboxed process (not bwrap) goes into its memory cgroup before
  * it runs anything: bwrap waits on `--block-fd` until hearth has placed the PID it
  * reported on `--info-fd`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { Socket } from 'node:net';
@@ -38,25 +44,34 @@ import {
   type LaunchedProcess,
   type Launcher,
 } from './launcher.js';
+import { PrestartedRuntimes, processAlive, type ClaimedBlank } from './prestarted.js';
 import { PeakReader } from './proc-status.js';
+import {
+  BLOCK_FD,
+  DEFAULT_TMP_MB,
+  hostProbe,
+  INFO_FD,
+  probeBubblewrap,
+  sandboxCommandLine,
+  TASK_ROOT,
+} from './sandbox-command-line.js';
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
-import { optArgs, optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
+import { optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
 import { SandboxSocketOwner } from './socket-owner.js';
+import { countEntries, fillTaskFolder, removeTaskFolder } from './task-links.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
-/** bwrap's `--info-fd` and `--block-fd` in bwrap (after the private channel's fd 3). */
-const INFO_FD = 4;
-const BLOCK_FD = 5;
-/** EphemeralStorage default (AWS: 512 MB). */
-const DEFAULT_TMP_MB = 512;
 /** Layer sets whose /opt mounts are kept (a few hundred bytes each). */
 const OPT_CACHE_SIZE = 256;
-/** Where the function's code is in the sandbox (Lambda: /var/task; aws-lambda.md §5.5). */
-export const TASK_ROOT = '/var/task';
-
-/** Top-level entries of a merged-/usr system (symlinks there, directories elsewhere). */
-const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+/**
+ * A code root of more files and folders than this starts a sandbox of its own rather than
+ * take a pre-started one: filling /var/task costs ~24 µs per entry here (3,517 files and
+ * 674 folders of the AWS SDK: 84–93 ms, against ~60 ms for a whole start; _one-off_).
+ */
+export const MAX_LINKED_ENTRIES = 1000;
+/** Code roots whose size is remembered (content-addressed: a root never changes). */
+const TREE_SIZES = 1024;
 
 export interface SandboxLauncherOptions {
   readonly bwrap: string;
@@ -72,192 +87,20 @@ export interface SandboxLauncherOptions {
   readonly uidCount?: number;
   /** The host's root (tests); default `/`. */
   readonly root?: string;
-}
-
-/** What the sandbox shows of the host, and what it runs: a pure function, table-tested. */
-export function sandboxCommandLine(
-  req: Pick<LaunchRequest, 'command' | 'args' | 'cwd' | 'batchScheduling' | 'hostPaths' | 'layerDirs'> & {
-    readonly tmpSizeMb?: number;
-  },
-  o: {
-    readonly bwrap: string;
-    readonly setpriv: string | undefined;
-    readonly chrt: string | undefined;
-    readonly uid: number | undefined;
-    readonly blockFds: boolean;
-    /** The prepared /etc and the host files bound over it (sandbox-etc.ts). */
-    readonly etc: Pick<SandboxEtc, 'dir' | 'live'>;
-    /** Whether a host path exists (and what it is), for the root links and host paths. */
-    readonly probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
-    /** The real path of a host path (an interpreter behind a symlink). */
-    readonly realpath: (p: string) => string;
-    /** /opt's mounts for these layers (sandbox-opt.ts optMounts, cached by the launcher). */
-    readonly opt: (layerDirs: readonly string[], extraBinds: readonly string[]) => readonly OptMount[];
-  },
-): { readonly command: string; readonly args: readonly string[] } {
-  const a: string[] = [
-    '--die-with-parent',
-    '--new-session',
-    '--unshare-pid',
-    '--unshare-ipc',
-    '--unshare-uts',
-    '--unshare-cgroup-try',
-    '--hostname',
-    'localhost',
-  ];
-  if (o.blockFds) {
-    a.push('--info-fd', String(INFO_FD), '--block-fd', String(BLOCK_FD));
-  }
-  a.push('--ro-bind', '/usr', '/usr');
-  for (const name of ROOT_LINKS) {
-    const what = o.probe(`/${name}`);
-    if (what === undefined) {
-      continue;
-    }
-    if (typeof what === 'object') {
-      a.push('--symlink', what.link, `/${name}`);
-    } else {
-      a.push('--ro-bind', `/${name}`, `/${name}`);
-    }
-  }
-  a.push('--ro-bind', o.etc.dir, '/etc');
-  for (const [host, inside] of o.etc.live) {
-    a.push('--ro-bind', host, inside);
-  }
-  a.push('--proc', '/proc', '--dev', '/dev');
-  a.push(
-    '--perms',
-    '1777',
-    '--size',
-    String((req.tmpSizeMb ?? DEFAULT_TMP_MB) * 1024 * 1024),
-    '--tmpfs',
-    '/tmp',
-  );
-  // The code, read-only at /var/task (LAMBDA_TASK_ROOT and cwd, as on Lambda).
-  a.push('--perms', '0755', '--dir', '/var', '--ro-bind', req.cwd, TASK_ROOT);
-  // Read-only host paths at their own path: the interpreter's installation, the runtime's
-  // files. One under the host's /opt joins the layers' /opt (sandbox-opt.ts).
-  const visible: string[] = [];
-  const show = (p: string): void => {
-    const dir = path.resolve(p);
-    if (dir === '/' || dir === '/usr' || dir.startsWith('/usr/') || dir === '/tmp') {
-      return;
-    }
-    if (visible.some((v) => dir === v || dir.startsWith(`${v}/`))) {
-      return;
-    }
-    for (let i = visible.length - 1; i >= 0; i--) {
-      const v = visible[i] ?? '';
-      if (v.startsWith(`${dir}/`)) {
-        visible.splice(i, 1);
-      }
-    }
-    visible.push(dir);
-  };
-  for (const p of req.hostPaths) {
-    if (!path.isAbsolute(p)) {
-      continue;
-    }
-    for (const q of new Set([p, o.realpath(p)])) {
-      if (o.probe(q) === 'dir') {
-        show(q);
-        continue;
-      }
-      const bin = path.dirname(q);
-      // An interpreter's prefix (`…/bin/node` → `…`): its lib/ comes with it.
-      show(path.basename(bin) === 'bin' ? path.dirname(bin) : bin);
-    }
-  }
-  visible.sort();
-  const underOpt = visible.filter((v) => v === '/opt' || v.startsWith('/opt/'));
-  for (const dir of visible) {
-    if (underOpt.includes(dir)) {
-      continue;
-    }
-    // Parents the sandbox creates are traversable (bwrap's default would be 0700).
-    const parents: string[] = [];
-    for (let d = path.dirname(dir); d !== '/' && d !== '/tmp'; d = path.dirname(d)) {
-      parents.unshift(d);
-    }
-    for (const d of parents) {
-      a.push('--perms', '0755', '--dir', d);
-    }
-    a.push('--ro-bind', dir, dir);
-  }
-  a.push(...optArgs(o.opt(req.layerDirs, underOpt)));
-  // Nothing outside /tmp is writable, as on Lambda.
-  a.push('--remount-ro', '/', '--chdir', TASK_ROOT);
-  const inner: string[] = [];
-  if (o.setpriv !== undefined && o.uid !== undefined) {
-    a.push('--cap-add', 'CAP_SETUID,CAP_SETGID');
-    inner.push(
-      o.setpriv,
-      `--reuid=${o.uid}`,
-      `--regid=${o.uid}`,
-      '--clear-groups',
-      '--inh-caps=-all',
-      '--bounding-set=-all',
-      '--',
-    );
-  }
-  if (req.batchScheduling && o.chrt !== undefined) {
-    inner.push(o.chrt, '--batch', '0');
-  }
-  a.push(...inner, req.command, ...req.args);
-  return { command: o.bwrap, args: a };
-}
-
-function hostProbe(root: string): (p: string) => 'dir' | 'file' | { link: string } | undefined {
-  return (p) => {
-    const full = path.join(root, p);
-    try {
-      if (lstatSync(full).isSymbolicLink()) {
-        return { link: readlinkSync(full) };
-      }
-      return statSync(full).isDirectory() ? 'dir' : 'file';
-    } catch {
-      return undefined;
-    }
-  };
-}
-
-/**
- * Whether bubblewrap works here (a kernel or container may refuse its namespaces): runs
- * `bwrap … true` once. Returns the reason when it does not.
- */
-export function probeBubblewrap(
-  bwrap: string,
-  etc: Pick<SandboxEtc, 'dir' | 'live'>,
-): { ok: true } | { ok: false; reason: string } {
-  const { command, args } = sandboxCommandLine(
-    {
-      command: '/bin/sh',
-      args: ['-c', 'exit 0'],
-      cwd: '/usr',
-      batchScheduling: false,
-      hostPaths: [],
-      layerDirs: [],
-    },
-    {
-      bwrap,
-      setpriv: undefined,
-      chrt: undefined,
-      uid: undefined,
-      blockFds: false,
-      etc,
-      probe: hostProbe('/'),
-      realpath: (p) => p,
-      opt: (layers, extra) => optMounts(layers, readHostTree, extra),
-    },
-  );
-  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
-  if (r.error !== undefined) {
-    return { ok: false, reason: r.error.message };
-  }
-  if (r.status !== 0) {
-    return { ok: false, reason: (r.stderr || `exit ${String(r.status)}`).trim() };
-  }
-  return { ok: true };
+  /**
+   * At most this many sandboxes wait, started, for a function (pre-started runtimes,
+   * prestarted.ts); 0 or unset: none. Needs `taskDir`.
+   */
+  readonly prestarted?: number;
+  /**
+   * Where a pre-started sandbox's /var/task folder is made (task-links.ts): on the package
+   * store's file system, so that the code is linked rather than copied.
+   */
+  readonly taskDir?: string;
+  /** A pre-started runtime could not start or died while waiting. */
+  readonly onPrestartError?: (message: string) => void;
+  /** A new environment id (the data plane's): a blank's own, hence its own uid. */
+  readonly newId?: () => number;
 }
 
 /** bwrap reports a command killed by signal N as exit 128+N: give the signal back. */
@@ -278,10 +121,47 @@ export class SandboxLauncher implements Launcher {
   readonly #probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
   /** /opt's mounts per layer set: unpacked layers are content-addressed and never change. */
   readonly #optCache = new Map<string, readonly OptMount[] | Error>();
+  readonly #prestarted: PrestartedRuntimes | undefined;
+  /** This launcher's folder of blanks' /var/task folders (under `taskDir`). */
+  readonly #tasks: string | undefined;
+  /** Files and folders per code root, up to MAX_LINKED_ENTRIES + 1. */
+  readonly #treeSizes = new Map<string, number>();
 
   constructor(o: SandboxLauncherOptions) {
     this.#o = o;
     this.#probe = hostProbe(o.root ?? '/');
+    if ((o.prestarted ?? 0) > 0 && o.taskDir !== undefined) {
+      const mine = `${process.pid}-${Date.now().toString(36)}`;
+      this.#tasks = path.join(o.taskDir, mine);
+      mkdirSync(this.#tasks, { recursive: true, mode: 0o700 });
+      // What an earlier run left (a hard kill): its sandboxes died with it.
+      void sweepTaskDir(o.taskDir, mine);
+      this.#prestarted = new PrestartedRuntimes({
+        max: o.prestarted ?? 0,
+        start: (req, h, name) => this.#startBlank(req, h, name),
+        // A blank's sandbox is the function's but for /var/task: the same /tmp, the same
+        // host paths, and no layers (/opt is mounted at start).
+        keyOf: (req) =>
+          req.layerDirs.length > 0 ? undefined : [req.tmpSizeMb ?? DEFAULT_TMP_MB, req.hostPaths],
+        ...(o.newId === undefined ? {} : { newId: o.newId }),
+        ...(o.onPrestartError === undefined ? {} : { onError: o.onPrestartError }),
+      });
+    }
+  }
+
+  /** The pre-started runtimes (tests, diagnostics); undefined when there are none. */
+  get prestarted(): PrestartedRuntimes | undefined {
+    return this.#prestarted;
+  }
+
+  quiet(): void {
+    this.#prestarted?.quiet();
+  }
+
+  expect(req: LaunchRequest): void {
+    if (req.layerDirs.length === 0) {
+      this.#prestarted?.expect(req);
+    }
   }
 
   /** Code at /var/task, layers merged at /opt (launch.ts plans the paths for it). */
@@ -328,7 +208,86 @@ export class SandboxLauncher implements Launcher {
     return base + (id % (this.#o.uidCount ?? 100_000));
   }
 
-  launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess {
+  launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess | Promise<LaunchedProcess> {
+    const p = this.#prestarted;
+    if (
+      p === undefined ||
+      req.layerDirs.length > 0 ||
+      req.startVariables === undefined ||
+      !req.privateChannel
+    ) {
+      return this.#start(req, h, req.id);
+    }
+    const size = this.#treeSizes.get(req.cwd);
+    if (size === undefined) {
+      return this.#measureThenLaunch(p, req, h);
+    }
+    if (size > MAX_LINKED_ENTRIES) {
+      return this.#start(req, h, req.id);
+    }
+    const claimed = p.claim(req);
+    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
+  }
+
+  /** The first launch of a code root: its size first (a few ms, bounded), then as `launch`. */
+  async #measureThenLaunch(
+    p: PrestartedRuntimes,
+    req: LaunchRequest,
+    h: LaunchHandlers,
+  ): Promise<LaunchedProcess> {
+    let size: number;
+    try {
+      size = await countEntries(req.cwd, MAX_LINKED_ENTRIES);
+    } catch {
+      size = MAX_LINKED_ENTRIES + 1;
+    }
+    if (this.#treeSizes.size >= TREE_SIZES) {
+      this.#treeSizes.delete(this.#treeSizes.keys().next().value ?? '');
+    }
+    this.#treeSizes.set(req.cwd, size);
+    const claimed = size > MAX_LINKED_ENTRIES ? undefined : p.claim(req);
+    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
+  }
+
+  /**
+   * A pre-started sandbox for `req`: its /var/task filled with the function's code, then
+   * ASSIGN (cwd /var/task, as a fresh sandbox's). Where that fails (or the blank died
+   * meanwhile), the blank is killed and a sandbox of the function's own is started.
+   */
+  async #assign(claimed: ClaimedBlank, req: LaunchRequest, h: LaunchHandlers): Promise<LaunchedProcess> {
+    const dir = path.join(this.#tasks ?? '', claimed.name);
+    try {
+      await fillTaskFolder(req.cwd, dir);
+    } catch {
+      claimed.release();
+      return this.#start(req, h, req.id);
+    }
+    if (!claimed.alive()) {
+      claimed.release();
+      return this.#start(req, h, req.id);
+    }
+    // bubblewrap sets PWD where it changes directory: a fresh sandbox's runtime has it.
+    return claimed.assign({ ...req.env, PWD: TASK_ROOT }, TASK_ROOT, h);
+  }
+
+  /** A blank: a sandbox whose /var/task is an empty folder of its own, filled when taken. */
+  #startBlank(req: LaunchRequest, h: LaunchHandlers, name: string): LaunchedProcess {
+    const dir = path.join(this.#tasks ?? '', name);
+    mkdirSync(dir, { mode: 0o755 });
+    return this.#start(
+      { ...req, cwd: dir },
+      {
+        ...h,
+        onClose: (code, signal) => {
+          h.onClose(code, signal);
+          void removeTaskFolder(dir);
+        },
+      },
+      name,
+    );
+  }
+
+  #start(req: LaunchRequest, h: LaunchHandlers, cgroupName: number | string): LaunchedProcess {
     const uid = this.uidOf(req.id);
     const { command, args } = sandboxCommandLine(req, {
       bwrap: this.#o.bwrap,
@@ -388,7 +347,7 @@ export class SandboxLauncher implements Launcher {
           killAll();
           return;
         }
-        cgroup = this.#o.cgroups?.place(req.id, childPid, req.memoryMb);
+        cgroup = this.#o.cgroups?.place(cgroupName, childPid, req.memoryMb);
         // The sandboxed process runs nothing of its own before it is in its cgroup.
         if (cgroup === undefined) {
           block.end('1');
@@ -472,8 +431,28 @@ export class SandboxLauncher implements Launcher {
   }
 
   async dispose(): Promise<void> {
+    await this.#prestarted?.dispose();
+    if (this.#tasks !== undefined) {
+      await removeTaskFolder(this.#tasks);
+    }
     this.#o.etc.dispose();
     await this.#o.cgroups?.dispose();
+  }
+}
+
+/**
+ * Removes the task folders of earlier runs (a hard kill): every `<pid>-<time>` entry of
+ * `dir` but `mine` whose process is gone.
+ */
+async function sweepTaskDir(dir: string, mine: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => []);
+  for (const name of entries) {
+    const pid = Number(name.split('-')[0]);
+    if (name !== mine && !(Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))) {
+      await removeTaskFolder(path.join(dir, name)).catch(() =>
+        rm(path.join(dir, name), { recursive: true, force: true }),
+      );
+    }
   }
 }
 
@@ -490,14 +469,16 @@ export type SandboxSetting = 'auto' | 'bubblewrap' | 'off';
  * one warning; `bubblewrap` requires it (hearth refuses to start without it); `off` never
  * sandboxes. Returns undefined for "unsandboxed".
  */
-export function openSandboxLauncher(o: {
-  readonly setting: SandboxSetting;
-  readonly bwrap: string | undefined;
-  readonly setpriv: string | undefined;
-  readonly chrt: string | undefined;
-  readonly cgroups: MemoryCgroups | undefined;
-  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
-}): SandboxLauncher | undefined {
+export function openSandboxLauncher(
+  o: {
+    readonly setting: SandboxSetting;
+    readonly bwrap: string | undefined;
+    readonly setpriv: string | undefined;
+    readonly chrt: string | undefined;
+    readonly cgroups: MemoryCgroups | undefined;
+    readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  } & Pick<SandboxLauncherOptions, 'prestarted' | 'taskDir' | 'onPrestartError' | 'newId'>,
+): SandboxLauncher | undefined {
   if (o.setting === 'off') {
     o.log.warn(
       {},
@@ -537,5 +518,15 @@ export function openSandboxLauncher(o: {
       ? 'environments are sandboxed (bubblewrap, a uid of their own)'
       : "environments are sandboxed (bubblewrap, hearth's uid: run hearth as root, with setpriv, for a uid of their own)",
   );
-  return new SandboxLauncher({ bwrap: o.bwrap, setpriv, chrt: o.chrt, cgroups: o.cgroups, etc });
+  return new SandboxLauncher({
+    bwrap: o.bwrap,
+    setpriv,
+    chrt: o.chrt,
+    cgroups: o.cgroups,
+    etc,
+    ...(o.prestarted === undefined ? {} : { prestarted: o.prestarted }),
+    ...(o.taskDir === undefined ? {} : { taskDir: o.taskDir }),
+    ...(o.onPrestartError === undefined ? {} : { onPrestartError: o.onPrestartError }),
+    ...(o.newId === undefined ? {} : { newId: o.newId }),
+  });
 }

@@ -1,0 +1,129 @@
+/**
+ * A pre-started sandbox's /var/task (sandbox-launcher.ts, prestarted.ts). bubblewrap binds a
+ * folder at /var/task when it starts the sandbox, and nothing unprivileged can mount there
+ * afterwards; so a sandbox started before its function exists gets an empty folder of
+ * hearth's, and when a function takes it that folder is filled with the function's code:
+ * a hard link to every file of the code root (same file system: the package store and this
+ * folder are both in the data dir), a copy where a link cannot be made (another file
+ * system), the same symlinks, folders of the same modes and times. The sandbox sees the
+ * folder through its read-only bind, so the files are the package store's own (same inodes,
+ * modes, sizes and times) and nothing in the sandbox can change them. What differs from a
+ * bind of the code root itself: the files' link count and change time (a link is one more
+ * name of the inode), the folders' and symlinks' inode numbers, and their times below a
+ * microsecond (Node sets times as seconds in a double) [DESIGN].
+ */
+import {
+  chmod,
+  copyFile,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+  utimes,
+} from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+
+/** What a fill made (tests, diagnostics). */
+export interface FilledTree {
+  readonly files: number;
+  readonly dirs: number;
+  readonly copied: number;
+}
+
+/**
+ * Fills `to` (an existing, empty folder) with the tree under `from`, then gives `to` and its
+ * folders their modes in `from`. Rejects on anything it cannot reproduce (a device file, an
+ * unreadable folder): the caller then starts a sandbox of the function's own.
+ */
+export async function fillTaskFolder(from: string, to: string): Promise<FilledTree> {
+  const counts = { files: 0, dirs: 0, copied: 0 };
+  // Folders get their modes and times once their entries are made (each entry changes them).
+  const folders: [string, Stats][] = [];
+  const walk = async (src: string, dst: string): Promise<void> => {
+    const entries = await readdir(src, { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (e) => {
+        const s = path.join(src, e.name);
+        const d = path.join(dst, e.name);
+        if (e.isDirectory()) {
+          counts.dirs++;
+          await mkdir(d, { mode: 0o700 });
+          folders.push([d, await lstat(s)]);
+          await walk(s, d);
+        } else if (e.isSymbolicLink()) {
+          await symlink(await readlink(s), d);
+          const st = await lstat(s);
+          await lutimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+        } else if (e.isFile()) {
+          counts.files++;
+          try {
+            await link(s, d);
+          } catch (err) {
+            if (!isCode(err, 'EXDEV', 'EPERM', 'EMLINK')) {
+              throw err;
+            }
+            counts.copied++;
+            await copyFile(s, d);
+            const st = await lstat(s);
+            await chmod(d, st.mode & 0o7777);
+            await utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+          }
+        } else {
+          throw new Error(`${s}: not a file, folder or symlink`);
+        }
+      }),
+    );
+  };
+  await walk(from, to);
+  folders.push([to, await lstat(from)]);
+  await Promise.all(
+    folders.map(async ([d, st]) => {
+      await chmod(d, st.mode & 0o7777);
+      await utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+    }),
+  );
+  return counts;
+}
+
+/**
+ * The files, folders and symlinks under `root`, counted up to `limit + 1` (it stops there):
+ * whether a code root is small enough to link at a cold start.
+ */
+export async function countEntries(root: string, limit: number): Promise<number> {
+  let n = 0;
+  const queue = [root];
+  for (let dir = queue.shift(); dir !== undefined && n <= limit; dir = queue.shift()) {
+    const entries = await readdir(dir, { withFileTypes: true });
+    n += entries.length;
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        queue.push(path.join(dir, e.name));
+      }
+    }
+  }
+  return Math.min(n, limit + 1);
+}
+
+/** Removes a task folder whatever its modes (folders of a code root are read-only). */
+export async function removeTaskFolder(dir: string): Promise<void> {
+  const open = async (d: string): Promise<void> => {
+    try {
+      await chmod(d, 0o700);
+    } catch {
+      return;
+    }
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => open(path.join(d, e.name))));
+  };
+  await open(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
+function isCode(e: unknown, ...codes: string[]): boolean {
+  return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
+}
