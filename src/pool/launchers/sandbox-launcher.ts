@@ -70,6 +70,8 @@ const OPT_CACHE_SIZE = 256;
  * 674 folders of the AWS SDK: 84–93 ms, against ~60 ms for a whole start; _one-off_).
  */
 export const MAX_LINKED_ENTRIES = 1000;
+/** Up to this many, the links are made at once rather than on the thread pool (task-links.ts). */
+const SYNC_LINKED_ENTRIES = 64;
 /** Code roots whose size is remembered (content-addressed: a root never changes). */
 const TREE_SIZES = 1024;
 
@@ -226,7 +228,7 @@ export class SandboxLauncher implements Launcher {
       return this.#start(req, h, req.id);
     }
     const claimed = p.claim(req);
-    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
+    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h, size);
   }
 
   /** The first launch of a code root: its size first (a few ms, bounded), then as `launch`. */
@@ -246,7 +248,7 @@ export class SandboxLauncher implements Launcher {
     }
     this.#treeSizes.set(req.cwd, size);
     const claimed = size > MAX_LINKED_ENTRIES ? undefined : p.claim(req);
-    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
+    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h, size);
   }
 
   /**
@@ -254,10 +256,15 @@ export class SandboxLauncher implements Launcher {
    * ASSIGN (cwd /var/task, as a fresh sandbox's). Where that fails (or the blank died
    * meanwhile), the blank is killed and a sandbox of the function's own is started.
    */
-  async #assign(claimed: ClaimedBlank, req: LaunchRequest, h: LaunchHandlers): Promise<LaunchedProcess> {
+  async #assign(
+    claimed: ClaimedBlank,
+    req: LaunchRequest,
+    h: LaunchHandlers,
+    size: number,
+  ): Promise<LaunchedProcess> {
     const dir = path.join(this.#tasks ?? '', claimed.name);
     try {
-      await fillTaskFolder(req.cwd, dir);
+      await fillTaskFolder(req.cwd, dir, size <= SYNC_LINKED_ENTRIES);
     } catch {
       claimed.release();
       return this.#start(req, h, req.id);
