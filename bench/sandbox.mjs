@@ -7,7 +7,9 @@
 //   2. the cold first invoke of that function ($LATEST, on-demand, after a change of its
 //      variables, the rounds ~300 ms apart as cold starts some time apart are) in a
 //      sandbox, with pre-started sandboxes (the default) beside without them
-//      (--prestarted-runtimes 0), and beside the unsandboxed hearth (pre-started runtimes).
+//      (--prestarted-runtimes 0), and beside the unsandboxed hearth (pre-started runtimes);
+//   3. the same for a function whose init builds an AWS SDK client (bench/startup.mjs's);
+//      a sandbox has no code cache (src/pool/README.md "The code cache").
 // Run with `npm run build && node bench/sandbox.mjs`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import {
   LambdaClient,
   PutProvisionedConcurrencyConfigCommand,
   UpdateFunctionConfigurationCommand,
+  CreateFunctionCommand,
 } from '@aws-sdk/client-lambda';
 import {
   childPids,
@@ -25,6 +28,7 @@ import {
   median,
   post,
   root,
+  sdkPackage,
   startProcess,
   stopProcess,
   waitReady,
@@ -71,15 +75,15 @@ async function putToReady(h) {
 }
 
 /** The cold first invoke of echo's $LATEST after a change of its variables, in ms. */
-async function firstInvoke(h, round) {
+async function firstInvoke(h, round, name = 'echo') {
   await h.client.send(
     new UpdateFunctionConfigurationCommand({
-      FunctionName: 'echo',
+      FunctionName: name,
       Environment: { Variables: { ROUND: String(round) } },
     }),
   );
   const t0 = performance.now();
-  const res = await post(`${h.url}/2015-03-31/functions/echo/invocations`, Buffer.from('{"n":1}'));
+  const res = await post(`${h.url}/2015-03-31/functions/${name}/invocations`, Buffer.from('{"n":1}'));
   const ms = performance.now() - t0;
   if (res.status !== 200) {
     throw new Error(`invoke failed: ${res.status} ${res.body}`);
@@ -96,6 +100,7 @@ const noBlanks = {
 const ratios = [];
 const times = { off: [], bubblewrap: [] };
 const first = { off: [], bubblewrap: [], 'no-blanks': [] };
+const sdk = { off: [], bubblewrap: [], 'no-blanks': [] };
 try {
   for (let i = 0; i < ROUNDS; i++) {
     // Alternate which goes first, so a slow stretch of the machine falls on both sides.
@@ -125,6 +130,32 @@ try {
     // Cold starts some time apart: a pre-started sandbox is ready again by the next.
     await new Promise((r) => setTimeout(r, 300));
   }
+  // 3. The same with a function whose init builds an AWS SDK client (bench/startup.mjs's).
+  const code = await sdkPackage();
+  for (const h of [off, sandboxed, noBlanks]) {
+    await h.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'sdk',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::123456789012:role/bench',
+        Code: { ZipFile: code },
+      }),
+    );
+  }
+  for (let i = 0; i <= ROUNDS * 3; i++) {
+    const order = [off, sandboxed, noBlanks];
+    for (let k = 0; k < i % 3; k++) {
+      order.push(order.shift());
+    }
+    for (const h of order) {
+      const ms = await firstInvoke(h, i, 'sdk');
+      if (i > 0) {
+        sdk[h.sandbox].push(ms);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
 } finally {
   closeClient();
   for (const h of [off, sandboxed, noBlanks]) {
@@ -148,4 +179,9 @@ console.log(
 console.log(
   `  sandboxed against unsandboxed, both with pre-started runtimes: ${median(againstOff).toFixed(2)}x ` +
     `(unsandboxed median ${median(first.off).toFixed(1)} ms)`,
+);
+const sdkRatios = sdk.bubblewrap.map((x, i) => x / sdk['no-blanks'][i]);
+console.log(
+  `first invoke, on-demand, init loads an AWS SDK client, sandboxed: ${median(sdkRatios).toFixed(2)}x with pre-started sandboxes against without ` +
+    `(median ${median(sdk.bubblewrap).toFixed(1)} against ${median(sdk['no-blanks']).toFixed(1)} ms; unsandboxed, with the code cache and pre-started runtimes, ${median(sdk.off).toFixed(1)} ms)`,
 );

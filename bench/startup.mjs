@@ -26,7 +26,6 @@
 //
 // Run: npm run build && node bench/startup.mjs   (BENCH_ROUNDS, BENCH_START_ROUNDS)
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   CreateFunctionCommand,
@@ -35,7 +34,17 @@ import {
   PutProvisionedConcurrencyConfigCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { childPids, closeClient, median, post, root, startHearth, waitReady, zip } from './lib.mjs';
+import {
+  childPids,
+  closeClient,
+  median,
+  post,
+  root,
+  sdkPackage,
+  startHearth,
+  waitReady,
+  zip,
+} from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const START_ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 5);
@@ -124,79 +133,6 @@ const FUNCTIONS = {
     files: { 'app.py': 'def handler(event, context):\n    return event\n' },
   },
 };
-
-/**
- * The package folders of `names` and of everything they depend on, as npm installed
- * them under `from` (nearest node_modules first, as Node resolves).
- */
-function packageClosure(from, names) {
-  const found = new Map();
-  const locate = (name, dir) => {
-    for (let d = dir; ; d = path.dirname(d)) {
-      const candidate = path.join(d, 'node_modules', name);
-      if (existsSync(path.join(candidate, 'package.json'))) {
-        return candidate;
-      }
-      if (path.dirname(d) === d) {
-        return undefined;
-      }
-    }
-  };
-  const visit = (name, dir) => {
-    const found1 = locate(name, dir);
-    if (found1 === undefined || found.has(found1)) {
-      return;
-    }
-    found.set(found1, name);
-    const pkg = JSON.parse(readFileSync(path.join(found1, 'package.json'), 'utf8'));
-    for (const dep of Object.keys(pkg.dependencies ?? {})) {
-      visit(dep, found1);
-    }
-  };
-  for (const n of names) {
-    visit(n, from);
-  }
-  return [...found.keys()];
-}
-
-/** Every file under `dir` (CommonJS builds and package.json files; no types, no ES builds). */
-function filesOf(dir, out = {}, base = dir) {
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) {
-      if (name !== 'dist-types' && name !== 'dist-es' && name !== 'node_modules') {
-        filesOf(full, out, base);
-      }
-    } else if (/\.(c?js|json)$/.test(name)) {
-      out[path.relative(base, full)] = readFileSync(full);
-    }
-  }
-  return out;
-}
-
-/** A CommonJS function whose init builds an AWS SDK v3 client, the SDK in its package. */
-async function sdkPackage() {
-  const files = {
-    'index.js': [
-      "const { LambdaClient, GetFunctionCommand } = require('@aws-sdk/client-lambda');",
-      "const client = new LambdaClient({ region: process.env.AWS_REGION, endpoint: 'http://127.0.0.1:9' });",
-      // The CPU its process has used so far (init and this invocation): a figure that the
-      // other work on a shared machine disturbs far less than the wall-clock time.
-      'exports.handler = async (event) => {',
-      '  const cpu = process.cpuUsage();',
-      '  return { ...event, client: typeof client.send, command: typeof GetFunctionCommand, cpuMs: (cpu.user + cpu.system) / 1000 };',
-      '};',
-      '',
-    ].join('\n'),
-  };
-  for (const dir of packageClosure(root, ['@aws-sdk/client-lambda'])) {
-    const rel = path.relative(root, dir);
-    for (const [name, bytes] of Object.entries(filesOf(dir))) {
-      files[path.join(rel, name)] = bytes;
-    }
-  }
-  return zip(files);
-}
 
 const results = {
   ready: { node: [], 'node-cjs': [], python: [] },
