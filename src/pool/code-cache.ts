@@ -2,7 +2,9 @@
  * The platform's side of the bundled Node.js runtime's code cache
  * (src/runtimes/node/code-cache.cjs): where each function's entries live. One folder per
  * function, under PoolOptions.codeCacheDir: its versions share entries (their code roots
- * may be the same package), and no other function's environment ever reads them.
+ * may be the same package), and no other function's environment ever reads them. A
+ * sandboxed function's entries are in one folder per code root inside it, written by the
+ * platform (code-cache-writer.ts).
  */
 import { createHash } from 'node:crypto';
 import { open, readdir, rm, rmdir, stat } from 'node:fs/promises';
@@ -66,15 +68,19 @@ export async function pruneCodeCache(
   let evicted = 0;
   const kept: Entry[] = [];
   const folders = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const folder of folders) {
-    if (!folder.isDirectory()) {
-      continue;
-    }
-    const fdir = path.join(dir, folder.name);
+  // A function's folder holds its unsandboxed entries, and one folder per code root of
+  // its sandboxed ones (code-cache-writer.ts).
+  const visit = async (fdir: string, depth: number): Promise<void> => {
     const names = await readdir(fdir).catch(() => [] as string[]);
     for (const name of names) {
       const file = path.join(fdir, name);
       const st = await stat(file).catch(() => undefined);
+      if (st?.isDirectory() === true && depth === 0) {
+        await visit(file, 1);
+        // Fails (ENOTEMPTY) unless it is empty now.
+        await rmdir(file).catch(() => undefined);
+        continue;
+      }
       if (st === undefined || !st.isFile()) {
         continue;
       }
@@ -93,6 +99,11 @@ export async function pruneCodeCache(
         continue;
       }
       kept.push({ file, bytes: st.size, mtimeMs: st.mtimeMs });
+    }
+  };
+  for (const folder of folders) {
+    if (folder.isDirectory()) {
+      await visit(path.join(dir, folder.name), 0);
     }
   }
   let keptBytes = kept.reduce((n, e) => n + e.bytes, 0);
@@ -118,7 +129,7 @@ export async function pruneCodeCache(
 
 /** Whether an entry's header still describes its module file (code-cache.cjs headerOf). */
 async function entryIsCurrent(entry: string): Promise<boolean> {
-  let header: { file?: unknown; size?: unknown; mtimeMs?: unknown; ino?: unknown };
+  let header: { file?: unknown; hostFile?: unknown; size?: unknown; mtimeMs?: unknown; ino?: unknown };
   try {
     const handle = await open(entry, 'r');
     try {
@@ -137,10 +148,13 @@ async function entryIsCurrent(entry: string): Promise<boolean> {
   } catch {
     return false;
   }
-  if (typeof header.file !== 'string') {
+  // A sandboxed runtime's entry names its module as the sandbox sees it, and the host file
+  // too (code-cache-writer.ts).
+  const file = header.hostFile ?? header.file;
+  if (typeof file !== 'string') {
     return false;
   }
-  const st = await stat(header.file).catch(() => undefined);
+  const st = await stat(file).catch(() => undefined);
   return (
     st !== undefined && st.size === header.size && st.mtimeMs === header.mtimeMs && st.ino === header.ino
   );

@@ -158,10 +158,9 @@ export class DataPlane implements HearthPool, EnvironmentListener {
       nodeRuntimeEntry: o.nodeRuntimeEntry ?? defaultNodeRuntimeEntry(),
       nodeChannel: o.nodeChannel ?? 'private',
       nodeFlags: o.nodeFlags ?? ['--v8-pool-size=1'],
-      // Unsandboxed only (PoolOptions.codeCacheDir): a sandbox sees no host folder.
-      ...(o.codeCacheDir !== undefined && this.#launcher instanceof ProcessLauncher
-        ? { codeCacheDir: o.codeCacheDir }
-        : {}),
+      // A sandbox sees its function's entries read-only, and sends new ones
+      // (code-cache-writer.ts).
+      ...(o.codeCacheDir !== undefined ? { codeCacheDir: o.codeCacheDir } : {}),
       runtimeCommands: o.runtimeCommands ?? {},
       credentials: o.credentials ?? DEFAULT_CREDENTIALS,
       path: pathList,

@@ -73,6 +73,8 @@ export type LaunchPlan =
       readonly interpreter?: Interpreter;
       /** The process may be a pre-started one (RuntimeStart.startVariables). */
       readonly startVariables?: RegExp;
+      /** A sandboxed runtime's code cache folder on the host (RuntimeStart.codeCacheHost). */
+      readonly codeCacheHost?: string;
     }
   | { readonly ok: false; readonly detail: string };
 
@@ -217,6 +219,9 @@ export function planLaunch(
     ...(override === undefined && start.startVariables !== undefined
       ? { startVariables: start.startVariables }
       : {}),
+    ...(override === undefined && start.codeCacheHost !== undefined
+      ? { codeCacheHost: start.codeCacheHost }
+      : {}),
   };
 }
 
@@ -243,5 +248,6 @@ export function launchRequest(
     ...(spec.ephemeralStorageMb === undefined ? {} : { tmpSizeMb: spec.ephemeralStorageMb }),
     batchScheduling: plan.batchScheduling,
     ...(plan.startVariables === undefined ? {} : { startVariables: plan.startVariables }),
+    ...(plan.codeCacheHost === undefined ? {} : { codeCacheDir: plan.codeCacheHost }),
   };
 }

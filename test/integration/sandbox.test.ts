@@ -308,8 +308,9 @@ describe.skipIf(!usable)('sandboxed environments (bubblewrap)', () => {
     expect(r.taskRoot).toBe('/var/task');
     expect(r.cwd).toBe('/var/task');
     expect(r.ownByAbsolutePath).toEqual({ ok: true, value: true });
-    // `..` of its code holds its code only.
-    expect(r.up).toEqual({ ok: true, value: ['task'] });
+    // `..` of its code holds its code and its function's code cache entries (read-only,
+    // /var/hearth/code-cache: src/pool/code-cache-writer.ts), nothing of other functions.
+    expect(r.up).toEqual({ ok: true, value: ['hearth', 'task'] });
     // A prepared /etc: what runtimes need, no shadow, no private keys.
     expect(r.etc).toContain('passwd');
     expect(r.etc).toContain('resolv.conf');

@@ -51,6 +51,11 @@ export interface LaunchRequest {
    * rest of `env` and `cwd` over the private channel (ASSIGN). A launcher may ignore it.
    */
   readonly startVariables?: RegExp;
+  /**
+   * A sandboxed runtime's code cache folder on the host (code-cache-writer.ts): a launcher
+   * that hides the host shows it read-only at SANDBOX_CODE_CACHE.
+   */
+  readonly codeCacheDir?: string;
 }
 
 export interface LaunchHandlers {

@@ -411,6 +411,8 @@ export class PrestartedRuntimes {
       privateChannel: true,
       memoryMb: req.memoryMb,
       ...(req.tmpSizeMb === undefined ? {} : { tmpSizeMb: req.tmpSizeMb }),
+      // (a launcher that shows it gives the blank a folder of its own: sandbox-launcher.ts)
+      ...(req.codeCacheDir === undefined ? {} : { codeCacheDir: req.codeCacheDir }),
       batchScheduling: req.batchScheduling,
     };
     let launched: LaunchedProcess | Promise<LaunchedProcess>;

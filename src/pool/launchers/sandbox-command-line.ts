@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { SANDBOX_CODE_CACHE } from '../code-cache-writer.js';
 import type { LaunchRequest } from './launcher.js';
 import type { SandboxEtc } from './sandbox-etc.js';
 import { optArgs, optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
@@ -23,7 +24,10 @@ const ROOT_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 /** What the sandbox shows of the host, and what it runs: a pure function, table-tested. */
 export function sandboxCommandLine(
-  req: Pick<LaunchRequest, 'command' | 'args' | 'cwd' | 'batchScheduling' | 'hostPaths' | 'layerDirs'> & {
+  req: Pick<
+    LaunchRequest,
+    'command' | 'args' | 'cwd' | 'batchScheduling' | 'hostPaths' | 'layerDirs' | 'codeCacheDir'
+  > & {
     readonly tmpSizeMb?: number;
   },
   o: {
@@ -82,6 +86,18 @@ export function sandboxCommandLine(
   );
   // The code, read-only at /var/task (LAMBDA_TASK_ROOT and cwd, as on Lambda).
   a.push('--perms', '0755', '--dir', '/var', '--ro-bind', req.cwd, TASK_ROOT);
+  // The function's code cache entries, read-only (code-cache-writer.ts).
+  if (req.codeCacheDir !== undefined) {
+    a.push(
+      '--perms',
+      '0755',
+      '--dir',
+      path.dirname(SANDBOX_CODE_CACHE),
+      '--ro-bind',
+      req.codeCacheDir,
+      SANDBOX_CODE_CACHE,
+    );
+  }
   // Read-only host paths at their own path: the interpreter's installation, the runtime's
   // files. One under the host's /opt joins the layers' /opt (sandbox-opt.ts).
   const visible: string[] = [];

@@ -72,6 +72,8 @@ const OPT_CACHE_SIZE = 256;
 export const MAX_LINKED_ENTRIES = 1000;
 /** Up to this many, the links are made at once rather than on the thread pool (task-links.ts). */
 const SYNC_LINKED_ENTRIES = 64;
+/** A blank's code cache folder: its /var/task folder's name and this. */
+const CACHE_SUFFIX = '.cache';
 /** Code roots whose size is remembered (content-addressed: a root never changes). */
 const TREE_SIZES = 1024;
 
@@ -144,7 +146,9 @@ export class SandboxLauncher implements Launcher {
         // A blank's sandbox is the function's but for /var/task: the same /tmp, the same
         // host paths, and no layers (/opt is mounted at start).
         keyOf: (req) =>
-          req.layerDirs.length > 0 ? undefined : [req.tmpSizeMb ?? DEFAULT_TMP_MB, req.hostPaths],
+          req.layerDirs.length > 0
+            ? undefined
+            : [req.tmpSizeMb ?? DEFAULT_TMP_MB, req.hostPaths, req.codeCacheDir !== undefined],
         ...(o.newId === undefined ? {} : { newId: o.newId }),
         ...(o.onPrestartError === undefined ? {} : { onError: o.onPrestartError }),
       });
@@ -273,6 +277,16 @@ export class SandboxLauncher implements Launcher {
       claimed.release();
       return this.#start(req, h, req.id);
     }
+    if (req.codeCacheDir !== undefined) {
+      // The function's code cache as it is now: entries are whole files (temp + rename),
+      // and one that cannot be linked is only a miss.
+      const entries = await readdir(req.codeCacheDir).catch(() => []);
+      await fillTaskFolder(
+        req.codeCacheDir,
+        `${dir}${CACHE_SUFFIX}`,
+        entries.length <= SYNC_LINKED_ENTRIES,
+      ).catch(() => undefined);
+    }
     // bubblewrap sets PWD where it changes directory: a fresh sandbox's runtime has it.
     return claimed.assign({ ...req.env, PWD: TASK_ROOT }, TASK_ROOT, h);
   }
@@ -281,13 +295,20 @@ export class SandboxLauncher implements Launcher {
   #startBlank(req: LaunchRequest, h: LaunchHandlers, name: string): LaunchedProcess {
     const dir = path.join(this.#tasks ?? '', name);
     mkdirSync(dir, { mode: 0o755 });
+    const cache = req.codeCacheDir === undefined ? undefined : `${dir}${CACHE_SUFFIX}`;
+    if (cache !== undefined) {
+      mkdirSync(cache, { mode: 0o755 });
+    }
     return this.#start(
-      { ...req, cwd: dir },
+      { ...req, cwd: dir, ...(cache === undefined ? {} : { codeCacheDir: cache }) },
       {
         ...h,
         onClose: (code, signal) => {
           h.onClose(code, signal);
           void removeTaskFolder(dir);
+          if (cache !== undefined) {
+            void removeTaskFolder(cache);
+          }
         },
       },
       name,
@@ -296,6 +317,15 @@ export class SandboxLauncher implements Launcher {
 
   #start(req: LaunchRequest, h: LaunchHandlers, cgroupName: number | string): LaunchedProcess {
     const uid = this.uidOf(req.id);
+    if (req.codeCacheDir !== undefined) {
+      try {
+        // bwrap binds only what exists; entries come later (code-cache-writer.ts).
+        mkdirSync(req.codeCacheDir, { recursive: true });
+      } catch {
+        const { codeCacheDir: _none, ...rest } = req;
+        req = rest;
+      }
+    }
     const { command, args } = sandboxCommandLine(req, {
       bwrap: this.#o.bwrap,
       setpriv: this.#o.setpriv,

@@ -51,17 +51,18 @@ const ASYNC_OPS: Ops = {
   lutimes: (p, a, m) => fsAsync.lutimes(p, a, m),
 };
 
+/** The same calls made at once (a throw inside a caller's `await` rejects as the other's would). */
 const SYNC_OPS: Ops = {
-  readdir: async (p) => fsSync.readdirSync(p, { withFileTypes: true }),
-  mkdir: async (p, mode) => fsSync.mkdirSync(p, { mode }),
-  lstat: async (p) => fsSync.lstatSync(p),
-  readlink: async (p) => fsSync.readlinkSync(p),
-  symlink: async (t, p) => fsSync.symlinkSync(t, p),
-  link: async (a, b) => fsSync.linkSync(a, b),
-  copyFile: async (a, b) => fsSync.copyFileSync(a, b),
-  chmod: async (p, m) => fsSync.chmodSync(p, m),
-  utimes: async (p, a, m) => fsSync.utimesSync(p, a, m),
-  lutimes: async (p, a, m) => fsSync.lutimesSync(p, a, m),
+  readdir: (p) => Promise.resolve(fsSync.readdirSync(p, { withFileTypes: true })),
+  mkdir: (p, mode) => Promise.resolve(fsSync.mkdirSync(p, { mode })),
+  lstat: (p) => Promise.resolve(fsSync.lstatSync(p)),
+  readlink: (p) => Promise.resolve(fsSync.readlinkSync(p)),
+  symlink: (t, p) => Promise.resolve(fsSync.symlinkSync(t, p)),
+  link: (a, b) => Promise.resolve(fsSync.linkSync(a, b)),
+  copyFile: (a, b) => Promise.resolve(fsSync.copyFileSync(a, b)),
+  chmod: (p, m) => Promise.resolve(fsSync.chmodSync(p, m)),
+  utimes: (p, a, m) => Promise.resolve(fsSync.utimesSync(p, a, m)),
+  lutimes: (p, a, m) => Promise.resolve(fsSync.lutimesSync(p, a, m)),
 };
 
 /**
@@ -75,40 +76,38 @@ const SYNC_OPS: Ops = {
  * event loop is held only a few microseconds per entry.
  */
 export async function fillTaskFolder(from: string, to: string, sync = false): Promise<FilledTree> {
-  const { chmod, copyFile, link, lstat, lutimes, mkdir, readdir, readlink, symlink, utimes } = sync
-    ? SYNC_OPS
-    : ASYNC_OPS;
+  const fs = sync ? SYNC_OPS : ASYNC_OPS;
   const counts = { files: 0, dirs: 0, copied: 0 };
   // Folders get their modes and times once their entries are made (each entry changes them).
   const folders: [string, Stats][] = [];
   const walk = async (src: string, dst: string): Promise<void> => {
-    const entries = await readdir(src);
+    const entries = await fs.readdir(src);
     await Promise.all(
       entries.map(async (e) => {
         const s = path.join(src, e.name);
         const d = path.join(dst, e.name);
         if (e.isDirectory()) {
           counts.dirs++;
-          await mkdir(d, 0o700);
-          folders.push([d, await lstat(s)]);
+          await fs.mkdir(d, 0o700);
+          folders.push([d, await fs.lstat(s)]);
           await walk(s, d);
         } else if (e.isSymbolicLink()) {
-          await symlink(await readlink(s), d);
-          const st = await lstat(s);
-          await lutimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+          await fs.symlink(await fs.readlink(s), d);
+          const st = await fs.lstat(s);
+          await fs.lutimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
         } else if (e.isFile()) {
           counts.files++;
           try {
-            await link(s, d);
+            await fs.link(s, d);
           } catch (err) {
             if (!isCode(err, 'EXDEV', 'EPERM', 'EMLINK')) {
               throw err;
             }
             counts.copied++;
-            await copyFile(s, d);
-            const st = await lstat(s);
-            await chmod(d, st.mode & 0o7777);
-            await utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+            await fs.copyFile(s, d);
+            const st = await fs.lstat(s);
+            await fs.chmod(d, st.mode & 0o7777);
+            await fs.utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
           }
         } else {
           throw new Error(`${s}: not a file, folder or symlink`);
@@ -117,11 +116,11 @@ export async function fillTaskFolder(from: string, to: string, sync = false): Pr
     );
   };
   await walk(from, to);
-  folders.push([to, await lstat(from)]);
+  folders.push([to, await fs.lstat(from)]);
   await Promise.all(
     folders.map(async ([d, st]) => {
-      await chmod(d, st.mode & 0o7777);
-      await utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+      await fs.chmod(d, st.mode & 0o7777);
+      await fs.utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
     }),
   );
   return counts;

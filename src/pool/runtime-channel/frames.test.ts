@@ -18,6 +18,7 @@ interface RuntimeFrames {
   encodeAnswerAndNext(type: number, first: string, second: string, payload: string, peakKb?: number): Buffer;
   encodePeak(peakKb: number): Buffer;
   encodeResponseTooLarge(requestId: string, sizeBytes: number): Buffer;
+  encodeCacheEntry(name: string, bytes: Buffer): Buffer;
 }
 const runtimeFramesUrl = new URL('../../runtimes/node/frames.cjs', import.meta.url).href;
 const rt = ((await import(runtimeFramesUrl)) as { default: RuntimeFrames }).default;
@@ -125,6 +126,14 @@ describe('private channel frames: platform and runtime agree', () => {
       oneByOne.push(...r.push(bytes.subarray(i, i + 1)));
     }
     expect(readable(oneByOne)).toEqual(want);
+  });
+
+  it('CACHE carries an entry’s name and its bytes as they are (code-cache-writer.ts)', () => {
+    const bytes = Buffer.from([0, 1, 2, 255, 0x7b, 0x22]);
+    const frames = new FrameReader().push(
+      Buffer.concat([rt.encodeCacheEntry('0123456789abcdef.v8', bytes), rt.NEXT_FRAME]),
+    );
+    expect(frames).toEqual([{ type: 'cache', name: '0123456789abcdef.v8', bytes }, { type: 'next' }]);
   });
 
   it('an answer with its NEXT is the same bytes as the two frames apart', () => {

@@ -16,6 +16,7 @@ export const FrameType = {
   RESPONSE_TOO_LARGE: 6,
   PEAK: 7,
   ASSIGN: 8,
+  CACHE: 9,
 } as const;
 
 /** A frame larger than this is a broken runtime, not a response (the limit is ~6 MiB). */
@@ -35,7 +36,9 @@ export type RuntimeFrame =
   | { readonly type: 'error'; readonly requestId: string; readonly errorType: string; readonly body: Buffer }
   | { readonly type: 'init-error'; readonly errorType: string; readonly body: Buffer }
   | { readonly type: 'response-too-large'; readonly requestId: string; readonly sizeBytes: number }
-  | { readonly type: 'peak'; readonly kb: number };
+  | { readonly type: 'peak'; readonly kb: number }
+  /** An entry of a sandboxed runtime's code cache for the platform to write (code-cache-writer.ts). */
+  | { readonly type: 'cache'; readonly name: string; readonly bytes: Buffer };
 
 /** Only characters below U+0080: then a string's UTF-8 bytes are its latin1 bytes. */
 const ASCII = /^[\x00-\x7f]*$/;
@@ -180,6 +183,10 @@ function decodeBody(type: number, buf: Buffer, start: number, end: number): Runt
         throw new FrameError('truncated size');
       }
       return { type: 'response-too-large', requestId, sizeBytes: buf.readDoubleLE(offset) };
+    }
+    case FrameType.CACHE: {
+      const name = str();
+      return { type: 'cache', name, bytes: buf.subarray(offset, end) };
     }
     case FrameType.PEAK:
       if (end - start < 4) {

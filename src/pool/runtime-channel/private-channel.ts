@@ -39,6 +39,9 @@ export function openPrivateChannel(socket: Socket, events: RuntimeEvents): Runti
         case 'peak':
           events.onPeak(f.kb);
           break;
+        case 'cache':
+          events.onCacheEntry(f.name, f.bytes);
+          break;
       }
     }
   });

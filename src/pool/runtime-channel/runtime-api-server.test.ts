@@ -24,6 +24,7 @@ function recorder(): { events: RuntimeEvents; log: Recorded[]; next: () => Promi
       onResponseTooLarge: (id, size) => push(['too-large', id, size]),
       onProtocolError: (reason) => push(['protocol', reason]),
       onPeak: (kb) => push(['peak', kb]),
+      onCacheEntry: (name) => push(['cache', name]),
     },
   };
 }

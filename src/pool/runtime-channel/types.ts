@@ -32,6 +32,11 @@ export interface RuntimeEvents {
    * /proc).
    */
   onPeak(kb: number): void;
+  /**
+   * An entry of the runtime's code cache for the platform to write (a sandboxed runtime's,
+   * before its first NEXT: the private channel's CACHE frame, code-cache-writer.ts).
+   */
+  onCacheEntry(name: string, bytes: Buffer): void;
   /** The runtime broke the protocol beyond repair; the environment must go. */
   onProtocolError(reason: string): void;
 }

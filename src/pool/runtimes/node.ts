@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { CODE_CACHE_VARIABLE, codeCacheFolder } from '../code-cache.js';
+import { CODE_CACHE_SEND_VARIABLE, SANDBOX_CODE_CACHE, sandboxCacheFolder } from '../code-cache-writer.js';
 import { layerPaths, type RuntimeEntry } from './table.js';
 
 /**
@@ -66,8 +67,14 @@ export const nodeRuntime: RuntimeEntry = {
     if (paths.length > 0) {
       env.NODE_PATH = paths.join(path.delimiter);
     }
-    if (ctx.codeCacheDir !== undefined) {
+    let codeCacheHost: string | undefined;
+    if (ctx.codeCacheDir !== undefined && ctx.fileView !== 'lambda') {
       env[CODE_CACHE_VARIABLE] = path.join(ctx.codeCacheDir, codeCacheFolder(spec));
+    } else if (ctx.codeCacheDir !== undefined && ctx.bundledChannel === 'private') {
+      // A sandbox: its entries read-only, written by the platform (code-cache-writer.ts).
+      env[CODE_CACHE_VARIABLE] = SANDBOX_CODE_CACHE;
+      env[CODE_CACHE_SEND_VARIABLE] = '1';
+      codeCacheHost = sandboxCacheFolder(ctx.codeCacheDir, spec);
     }
     return {
       ok: true,
@@ -84,6 +91,7 @@ export const nodeRuntime: RuntimeEntry = {
       hostPaths: [interpreter.command, ctx.nodeRuntimeEntry],
       interpreter,
       ...(ctx.bundledChannel === 'private' ? { startVariables: NODE_START_VARIABLES } : {}),
+      ...(codeCacheHost === undefined ? {} : { codeCacheHost }),
     };
   },
 };

@@ -71,6 +71,11 @@ export type RuntimeStart =
        * variables its interpreter reads when it starts, which must then be the same.
        */
       readonly startVariables?: RegExp;
+      /**
+       * The host folder of a sandboxed runtime's code cache entries, which it sends rather
+       * than writes (code-cache-writer.ts): bound read-only at SANDBOX_CODE_CACHE.
+       */
+      readonly codeCacheHost?: string;
     }
   | { readonly ok: false; readonly detail: string };
 

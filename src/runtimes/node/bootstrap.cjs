@@ -28,6 +28,10 @@ const restoreHeapFlags = setHeapFlagsAside();
 const preStarted = process.env._HEARTH_BLANK === '1' ? require('./blank.cjs').takeAssignment() : undefined;
 const codeCacheDir = process.env._HEARTH_CODE_CACHE;
 delete process.env._HEARTH_CODE_CACHE;
+// A sandbox's folder is read-only: its entries go to the platform over the channel, before
+// the first NEXT (code-cache.cjs `send`).
+const codeCacheSends = process.env._HEARTH_CODE_CACHE_SEND === '1';
+delete process.env._HEARTH_CODE_CACHE_SEND;
 /** The code cache, unless this init has been found too small for it (small-init.cjs). */
 function startCodeCache() {
   if (codeCacheDir === undefined || codeCacheDir === '') {
@@ -39,7 +43,13 @@ function startCodeCache() {
     return undefined;
   }
   const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
-  return require('./code-cache.cjs').install(codeCacheDir, { marker, root });
+  return require('./code-cache.cjs').install(
+    codeCacheDir,
+    { marker, root },
+    codeCacheSends
+      ? (/** @type {string} */ name, /** @type {Buffer} */ bytes) => channel.cacheEntry?.(name, bytes)
+      : undefined,
+  );
 }
 const codeCache = startCodeCache();
 const { createFdChannel } = require('./channel-fd.cjs');
@@ -392,7 +402,12 @@ loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '').then(
     initDone = true;
     // Modules loaded from here on compile as Node compiles them.
     codeCache?.stop();
-    if (codeCache !== undefined && env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand') {
+    if (codeCache !== undefined && codeCacheSends) {
+      // Sent before the first NEXT: the platform takes entries only from an environment
+      // that has run no invocation yet (src/pool/code-cache-writer.ts).
+      afterInit();
+      step();
+    } else if (codeCache !== undefined && env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand') {
       afterFirstAnswer = true;
       step();
     } else if (channel.announce !== undefined) {

@@ -26,6 +26,7 @@ const {
   NEXT_FRAME,
   decodeInvoke,
   encodeAnswerAndNext,
+  encodeCacheEntry,
   encodeFrame,
   encodePeak,
   encodeResponseTooLarge,
@@ -82,6 +83,9 @@ function peakReader() {
  * @property {(errorType: string, json: string) => void | Promise<void>} initError
  * @property {() => string} [assignment]
  *   A pre-started runtime's wait for its function: the ASSIGN frame's JSON (blank.cjs).
+ * @property {(name: string, bytes: Buffer) => void} [cacheEntry]
+ *   Hands the platform an entry of the code cache to write (a sandboxed runtime's:
+ *   code-cache.cjs), before the first NEXT.
  */
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -296,6 +300,9 @@ function createFdChannel(fd) {
     },
     initError(errorType, json) {
       writeAll([encodeFrame(FRAME.INIT_ERROR, [errorType], json)]);
+    },
+    cacheEntry(name, bytes) {
+      writeAll([encodeCacheEntry(name, bytes)]);
     },
   };
 }

@@ -15,7 +15,11 @@
  *      cache, including the functions init ran;
  *   3. `flush()` writes what `seal` took (temp file + rename, so a reader never sees half
  *      an entry); the runtime calls it once the platform has its next /next (bootstrap.cjs
- *      `afterInit`), where it costs no caller any wait.
+ *      `afterInit`), where it costs no caller any wait. In a sandbox the folder is
+ *      read-only and `flush()` hands each entry to the platform instead (`send`: the
+ *      private channel's CACHE frame), which checks it against the function's own code and
+ *      writes it, and only before the environment's first invocation
+ *      (src/pool/code-cache-writer.ts).
  *
  * Never stale: an entry names the file, its size, mtime and inode, the source's length,
  * Node's version and the architecture, and is used only if all of them match what is
@@ -177,16 +181,21 @@ function makeRequire(mod) {
  * Starts caching in `dir` (created if missing). Undefined when the directory cannot be
  * used: the runtime then loads modules as Node always does. With `smallInit`, `seal`
  * also leaves that marker when init compiled less than SMALL_INIT_CHARS (small-init.cjs).
+ * With `send`, `dir` is only read (it may be missing) and `flush` sends each entry's name
+ * and bytes there instead of writing them.
  * @param {string} dir
  * @param {SmallInit} [smallInit]
+ * @param {(name: string, bytes: Buffer) => void} [send]
  * @returns {CodeCache | undefined}
  */
-function install(dir, smallInit) {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    return undefined;
+function install(dir, smallInit, send) {
+  if (send === undefined) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch {
+      return undefined;
+    }
   }
   const original = M.prototype._compile;
   /** @type {{ script: vm.Script, header: EntryHeader, entry: string }[]} */
@@ -282,6 +291,13 @@ function install(dir, smallInit) {
       }
     },
     flush() {
+      if (send !== undefined) {
+        for (const { entry, bytes } of toWrite) {
+          send(path.basename(entry), bytes);
+        }
+        toWrite = [];
+        return;
+      }
       for (const { entry, bytes } of toWrite) {
         const temp = `${entry}.${process.pid}.tmp`;
         try {

@@ -24,6 +24,10 @@
  *   ASSIGN (platform → runtime)   JSON {"env": {...}, "cwd": "..."}: the function a pre-started
  *                                 runtime takes (its whole environment and working directory),
  *                                 the first frame such a runtime reads (blank.cjs)
+ *   CACHE                         str name, then an entry of the code cache as code-cache.cjs
+ *                                 writes one to a file: a sandboxed runtime's entries, which
+ *                                 the platform checks and writes (src/pool/code-cache-writer.ts),
+ *                                 sent before its first NEXT
  */
 
 const FRAME_HEADER_BYTES = 5;
@@ -36,6 +40,7 @@ const FRAME = Object.freeze({
   RESPONSE_TOO_LARGE: 6,
   PEAK: 7,
   ASSIGN: 8,
+  CACHE: 9,
 });
 
 /** A PEAK frame's size: header and a u32. */
@@ -101,6 +106,23 @@ function decodeInvoke(body) {
     cognitoIdentity,
     payload: body.subarray(offset),
   };
+}
+
+/**
+ * A CACHE frame: the entry's name, then its bytes.
+ * @param {string} name
+ * @param {Buffer} bytes
+ * @returns {Buffer}
+ */
+function encodeCacheEntry(name, bytes) {
+  const nameBytes = Buffer.byteLength(name);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 2 + nameBytes + bytes.length);
+  out.writeUInt32LE(2 + nameBytes + bytes.length, 0);
+  out[4] = FRAME.CACHE;
+  out.writeUInt16LE(nameBytes, FRAME_HEADER_BYTES);
+  out.write(name, FRAME_HEADER_BYTES + 2, 'utf8');
+  bytes.copy(out, FRAME_HEADER_BYTES + 2 + nameBytes);
+  return out;
 }
 
 /**
@@ -205,6 +227,7 @@ module.exports = {
   NEXT_FRAME,
   decodeInvoke,
   encodeAnswerAndNext,
+  encodeCacheEntry,
   encodeFrame,
   encodePeak,
   encodeResponseTooLarge,
