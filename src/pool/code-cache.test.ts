@@ -49,6 +49,38 @@ describe('pruneCodeCache', () => {
     expect(readdirSync(cache)).toEqual(['f1']);
   });
 
+  it('checks a sandboxed entry (in its code root’s folder) against its host file, and removes the folder left empty', async () => {
+    // As code-cache-writer.ts writes them: the module as the sandbox sees it, and the host file.
+    const sandboxed = (folder: string, name: string, hostFile: string): void => {
+      const st = statSync(hostFile);
+      const head = Buffer.from(
+        JSON.stringify({
+          file: `/var/task/${path.basename(hostFile)}`,
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          ino: st.ino,
+          length: 1,
+          node: 'x',
+          hostFile,
+        }),
+      );
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(head.length, 0);
+      mkdirSync(path.join(cache, folder), { recursive: true });
+      writeFileSync(path.join(cache, folder, `${name}.v8`), Buffer.concat([size, head]));
+    };
+    const kept = path.join(code, 'kept.js');
+    const gone = path.join(code, 'gone.js');
+    writeFileSync(kept, 'exports.a = 1;\n');
+    writeFileSync(gone, 'exports.b = 1;\n');
+    sandboxed('fn/root1', 'kept', kept);
+    sandboxed('fn/root2', 'gone', gone);
+    rmSync(gone);
+    expect(await pruneCodeCache(cache, 1 << 20)).toMatchObject({ stale: 1, evicted: 0 });
+    expect(left()).toEqual([path.join('fn', 'root1', 'kept.v8')]);
+    expect(readdirSync(path.join(cache, 'fn'))).toEqual(['root1']);
+  });
+
   it('keeps the folder under its cap, oldest written first', async () => {
     // A function updated three times: each code's entries, newest last.
     entry('fn', 'code1', 1_000, 1_000);

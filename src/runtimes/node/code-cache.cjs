@@ -85,6 +85,9 @@ const M = /** @type {ModuleStatics} */ (/** @type {unknown} */ (Module));
  */
 const MAY_IMPORT = /\bimport\b/;
 
+/** The largest entry sent to the platform (`send`): a CACHE frame's body stays below 64 MiB. */
+const MAX_SENT_BYTES = 32 * 1024 * 1024;
+
 /** What the wrapper adds before a module's first line (the column offset to take back). */
 const WRAPPER_PREFIX_LENGTH = (M.wrapper[0] ?? '').length;
 const IDENTITY = `${process.version} ${process.arch}`;
@@ -293,7 +296,10 @@ function install(dir, smallInit, send) {
     flush() {
       if (send !== undefined) {
         for (const { entry, bytes } of toWrite) {
-          send(path.basename(entry), bytes);
+          // A frame's limit is 64 MiB (frames.ts): a larger entry would break the channel.
+          if (bytes.length <= MAX_SENT_BYTES) {
+            send(path.basename(entry), bytes);
+          }
         }
         toWrite = [];
         return;
