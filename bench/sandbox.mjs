@@ -6,10 +6,10 @@
 //      (HEARTH_SANDBOX=off) (target <= 1.2);
 //   2. the cold first invoke of that function ($LATEST, on-demand, after a change of its
 //      variables, the rounds ~300 ms apart as cold starts some time apart are) in a
-//      sandbox, with pre-started sandboxes (the default) beside without them
-//      (--prestarted-runtimes 0), and beside the unsandboxed hearth (pre-started runtimes);
-//   3. the same for a function whose init builds an AWS SDK client (bench/startup.mjs's);
-//      a sandbox has no code cache (src/pool/README.md "The code cache").
+//      sandbox, by default (pre-started sandboxes and the code cache) beside neither
+//      (--prestarted-runtimes 0 --code-cache false), and beside the unsandboxed hearth;
+//   3. the same for a function whose init builds an AWS SDK client (bench/startup.mjs's;
+//      round 0, which fills the code cache, is not counted).
 // Run with `npm run build && node bench/sandbox.mjs`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +94,8 @@ async function firstInvoke(h, round, name = 'echo') {
 const off = await start('off');
 const sandboxed = await start('bubblewrap');
 const noBlanks = {
-  ...(await start('bubblewrap', { HEARTH_PRESTARTED_RUNTIMES: '0' })),
+  // Neither pre-started sandboxes nor the code cache: a sandboxed hearth before either.
+  ...(await start('bubblewrap', { HEARTH_PRESTARTED_RUNTIMES: '0', HEARTH_CODE_CACHE: 'false' })),
   sandbox: 'no-blanks',
 };
 const ratios = [];
@@ -172,7 +173,7 @@ const firstRatios = first.bubblewrap.map((x, i) => x / first['no-blanks'][i]);
 const againstOff = first.bubblewrap.map((x, i) => x / first.off[i]);
 const fmt = (xs) => xs.map((x) => x.toFixed(0)).join('/');
 console.log(
-  `first invoke, on-demand, sandboxed: ${median(firstRatios).toFixed(2)}x with pre-started sandboxes against without ` +
+  `first invoke, on-demand, sandboxed: ${median(firstRatios).toFixed(2)}x by default (pre-started sandboxes, code cache) against neither ` +
     `(${first.bubblewrap.length} rounds; median ${median(first.bubblewrap).toFixed(1)} against ${median(first['no-blanks']).toFixed(1)} ms; ` +
     `${fmt(first.bubblewrap)} against ${fmt(first['no-blanks'])})`,
 );
@@ -182,6 +183,6 @@ console.log(
 );
 const sdkRatios = sdk.bubblewrap.map((x, i) => x / sdk['no-blanks'][i]);
 console.log(
-  `first invoke, on-demand, init loads an AWS SDK client, sandboxed: ${median(sdkRatios).toFixed(2)}x with pre-started sandboxes against without ` +
+  `first invoke, on-demand, init loads an AWS SDK client, sandboxed: ${median(sdkRatios).toFixed(2)}x by default (pre-started sandboxes, code cache) against neither ` +
     `(median ${median(sdk.bubblewrap).toFixed(1)} against ${median(sdk['no-blanks']).toFixed(1)} ms; unsandboxed, with the code cache and pre-started runtimes, ${median(sdk.off).toFixed(1)} ms)`,
 );

@@ -344,11 +344,12 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   prestartedRuntimes(): Promise<number[]> {
     const launcher = this.#launcher;
-    const prestarted =
-      launcher instanceof ProcessLauncher || launcher instanceof SandboxLauncher
-        ? launcher.prestarted
-        : undefined;
-    return prestarted?.settled() ?? Promise.resolve([]);
+    if (launcher instanceof SandboxLauncher) {
+      return launcher.settled();
+    }
+    return launcher instanceof ProcessLauncher && launcher.prestarted !== undefined
+      ? launcher.prestarted.settled()
+      : Promise.resolve([]);
   }
 
   environments(): EnvironmentView[] {

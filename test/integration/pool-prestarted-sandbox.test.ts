@@ -178,6 +178,14 @@ describe.skipIf(!usable)('pre-started runtimes in sandboxes', () => {
     const fresh = await invoke<TreeReport>(pool(0), b);
     expect(comparable(taken.report)).toEqual(comparable(fresh.report));
     sameTimes(taken.report, fresh.report);
+    // The next blank of the same code is filled from a copy made meanwhile (TreeStock).
+    const [second] = await p.prestartedRuntimes();
+    const c = spec('c', { environment: { MY_VAR: 'b', OTHER: 'x' } });
+    const again = await invoke<TreeReport>(p, c);
+    expect(again.pid).toBe(second);
+    const fresh2 = await invoke<TreeReport>(pools[1] ?? p, c);
+    expect(comparable(again.report)).toEqual(comparable(fresh2.report));
+    sameTimes(again.report, fresh2.report);
     // What the comparison covers, checked on its own as well.
     expect(taken.report.cwd).toBe('/var/task');
     expect(taken.report.env.LAMBDA_TASK_ROOT).toBe('/var/task');

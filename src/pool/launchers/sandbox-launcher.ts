@@ -58,7 +58,7 @@ import {
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
 import { SandboxSocketOwner } from './socket-owner.js';
-import { countEntries, fillTaskFolder, removeTaskFolder } from './task-links.js';
+import { countEntries, fillTaskFolder, removeTaskFolder, TreeStock } from './task-links.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -70,8 +70,6 @@ const OPT_CACHE_SIZE = 256;
  * 674 folders of the AWS SDK: 84–93 ms, against ~60 ms for a whole start; _one-off_).
  */
 export const MAX_LINKED_ENTRIES = 1000;
-/** Up to this many, the links are made at once rather than on the thread pool (task-links.ts). */
-const SYNC_LINKED_ENTRIES = 64;
 /** A blank's code cache folder: its /var/task folder's name and this. */
 const CACHE_SUFFIX = '.cache';
 /** Code roots whose size is remembered (content-addressed: a root never changes). */
@@ -130,6 +128,8 @@ export class SandboxLauncher implements Launcher {
   readonly #tasks: string | undefined;
   /** Files and folders per code root, up to MAX_LINKED_ENTRIES + 1. */
   readonly #treeSizes = new Map<string, number>();
+  /** Filled copies of code roots taken lately (task-links.ts). */
+  readonly #stock: TreeStock | undefined;
 
   constructor(o: SandboxLauncherOptions) {
     this.#o = o;
@@ -138,6 +138,7 @@ export class SandboxLauncher implements Launcher {
       const mine = `${process.pid}-${Date.now().toString(36)}`;
       this.#tasks = path.join(o.taskDir, mine);
       mkdirSync(this.#tasks, { recursive: true, mode: 0o700 });
+      this.#stock = new TreeStock(this.#tasks, o.prestarted ?? 0);
       // What an earlier run left (a hard kill): its sandboxes died with it.
       void sweepTaskDir(o.taskDir, mine);
       this.#prestarted = new PrestartedRuntimes({
@@ -162,6 +163,22 @@ export class SandboxLauncher implements Launcher {
 
   quiet(): void {
     this.#prestarted?.quiet();
+    void this.#stock?.quiet();
+  }
+
+  /** Code roots with a filled copy ready for the next take (tests, diagnostics). */
+  stockedCodeRoots(): string[] {
+    return this.#stock?.ready() ?? [];
+  }
+
+  /**
+   * The pids of the blanks waiting, once those being started now have been, and once the
+   * copies of code roots being made now are ready (tests, diagnostics).
+   */
+  async settled(): Promise<number[]> {
+    const pids = (await this.#prestarted?.settled()) ?? [];
+    await this.#stock?.settled();
+    return pids;
   }
 
   expect(req: LaunchRequest): void {
@@ -232,7 +249,7 @@ export class SandboxLauncher implements Launcher {
       return this.#start(req, h, req.id);
     }
     const claimed = p.claim(req);
-    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h, size);
+    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
   }
 
   /** The first launch of a code root: its size first (a few ms, bounded), then as `launch`. */
@@ -252,7 +269,7 @@ export class SandboxLauncher implements Launcher {
     }
     this.#treeSizes.set(req.cwd, size);
     const claimed = size > MAX_LINKED_ENTRIES ? undefined : p.claim(req);
-    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h, size);
+    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
   }
 
   /**
@@ -260,15 +277,10 @@ export class SandboxLauncher implements Launcher {
    * ASSIGN (cwd /var/task, as a fresh sandbox's). Where that fails (or the blank died
    * meanwhile), the blank is killed and a sandbox of the function's own is started.
    */
-  async #assign(
-    claimed: ClaimedBlank,
-    req: LaunchRequest,
-    h: LaunchHandlers,
-    size: number,
-  ): Promise<LaunchedProcess> {
+  async #assign(claimed: ClaimedBlank, req: LaunchRequest, h: LaunchHandlers): Promise<LaunchedProcess> {
     const dir = path.join(this.#tasks ?? '', claimed.name);
     try {
-      await fillTaskFolder(req.cwd, dir, size <= SYNC_LINKED_ENTRIES);
+      await (this.#stock === undefined ? fillTaskFolder(req.cwd, dir) : this.#stock.fill(req.cwd, dir));
     } catch {
       claimed.release();
       return this.#start(req, h, req.id);
@@ -280,12 +292,7 @@ export class SandboxLauncher implements Launcher {
     if (req.codeCacheDir !== undefined) {
       // The function's code cache as it is now: entries are whole files (temp + rename),
       // and one that cannot be linked is only a miss.
-      const entries = await readdir(req.codeCacheDir).catch(() => []);
-      await fillTaskFolder(
-        req.codeCacheDir,
-        `${dir}${CACHE_SUFFIX}`,
-        entries.length <= SYNC_LINKED_ENTRIES,
-      ).catch(() => undefined);
+      await fillTaskFolder(req.codeCacheDir, `${dir}${CACHE_SUFFIX}`).catch(() => undefined);
     }
     // bubblewrap sets PWD where it changes directory: a fresh sandbox's runtime has it.
     return claimed.assign({ ...req.env, PWD: TASK_ROOT }, TASK_ROOT, h);
@@ -469,6 +476,7 @@ export class SandboxLauncher implements Launcher {
 
   async dispose(): Promise<void> {
     await this.#prestarted?.dispose();
+    this.#stock?.dispose();
     if (this.#tasks !== undefined) {
       await removeTaskFolder(this.#tasks);
     }

@@ -12,9 +12,9 @@
  * name of the inode), the folders' and symlinks' inode numbers, and their times below a
  * microsecond (Node sets times as seconds in a double) [DESIGN].
  */
-import * as fsSync from 'node:fs';
+import * as fs from 'node:fs';
 import type { Stats } from 'node:fs';
-import * as fsAsync from 'node:fs/promises';
+import { chmod, copyFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What a fill made (tests, diagnostics). */
@@ -24,105 +24,78 @@ export interface FilledTree {
   readonly copied: number;
 }
 
-/** The file system calls a fill makes: on the thread pool, or the same calls made at once. */
-interface Ops {
-  readdir(p: string): Promise<fsSync.Dirent[]>;
-  mkdir(p: string, mode: number): Promise<unknown>;
-  lstat(p: string): Promise<Stats>;
-  readlink(p: string): Promise<string>;
-  symlink(target: string, p: string): Promise<void>;
-  link(from: string, to: string): Promise<void>;
-  copyFile(from: string, to: string): Promise<void>;
-  chmod(p: string, mode: number): Promise<void>;
-  utimes(p: string, atime: number, mtime: number): Promise<void>;
-  lutimes(p: string, atime: number, mtime: number): Promise<void>;
-}
-
-const ASYNC_OPS: Ops = {
-  readdir: (p) => fsAsync.readdir(p, { withFileTypes: true }),
-  mkdir: (p, mode) => fsAsync.mkdir(p, { mode }),
-  lstat: (p) => fsAsync.lstat(p),
-  readlink: (p) => fsAsync.readlink(p),
-  symlink: (t, p) => fsAsync.symlink(t, p),
-  link: (a, b) => fsAsync.link(a, b),
-  copyFile: (a, b) => fsAsync.copyFile(a, b),
-  chmod: (p, m) => fsAsync.chmod(p, m),
-  utimes: (p, a, m) => fsAsync.utimes(p, a, m),
-  lutimes: (p, a, m) => fsAsync.lutimes(p, a, m),
-};
-
-/** The same calls made at once (a throw inside a caller's `await` rejects as the other's would). */
-const SYNC_OPS: Ops = {
-  readdir: (p) => Promise.resolve(fsSync.readdirSync(p, { withFileTypes: true })),
-  mkdir: (p, mode) => Promise.resolve(fsSync.mkdirSync(p, { mode })),
-  lstat: (p) => Promise.resolve(fsSync.lstatSync(p)),
-  readlink: (p) => Promise.resolve(fsSync.readlinkSync(p)),
-  symlink: (t, p) => Promise.resolve(fsSync.symlinkSync(t, p)),
-  link: (a, b) => Promise.resolve(fsSync.linkSync(a, b)),
-  copyFile: (a, b) => Promise.resolve(fsSync.copyFileSync(a, b)),
-  chmod: (p, m) => Promise.resolve(fsSync.chmodSync(p, m)),
-  utimes: (p, a, m) => Promise.resolve(fsSync.utimesSync(p, a, m)),
-  lutimes: (p, a, m) => Promise.resolve(fsSync.lutimesSync(p, a, m)),
-};
+/**
+ * Calls made between two turns of the event loop. A fill makes its calls on the event loop
+ * itself rather than on the thread pool, a slice at a time: the thread pool's four threads
+ * also carry memory cgroup work that waits on the kernel (memory-cgroups.ts), and a fill
+ * of the AWS SDK's 191 files and folders took 33–48 ms behind it during cold starts,
+ * against ~4 ms of calls (_one-off_).
+ */
+const CALLS_PER_TURN = 64;
 
 /**
  * Fills `to` (an existing, empty folder) with the tree under `from`, then gives `to` and its
- * folders their modes in `from`. Rejects on anything it cannot reproduce (a device file, an
- * unreadable folder): the caller then starts a sandbox of the function's own.
- *
- * `sync`: the calls are made at once rather than on the thread pool, for a tree of a few
- * entries: each turn through the thread pool costs more than the call itself (one file's
- * fill took 0.4–5 ms, median ~1.5 ms, through it during cold starts; _one-off_), and the
- * event loop is held only a few microseconds per entry.
+ * folders their modes and times in `from`. Rejects on anything it cannot reproduce (a
+ * device file, an unreadable folder): the caller then starts a sandbox of the function's own.
  */
-export async function fillTaskFolder(from: string, to: string, sync = false): Promise<FilledTree> {
-  const fs = sync ? SYNC_OPS : ASYNC_OPS;
+export async function fillTaskFolder(from: string, to: string): Promise<FilledTree> {
   const counts = { files: 0, dirs: 0, copied: 0 };
   // Folders get their modes and times once their entries are made (each entry changes them).
   const folders: [string, Stats][] = [];
+  let calls = 0;
+  const made = async (n: number): Promise<void> => {
+    calls += n;
+    if (calls >= CALLS_PER_TURN) {
+      calls = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
   const walk = async (src: string, dst: string): Promise<void> => {
-    const entries = await fs.readdir(src);
-    await Promise.all(
-      entries.map(async (e) => {
-        const s = path.join(src, e.name);
-        const d = path.join(dst, e.name);
-        if (e.isDirectory()) {
-          counts.dirs++;
-          await fs.mkdir(d, 0o700);
-          folders.push([d, await fs.lstat(s)]);
-          await walk(s, d);
-        } else if (e.isSymbolicLink()) {
-          await fs.symlink(await fs.readlink(s), d);
-          const st = await fs.lstat(s);
-          await fs.lutimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
-        } else if (e.isFile()) {
-          counts.files++;
-          try {
-            await fs.link(s, d);
-          } catch (err) {
-            if (!isCode(err, 'EXDEV', 'EPERM', 'EMLINK')) {
-              throw err;
-            }
-            counts.copied++;
-            await fs.copyFile(s, d);
-            const st = await fs.lstat(s);
-            await fs.chmod(d, st.mode & 0o7777);
-            await fs.utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+    const entries = fs.readdirSync(src, { withFileTypes: true });
+    await made(1);
+    for (const e of entries) {
+      const s = path.join(src, e.name);
+      const d = path.join(dst, e.name);
+      if (e.isDirectory()) {
+        counts.dirs++;
+        fs.mkdirSync(d, { mode: 0o700 });
+        folders.push([d, fs.lstatSync(s)]);
+        await made(2);
+        await walk(s, d);
+      } else if (e.isSymbolicLink()) {
+        fs.symlinkSync(fs.readlinkSync(s), d);
+        const st = fs.lstatSync(s);
+        fs.lutimesSync(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+        await made(4);
+      } else if (e.isFile()) {
+        counts.files++;
+        try {
+          fs.linkSync(s, d);
+          await made(1);
+        } catch (err) {
+          if (!isCode(err, 'EXDEV', 'EPERM', 'EMLINK')) {
+            throw err;
           }
-        } else {
-          throw new Error(`${s}: not a file, folder or symlink`);
+          // (rare: another file system) a copy may be large: on the thread pool.
+          counts.copied++;
+          await copyFile(s, d);
+          const st = fs.lstatSync(s);
+          fs.chmodSync(d, st.mode & 0o7777);
+          fs.utimesSync(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+          await made(3);
         }
-      }),
-    );
+      } else {
+        throw new Error(`${s}: not a file, folder or symlink`);
+      }
+    }
   };
   await walk(from, to);
-  folders.push([to, await fs.lstat(from)]);
-  await Promise.all(
-    folders.map(async ([d, st]) => {
-      await fs.chmod(d, st.mode & 0o7777);
-      await fs.utimes(d, st.atimeMs / 1000, st.mtimeMs / 1000);
-    }),
-  );
+  folders.push([to, fs.lstatSync(from)]);
+  for (const [d, st] of folders) {
+    fs.chmodSync(d, st.mode & 0o7777);
+    fs.utimesSync(d, st.atimeMs / 1000, st.mtimeMs / 1000);
+    await made(2);
+  }
   return counts;
 }
 
@@ -132,14 +105,18 @@ export async function fillTaskFolder(from: string, to: string, sync = false): Pr
  */
 export async function countEntries(root: string, limit: number): Promise<number> {
   let n = 0;
+  let calls = 0;
   const queue = [root];
   for (let dir = queue.shift(); dir !== undefined && n <= limit; dir = queue.shift()) {
-    const entries = await fsAsync.readdir(dir, { withFileTypes: true });
+    const entries = fs.readdirSync(dir, { withFileTypes: true });
     n += entries.length;
     for (const e of entries) {
       if (e.isDirectory()) {
         queue.push(path.join(dir, e.name));
       }
+    }
+    if (++calls % CALLS_PER_TURN === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   return Math.min(n, limit + 1);
@@ -149,17 +126,113 @@ export async function countEntries(root: string, limit: number): Promise<number>
 export async function removeTaskFolder(dir: string): Promise<void> {
   const open = async (d: string): Promise<void> => {
     try {
-      await fsAsync.chmod(d, 0o700);
+      await chmod(d, 0o700);
     } catch {
       return;
     }
-    const entries = await fsAsync.readdir(d, { withFileTypes: true }).catch(() => []);
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
     await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => open(path.join(d, e.name))));
   };
   await open(dir);
-  await fsAsync.rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 }
 
 function isCode(e: unknown, ...codes: string[]): boolean {
   return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
+}
+
+/**
+ * Filled copies of the code roots taken lately, made while no environment is starting, so
+ * that the next take of the same code moves a copy's top-level entries into the blank's
+ * folder (a few renames) instead of making its folders then: making a folder is what a fill
+ * spends its time on (77 `mkdir` of the AWS SDK took ~50 ms of the fill's ~55 ms during cold
+ * starts, its 115 links ~1.3 ms; _one-off_). A scale-out takes the same code again and again.
+ */
+export class TreeStock {
+  readonly #dir: string;
+  readonly #max: number;
+  #made = 0;
+  /** Code root → a filled copy of it, oldest first. */
+  readonly #ready = new Map<string, string>();
+  /** Code roots taken since the last `quiet()`. */
+  readonly #wanted = new Set<string>();
+  #filling: Promise<void> | undefined;
+  #disposed = false;
+
+  /** Copies go in `dir` (on the code's file system); at most `max` are kept. */
+  constructor(dir: string, max: number) {
+    this.#dir = dir;
+    this.#max = max;
+  }
+
+  /** Fills the empty folder `to` with the tree of `from`: from a ready copy, else link by link. */
+  async fill(from: string, to: string): Promise<FilledTree | 'moved'> {
+    this.#wanted.add(from);
+    const copy = this.#ready.get(from);
+    if (copy === undefined) {
+      return fillTaskFolder(from, to);
+    }
+    this.#ready.delete(from);
+    for (const name of fs.readdirSync(copy)) {
+      fs.renameSync(path.join(copy, name), path.join(to, name));
+    }
+    const st = fs.lstatSync(from);
+    fs.chmodSync(to, st.mode & 0o7777);
+    fs.utimesSync(to, st.atimeMs / 1000, st.mtimeMs / 1000);
+    fs.rmdirSync(copy);
+    return 'moved';
+  }
+
+  /** Code roots with a ready copy (tests, diagnostics). */
+  ready(): string[] {
+    return [...this.#ready.keys()];
+  }
+
+  /** No environment is starting: copies of the code roots taken since are made now. */
+  quiet(): Promise<void> {
+    if (this.#filling !== undefined || this.#disposed) {
+      return this.#filling ?? Promise.resolve();
+    }
+    this.#filling = this.#prepare().finally(() => {
+      this.#filling = undefined;
+    });
+    return this.#filling;
+  }
+
+  /** Resolves once the copies being made now are ready (tests, diagnostics). */
+  async settled(): Promise<void> {
+    await this.#filling;
+  }
+
+  async #prepare(): Promise<void> {
+    for (const root of [...this.#wanted]) {
+      this.#wanted.delete(root);
+      if (this.#ready.has(root) || this.#disposed) {
+        continue;
+      }
+      const copy = path.join(this.#dir, `copy-${++this.#made}`);
+      try {
+        fs.mkdirSync(copy, { mode: 0o700 });
+        await fillTaskFolder(root, copy);
+      } catch {
+        await removeTaskFolder(copy);
+        continue;
+      }
+      if (this.#disposed) {
+        await removeTaskFolder(copy);
+        return;
+      }
+      this.#ready.set(root, copy);
+      while (this.#ready.size > this.#max) {
+        const [oldRoot, oldCopy] = this.#ready.entries().next().value ?? ['', ''];
+        this.#ready.delete(oldRoot);
+        await removeTaskFolder(oldCopy);
+      }
+    }
+  }
+
+  /** Stops making copies (the folder they are in is removed by its owner). */
+  dispose(): void {
+    this.#disposed = true;
+  }
 }
