@@ -184,5 +184,6 @@ console.log(
 const sdkRatios = sdk.bubblewrap.map((x, i) => x / sdk['no-blanks'][i]);
 console.log(
   `first invoke, on-demand, init loads an AWS SDK client, sandboxed: ${median(sdkRatios).toFixed(2)}x by default (pre-started sandboxes, code cache) against neither ` +
-    `(median ${median(sdk.bubblewrap).toFixed(1)} against ${median(sdk['no-blanks']).toFixed(1)} ms; unsandboxed, with the code cache and pre-started runtimes, ${median(sdk.off).toFixed(1)} ms)`,
+    `(median ${median(sdk.bubblewrap).toFixed(1)} against ${median(sdk['no-blanks']).toFixed(1)} ms; ${fmt(sdk.bubblewrap)} against ${fmt(sdk['no-blanks'])}; ` +
+    `unsandboxed, with the code cache and pre-started runtimes, ${median(sdk.off).toFixed(1)} ms: ${fmt(sdk.off)})`,
 );

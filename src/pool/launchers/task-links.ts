@@ -25,13 +25,26 @@ export interface FilledTree {
 }
 
 /**
- * Calls made between two turns of the event loop. A fill makes its calls on the event loop
- * itself rather than on the thread pool, a slice at a time: the thread pool's four threads
- * also carry memory cgroup work that waits on the kernel (memory-cgroups.ts), and a fill
- * of the AWS SDK's 191 files and folders took 33–48 ms behind it during cold starts,
- * against ~4 ms of calls (_one-off_).
+ * The longest a fill holds the event loop before it lets it turn (ms). A fill makes its
+ * calls on the event loop itself rather than on the thread pool, a slice at a time: the
+ * thread pool's four threads also carry memory cgroup work that waits on the kernel
+ * (memory-cgroups.ts), and a fill of the AWS SDK's 191 files and folders took 33–48 ms
+ * behind it during cold starts, against ~4 ms of calls (_one-off_). The slice is bounded by
+ * time, not by calls: a `mkdir` here takes from 0.03 to ~0.7 ms (_one-off_), and 64 of the
+ * slow ones held the loop (and the answer of the invocation that had just started) ~35 ms.
  */
-const CALLS_PER_TURN = 64;
+const SLICE_MS = 1;
+
+/** Resolves after a turn of the event loop once `SLICE_MS` have passed since the last one. */
+function slicer(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  };
+}
 
 /**
  * Fills `to` (an existing, empty folder) with the tree under `from`, then gives `to` and its
@@ -42,17 +55,10 @@ export async function fillTaskFolder(from: string, to: string): Promise<FilledTr
   const counts = { files: 0, dirs: 0, copied: 0 };
   // Folders get their modes and times once their entries are made (each entry changes them).
   const folders: [string, Stats][] = [];
-  let calls = 0;
-  const made = async (n: number): Promise<void> => {
-    calls += n;
-    if (calls >= CALLS_PER_TURN) {
-      calls = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+  const made = slicer();
   const walk = async (src: string, dst: string): Promise<void> => {
     const entries = fs.readdirSync(src, { withFileTypes: true });
-    await made(1);
+    await made();
     for (const e of entries) {
       const s = path.join(src, e.name);
       const d = path.join(dst, e.name);
@@ -60,18 +66,18 @@ export async function fillTaskFolder(from: string, to: string): Promise<FilledTr
         counts.dirs++;
         fs.mkdirSync(d, { mode: 0o700 });
         folders.push([d, fs.lstatSync(s)]);
-        await made(2);
+        await made();
         await walk(s, d);
       } else if (e.isSymbolicLink()) {
         fs.symlinkSync(fs.readlinkSync(s), d);
         const st = fs.lstatSync(s);
         fs.lutimesSync(d, st.atimeMs / 1000, st.mtimeMs / 1000);
-        await made(4);
+        await made();
       } else if (e.isFile()) {
         counts.files++;
         try {
           fs.linkSync(s, d);
-          await made(1);
+          await made();
         } catch (err) {
           if (!isCode(err, 'EXDEV', 'EPERM', 'EMLINK')) {
             throw err;
@@ -82,7 +88,7 @@ export async function fillTaskFolder(from: string, to: string): Promise<FilledTr
           const st = fs.lstatSync(s);
           fs.chmodSync(d, st.mode & 0o7777);
           fs.utimesSync(d, st.atimeMs / 1000, st.mtimeMs / 1000);
-          await made(3);
+          await made();
         }
       } else {
         throw new Error(`${s}: not a file, folder or symlink`);
@@ -94,7 +100,7 @@ export async function fillTaskFolder(from: string, to: string): Promise<FilledTr
   for (const [d, st] of folders) {
     fs.chmodSync(d, st.mode & 0o7777);
     fs.utimesSync(d, st.atimeMs / 1000, st.mtimeMs / 1000);
-    await made(2);
+    await made();
   }
   return counts;
 }
@@ -105,7 +111,7 @@ export async function fillTaskFolder(from: string, to: string): Promise<FilledTr
  */
 export async function countEntries(root: string, limit: number): Promise<number> {
   let n = 0;
-  let calls = 0;
+  const made = slicer();
   const queue = [root];
   for (let dir = queue.shift(); dir !== undefined && n <= limit; dir = queue.shift()) {
     const entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -115,9 +121,7 @@ export async function countEntries(root: string, limit: number): Promise<number>
         queue.push(path.join(dir, e.name));
       }
     }
-    if (++calls % CALLS_PER_TURN === 0) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await made();
   }
   return Math.min(n, limit + 1);
 }
