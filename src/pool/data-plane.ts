@@ -65,9 +65,6 @@ const DEFAULT_CREDENTIALS = {
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
-/** How long after the last start ends the launcher's own background starts begin (#quietSoon). */
-const QUIET_DELAY_MS = 25;
-
 export class DataPlane implements HearthPool, EnvironmentListener {
   readonly #o: PoolOptions;
   readonly #log: Logger;
@@ -84,8 +81,6 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   /** The pool's counters (stats.ts), read by /metrics and the dashboard. */
   readonly stats = new PoolStats();
   #nextId = 1;
-  /** A quiet moment about to be handed to the launcher (#quietSoon). */
-  #quiet: Promise<void> | undefined;
   #disposed = false;
   #codeCachePrune: Promise<void> | undefined;
   #codeCachePruneAgain = false;
@@ -101,7 +96,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     this.#o = o;
     this.#log = o.logger;
     // Once no environment is starting, the launcher may start its own in the background.
-    this.#limiter = new StartLimiter(o.maxConcurrentStarts, () => this.#quietSoon());
+    this.#limiter = new StartLimiter(o.maxConcurrentStarts, () => this.#launcher.quiet?.());
     const pathList = o.path ?? DEFAULT_PATH;
     const interpreters =
       o.interpreters ??
@@ -347,8 +342,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
 
   // ---- observation ------------------------------------------------------------------------
 
-  async prestartedRuntimes(): Promise<number[]> {
-    await this.#quiet;
+  prestartedRuntimes(): Promise<number[]> {
     const launcher = this.#launcher;
     if (launcher instanceof SandboxLauncher) {
       return launcher.settled();
@@ -425,28 +419,6 @@ export class DataPlane implements HearthPool, EnvironmentListener {
   }
 
   // ---- internals -------------------------------------------------------------------------
-
-  /**
-   * No environment is starting: the launcher's background starts (pre-started runtimes)
-   * begin QUIET_DELAY_MS later if none has started meanwhile. The environment whose start
-   * just ended is usually running its first invocation now, and a sandboxed blank's start
-   * (bwrap forked from hearth's own thread, a copy of the code made) delayed that answer by
-   * ~5 ms against ~1.5 ms unsandboxed (_one-off_, timestamps in the environment).
-   */
-  #quietSoon(): void {
-    if (this.#quiet !== undefined || this.#disposed) {
-      return;
-    }
-    this.#quiet = new Promise((resolve) => {
-      setTimeout(() => {
-        this.#quiet = undefined;
-        if (!this.#disposed && this.#limiter.active === 0) {
-          this.#launcher.quiet?.();
-        }
-        resolve();
-      }, QUIET_DELAY_MS).unref();
-    });
-  }
 
   #invoke(req: InvokeRequest, impatient: boolean): Promise<InvocationOutcome> {
     if (this.#disposed) {
