@@ -525,3 +525,18 @@ export async function sdkPackage() {
   }
   return zip(files);
 }
+
+/** Creates `sdk` (512 MB, 30 s) from sdkPackage()'s `code`: the benches' SDK function. */
+export async function createSdkFunction(client, code) {
+  await client.send(
+    new CreateFunctionCommand({
+      FunctionName: 'sdk',
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::123456789012:role/bench',
+      Code: { ZipFile: code },
+      MemorySize: 512,
+      Timeout: 30,
+    }),
+  );
+}

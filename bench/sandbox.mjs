@@ -19,7 +19,6 @@ import {
   LambdaClient,
   PutProvisionedConcurrencyConfigCommand,
   UpdateFunctionConfigurationCommand,
-  CreateFunctionCommand,
 } from '@aws-sdk/client-lambda';
 import {
   childPids,
@@ -28,6 +27,7 @@ import {
   median,
   post,
   root,
+  createSdkFunction,
   sdkPackage,
   startProcess,
   stopProcess,
@@ -134,15 +134,7 @@ try {
   // 3. The same with a function whose init builds an AWS SDK client (bench/startup.mjs's).
   const code = await sdkPackage();
   for (const h of [off, sandboxed, noBlanks]) {
-    await h.client.send(
-      new CreateFunctionCommand({
-        FunctionName: 'sdk',
-        Runtime: 'nodejs20.x',
-        Handler: 'index.handler',
-        Role: 'arn:aws:iam::123456789012:role/bench',
-        Code: { ZipFile: code },
-      }),
-    );
+    await createSdkFunction(h.client, code);
   }
   for (let i = 0; i <= ROUNDS * 3; i++) {
     const order = [off, sandboxed, noBlanks];

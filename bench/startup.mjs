@@ -40,6 +40,7 @@ import {
   median,
   post,
   root,
+  createSdkFunction,
   sdkPackage,
   startHearth,
   waitReady,
@@ -227,17 +228,7 @@ try {
     { hearth: cacheOnly, times: results.sdkCacheOnly, cpu: results.sdkCacheOnlyCpu },
   ];
   for (const s of sdkSides) {
-    await s.hearth.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: 'sdk',
-        Runtime: 'nodejs20.x',
-        Handler: 'index.handler',
-        Role: 'arn:aws:iam::123456789012:role/bench',
-        Code: { ZipFile: code },
-        MemorySize: 512,
-        Timeout: 30,
-      }),
-    );
+    await createSdkFunction(s.hearth.lambda, code);
   }
   for (let r = 0; r <= ROUNDS; r++) {
     for (const s of sdkSides) {

@@ -21,26 +21,19 @@ import { json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
 
 const usable = bubblewrapUsable();
 
-/** Writes a CACHE frame on the private channel's fd, as a runtime would (frames.cjs). */
+/**
+ * Writes a CACHE frame on the private channel's fd, as a runtime would (frames.cjs), for a
+ * file and its entry's name (the test gives both: `plant`).
+ */
 const INDEX = `
 const fs = require('node:fs');
 const big = require('./lib/big.js');
-function digest(text) {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x811c9dc5) + i;
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-}
-function plant(file) {
+function plant([file, entry]) {
   const head = Buffer.from(JSON.stringify({ file, size: 0, mtimeMs: 0, ino: 0, length: 1, node: 'planted' }));
   const size = Buffer.alloc(4);
   size.writeUInt32LE(head.length, 0);
   const bytes = Buffer.concat([size, head, Buffer.from('planted bytecode')]);
-  const name = Buffer.from(digest(file) + '.v8');
+  const name = Buffer.from(entry);
   const frame = Buffer.alloc(7 + name.length + bytes.length);
   frame.writeUInt32LE(2 + name.length + bytes.length, 0);
   frame[4] = 9;
@@ -49,9 +42,9 @@ function plant(file) {
   bytes.copy(frame, 7 + name.length);
   fs.writeSync(3, frame);
 }
-if (process.env.PLANT_AT_INIT === '1') plant('/var/task/lib/other.js');
+if (process.env.PLANT_AT_INIT) plant(JSON.parse(process.env.PLANT_AT_INIT));
 exports.handler = async (event) => {
-  if (event.plant) plant('/var/task/lib/other2.js');
+  if (event.plant) plant(event.plant);
   return { n: big.n, cache: fs.readdirSync('/var/hearth/code-cache').length };
 };
 `;
@@ -120,6 +113,8 @@ async function invoke(
   return json(o.payload) as { n: number; cache: number };
 }
 
+/** What the function's `plant` writes a frame for: a file and its entry's name. */
+const plant = (file: string): [string, string] => [file, entryName(file)];
 const folder = (): string => sandboxCacheFolder(cacheDir, spec('x'));
 const entryOf = (file: string): string => path.join(folder(), entryName(file));
 /** An entry's inode: a rewrite (temp + rename) changes it. */
@@ -166,7 +161,7 @@ describe.skipIf(!usable)('the code cache in sandboxes', () => {
 
   it('takes what init sends, and drops what an environment sends once it has been invoked', async () => {
     const p = pool();
-    await invoke(p, spec('6', { PLANT_AT_INIT: '1' }));
+    await invoke(p, spec('6', { PLANT_AT_INIT: JSON.stringify(plant('/var/task/lib/other.js')) }));
     // Init is the function's own code: its entry is written, its header the host file's.
     const other = JSON.parse(
       readFileSync(entryOf('/var/task/lib/other.js')).toString(
@@ -179,7 +174,7 @@ describe.skipIf(!usable)('the code cache in sandboxes', () => {
     // During an invocation: dropped.
     const s = spec('7');
     await invoke(p, s);
-    await invoke(p, s, { plant: true });
+    await invoke(p, s, { plant: plant('/var/task/lib/other2.js') });
     expect(existsSync(entryOf('/var/task/lib/other2.js'))).toBe(false);
   });
 });
