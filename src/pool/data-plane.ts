@@ -124,6 +124,11 @@ export class DataPlane implements HearthPool, EnvironmentListener {
     // Environments die with hearth (setpriv --pdeathsig); what an earlier run left is swept by start().
     const setpriv = process.platform === 'linux' ? findOnPath('setpriv', pathList) : undefined;
     const owner = ownerMark(o.owner ?? DEFAULT_OWNER);
+    // Environments (sandboxed or not) are forked by a small process, not by hearth's own thread.
+    const spawner =
+      o.spawner !== false && process.platform === 'linux'
+        ? new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner }, setpriv, chrt })
+        : undefined;
     this.#launcher =
       (process.platform === 'linux' && o.sandbox !== undefined
         ? openSandboxLauncher({
@@ -137,6 +142,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
             ...(o.sandboxTaskDir === undefined ? {} : { taskDir: o.sandboxTaskDir }),
             onPrestartError: (message) => this.#log.warn(message),
             newId: () => this.#nextId++,
+            ...(spawner === undefined ? {} : { spawner }),
           })
         : undefined) ??
       new ProcessLauncher({
@@ -146,9 +152,7 @@ export class DataPlane implements HearthPool, EnvironmentListener {
         chrt,
         prestarted: o.prestartedRuntimes ?? 0,
         onPrestartError: (message) => this.#log.warn(message),
-        ...(o.spawner !== false && process.platform === 'linux'
-          ? { spawner: new Spawner({ env: { PATH: pathList, [OWNER_VARIABLE]: owner }, setpriv, chrt }) }
-          : {}),
+        ...(spawner === undefined ? {} : { spawner }),
       });
     this.#launch = {
       interpreters,

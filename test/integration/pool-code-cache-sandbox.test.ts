@@ -79,6 +79,7 @@ afterAll(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
+/** Sandboxes forked by the pool itself (pool-prestarted-sandbox.test.ts uses the spawner). */
 function pool(prestartedRuntimes = 0): HearthPool {
   const p = testPool({
     sandbox: 'bubblewrap',

@@ -110,12 +110,13 @@ afterAll(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
+/** Sandboxes forked by the spawner, as on the platform (pool-code-cache-sandbox.test.ts forks them in the pool). */
 function pool(prestartedRuntimes: number): HearthPool {
   const p = testPool({
     sandbox: 'bubblewrap',
     prestartedRuntimes,
     sandboxTaskDir: tasks,
-    spawner: false,
+    spawner: true,
   });
   pools.push(p);
   return p;

@@ -20,6 +20,9 @@
  *     sandbox holds (`ownsConnection`, socket-owner.ts: socket inodes and the process
  *     tree, with or without a uid of its own).
  *
+ * `bwrap` is forked by the spawner where there is one (spawner.ts: hearth's own thread never
+ * forks), else here; its `--info-fd` and `--block-fd` pipes come back with the others.
+ *
  * With `prestarted`, whole sandboxes are started before their function exists and taken by
  * a cold start (prestarted.ts): their /var/task is an empty folder of hearth's, filled with
  * links to the function's code when taken (task-links.ts; src/pool/README.md "Pre-started
@@ -58,6 +61,7 @@ import {
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
 import { SandboxSocketOwner } from './socket-owner.js';
+import { SpawnError, type SpawnRequest, type Spawned, type Spawner } from './spawner.js';
 import { countEntries, fillTaskFolder, removeTaskFolder, TreeStock } from './task-links.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
@@ -105,6 +109,8 @@ export interface SandboxLauncherOptions {
   readonly onPrestartError?: (message: string) => void;
   /** A new environment id (the data plane's): a blank's own, hence its own uid. */
   readonly newId?: () => number;
+  /** Where bwrap is forked (spawner.ts); undefined: in hearth's own process. */
+  readonly spawner?: Spawner;
 }
 
 /** bwrap reports a command killed by signal N as exit 128+N: give the signal back. */
@@ -172,8 +178,9 @@ export class SandboxLauncher implements Launcher {
    * if no start has begun meanwhile (`launch` cancels the wait; the next quiet moment
    * starts another). The environment whose start just ended is usually running its first
    * invocation then, and a blank's start here (bubblewrap forked from hearth's own thread,
-   * a copy of the code made) held that answer ~5–8 ms, against ~1.5 ms unsandboxed, where
-   * the spawner forks (_one-off_, timestamps in the environment); 1.1–3 ms with the wait.
+   * before the spawner forked it, and a copy of the code made) held that answer ~5–8 ms,
+   * against ~1.5 ms unsandboxed (_one-off_, timestamps in the environment); 1.1–3 ms with
+   * the wait.
    */
   quiet(): void {
     if (this.#prestarted === undefined || this.#quietTimer !== undefined) {
@@ -328,7 +335,11 @@ export class SandboxLauncher implements Launcher {
   }
 
   /** A blank: a sandbox whose /var/task is an empty folder of its own, filled when taken. */
-  #startBlank(req: LaunchRequest, h: LaunchHandlers, name: string): LaunchedProcess {
+  #startBlank(
+    req: LaunchRequest,
+    h: LaunchHandlers,
+    name: string,
+  ): LaunchedProcess | Promise<LaunchedProcess> {
     const dir = path.join(this.#tasks ?? '', name);
     mkdirSync(dir, { mode: 0o755 });
     const cache = req.codeCacheDir === undefined ? undefined : `${dir}${CACHE_SUFFIX}`;
@@ -351,7 +362,11 @@ export class SandboxLauncher implements Launcher {
     );
   }
 
-  #start(req: LaunchRequest, h: LaunchHandlers, cgroupName: number | string): LaunchedProcess {
+  #start(
+    req: LaunchRequest,
+    h: LaunchHandlers,
+    cgroupName: number | string,
+  ): LaunchedProcess | Promise<LaunchedProcess> {
     const uid = this.uidOf(req.id);
     if (req.codeCacheDir !== undefined) {
       try {
@@ -379,11 +394,86 @@ export class SandboxLauncher implements Launcher {
       },
       opt: (layers, extra) => this.#opt(layers, extra),
     });
-    const proc: ChildProcess = spawn(command, [...args], {
-      env: req.env,
-      stdio: ['ignore', 'pipe', 'pipe', req.privateChannel ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const stdio: ('ignore' | 'pipe')[] = [
+      'ignore',
+      'pipe',
+      'pipe',
+      req.privateChannel ? 'pipe' : 'ignore',
+      'pipe',
+      'pipe',
+    ];
+    const spawner = this.#o.spawner;
+    if (spawner === undefined || spawner.broken) {
+      return this.#wire(forkHere(command, args, req.env, stdio), req, h, cgroupName);
+    }
+    return this.#startSpawned(spawner, { command, args, env: req.env, stdio }, req, h, cgroupName);
+  }
+
+  /** bwrap forked by the spawner (spawner.ts): hearth's own thread never forks. */
+  async #startSpawned(
+    spawner: Spawner,
+    sreq: SpawnRequest,
+    req: LaunchRequest,
+    h: LaunchHandlers,
+    cgroupName: number | string,
+  ): Promise<LaunchedProcess> {
+    let exited: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+    let spawned: Spawned;
+    try {
+      spawned = await spawner.spawn(sreq, (code, signal) => exited(code, signal));
+    } catch (e) {
+      if (e instanceof SpawnError) {
+        h.onSpawnError(e.message);
+        return NO_PROCESS;
+      }
+      // The spawner died before it answered (the next start gets a new one): forked here.
+      return this.#wire(forkHere(sreq.command, sreq.args, sreq.env, sreq.stdio), req, h, cgroupName);
+    }
+    const exitHandlers: (() => void)[] = [];
+    const closeHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+    const sockets = spawned.stdio.filter((x) => x !== undefined);
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let open = sockets.length;
+    let closed = false;
+    const maybeClose = (): void => {
+      if (closed || exit === undefined || open > 0) {
+        return;
+      }
+      closed = true;
+      for (const f of closeHandlers) {
+        f(exit.code, exit.signal);
+      }
+    };
+    for (const x of sockets) {
+      x.on('error', () => undefined);
+      x.once('close', () => {
+        open--;
+        maybeClose();
+      });
+    }
+    exited = (code, signal) => {
+      exit = { code, signal };
+      for (const f of exitHandlers) {
+        f();
+      }
+      maybeClose();
+    };
+    return this.#wire(
+      {
+        pid: spawned.pid,
+        stdio: spawned.stdio,
+        onSpawnError: () => undefined,
+        onExit: (f) => exitHandlers.push(f),
+        onClose: (f) => closeHandlers.push(f),
+      },
+      req,
+      h,
+      cgroupName,
+    );
+  }
+
+  /** The environment's side of a started bwrap, however it was forked. */
+  #wire(proc: Started, req: LaunchRequest, h: LaunchHandlers, cgroupName: number | string): LaunchedProcess {
     let cgroup: EnvironmentCgroup | undefined;
     let childPid: number | undefined;
     let killed = false;
@@ -400,9 +490,8 @@ export class SandboxLauncher implements Launcher {
       }
     };
     // bwrap reports the sandboxed PID, then waits for a byte on --block-fd: place it first.
-    const fds = proc.stdio as readonly unknown[];
-    const info = fds[INFO_FD];
-    const block = fds[BLOCK_FD];
+    const info = proc.stdio[INFO_FD];
+    const block = proc.stdio[BLOCK_FD];
     if (info instanceof Socket && block instanceof Socket) {
       let text = '';
       info.setEncoding('utf8');
@@ -431,28 +520,23 @@ export class SandboxLauncher implements Launcher {
       info.on('error', () => undefined);
       block.on('error', () => undefined);
     }
-    proc.on('error', (e) => {
-      if (proc.pid === undefined) {
-        h.onSpawnError(e.message);
-      }
-    });
-    proc.stdout?.on('data', (c: Buffer) => h.onOutput(c));
-    proc.stderr?.on('data', (c: Buffer) => h.onOutput(c));
-    proc.on('exit', () => {
+    proc.onSpawnError((message) => h.onSpawnError(message));
+    const [, stdout, stderr] = proc.stdio;
+    stdout?.on('data', (c: Buffer) => h.onOutput(c));
+    stderr?.on('data', (c: Buffer) => h.onOutput(c));
+    proc.onExit(() => {
       killAll();
       cgroup?.killAll();
       setTimeout(() => {
-        proc.stdout?.destroy();
-        proc.stderr?.destroy();
-        if (info instanceof Socket) {
-          info.destroy();
+        for (const x of proc.stdio) {
+          x?.destroy();
         }
       }, CLOSE_GRACE_MS).unref();
     });
     // Opened on the runtime once it is found, closed with the sandbox (proc-status.ts).
     let peak: PeakReader | undefined;
     let closed = false;
-    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+    proc.onClose((code, signal) => {
       const exit = exitOfBwrap(code, signal);
       h.onClose(exit.code, exit.signal);
       closed = true;
@@ -488,7 +572,7 @@ export class SandboxLauncher implements Launcher {
     };
     return {
       pid: proc.pid,
-      privateSocket: req.privateChannel && fd3 instanceof Socket ? fd3 : undefined,
+      privateSocket: req.privateChannel ? fd3 : undefined,
       kill: killAll,
       oomKilled: () => cgroup?.oomKilled() === true,
       peakMemoryMb: readPeak,
@@ -507,6 +591,7 @@ export class SandboxLauncher implements Launcher {
     clearTimeout(this.#quietTimer);
     this.#quietDone();
     await this.#prestarted?.dispose();
+    await this.#o.spawner?.dispose();
     this.#stock?.dispose();
     if (this.#tasks !== undefined) {
       await removeTaskFolder(this.#tasks);
@@ -515,6 +600,50 @@ export class SandboxLauncher implements Launcher {
     await this.#o.cgroups?.dispose();
   }
 }
+
+/** A forked bwrap: its piped fds (by number) and its ends. */
+interface Started {
+  readonly pid: number | undefined;
+  readonly stdio: readonly (Socket | undefined)[];
+  onSpawnError(f: (message: string) => void): void;
+  /** The process exited (its pipes may still be open). */
+  onExit(f: () => void): void;
+  /** It exited and every pipe has ended or been cut. */
+  onClose(f: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+}
+
+/** bwrap forked from hearth's own process (no spawner, or it keeps dying). */
+function forkHere(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  stdio: readonly ('ignore' | 'pipe')[],
+): Started {
+  const proc: ChildProcess = spawn(command, [...args], { env, stdio: [...stdio], detached: true });
+  const fds = proc.stdio as readonly unknown[];
+  return {
+    pid: proc.pid,
+    stdio: fds.map((x) => (x instanceof Socket ? x : undefined)),
+    onSpawnError: (f) =>
+      proc.on('error', (e) => {
+        if (proc.pid === undefined) {
+          f(e.message);
+        }
+      }),
+    onExit: (f) => proc.on('exit', () => f()),
+    onClose: (f) => proc.on('close', f),
+  };
+}
+
+/** What a launch that spawned nothing returns (its handlers heard onSpawnError). */
+const NO_PROCESS: LaunchedProcess = {
+  pid: undefined,
+  privateSocket: undefined,
+  kill: () => undefined,
+  oomKilled: () => false,
+  peakMemoryMb: () => undefined,
+  readPeakMemoryMb: () => Promise.resolve(undefined),
+};
 
 /**
  * Removes the task folders of earlier runs (a hard kill): every `<pid>-<time>` entry of
@@ -553,7 +682,7 @@ export function openSandboxLauncher(
     readonly chrt: string | undefined;
     readonly cgroups: MemoryCgroups | undefined;
     readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
-  } & Pick<SandboxLauncherOptions, 'prestarted' | 'taskDir' | 'onPrestartError' | 'newId'>,
+  } & Pick<SandboxLauncherOptions, 'prestarted' | 'taskDir' | 'onPrestartError' | 'newId' | 'spawner'>,
 ): SandboxLauncher | undefined {
   if (o.setting === 'off') {
     o.log.warn(
@@ -604,5 +733,6 @@ export function openSandboxLauncher(
     ...(o.taskDir === undefined ? {} : { taskDir: o.taskDir }),
     ...(o.onPrestartError === undefined ? {} : { onPrestartError: o.onPrestartError }),
     ...(o.newId === undefined ? {} : { newId: o.newId }),
+    ...(o.spawner === undefined ? {} : { spawner: o.spawner }),
   });
 }
