@@ -93,6 +93,16 @@ export interface LaunchedProcess {
   ownsConnection?(serverPort: number, clientPort: number): Promise<boolean>;
 }
 
+/** What a launch that spawned nothing returns (its handlers heard onSpawnError). */
+export const NO_PROCESS: LaunchedProcess = {
+  pid: undefined,
+  privateSocket: undefined,
+  kill: () => undefined,
+  oomKilled: () => false,
+  peakMemoryMb: () => undefined,
+  readPeakMemoryMb: () => Promise.resolve(undefined),
+};
+
 export interface Launcher {
   /**
    * Starts a process. Throws when it cannot even be attempted (a bad argument); an

@@ -32,6 +32,7 @@ import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import { OWNER_VARIABLE } from '../orphans.js';
 import {
+  NO_PROCESS,
   PRIVATE_FD,
   type LaunchHandlers,
   type LaunchRequest,
@@ -40,7 +41,7 @@ import {
 } from './launcher.js';
 import { PrestartedRuntimes } from './prestarted.js';
 import { PeakReader } from './proc-status.js';
-import { SpawnError, type Spawned, type Spawner } from './spawner.js';
+import { SpawnError, SpawnedEnd, type Spawned, type Spawner } from './spawner.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -99,16 +100,6 @@ export function spawnedCommandLine(
     args: [req.batchScheduling ? '--batch' : '--other', '0', req.command, ...req.args],
   };
 }
-
-/** What a launch that spawned nothing returns (its handlers heard onSpawnError). */
-const NO_PROCESS: LaunchedProcess = {
-  pid: undefined,
-  privateSocket: undefined,
-  kill: () => undefined,
-  oomKilled: () => false,
-  peakMemoryMb: () => undefined,
-  readPeakMemoryMb: () => Promise.resolve(undefined),
-};
 
 export class ProcessLauncher implements Launcher {
   readonly #cgroups: MemoryCgroups | undefined;
@@ -226,7 +217,7 @@ export class ProcessLauncher implements Launcher {
     cgroupName: number | string,
   ): Promise<LaunchedProcess> {
     const { command, args } = spawnedCommandLine(req, this.#chrt, spawner.batchScheduling);
-    let exited: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+    const end = new SpawnedEnd();
     let spawned: Spawned;
     try {
       spawned = await spawner.spawn(
@@ -237,7 +228,7 @@ export class ProcessLauncher implements Launcher {
           env: this.#env(req),
           stdio: req.privateChannel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
         },
-        (code, signal) => exited(code, signal),
+        end.exited,
       );
     } catch (e) {
       if (e instanceof SpawnError) {
@@ -251,48 +242,32 @@ export class ProcessLauncher implements Launcher {
     const pid = spawned.pid;
     const cgroup = this.#cgroups?.place(cgroupName, pid, req.memoryMb);
     const peak = new PeakReader(pid);
-    const sockets = spawned.stdio.filter((s) => s !== undefined);
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let open = sockets.length;
-    let closed = false;
-    const maybeClose = (): void => {
-      if (closed || exit === undefined || open > 0) {
-        return;
-      }
-      closed = true;
+    end.onClose((code, signal) => {
       // Reported first: the environment asks oomKilled() while it dies.
-      h.onClose(exit.code, exit.signal);
+      h.onClose(code, signal);
       peak.close();
       void cgroup?.remove();
-    };
-    for (const s of sockets) {
-      s.on('error', () => undefined);
-      s.once('close', () => {
-        open--;
-        maybeClose();
-      });
-    }
+    });
+    end.watch(spawned);
     for (const fd of [1, 2]) {
       spawned.stdio[fd]?.on('data', (c: Buffer) => h.onOutput(c));
     }
-    exited = (code, signal) => {
-      exit = { code, signal };
+    end.onExit(() => {
       // (the spawner killed what it left in its group)
       cgroup?.killAll();
       setTimeout(() => {
-        for (const s of sockets) {
-          s.destroy();
+        for (const s of spawned.stdio) {
+          s?.destroy();
         }
       }, CLOSE_GRACE_MS).unref();
-      maybeClose();
-    };
+    });
     const fd3 = spawned.stdio[PRIVATE_FD];
     return {
       pid,
       privateSocket: req.privateChannel ? fd3 : undefined,
       ...(cgroup === undefined ? {} : { placed: cgroup.placed }),
       kill: () => {
-        if (exit === undefined) {
+        if (!end.hasExited) {
           try {
             process.kill(-pid, 'SIGKILL');
           } catch {

@@ -41,6 +41,7 @@ import path from 'node:path';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import {
+  NO_PROCESS,
   PRIVATE_FD,
   type LaunchHandlers,
   type LaunchRequest,
@@ -61,7 +62,7 @@ import {
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
 import { SandboxSocketOwner } from './socket-owner.js';
-import { SpawnError, type SpawnRequest, type Spawned, type Spawner } from './spawner.js';
+import { SpawnError, SpawnedEnd, type SpawnRequest, type Spawned, type Spawner } from './spawner.js';
 import { countEntries, fillTaskFolder, removeTaskFolder, TreeStock } from './task-links.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
@@ -417,10 +418,10 @@ export class SandboxLauncher implements Launcher {
     h: LaunchHandlers,
     cgroupName: number | string,
   ): Promise<LaunchedProcess> {
-    let exited: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+    const end = new SpawnedEnd();
     let spawned: Spawned;
     try {
-      spawned = await spawner.spawn(sreq, (code, signal) => exited(code, signal));
+      spawned = await spawner.spawn(sreq, end.exited);
     } catch (e) {
       if (e instanceof SpawnError) {
         h.onSpawnError(e.message);
@@ -429,42 +430,14 @@ export class SandboxLauncher implements Launcher {
       // The spawner died before it answered (the next start gets a new one): forked here.
       return this.#wire(forkHere(sreq.command, sreq.args, sreq.env, sreq.stdio), req, h, cgroupName);
     }
-    const exitHandlers: (() => void)[] = [];
-    const closeHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
-    const sockets = spawned.stdio.filter((x) => x !== undefined);
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let open = sockets.length;
-    let closed = false;
-    const maybeClose = (): void => {
-      if (closed || exit === undefined || open > 0) {
-        return;
-      }
-      closed = true;
-      for (const f of closeHandlers) {
-        f(exit.code, exit.signal);
-      }
-    };
-    for (const x of sockets) {
-      x.on('error', () => undefined);
-      x.once('close', () => {
-        open--;
-        maybeClose();
-      });
-    }
-    exited = (code, signal) => {
-      exit = { code, signal };
-      for (const f of exitHandlers) {
-        f();
-      }
-      maybeClose();
-    };
+    end.watch(spawned);
     return this.#wire(
       {
         pid: spawned.pid,
         stdio: spawned.stdio,
         onSpawnError: () => undefined,
-        onExit: (f) => exitHandlers.push(f),
-        onClose: (f) => closeHandlers.push(f),
+        onExit: (f) => end.onExit(f),
+        onClose: (f) => end.onClose(f),
       },
       req,
       h,
@@ -634,16 +607,6 @@ function forkHere(
     onClose: (f) => proc.on('close', f),
   };
 }
-
-/** What a launch that spawned nothing returns (its handlers heard onSpawnError). */
-const NO_PROCESS: LaunchedProcess = {
-  pid: undefined,
-  privateSocket: undefined,
-  kill: () => undefined,
-  oomKilled: () => false,
-  peakMemoryMb: () => undefined,
-  readPeakMemoryMb: () => Promise.resolve(undefined),
-};
 
 /**
  * Removes the task folders of earlier runs (a hard kill): every `<pid>-<time>` entry of

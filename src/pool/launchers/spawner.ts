@@ -53,6 +53,67 @@ export interface Spawned {
 /** The process could not be spawned (ENOENT, EACCES...): there is no process. */
 export class SpawnError extends Error {}
 
+type Exit = { readonly code: number | null; readonly signal: NodeJS.Signals | null };
+
+/**
+ * A spawned process's end as node's ChildProcess reports one: `onExit` once the spawner
+ * has reported its exit, `onClose` once every piped fd has closed as well. `exited` is
+ * what `Spawner.spawn` is given as its `onExit`; `watch` takes the pipes once they are here.
+ */
+export class SpawnedEnd {
+  #exit: Exit | undefined;
+  #open = 0;
+  #closed = false;
+  readonly #onExit: (() => void)[] = [];
+  readonly #onClose: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+
+  readonly exited = (code: number | null, signal: NodeJS.Signals | null): void => {
+    this.#exit = { code, signal };
+    for (const f of this.#onExit) {
+      f();
+    }
+    this.#maybeClose();
+  };
+
+  /** Whether the process has exited. */
+  get hasExited(): boolean {
+    return this.#exit !== undefined;
+  }
+
+  watch(spawned: Spawned): void {
+    for (const s of spawned.stdio) {
+      if (s === undefined) {
+        continue;
+      }
+      this.#open++;
+      s.on('error', () => undefined);
+      s.once('close', () => {
+        this.#open--;
+        this.#maybeClose();
+      });
+    }
+  }
+
+  onExit(f: () => void): void {
+    this.#onExit.push(f);
+  }
+
+  onClose(f: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+    this.#onClose.push(f);
+  }
+
+  #maybeClose(): void {
+    const exit = this.#exit;
+    if (this.#closed || exit === undefined || this.#open > 0) {
+      return;
+    }
+    this.#closed = true;
+    for (const f of this.#onClose) {
+      f(exit.code, exit.signal);
+    }
+  }
+}
+
 interface Pending {
   readonly req: SpawnRequest;
   readonly onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
