@@ -405,8 +405,7 @@ loadHandler(env.LAMBDA_TASK_ROOT ?? process.cwd(), env._HANDLER ?? '').then(
     if (codeCache !== undefined && codeCacheSends) {
       // Sent before the first NEXT: the platform takes entries only from an environment
       // that has run no invocation yet (src/pool/code-cache-writer.ts). The rest of
-      // afterInit (V8's flags) still waits as below: lowering the tier-up thresholds
-      // before the first invocation made it take ~35 ms instead of ~1.5 (_one-off_).
+      // afterInit (V8's flags) waits as below, as in an unsandboxed runtime.
       codeCache.seal();
       codeCache.flush();
     }
