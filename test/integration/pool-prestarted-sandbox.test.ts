@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSpec } from '../../src/core/ports.js';
 import type { HearthPool } from '../../src/pool/index.js';
-import { MAX_LINKED_ENTRIES } from '../../src/pool/launchers/sandbox-launcher.js';
+import { MAX_LINKED_ENTRIES } from '../../src/pool/launchers/sandbox-blanks.js';
 import { bubblewrapUsable } from '../helpers/bubblewrap.js';
 import { fixtureDir, json, makeRequest, makeSpec, testPool } from './pool-helpers.js';
 

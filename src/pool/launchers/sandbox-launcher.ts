@@ -25,7 +25,7 @@
  *
  * With `prestarted`, whole sandboxes are started before their function exists and taken by
  * a cold start (prestarted.ts): their /var/task is an empty folder of hearth's, filled with
- * links to the function's code when taken (task-links.ts; src/pool/README.md "Pre-started
+ * links to the function's code when taken (sandbox-blanks.ts, task-links.ts; src/pool/README.md "Pre-started
  * runtimes").
  *
  * The network is shared (Lambda functions reach the network; the Runtime API is on
@@ -35,9 +35,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
-import path from 'node:path';
 import { Socket } from 'node:net';
 import type { EnvironmentCgroup, MemoryCgroups } from '../memory-cgroups.js';
 import {
@@ -48,40 +46,19 @@ import {
   type LaunchedProcess,
   type Launcher,
 } from './launcher.js';
-import { PrestartedRuntimes, processAlive, type ClaimedBlank } from './prestarted.js';
+import type { PrestartedRuntimes } from './prestarted.js';
+import { SandboxBlanks } from './sandbox-blanks.js';
 import { PeakReader } from './proc-status.js';
-import {
-  BLOCK_FD,
-  DEFAULT_TMP_MB,
-  hostProbe,
-  INFO_FD,
-  probeBubblewrap,
-  sandboxCommandLine,
-  TASK_ROOT,
-} from './sandbox-command-line.js';
+import { BLOCK_FD, hostProbe, INFO_FD, probeBubblewrap, sandboxCommandLine } from './sandbox-command-line.js';
 import { prepareSandboxEtc, type SandboxEtc } from './sandbox-etc.js';
 import { optMounts, readHostTree, type OptMount } from './sandbox-opt.js';
 import { SandboxSocketOwner } from './socket-owner.js';
 import { SpawnError, SpawnedEnd, type SpawnRequest, type Spawned, type Spawner } from './spawner.js';
-import { countEntries, fillTaskFolder, removeTaskFolder, TreeStock } from './task-links.js';
 
 /** After the process exits, its output pipes get this long to close before they are cut. */
 const CLOSE_GRACE_MS = 2000;
 /** Layer sets whose /opt mounts are kept (a few hundred bytes each). */
 const OPT_CACHE_SIZE = 256;
-/**
- * A code root of more files and folders than this starts a sandbox of its own rather than
- * take a pre-started one: filling /var/task costs ~24 µs per entry here (3,517 files and
- * 674 folders of the AWS SDK: 84–93 ms, against ~60 ms for a whole start; _one-off_).
- */
-export const MAX_LINKED_ENTRIES = 1000;
-/** How long a quiet moment lasts before blanks are started in it (`quiet`). */
-const QUIET_DELAY_MS = 25;
-/** A blank's code cache folder: its /var/task folder's name and this. */
-const CACHE_SUFFIX = '.cache';
-/** Code roots whose size is remembered (content-addressed: a root never changes). */
-const TREE_SIZES = 1024;
-
 export interface SandboxLauncherOptions {
   readonly bwrap: string;
   /** `setpriv` (util-linux), to drop to the environment's uid; undefined: keep hearth's uid. */
@@ -132,90 +109,45 @@ export class SandboxLauncher implements Launcher {
   readonly #probe: (p: string) => 'dir' | 'file' | { link: string } | undefined;
   /** /opt's mounts per layer set: unpacked layers are content-addressed and never change. */
   readonly #optCache = new Map<string, readonly OptMount[] | Error>();
-  readonly #prestarted: PrestartedRuntimes | undefined;
-  /** This launcher's folder of blanks' /var/task folders (under `taskDir`). */
-  readonly #tasks: string | undefined;
-  /** Files and folders per code root, up to MAX_LINKED_ENTRIES + 1. */
-  readonly #treeSizes = new Map<string, number>();
-  /** Filled copies of code roots taken lately (task-links.ts). */
-  readonly #stock: TreeStock | undefined;
-  /** A quiet moment being waited out (`quiet`), and what its end resolves. */
-  #quietTimer: NodeJS.Timeout | undefined;
-  #quietWait: Promise<void> | undefined;
-  #quietDone: () => void = () => undefined;
+  /** Pre-started sandboxes (sandbox-blanks.ts), when asked for. */
+  readonly #blanks: SandboxBlanks | undefined;
 
   constructor(o: SandboxLauncherOptions) {
     this.#o = o;
     this.#probe = hostProbe(o.root ?? '/');
-    if ((o.prestarted ?? 0) > 0 && o.taskDir !== undefined) {
-      const mine = `${process.pid}-${Date.now().toString(36)}`;
-      this.#tasks = path.join(o.taskDir, mine);
-      mkdirSync(this.#tasks, { recursive: true, mode: 0o700 });
-      this.#stock = new TreeStock(this.#tasks, o.prestarted ?? 0);
-      // What an earlier run left (a hard kill): its sandboxes died with it.
-      void sweepTaskDir(o.taskDir, mine);
-      this.#prestarted = new PrestartedRuntimes({
-        max: o.prestarted ?? 0,
-        start: (req, h, name) => this.#startBlank(req, h, name),
-        // A blank's sandbox is the function's but for /var/task: the same /tmp, the same
-        // host paths, and no layers (/opt is mounted at start).
-        keyOf: (req) =>
-          req.layerDirs.length > 0
-            ? undefined
-            : [req.tmpSizeMb ?? DEFAULT_TMP_MB, req.hostPaths, req.codeCacheDir !== undefined],
-        ...(o.newId === undefined ? {} : { newId: o.newId }),
-        ...(o.onPrestartError === undefined ? {} : { onError: o.onPrestartError }),
-      });
-    }
+    this.#blanks =
+      (o.prestarted ?? 0) > 0 && o.taskDir !== undefined
+        ? new SandboxBlanks({
+            max: o.prestarted ?? 0,
+            taskDir: o.taskDir,
+            start: (req, h, cgroupName) => this.#start(req, h, cgroupName),
+            ...(o.newId === undefined ? {} : { newId: o.newId }),
+            ...(o.onPrestartError === undefined ? {} : { onError: o.onPrestartError }),
+          })
+        : undefined;
   }
 
   /** The pre-started runtimes (tests, diagnostics); undefined when there are none. */
   get prestarted(): PrestartedRuntimes | undefined {
-    return this.#prestarted;
+    return this.#blanks?.prestarted;
   }
 
-  /**
-   * No environment is starting: blanks and copies of code are made QUIET_DELAY_MS later,
-   * if no start has begun meanwhile (`launch` cancels the wait; the next quiet moment
-   * starts another). The environment whose start just ended is usually running its first
-   * invocation then, and a blank's start here (bubblewrap forked from hearth's own thread,
-   * before the spawner forked it, and a copy of the code made) held that answer ~5–8 ms,
-   * against ~1.5 ms unsandboxed (_one-off_, timestamps in the environment); 1.1–3 ms with
-   * the wait.
-   */
   quiet(): void {
-    if (this.#prestarted === undefined || this.#quietTimer !== undefined) {
-      return;
-    }
-    this.#quietTimer = setTimeout(() => {
-      this.#quietTimer = undefined;
-      this.#prestarted?.quiet();
-      void this.#stock?.quiet();
-      this.#quietDone();
-    }, QUIET_DELAY_MS).unref();
-    this.#quietWait = new Promise((resolve) => (this.#quietDone = resolve));
+    this.#blanks?.quiet();
   }
 
   /** Code roots with a filled copy ready for the next take (tests, diagnostics). */
   stockedCodeRoots(): string[] {
-    return this.#stock?.ready() ?? [];
+    return this.#blanks?.stockedCodeRoots() ?? [];
   }
 
-  /**
-   * The pids of the blanks waiting, once those being started now have been, and once the
-   * copies of code roots being made now are ready (tests, diagnostics).
-   */
+  /** The pids of the blanks waiting, once everything under way is (tests, diagnostics). */
   async settled(): Promise<number[]> {
-    await this.#quietWait;
-    const pids = (await this.#prestarted?.settled()) ?? [];
-    await this.#stock?.settled();
-    return pids;
+    return (await this.#blanks?.settled()) ?? [];
   }
 
   expect(req: LaunchRequest): void {
-    if (req.layerDirs.length === 0) {
-      this.#prestarted?.expect(req);
-    }
+    this.#blanks?.expect(req);
   }
 
   /** Code at /var/task, layers merged at /opt (launch.ts plans the paths for it). */
@@ -263,104 +195,7 @@ export class SandboxLauncher implements Launcher {
   }
 
   launch(req: LaunchRequest, h: LaunchHandlers): LaunchedProcess | Promise<LaunchedProcess> {
-    if (this.#quietTimer !== undefined) {
-      // Not quiet any more: the next quiet moment starts the wait again.
-      clearTimeout(this.#quietTimer);
-      this.#quietTimer = undefined;
-      this.#quietDone();
-    }
-    const p = this.#prestarted;
-    if (
-      p === undefined ||
-      req.layerDirs.length > 0 ||
-      req.startVariables === undefined ||
-      !req.privateChannel
-    ) {
-      return this.#start(req, h, req.id);
-    }
-    const size = this.#treeSizes.get(req.cwd);
-    if (size === undefined) {
-      return this.#measureThenLaunch(p, req, h);
-    }
-    if (size > MAX_LINKED_ENTRIES) {
-      return this.#start(req, h, req.id);
-    }
-    const claimed = p.claim(req);
-    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
-  }
-
-  /** The first launch of a code root: its size first (a few ms, bounded), then as `launch`. */
-  async #measureThenLaunch(
-    p: PrestartedRuntimes,
-    req: LaunchRequest,
-    h: LaunchHandlers,
-  ): Promise<LaunchedProcess> {
-    let size: number;
-    try {
-      size = await countEntries(req.cwd, MAX_LINKED_ENTRIES);
-    } catch {
-      size = MAX_LINKED_ENTRIES + 1;
-    }
-    if (this.#treeSizes.size >= TREE_SIZES) {
-      this.#treeSizes.delete(this.#treeSizes.keys().next().value ?? '');
-    }
-    this.#treeSizes.set(req.cwd, size);
-    const claimed = size > MAX_LINKED_ENTRIES ? undefined : p.claim(req);
-    return claimed === undefined ? this.#start(req, h, req.id) : this.#assign(claimed, req, h);
-  }
-
-  /**
-   * A pre-started sandbox for `req`: its /var/task filled with the function's code, then
-   * ASSIGN (cwd /var/task, as a fresh sandbox's). Where that fails (or the blank died
-   * meanwhile), the blank is killed and a sandbox of the function's own is started.
-   */
-  async #assign(claimed: ClaimedBlank, req: LaunchRequest, h: LaunchHandlers): Promise<LaunchedProcess> {
-    const dir = path.join(this.#tasks ?? '', claimed.name);
-    try {
-      await (this.#stock === undefined ? fillTaskFolder(req.cwd, dir) : this.#stock.fill(req.cwd, dir));
-    } catch {
-      claimed.release();
-      return this.#start(req, h, req.id);
-    }
-    if (!claimed.alive()) {
-      claimed.release();
-      return this.#start(req, h, req.id);
-    }
-    if (req.codeCacheDir !== undefined) {
-      // The function's code cache as it is now: entries are whole files (temp + rename),
-      // and one that cannot be linked is only a miss.
-      await fillTaskFolder(req.codeCacheDir, `${dir}${CACHE_SUFFIX}`).catch(() => undefined);
-    }
-    // bubblewrap sets PWD where it changes directory: a fresh sandbox's runtime has it.
-    return claimed.assign({ ...req.env, PWD: TASK_ROOT }, TASK_ROOT, h);
-  }
-
-  /** A blank: a sandbox whose /var/task is an empty folder of its own, filled when taken. */
-  #startBlank(
-    req: LaunchRequest,
-    h: LaunchHandlers,
-    name: string,
-  ): LaunchedProcess | Promise<LaunchedProcess> {
-    const dir = path.join(this.#tasks ?? '', name);
-    mkdirSync(dir, { mode: 0o755 });
-    const cache = req.codeCacheDir === undefined ? undefined : `${dir}${CACHE_SUFFIX}`;
-    if (cache !== undefined) {
-      mkdirSync(cache, { mode: 0o755 });
-    }
-    return this.#start(
-      { ...req, cwd: dir, ...(cache === undefined ? {} : { codeCacheDir: cache }) },
-      {
-        ...h,
-        onClose: (code, signal) => {
-          h.onClose(code, signal);
-          void removeTaskFolder(dir);
-          if (cache !== undefined) {
-            void removeTaskFolder(cache);
-          }
-        },
-      },
-      name,
-    );
+    return this.#blanks === undefined ? this.#start(req, h, req.id) : this.#blanks.launch(req, h);
   }
 
   #start(
@@ -561,14 +396,8 @@ export class SandboxLauncher implements Launcher {
   }
 
   async dispose(): Promise<void> {
-    clearTimeout(this.#quietTimer);
-    this.#quietDone();
-    await this.#prestarted?.dispose();
+    await this.#blanks?.dispose();
     await this.#o.spawner?.dispose();
-    this.#stock?.dispose();
-    if (this.#tasks !== undefined) {
-      await removeTaskFolder(this.#tasks);
-    }
     this.#o.etc.dispose();
     await this.#o.cgroups?.dispose();
   }
@@ -606,22 +435,6 @@ function forkHere(
     onExit: (f) => proc.on('exit', () => f()),
     onClose: (f) => proc.on('close', f),
   };
-}
-
-/**
- * Removes the task folders of earlier runs (a hard kill): every `<pid>-<time>` entry of
- * `dir` but `mine` whose process is gone.
- */
-async function sweepTaskDir(dir: string, mine: string): Promise<void> {
-  const entries = await readdir(dir).catch(() => []);
-  for (const name of entries) {
-    const pid = Number(name.split('-')[0]);
-    if (name !== mine && !(Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))) {
-      await removeTaskFolder(path.join(dir, name)).catch(() =>
-        rm(path.join(dir, name), { recursive: true, force: true }),
-      );
-    }
-  }
 }
 
 /** `bwrap` and `setpriv` on the PATH, when they exist. */
