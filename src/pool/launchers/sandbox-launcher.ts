@@ -25,8 +25,8 @@
  *
  * With `prestarted`, whole sandboxes are started before their function exists and taken by
  * a cold start (prestarted.ts): their /var/task is an empty folder of hearth's, filled with
- * links to the function's code when taken (sandbox-blanks.ts, task-links.ts; src/pool/README.md "Pre-started
- * runtimes").
+ * links to the function's code when taken (sandbox-blanks.ts, task-links.ts;
+ * src/pool/README.md "Pre-started runtimes").
  *
  * The network is shared (Lambda functions reach the network; the Runtime API is on
  * loopback). Memory: the sandboxed process (not bwrap) goes into its memory cgroup before
