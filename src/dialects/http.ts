@@ -23,6 +23,8 @@ export interface WireRequest {
   /**
    * Reads the whole body, failing with BodyTooLargeError as soon as it is known to exceed
    * `limitBytes` (from Content-Length, or while streaming): nothing unbounded is buffered.
+   * The caller awaits what it gets at once: nothing else handles its rejection (the front
+   * door adds no reaction of its own, which would run before the caller's on every request).
    */
   readBody(limitBytes: number): Promise<Buffer>;
   /** Request id assigned by the front door (also sent back in the dialect's header). */

@@ -22,10 +22,15 @@ const DRAIN_LIMIT_BYTES = 1 << 20;
 /** Bodies declared at least this large are read into one buffer of their own. */
 const OWN_BUFFER_BYTES = 1 << 20;
 
-export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promise<Buffer> {
+export function readBodyLimited(
+  raw: IncomingMessage,
+  limitBytes: number,
+  refused?: () => void,
+): Promise<Buffer> {
   const declared = Number(raw.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     raw.resume(); // discard; the connection is closed after the error response
+    refused?.();
     return Promise.reject(new BodyTooLargeError(limitBytes));
   }
   // A body of known, large size is copied chunk by chunk into one buffer as it arrives:
@@ -35,7 +40,7 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
   // most twice that: a Content-Length alone, with no data behind it, reserves nothing.
   const own = Number.isFinite(declared) && declared >= OWN_BUFFER_BYTES;
   if (own) {
-    return streamBody(raw, limitBytes, true, declared);
+    return streamBody(raw, limitBytes, true, declared, refused);
   }
   // A small request usually arrives whole in one read of its socket: node's parser has
   // then buffered the whole body by the time the current callback ends, and it is taken
@@ -46,6 +51,7 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
   return new Promise<Buffer>((resolve, reject) => {
     const settle = (whole: Buffer): void => {
       if (whole.length > limitBytes) {
+        refused?.();
         reject(new BodyTooLargeError(limitBytes));
       } else {
         resolve(whole);
@@ -61,7 +67,7 @@ export function readBodyLimited(raw: IncomingMessage, limitBytes: number): Promi
       if (later !== undefined) {
         settle(later);
       } else {
-        streamBody(raw, limitBytes, false, declared).then(resolve, reject);
+        streamBody(raw, limitBytes, false, declared, refused).then(resolve, reject);
       }
     });
   });
@@ -90,12 +96,16 @@ function bufferedWhole(raw: IncomingMessage, declared: number): Buffer | undefin
   return (raw.read() as Buffer | null) ?? NO_BODY;
 }
 
-/** The body as it arrives: chunks joined at the end, or copied into one buffer of its own. */
+/**
+ * The body as it arrives: chunks joined at the end, or copied into one buffer of its own.
+ * `refused` is called when it proves larger than allowed, before the promise rejects.
+ */
 function streamBody(
   raw: IncomingMessage,
   limitBytes: number,
   own: boolean,
   declared: number,
+  refused: (() => void) | undefined,
 ): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     if (raw.destroyed && !raw.complete) {
@@ -115,6 +125,7 @@ function streamBody(
         failed = true;
         chunks.length = 0;
         whole = undefined;
+        refused?.();
         reject(new BodyTooLargeError(limitBytes));
         return;
       }
@@ -328,60 +339,47 @@ export function createFrontDoor(opts: FrontDoorOptions) {
    * through is one more turn of the microtask queue before it goes out).
    */
   const dispatch = async (raw: IncomingMessage, out: ServerResponse): Promise<void> => {
-    const url = raw.url ?? '/';
-    const q = url.indexOf('?');
-    let bodyStarted = false;
-    let bodyRefused = false;
-    const rawQuery = q === -1 ? '' : url.slice(q + 1);
-    const wire = new DirectRequest(
-      raw.method ?? 'GET',
-      q === -1 ? url : url.slice(0, q),
-      rawQuery,
-      lowerHeaders(raw),
-      randomUUID(),
-      (limit) => {
-        bodyStarted = true;
-        // The reader's own promise goes to the dialect (a derived one would settle a turn
-        // later); a refusal is noted on the side.
-        const reading = readBodyLimited(raw, limit);
-        reading.then(undefined, (e: unknown) => {
-          bodyRefused = e instanceof BodyTooLargeError;
-        });
-        return reading;
-      },
-    );
-    const dialect = opts.dialects.find((d) => d.matches(wire));
-    const res =
-      dialect === undefined
-        ? opts.fallback.notFound(wire.method, wire.rawPath, wire.requestId)
-        : await dialect.handle(wire);
-    let close = false;
-    if (bodyRefused) {
-      // An oversized body is not read: close the connection instead of draining it.
-      close = true;
-    } else if (!bodyStarted) {
-      // A body the operation did not need is drained, so the connection stays usable,
-      // unless it is large or of unknown length: then closing is cheaper than reading it.
-      const declared = Number(raw.headers['content-length'] ?? 0);
-      if (raw.headers['transfer-encoding'] !== undefined || declared > DRAIN_LIMIT_BYTES) {
-        close = true;
-      }
-      raw.resume();
-    }
-    writeResponse(out, { res, close }, opts);
-  };
-
-  let closing = false;
-  /** Answers one request: the dialect's response, or 503 once the server is closing. */
-  const serveDirect = async (raw: IncomingMessage, out: ServerResponse): Promise<void> => {
-    if (closing) {
-      // What fastify's return503OnClosing answers.
-      out.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
-      out.end(JSON.stringify({ message: 'Service Unavailable' }));
-      return;
-    }
     try {
-      await dispatch(raw, out);
+      const url = raw.url ?? '/';
+      const q = url.indexOf('?');
+      let bodyStarted = false;
+      let bodyRefused = false;
+      const rawQuery = q === -1 ? '' : url.slice(q + 1);
+      const wire = new DirectRequest(
+        raw.method ?? 'GET',
+        q === -1 ? url : url.slice(0, q),
+        rawQuery,
+        lowerHeaders(raw),
+        randomUUID(),
+        (limit) => {
+          bodyStarted = true;
+          // The reader's own promise goes to the dialect (a derived one would settle a turn
+          // later, and a reaction of ours would run before the dialect's); a refusal is noted
+          // by the reader itself.
+          return readBodyLimited(raw, limit, () => {
+            bodyRefused = true;
+          });
+        },
+      );
+      const dialect = opts.dialects.find((d) => d.matches(wire));
+      const res =
+        dialect === undefined
+          ? opts.fallback.notFound(wire.method, wire.rawPath, wire.requestId)
+          : await dialect.handle(wire);
+      let close = false;
+      if (bodyRefused) {
+        // An oversized body is not read: close the connection instead of draining it.
+        close = true;
+      } else if (!bodyStarted) {
+        // A body the operation did not need is drained, so the connection stays usable,
+        // unless it is large or of unknown length: then closing is cheaper than reading it.
+        const declared = Number(raw.headers['content-length'] ?? 0);
+        if (raw.headers['transfer-encoding'] !== undefined || declared > DRAIN_LIMIT_BYTES) {
+          close = true;
+        }
+        raw.resume();
+      }
+      writeResponse(out, { res, close }, opts);
     } catch (e) {
       // Dialects never throw (http.ts); should one, the answer is still a response.
       opts.logger.error({ err: e, url: raw.url }, 'unexpected error in the front door');
@@ -389,6 +387,22 @@ export function createFrontDoor(opts: FrontDoorOptions) {
         writeResponse(out, { res: opts.fallback.internalError(randomUUID()), close: false }, opts);
       }
     }
+  };
+
+  let closing = false;
+  /**
+   * Answers one request: the dialect's response, or 503 once the server is closing.
+   * (dispatch catches what it throws itself: a wrapper awaiting it would be one more
+   * promise and one more turn of the microtask queue per request.)
+   */
+  const serveDirect = (raw: IncomingMessage, out: ServerResponse): void => {
+    if (closing) {
+      // What fastify's return503OnClosing answers.
+      out.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
+      out.end(JSON.stringify({ message: 'Service Unavailable' }));
+      return;
+    }
+    void dispatch(raw, out);
   };
 
   const app = Fastify({
@@ -407,7 +421,7 @@ export function createFrontDoor(opts: FrontDoorOptions) {
     serverFactory: () =>
       createServer((raw, out) => {
         if (isDataPlane(raw) || opts.raw?.(raw, out) !== true) {
-          void serveDirect(raw, out);
+          serveDirect(raw, out);
         }
       }),
   });

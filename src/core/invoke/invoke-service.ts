@@ -74,6 +74,11 @@ export interface InvokeDeps {
   readonly metrics?: Pick<ProvisionedMetrics, 'countInvocation'>;
 }
 
+/** The outcome as the pool gave it (#run). */
+const asIs = (outcome: InvocationOutcome): InvocationOutcome => outcome;
+/** A synchronous invocation's result (invoke). */
+const completed = (outcome: InvocationOutcome): InvokeResult => ({ kind: 'completed', outcome });
+
 export class InvokeService {
   readonly #d: InvokeDeps;
   readonly #random: () => number;
@@ -109,9 +114,7 @@ export class InvokeService {
         return this.#invoke(p, { fn, version });
       }
       const requestId = p.requestId ?? randomUUID();
-      return this.#start(p, fn, version, spec, unreserved, requestId, p.wantLog).then(
-        (outcome): InvokeResult => ({ kind: 'completed', outcome }),
-      );
+      return this.#start(p, fn, version, spec, unreserved, requestId, p.wantLog, completed);
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -180,11 +183,15 @@ export class InvokeService {
     const unreserved = await this.#d.unreservedCapacity(p.key);
     // Awaited rather than returned: an async function that returns a promise settles one
     // more turn of the microtask queue later, and the answer waits for each such turn.
-    return await this.#start(p, fn, version, spec, unreserved, requestId, wantLog);
+    return await this.#start(p, fn, version, spec, unreserved, requestId, wantLog, asIs);
   }
 
-  /** Hands the invocation to the pool; counts it for metrics once it is over. */
-  #start(
+  /**
+   * Hands the invocation to the pool; counts it for metrics once it is over, and gives the
+   * outcome to `then` in the same turn (each `.then` on the way back is one more turn of
+   * the microtask queue before the caller's answer goes out).
+   */
+  #start<T>(
     p: InvokeParams,
     fn: FunctionRecord,
     version: VersionRecord,
@@ -192,7 +199,8 @@ export class InvokeService {
     unreservedCapacity: number,
     requestId: string,
     wantLog: boolean,
-  ): Promise<InvocationOutcome> {
+    then: (outcome: InvocationOutcome) => T,
+  ): Promise<T> {
     // `$LATEST` never runs on provisioned environments (§3.7).
     const provisionedKey =
       version.version === LATEST ? undefined : this.#d.provisioned.servingKey(p.key, version.version);
@@ -218,14 +226,15 @@ export class InvokeService {
           : { memoryBudget: { limitMb: p.memoryBudgetMb, memoryMb: version.config.memoryMb } }),
       },
     });
-    if (provisionedKey === undefined || this.#d.metrics === undefined) {
-      return running;
-    }
     const metrics = this.#d.metrics;
+    if (provisionedKey === undefined || metrics === undefined) {
+      // asIs is the identity: the pool's own promise, without a turn more.
+      return then === asIs ? (running as Promise<unknown> as Promise<T>) : running.then(then);
+    }
     // The one count of this invocation for metrics: where it ran is in its outcome.
     return running.then((outcome) => {
       metrics.countInvocation(provisionedKey, outcome.initializationType === 'provisioned-concurrency');
-      return outcome;
+      return then(outcome);
     });
   }
 

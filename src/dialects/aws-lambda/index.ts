@@ -104,7 +104,7 @@ async function handle(
   let region = opts.defaultRegion;
   let accountId = opts.accountId;
   try {
-    const match = routeOf(req.method, req.rawPath, req.rawQuery, req.query);
+    const match = routeOf(req.method, req.rawPath, req.rawQuery, () => req.query);
     if (match === undefined) {
       const known = matchModelOperation(req.method, pathSegments(req.rawPath), req.query);
       throw known === undefined

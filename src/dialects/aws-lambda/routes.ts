@@ -355,20 +355,21 @@ const recentMatches = new Map<string, RouteMatch>();
  * same few (an invoke of one function and alias, over and over), and splitting, decoding
  * and fitting the path against every route each time was a tenth of the AWS dialect's
  * work on the invoke path (V8 CPU profile, _one-off_). A match's labels are frozen: every
- * request with that line shares them.
+ * request with that line shares them. `query` is called on a miss only: a line seen before
+ * parses no query (until 2026-12-05 the invoke path built one for every request anyway).
  */
 export function routeOf(
   method: string,
   rawPath: string,
   rawQuery: string,
-  query: URLSearchParams,
+  query: () => URLSearchParams,
 ): RouteMatch | undefined {
   const key = `${method} ${rawPath}?${rawQuery}`;
   const known = recentMatches.get(key);
   if (known !== undefined) {
     return known;
   }
-  const match = matchRoute(method, pathSegments(rawPath), query);
+  const match = matchRoute(method, pathSegments(rawPath), query());
   if (match !== undefined && key.length <= RECENT_KEY_MAX_CHARS) {
     if (recentMatches.size >= RECENT_MATCHES_MAX) {
       recentMatches.clear();

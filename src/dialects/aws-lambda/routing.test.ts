@@ -158,8 +158,8 @@ describe('operation detection', () => {
 
   it('routeOf remembers a request line: the same match, frozen, and the query still decides', () => {
     const path = '/2015-03-31/functions/remembered/invocations';
-    const first = routeOf('POST', path, 'Qualifier=live', new URLSearchParams('Qualifier=live'));
-    const again = routeOf('POST', path, 'Qualifier=live', new URLSearchParams('Qualifier=live'));
+    const first = routeOf('POST', path, 'Qualifier=live', () => new URLSearchParams('Qualifier=live'));
+    const again = routeOf('POST', path, 'Qualifier=live', () => new URLSearchParams('Qualifier=live'));
     expect(first?.route.operation).toBe('Invoke');
     expect(again).toBe(first);
     expect(Object.isFrozen(again?.labels)).toBe(true);
@@ -167,16 +167,16 @@ describe('operation detection', () => {
     // Another query is another line: GetLayerVersionByArn needs its find=LayerVersion.
     const layers = '/2018-10-31/layers';
     const arn = 'find=LayerVersion&Arn=arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Alayer%3Al%3A1';
-    expect(routeOf('GET', layers, arn, new URLSearchParams(arn))?.route.operation).toBe(
+    expect(routeOf('GET', layers, arn, () => new URLSearchParams(arn))?.route.operation).toBe(
       'GetLayerVersionByArn',
     );
-    expect(routeOf('GET', layers, '', new URLSearchParams())?.route.operation).toBe('ListLayers');
-    expect(routeOf('GET', layers, arn, new URLSearchParams(arn))?.route.operation).toBe(
+    expect(routeOf('GET', layers, '', () => new URLSearchParams())?.route.operation).toBe('ListLayers');
+    expect(routeOf('GET', layers, arn, () => new URLSearchParams(arn))?.route.operation).toBe(
       'GetLayerVersionByArn',
     );
     // No route: nothing is remembered, and the answer stays no route.
-    expect(routeOf('PATCH', path, '', new URLSearchParams())).toBeUndefined();
-    expect(routeOf('PATCH', path, '', new URLSearchParams())).toBeUndefined();
+    expect(routeOf('PATCH', path, '', () => new URLSearchParams())).toBeUndefined();
+    expect(routeOf('PATCH', path, '', () => new URLSearchParams())).toBeUndefined();
   });
 });
 

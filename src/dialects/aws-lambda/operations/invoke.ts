@@ -71,31 +71,31 @@ interface Target {
   readonly invokedFunctionArn: string;
 }
 
-/**
- * Valid targets by caller scope, query and name: the same few are invoked again and again,
- * and their checks (the name's and qualifier's patterns, the name rules, the ARN) gave the
- * same answer each time. Bounded as parseFunctionName's names are, in count and key size.
- */
-const recentTargets = new Map<string, Target>();
-const RECENT_TARGETS_MAX = 1024;
-const RECENT_TARGET_KEY_MAX_CHARS = 512;
+/** A valid target, and the caller scope it was checked in. */
+interface KnownTarget {
+  readonly accountId: string;
+  readonly region: string;
+  readonly target: Target;
+}
 
 /**
- * The memo's key: scope, the query as sent (length-prefixed) and the name last, so no two
- * requests that differ share one; a query written differently is only another entry.
+ * Valid targets by request line and caller scope: the same few are invoked again and
+ * again, and their checks (the name's and qualifier's patterns, the name rules, the ARN)
+ * gave the same answer each time. Keyed by the route's labels, which routes.ts's routeOf
+ * shares between every request with the same line (method, path and query), so a warm
+ * invoke builds and hashes no key string; a line too long to be remembered there has labels
+ * of its own each time and is checked each time. An entry goes with its labels.
  */
-function targetKey(call: OperationCall): string | undefined {
-  const label = call.labels.FunctionName;
-  if (label === undefined) {
-    return undefined;
-  }
-  return `${call.ctx.accountId}\n${call.ctx.region}\n${call.rawQuery.length}:${call.rawQuery}\n${label}`;
-}
+const knownTargets = new WeakMap<object, KnownTarget>();
 
 async function invoke(call: OperationCall): Promise<OperationResult> {
   const v = new Violations();
-  const memoKey = targetKey(call);
-  const known = memoKey === undefined ? undefined : recentTargets.get(memoKey);
+  const { accountId, region } = call.ctx;
+  const remembered = knownTargets.get(call.labels);
+  const known =
+    remembered !== undefined && remembered.accountId === accountId && remembered.region === region
+      ? remembered.target
+      : undefined;
   // A known target adds no violations; an unknown one is checked in the model's order.
   const parsed = known === undefined ? parseFunctionLabel(v, call, 'NamespacedFunctionName') : undefined;
   const qualifierParam = known === undefined ? readQualifierParam(v, call) : undefined;
@@ -108,12 +108,7 @@ async function invoke(call: OperationCall): Promise<OperationResult> {
   if (known === undefined) {
     const ref = resolveRef(v, call, parsed, qualifierParam);
     target = { ref, invokedFunctionArn: functionArn(call.ctx, ref.key.name, ref.qualifier) };
-    if (memoKey !== undefined && memoKey.length <= RECENT_TARGET_KEY_MAX_CHARS) {
-      if (recentTargets.size >= RECENT_TARGETS_MAX) {
-        recentTargets.clear();
-      }
-      recentTargets.set(memoKey, target);
-    }
+    knownTargets.set(call.labels, { accountId, region, target });
   } else {
     v.throwIfAny();
     target = known;
