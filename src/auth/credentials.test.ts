@@ -1,7 +1,7 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../test/helpers/temp-dirs.js';
 import { openCredentialSource, readCredentialsFile } from './credentials-file.js';
 import { buildKeyRing, CredentialsError, parseCredentialEntries } from './credentials.js';
 import { concurrencyLimitsOf } from './account-settings.js';
@@ -10,8 +10,10 @@ const AWS = { accessKeyId: 'AKIAONE', secretAccessKey: 's1', accountId: '1111111
 const TC = { secretId: 'AKIDONE', secretKey: 's2', appId: '1250000000', accountId: '111111111111' };
 const silent = { info: () => undefined, error: () => undefined };
 
+const tempDir = tempDirs('hearth-cred-');
+
 function tempFile(name: string, text: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'hearth-cred-')), name);
+  const file = path.join(tempDir(), name);
   writeFileSync(file, text);
   return file;
 }

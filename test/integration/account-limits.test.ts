@@ -13,13 +13,13 @@ import {
   PutFunctionConcurrencyCommand,
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { scfClient, scfFailure } from '../helpers/scf.js';
 import { makeZip } from '../helpers/zip.js';
@@ -47,8 +47,10 @@ gate.on('request', (_req, res) => {
   entered.shift()?.();
 });
 
+const tempDir = tempDirs('hearth-limits-');
+
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hearth-limits-'));
+  const dir = tempDir();
   const file = path.join(dir, 'credentials.yaml');
   writeFileSync(
     file,

@@ -3,8 +3,7 @@
  * scope everything, expiring code URLs, and closed by default — driven by the official SDKs
  * with right, wrong, expired and foreign credentials, two accounts side by side.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CreateFunctionCommand,
@@ -16,6 +15,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createPlatform } from '../../src/server/create-platform.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -26,8 +26,10 @@ const A = { accessKeyId: 'AKIAACCOUNTA', secretAccessKey: 'secret-a', accountId:
 const B = { accessKeyId: 'AKIAACCOUNTB', secretAccessKey: 'secret-b', accountId: '222222222222' };
 const TA = { secretId: 'AKIDACCOUNTA', secretKey: 'tsecret-a', appId: '1250000000', accountId: A.accountId };
 
+const credentialsDir = tempDirs('hearth-auth-');
+
 function writeCredentials(doc: unknown, name = 'credentials.json'): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'hearth-auth-')), name);
+  const file = path.join(credentialsDir(), name);
   writeFileSync(file, typeof doc === 'string' ? doc : JSON.stringify(doc));
   return file;
 }
@@ -229,7 +231,7 @@ describe('TC3 from the same credentials file', () => {
 });
 
 describe('start-up', () => {
-  const dataDir = () => mkdtempSync(path.join(tmpdir(), 'hearth-auth-start-'));
+  const dataDir = tempDirs('hearth-auth-start-');
 
   it('refuses a credentials file that does not parse, naming the line and column', async () => {
     const file = writeCredentials('{\n  "credentials": [\n    { "accessKeyId": "A", }\n  ]\n}\n');

@@ -8,10 +8,10 @@
  */
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.js';
 import { NodeSha256 } from '../../src/auth/node-sha256.js';
 import { boto3, hasBoto3 } from '../helpers/boto3.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -22,9 +22,10 @@ const MISMATCH =
 const UNRECOGNIZED = 'The security token included in the request is invalid.';
 
 let p: TestPlatform;
+const tempDir = tempDirs('hearth-json-auth-');
 
 beforeAll(async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'hearth-json-auth-')), 'credentials.json');
+  const file = path.join(tempDir(), 'credentials.json');
   writeFileSync(file, JSON.stringify({ credentials: [A] }));
   p = await startPlatform({ credentialsFile: file });
 });
