@@ -9,6 +9,7 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
+  InvokeCommand,
   LambdaClient,
   ListFunctionsCommand,
   UpdateFunctionConfigurationCommand,
@@ -93,6 +94,35 @@ describe('SigV4 with the AWS SDK', () => {
     // By name, B has no such function: its own account is searched (no leak of A's).
     const byName = await failure(b.send(new GetFunctionCommand({ FunctionName: 'only-in-a' })));
     expect(byName.name).toBe('ResourceNotFoundException');
+  });
+
+  it('the same invoke request line runs each account its own function, taken turn about', async () => {
+    // The dialect remembers a checked target per request line; the caller's account is part
+    // of what it remembers.
+    const a = client(A);
+    const b = client(B);
+    const code = async (answer: string) =>
+      makeZip({ 'index.js': `exports.handler = async () => ${JSON.stringify(answer)};` });
+    for (const [c, account, answer] of [
+      [a, A.accountId, 'from-a'],
+      [b, B.accountId, 'from-b'],
+    ] as const) {
+      await c.send(
+        new CreateFunctionCommand({
+          FunctionName: 'same-line',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${account}:role/r`,
+          Code: { ZipFile: await code(answer) },
+        }),
+      );
+    }
+    const answers: string[] = [];
+    for (const c of [a, b, a, b]) {
+      const out = await c.send(new InvokeCommand({ FunctionName: 'same-line' }));
+      answers.push(JSON.parse(Buffer.from(out.Payload ?? []).toString()) as string);
+    }
+    expect(answers).toEqual(['from-a', 'from-b', 'from-a', 'from-b']);
   });
 
   it("another account's ARN is AccessDeniedException with AWS's message, for reads and writes", async () => {

@@ -158,10 +158,17 @@ describe('operation detection', () => {
 
   it('routeOf remembers a request line: the same match, frozen, and the query still decides', () => {
     const path = '/2015-03-31/functions/remembered/invocations';
-    const first = routeOf('POST', path, 'Qualifier=live', () => new URLSearchParams('Qualifier=live'));
-    const again = routeOf('POST', path, 'Qualifier=live', () => new URLSearchParams('Qualifier=live'));
+    let parsed = 0;
+    const query = () => {
+      parsed++;
+      return new URLSearchParams('Qualifier=live');
+    };
+    const first = routeOf('POST', path, 'Qualifier=live', query);
+    const again = routeOf('POST', path, 'Qualifier=live', query);
     expect(first?.route.operation).toBe('Invoke');
     expect(again).toBe(first);
+    // The query is parsed for the first match only.
+    expect(parsed).toBe(1);
     expect(Object.isFrozen(again?.labels)).toBe(true);
     expect(again?.labels).toEqual({ FunctionName: 'remembered' });
     // Another query is another line: GetLayerVersionByArn needs its find=LayerVersion.
