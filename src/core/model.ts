@@ -206,11 +206,38 @@ export function isVersionQualifier(q: string): boolean {
   return /^[0-9]+$/.test(q);
 }
 
-/** The one spelling of a scope (account and region) as a map key: `<account>/<region>`. */
-export function scopeKey(scope: Scope): string {
-  return `${scope.accountId}/${scope.region}`;
+/**
+ * A key object's string, made once per object. The invoke path asks for the strings of the
+ * same few key objects again and again (a remembered target hands one FunctionKey to every
+ * invocation of it), and a string built anew is joined, flattened and hashed anew by every
+ * map it is looked up in, where one made once keeps its hash. Key objects are not changed
+ * once made (their fields are readonly); an entry goes with its object.
+ */
+export function keyStringOf<K extends object>(
+  memo: WeakMap<K, string>,
+  k: K,
+  make: (k: K) => string,
+): string {
+  let s = memo.get(k);
+  if (s === undefined) {
+    s = make(k);
+    memo.set(k, s);
+  }
+  return s;
 }
 
+const scopeKeys = new WeakMap<Scope, string>();
+const makeScopeKey = (scope: Scope): string => `${scope.accountId}/${scope.region}`;
+
+/** The one spelling of a scope (account and region) as a map key: `<account>/<region>`. */
+export function scopeKey(scope: Scope): string {
+  return keyStringOf(scopeKeys, scope, makeScopeKey);
+}
+
+const functionKeyStrings = new WeakMap<FunctionKey, string>();
+const makeFunctionKeyString = (k: FunctionKey): string =>
+  `${k.accountId}/${k.region}/${k.namespace}/${k.name}`;
+
 export function functionKeyString(k: FunctionKey): string {
-  return `${k.accountId}/${k.region}/${k.namespace}/${k.name}`;
+  return keyStringOf(functionKeyStrings, k, makeFunctionKeyString);
 }

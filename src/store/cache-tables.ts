@@ -17,6 +17,7 @@ import type {
   Scope,
   VersionRecord,
 } from '../core/model.js';
+import { keyStringOf } from '../core/model.js';
 import type { ScalableTargetRecord, ScalingActivityRecord } from '../core/scaling/scalable-target.js';
 import { ScalingRecordsIndex } from '../core/scaling/target-index.js';
 import { decode } from './frozen-json.js';
@@ -25,8 +26,13 @@ import type { RemoteBatch, Snapshot, WriteOp } from './persistence.js';
 
 /** Cache keys join identifiers with NUL, which no account, region or name can contain. */
 const SEP = '\u0000';
-export const scopeId = (s: Scope): string => s.accountId + SEP + s.region;
-export const functionId = (k: FunctionKey): string => scopeId(k) + SEP + k.namespace + SEP + k.name;
+const scopeIds = new WeakMap<Scope, string>();
+const functionIds = new WeakMap<FunctionKey, string>();
+const makeScopeId = (s: Scope): string => s.accountId + SEP + s.region;
+const makeFunctionId = (k: FunctionKey): string => scopeId(k) + SEP + k.namespace + SEP + k.name;
+/** Made once per key object, as core's key strings are (model.ts keyStringOf). */
+export const scopeId = (s: Scope): string => keyStringOf(scopeIds, s, makeScopeId);
+export const functionId = (k: FunctionKey): string => keyStringOf(functionIds, k, makeFunctionId);
 
 export interface FunctionEntry {
   fn: FunctionRecord;

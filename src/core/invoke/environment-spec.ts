@@ -125,8 +125,19 @@ export class SpecCache {
   }
 }
 
+/** Spec keys by version record (records are immutable), with the function they were made for. */
+const specKeys = new WeakMap<VersionRecord, { readonly fk: string; readonly specKey: string }>();
+
+/** The spec key of a version, made once per version record (read on every invocation). */
 function specKeyOf(key: FunctionKey, version: VersionRecord): string {
-  return `${specPrefixOfVersion(key, version.version)}${deploymentDigest(version.config)}`;
+  const fk = functionKeyString(key);
+  const known = specKeys.get(version);
+  if (known !== undefined && known.fk === fk) {
+    return known.specKey;
+  }
+  const specKey = `${specPrefixOfVersion(key, version.version)}${deploymentDigest(version.config)}`;
+  specKeys.set(version, { fk, specKey });
+  return specKey;
 }
 
 /** A function's own init limit, when it has one (SCF's InitTimeout, kept in `extra`). */

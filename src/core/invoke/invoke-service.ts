@@ -82,8 +82,11 @@ const completed = (outcome: InvocationOutcome): InvokeResult => ({ kind: 'comple
 export class InvokeService {
   readonly #d: InvokeDeps;
   readonly #random: () => number;
-  /** Published versions are immutable: cached until `forget` (version or function deleted). */
-  readonly #versions = new Map<string, VersionRecord>();
+  /**
+   * Published versions are immutable: cached by function and version name until `forget`
+   * (version or function deleted).
+   */
+  readonly #versions = new Map<string, Map<string, VersionRecord>>();
 
   constructor(deps: InvokeDeps) {
     this.#d = deps;
@@ -242,14 +245,19 @@ export class InvokeService {
   readonly #lookup = {
     pick: (alias: AliasRecord) => this.#pick(alias.functionVersion, alias.additionalVersionWeights),
     versionNow: (k: FunctionKey, versionName: string): VersionRecord | undefined =>
-      this.#versions.get(`${functionKeyString(k)}/${versionName}`),
+      this.#versions.get(functionKeyString(k))?.get(versionName),
     getVersion: async (k: FunctionKey, versionName: string): Promise<VersionRecord | undefined> => {
-      const cacheKey = `${functionKeyString(k)}/${versionName}`;
-      let v = this.#versions.get(cacheKey);
+      let v = this.#versions.get(functionKeyString(k))?.get(versionName);
       if (v === undefined) {
         v = await this.#d.store.getVersion(k, versionName);
         if (v !== undefined) {
-          this.#versions.set(cacheKey, v);
+          const fk = functionKeyString(k);
+          let byName = this.#versions.get(fk);
+          if (byName === undefined) {
+            byName = new Map();
+            this.#versions.set(fk, byName);
+          }
+          byName.set(versionName, v);
         }
       }
       return v;
@@ -265,12 +273,7 @@ export class InvokeService {
 
   /** Drops cached versions of a function (a version or the function was deleted). */
   forget(key: FunctionKey): void {
-    const prefix = `${functionKeyString(key)}/`;
-    for (const k of this.#versions.keys()) {
-      if (k.startsWith(prefix)) {
-        this.#versions.delete(k);
-      }
-    }
+    this.#versions.delete(functionKeyString(key));
   }
 
   /** Weighted alias routing: the additional version with probability w (§3.6). */
