@@ -263,18 +263,34 @@ export class Environment implements RuntimeEvents {
     this.#state = transition(this.#state, 'busy');
     const first = this.#invocations === 0;
     this.#invocations++;
+    const timeoutMs = this.spec.timeoutSec * 1000;
+    const leftMs = Math.max(1, Math.min(timeoutMs, budgetMs ?? timeoutMs));
+    const startedAt = performance.now();
+    // The runtime gets its invocation first; the bookkeeping below runs while it starts on
+    // it (nothing of the runtime's can be read before this call returns: its output and
+    // answer are read on later turns of the event loop, so the START line still comes
+    // first in the log).
+    this.#channel?.deliver({
+      requestId: req.requestId,
+      deadlineMs: Date.now() + leftMs,
+      invokedFunctionArn: req.invokedFunctionArn,
+      traceId: req.traceId ?? '',
+      clientContext: req.clientContext ?? '',
+      cognitoIdentity: '',
+      payload: req.payload,
+    });
     const capture = req.wantLog ? new LogCapture() : undefined;
     if (capture !== undefined || this.#o.logSink !== undefined) {
       const line = startLine(req.requestId, this.spec.version);
       capture?.append(line);
       this.#o.logSink?.(this, line);
     }
-    const timeoutMs = this.spec.timeoutSec * 1000;
-    const leftMs = Math.max(1, Math.min(timeoutMs, budgetMs ?? timeoutMs));
+    this.#runTimer.arm(leftMs);
+    this.#peak?.begin();
     return new Promise((resolve) => {
       this.#active = {
         req,
-        startedAt: performance.now(),
+        startedAt,
         timeoutMs,
         capture,
         // §5.7: Init Duration is reported by the invocation that waited for the init;
@@ -283,17 +299,6 @@ export class Environment implements RuntimeEvents {
         resolve,
         done: false,
       };
-      this.#runTimer.arm(leftMs);
-      this.#peak?.begin();
-      this.#channel?.deliver({
-        requestId: req.requestId,
-        deadlineMs: Date.now() + leftMs,
-        invokedFunctionArn: req.invokedFunctionArn,
-        traceId: req.traceId ?? '',
-        clientContext: req.clientContext ?? '',
-        cognitoIdentity: '',
-        payload: req.payload,
-      });
     });
   }
 
