@@ -59,14 +59,15 @@ async function failure(call: Promise<unknown>): Promise<Error & { $metadata: { h
   throw new Error('expected the call to fail');
 }
 
-const create = async (c: LambdaClient, name: string, account: string) =>
+/** A function in `account` whose handler answers `answer` (a JavaScript expression). */
+const create = async (c: LambdaClient, name: string, account: string, answer = '1') =>
   c.send(
     new CreateFunctionCommand({
       FunctionName: name,
       Runtime: 'nodejs20.x',
       Handler: 'index.handler',
       Role: `arn:aws:iam::${account}:role/r`,
-      Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) },
+      Code: { ZipFile: await makeZip({ 'index.js': `exports.handler = async () => ${answer};` }) },
     }),
   );
 
@@ -101,22 +102,8 @@ describe('SigV4 with the AWS SDK', () => {
     // of what it remembers.
     const a = client(A);
     const b = client(B);
-    const code = async (answer: string) =>
-      makeZip({ 'index.js': `exports.handler = async () => ${JSON.stringify(answer)};` });
-    for (const [c, account, answer] of [
-      [a, A.accountId, 'from-a'],
-      [b, B.accountId, 'from-b'],
-    ] as const) {
-      await c.send(
-        new CreateFunctionCommand({
-          FunctionName: 'same-line',
-          Runtime: 'nodejs20.x',
-          Handler: 'index.handler',
-          Role: `arn:aws:iam::${account}:role/r`,
-          Code: { ZipFile: await code(answer) },
-        }),
-      );
-    }
+    await create(a, 'same-line', A.accountId, JSON.stringify('from-a'));
+    await create(b, 'same-line', B.accountId, JSON.stringify('from-b'));
     const answers: string[] = [];
     for (const c of [a, b, a, b]) {
       const out = await c.send(new InvokeCommand({ FunctionName: 'same-line' }));
