@@ -12,7 +12,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { entryName, writeSandboxEntry, type SandboxCacheTarget } from './code-cache-writer.js';
+import {
+  SandboxCacheIntake,
+  entryName,
+  sandboxEntriesWritten,
+  writeSandboxEntry,
+  type SandboxCacheTarget,
+} from './code-cache-writer.js';
 
 const require = createRequire(import.meta.url);
 const runtimeEntryName = (require('../runtimes/node/code-cache.cjs') as { entryName: (f: string) => string })
@@ -52,6 +58,25 @@ describe('entryName', () => {
     for (const f of ['/var/task/index.js', '/var/task/node_modules/é/x.js', '']) {
       expect(entryName(f)).toBe(runtimeEntryName(f));
     }
+  });
+});
+
+describe('SandboxCacheIntake', () => {
+  it('takes entries only before the first invocation, and within its budget', async () => {
+    const file = '/var/task/lib/a.js';
+    const one = entry({ file, size: 0, mtimeMs: 0, ino: 0, length: 15, node: 'v20 x64' });
+    const late = new SandboxCacheIntake(t);
+    late.offer(entryName(file), one, 1);
+    await sandboxEntriesWritten();
+    expect(existsSync(t.folder)).toBe(false);
+    const intake = new SandboxCacheIntake(t);
+    // Beyond the 128 MiB an environment may have written: dropped before any check.
+    intake.offer(entryName(file), Buffer.alloc(128 * 1024 * 1024 + 1), 0);
+    await sandboxEntriesWritten();
+    expect(existsSync(t.folder)).toBe(false);
+    intake.offer(entryName(file), one, 0);
+    await sandboxEntriesWritten();
+    expect(readdirSync(t.folder)).toEqual([entryName(file)]);
   });
 });
 

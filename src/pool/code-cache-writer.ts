@@ -31,7 +31,7 @@ export const CODE_CACHE_SEND_VARIABLE = '_HEARTH_CODE_CACHE_SEND';
 /** A header longer than this is not one code-cache.cjs wrote. */
 const MAX_HEADER_BYTES = 64 * 1024;
 /** What one environment may have written for it in all (its init's modules). */
-export const MAX_ENVIRONMENT_CACHE_BYTES = 128 * 1024 * 1024;
+const MAX_ENVIRONMENT_CACHE_BYTES = 128 * 1024 * 1024;
 
 /** The host folder of a sandboxed function's entries for one code root. */
 export function sandboxCacheFolder(
@@ -71,6 +71,27 @@ export interface SandboxCacheTarget {
   readonly root: string;
   /** Where the sandbox sees the code root: /var/task. */
   readonly taskRoot: string;
+}
+
+/**
+ * One sandboxed environment's side of the cache: what its runtime sends is taken only
+ * before its first invocation and within MAX_ENVIRONMENT_CACHE_BYTES, then checked and
+ * written (writeSandboxEntry). Anything else is dropped without a word: a CACHE frame is a
+ * runtime's offer, never something it waits on.
+ */
+export class SandboxCacheIntake {
+  #bytes = 0;
+
+  constructor(readonly target: SandboxCacheTarget) {}
+
+  /** An entry the runtime sent, while `invocations` had been given to it so far. */
+  offer(name: string, bytes: Buffer, invocations: number): void {
+    if (invocations > 0 || this.#bytes + bytes.length > MAX_ENVIRONMENT_CACHE_BYTES) {
+      return;
+    }
+    this.#bytes += bytes.length;
+    void writeSandboxEntry(this.target, name, bytes);
+  }
 }
 
 /**

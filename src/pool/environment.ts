@@ -17,11 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { EnvironmentSpec, InitializationType, InvocationOutcome, InvokeRequest } from '../core/ports.js';
 import { transition, type EnvironmentState } from './environment-state.js';
 import { mismatchWarning } from './interpreters.js';
-import {
-  MAX_ENVIRONMENT_CACHE_BYTES,
-  writeSandboxEntry,
-  type SandboxCacheTarget,
-} from './code-cache-writer.js';
+import { SandboxCacheIntake } from './code-cache-writer.js';
 import { PRIVATE_FD, PRIVATE_FD_VARIABLE, launchRequest, planLaunch } from './launch.js';
 import type { LaunchedProcess } from './launchers/launcher.js';
 import { LogCapture, initReportLine, initStartLine, startLine, timeoutLine } from './log-capture.js';
@@ -79,8 +75,7 @@ export class Environment implements RuntimeEvents {
   #active: Active | undefined;
   #invocations = 0;
   /** Where a sandboxed runtime's code cache entries go, and what they took (code-cache-writer.ts). */
-  #cacheTarget: SandboxCacheTarget | undefined;
-  #cacheBytes = 0;
+  #cacheIntake: SandboxCacheIntake | undefined;
   #startedAt = performance.now();
   #initTimer: NodeJS.Timeout | undefined;
   readonly #runTimer = new RunTimer(() => this.#onTimeout());
@@ -157,11 +152,11 @@ export class Environment implements RuntimeEvents {
     }
     this.#logStream = plan.logStreamName;
     if (plan.codeCacheHost !== undefined) {
-      this.#cacheTarget = {
+      this.#cacheIntake = new SandboxCacheIntake({
         folder: plan.codeCacheHost,
         root: this.spec.codeDir,
         taskRoot: plan.env.LAMBDA_TASK_ROOT ?? this.spec.codeDir,
-      };
+      });
     }
     const env: Record<string, string> = { ...plan.env };
     if (plan.channel === 'http') {
@@ -383,17 +378,8 @@ export class Environment implements RuntimeEvents {
   }
 
   onCacheEntry(name: string, bytes: Buffer): void {
-    const target = this.#cacheTarget;
     // Only from a runtime given no invocation yet, and within a budget (code-cache-writer.ts).
-    if (
-      target === undefined ||
-      this.#invocations > 0 ||
-      this.#cacheBytes + bytes.length > MAX_ENVIRONMENT_CACHE_BYTES
-    ) {
-      return;
-    }
-    this.#cacheBytes += bytes.length;
-    void writeSandboxEntry(target, name, bytes);
+    this.#cacheIntake?.offer(name, bytes, this.#invocations);
   }
 
   onInitError(errorType: string, body: Buffer): void {
